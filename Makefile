@@ -1,0 +1,43 @@
+# make demo  - set up .venv, build the demo client and run its five deliverables
+# make test  - set up what is missing and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.esnkit-installed
+
+.PHONY: demo test setup system-deps lab bench clean-demo
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (esnkit)" >/dev/null
+	@touch $(STAMP)
+
+# Headless Chromium prints the PDFs; poppler's pdftotext checks them. Installed when missing and we
+# may (root with apt-get); otherwise the deliverables are HTML only and the reason is printed.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and poppler-utils (apt-get) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	else echo "note: chromium not found and cannot be installed here; PDFs will be skipped (HTML still written)"; fi
+
+demo: setup system-deps
+	$(BIN)/esnkit demo
+
+test: setup system-deps
+	$(BIN)/python -m pytest -q
+
+lab: setup
+	$(BIN)/esnkit lab demo
+
+bench: setup
+	$(BIN)/python benchmarks/run.py --size S
+
+clean-demo:
+	rm -rf data/demo

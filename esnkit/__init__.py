@@ -1,0 +1,13 @@
+"""esnkit: a consultant's workbench for getting an enterprise social network back on track.
+
+The public API: :class:`Dataset` (the canonical model), :func:`load` (any supported export),
+:class:`DataError` (bad input, with a message saying what to do).
+"""
+
+__version__ = "0.1.0"
+
+from .dataset import Dataset, Meta  # noqa: E402
+from .errors import ConfigError, DataError, EsnkitError  # noqa: E402
+from .loaders import load  # noqa: E402
+
+__all__ = ["Dataset", "Meta", "DataError", "ConfigError", "EsnkitError", "load", "__version__"]

@@ -1,0 +1,58 @@
+"""``esnkit check``: is this export usable, and what should the consultant know about it?"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import Dataset
+from .loaders import load
+
+__all__ = ["quality_warnings", "check_export"]
+
+# No enterprise social network existed before Yammer's launch in 2008.
+EARLIEST_PLAUSIBLE = pd.Timestamp("2008-01-01", tz="UTC")
+
+
+def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None) -> list[str]:
+    """Data-quality findings beyond those the loader recorded.
+
+    Replies to unknown messages, messages by unknown or attribute-less authors, timestamps in the
+    future or before the network existed, concealed (hashed) names.
+    """
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    out = []
+    m = ds.messages
+    orphan = m["reply_to_id"].notna() & ~m["reply_to_id"].isin(m["message_id"])
+    if orphan.any():
+        out.append(f"{int(orphan.sum())} repl(y/ies) to messages not in the data")
+    bare = ds.people["department"].isna() & ds.people["state"].isna() & ~ds.people["is_bot"].fillna(False).astype(bool)
+    authors_bare = m["author_id"].isin(ds.people.loc[bare, "person_id"])
+    if authors_bare.any():
+        out.append(f"{int(authors_bare.sum())} message(s) by authors missing from the user list")
+    future = m["created_at"] > now
+    if future.any():
+        out.append(f"{int(future.sum())} message(s) dated in the future (after {now:%Y-%m-%d})")
+    start = ds.groups["created_at"].min()
+    start = start if pd.notna(start) else EARLIEST_PLAUSIBLE
+    early = m["created_at"] < min(start, now)
+    if early.any():
+        out.append(f"{int(early.sum())} message(s) dated before the network existed ({start:%Y-%m-%d})")
+    return out
+
+
+def check_export(path: Path, *, source: str = "auto") -> tuple[str, bool]:
+    """Load ``path`` with a one-off key and describe it. Returns (report, usable)."""
+    from .ingest import summary
+
+    ds = load(path, source=source)
+    for w in quality_warnings(ds):
+        ds.meta.warn(w)
+    ds.meta.warnings = [w for w in ds.meta.warnings if not w.startswith("loaded without a client key")]
+    formats = ", ".join(sorted({s.get("format", "?") for s in ds.meta.sources}))
+    usable = len(ds.messages) > 0 or len(ds.activity) > 0
+    verdict = "usable" if usable else "NOT usable: no messages or activity found"
+    report = f"{path}: {formats} export, {verdict}\n" + summary(ds)
+    return report, usable

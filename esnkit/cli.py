@@ -1,0 +1,173 @@
+"""The ``esnkit`` command line.
+
+Errors a user can act on print one line (``esnkit: error: ...``) and exit 1; a wrong command line
+exits 2. Set ``ESNKIT_DEBUG=1`` to see tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .config import DATA_DIR_ENV, ClientPaths, client_template, data_dir
+from .errors import ConfigError, EsnkitError
+
+__all__ = ["main"]
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _timed(label: str):
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        _say(f"[{time.perf_counter() - start:6.1f}s] {message}")
+
+    return progress
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    paths = ClientPaths.for_client(args.client, args.data_dir)
+    if paths.config_file.exists():
+        raise ConfigError(f"{paths.config_file} already exists; edit it, or choose another client name")
+    paths.raw.mkdir(parents=True, exist_ok=True)
+    tmp = paths.config_file.with_name(".client.yml.tmp")
+    tmp.write_text(client_template(args.name or args.client), encoding="utf-8")
+    os.replace(tmp, paths.config_file)
+    from .loaders.canonical import write_template
+
+    write_template(paths.raw / "canonical-template")
+    _say(f"created {paths.config_file}")
+    _say(f"created {paths.raw}/  (put the client's exports here, then list them under `sources:`)")
+    _say(f"created {paths.raw / 'canonical-template'}/  (empty canonical tables, for data from any other tool)")
+    _say(f"next: esnkit ingest {args.client}" + (f" --data-dir {args.data_dir}" if args.data_dir else ""))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest_client, summary
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    progress = _timed("ingest")
+    progress(f"ingesting client {paths.client} from {paths.root}")
+    ds = ingest_client(paths, progress=progress)
+    _say(summary(ds))
+    progress(f"done: {paths.processed}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check_export
+
+    report, usable = check_export(Path(args.path), source=args.format)
+    _say(report)
+    return 0 if usable else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .synth import SynthSpec, write_demo_client
+
+    paths = ClientPaths.for_client(args.client, args.data_dir)
+    progress = _timed("demo")
+    spec = SynthSpec(n_people=args.people, months=args.months, seed=args.seed)
+    progress(f"writing demo client {paths.client} ({spec.n_people:,} people, {spec.months} months, seed {spec.seed}) to {paths.root}")
+    write_demo_client(paths.root, spec=spec)
+    progress("raw files written: viva-engage-export.zip, hr-roster.csv, survey.csv, interviews.csv")
+    args.client = paths.client
+    cmd_ingest(args)
+    if not args.no_run:
+        from .run import run_client
+
+        run_client(paths, steps=None, as_of=None, formats=("html", "pdf"), progress=progress)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .run import parse_formats, parse_steps, run_client
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed("run"))
+    return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    import subprocess
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    root = Path(__file__).resolve().parent.parent
+    notebook = root / "notebooks" / "explore.ipynb"
+    env = dict(os.environ, ESNKIT_CLIENT_DIR=str(paths.root))
+    cmd = [sys.executable, "-m", "jupyter", "lab", str(notebook)]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    _say(f"opening JupyterLab on {notebook} for {paths.client} (Ctrl-C to stop)")
+    return subprocess.call(cmd, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="esnkit", description="Get an enterprise social network back on track.")
+    parser.add_argument("--version", action="version", version=f"esnkit {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=None, help=f"workspace root (default: ${DATA_DIR_ENV} or ./data)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common], help="create a client workspace with a commented client.yml")
+    p.add_argument("client")
+    p.add_argument("--name", help="display name (default: the client folder name)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("ingest", parents=[common], help="load, validate and pseudonymise a client's exports into processed/")
+    p.add_argument("client")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("check", help="detect an export's format, load it and report counts and data-quality warnings")
+    p.add_argument("path")
+    p.add_argument("--format", default="auto", help="format name (default: detect)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("demo", parents=[common], help="write, ingest and run a realistic synthetic client")
+    p.add_argument("--client", default="demo")
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--months", type=int, default=24)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-run", action="store_true", help="stop after ingest")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("run", parents=[common], help="run step notebooks and export HTML/PDF deliverables")
+    p.add_argument("client")
+    p.add_argument("--steps", default=None, help="e.g. 1,3 or assess,reactivate (default: all five)")
+    p.add_argument("--as-of", default=None, help="last day analysed, YYYY-MM-DD (default: client.yml, else the data's last day)")
+    p.add_argument("--to", default="html,pdf", help="export formats: html, pdf or both (default html,pdf)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("lab", parents=[common], help="open JupyterLab on the explorer notebook for a client")
+    p.add_argument("client")
+    p.set_defaults(func=cmd_lab)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except EsnkitError as exc:
+        if os.environ.get("ESNKIT_DEBUG"):
+            raise
+        print(f"esnkit: error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("esnkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Client configuration and workspace paths: the one place defaults live.
+
+A client is a folder ``<data dir>/<client>/`` holding ``client.yml``, the secret key, ``raw/``
+exports, ``processed/`` data, ``reports/<as_of>/`` deliverables and ``restricted/`` contact lists.
+:class:`ClientPaths` builds every one of those paths; nothing else in esnkit joins them by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+__all__ = [
+    "ClientConfig",
+    "SourceConfig",
+    "RosterConfig",
+    "SurveyConfig",
+    "Branding",
+    "ClientPaths",
+    "data_dir",
+    "load_config",
+    "client_template",
+    "DATA_DIR_ENV",
+]
+
+DATA_DIR_ENV = "ESNKIT_DATA_DIR"
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceConfig:
+    path: str  # relative to the client folder
+    format: str = "auto"
+
+
+@dataclasses.dataclass(frozen=True)
+class RosterConfig:
+    path: str
+    join_on: str = "email"  # "email" or "source_user_id"
+    # roster column for each canonical attribute; unmapped roster columns are ignored
+    columns: dict[str, str] = dataclasses.field(
+        default_factory=lambda: {"email": "email", "department": "department", "location": "location"}
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveyConfig:
+    path: str
+    email_column: str = "email"  # empty cells mean anonymous responses
+    attributes: tuple[str, ...] = ()  # respondent attribute columns; the rest are questions
+    scale_max: int = 5  # Likert scale top; favourable = the top two points
+
+
+@dataclasses.dataclass(frozen=True)
+class Branding:
+    logo: str | None = None  # path relative to the client folder (PNG/SVG/JPEG)
+    primary_color: str = "#1f3a5f"
+    accent_color: str = "#e0822c"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientConfig:
+    """Everything that varies per client. Unknown keys are errors, so typos cannot pass silently."""
+
+    name: str
+    sources: tuple[SourceConfig, ...] = ()
+    roster: RosterConfig | None = None
+    survey: SurveyConfig | None = None
+    interviews: str | None = None
+    as_of: dt.date | None = None  # last day analysed; default: the last day in the data
+    min_group_size: int = 5  # breakdowns by an HR attribute hide cells with fewer people
+    show_names: bool = False  # names in deliverables only with the client's consent
+    keep_text: bool = False  # message bodies are dropped at load unless a step needs them
+    inactive_days: int = 90  # no activity for this long = lapsed
+    branding: Branding = Branding()
+    objectives: tuple[dict[str, Any], ...] = ()
+    campaigns: tuple[dict[str, Any], ...] = ()
+    opt_outs: tuple[str, ...] = ()  # e-mails never to appear in contact lists
+
+    def as_of_or(self, fallback: dt.date) -> dt.date:
+        return self.as_of or fallback
+
+
+def _check_keys(cls: type, data: dict[str, Any], where: str) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+
+
+def _typed(value: Any, kind: type, where: str) -> Any:
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        return value
+    if kind is str:
+        if not isinstance(value, (str, int, float)):
+            raise ConfigError(f"{where}: expected text, got {value!r}")
+        return str(value)
+    return value
+
+
+def _parse_date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: expected a date like 2026-06-30, got {value!r}") from None
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping of keys to values, got {value!r}")
+    return value
+
+
+def _source(value: Any, where: str) -> SourceConfig:
+    if isinstance(value, str):
+        return SourceConfig(path=value)
+    data = _mapping(value, where)
+    _check_keys(SourceConfig, data, where)
+    if "path" not in data:
+        raise ConfigError(f"{where}: a source needs a path")
+    return SourceConfig(path=str(data["path"]), format=str(data.get("format", "auto")))
+
+
+def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientConfig:
+    """Build a :class:`ClientConfig` from parsed YAML, checking every key and type."""
+    data = _mapping(data, where)
+    _check_keys(ClientConfig, data, where)
+    if not data.get("name"):
+        raise ConfigError(f"{where}: `name` is required (the client's display name)")
+    kw: dict[str, Any] = {"name": str(data["name"])}
+    sources = data.get("sources") or []
+    if not isinstance(sources, list):
+        raise ConfigError(f"{where}: `sources` must be a list of {{path, format}}")
+    kw["sources"] = tuple(_source(s, f"{where}: sources[{i}]") for i, s in enumerate(sources))
+    if data.get("roster") is not None:
+        roster = data["roster"]
+        roster = {"path": roster} if isinstance(roster, str) else _mapping(roster, f"{where}: roster")
+        _check_keys(RosterConfig, roster, f"{where}: roster")
+        if roster.get("join_on", "email") not in ("email", "source_user_id"):
+            raise ConfigError(f"{where}: roster.join_on must be email or source_user_id")
+        columns = roster.get("columns")
+        kw["roster"] = RosterConfig(
+            path=str(roster["path"]),
+            join_on=roster.get("join_on", "email"),
+            **({"columns": {str(k): str(v) for k, v in _mapping(columns, f'{where}: roster.columns').items()}} if columns else {}),
+        )
+    if data.get("survey") is not None:
+        survey = data["survey"]
+        survey = {"path": survey} if isinstance(survey, str) else _mapping(survey, f"{where}: survey")
+        _check_keys(SurveyConfig, survey, f"{where}: survey")
+        kw["survey"] = SurveyConfig(
+            path=str(survey["path"]),
+            email_column=str(survey.get("email_column", "email")),
+            attributes=tuple(str(a) for a in survey.get("attributes", ()) or ()),
+            scale_max=_typed(survey.get("scale_max", 5), int, f"{where}: survey.scale_max"),
+        )
+    if data.get("interviews") is not None:
+        kw["interviews"] = str(data["interviews"])
+    if data.get("as_of") is not None:
+        kw["as_of"] = _parse_date(data["as_of"], f"{where}: as_of")
+    for key in ("min_group_size", "inactive_days"):
+        if key in data:
+            kw[key] = _typed(data[key], int, f"{where}: {key}")
+            if kw[key] < 1:
+                raise ConfigError(f"{where}: {key} must be at least 1")
+    for key in ("show_names", "keep_text"):
+        if key in data:
+            kw[key] = _typed(data[key], bool, f"{where}: {key}")
+    if data.get("branding") is not None:
+        branding = _mapping(data["branding"], f"{where}: branding")
+        _check_keys(Branding, branding, f"{where}: branding")
+        for key in ("primary_color", "accent_color"):
+            if key in branding and not re.fullmatch(r"#[0-9A-Fa-f]{6}", str(branding[key])):
+                raise ConfigError(f"{where}: branding.{key} must be a colour like #1f3a5f")
+        kw["branding"] = Branding(**{k: (None if v is None else str(v)) for k, v in branding.items()})
+    for key in ("objectives", "campaigns"):
+        items = data.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ConfigError(f"{where}: `{key}` must be a list of mappings")
+        kw[key] = tuple(items)
+    opt_outs = data.get("opt_outs") or []
+    if not isinstance(opt_outs, list):
+        raise ConfigError(f"{where}: `opt_outs` must be a list of e-mail addresses")
+    kw["opt_outs"] = tuple(str(o).strip().lower() for o in opt_outs)
+    return ClientConfig(**kw)
+
+
+def load_config(path: str | os.PathLike[str]) -> ClientConfig:
+    """Read and check ``client.yml``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no client.yml; create the client with `esnkit init CLIENT`")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return config_from_dict(data, where=str(path))
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The workspace root: ``explicit``, else ``$ESNKIT_DATA_DIR``, else ``./data``."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return (Path.cwd() / "data").resolve()
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientPaths:
+    """Every path of one client's workspace."""
+
+    root: Path
+
+    @classmethod
+    def for_client(cls, client: str, data_root: str | os.PathLike[str] | None = None) -> "ClientPaths":
+        if not CLIENT_NAME.match(client):
+            raise ConfigError(f"client name {client!r}: use letters, digits, '-', '_' or '.' (no spaces or slashes)")
+        return cls(data_dir(data_root) / client)
+
+    @property
+    def client(self) -> str:
+        return self.root.name
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "client.yml"
+
+    @property
+    def key_file(self) -> Path:
+        return self.root / ".esnkit-key"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "processed"
+
+    @property
+    def restricted(self) -> Path:
+        return self.root / "restricted"
+
+    @property
+    def plans(self) -> Path:
+        return self.root / "plans"
+
+    def reports(self, as_of: dt.date | str) -> Path:
+        return self.root / "reports" / str(as_of)
+
+    @property
+    def reports_root(self) -> Path:
+        return self.root / "reports"
+
+    def resolve(self, relative: str) -> Path:
+        """A path from client.yml, relative to the client folder (absolute paths are kept)."""
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    def require(self) -> "ClientPaths":
+        if not self.config_file.is_file():
+            raise ConfigError(f"no client at {self.root} (no client.yml); create it with `esnkit init {self.client}`")
+        return self
+
+    def load_config(self) -> ClientConfig:
+        return load_config(self.require().config_file)
+
+
+def client_template(name: str) -> str:
+    """The commented ``client.yml`` that ``esnkit init`` writes."""
+    return f"""\
+# esnkit client configuration. Paths are relative to this folder.
+# Everything under data/ stays out of git: this file, the raw exports and every output.
+
+name: "{name}"                 # the client's display name, shown on every deliverable
+
+sources:                        # platform exports, as received, under raw/
+  # - path: raw/yammer-export.zip
+  #   format: viva-engage       # or auto, slack, teams, m365-usage, canonical
+
+# roster:                       # HR roster (CSV or XLSX), joined by e-mail before pseudonymising
+#   path: raw/roster.csv
+#   join_on: email              # or source_user_id
+#   columns: {{email: email, department: department, location: location}}
+
+# survey:                       # survey responses (CSV), one row per respondent
+#   path: raw/survey.csv
+#   email_column: email         # blank = anonymous
+#   attributes: [department, tenure]
+
+# interviews: raw/interviews.csv  # coded notes: user_type, theme, sentiment, quote
+
+# as_of: 2026-06-30             # last day analysed (default: the last day in the data)
+min_group_size: 5               # breakdowns by HR attributes hide smaller cells
+show_names: false               # true only with the client's written consent
+keep_text: false                # keep message bodies (needed for nothing by default)
+inactive_days: 90               # no activity for this long = lapsed
+
+branding:
+  primary_color: "#1f3a5f"
+  accent_color: "#e0822c"
+  # logo: raw/logo.png
+
+objectives: []                  # step 2 proposes a set when empty
+campaigns: []                   # step 3 campaign tracking
+opt_outs: []                    # e-mails never to appear in contact lists
+"""

@@ -1,0 +1,398 @@
+"""The canonical data model: one :class:`Dataset` whatever the platform.
+
+Every loader returns a :class:`Dataset` whose tables have fixed columns and dtypes (see
+:data:`SCHEMA`): ids are strings, timestamps are tz-aware UTC, flags are nullable booleans and a
+column a source cannot provide is present and null. Names, e-mails and platform user ids live only
+in :attr:`Dataset.identities`, apart from the analysis tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "Dataset",
+    "Meta",
+    "SCHEMA",
+    "IDENTITY_COLUMNS",
+    "STATES",
+    "GROUP_KINDS",
+    "empty_table",
+    "conform",
+]
+
+STR = "str"
+TS = "datetime64[us, UTC]"
+BOOL = "boolean"
+INT = "Int64"
+FLOAT = "Float64"
+
+#: Columns and dtypes of every analysis table. ``people`` and ``survey`` may carry extra columns
+#: (roster attributes, respondent attributes) after these. ``platform`` on ``groups`` and
+#: ``messages`` says which source a row came from once several sources are combined.
+SCHEMA: dict[str, dict[str, str]] = {
+    "people": {
+        "person_id": STR,
+        "department": STR,
+        "location": STR,
+        "job_title": STR,
+        "joined_at": TS,
+        "state": STR,
+        "is_external": BOOL,
+        "is_bot": BOOL,
+    },
+    "groups": {
+        "group_id": STR,
+        "name": STR,
+        "kind": STR,
+        "is_private": BOOL,
+        "created_at": TS,
+        "platform": STR,
+    },
+    "memberships": {"group_id": STR, "person_id": STR, "joined_at": TS, "left_at": TS},
+    "messages": {
+        "message_id": STR,
+        "thread_id": STR,
+        "reply_to_id": STR,
+        "group_id": STR,
+        "author_id": STR,
+        "created_at": TS,
+        "is_thread_start": BOOL,
+        "is_private": BOOL,
+        "n_chars": INT,
+        "text": STR,
+        "platform": STR,
+    },
+    "reactions": {"message_id": STR, "person_id": STR, "created_at": TS, "reaction": STR},
+    "mentions": {"message_id": STR, "person_id": STR},
+    "activity": {
+        "person_id": STR,
+        "period_start": TS,
+        "period_end": TS,
+        "platform": STR,
+        "posted": INT,
+        "read": INT,
+        "liked": INT,
+    },
+    "survey": {"response_id": STR, "person_id": STR, "question": STR, "value": FLOAT},
+    "interviews": {"user_type": STR, "theme": STR, "sentiment": STR, "quote": STR},
+}
+
+#: The only table with names, e-mails and platform user ids; stored apart, never analysed.
+IDENTITY_COLUMNS: dict[str, str] = {
+    "person_id": STR,
+    "source": STR,
+    "source_user_id": STR,
+    "name": STR,
+    "email": STR,
+}
+
+TABLES_WITH_EXTRAS = {"people", "survey"}
+STATES = ("active", "suspended", "deleted", "pending")
+GROUP_KINDS = ("community", "channel", "team", "dm", "all-company")
+
+# Keys that must be unique, and references that must resolve (table, column) -> (table, column).
+_PRIMARY_KEYS = {
+    "people": ["person_id"],
+    "groups": ["group_id"],
+    "messages": ["message_id"],
+    "reactions": ["message_id", "person_id", "reaction"],
+    "mentions": ["message_id", "person_id"],
+    "survey": ["response_id", "question"],
+}
+_REFERENCES = [
+    ("messages", "author_id", "people", "person_id"),
+    ("messages", "group_id", "groups", "group_id"),
+    ("reactions", "message_id", "messages", "message_id"),
+    ("reactions", "person_id", "people", "person_id"),
+    ("mentions", "message_id", "messages", "message_id"),
+    ("mentions", "person_id", "people", "person_id"),
+    ("memberships", "group_id", "groups", "group_id"),
+    ("memberships", "person_id", "people", "person_id"),
+    ("activity", "person_id", "people", "person_id"),
+]
+_NOT_NULL = {
+    "people": ["person_id"],
+    "groups": ["group_id"],
+    "memberships": ["group_id", "person_id"],
+    "messages": ["message_id", "thread_id", "author_id", "created_at", "is_thread_start", "is_private"],
+    "reactions": ["message_id", "person_id"],
+    "mentions": ["message_id", "person_id"],
+    "activity": ["person_id", "period_start", "period_end"],
+    "survey": ["response_id", "question"],
+}
+SCHEMA_VERSION = 1
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An empty frame with ``table``'s columns and dtypes."""
+    columns = IDENTITY_COLUMNS if table == "identities" else SCHEMA[table]
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+def _cast(series: pd.Series, dtype: str) -> pd.Series:
+    if str(series.dtype) == dtype:
+        return series
+    if dtype == TS:
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            if getattr(series.dt, "tz", None) is None:
+                series = series.dt.tz_localize("UTC")
+            return series.dt.tz_convert("UTC").astype(TS)
+        return pd.to_datetime(series, utc=True, format="ISO8601").astype(TS)
+    if dtype == STR:
+        # Ids that arrive as numbers must not become "123.0".
+        if pd.api.types.is_float_dtype(series.dtype):
+            series = series.astype("Int64")
+        return series.astype(STR)
+    return series.astype(dtype)
+
+
+def conform(frame: pd.DataFrame | None, table: str) -> pd.DataFrame:
+    """Return ``frame`` with exactly ``table``'s columns, in order, with the canonical dtypes.
+
+    Missing columns are added as null; extra columns are kept after the canonical ones for tables
+    that allow them (``people``, ``survey``) and dropped elsewhere.
+    """
+    columns = IDENTITY_COLUMNS if table == "identities" else SCHEMA[table]
+    if frame is None:
+        return empty_table(table)
+    out = {}
+    n = len(frame)
+    for name, dtype in columns.items():
+        if name in frame.columns:
+            try:
+                out[name] = _cast(frame[name], dtype).reset_index(drop=True)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"table {table!r}, column {name!r}: cannot convert to {dtype} ({exc})") from None
+        else:
+            out[name] = pd.Series([pd.NA] * n, dtype=dtype) if dtype != STR else pd.Series([None] * n, dtype=STR)
+    result = pd.DataFrame(out)
+    if table in TABLES_WITH_EXTRAS:
+        for name in frame.columns:
+            if name not in columns:
+                result[name] = frame[name].reset_index(drop=True)
+    return result
+
+
+@dataclasses.dataclass
+class Meta:
+    """What a Dataset came from: sources, export date, coverage window, data-quality warnings."""
+
+    sources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    export_date: str | None = None
+    coverage_start: str | None = None
+    coverage_end: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Meta":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class Dataset:
+    """One client's ESN data in the canonical model.
+
+    Attributes are the tables of :data:`SCHEMA` (``people``, ``groups``, ``memberships``,
+    ``messages``, ``reactions``, ``mentions``, ``activity``, ``survey``, ``interviews``), plus
+    ``identities`` (kept apart) and ``meta``.
+
+    Examples
+    --------
+    >>> ds = Dataset(people=pd.DataFrame({"person_id": ["a", "b"], "state": ["active", "pending"]}))
+    >>> ds.people.dtypes["joined_at"]
+    datetime64[us, UTC]
+    >>> ds.counts()["people"]
+    2
+    """
+
+    TABLES = tuple(SCHEMA)
+
+    def __init__(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame | None):
+        unknown = set(tables) - set(SCHEMA)
+        if unknown:
+            raise TypeError(f"unknown table(s) {sorted(unknown)}; tables are {list(SCHEMA)}")
+        for name in SCHEMA:
+            setattr(self, name, conform(tables.get(name), name))
+        self.identities = conform(identities, "identities")
+        self.meta = meta if meta is not None else Meta()
+
+    # -- inspection -------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Rows per table (identities included)."""
+        out = {name: len(getattr(self, name)) for name in SCHEMA}
+        out["identities"] = len(self.identities)
+        return out
+
+    def coverage(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """First and last timestamp seen in messages, reactions and activity."""
+        stamps = [self.messages["created_at"], self.reactions["created_at"], self.activity["period_start"], self.activity["period_end"]]
+        stamps = [s.dropna() for s in stamps if s.notna().any()]
+        if not stamps:
+            return None, None
+        return min(s.min() for s in stamps), max(s.max() for s in stamps)
+
+    def refresh_coverage(self) -> None:
+        start, end = self.coverage()
+        self.meta.coverage_start = start.isoformat() if start is not None else None
+        self.meta.coverage_end = end.isoformat() if end is not None else None
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}={v}" for k, v in self.counts().items() if v)
+        return f"Dataset({parts or 'empty'})"
+
+    # -- validation -------------------------------------------------------------------------
+    def validate(self) -> "Dataset":
+        """Check columns, dtypes, keys, references and enumerations; return self.
+
+        Raises
+        ------
+        DataError
+            naming the table, the column and the first offending rows.
+        """
+        for table in (*SCHEMA, "identities"):
+            frame = getattr(self, table)
+            expected = IDENTITY_COLUMNS if table == "identities" else SCHEMA[table]
+            for column, dtype in expected.items():
+                if column not in frame.columns:
+                    raise DataError(f"table {table!r} has no column {column!r}")
+                if str(frame[column].dtype) != dtype:
+                    raise DataError(f"table {table!r}, column {column!r} has dtype {frame[column].dtype}, expected {dtype}")
+        for table, columns in _NOT_NULL.items():
+            frame = getattr(self, table)
+            for column in columns:
+                bad = frame.index[frame[column].isna()]
+                if len(bad):
+                    raise DataError(f"table {table!r}, column {column!r} is empty in {len(bad)} row(s), e.g. rows {_first(bad)}")
+        for table, key in _PRIMARY_KEYS.items():
+            frame = getattr(self, table)
+            dup = frame.duplicated(key, keep=False)
+            if dup.any():
+                raise DataError(
+                    f"table {table!r}: {int(dup.sum())} rows share a key {key}, e.g. rows {_first(frame.index[dup])}; "
+                    "ids must be unique"
+                )
+        for table, column, ref_table, ref_column in _REFERENCES:
+            values = getattr(self, table)[column]
+            known = getattr(self, ref_table)[ref_column]
+            missing = values.notna() & ~values.isin(known)
+            if missing.any():
+                raise DataError(
+                    f"table {table!r}, column {column!r}: {int(missing.sum())} row(s) refer to no row of {ref_table!r}, "
+                    f"e.g. rows {_first(values.index[missing])}"
+                )
+        for table, column, allowed in (("people", "state", STATES), ("groups", "kind", GROUP_KINDS)):
+            values = getattr(self, table)[column]
+            bad = values.notna() & ~values.isin(allowed)
+            if bad.any():
+                raise DataError(
+                    f"table {table!r}, column {column!r} has values outside {list(allowed)}: "
+                    f"{sorted(values[bad].unique())[:5]} (rows {_first(values.index[bad])})"
+                )
+        return self
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write one parquet file per table plus ``manifest.json`` into ``directory``, atomically.
+
+        The files are written to a temporary sibling folder which then replaces ``directory``: a
+        failure leaves the previous contents untouched.
+        """
+        from . import __version__
+
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            tables = {}
+            for name in (*SCHEMA, "identities"):
+                frame = getattr(self, name)
+                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+                tables[name] = {"file": f"{name}.parquet", "rows": len(frame), "columns": list(map(str, frame.columns))}
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "esnkit_version": __version__,
+                "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "tables": tables,
+                "meta": self.meta.to_dict(),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+            _replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    @classmethod
+    def read(cls, directory: str | os.PathLike[str]) -> "Dataset":
+        """Read a Dataset written by :meth:`save`."""
+        source = Path(directory)
+        manifest_path = source / "manifest.json"
+        if not manifest_path.is_file():
+            raise DataError(f"{source}: no manifest.json here; is this a processed folder? Run `esnkit ingest CLIENT` first.")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("schema_version") != SCHEMA_VERSION:
+            raise DataError(
+                f"{manifest_path}: schema version {manifest.get('schema_version')} is not {SCHEMA_VERSION}; re-run `esnkit ingest`."
+            )
+        tables = {}
+        for name in (*SCHEMA, "identities"):
+            path = source / f"{name}.parquet"
+            if not path.is_file():
+                raise DataError(f"{path} is missing; re-run `esnkit ingest`.")
+            tables[name] = pd.read_parquet(path)
+        identities = tables.pop("identities")
+        return cls(identities=identities, meta=Meta.from_dict(manifest.get("meta", {})), **tables)
+
+    def equals(self, other: "Dataset") -> bool:
+        """True when every table (values, dtypes, column order) and the meta record are equal."""
+        if not isinstance(other, Dataset):
+            return False
+        for name in (*SCHEMA, "identities"):
+            if not getattr(self, name).equals(getattr(other, name)):
+                return False
+            if list(getattr(self, name).dtypes) != list(getattr(other, name).dtypes):
+                return False
+        return self.meta == other.meta
+
+    __eq__ = equals  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _first(index: Iterable[Any], n: int = 5) -> list[Any]:
+    return [int(i) if isinstance(i, (int,)) or hasattr(i, "__index__") else i for i in list(index)[:n]]
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap ``new`` into place at ``target`` with renames only."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+        try:
+            os.replace(new, target)
+        except BaseException:
+            os.replace(old, target)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)

@@ -1,0 +1,26 @@
+"""Exceptions raised by esnkit.
+
+Every error a user can cause (bad input, bad configuration) is an :class:`EsnkitError`; the command
+line prints its message as one line and exits non-zero, without a traceback.
+"""
+
+__all__ = ["EsnkitError", "DataError", "ConfigError", "RunError"]
+
+
+class EsnkitError(Exception):
+    """Base class of the errors a user can act on."""
+
+
+class DataError(EsnkitError, ValueError):
+    """Input data is missing, malformed or inconsistent.
+
+    The message names the file (or table), the row or column, and what to do.
+    """
+
+
+class ConfigError(EsnkitError, ValueError):
+    """A client configuration (``client.yml``) or a command-line option is wrong."""
+
+
+class RunError(EsnkitError, RuntimeError):
+    """A step notebook failed while running or exporting."""

@@ -1,0 +1,285 @@
+"""Client-level ingest: every source in ``client.yml`` -> one validated, pseudonymised Dataset on disk.
+
+``esnkit ingest CLIENT`` runs :func:`ingest_client`. Sources are loaded one by one, combined (one
+person is one id across sources, joined by e-mail), the HR roster, survey and interview notes are
+joined in, the result is validated and written atomically to ``processed/``: a failure anywhere
+leaves the previous ``processed/`` untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import loaders
+from .config import ClientConfig, ClientPaths
+from .dataset import SCHEMA, Dataset, Meta
+from .errors import ConfigError, DataError
+from .loaders._common import ExportSource, parse_timestamps, read_csv_table
+from .privacy import Pseudonymiser, identity_keys, load_or_create_key
+
+__all__ = ["ingest_client", "combine", "join_roster", "load_survey", "load_interviews", "summary"]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def combine(datasets: list[Dataset]) -> Dataset:
+    """Stack Datasets from several sources into one.
+
+    People with the same id (the same e-mail, pseudonymised with the same key) become one row,
+    each attribute taken from the first source that has it. Message and group ids that clash
+    between sources are made unique by prefixing the platform.
+    """
+    if len(datasets) == 1:
+        return datasets[0]
+    meta = Meta()
+    for ds in datasets:
+        meta.sources.extend(ds.meta.sources)
+        for w in ds.meta.warnings:
+            meta.warn(w)
+    seen_messages: set[str] = set()
+    seen_groups: set[str] = set()
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in SCHEMA}
+    identities = []
+    for ds in datasets:
+        platform = ds.meta.sources[0]["format"] if ds.meta.sources else "source"
+        clash_m = bool(seen_messages & set(ds.messages["message_id"]))
+        clash_g = bool(seen_groups & set(ds.groups["group_id"].dropna()))
+        tables = {name: getattr(ds, name) for name in SCHEMA}
+        if clash_m:
+            for table, cols in (("messages", ["message_id", "thread_id", "reply_to_id"]), ("reactions", ["message_id"]), ("mentions", ["message_id"])):
+                tables[table] = tables[table].assign(**{c: platform + ":" + tables[table][c] for c in cols})
+        if clash_g:
+            for table in ("groups", "messages", "memberships"):
+                tables[table] = tables[table].assign(group_id=platform + ":" + tables[table]["group_id"])
+        seen_messages |= set(tables["messages"]["message_id"])
+        seen_groups |= set(tables["groups"]["group_id"].dropna())
+        for name in SCHEMA:
+            parts[name].append(tables[name])
+        identities.append(ds.identities)
+    merged = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    merged["people"] = merged["people"].groupby("person_id", sort=False, as_index=False).first()
+    ds = Dataset(identities=pd.concat(identities, ignore_index=True), meta=meta, **merged)
+    ds.refresh_coverage()
+    return ds
+
+
+def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseudonymiser: Pseudonymiser, where: str) -> Dataset:
+    """Join an HR roster into ``people`` before any name leaves the loader.
+
+    The roster's attributes (department, location, job title and every other mapped column)
+    overwrite the platform's; roster people never seen on the platform are added with
+    ``on_platform=False`` (the never-activated). Adds boolean columns ``in_roster`` and
+    ``on_platform``; a ``manager`` e-mail becomes a pseudonymous ``manager_id``.
+    """
+    spec = config.roster
+    assert spec is not None
+    mapping = dict(spec.columns)
+    key_column = mapping.get(spec.join_on, spec.join_on)
+    missing = [c for c in {key_column, *mapping.values()} if c not in roster.columns]
+    if missing:
+        raise DataError(
+            f"{where}: roster column(s) {', '.join(sorted(missing))} missing (found: {', '.join(roster.columns[:12])}); "
+            "fix roster.columns in client.yml"
+        )
+    keys = roster[key_column].str.strip()
+    if keys.isna().any():
+        rows = [int(i) + 2 for i in np.flatnonzero(keys.isna().to_numpy())[:5]]
+        raise DataError(f"{where}: column {key_column!r} is empty in rows {rows}; every roster row needs a {spec.join_on}")
+    if spec.join_on == "email":
+        identity = identity_keys("roster", keys, keys)
+    else:
+        # Match the platform's user ids through identities (which still know them), else hash as roster ids.
+        lookup = ds.identities.dropna(subset=["source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
+        identity = None
+        pids = keys.map(lookup)
+        unmatched = pids.isna()
+        pids = pids.where(~unmatched, pseudonymiser.ids(identity_keys("roster", keys)))
+    if identity is not None:
+        pids = pseudonymiser.ids(identity)
+    dup = pids.duplicated()
+    if dup.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(dup.to_numpy())[:5]]
+        raise DataError(f"{where}: {int(dup.sum())} duplicate {spec.join_on}(s) in column {key_column!r} (rows {rows}); one row per person")
+
+    attrs = pd.DataFrame({"person_id": pids.to_numpy()})
+    for canonical, column in mapping.items():
+        if canonical in ("email", "source_user_id", "name"):
+            continue
+        values = roster[column]
+        if canonical == "manager":
+            values = pseudonymiser.ids(identity_keys("roster", values.str.strip(), values.str.strip()))
+            canonical = "manager_id"
+        elif canonical == "joined_at":
+            values = parse_timestamps(values, where=where, column=column)
+        attrs[canonical] = values.to_numpy()
+    people = ds.people.copy()
+    on_platform = people["person_id"].isin(attrs["person_id"])
+    merged = people.merge(attrs, on="person_id", how="outer", suffixes=("_platform", ""), indicator=True)
+    for canonical in attrs.columns.drop("person_id"):
+        if f"{canonical}_platform" in merged.columns:
+            merged[canonical] = merged[canonical].combine_first(merged[f"{canonical}_platform"])
+            merged = merged.drop(columns=f"{canonical}_platform")
+    merged["in_roster"] = merged["_merge"].isin(["both", "right_only"])
+    merged["on_platform"] = merged["_merge"].isin(["both", "left_only"])
+    merged = merged.drop(columns="_merge")
+    meta = ds.meta
+    n_platform = int((~on_platform & ~people["is_bot"].fillna(False).astype(bool)).sum())
+    n_never = int((~merged["on_platform"]).sum())
+    meta.warn(f"roster: {len(attrs)} people; {n_never} never seen on the platform; {n_platform} platform user(s) not in the roster")
+    new_ids = pd.DataFrame(
+        {
+            "person_id": pids.to_numpy(),
+            "source": "roster",
+            "source_user_id": (roster[mapping["source_user_id"]] if "source_user_id" in mapping else pd.Series(None, index=roster.index, dtype="str")).to_numpy(),
+            "name": (roster[mapping["name"]] if "name" in mapping else pd.Series(None, index=roster.index, dtype="str")).to_numpy(),
+            "email": (roster[mapping["email"]].str.strip() if "email" in mapping else pd.Series(None, index=roster.index, dtype="str")).to_numpy(),
+        }
+    )
+    tables = {name: getattr(ds, name) for name in SCHEMA}
+    tables["people"] = merged
+    return Dataset(identities=pd.concat([ds.identities, new_ids], ignore_index=True), meta=meta, **tables)
+
+
+def _read_table_file(path, *, required=()) -> tuple[pd.DataFrame, str]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, dtype="str")
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+            raise DataError(f"{path}: cannot read this workbook ({exc}); save it again as .xlsx or CSV") from None
+        frame.columns = [str(c).strip() for c in frame.columns]
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: required column(s) {', '.join(missing)} missing")
+        return frame, str(path)
+    with ExportSource(path) as source:
+        member = source.names()[0]
+        return read_csv_table(source, member, required=required), source.describe(member)
+
+
+def load_survey(path, *, config: ClientConfig, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
+    """Survey CSV (one row per respondent) -> tidy ``survey`` rows: one per respondent and question.
+
+    The e-mail column is pseudonymised (blank = anonymous, ``person_id`` null) and dropped;
+    ``attributes`` columns are kept as respondent attributes; every other column is a question
+    whose answers must be numbers (a Likert scale). Columns with other answers are skipped with a
+    warning.
+    """
+    spec = config.survey
+    assert spec is not None
+    frame, where = _read_table_file(path, required=(spec.email_column, *spec.attributes))
+    emails = frame[spec.email_column].str.strip()
+    pids = pseudonymiser.ids(identity_keys("survey", emails, emails)).where(emails.notna())
+    questions = [c for c in frame.columns if c != spec.email_column and c not in spec.attributes]
+    if not questions:
+        raise DataError(f"{where}: no question columns besides {spec.email_column!r} and the attributes")
+    values = {}
+    skipped = []
+    for q in questions:
+        v = pd.to_numeric(frame[q], errors="coerce")
+        if (v.isna() & frame[q].notna()).any():
+            skipped.append(q)
+        else:
+            values[q] = v
+    if not values:
+        raise DataError(f"{where}: no question column holds numeric (Likert) answers")
+    base = pd.DataFrame({"response_id": [f"r{i + 1}" for i in range(len(frame))], "person_id": pids.to_numpy()})
+    for attr in spec.attributes:
+        base[attr] = frame[attr].to_numpy()
+    wide = pd.concat([base, pd.DataFrame(values)], axis=1)
+    tidy = wide.melt(id_vars=list(base.columns), value_vars=list(values), var_name="question", value_name="value")
+    tidy = tidy.dropna(subset=["value"]).reset_index(drop=True)
+    cols = ["response_id", "person_id", "question", "value", *spec.attributes]
+    tidy = tidy[cols]
+    tidy.attrs["skipped"] = skipped
+    return tidy
+
+
+def load_interviews(path) -> pd.DataFrame:
+    """Coded interview notes (CSV: user_type, theme, sentiment, quote) -> ``interviews``."""
+    frame, where = _read_table_file(path, required=("user_type", "theme", "sentiment", "quote"))
+    sentiment = frame["sentiment"].str.strip().str.lower()
+    bad = sentiment.notna() & ~sentiment.isin(["positive", "neutral", "negative", "mixed"])
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:5]]
+        raise DataError(f"{where}, column 'sentiment': use positive, neutral, negative or mixed (rows {rows})")
+    return frame.assign(sentiment=sentiment)[["user_type", "theme", "sentiment", "quote"]]
+
+
+def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset:
+    """Load, combine, join, validate and save one client's data; return the Dataset."""
+    config = paths.load_config()
+    if not config.sources:
+        raise ConfigError(f"{paths.config_file}: no sources listed; add the exports under raw/ to `sources:`")
+    key = load_or_create_key(paths.key_file)
+    pseudonymiser = Pseudonymiser(key)
+    datasets = []
+    for i, src in enumerate(config.sources, 1):
+        path = paths.resolve(src.path)
+        t0 = time.perf_counter()
+        progress(f"[{i}/{len(config.sources)}] loading {src.path} (format: {src.format}) ...")
+        ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
+        counts = ds.counts()
+        progress(
+            f"      {counts['people']:,} people, {counts['groups']:,} groups, {counts['messages']:,} messages, "
+            f"{counts['reactions']:,} reactions in {time.perf_counter() - t0:.1f}s"
+        )
+        datasets.append(ds)
+    ds = combine(datasets)
+    if config.roster is not None:
+        progress(f"joining roster {config.roster.path} ...")
+        path = paths.resolve(config.roster.path)
+        roster, where = _read_table_file(path)
+        ds = join_roster(ds, roster, config=config, pseudonymiser=pseudonymiser, where=where)
+    tables = {name: getattr(ds, name) for name in SCHEMA}
+    if config.survey is not None:
+        progress(f"reading survey {config.survey.path} ...")
+        survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
+        for q in survey.attrs.get("skipped", []):
+            ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
+        tables["survey"] = survey
+    if config.interviews is not None:
+        progress(f"reading interview notes {config.interviews} ...")
+        tables["interviews"] = load_interviews(paths.resolve(config.interviews))
+    ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
+    ds.refresh_coverage()
+    progress("validating ...")
+    ds.validate()
+    progress(f"writing {paths.processed} ...")
+    ds.save(paths.processed)
+    return ds
+
+
+def summary(ds: Dataset) -> str:
+    """A data-quality summary for the command line: counts, people by state, window, warnings."""
+    counts = ds.counts()
+    lines = ["Tables:"]
+    for name, n in counts.items():
+        if name != "identities":
+            lines.append(f"  {name:<12} {n:>10,}")
+    states = ds.people["state"].value_counts(dropna=False)
+    lines.append(
+        "People by state: "
+        + ", ".join(f"{('none' if pd.isna(k) else k)} {int(v):,}" for k, v in states.items())
+        + f"; bots {int(ds.people['is_bot'].fillna(False).sum()):,}; external {int(ds.people['is_external'].fillna(False).sum()):,}"
+    )
+    msgs = ds.messages
+    if len(msgs):
+        lines.append(
+            f"Messages: {int(msgs['is_thread_start'].sum()):,} thread starts, {int(msgs['is_private'].sum()):,} private; "
+            f"mentions {counts['mentions']:,}"
+        )
+    lines.append(f"Window: {ds.meta.coverage_start or '-'} to {ds.meta.coverage_end or '-'}")
+    if ds.meta.warnings:
+        lines.append(f"Warnings ({len(ds.meta.warnings)}):")
+        lines.extend(f"  - {w}" for w in ds.meta.warnings)
+    else:
+        lines.append("Warnings: none")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""Canonical tables: data from any other tool (Workplace, Jive, Discourse, a spreadsheet).
+
+A folder (or zip) with one file per table, named after it: ``people``, ``groups``,
+``memberships``, ``messages``, ``reactions``, ``mentions``, ``activity`` — each ``.csv`` or
+``.parquet`` — holding the columns of :data:`esnkit.dataset.SCHEMA`. ``people`` and ``messages``
+are required; the other tables are optional, and so is every column that is not an id or a
+timestamp a row cannot do without. Person ids are the source tool's own user ids: they are
+pseudonymised at load. ``people`` may carry ``name`` and ``email``: they go to ``identities`` only,
+and an e-mail joins the person with the same person in other sources. ``esnkit init`` writes an
+empty template of this layout.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from ..dataset import SCHEMA, Dataset, Meta, empty_table
+from ..errors import DataError
+from ..privacy import Pseudonymiser, identity_keys
+from ._common import ExportSource, parse_bool, parse_timestamps, read_csv_table
+
+FORMAT = "canonical"
+TABLES = ("people", "groups", "memberships", "messages", "reactions", "mentions", "activity")
+REQUIRED = {
+    "people": ("person_id",),
+    "groups": ("group_id",),
+    "memberships": ("group_id", "person_id"),
+    "messages": ("message_id", "author_id", "created_at"),
+    "reactions": ("message_id", "person_id"),
+    "mentions": ("message_id", "person_id"),
+    "activity": ("person_id", "period_start", "period_end"),
+}
+PERSON_COLUMNS = {
+    "people": ["person_id"],
+    "memberships": ["person_id"],
+    "messages": ["author_id"],
+    "reactions": ["person_id"],
+    "mentions": ["person_id"],
+    "activity": ["person_id"],
+}
+
+
+def _table_member(source: ExportSource, table: str) -> str | None:
+    for suffix in (".parquet", ".csv"):
+        hits = source.find(table + suffix)
+        if hits:
+            return hits[0]
+    return None
+
+
+def detect(source: ExportSource) -> bool:
+    return _table_member(source, "people") is not None and _table_member(source, "messages") is not None
+
+
+def _read(source: ExportSource, member: str, table: str) -> pd.DataFrame:
+    where = source.describe(member)
+    if member.endswith(".parquet"):
+        try:
+            frame = pd.read_parquet(io.BytesIO(source.read_bytes(member)))
+        except Exception as exc:  # pyarrow raises several kinds for a damaged file
+            raise DataError(f"{where}: not a readable parquet file ({exc}); write it again") from None
+        missing = [c for c in REQUIRED[table] if c not in frame.columns]
+        if missing:
+            raise DataError(f"{where}: required column(s) {', '.join(missing)} missing")
+        return frame
+    return read_csv_table(source, member, required=REQUIRED[table])
+
+
+def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool = False) -> Dataset:
+    meta = Meta()
+    raw: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        member = _table_member(source, table)
+        if member is None:
+            if table in ("people", "messages"):
+                raise DataError(f"{source.label}: {table}.csv (or .parquet) missing; see the template written by `esnkit init`")
+            continue
+        frame = _read(source, member, table)
+        frame.attrs["where"] = source.describe(member)
+        raw[table] = frame
+    people = raw["people"]
+    platform = "canonical"
+    if "platform" in raw["messages"].columns and raw["messages"]["platform"].notna().any():
+        platform = str(raw["messages"]["platform"].dropna().iloc[0])
+    emails = people["email"].astype("str").str.strip() if "email" in people.columns else None
+    ids = people["person_id"].astype("str").str.strip()
+    dup = ids.duplicated()
+    if dup.any():
+        meta.warn(f"{people.attrs['where']}: {int(dup.sum())} duplicate person_id(s); the first of each was kept")
+        people, ids = people.loc[~dup].reset_index(drop=True), ids[~dup].reset_index(drop=True)
+        emails = emails[~dup.to_numpy()].reset_index(drop=True) if emails is not None else None
+    pid = pd.Series(pseudonymiser.ids(identity_keys(platform, ids, emails)).to_numpy(), index=ids.to_numpy())
+
+    def map_people(values: pd.Series) -> pd.Series:
+        values = values.astype("str").str.strip()
+        out = values.map(pid)
+        unknown = out.isna() & values.notna()
+        if unknown.any():
+            out = out.where(~unknown, pseudonymiser.ids(identity_keys(platform, values.where(unknown))))
+        return out.astype("str")
+
+    identities = pd.DataFrame({
+        "person_id": pid.to_numpy(),
+        "source": platform,
+        "source_user_id": ids,
+        "name": people["name"] if "name" in people.columns else None,
+        "email": emails,
+    })
+    tables: dict[str, pd.DataFrame] = {}
+    for table, frame in raw.items():
+        where = frame.attrs["where"]
+        frame = frame.drop(columns=[c for c in ("name", "email") if c in frame.columns])
+        for column in PERSON_COLUMNS.get(table, []):
+            frame[column] = map_people(frame[column])
+        for column, dtype in SCHEMA[table].items():
+            if column not in frame.columns:
+                continue
+            if dtype.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(frame[column]):
+                frame[column] = parse_timestamps(frame[column], where=where, column=column)
+            elif dtype == "boolean" and not pd.api.types.is_bool_dtype(frame[column]):
+                frame[column] = parse_bool(frame[column], where=where, column=column)
+            elif dtype in ("Int64", "Float64") and not pd.api.types.is_numeric_dtype(frame[column]):
+                num = pd.to_numeric(frame[column], errors="coerce")
+                if (num.isna() & frame[column].notna()).any():
+                    raise DataError(f"{where}, column {column!r}: non-numeric values; use whole numbers")
+                frame[column] = num
+        tables[table] = frame
+    msgs = tables["messages"]
+    if "thread_id" not in msgs.columns:
+        msgs["thread_id"] = msgs["message_id"]
+    msgs["thread_id"] = msgs["thread_id"].fillna(msgs["message_id"])
+    if "is_thread_start" not in msgs.columns:
+        msgs["is_thread_start"] = msgs["thread_id"].astype("str") == msgs["message_id"].astype("str")
+    if "is_private" not in msgs.columns:
+        msgs["is_private"] = False
+    msgs["is_private"] = msgs["is_private"].fillna(False)
+    if not keep_text and "text" in msgs.columns:
+        if "n_chars" not in msgs.columns:
+            msgs["n_chars"] = msgs["text"].str.len()
+        msgs = msgs.drop(columns="text")
+    msgs["platform"] = msgs["platform"] if "platform" in msgs.columns else platform
+    tables["messages"] = msgs
+    if "groups" in tables and "platform" not in tables["groups"].columns:
+        tables["groups"]["platform"] = platform
+    # Authors and other referenced people missing from people.csv are added without attributes.
+    refs = pd.concat([tables[t][c] for t, cols in PERSON_COLUMNS.items() if t in tables and t != "people" for c in cols])
+    extra = pd.Series(refs[~refs.isin(tables["people"]["person_id"])].unique(), dtype="str")
+    if len(extra):
+        meta.warn(f"{len(extra)} person id(s) used in other tables are missing from people; added without attributes")
+        tables["people"] = pd.concat([tables["people"], pd.DataFrame({"person_id": extra})], ignore_index=True)
+    meta.sources.append({"format": FORMAT, "platform": platform, "path": source.path.name})
+    ds = Dataset(identities=identities, meta=meta, **tables)
+    ds.refresh_coverage()
+    return ds
+
+
+def write_template(folder: str | Path) -> Path:
+    """Write empty CSVs (headers only) of every canonical table, plus a README, into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        columns = list(SCHEMA[table])
+        if table == "people":
+            columns += ["name", "email"]
+        (folder / f"{table}.csv").write_text(",".join(columns) + "\n", encoding="utf-8")
+    (folder / "README.txt").write_text(
+        "Canonical esnkit tables: fill people.csv and messages.csv (the rest are optional).\n"
+        "Ids are the source tool's ids; person ids are pseudonymised at load. Timestamps: ISO 8601,\n"
+        "e.g. 2026-03-05T10:22:11Z. Booleans: true/false. name and email in people.csv never reach\n"
+        "the analysis tables. Then list this folder in client.yml with `format: canonical`.\n",
+        encoding="utf-8",
+    )
+    return folder

@@ -1,0 +1,143 @@
+"""Privacy at load: keyed pseudonyms, the per-client secret, suppression of small cells, safe CSVs.
+
+A person's id in every analysis table is ``HMAC-SHA256(client key, identity)`` cut to 16 hex
+characters, where the identity is ``email:<lower-cased e-mail>`` when the source gives an e-mail
+(so one person is one id across Viva Engage, Teams, Slack and the HR roster) and
+``<platform>:<platform user id>`` otherwise. The same key always gives the same ids; another key
+gives unrelated ids; without the key an id cannot be turned back into a person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+
+__all__ = [
+    "Pseudonymiser",
+    "identity_keys",
+    "load_or_create_key",
+    "excel_safe",
+    "suppress_small",
+]
+
+KEY_BYTES = 32
+ID_HEX = 16
+
+
+def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
+    """Return the client's secret key from ``path``, creating it (mode 0600) on first use.
+
+    The key is never printed. Losing it means ids change on the next ingest; sharing it lets
+    anyone with the raw export link pseudonyms back to people.
+    """
+    path = Path(path)
+    if path.exists():
+        text = path.read_text(encoding="ascii").strip()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            raise ConfigError(f"{path}: not a valid esnkit key (expected {KEY_BYTES * 2} hex characters); restore it from backup") from None
+        if len(key) < 16:
+            raise ConfigError(f"{path}: key too short; restore it from backup")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key.hex() + "\n")
+    return key
+
+
+def _as_key(key: bytes | str | None) -> tuple[bytes, bool]:
+    if key is None:
+        return secrets.token_bytes(KEY_BYTES), True
+    if isinstance(key, str):
+        return key.encode("utf-8"), False
+    return bytes(key), False
+
+
+class Pseudonymiser:
+    """Maps identities to keyed pseudonymous ids.
+
+    Parameters
+    ----------
+    key : bytes, str or None
+        The client's secret. ``None`` draws a one-off random key: ids are then consistent within
+        one load only.
+
+    Examples
+    --------
+    >>> p = Pseudonymiser(b"secret")
+    >>> a = p.ids(pd.Series(["email:ann@x.com", None, "email:ann@x.com"]))
+    >>> a[0] == a[2], pd.isna(a[1]), len(a[0])
+    (True, True, 16)
+    """
+
+    def __init__(self, key: bytes | str | None):
+        self._key, self.ephemeral = _as_key(key)
+
+    def one(self, identity: str) -> str:
+        return hmac.new(self._key, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:ID_HEX]
+
+    def ids(self, identities: pd.Series) -> pd.Series:
+        """Pseudonymise a Series of identity strings; nulls stay null. Hashes each distinct value once."""
+        codes, uniques = pd.factorize(identities)
+        hashed = np.array([self.one(str(u)) for u in uniques] + [None], dtype=object)
+        return pd.Series(hashed[codes], index=identities.index, dtype="str")
+
+
+def identity_keys(platform: str, user_ids: pd.Series, emails: pd.Series | None = None) -> pd.Series:
+    """The identity each person id is derived from: the e-mail when known, else platform + user id."""
+    by_id = (platform + ":" + user_ids.astype("str")).where(user_ids.notna())
+    if emails is None:
+        return by_id.astype("str")
+    clean = emails.astype("str").str.strip().str.lower()
+    usable = clean.notna() & clean.str.contains("@", regex=False).fillna(False)
+    return ("email:" + clean).where(usable, by_id).astype("str")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a string copy of ``frame`` that spreadsheet programs will not run as formulas.
+
+    A cell beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'``.
+
+    Examples
+    --------
+    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", "-3", None]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-3", nan]
+    """
+    out = {}
+    for column in frame.columns:
+        values = frame[column].astype("str")
+        risky = values.str.startswith(_FORMULA_START).fillna(False)
+        out[column] = values.where(~risky, "'" + values)
+    safe_columns = [("'" + str(c)) if str(c).startswith(_FORMULA_START) else str(c) for c in frame.columns]
+    return pd.DataFrame(out, index=frame.index).set_axis(safe_columns, axis=1)
+
+
+def suppress_small(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:
+    """Drop the rows of a breakdown whose ``count_column`` is below ``min_group_size``.
+
+    Rows are removed, not blanked, so neither a table nor a plot drawn from it can reveal them.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"department": ["Sales", "Legal"], "people": [12, 3]})
+    >>> suppress_small(t, count_column="people", min_group_size=5)["department"].tolist()
+    ['Sales']
+    """
+    if min_group_size < 1:
+        raise ValueError("min_group_size must be at least 1")
+    keep = table[count_column].fillna(0) >= min_group_size
+    return table.loc[keep].reset_index(drop=True)

@@ -1,0 +1,485 @@
+"""A seeded generator of realistic client data, written as REAL vendor files.
+
+:func:`write_demo_client` writes a Viva Engage network export zip, an HR roster CSV, a survey CSV
+and coded interview notes, plus ``client.yml``. The data tell the story clients live:
+
+- a launch spike, then a long decline to roughly a third of the peak;
+- a few thriving communities among many declining, idle and dormant ones;
+- one department (Legal, by default) that only talks to itself;
+- a handful of connectors who belong to many communities across departments;
+- once-active people who lapsed; people on the roster who never joined;
+- questions left unanswered, more so in declining communities.
+
+Everything is drawn from one ``numpy`` generator seeded by ``seed``: the same seed gives the same
+files, byte for byte. Generation is vectorised per community, never per message, so the same code
+writes the benchmark clients of ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SynthSpec", "generate", "write_demo_client", "Story"]
+
+DEPARTMENTS = [
+    ("Engineering", 0.20), ("Sales", 0.14), ("Operations", 0.12), ("Customer Service", 0.11),
+    ("Marketing", 0.08), ("Finance", 0.07), ("IT", 0.07), ("Research", 0.06), ("HR", 0.05),
+    ("Procurement", 0.04), ("Legal", 0.03), ("Facilities", 0.03),
+]
+LOCATIONS = [("London", 0.35), ("Leeds", 0.2), ("Manchester", 0.15), ("Dublin", 0.12), ("Berlin", 0.1), ("Remote", 0.08)]
+TITLES = ["Analyst", "Engineer", "Manager", "Specialist", "Coordinator", "Consultant", "Director", "Associate", "Lead", "Advisor"]
+FIRST = ["Alex", "Sam", "Jordan", "Priya", "Chen", "Fatima", "Liam", "Olivia", "Noah", "Amara", "Mateo", "Sofia", "Yusuf",
+         "Hannah", "Kofi", "Ines", "Ravi", "Maya", "Tomasz", "Aoife", "Ben", "Zara", "Luca", "Nia", "Omar", "Elena"]
+LAST = ["Smith", "Patel", "Nguyen", "Okafor", "Garcia", "Kowalski", "Murphy", "Schmidt", "Khan", "Rossi", "Jones",
+        "Dubois", "Silva", "Brown", "Haddad", "Novak", "Walsh", "Ito", "Mensah", "Larsen"]
+TOPICS = ["the Q3 roadmap", "expense approvals", "the new CRM", "hybrid working", "onboarding", "the safety audit",
+          "customer feedback", "our sustainability goals", "the data platform", "team offsites", "the pricing change",
+          "release notes", "supplier onboarding", "the wellbeing week", "sales enablement", "the intranet move"]
+COMMUNITY_WORDS = ["Hub", "Network", "Community", "Circle", "Forum", "Guild", "Q&A", "Updates", "Corner", "Lab"]
+THEMES = ["All-company news", "Innovation", "Wellbeing", "Women in Tech", "Customer Stories", "Sustainability",
+          "Agile Practice", "New Joiners", "Data & Analytics", "Remote Workers", "Learning", "Safety", "Tech Help",
+          "Sales Wins", "Product Ideas", "Mentoring", "Green Team", "Book Club", "Running Club", "Photography"]
+STATUSES = ["thriving", "growing", "stable", "declining", "idle", "dormant"]
+DOMAIN = "demo-corp.example"
+GUEST_DOMAIN = "partner-agency.example"
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthSpec:
+    """What to generate. ``messages_per_person`` scales the volume (about 15 by default)."""
+
+    n_people: int = 2000
+    months: int = 24
+    end: dt.date = dt.date(2026, 9, 30)
+    seed: int = 0
+    messages_per_person: float = 15.0
+    roster_extra: float = 0.2  # roster people who never joined, as a share of platform users
+    silo_department: str = "Legal"
+    n_connectors: int = 6
+
+
+@dataclasses.dataclass
+class Story:
+    """The planted truth, for tests and for checking what the analysis recovers (source user ids)."""
+
+    connectors: list[str]
+    silo_department: str
+    lapsed: list[str]
+    group_status: dict[str, str]
+    launch: dt.date
+    end: dt.date
+
+
+def _choice(rng: np.random.Generator, items: list[tuple[str, float]], n: int) -> np.ndarray:
+    names = np.array([i[0] for i in items], dtype=object)
+    p = np.array([i[1] for i in items], dtype=float)
+    return names[rng.choice(len(names), size=n, p=p / p.sum())]
+
+
+def _network_curve(months: int) -> np.ndarray:
+    """Share of peak activity by month: a launch spike, then decline to about a third."""
+    m = np.arange(months, dtype=float)
+    ramp = np.minimum(1.0, (m + 1) / 2.0)
+    decay = 0.33 + 0.67 * np.exp(-np.maximum(m - 2, 0) / 5.0)
+    return ramp * decay
+
+
+def _group_curve(status: str, months: int, rng: np.random.Generator) -> np.ndarray:
+    net = _network_curve(months)
+    m = np.arange(months, dtype=float)
+    if status == "thriving":
+        return np.clip(0.8 + 0.2 * m / months + rng.normal(0, 0.04, months), 0.5, None)
+    if status == "growing":
+        return np.clip(0.15 + 0.9 * np.clip((m - months * 0.4) / (months * 0.6), 0, 1), 0.1, None)
+    if status == "stable":
+        return np.full(months, 0.45)
+    if status == "declining":
+        return net * 0.9 * np.clip(1.2 - m / months, 0.15, None)
+    if status == "idle":
+        return np.where(m < 3, 0.25, 0.015)
+    dormant_from = months - rng.integers(5, min(10, months - 2))
+    return np.where(m < dormant_from, net * 0.7, 0.0)
+
+
+def _api_time(ts: pd.Series) -> pd.Series:
+    return ts.dt.strftime("%Y/%m/%d %H:%M:%S +0000")
+
+
+def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], Story]:
+    """Draw the client's raw tables (vendor-shaped, with real names and e-mails) and the planted story."""
+    rng = np.random.default_rng(spec.seed)
+    n, months = spec.n_people, spec.months
+    # All times are naive UTC numpy datetime64[s] until written.
+    end = np.datetime64(spec.end + dt.timedelta(days=1), "s") - np.timedelta64(1, "s")
+    launch = pd.Timestamp(spec.end) + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    month_starts = pd.date_range(launch, periods=months, freq=pd.DateOffset(months=1)).to_numpy().astype("datetime64[s]")
+
+    # -- people: platform users plus roster-only people --------------------------------------
+    n_roster = int(round(n * (1 + spec.roster_extra)))
+    dept = _choice(rng, DEPARTMENTS, n_roster)
+    loc = _choice(rng, LOCATIONS, n_roster)
+    first = np.array(FIRST, dtype=object)[rng.integers(0, len(FIRST), n_roster)]
+    last = np.array(LAST, dtype=object)[rng.integers(0, len(LAST), n_roster)]
+    idx = np.arange(n_roster)
+    names = first + " " + last
+    emails = pd.Series(first).str.lower() + "." + pd.Series(last).str.lower() + "." + pd.Series(idx).astype(str) + "@" + DOMAIN
+    emails = emails.to_numpy(dtype=object)
+    on_platform = np.zeros(n_roster, dtype=bool)
+    on_platform[rng.permutation(n_roster)[:n]] = True
+    uid = (1_500_000_000 + rng.permutation(10 * n_roster)[:n_roster]).astype(np.int64)
+    guests = on_platform & (rng.random(n_roster) < 0.02)
+    emails = np.where(guests, pd.Series(first).str.lower() + "." + pd.Series(idx).astype(str) + "@" + GUEST_DOMAIN, emails)
+    propensity = rng.lognormal(0.0, 1.3, n_roster)
+    # When each person starts: most at launch, the rest trickle in.
+    join_month = np.where(rng.random(n_roster) < 0.55, rng.integers(0, 3, n_roster), rng.integers(0, months, n_roster))
+    # Lapsers: once-active people who stop; a quarter of early joiners.
+    lapse_month = np.full(n_roster, months + 99)
+    lapsers = on_platform & (join_month < 6) & (rng.random(n_roster) < 0.25) & (propensity > 0.6)
+    lapse_month[lapsers] = rng.integers(6, max(7, months - 5), lapsers.sum())
+    never_posts = on_platform & (rng.random(n_roster) < 0.35) & ~lapsers  # readers only
+    propensity[never_posts] = 0.0
+    # Silo: the silo department's people only take part in its own communities.
+    silo = dept == spec.silo_department
+    # Connectors: well-spread, very active people from different (non-silo) departments.
+    candidates = np.flatnonzero(on_platform & ~silo & ~guests & (join_month < 3) & ~lapsers)
+    by_dept = pd.Series(candidates).groupby(dept[candidates]).first().to_numpy()
+    connectors = np.sort(rng.permutation(by_dept)[: spec.n_connectors]) if len(by_dept) else np.array([], dtype=int)
+    propensity[connectors] = np.maximum(propensity[connectors], 6.0)
+    lapse_month[connectors] = months + 99
+
+    # -- communities -------------------------------------------------------------------------
+    n_groups = max(12, n // 50)
+    quotas = {"thriving": 0.08, "growing": 0.06, "stable": 0.14, "declining": 0.32, "idle": 0.22, "dormant": 0.18}
+    status = np.repeat(list(quotas), [max(1, int(round(q * n_groups))) for q in quotas.values()])[:n_groups]
+    status = np.concatenate([status, np.repeat("declining", n_groups - len(status))])
+    status = rng.permutation(status)
+    dept_names = [d for d, _ in DEPARTMENTS]
+    home = np.array(dept_names, dtype=object)[rng.integers(0, len(dept_names), n_groups)]
+    home[rng.random(n_groups) < 0.3] = None  # cross-department communities
+    silo_groups = np.flatnonzero(home == spec.silo_department)
+    if len(silo_groups) == 0:
+        home[n_groups - 1] = spec.silo_department
+        silo_groups = np.array([n_groups - 1])
+    status[silo_groups] = "stable"
+    gid = (10_000_000 + np.arange(n_groups) * 37 + rng.integers(0, 30, n_groups)).astype(np.int64)
+    gname = [
+        (f"{home[g]} {COMMUNITY_WORDS[g % len(COMMUNITY_WORDS)]}" if home[g] else THEMES[g % len(THEMES)] + ("" if g < len(THEMES) else f" {g // len(THEMES) + 1}"))
+        + ("" if home[g] is None else f" {g}")
+        for g in range(n_groups)
+    ]
+    base_threads = spec.messages_per_person * n / 2.6 / n_groups / months  # threads per group-month at curve 1
+    size_weight = rng.lognormal(0, 0.6, n_groups)
+    rows_t = []
+    members_of: list[np.ndarray] = []
+    platform_idx = np.flatnonzero(on_platform)
+    for g in range(n_groups):
+        if home[g] == spec.silo_department:
+            pool = platform_idx[silo[platform_idx]]
+            members = pool
+        else:
+            non_silo = platform_idx[~silo[platform_idx]]
+            size = int(np.clip(rng.lognormal(np.log(max(8, n / 25)), 0.6), 6, len(non_silo)))
+            if home[g] is not None:
+                local = non_silo[dept[non_silo] == home[g]]
+                k_local = min(len(local), int(size * 0.75))
+                members = np.concatenate([rng.choice(local, k_local, replace=False) if k_local else np.array([], int),
+                                          rng.choice(non_silo, size - k_local, replace=False)])
+            else:
+                members = rng.choice(non_silo, size, replace=False)
+            members = np.union1d(members, connectors)
+        members = np.unique(members)
+        members_of.append(members)
+        curve = _group_curve(status[g], months, rng)
+        counts = rng.poisson(base_threads * size_weight[g] * curve * (3.0 if status[g] == "thriving" else 1.0))
+        total = int(counts.sum())
+        if total == 0 or len(members) == 0:
+            continue
+        month = np.repeat(np.arange(months), counts)
+        t0 = month_starts[month] + (rng.random(total) * 28 * 86400).astype("timedelta64[s]")
+        # Starter: an active member that month, weighted by propensity.
+        w = propensity[members][None, :] * ((join_month[members][None, :] <= month[:, None]) & (lapse_month[members][None, :] > month[:, None]))
+        w_sum = w.sum(axis=1)
+        ok = w_sum > 0
+        cum = np.cumsum(w[ok], axis=1)
+        pick = (cum < (rng.random(ok.sum()) * w_sum[ok])[:, None]).sum(axis=1)
+        starters = members[np.minimum(pick, len(members) - 1)]
+        answered_p = {"thriving": 0.92, "growing": 0.85, "stable": 0.7, "declining": 0.45, "idle": 0.3, "dormant": 0.5}[status[g]]
+        mean_replies = {"thriving": 3.5, "growing": 3.0, "stable": 2.0, "declining": 1.4, "idle": 1.0, "dormant": 1.5}[status[g]]
+        delay_h = {"thriving": 2.0, "growing": 3.0, "stable": 8.0, "declining": 30.0, "idle": 48.0, "dormant": 20.0}[status[g]]
+        n_rep = np.where(rng.random(ok.sum()) < answered_p, 1 + rng.poisson(mean_replies - 1, ok.sum()), 0)
+        rows_t.append(pd.DataFrame({
+            "group": g, "month": month[ok], "created": t0[ok], "starter": starters, "n_replies": n_rep,
+            "question": rng.random(ok.sum()) < 0.3, "delay_h": delay_h,
+        }))
+    threads = pd.concat(rows_t, ignore_index=True)
+    threads = threads[threads["created"] <= end].reset_index(drop=True)
+
+    # Replies: members of the thread's group active that month, weighted (connectors reply a lot).
+    rep_thread = np.repeat(np.arange(len(threads)), threads["n_replies"].to_numpy())
+    rep_group = threads["group"].to_numpy()[rep_thread]
+    rep_month = threads["month"].to_numpy()[rep_thread]
+    repliers = np.empty(len(rep_thread), dtype=np.int64)
+    order = np.argsort(rep_group, kind="stable")
+    bounds = np.searchsorted(rep_group[order], np.arange(n_groups + 1))
+    reply_weight = np.where(np.isin(np.arange(n_roster), connectors), 12.0, 1.0) * (propensity + 0.05)
+    for g in range(n_groups):
+        sel = order[bounds[g]:bounds[g + 1]]
+        if len(sel) == 0:
+            continue
+        members = members_of[g]
+        w = reply_weight[members][None, :] * ((join_month[members][None, :] <= rep_month[sel][:, None]) & (lapse_month[members][None, :] > rep_month[sel][:, None]))
+        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, reply_weight[members][None, :])
+        cum = np.cumsum(w, axis=1)
+        pick = (cum < (rng.random(len(sel)) * cum[:, -1])[:, None]).sum(axis=1)
+        repliers[sel] = members[np.minimum(pick, len(members) - 1)]
+    delays = rng.exponential(threads["delay_h"].to_numpy()[rep_thread]) * 3600 + np.arange(len(rep_thread)) % 7 * 60
+    rep_created = threads["created"].to_numpy()[rep_thread] + delays.astype("timedelta64[s]")
+
+    # Private conversations: pairs mostly within a department.
+    n_dm = max(1, int(n * spec.messages_per_person / 30))
+    a = rng.choice(platform_idx, n_dm, p=(propensity[platform_idx] + 0.1) / (propensity[platform_idx] + 0.1).sum())
+    same = platform_idx[rng.integers(0, len(platform_idx), n_dm)]
+    b = np.where(rng.random(n_dm) < 0.7, same, platform_idx[rng.integers(0, len(platform_idx), n_dm)])
+    b = np.where(b == a, platform_idx[(np.searchsorted(platform_idx, a) + 1) % len(platform_idx)], b)
+    dm_month = rng.integers(0, months, n_dm)
+    dm_created = month_starts[dm_month] + (rng.random(n_dm) * 28 * 86400).astype("timedelta64[s]")
+    dm_alive = (lapse_month[a] > dm_month) & (join_month[a] <= dm_month) & (dm_created <= end)
+    a, b, dm_created = a[dm_alive], b[dm_alive], dm_created[dm_alive]
+    n_dm = len(a)
+
+    # -- assemble Messages.csv ---------------------------------------------------------------
+    n_t, n_r = len(threads), len(rep_thread)
+    msg_id = (2_000_000_000 + np.arange(n_t + n_r + 2 * n_dm) * 11).astype(np.int64)
+    t_ids, r_ids = msg_id[:n_t], msg_id[n_t:n_t + n_r]
+    dm_root, dm_reply = msg_id[n_t + n_r:n_t + n_r + n_dm], msg_id[n_t + n_r + n_dm:]
+    topic = np.array(TOPICS, dtype=object)
+    t_topic = topic[rng.integers(0, len(topic), n_t)]
+    t_body = np.where(threads["question"], "Does anyone know how we handle " + t_topic + "?\nAny pointers welcome.",
+                      "Sharing an update on " + t_topic + ": \"early results\" look good.\nThoughts?")
+    mention_t = rng.random(n_t) < 0.06
+    t_body = np.where(mention_t, t_body + " cc [[user:" + uid[threads["starter"].to_numpy()[::-1][: n_t]].astype(str) + "]]", t_body)
+    r_body = np.where(rng.random(n_r) < 0.2, "Thanks [[user:" + uid[threads["starter"].to_numpy()[rep_thread]].astype(str) + "]], this helps.",
+                      "Good point on " + t_topic[rep_thread] + ".")
+    g_idx = np.concatenate([threads["group"].to_numpy(), rep_group])
+    created_all = pd.Series(np.concatenate([
+        threads["created"].to_numpy().astype("datetime64[s]"),
+        rep_created.astype("datetime64[s]"),
+        dm_created,
+        dm_created + (rng.exponential(5, n_dm) * 3600).astype("timedelta64[s]"),
+    ]))
+    sender = np.concatenate([threads["starter"].to_numpy(), repliers, a, b])
+    group_col = np.concatenate([gid[g_idx].astype(str), np.full(2 * n_dm, "", dtype=object)])
+    gname_arr = np.array(gname, dtype=object)
+    group_name_col = np.concatenate([gname_arr[g_idx], np.full(2 * n_dm, "", dtype=object)])
+    private_group = np.concatenate([np.zeros(n_t + n_r, bool), np.zeros(2 * n_dm, bool)])
+    messages = pd.DataFrame({
+        "id": msg_id.astype(str),
+        "replied_to_id": np.concatenate([np.full(n_t, "", object), t_ids[rep_thread].astype(str), np.full(n_dm, "", object), dm_root.astype(str)]),
+        "thread_id": np.concatenate([t_ids, t_ids[rep_thread], dm_root, dm_root]).astype(str),
+        "conversation_id": np.concatenate([t_ids, t_ids[rep_thread], dm_root, dm_root]).astype(str),
+        "group_id": group_col,
+        "group_name": group_name_col,
+        "participants": np.concatenate([np.full(n_t + n_r, "", object), "user:" + uid[a].astype(str) + ",user:" + uid[b].astype(str),
+                                        "user:" + uid[a].astype(str) + ",user:" + uid[b].astype(str)]),
+        "in_private_group": np.where(private_group, "true", "false"),
+        "in_private_conversation": np.concatenate([np.full(n_t + n_r, "false", object), np.full(2 * n_dm, "true", object)]),
+        "sender_id": uid[sender].astype(str),
+        "sender_type": "user",
+        "sender_name": names[sender],
+        "sender_email": emails[sender],
+        "body": np.concatenate([t_body, r_body, np.full(n_dm, "Hi, quick question about " , object) + topic[rng.integers(0, len(topic), n_dm)], np.full(n_dm, "Sure - will do.", object)]),
+        "api_url": "",
+        "attachments": "",
+        "deleted_by_id": "",
+        "deleted_by_type": "",
+        "created_at": _api_time(created_all),
+        "deleted_at": "",
+        "message_type": np.concatenate([np.where(threads["question"], "question", "update"), np.full(n_r + 2 * n_dm, "update", object)]),
+    })
+    # Ids grow with time, as on the real platform.
+    rank = created_all.rank(method="first").astype("int64").to_numpy() - 1
+    remap = pd.Series((2_000_000_000 + rank * 11).astype(str), index=messages["id"].to_numpy())
+    for column in ("id", "thread_id", "conversation_id"):
+        messages[column] = messages[column].map(remap)
+    messages["replied_to_id"] = messages["replied_to_id"].map(remap).fillna("")
+    messages = messages[(created_all <= end).to_numpy()]
+    deleted = rng.random(len(messages)) < 0.01
+    messages.loc[deleted, "deleted_at"] = messages.loc[deleted, "created_at"]
+    messages.loc[deleted, "deleted_by_id"] = messages.loc[deleted, "sender_id"]
+    messages.loc[deleted, "deleted_by_type"] = "user"
+    messages = messages.sort_values("id", kind="stable").reset_index(drop=True)
+
+    # -- Users.csv, Groups.csv ---------------------------------------------------------------
+    users_idx = np.flatnonzero(on_platform)
+    n_u = len(users_idx)
+    u_state = np.full(n_u, "active", dtype=object)
+    suspended_at = np.full(n_u, "", dtype=object)
+    deleted_at = np.full(n_u, "", dtype=object)
+    r = rng.random(n_u)
+    left = lapsers[users_idx] & (r < 0.25)
+    susp = ~left & (r > 0.97)
+    pending = (propensity[users_idx] == 0) & (r < 0.08) & ~np.isin(users_idx, np.unique(sender))
+    u_state[left | susp | pending] = "soft_delete"
+    leave_time = month_starts[np.minimum(lapse_month[users_idx][left] + 1, months - 1)]
+    deleted_at[left] = _api_time(pd.Series(leave_time)).to_numpy()
+    suspended_at[susp] = _api_time(pd.Series(np.full(int(susp.sum()), end - np.timedelta64(30 * 86400, "s")))).to_numpy()
+    joined = month_starts[join_month[users_idx]] + (rng.random(n_u) * 86400 * 5).astype("timedelta64[s]")
+    users = pd.DataFrame({
+        "id": uid[users_idx].astype(str),
+        "name": names[users_idx],
+        "email": emails[users_idx],
+        "job_title": np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n_u)],
+        "location": loc[users_idx],
+        "department": dept[users_idx],
+        "api_url": "https://www.yammer.com/api/v1/users/" + pd.Series(uid[users_idx]).astype(str),
+        "deleted_by_id": np.where(left, "1", ""),
+        "deleted_by_type": np.where(left, "user", ""),
+        "joined_at": _api_time(pd.Series(joined)),
+        "deleted_at": deleted_at,
+        "suspended_by_id": np.where(susp, "1", ""),
+        "suspended_by_type": np.where(susp, "user", ""),
+        "suspended_at": suspended_at,
+        "guid": [f"{i:08x}-0000-4000-8000-{i:012x}" for i in uid[users_idx]],
+        "state": u_state,
+    })
+    groups = pd.DataFrame({
+        "id": gid.astype(str),
+        "name": gname,
+        "description": [f"A place for {x}" for x in gname],
+        "private": np.where(rng.random(n_groups) < 0.15, "true", "false"),
+        "external": "false",
+        "deleted": "false",
+        "created_at": _api_time(pd.Series(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"))),
+        "updated_at": _api_time(pd.Series(np.full(n_groups, end))),
+    })
+
+    # -- roster, survey, interviews ----------------------------------------------------------
+    mgr = rng.integers(0, n_roster, n_roster)
+    roster = pd.DataFrame({
+        "employee_id": [f"E{i:06d}" for i in idx],
+        "full_name": names,
+        "email": emails,
+        "department": dept,
+        "location": loc,
+        "job_title": np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n_roster)],
+        "grade": _choice(rng, [("G1", 0.3), ("G2", 0.3), ("G3", 0.25), ("G4", 0.12), ("G5", 0.03)], n_roster),
+        "manager_email": emails[mgr],
+        "start_date": (pd.Timestamp(spec.end) - pd.to_timedelta(rng.integers(30, 3650, n_roster), unit="D")).strftime("%Y-%m-%d"),
+    })[~guests].reset_index(drop=True)
+    active_level = np.log1p(propensity) * np.where(lapse_month < months, 0.4, 1.0)
+    resp = np.flatnonzero(~guests & (rng.random(n_roster) < 0.3))
+    qs = ["I can find the information I need on Engage", "Leaders are visible on Engage", "Engage helps me do my job",
+          "I feel comfortable posting on Engage", "I know which community to use", "Engage is worth my time"]
+    survey = pd.DataFrame({
+        "email": np.where(rng.random(len(resp)) < 0.4, "", emails[resp]),
+        "department": dept[resp],
+        "tenure": _choice(rng, [("<1 year", 0.2), ("1-3 years", 0.35), ("3-10 years", 0.3), ("10+ years", 0.15)], len(resp)),
+    })
+    for j, q in enumerate(qs):
+        mean = 2.6 + 0.5 * active_level[resp] + (0.3 if j in (0, 3) else -0.2 if j == 1 else 0.0)
+        survey[q] = np.clip(np.rint(rng.normal(mean, 0.9)), 1, 5).astype(int)
+    themes = [
+        ("champion", "relevance", "positive", "Our community answers questions faster than e-mail ever did."),
+        ("champion", "recognition", "mixed", "I post a lot but nobody from leadership ever reacts."),
+        ("lurker", "confidence", "negative", "I read everything but I worry about posting something wrong."),
+        ("lurker", "information overload", "negative", "There are too many groups; I don't know where things go."),
+        ("lapsed", "tool confusion", "negative", "Once Teams arrived, I stopped opening Engage."),
+        ("lapsed", "relevance", "negative", "The group I used went quiet so I stopped checking."),
+        ("never joined", "awareness", "neutral", "Nobody told me what it was for."),
+        ("never joined", "access", "negative", "I work on the shop floor and have no laptop."),
+        ("leader", "leadership absence", "mixed", "I know I should post more; I don't have time."),
+        ("leader", "strategy", "positive", "The town-hall Q&A thread was the best feedback we had all year."),
+    ]
+    interviews = pd.DataFrame([themes[i % len(themes)] for i in range(30)], columns=["user_type", "theme", "sentiment", "quote"])
+
+    story = Story(
+        connectors=[str(u) for u in uid[connectors]],
+        silo_department=spec.silo_department,
+        lapsed=[str(u) for u in uid[lapsers & (lapse_month < months - 4)]],
+        group_status={str(gid[g]): str(status[g]) for g in range(n_groups)},
+        launch=launch.date(),
+        end=spec.end,
+    )
+    return {"Messages": messages, "Users": users, "Groups": groups, "roster": roster, "survey": survey, "interviews": interviews}, story
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_viva_engage_zip(tables: dict[str, pd.DataFrame], path: Path, *, end: dt.date) -> Path:
+    """Write a Viva Engage network data export zip from vendor-shaped tables."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    log = (
+        f"Export started {end.isoformat()}T02:00:00Z\n"
+        f"Number of exported MESSAGES: {len(tables['Messages'])}\n"
+        f"Number of exported USERS: {len(tables['Users'])}\n"
+        f"Number of exported GROUPS: {len(tables['Groups'])}\n"
+        "Export completed\n"
+    )
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in ("Messages", "Users", "Groups"):
+            info = zipfile.ZipInfo(f"{name}.csv", date_time=(end.year, end.month, end.day, 2, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, _csv_bytes(tables[name]))
+        for name, text in (("log.txt", log), ("request.txt", f"Export of all data up to {end.isoformat()}\n"),
+                           ("Topics.csv", "id,name,created_by,created_at,api_url\r\n")):
+            info = zipfile.ZipInfo(name, date_time=(end.year, end.month, end.day, 2, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text.encode("utf-8"))
+    os.replace(tmp, path)
+    return path
+
+
+def write_demo_client(root: str | os.PathLike[str], *, spec: SynthSpec = SynthSpec(), name: str = "Demo Corp") -> Story:
+    """Write a complete client folder (``client.yml`` and ``raw/`` files) under ``root``."""
+    root = Path(root)
+    raw = root / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    tables, story = generate(spec)
+    write_viva_engage_zip(tables, raw / "viva-engage-export.zip", end=spec.end)
+    _atomic_write(raw / "hr-roster.csv", _csv_bytes(tables["roster"]))
+    _atomic_write(raw / "survey.csv", _csv_bytes(tables["survey"]))
+    _atomic_write(raw / "interviews.csv", _csv_bytes(tables["interviews"]))
+    attributes = "[department, tenure]"
+    config = f"""\
+# Demo client written by `esnkit demo` (seed {spec.seed}, {spec.n_people} people, {spec.months} months).
+name: "{name}"
+sources:
+  - path: raw/viva-engage-export.zip
+    format: viva-engage
+roster:
+  path: raw/hr-roster.csv
+  join_on: email
+  columns: {{email: email, name: full_name, source_user_id: employee_id, department: department, location: location, job_title: job_title, grade: grade, manager: manager_email}}
+survey:
+  path: raw/survey.csv
+  email_column: email
+  attributes: {attributes}
+interviews: raw/interviews.csv
+as_of: {spec.end.isoformat()}
+min_group_size: 5
+show_names: false
+branding:
+  primary_color: "#1f3a5f"
+  accent_color: "#e0822c"
+objectives: []
+campaigns: []
+opt_outs: []
+"""
+    _atomic_write(root / "client.yml", config.encode("utf-8"))
+    return story
