@@ -88,7 +88,7 @@ def _network_curve(months: int) -> np.ndarray:
     """Share of peak activity by month: a launch spike, then decline to about a third."""
     m = np.arange(months, dtype=float)
     ramp = np.minimum(1.0, (m + 1) / 2.0)
-    decay = 0.33 + 0.67 * np.exp(-np.maximum(m - 2, 0) / 5.0)
+    decay = 0.25 + 0.75 * np.exp(-np.maximum(m - 2, 0) / 4.0)
     return ramp * decay
 
 
@@ -100,13 +100,13 @@ def _group_curve(status: str, months: int, rng: np.random.Generator) -> np.ndarr
     if status == "growing":
         return np.clip(0.15 + 0.9 * np.clip((m - months * 0.4) / (months * 0.6), 0, 1), 0.1, None)
     if status == "stable":
-        return np.full(months, 0.45)
+        return np.full(months, 0.35)
     if status == "declining":
-        return net * 0.9 * np.clip(1.2 - m / months, 0.15, None)
+        return net * 1.5 * np.clip(1.2 - m / months, 0.15, None)
     if status == "idle":
-        return np.where(m < 3, 0.25, 0.015)
+        return np.where(m < 3, 0.8 * net, 0.015)
     dormant_from = months - rng.integers(5, min(10, months - 2))
-    return np.where(m < dormant_from, net * 0.7, 0.0)
+    return np.where(m < dormant_from, net * 1.2, 0.0)
 
 
 def _api_time(ts: pd.Series) -> pd.Series:
@@ -198,7 +198,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
         members = np.unique(members)
         members_of.append(members)
         curve = _group_curve(status[g], months, rng)
-        counts = rng.poisson(base_threads * size_weight[g] * curve * (3.0 if status[g] == "thriving" else 1.0))
+        counts = rng.poisson(base_threads * size_weight[g] * curve * (1.6 if status[g] == "thriving" else 1.0))
         total = int(counts.sum())
         if total == 0 or len(members) == 0:
             continue
@@ -249,7 +249,8 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     same = platform_idx[rng.integers(0, len(platform_idx), n_dm)]
     b = np.where(rng.random(n_dm) < 0.7, same, platform_idx[rng.integers(0, len(platform_idx), n_dm)])
     b = np.where(b == a, platform_idx[(np.searchsorted(platform_idx, a) + 1) % len(platform_idx)], b)
-    dm_month = rng.integers(0, months, n_dm)
+    net = _network_curve(months)
+    dm_month = rng.choice(months, n_dm, p=net / net.sum())
     dm_created = month_starts[dm_month] + (rng.random(n_dm) * 28 * 86400).astype("timedelta64[s]")
     dm_alive = (lapse_month[a] > dm_month) & (join_month[a] <= dm_month) & (dm_created <= end)
     a, b, dm_created = a[dm_alive], b[dm_alive], dm_created[dm_alive]

@@ -37,8 +37,12 @@ USER_REQUIRED = ("id",)
 GROUP_REQUIRED = ("id",)
 
 
+_MARKERS = {"Messages.csv", "Users.csv", "Groups.csv", "Topics.csv", "request.txt"}
+
+
 def detect(source: ExportSource) -> bool:
-    return bool(source.find("Messages.csv")) and bool(source.find("Users.csv"))
+    """Any file the Yammer export names in its own (capitalised) way; the loader then says what is missing."""
+    return any(PurePosixPath(n).name in _MARKERS for n in source.names())
 
 
 def _network_dirs(source: ExportSource) -> list[str]:

@@ -1,0 +1,136 @@
+"""The command line as a user meets it: one clear line on bad input, no traceback, nothing written."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from esnkit import Dataset
+
+FIXTURE = Path(__file__).parent / "fixtures" / "viva-engage-small"
+
+
+def esnkit(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "esnkit.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def make_client(root: Path, source: str = "raw/export") -> Path:
+    r = esnkit("init", "acme", "--data-dir", root)
+    assert r.returncode == 0, r.stderr
+    client = root / "acme"
+    text = (client / "client.yml").read_text().replace("sources:", f"sources:\n  - path: {source}\n    format: auto", 1)
+    (client / "client.yml").write_text(text)
+    return client
+
+
+def test_init_writes_a_commented_template_and_refuses_to_overwrite(tmp_path):
+    r = esnkit("init", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0
+    assert "# esnkit client configuration" in (tmp_path / "acme" / "client.yml").read_text()
+    assert (tmp_path / "acme" / "raw" / "canonical-template" / "messages.csv").is_file()
+    again = esnkit("init", "acme", "--data-dir", tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_ingest_writes_processed_and_prints_a_summary(tmp_path):
+    client = make_client(tmp_path)
+    shutil.copytree(FIXTURE, client / "raw" / "export")
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "messages" in r.stdout and "1 deleted message(s) left out" in r.stdout
+    assert "People by state: active 3" in r.stdout
+    ds = Dataset.read(client / "processed")
+    assert len(ds.messages) == 7
+    key = (client / ".esnkit-key").read_text().strip()
+    assert key not in r.stdout + r.stderr
+
+
+def test_data_dir_from_the_environment(tmp_path):
+    env_root = tmp_path / "elsewhere"
+    r = subprocess.run([sys.executable, "-m", "esnkit.cli", "init", "acme"], capture_output=True, text=True,
+                       env={**__import__("os").environ, "ESNKIT_DATA_DIR": str(env_root)}, cwd=tmp_path)
+    assert r.returncode == 0 and (env_root / "acme" / "client.yml").is_file()
+
+
+def _truncated_zip(client):
+    src = client / "raw" / "full.zip"
+    with zipfile.ZipFile(src, "w") as zf:
+        for p in FIXTURE.iterdir():
+            zf.write(p, p.name)
+    data = src.read_bytes()
+    (client / "raw" / "export.zip").write_bytes(data[: len(data) // 2])
+    src.unlink()
+
+
+def _no_messages(client):
+    shutil.copytree(FIXTURE, client / "raw" / "export.zip")
+    (client / "raw" / "export.zip" / "Messages.csv").unlink()
+
+
+def _no_sender(client):
+    shutil.copytree(FIXTURE, client / "raw" / "export.zip")
+    frame = pd.read_csv(client / "raw" / "export.zip" / "Messages.csv", dtype=str, encoding="utf-8-sig")
+    frame.drop(columns="sender_id").to_csv(client / "raw" / "export.zip" / "Messages.csv", index=False)
+
+
+def _not_an_export(client):
+    (client / "raw" / "export.zip").write_bytes(b"%PDF-1.4 this is not a zip")
+
+
+def _zip_slip(client):
+    with zipfile.ZipFile(client / "raw" / "export.zip", "w") as zf:
+        for p in FIXTURE.iterdir():
+            zf.write(p, p.name)
+        zf.writestr("../../evil.txt", "gotcha")
+
+
+@pytest.mark.parametrize(
+    "breakage, words",
+    [
+        (_truncated_zip, ["export.zip", "zip"]),
+        (_no_messages, ["Messages.csv"]),
+        (_no_sender, ["Messages.csv", "sender_id"]),
+        (_not_an_export, ["export.zip", "zip"]),
+        (_zip_slip, ["export.zip", "zip slip"]),
+    ],
+)
+def test_bad_input_one_line_no_traceback_nothing_written(tmp_path, breakage, words):
+    client = make_client(tmp_path, source="raw/export.zip")
+    breakage(client)
+    for args in (("ingest", "acme", "--data-dir", tmp_path), ("check", client / "raw" / "export.zip")):
+        r = esnkit(*args)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        assert len(lines) == 1 and lines[0].startswith("esnkit: error:"), r.stderr
+        for w in words:
+            assert w in lines[0], (w, lines[0])
+    assert not (client / "processed").exists()
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_failed_ingest_keeps_the_previous_processed_data(tmp_path):
+    client = make_client(tmp_path)
+    shutil.copytree(FIXTURE, client / "raw" / "export")
+    assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in (client / "processed").iterdir()}
+    (client / "raw" / "export" / "Users.csv").unlink()
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 1 and "Users.csv" in r.stderr
+    assert {p.name: p.read_bytes() for p in (client / "processed").iterdir()} == before
+
+
+def test_check_reports_a_usable_export(tmp_path):
+    r = esnkit("check", FIXTURE)
+    assert r.returncode == 0, r.stderr
+    assert "viva-engage export, usable" in r.stdout
+    assert "loaded without a client key" not in r.stdout
+
+
+def test_unknown_command_is_a_usage_error():
+    r = esnkit("frobnicate")
+    assert r.returncode == 2

@@ -1,0 +1,56 @@
+import os
+import stat
+
+import pandas as pd
+import pytest
+
+from esnkit.errors import ConfigError
+from esnkit.privacy import Pseudonymiser, excel_safe, identity_keys, load_or_create_key, suppress_small
+
+
+def test_key_is_created_once_private_and_stable(tmp_path):
+    path = tmp_path / "client" / ".esnkit-key"
+    k1 = load_or_create_key(path)
+    k2 = load_or_create_key(path)
+    assert k1 == k2 and len(k1) == 32
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_damaged_key_is_refused(tmp_path):
+    path = tmp_path / ".esnkit-key"
+    path.write_text("not hex")
+    with pytest.raises(ConfigError, match="not a valid esnkit key"):
+        load_or_create_key(path)
+
+
+def test_same_key_same_ids_other_key_other_ids():
+    values = pd.Series(["email:a@x.com", "slack:U1", None])
+    a = Pseudonymiser(b"k1").ids(values)
+    b = Pseudonymiser(b"k1").ids(values)
+    c = Pseudonymiser(b"k2").ids(values)
+    pd.testing.assert_series_equal(a, b)
+    assert a[0] != c[0] and a[1] != c[1]
+    assert pd.isna(a[2])
+    assert a.str.fullmatch(r"[0-9a-f]{16}").iloc[:2].all()
+
+
+def test_identity_prefers_email_and_normalises_it():
+    ids = pd.Series(["1", "2", "3"])
+    emails = pd.Series(["  Ann@X.com", None, "not-an-email"])
+    got = identity_keys("viva-engage", ids, emails)
+    assert got.tolist() == ["email:ann@x.com", "viva-engage:2", "viva-engage:3"]
+
+
+def test_excel_safe_neutralises_formulas_in_cells_and_headers():
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+44 1234", "-1", "@SUM(A1)", "Ann"], "@col": ["a", "b", "c", "d", "e"]})
+    got = excel_safe(frame)
+    expected = pd.DataFrame(
+        {"name": ["'=HYPERLINK(\"x\")", "'+44 1234", "'-1", "'@SUM(A1)", "Ann"], "'@col": ["a", "b", "c", "d", "e"]}
+    ).astype("str")
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_suppress_small_drops_cells_under_the_floor_and_keeps_the_floor():
+    t = pd.DataFrame({"department": ["A", "B", "C"], "people": [4, 5, 6]})
+    got = suppress_small(t, count_column="people", min_group_size=5)
+    pd.testing.assert_frame_equal(got, pd.DataFrame({"department": ["B", "C"], "people": [5, 6]}))
