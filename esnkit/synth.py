@@ -243,6 +243,31 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     delays = rng.exponential(threads["delay_h"].to_numpy()[rep_thread]) * 3600 + np.arange(len(rep_thread)) % 7 * 60
     rep_created = threads["created"].to_numpy()[rep_thread] + delays.astype("timedelta64[s]")
 
+    # The launch: welcome threads in the busiest cross-department community, where half of the
+    # early joiners say hello once. This is the spike that later fades.
+    launch_group = int(np.argmax(np.where(home == None, size_weight, 0.0)))  # noqa: E711
+    n_welcome = max(3, n // 100)
+    w_month = rng.integers(0, 3, n_welcome)
+    welcome = pd.DataFrame({
+        "group": launch_group, "month": w_month,
+        "created": month_starts[w_month] + (rng.random(n_welcome) * 20 * 86400).astype("timedelta64[s]"),
+        "starter": rng.choice(connectors if len(connectors) else platform_idx, n_welcome), "n_replies": 0,
+        "question": False, "delay_h": 24.0,
+    })
+    hello = np.flatnonzero(on_platform & ~silo & (join_month < 3) & (rng.random(n_roster) < 0.55))
+    hello_thread = rng.integers(0, n_welcome, len(hello))
+    welcome["n_replies"] = np.bincount(hello_thread, minlength=n_welcome)
+    order_h = np.argsort(hello_thread, kind="stable")
+    hello, hello_thread = hello[order_h], hello_thread[order_h]
+    first_welcome = len(threads)
+    threads = pd.concat([threads, welcome], ignore_index=True)
+    hello_created = welcome["created"].to_numpy()[hello_thread] + (rng.exponential(72, len(hello)) * 3600).astype("timedelta64[s]")
+    rep_thread = np.concatenate([rep_thread, first_welcome + hello_thread])
+    rep_group = np.concatenate([rep_group, np.full(len(hello), launch_group)])
+    repliers = np.concatenate([repliers, hello])
+    rep_created = np.concatenate([rep_created.astype("datetime64[s]"), hello_created.astype("datetime64[s]")])
+    members_of[launch_group] = np.union1d(members_of[launch_group], hello)
+
     # Private conversations: pairs mostly within a department.
     n_dm = max(1, int(n * spec.messages_per_person / 30))
     a = rng.choice(platform_idx, n_dm, p=(propensity[platform_idx] + 0.1) / (propensity[platform_idx] + 0.1).sum())

@@ -1,0 +1,112 @@
+"""Shared building blocks of the metrics: the as-of instant, the population, interaction events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+
+__all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini"]
+
+EVENT_KINDS = ("post", "reply", "reaction")
+
+
+def as_of_end(as_of: str | dt.date | pd.Timestamp | None, ds: Dataset | None = None) -> pd.Timestamp:
+    """The end of the as-of day (exclusive), in UTC: ``2026-06-30`` -> ``2026-07-01 00:00 UTC``.
+
+    ``None`` means the last day with data.
+    """
+    if as_of is None or as_of == "":
+        if ds is None:
+            raise ValueError("as_of is required")
+        start, end = ds.coverage()
+        if end is None:
+            raise ValueError("the dataset has no dated events; pass as_of")
+        return end.normalize() + pd.Timedelta(days=1)
+    ts = pd.Timestamp(as_of)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.normalize() + pd.Timedelta(days=1)
+
+
+def population(ds: Dataset, *, include_bots: bool = False, include_external: bool = False) -> pd.DataFrame:
+    """People counted in adoption figures: not bots, not external guests (unless asked)."""
+    people = ds.people
+    keep = pd.Series(True, index=people.index)
+    if not include_bots:
+        keep &= ~people["is_bot"].fillna(False).astype(bool)
+    if not include_external:
+        keep &= ~people["is_external"].fillna(False).astype(bool)
+    return people.loc[keep]
+
+
+def interaction_events(
+    ds: Dataset,
+    *,
+    as_of: str | dt.date | pd.Timestamp | None = None,
+    include_bots: bool = False,
+    include_external: bool = False,
+) -> pd.DataFrame:
+    """Every contribution as one row: ``person_id, created_at, kind, group_id, message_id``.
+
+    ``kind`` is ``post`` (a thread start), ``reply`` or ``reaction``. Events after ``as_of`` are
+    dropped; so are bots' and guests' unless asked for.
+    """
+    m = ds.messages
+    posts = pd.DataFrame(
+        {
+            "person_id": m["author_id"],
+            "created_at": m["created_at"],
+            "kind": np.where(m["is_thread_start"].fillna(True).astype(bool), "post", "reply"),
+            "group_id": m["group_id"],
+            "message_id": m["message_id"],
+        }
+    )
+    r = ds.reactions
+    group_of = m.set_index("message_id")["group_id"]
+    created_of = m.set_index("message_id")["created_at"]
+    reactions = pd.DataFrame(
+        {
+            "person_id": r["person_id"],
+            "created_at": r["created_at"].fillna(r["message_id"].map(created_of)),
+            "kind": "reaction",
+            "group_id": r["message_id"].map(group_of),
+            "message_id": r["message_id"],
+        }
+    )
+    events = pd.concat([posts, reactions], ignore_index=True) if len(reactions) else posts
+    events["kind"] = events["kind"].astype("str")
+    events["group_id"] = events["group_id"].astype("str")
+    events = events[events["created_at"].notna()]
+    if as_of is not None:
+        events = events[events["created_at"] < as_of_end(as_of)]
+    keep = population(ds, include_bots=include_bots, include_external=include_external)["person_id"]
+    events = events[events["person_id"].isin(keep)]
+    return events.reset_index(drop=True)
+
+
+def suppress(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:
+    """Drop rows whose ``count_column`` (people) is under ``min_group_size``."""
+    from ..privacy import suppress_small
+
+    return suppress_small(table, count_column=count_column, min_group_size=min_group_size)
+
+
+def gini(values: np.ndarray | pd.Series) -> float:
+    """Gini coefficient of non-negative values (0 = equal, 1 = one holds everything).
+
+    Examples
+    --------
+    >>> gini([1, 1, 1, 1])
+    0.0
+    >>> gini([0, 0, 0, 4])
+    0.75
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n == 0 or x.sum() == 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((n + 1 - 2 * (cum / cum[-1]).sum()) / n)

@@ -1,0 +1,328 @@
+"""Adoption: who is registered, active and engaged; who is new, returning, reactivated or lapsed.
+
+Definitions (stated in every deliverable's appendix):
+
+- *active* in a period: made at least one post, reply or reaction in it (reading is not activity:
+  the exports do not carry reads per person);
+- *engaged* in a month: active on at least ``engaged_days`` distinct days of it (default 4, a
+  weekly habit);
+- *registered*: has a platform account (any ``state``) and had joined by the period's end;
+- bots and external guests are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ._base import as_of_end, interaction_events, population, suppress
+
+__all__ = [
+    "monthly_active",
+    "adoption_by",
+    "stickiness",
+    "monthly_flows",
+    "growth_summary",
+    "adoption_segments",
+    "lapsed_people",
+    "cohort_retention",
+    "ROGERS",
+]
+
+ROGERS = (("innovators", 0.025), ("early adopters", 0.135), ("early majority", 0.34), ("late majority", 0.34), ("laggards", 0.16))
+
+
+def _month(ts: pd.Series) -> pd.Series:
+    return ts.dt.tz_localize(None).dt.to_period("M")
+
+
+def _month_number(periods: pd.Series) -> pd.Series:
+    return periods.dt.year * 12 + periods.dt.month
+
+
+def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_external: bool = False) -> pd.DataFrame:
+    """Registered, active and engaged people per calendar month up to ``as_of``.
+
+    Returns
+    -------
+    DataFrame
+        ``month`` (Period), ``registered``, ``active``, ``engaged``, ``active_rate`` (active /
+        registered), one row per month from the first month with activity to ``as_of``'s month.
+
+    Examples
+    --------
+    >>> from esnkit import Dataset
+    >>> ds = Dataset(
+    ...     people=pd.DataFrame({"person_id": ["a", "b"], "state": ["active", "active"]}),
+    ...     groups=pd.DataFrame({"group_id": ["g"]}),
+    ...     messages=pd.DataFrame({"message_id": ["1", "2"], "thread_id": ["1", "1"], "group_id": ["g", "g"],
+    ...         "author_id": ["a", "b"], "created_at": ["2026-01-05", "2026-02-01"],
+    ...         "is_thread_start": [True, False], "is_private": [False, False]}))
+    >>> monthly_active(ds, as_of="2026-02-28")[["month", "registered", "active"]].to_string(index=False)
+    '  month  registered  active\\n2026-01           2       1\\n2026-02           2       1'
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=include_external)
+    people = population(ds, include_external=include_external)
+    people = people[people["state"].notna()]
+    last_month = (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M")
+    if len(events) == 0:
+        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "registered": [], "active": [], "engaged": [], "active_rate": []})
+    first_month = _month(events["created_at"]).min()
+    months = pd.period_range(first_month, last_month, freq="M")
+    ev = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"]), "day": events["created_at"].dt.floor("D")})
+    per_person = ev.groupby(["month", "person_id"], observed=True)["day"].nunique().reset_index(name="days")
+    active = per_person.groupby("month").size()
+    engaged = per_person[per_person["days"] >= engaged_days].groupby("month").size()
+    joined_month = _month(people["joined_at"]).fillna(first_month)
+    # A person who joined earlier is registered from their first activity at the latest.
+    first_active = ev.groupby("person_id")["month"].min()
+    joined_month = pd.Series(joined_month.to_numpy(), index=people["person_id"].to_numpy())
+    joined_month = joined_month.where(~joined_month.index.isin(first_active.index) | joined_month.notna())
+    joined_month = pd.concat([joined_month, first_active]).groupby(level=0).min()
+    joined_month = joined_month[joined_month.index.isin(people["person_id"])]
+    registered_new = joined_month.value_counts().reindex(months, fill_value=0)
+    registered_before = int((joined_month < first_month).sum())
+    registered = registered_new.cumsum() + registered_before
+    out = pd.DataFrame({"month": months})
+    out["registered"] = registered.reindex(months).to_numpy().astype("int64")
+    out["active"] = active.reindex(months, fill_value=0).to_numpy().astype("int64")
+    out["engaged"] = engaged.reindex(months, fill_value=0).to_numpy().astype("int64")
+    out["active_rate"] = (out["active"] / out["registered"].where(out["registered"] > 0)).astype("float64")
+    return out
+
+
+def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days: int = 90, min_group_size: int = 5) -> pd.DataFrame:
+    """Adoption against headcount per value of a people attribute, over the last ``window_days``.
+
+    Headcount is everyone in ``people`` (roster people never seen on the platform included);
+    groups with fewer than ``min_group_size`` people are dropped.
+
+    Returns
+    -------
+    DataFrame
+        ``<by>``, ``headcount``, ``registered``, ``active``, ``never_active``, ``adoption_rate``
+        (active / headcount), sorted by adoption rate.
+    """
+    if by not in ds.people.columns:
+        raise ValueError(f"people has no column {by!r}; choose one of {', '.join(map(str, ds.people.columns))}")
+    end = as_of_end(as_of, ds)
+    people = population(ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    recent = set(events.loc[events["created_at"] >= end - pd.Timedelta(days=window_days), "person_id"])
+    ever = set(events["person_id"])
+    frame = pd.DataFrame(
+        {
+            by: people[by].fillna("(unknown)").astype("str"),
+            "registered": people["state"].notna(),
+            "active": people["person_id"].isin(recent),
+            "never_active": ~people["person_id"].isin(ever),
+        }
+    )
+    out = frame.groupby(by).agg(headcount=("active", "size"), registered=("registered", "sum"), active=("active", "sum"), never_active=("never_active", "sum")).reset_index()
+    out = out.astype({c: "int64" for c in ("headcount", "registered", "active", "never_active")})
+    out["adoption_rate"] = out["active"] / out["headcount"]
+    out = suppress(out, count_column="headcount", min_group_size=min_group_size)
+    return out.sort_values(["adoption_rate", by], ascending=[True, True]).reset_index(drop=True)
+
+
+def stickiness(ds: Dataset, *, as_of=None) -> pd.DataFrame:
+    """DAU/MAU per month: the average number of people active per day over those active that month.
+
+    Returns
+    -------
+    DataFrame
+        ``month``, ``dau`` (mean over the month's days), ``mau``, ``stickiness``.
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    if len(events) == 0:
+        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "dau": [], "mau": [], "stickiness": []})
+    day = events["created_at"].dt.tz_localize(None).dt.floor("D")
+    daily = pd.DataFrame({"day": day, "person_id": events["person_id"]}).drop_duplicates().groupby("day").size()
+    months = pd.period_range(day.min().to_period("M"), (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M"), freq="M")
+    all_days = pd.date_range(months[0].start_time, end.tz_localize(None) - pd.Timedelta(days=1), freq="D")
+    daily = daily.reindex(all_days, fill_value=0)
+    dau = daily.groupby(daily.index.to_period("M")).mean()
+    mau = pd.DataFrame({"month": _month(events["created_at"]), "person_id": events["person_id"]}).drop_duplicates().groupby("month").size()
+    out = pd.DataFrame({"month": months, "dau": dau.reindex(months).to_numpy(), "mau": mau.reindex(months, fill_value=0).to_numpy().astype("int64")})
+    out["stickiness"] = out["dau"] / out["mau"].where(out["mau"] > 0)
+    return out
+
+
+def monthly_flows(ds: Dataset, *, as_of=None) -> pd.DataFrame:
+    """New, returning, reactivated and lapsing people per month.
+
+    *new*: first active month ever; *returning*: active this month and last; *reactivated*:
+    active this month, not last month, but some month before; *lapsed*: active last month and not
+    this one.
+
+    Returns
+    -------
+    DataFrame
+        ``month``, ``active``, ``new``, ``returning``, ``reactivated``, ``lapsed``.
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    cols = ["month", "active", "new", "returning", "reactivated", "lapsed"]
+    if len(events) == 0:
+        return pd.DataFrame({c: [] for c in cols})
+    pm = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"])}).drop_duplicates()
+    months = pd.period_range(pm["month"].min(), (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M"), freq="M")
+    idx = {p: i for i, p in enumerate(months)}
+    pm["m"] = pm["month"].map(idx).astype("int64")
+    pm = pm.sort_values(["person_id", "m"])
+    prev = pm.groupby("person_id")["m"].shift()
+    first = prev.isna()
+    consecutive = prev == pm["m"] - 1
+    n = len(months)
+    new = np.bincount(pm.loc[first, "m"], minlength=n)
+    returning = np.bincount(pm.loc[consecutive, "m"], minlength=n)
+    reactivated = np.bincount(pm.loc[~first & ~consecutive, "m"], minlength=n)
+    # Lapsed in month m+1: active in m and not in m+1.
+    nxt = pm.groupby("person_id")["m"].shift(-1)
+    lapse_at = pm.loc[(nxt != pm["m"] + 1) & (pm["m"] + 1 < n), "m"] + 1
+    lapsed = np.bincount(lapse_at.astype("int64"), minlength=n)
+    active = np.bincount(pm["m"], minlength=n)
+    return pd.DataFrame({"month": months, "active": active, "new": new, "returning": returning, "reactivated": reactivated, "lapsed": lapsed}).astype(
+        {c: "int64" for c in cols[1:]}
+    )
+
+
+def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
+    """The growth curve's landmarks from :func:`monthly_active`: peak, current, change from peak.
+
+    The current month is the last *complete* one when ``as_of`` falls mid-month.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"month": pd.period_range("2026-01", periods=4, freq="M"), "active": [10, 40, 30, 20]})
+    >>> s = growth_summary(t)
+    >>> (str(s["peak_month"]), s["peak_active"], s["current_active"], round(s["change_from_peak"], 2))
+    ('2026-02', 40, 20, -0.5)
+    """
+    if len(monthly) == 0:
+        return {"peak_month": None, "peak_active": 0, "current_month": None, "current_active": 0, "change_from_peak": float("nan"), "launch_month": None}
+    peak = monthly.loc[monthly["active"].idxmax()]
+    last = monthly.iloc[-1]
+    return {
+        "launch_month": monthly["month"].iloc[0],
+        "peak_month": peak["month"],
+        "peak_active": int(peak["active"]),
+        "current_month": last["month"],
+        "current_active": int(last["active"]),
+        "change_from_peak": (int(last["active"]) - int(peak["active"])) / int(peak["active"]) if int(peak["active"]) else float("nan"),
+    }
+
+
+def adoption_segments(ds: Dataset, *, as_of=None) -> pd.DataFrame:
+    """Rogers' adoption segments: people ordered by their first activity, cut at 2.5/16/50/84%.
+
+    The population is everyone in ``people`` (the roster when joined in). A segment is *reached*
+    when all its people have been active at least once.
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``share`` (Rogers), ``people``, ``adopted`` (ever active), ``reached``.
+    """
+    end = as_of_end(as_of, ds)
+    people = population(ds)
+    first = interaction_events(ds, as_of=end - pd.Timedelta(days=1)).groupby("person_id")["created_at"].min()
+    n = len(people)
+    n_adopted = int(people["person_id"].isin(first.index).sum())
+    rows = []
+    start = 0
+    for i, (segment, share) in enumerate(ROGERS):
+        stop = n if i == len(ROGERS) - 1 else start + int(round(share * n))
+        size = stop - start
+        adopted = int(np.clip(n_adopted - start, 0, size))
+        rows.append({"segment": segment, "share": share, "people": size, "adopted": adopted, "reached": adopted == size and size > 0})
+        start = stop
+    return pd.DataFrame(rows)
+
+
+def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90) -> pd.DataFrame:
+    """People who were active before and not in the last ``inactive_days`` days up to ``as_of``.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id``, ``department``, ``state``, ``first_active``, ``last_active``,
+        ``days_inactive``, ``n_messages`` (posts and replies), ``n_posts``, ``n_reactions``,
+        most recently lapsed first.
+
+    Examples
+    --------
+    >>> from esnkit import Dataset
+    >>> ds = Dataset(people=pd.DataFrame({"person_id": ["a", "b"], "state": ["active", "active"]}),
+    ...     groups=pd.DataFrame({"group_id": ["g"]}),
+    ...     messages=pd.DataFrame({"message_id": ["1", "2"], "thread_id": ["1", "2"], "group_id": ["g", "g"],
+    ...         "author_id": ["a", "b"], "created_at": ["2026-01-01", "2026-06-01"],
+    ...         "is_thread_start": [True, True], "is_private": [False, False]}))
+    >>> lapsed_people(ds, as_of="2026-06-30", inactive_days=90)["person_id"].tolist()
+    ['a']
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    cutoff = end - pd.Timedelta(days=inactive_days)
+    flags = pd.DataFrame(
+        {
+            "person_id": events["person_id"],
+            "created_at": events["created_at"],
+            "n_messages": (events["kind"] != "reaction").astype("int64"),
+            "n_posts": (events["kind"] == "post").astype("int64"),
+            "n_reactions": (events["kind"] == "reaction").astype("int64"),
+        }
+    )
+    stats = flags.groupby("person_id").agg(
+        first_active=("created_at", "min"),
+        last_active=("created_at", "max"),
+        n_messages=("n_messages", "sum"),
+        n_posts=("n_posts", "sum"),
+        n_reactions=("n_reactions", "sum"),
+    )
+    lapsed = stats[stats["last_active"] < cutoff].reset_index()
+    people = ds.people.set_index("person_id")
+    lapsed.insert(1, "department", lapsed["person_id"].map(people["department"]).astype("str"))
+    lapsed.insert(2, "state", lapsed["person_id"].map(people["state"]).astype("str"))
+    lapsed.insert(5, "days_inactive", ((end - lapsed["last_active"]).dt.days).astype("int64"))
+    for c in ("n_messages", "n_posts", "n_reactions"):
+        lapsed[c] = lapsed[c].astype("int64")
+    return lapsed.sort_values(["last_active", "person_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def cohort_retention(ds: Dataset, *, as_of=None, max_months: int = 12) -> pd.DataFrame:
+    """Monthly cohort retention: of the people first active in a month, the share active k months later.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (Period), ``months_since`` (0..max_months), ``cohort_size``, ``active``,
+        ``retention``; only cells whose month is not after ``as_of``.
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    cols = ["cohort", "months_since", "cohort_size", "active", "retention"]
+    if len(events) == 0:
+        return pd.DataFrame({c: [] for c in cols})
+    pm = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"])}).drop_duplicates()
+    first = pm.groupby("person_id")["month"].min().rename("cohort")
+    pm = pm.join(first, on="person_id")
+    pm["months_since"] = (_month_number(pm["month"]) - _month_number(pm["cohort"])).astype("int64")
+    pm = pm[pm["months_since"] <= max_months]
+    sizes = first.value_counts()
+    grid = pm.groupby(["cohort", "months_since"]).size().rename("active").reset_index()
+    last = (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M")
+    cohorts = sizes.index.sort_values()
+    full = pd.MultiIndex.from_tuples(
+        [(c, k) for c in cohorts for k in range(max_months + 1) if (c + k) <= last], names=["cohort", "months_since"]
+    )
+    out = grid.set_index(["cohort", "months_since"]).reindex(full, fill_value=0).reset_index()
+    out["cohort_size"] = out["cohort"].map(sizes).astype("int64")
+    out["active"] = out["active"].astype("int64")
+    out["retention"] = out["active"] / out["cohort_size"]
+    return out[cols]
