@@ -98,7 +98,7 @@ def _group_curve(status: str, months: int, rng: np.random.Generator) -> np.ndarr
     if status == "thriving":
         return np.clip(0.8 + 0.2 * m / months + rng.normal(0, 0.04, months), 0.5, None)
     if status == "growing":
-        return np.clip(0.15 + 0.9 * np.clip((m - months * 0.4) / (months * 0.6), 0, 1), 0.1, None)
+        return 0.15 + 1.6 * np.clip((m - months * 0.4) / (months * 0.6), 0, 1) ** 2
     if status == "stable":
         return np.full(months, 0.35)
     if status == "declining":
@@ -198,7 +198,9 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
         members = np.unique(members)
         members_of.append(members)
         curve = _group_curve(status[g], months, rng)
-        counts = rng.poisson(base_threads * size_weight[g] * curve * (1.6 if status[g] == "thriving" else 1.0))
+        mean = base_threads * size_weight[g] * curve * (1.6 if status[g] == "thriving" else 1.0)
+        # Healthy communities post steadily; the rest are bursty.
+        counts = np.rint(mean).astype(int) if status[g] in ("thriving", "growing") else rng.poisson(mean)
         total = int(counts.sum())
         if total == 0 or len(members) == 0:
             continue

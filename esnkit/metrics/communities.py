@@ -1,0 +1,129 @@
+"""Communities: a scorecard per community, a lifecycle status with the rule that decided it.
+
+Windows end at ``as_of``: *q0* is the last 90 days, *q1* the 90 before, and so on.
+
+Status rules, checked in this order (the first that matches decides):
+
+1. **dormant** — no post, reply or reaction in q0;
+2. **idle** — fewer than 3 active members or fewer than 6 messages in q0;
+3. **growing** — q0 messages at least 1.25x q1's (and q1 > 0, or new this quarter);
+4. **thriving** — q0 messages at least 0.8x q1's, at least 30 messages in q0, at least 8 active
+   members and a response rate of at least 60% over q0 and q1;
+5. **declining** — q0 messages at most 0.7x q1's;
+6. **stable** — everything else.
+
+Microsoft's own rule, "active when at least 5% of members reacted or replied", is reported beside
+it (``ms_active``) where memberships are known.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ._base import as_of_end, interaction_events
+from .conversations import thread_responses
+from .participation import absence_factor
+
+__all__ = ["community_scorecard", "key_communities", "STATUSES", "QUARTER_DAYS"]
+
+STATUSES = ("thriving", "growing", "stable", "declining", "idle", "dormant")
+QUARTER_DAYS = 90
+IDLE_MIN_MEMBERS, IDLE_MIN_MESSAGES = 3, 6
+GROWING_RATIO, THRIVING_RATIO, DECLINING_RATIO = 1.25, 0.8, 0.7
+THRIVING_MIN_MESSAGES, THRIVING_MIN_MEMBERS, THRIVING_MIN_RESPONSE = 30, 8, 0.6
+
+
+def _status(row: pd.Series) -> tuple[str, str]:
+    q0, q1 = row["messages_q0"], row["messages_q1"]
+    if row["contributions_q0"] == 0:
+        return "dormant", "no activity in the last 90 days"
+    if row["active_members"] < IDLE_MIN_MEMBERS or q0 < IDLE_MIN_MESSAGES:
+        return "idle", f"{row['active_members']} active member(s) and {q0} message(s) in the last 90 days"
+    ratio = q0 / q1 if q1 else np.inf
+    if ratio >= GROWING_RATIO:
+        return "growing", f"messages up {('from none' if q1 == 0 else f'{ratio - 1:+.0%}')} on the previous 90 days"
+    rr = row["response_rate"]
+    if ratio >= THRIVING_RATIO and q0 >= THRIVING_MIN_MESSAGES and row["active_members"] >= THRIVING_MIN_MEMBERS and rr >= THRIVING_MIN_RESPONSE:
+        return "thriving", f"{q0} messages from {row['active_members']} active members, {rr:.0%} of threads answered, steady volume"
+    if ratio <= DECLINING_RATIO:
+        return "declining", f"messages down {1 - ratio:.0%} on the previous 90 days"
+    return "stable", f"messages {ratio - 1:+.0%} on the previous 90 days"
+
+
+def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.DataFrame:
+    """One row per community (group) with its health figures and lifecycle status.
+
+    Returns
+    -------
+    DataFrame
+        ``group_id``, ``name``, ``members`` (current, null when unknown), ``active_members``
+        (people who contributed in q0), ``messages_q0`` .. ``messages_q{quarters-1}``,
+        ``contributions_q0``, ``posts_per_active_member``, ``response_rate`` and
+        ``median_hours_to_first_response`` (threads started in q0 and q1),
+        ``absence_factor`` (q0 and q1), ``newcomer_share`` (share of q0's active members whose
+        first contribution to the community was in q0), ``trend`` (q0 / q1 - 1), ``ms_active``,
+        ``last_activity``, ``status``, ``rule``.
+    """
+    end = as_of_end(as_of, ds)
+    q = pd.Timedelta(days=QUARTER_DAYS)
+    groups = ds.groups[ds.groups["kind"].fillna("community") != "dm"]
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
+    events = events[events["group_id"].isin(groups["group_id"])]
+    age_q = ((end - events["created_at"]) // q).astype("int64")
+    events = events.assign(q=age_q)
+    out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
+    msgs = events[events["kind"] != "reaction"]
+    per_q = msgs[msgs["q"] < quarters].groupby(["group_id", "q"]).size().unstack(fill_value=0).reindex(columns=range(quarters), fill_value=0)
+    for k in range(quarters):
+        out[f"messages_q{k}"] = out["group_id"].map(per_q[k]).fillna(0).astype("int64")
+    recent = events[events["q"] == 0]
+    out["contributions_q0"] = out["group_id"].map(recent.groupby("group_id").size()).fillna(0).astype("int64")
+    out["active_members"] = out["group_id"].map(recent.groupby("group_id")["person_id"].nunique()).fillna(0).astype("int64")
+    mem = ds.memberships
+    if len(mem):
+        current = mem[(mem["joined_at"].isna() | (mem["joined_at"] < end)) & (mem["left_at"].isna() | (mem["left_at"] >= end))]
+        members = current.drop_duplicates(["group_id", "person_id"]).groupby("group_id").size()
+        out["members"] = out["group_id"].map(members).astype("Int64")
+    else:
+        out["members"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["posts_per_active_member"] = (out["messages_q0"] / out["active_members"].where(out["active_members"] > 0)).astype("float64")
+    threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1))
+    threads = threads[(threads["created_at"] >= end - 2 * q) & threads["group_id"].notna()]
+    by_group = threads.groupby("group_id").agg(threads=("answered", "size"), answered=("answered", "sum"), median_h=("hours_to_first_response", "median"))
+    out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
+    out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
+    half = events[events["q"] < 2].groupby(["group_id", "person_id"]).size()
+    out["absence_factor"] = out["group_id"].map(half.groupby(level=0).agg(absence_factor)).fillna(0).astype("int64")
+    first_in_group = events.groupby(["group_id", "person_id"])["created_at"].min().reset_index()
+    recent_people = recent[["group_id", "person_id"]].drop_duplicates().merge(first_in_group, on=["group_id", "person_id"])
+    newcomers = recent_people[recent_people["created_at"] >= end - q].groupby("group_id").size()
+    out["newcomer_share"] = (out["group_id"].map(newcomers).fillna(0) / out["active_members"].where(out["active_members"] > 0)).astype("float64")
+    out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
+    responders = recent[recent["kind"].isin(["reply", "reaction"])].groupby("group_id")["person_id"].nunique()
+    ms = out["group_id"].map(responders).fillna(0) >= 0.05 * out["members"].astype("float64")
+    out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
+    out["last_activity"] = out["group_id"].map(events.groupby("group_id")["created_at"].max()).astype("datetime64[us, UTC]")
+    decided = out.apply(_status, axis=1, result_type="expand") if len(out) else pd.DataFrame(columns=[0, 1])
+    out["status"] = decided[0].astype("str") if len(out) else pd.Series([], dtype="str")
+    out["rule"] = decided[1].astype("str") if len(out) else pd.Series([], dtype="str")
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return out.sort_values(["status", "messages_q0"], key=lambda s: s.map(order) if s.name == "status" else -s).reset_index(drop=True)
+
+
+def key_communities(scorecard: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+    """The communities to build on, ranked: thriving and growing first, then by active members.
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``group_id``, ``name``, ``status``, ``active_members``, ``response_rate``, ``reason``.
+    """
+    live = scorecard[scorecard["status"].isin(["thriving", "growing", "stable"])].copy()
+    weight = live["status"].map({"thriving": 3, "growing": 2, "stable": 1})
+    live["score"] = weight * 1000 + live["active_members"] * (0.5 + live["response_rate"].fillna(0))
+    live = live.sort_values(["score", "group_id"], ascending=[False, True]).head(top)
+    live["reason"] = live["status"].str.capitalize() + ": " + live["rule"]
+    live.insert(0, "rank", np.arange(1, len(live) + 1))
+    return live[["rank", "group_id", "name", "status", "active_members", "response_rate", "reason"]].reset_index(drop=True)

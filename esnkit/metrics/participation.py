@@ -1,0 +1,175 @@
+"""Participation: how unequal is contribution, how habitual is use, what role does each person play?
+
+Definitions:
+
+- *contribution*: a post, reply or reaction;
+- *contributor absence factor* (CHAOSS): the fewest people who account for 50% of contributions;
+- *heavy contributors*: those people (the absence-factor set); *occasional*: other
+  contributors; *lurkers*: registered people with no contribution — compared with 90-9-1;
+- *usage segments* (vivainsights), over the last 12 complete weeks: **power** active in ≥9
+  weeks with a weekly average ≥15 contributions; **habitual** active in ≥9 weeks; **novice**
+  weekly average ≥1; **low** any contribution; **non-user** none;
+- *personas* (after SWOOP), over ``window_days``: *given* = posts + replies + reactions made;
+  *received* = replies + reactions + mentions received from others. With ratio
+  ``r = (received + 1) / (given + 1)``: **Observer** gave nothing; **Catalyst** r > 2;
+  **Engager** 0.5 ≤ r ≤ 2; otherwise (r < 0.5) **Broadcaster** when at least half of what they
+  gave were new posts, else **Responder**. SWOOP publishes no cut-offs; these are ours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ._base import as_of_end, gini, interaction_events, population
+
+__all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
+
+SEGMENTS = ("power", "habitual", "novice", "low", "non-user")
+PERSONAS = ("Engager", "Catalyst", "Responder", "Broadcaster", "Observer")
+
+
+def absence_factor(counts: pd.Series | np.ndarray, *, share: float = 0.5) -> int:
+    """The fewest contributors accounting for ``share`` of all contributions (CHAOSS).
+
+    Examples
+    --------
+    >>> absence_factor([10, 1, 1, 1, 1])
+    1
+    >>> absence_factor([3, 3, 3, 3])
+    2
+    >>> absence_factor([])
+    0
+    """
+    x = np.sort(np.asarray(counts, dtype=float))[::-1]
+    x = x[x > 0]
+    if len(x) == 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(x), share * x.sum() - 1e-9) + 1)
+
+
+def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None = 180) -> pd.DataFrame:
+    """How concentrated contribution is, against 90-9-1, over the last ``window_days`` (None = all time).
+
+    Returns
+    -------
+    DataFrame
+        one row: ``registered``, ``contributors``, ``contributions``, ``gini`` (over registered
+        people, lurkers as zeros), ``top1_share``, ``top10_share`` (share of contributions by the top
+        1% / 10% of registered people), ``absence_factor``, ``heavy_share``, ``occasional_share``,
+        ``lurker_share`` (shares of registered people; 90-9-1 reads 0.01, 0.09, 0.90).
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    if window_days is not None:
+        events = events[events["created_at"] >= end - pd.Timedelta(days=window_days)]
+    people = population(ds)
+    registered = people.loc[people["state"].notna(), "person_id"]
+    counts = events.groupby("person_id").size().reindex(registered, fill_value=0)
+    counts = pd.concat([counts, events.groupby("person_id").size().drop(registered, errors="ignore")])
+    n = len(counts)
+    values = np.sort(counts.to_numpy())[::-1]
+    total = values.sum()
+    af = absence_factor(values)
+
+    def top(share: float) -> float:
+        k = max(1, int(np.ceil(share * n))) if n else 0
+        return float(values[:k].sum() / total) if total else 0.0
+
+    contributors = int((values > 0).sum())
+    return pd.DataFrame(
+        {
+            "registered": [n],
+            "contributors": [contributors],
+            "contributions": [int(total)],
+            "gini": [gini(values)],
+            "top1_share": [top(0.01)],
+            "top10_share": [top(0.10)],
+            "absence_factor": [af],
+            "heavy_share": [af / n if n else 0.0],
+            "occasional_share": [(contributors - af) / n if n else 0.0],
+            "lurker_share": [(n - contributors) / n if n else 0.0],
+        }
+    )
+
+
+def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
+    """Each registered person's usage segment over the last ``weeks`` weeks before ``as_of``.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id``, ``active_weeks``, ``weekly_average``, ``segment`` (see module docs).
+    """
+    end = as_of_end(as_of, ds)
+    start = end - pd.Timedelta(weeks=weeks)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    events = events[events["created_at"] >= start]
+    people = population(ds)
+    registered = people.loc[people["state"].notna(), "person_id"]
+    week = ((events["created_at"] - start) // pd.Timedelta(weeks=1)).astype("int64")
+    per = pd.DataFrame({"person_id": events["person_id"], "week": week})
+    active_weeks = per.drop_duplicates().groupby("person_id").size()
+    total = per.groupby("person_id").size()
+    ids = pd.Index(registered).union(total.index)
+    out = pd.DataFrame({"person_id": ids.astype("str")})
+    out["active_weeks"] = out["person_id"].map(active_weeks).fillna(0).astype("int64")
+    out["weekly_average"] = out["person_id"].map(total).fillna(0).astype("float64") / weeks
+    out["segment"] = np.select(
+        [
+            (out["active_weeks"] >= 9) & (out["weekly_average"] >= 15),
+            out["active_weeks"] >= 9,
+            out["weekly_average"] >= 1,
+            out["weekly_average"] > 0,
+        ],
+        ["power", "habitual", "novice", "low"],
+        default="non-user",
+    )
+    out["segment"] = out["segment"].astype("str")
+    return out
+
+
+def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame:
+    """Each registered person's SWOOP-style persona over the last ``window_days`` (rules in module docs).
+
+    Returns
+    -------
+    DataFrame
+        ``person_id``, ``posts``, ``replies``, ``reactions``, ``given``, ``received``, ``persona``.
+    """
+    end = as_of_end(as_of, ds)
+    start = end - pd.Timedelta(days=window_days)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    events = events[events["created_at"] >= start]
+    kinds = pd.crosstab(events["person_id"], events["kind"]).reindex(columns=["post", "reply", "reaction"], fill_value=0)
+    m = ds.messages
+    window = m[(m["created_at"] >= start) & (m["created_at"] < end)]
+    author_of = m.set_index("message_id")["author_id"]
+    thread_author = m[m["is_thread_start"]].set_index("thread_id")["author_id"]
+    replies = window[~window["is_thread_start"]]
+    parent = replies["reply_to_id"].map(author_of).fillna(replies["thread_id"].map(thread_author))
+    got_reply = parent[parent.notna() & (parent != replies["author_id"])].value_counts()
+    r = ds.reactions
+    r = r[(r["created_at"].isna() | ((r["created_at"] >= start) & (r["created_at"] < end))) & r["message_id"].isin(window["message_id"])]
+    target = r["message_id"].map(author_of)
+    got_reaction = target[target != r["person_id"]].value_counts()
+    mentions = ds.mentions[ds.mentions["message_id"].isin(window["message_id"])]
+    mention_author = mentions["message_id"].map(author_of)
+    got_mention = mentions.loc[mention_author != mentions["person_id"], "person_id"].value_counts()
+    people = population(ds)
+    ids = pd.Index(people.loc[people["state"].notna(), "person_id"]).union(kinds.index)
+    out = pd.DataFrame({"person_id": ids.astype("str")})
+    out["posts"] = out["person_id"].map(kinds["post"]).fillna(0).astype("int64")
+    out["replies"] = out["person_id"].map(kinds["reply"]).fillna(0).astype("int64")
+    out["reactions"] = out["person_id"].map(kinds["reaction"]).fillna(0).astype("int64")
+    out["given"] = out["posts"] + out["replies"] + out["reactions"]
+    out["received"] = sum(out["person_id"].map(s).fillna(0) for s in (got_reply, got_reaction, got_mention)).astype("int64")
+    ratio = (out["received"] + 1) / (out["given"] + 1)
+    out["persona"] = np.select(
+        [out["given"] == 0, ratio > 2, ratio >= 0.5, out["posts"] * 2 >= out["given"]],
+        ["Observer", "Catalyst", "Engager", "Broadcaster"],
+        default="Responder",
+    )
+    out["persona"] = out["persona"].astype("str")
+    return out
