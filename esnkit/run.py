@@ -11,8 +11,8 @@ half-written or stale deliverable behind — only its executed notebook, for dia
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
-import html
 import mimetypes
 import os
 import re
@@ -110,6 +110,7 @@ def _atomic_copy_bytes(data: bytes, target: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -176,6 +177,27 @@ def export_html(notebook_path: Path, target: Path, *, step: Step, config: Client
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     _atomic_copy_bytes(body.encode("utf-8"), target)
     return target
+
+
+@contextlib.contextmanager
+def _kernel_noise_captured():
+    """Send what the kernel process writes to stderr (transport warnings, library chatter) to a log.
+
+    The kernel inherits file descriptor 2, so it is redirected at the descriptor level. A failing
+    cell's error reaches the user through papermill's exception, not through this noise.
+    """
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield log
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def find_chromium() -> str | None:
@@ -266,12 +288,13 @@ def run_client(
         outputs = {fmt: out_dir / f"{step.stem}.{fmt}" for fmt in FORMATS}
         t0 = time.perf_counter()
         progress(f"[{i}/{len(steps)}] {step.stem}: executing notebook ...")
-        tmp_nb = out_dir / f".{step.stem}.ipynb.tmp"
+        tmp_nb = out_dir / f".{step.stem}.tmp.ipynb"
         try:
-            papermill.execute_notebook(
-                str(source), str(tmp_nb), parameters=parameters, kernel_name="python3", progress_bar=False,
-                cwd=str(out_dir), log_output=False, report_mode=False,
-            )
+            with _kernel_noise_captured() as noise:
+                papermill.execute_notebook(
+                    str(source), str(tmp_nb), parameters=parameters, kernel_name="python3", progress_bar=False,
+                    cwd=str(out_dir), log_output=False, report_mode=False,
+                )
         except PapermillExecutionError as exc:
             os.replace(tmp_nb, executed)
             for path in outputs.values():

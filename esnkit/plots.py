@@ -1,0 +1,222 @@
+"""Plots: ``plot_<metric>(table, *, ax=None) -> Axes``, drawn from a metric's output, never raw events.
+
+One house theme (:func:`set_theme`), seaborn underneath. Every function takes the table its metric
+returns, draws on ``ax`` (a new figure when omitted) and returns the Axes.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mtick
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+__all__ = [
+    "set_theme",
+    "plot_monthly_active",
+    "plot_adoption_by",
+    "plot_flows",
+    "plot_cohort_retention",
+    "plot_segments",
+    "plot_response_rate",
+    "plot_activity_heatmap",
+    "plot_community_status",
+    "plot_department_mixing",
+    "plot_key_individuals",
+    "plot_favourability",
+    "plot_glide_path",
+    "plot_kpi_trend",
+]
+
+PRIMARY = "#1f3a5f"
+ACCENT = "#e0822c"
+STATUS_COLOURS = {
+    "thriving": "#2e7d32", "growing": "#7cb342", "stable": "#90a4ae", "declining": "#f9a825",
+    "idle": "#ef6c00", "dormant": "#b71c1c", "duplicate": "#6a1b9a",
+}
+ROLE_COLOURS = {"connector": ACCENT, "influencer": PRIMARY, "responder": "#2e7d32", "": "#b0bec5"}
+
+
+def set_theme(primary: str = PRIMARY, accent: str = ACCENT) -> None:
+    """The house look: white grid, muted palette led by the client's colours, A4-friendly sizes."""
+    global PRIMARY, ACCENT
+    PRIMARY, ACCENT = primary, accent
+    ROLE_COLOURS.update({"connector": accent, "influencer": primary})
+    sns.set_theme(style="whitegrid", context="notebook", palette=[primary, accent, "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63"])
+    plt.rcParams.update({"figure.figsize": (9, 3.6), "figure.dpi": 110, "axes.titleweight": "bold", "axes.titlesize": 12, "font.family": "DejaVu Sans"})
+
+
+def _ax(ax, figsize=None):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _month_x(periods: pd.Series) -> pd.Series:
+    return periods.dt.to_timestamp() if hasattr(periods, "dt") else pd.PeriodIndex(periods).to_timestamp()
+
+
+def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None):
+    """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked."""
+    ax = _ax(ax)
+    if len(table) == 0:
+        ax.set_title("No activity in the period")
+        return ax
+    x = _month_x(table["month"])
+    ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active")
+    ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged")
+    peak = table["active"].idxmax()
+    ax.annotate(f"peak {table['active'][peak]:,}", (x[peak], table["active"][peak]), xytext=(8, -4), textcoords="offset points", fontsize=9)
+    for when, label in (events or {}).items():
+        ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
+        ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
+    ax.set(title="People active each month", ylabel="people", xlabel="")
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None):
+    """Adoption rate per attribute value (from ``adoption.adoption_by``)."""
+    by = by or table.columns[0]
+    ax = _ax(ax, figsize=(9, max(2.5, 0.32 * len(table) + 1)))
+    sns.barplot(data=table, y=by, x="adoption_rate", color=PRIMARY, ax=ax)
+    ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set(title=f"Active in the last 90 days, share of headcount, by {by}", xlabel="", ylabel="")
+    return ax
+
+
+def plot_flows(table: pd.DataFrame, *, ax=None):
+    """New, returning and reactivated people per month, lapsing people below the line (``monthly_flows``)."""
+    ax = _ax(ax)
+    x = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    for column, colour in (("returning", PRIMARY), ("new", ACCENT), ("reactivated", "#2e7d32")):
+        ax.bar(x, table[column], bottom=bottom, color=colour, label=column, width=0.8)
+        bottom += table[column].to_numpy()
+    ax.bar(x, -table["lapsed"], color="#b71c1c", label="lapsed", width=0.8)
+    ax.axhline(0, color="#333", lw=0.8)
+    step = max(1, len(table) // 12)
+    ax.set_xticks(x[::step], [str(p) for p in table["month"]][::step], rotation=45, ha="right")
+    ax.set(title="Who is active each month, and who lapsed", ylabel="people")
+    ax.legend(frameon=False, ncol=4, fontsize=8)
+    return ax
+
+
+def plot_cohort_retention(table: pd.DataFrame, *, ax=None):
+    """Cohort retention heatmap (from ``adoption.cohort_retention``)."""
+    grid = table.pivot(index="cohort", columns="months_since", values="retention")
+    ax = _ax(ax, figsize=(9, max(3, 0.28 * len(grid) + 1)))
+    sns.heatmap(grid, cmap="Blues", vmin=0, vmax=1, annot=len(grid) <= 24, fmt=".0%", annot_kws={"fontsize": 6}, cbar=False, ax=ax)
+    ax.set(title="Share of each starting cohort still active k months later", xlabel="months since first activity", ylabel="first active")
+    return ax
+
+
+def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, ax=None):
+    """People per segment (usage segments or personas)."""
+    counts = table[column].value_counts().reindex(order or table[column].value_counts().index, fill_value=0)
+    ax = _ax(ax, figsize=(9, 2.8))
+    ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color=PRIMARY)
+    for y, v in enumerate(counts.to_numpy()[::-1]):
+        ax.text(v, y, f" {v:,} ({v / max(1, counts.sum()):.0%})", va="center", fontsize=8)
+    ax.set(title=f"People by {column}", xlabel="people")
+    return ax
+
+
+def plot_response_rate(table: pd.DataFrame, *, ax=None):
+    """Response rate per period (from ``conversations.response_rate(..., period=...)``)."""
+    ax = _ax(ax)
+    x = [str(p) for p in table["period"]]
+    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label="response rate")
+    ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1)
+    ax2 = ax.twinx()
+    ax2.bar(x, table["median_hours_to_first_response"], alpha=0.25, color=ACCENT, label="median hours to first response")
+    ax2.set_ylabel("hours", color=ACCENT)
+    ax2.grid(False)
+    ax.set(title="Share of threads answered, and how fast", xlabel="")
+    ax.tick_params(axis="x", rotation=45)
+    return ax
+
+
+def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
+    """Messages by weekday and hour (from ``conversations.activity_heatmap``)."""
+    grid = table.pivot(index="weekday", columns="hour", values="messages")
+    grid.index = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][: len(grid)]
+    ax = _ax(ax, figsize=(9, 2.8))
+    sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax)
+    ax.set(title="When people post (UTC)", xlabel="hour", ylabel="")
+    return ax
+
+
+def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
+    """Communities per lifecycle status (from ``communities.community_scorecard``)."""
+    order = [s for s in STATUS_COLOURS if s in set(scorecard["status"])]
+    counts = scorecard["status"].value_counts().reindex(order, fill_value=0)
+    ax = _ax(ax, figsize=(9, 2.6))
+    ax.bar(counts.index, counts.to_numpy(), color=[STATUS_COLOURS[s] for s in counts.index])
+    for i, v in enumerate(counts.to_numpy()):
+        ax.text(i, v, f"{v}", ha="center", va="bottom", fontsize=9)
+    ax.set(title="Communities by status", ylabel="communities")
+    return ax
+
+
+def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=None):
+    """E-I index per department (from ``network.department_mixing``): left = inward-looking."""
+    by = by or table.columns[0]
+    ax = _ax(ax, figsize=(9, max(2.5, 0.32 * len(table) + 1)))
+    colours = ["#b71c1c" if v < 0 else PRIMARY for v in table["ei_index"].fillna(0)]
+    ax.barh(table[by].astype(str)[::-1], table["ei_index"].fillna(0)[::-1], color=colours[::-1])
+    ax.axvline(0, color="#333", lw=0.8)
+    ax.set_xlim(-1, 1)
+    ax.set(title="Who talks beyond their own department (E-I index: -1 only inward, +1 only outward)", xlabel="E-I index")
+    return ax
+
+
+def plot_key_individuals(table: pd.DataFrame, *, ax=None):
+    """PageRank against betweenness, coloured by role (from ``network.key_individuals``)."""
+    ax = _ax(ax, figsize=(9, 4))
+    for role, colour in ROLE_COLOURS.items():
+        part = table[table["role"] == role]
+        if len(part):
+            ax.scatter(part["pagerank"], part["betweenness"], s=12 + 2 * np.sqrt(part["degree"]), color=colour, alpha=0.7, label=role or "others")
+    ax.set(xscale="log", yscale="symlog", title="Reach (PageRank) and brokerage (betweenness)", xlabel="PageRank", ylabel="betweenness")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_favourability(table: pd.DataFrame, *, ax=None):
+    """Favourable share per survey question (from ``voice.survey_favourability`` without ``by``)."""
+    t = table.sort_values("favourable")
+    ax = _ax(ax, figsize=(9, max(2.5, 0.4 * len(t) + 1)))
+    ax.barh(t["question"], t["favourable"], color=PRIMARY)
+    ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0, 1)
+    ax.set(title="Share answering favourably (4 or 5 of 5)", xlabel="")
+    return ax
+
+
+def plot_glide_path(path: pd.DataFrame, *, actual: pd.DataFrame | None = None, title: str = "", percent: bool = False, ax=None):
+    """An objective's monthly glide path (``month``, ``target``), with actual values when given."""
+    ax = _ax(ax, figsize=(9, 3))
+    ax.plot(_month_x(path["month"]), path["target"], color=ACCENT, ls="--", marker=".", label="glide path")
+    if actual is not None and len(actual):
+        ax.plot(_month_x(actual["month"]), actual["value"], color=PRIMARY, marker="o", label="actual")
+    if percent:
+        ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set(title=title, xlabel="")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_kpi_trend(table: pd.DataFrame, *, value: str, title: str = "", percent: bool = False, marks: dict | None = None, ax=None):
+    """A monthly KPI (``month`` and ``value`` columns) with campaign dates marked."""
+    ax = _ax(ax, figsize=(9, 3))
+    ax.plot(_month_x(table["month"]), table[value], color=PRIMARY, marker="o", ms=3)
+    for when, label in (marks or {}).items():
+        ax.axvline(pd.Timestamp(when), color=ACCENT, ls="--", lw=1)
+        ax.text(pd.Timestamp(when), ax.get_ylim()[1], f" {label}", fontsize=8, color=ACCENT, va="top")
+    if percent:
+        ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set(title=title, xlabel="")
+    return ax

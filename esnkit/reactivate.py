@@ -1,0 +1,290 @@
+"""Step 3, Reactivate: harness the active, invite back the lapsed, aim comms at the never-activated.
+
+- :func:`champions` — active people with wide reach, cross-department ties and a habit of responding;
+- :func:`seed_communities` — active, growing communities to build buzz in first;
+- :func:`invite_back` — lapsed people ranked by past value, each with the active person best placed
+  to invite them (their strongest past tie);
+- :func:`comms_targets` — segments with the lowest adoption and the most people;
+- :func:`campaign_uplift` — a campaign's effect against comparable untargeted people
+  (difference in differences, with a 95% interval) and the 30/60/90-day retention of the people it
+  reactivated;
+- :func:`write_contact_lists` — names and e-mails for the comms team, in ``restricted/`` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .errors import ConfigError
+from .metrics import adoption, communities, network
+from .metrics._base import as_of_end, interaction_events, population
+from .privacy import excel_safe
+from .report import StepContext, escape_md
+
+__all__ = [
+    "champions",
+    "seed_communities",
+    "invite_back",
+    "comms_targets",
+    "campaign_uplift",
+    "write_contact_lists",
+    "build_reactivation",
+    "reactivation_summary",
+    "Reactivation",
+]
+
+
+def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.DataFrame:
+    """Currently active people ranked by ``degree + 2 x cross-department ties + replies given``.
+
+    ``individuals`` is :func:`esnkit.metrics.network.key_individuals`' output; ``active_ids`` the
+    people active recently. Returns it filtered and ranked, with ``score`` and ``reason``.
+    """
+    t = individuals[individuals["person_id"].isin(set(active_ids))].copy()
+    t["score"] = t["degree"] + 2 * t["cross_department_ties"] + t["replies_given"]
+    t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(top)
+    t["reason"] = (
+        t["degree"].astype(str) + " people reached, ties into " + t["cross_department_ties"].astype(str) + " people in other departments, "
+        + t["replies_given"].astype(str) + " replies given" + np.where(t["role"] != "", " (" + t["role"] + ")", "")
+    )
+    return t.reset_index(drop=True)
+
+
+def seed_communities(scorecard: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
+    """Growing and thriving communities, most active members first, with the reason."""
+    s = scorecard[scorecard["status"].isin(["growing", "thriving"])].copy()
+    s = s.sort_values(["status", "active_members"], ascending=[True, False]).head(top)
+    s["reason"] = s["status"] + ": " + s["rule"]
+    return s[["group_id", "name", "status", "active_members", "messages_q0", "response_rate", "reason"]].reset_index(drop=True)
+
+
+def invite_back(
+    ds: Dataset, *, as_of=None, inactive_days: int = 90, window_days: int | None = None, graph: network.InteractionGraph | None = None
+) -> pd.DataFrame:
+    """Lapsed people ranked by past value, with the best-placed active person to invite each.
+
+    Candidates are :func:`~esnkit.metrics.adoption.lapsed_people` still on the platform (not
+    deleted or suspended). ``score = log(1 + messages) + log(1 + people reached) + recency`` where
+    recency ``= exp(-days inactive / 365)`` favours people who left recently. The inviter is the
+    person, active in the last ``inactive_days``, with whom the lapsed person had the heaviest tie
+    (replies, mentions and reactions, either way, over all their history).
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``person_id``, ``department``, ``last_active``, ``days_inactive``, ``n_messages``,
+        ``people_reached``, ``score``, ``best_inviter`` (null when no active tie), ``reason``.
+    """
+    end = as_of_end(as_of, ds)
+    lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)
+    lapsed = lapsed[~lapsed["state"].isin(["deleted", "suspended"])]
+    edges = graph.edges if graph is not None else network.interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
+    both = pd.concat([edges[["source", "target", "weight"]], edges[["target", "source", "weight"]].set_axis(["source", "target", "weight"], axis=1)])
+    both = both.groupby(["source", "target"], as_index=False)["weight"].sum()
+    reach = both.groupby("source")["target"].nunique()
+    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    active_now = set(ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"])
+    ties = both[both["source"].isin(lapsed["person_id"]) & both["target"].isin(active_now)]
+    ties = ties.sort_values(["source", "weight", "target"], ascending=[True, False, True]).drop_duplicates("source")
+    inviter = ties.set_index("source")["target"]
+    tie_weight = ties.set_index("source")["weight"]
+    out = lapsed[["person_id", "department", "last_active", "days_inactive", "n_messages"]].copy()
+    out["people_reached"] = out["person_id"].map(reach).fillna(0).astype("int64")
+    out["score"] = np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.exp(-out["days_inactive"] / 365)
+    out["best_inviter"] = out["person_id"].map(inviter).astype("str")
+    out["reason"] = (
+        out["n_messages"].astype(str) + " messages, reached " + out["people_reached"].astype(str) + " people, inactive "
+        + out["days_inactive"].astype(str) + " days"
+        + np.where(out["best_inviter"].notna(), "; strongest active tie: " + out["person_id"].map(tie_weight).fillna(0).astype(int).astype(str) + " interactions", "; no active tie left")
+    )
+    out = out.sort_values(["score", "person_id"], ascending=[False, True]).reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def comms_targets(ds: Dataset, *, as_of=None, min_group_size: int = 5, by=("department", "location")) -> pd.DataFrame:
+    """Segments for above-the-line comms: lowest adoption and most never-activated people first.
+
+    Returns
+    -------
+    DataFrame
+        ``attribute``, ``value``, ``headcount``, ``never_active``, ``adoption_rate``, ``priority``
+        (never-active people x (1 - adoption rate)), highest priority first.
+    """
+    parts = []
+    for attr in by:
+        if attr in ds.people.columns and ds.people[attr].notna().any():
+            t = adoption.adoption_by(ds, as_of=as_of, by=attr, min_group_size=min_group_size)
+            parts.append(pd.DataFrame({"attribute": attr, "value": t[attr], "headcount": t["headcount"], "never_active": t["never_active"], "adoption_rate": t["adoption_rate"]}))
+    if not parts:
+        return pd.DataFrame(columns=["attribute", "value", "headcount", "never_active", "adoption_rate", "priority"])
+    out = pd.concat(parts, ignore_index=True)
+    out["priority"] = out["never_active"] * (1 - out["adoption_rate"])
+    return out.sort_values(["priority", "value"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _campaign_people(ds: Dataset, campaign: dict, paths=None) -> pd.Series:
+    if "segment" in campaign and campaign["segment"]:
+        people = population(ds)
+        for column, value in dict(campaign["segment"]).items():
+            if column not in people.columns:
+                raise ConfigError(f"campaign {campaign.get('name')!r}: people have no attribute {column!r}")
+            people = people[people[column].astype("str") == str(value)]
+        return people["person_id"]
+    if "people" in campaign:
+        return pd.Series(list(campaign["people"]), dtype="str")
+    if "list" in campaign:
+        if paths is None:
+            raise ConfigError("campaign lists need the client folder")
+        frame = pd.read_csv(paths.resolve(campaign["list"]), dtype="str")
+        if "email" not in frame.columns:
+            raise ConfigError(f"campaign list {campaign['list']}: needs an `email` column")
+        emails = frame["email"].str.strip().str.lower()
+        ids = ds.identities.assign(email=ds.identities["email"].str.strip().str.lower()).dropna(subset=["email"])
+        return ids[ids["email"].isin(emails)]["person_id"].drop_duplicates()
+    raise ConfigError(f"campaign {campaign.get('name')!r}: give `segment: {{attribute: value}}` or `list: path/to/emails.csv`")
+
+
+def campaign_uplift(ds: Dataset, targeted, *, start, weeks: int = 8, seed: int = 0) -> dict[str, float]:
+    """Difference-in-differences uplift of a campaign starting ``start``, over ``weeks`` weeks either side.
+
+    Per person, the change from the ``weeks`` before to the ``weeks`` after is measured two ways:
+    the share of weeks active, and messages (posts + replies) per week. The uplift is the targeted
+    people's mean change minus the untargeted people's; the interval is ±1.96 standard errors
+    (Welch). Comparable people are the registered, non-bot, non-guest people not targeted who, like
+    the targeted, had an account before the campaign.
+
+    Returns
+    -------
+    dict
+        ``targeted``, ``control``, ``uplift_active_rate``, ``ci_low``, ``ci_high``,
+        ``uplift_messages_per_week``, ``msg_ci_low``, ``msg_ci_high``, ``reactivated``,
+        ``retained_30``, ``retained_60``, ``retained_90``.
+    """
+    start = pd.Timestamp(start)
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    before, after = start - pd.Timedelta(weeks=weeks), start + pd.Timedelta(weeks=weeks)
+    people = population(ds)
+    people = people[people["state"].notna() & (people["joined_at"].isna() | (people["joined_at"] < start))]["person_id"]
+    targeted = pd.Index(pd.Series(targeted, dtype="str")).intersection(people)
+    control = pd.Index(people).difference(targeted)
+    ev = interaction_events(ds)
+    ev = ev[(ev["created_at"] >= before) & (ev["created_at"] < after + pd.Timedelta(days=120))]
+    window = ev[ev["created_at"] < after]
+    week = ((window["created_at"] - before) // pd.Timedelta(weeks=1)).astype("int64")
+    per = pd.DataFrame({"person_id": window["person_id"], "post": week >= weeks, "week": week, "msg": window["kind"] != "reaction"})
+    active_weeks = per.drop_duplicates(["person_id", "week"]).groupby(["person_id", "post"]).size().unstack(fill_value=0).reindex(columns=[False, True], fill_value=0)
+    msgs = per[per["msg"]].groupby(["person_id", "post"]).size().unstack(fill_value=0).reindex(columns=[False, True], fill_value=0)
+
+    def diff(table, ids):
+        t = table.reindex(ids, fill_value=0)
+        return ((t[True] - t[False]) / weeks).astype("float64")
+
+    out: dict[str, float] = {"targeted": float(len(targeted)), "control": float(len(control))}
+    for name, table, low, high in (("uplift_active_rate", active_weeks, "ci_low", "ci_high"), ("uplift_messages_per_week", msgs, "msg_ci_low", "msg_ci_high")):
+        dt_, dc = diff(table, targeted), diff(table, control)
+        est = float(dt_.mean() - dc.mean()) if len(dt_) and len(dc) else float("nan")
+        se = float(np.sqrt(dt_.var(ddof=1) / max(len(dt_), 1) + dc.var(ddof=1) / max(len(dc), 1))) if len(dt_) > 1 and len(dc) > 1 else float("nan")
+        out.update({name: est, low: est - 1.96 * se, high: est + 1.96 * se})
+    # Reactivated: targeted people inactive in the weeks before, active in the 30 days after the start.
+    pre_active = set(ev.loc[ev["created_at"] < start, "person_id"])
+    first_after = ev[(ev["created_at"] >= start) & ev["person_id"].isin(targeted)].groupby("person_id")["created_at"].min()
+    react = first_after[(first_after < start + pd.Timedelta(days=30)) & ~first_after.index.isin(pre_active)]
+    out["reactivated"] = float(len(react))
+    later = ev[ev["person_id"].isin(react.index)].join(react.rename("back"), on="person_id")
+    gap = (later["created_at"] - later["back"]).dt.days
+    for days in (30, 60, 90):
+        kept = later.loc[(gap > days - 30) & (gap <= days), "person_id"].nunique()
+        out[f"retained_{days}"] = kept / len(react) if len(react) else float("nan")
+    return out
+
+
+def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Path, *, opt_outs=()) -> list[Path]:
+    """Write contact lists with names and e-mails to ``folder`` (``restricted/``), Excel-safe, atomically.
+
+    Each list's ``person_id`` column (and ``best_inviter``, when present) is resolved to name and
+    e-mail through ``identities``; people whose e-mail is in ``opt_outs`` are left out entirely.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = ds.identities.sort_values("email", na_position="last").drop_duplicates("person_id").set_index("person_id")
+    blocked = {o.strip().lower() for o in opt_outs}
+    written = []
+    for name, table in lists.items():
+        t = table.copy()
+        t.insert(1, "name", t["person_id"].map(ids["name"]))
+        t.insert(2, "email", t["person_id"].map(ids["email"]))
+        if "best_inviter" in t.columns:
+            t["inviter_name"] = t["best_inviter"].map(ids["name"])
+            t["inviter_email"] = t["best_inviter"].map(ids["email"])
+            inviter_blocked = t["inviter_email"].str.lower().isin(blocked)
+            t.loc[inviter_blocked, ["inviter_name", "inviter_email"]] = None
+        t = t[~t["email"].astype("str").str.lower().isin(blocked)]
+        target = folder / f"{name}.csv"
+        tmp = target.with_name(f".{target.name}.tmp")
+        excel_safe(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns])).to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, target)
+        written.append(target)
+    return written
+
+
+@dataclasses.dataclass
+class Reactivation:
+    champions: pd.DataFrame
+    seed_communities: pd.DataFrame
+    invite_back: pd.DataFrame
+    comms_targets: pd.DataFrame
+    never_activated: int
+    campaigns: pd.DataFrame
+    contact_lists: list[Path]
+
+
+def build_reactivation(ctx: StepContext, *, write_lists: bool = True) -> Reactivation:
+    ds, as_of = ctx.ds, ctx.as_of
+    graph = network.build_graph(ds, as_of=as_of)
+    individuals = network.key_individuals(ds, as_of=as_of, graph=graph)
+    ev = interaction_events(ds, as_of=as_of)
+    active = ev.loc[ev["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days), "person_id"].unique()
+    champs = champions(individuals, active)
+    scorecard = communities.community_scorecard(ds, as_of=as_of)
+    invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
+    never = population(ds)
+    never = never[~never["person_id"].isin(ev["person_id"])]
+    rows = []
+    for c in ctx.config.campaigns:
+        if "start" not in c:
+            raise ConfigError(f"campaign {c.get('name', '?')!r}: `start` (a date) is required")
+        r = campaign_uplift(ds, _campaign_people(ds, c, ctx.paths), start=c["start"], weeks=int(c.get("weeks", 8)))
+        rows.append({"campaign": str(c.get("name", "campaign")), "start": str(c["start"]), **r})
+    campaigns = pd.DataFrame(rows) if rows else pd.DataFrame({"campaign": pd.Series(dtype="str")})
+    lists: list[Path] = []
+    if write_lists:
+        lists = write_contact_lists(
+            ds,
+            {
+                "invite-back": invites.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
+                "champions": champs[["person_id", "department", "role", "reason"]],
+                "never-activated": never[["person_id", "department", "location"]],
+            },
+            ctx.paths.restricted,
+            opt_outs=ctx.config.opt_outs,
+        )
+    return Reactivation(champs, seed_communities(scorecard), invites, comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size), len(never), campaigns, lists)
+
+
+def reactivation_summary(r: Reactivation, *, client: str) -> str:
+    top = r.comms_targets.head(3)
+    targets = ", ".join(f"{escape_md(v)} ({n:,} never active)" for v, n in zip(top["value"], top["never_active"])) or "none above the privacy floor"
+    return "\n".join([
+        f"- **{len(r.champions)} champions** are active now and reach across departments: start with them.",
+        f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.",
+        f"- **{len(r.invite_back):,} lapsed people** can be invited back; the top 20 are listed below with the colleague best placed to ask them.",
+        f"- **{r.never_activated:,} people have never taken part**; above-the-line comms should aim first at {targets}.",
+        f"- Contact lists with names for {escape_md(client)}'s comms team were written to the restricted folder, not to this report.",
+    ])

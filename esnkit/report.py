@@ -1,0 +1,227 @@
+"""What the step notebooks call to open a client, show tables and write the appendix.
+
+Everything shown to a client passes through here: tables are escaped HTML with percentages
+formatted, person ids become neutral labels unless ``show_names`` is set, and every string the
+client supplied (group names, job titles) is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from . import __version__
+from .config import ClientConfig, ClientPaths, load_config
+from .dataset import Dataset
+
+__all__ = [
+    "StepContext",
+    "open_step",
+    "table_html",
+    "show_table",
+    "show_markdown",
+    "kpi_html",
+    "show_kpis",
+    "escape_md",
+    "DEFINITIONS",
+    "appendix_markdown",
+    "show_appendix",
+    "pct",
+]
+
+#: Metric definitions shown in deliverables' appendices (keep in step with the metric docstrings).
+DEFINITIONS: dict[str, str] = {
+    "active": "Made at least one post, reply or reaction in the period. Reading is not counted: exports do not record reads per person.",
+    "engaged": "Active on at least 4 distinct days of a month (a weekly habit).",
+    "registered": "Has a platform account (any state) and had joined by the end of the period. Bots and external guests are excluded.",
+    "adoption rate": "People active in the last 90 days as a share of headcount (the HR roster when provided).",
+    "stickiness": "Average daily active people divided by monthly active people (DAU/MAU).",
+    "new / returning / reactivated / lapsed": "First active month ever / active this month and last / active this month, not last, but before / active last month and not this one.",
+    "lapsed person": "Active at some point, but not in the last 90 days (configurable as inactive_days).",
+    "cohort retention": "Of the people first active in a month, the share active again k months later.",
+    "response rate": "Share of thread starts that got a reply or reaction from someone other than the author (SWOOP).",
+    "time to first response": "Time of the first reply or reaction by someone other than the author, minus the post's time (CHAOSS).",
+    "contributor absence factor": "The fewest people who account for 50% of contributions (CHAOSS, formerly 'bus factor').",
+    "Gini": "Inequality of contributions among registered people: 0 when everyone contributes equally, 1 when one person makes all contributions.",
+    "usage segments": "Over the last 12 weeks: power = active in 9+ weeks with 15+ contributions a week; habitual = active in 9+ weeks; novice = 1+ a week on average; low = any; non-user = none (after Viva Insights).",
+    "personas": "Over 180 days, with ratio r = (received + 1) / (given + 1): Observer gave nothing; Catalyst r > 2; Engager 0.5 ≤ r ≤ 2; below 0.5 Broadcaster (mostly new posts) or Responder (mostly replies and reactions). Cut-offs are esnkit's (SWOOP publishes none).",
+    "community status": "Dormant: no activity in 90 days. Idle: under 3 active members or 6 messages in 90 days. Growing: messages up 25%+ on the previous 90 days. Thriving: steady volume (at least 80% of the previous 90 days), 30+ messages, 8+ active members and 60%+ of threads answered. Declining: messages down 30%+. Otherwise stable.",
+    "interaction graph": "Person-to-person ties from replies, @mentions and reactions over the last 365 days, directed and weighted.",
+    "betweenness": "How often a person lies on the shortest path between two others in the tie graph (exact below 5,000 people, estimated from 1,024 sampled people above).",
+    "PageRank": "Reach: a person is central when central people interact with them.",
+    "roles": "Connector: among the top 2% (at least 10) by betweenness with ties into 2+ other departments. Influencer: top 5% by PageRank. Responder: top 10% by replies given (at least 5).",
+    "E-I index": "(external ties − internal ties) / all ties of a department: −1 talks only to itself, +1 only to others (Krackhardt).",
+    "favourable": "A survey answer in the top two points of the scale (4 or 5 of 5).",
+    "suppression": "Breakdowns by an HR attribute hide groups with fewer people than the minimum group size.",
+}
+
+
+def pct(x: float | None, digits: int = 0) -> str:
+    """``0.4123 -> '41%'``; missing values -> '–'."""
+    if x is None or pd.isna(x):
+        return "–"
+    return f"{x * 100:.{digits}f}%"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def escape_md(text: object) -> str:
+    """Escape a client-supplied string for Markdown, then for HTML, so it shows as typed.
+
+    Examples
+    --------
+    >>> print(escape_md("<script>*Sales* [Q&A]"))
+    &lt;script&gt;\\*Sales\\* \\[Q&amp;A\\]
+    """
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False)
+
+
+@dataclass
+class StepContext:
+    """An opened client for one step: the Dataset, config, parameters and display helpers."""
+
+    ds: Dataset
+    config: ClientConfig
+    paths: ClientPaths
+    as_of: dt.date
+    min_group_size: int
+    show_names: bool
+    inactive_days: int
+    _labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def client(self) -> str:
+        return self.config.name
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        return {
+            "client_dir": str(self.paths.root),
+            "as_of": self.as_of.isoformat(),
+            "min_group_size": self.min_group_size,
+            "show_names": self.show_names,
+            "inactive_days": self.inactive_days,
+        }
+
+    def person_labels(self, ids: Iterable[str], *, prefix: str = "Person") -> pd.Series:
+        """Display labels: names when ``show_names`` is true, else stable neutral labels (Person 1, ...)."""
+        ids = pd.Series(list(ids), dtype="str")
+        if self.show_names:
+            names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
+            return ids.map(names).fillna(ids).astype("str")
+        for i in ids:
+            if i not in self._labels:
+                self._labels[i] = f"{prefix} {len(self._labels) + 1}"
+        return ids.map(self._labels).astype("str")
+
+    def group_names(self, ids: Iterable[str]) -> pd.Series:
+        names = self.ds.groups.set_index("group_id")["name"]
+        ids = pd.Series(list(ids), dtype="str")
+        return ids.map(names).fillna("(no community)").astype("str")
+
+
+def open_step(client_dir: str, *, as_of: str = "", min_group_size: int = 5, show_names: bool = False, inactive_days: int = 90) -> StepContext:
+    """Open a client folder for a step notebook: read processed data and config, set the plot theme."""
+    from .plots import set_theme
+
+    paths = ClientPaths(Path(client_dir).expanduser().resolve())
+    config = load_config(paths.config_file)
+    if not (paths.processed / "manifest.json").is_file():
+        # A fresh checkout's test client (or a consultant who skipped `esnkit ingest`): ingest on demand.
+        from .ingest import ingest_client
+
+        ingest_client(paths)
+    ds = Dataset.read(paths.processed)
+    if as_of:
+        day = dt.date.fromisoformat(str(as_of))
+    elif config.as_of:
+        day = config.as_of
+    else:
+        day = dt.date.fromisoformat((ds.meta.coverage_end or dt.date.today().isoformat())[:10])
+    set_theme(config.branding.primary_color, config.branding.accent_color)
+    return StepContext(ds=ds, config=config, paths=paths, as_of=day, min_group_size=int(min_group_size), show_names=bool(show_names), inactive_days=int(inactive_days))
+
+
+def table_html(table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None) -> str:
+    """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows."""
+    t = table.head(max_rows).copy()
+    for column in t.columns:
+        if column in set(percent):
+            t[column] = t[column].map(pct)
+        elif pd.api.types.is_float_dtype(t[column]):
+            t[column] = t[column].map(lambda v: "–" if pd.isna(v) else f"{v:,.{decimals}f}")
+        elif pd.api.types.is_integer_dtype(t[column]):
+            t[column] = t[column].map(lambda v: "–" if pd.isna(v) else f"{v:,}")
+        elif pd.api.types.is_datetime64_any_dtype(t[column]):
+            t[column] = t[column].dt.strftime("%Y-%m-%d")
+    if rename:
+        t = t.rename(columns=dict(rename))
+    t.columns = [str(c).replace("_", " ") for c in t.columns]
+    body = t.to_html(index=False, escape=True, classes="esn-table", border=0, na_rep="–")
+    more = f'<div class="esn-note">Showing {max_rows:,} of {len(table):,} rows.</div>' if len(table) > max_rows else ""
+    return body + more
+
+
+def show_table(table: pd.DataFrame, **kwargs) -> None:
+    from IPython.display import HTML, display
+
+    if len(table) == 0:
+        display(HTML('<div class="esn-note">Nothing to show for this period (or every group was below the minimum size).</div>'))
+        return
+    display(HTML(table_html(table, **kwargs)))
+
+
+def show_markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def kpi_html(items: Mapping[str, str]) -> str:
+    cards = "".join(f'<div class="esn-kpi"><div class="v">{html.escape(str(v))}</div><div class="l">{html.escape(str(k))}</div></div>' for k, v in items.items())
+    return f'<div class="esn-kpis">{cards}</div>'
+
+
+def show_kpis(items: Mapping[str, str]) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(kpi_html(items)))
+
+
+def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
+    """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
+    meta = ctx.ds.meta
+    lines = ["### Definitions", ""]
+    for name in metrics:
+        lines.append(f"- **{name}**: {DEFINITIONS[name]}")
+    lines += ["", "### Data sources and coverage", ""]
+    for src in meta.sources:
+        fmt = src.get("format", "?")
+        lines.append(f"- {escape_md(fmt)} export `{escape_md(src.get('path', ''))}`")
+    counts = ctx.ds.counts()
+    lines.append(
+        f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
+        f"{counts['people']:,} people, {counts['groups']:,} communities, {counts['messages']:,} messages, "
+        f"{counts['reactions']:,} reactions, {counts['survey']:,} survey answers, {counts['interviews']:,} interview notes."
+    )
+    lines += ["", "### Data-quality notes", ""]
+    lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]
+    lines += ["", "### Run parameters", ""]
+    for k, v in ctx.parameters.items():
+        if k == "client_dir":
+            continue
+        lines.append(f"- `{k}` = {escape_md(v)}")
+    lines += ["", f"Prepared with esnkit {__version__}. People appear by role or neutral label unless the client consented to names; "
+              f"groups smaller than {ctx.min_group_size} people are not shown in any breakdown."]
+    return "\n".join(lines)
+
+
+def show_appendix(ctx: StepContext, *, metrics: Iterable[str]) -> None:
+    show_markdown(appendix_markdown(ctx, metrics=metrics))

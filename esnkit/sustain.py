@@ -1,0 +1,236 @@
+"""Step 4, Sustain: community management, lifecycle triage, embedding indicators, stories to play back.
+
+Definitions:
+
+- *newcomer welcome*: of people's first message in a community that started a thread, the share
+  answered by someone else within 24 and within 48 hours;
+- *newcomer funnel*: people with a first message in a community → a second message there → a
+  *regular contributor* there (messages in at least 3 distinct months);
+- *duplicate*: two live communities whose names share at least half their words (ignoring
+  numbers and filler words) and whose active members overlap by at least half (Jaccard on the last
+  180 days) — the smaller one is triaged *duplicate* with the action *merge*;
+- *habitual share*: active people (last 12 weeks) who were active in 9+ of those weeks;
+- *beyond-core share*: contributions by people outside the top 10% of contributors;
+- *cross-department threads*: threads whose participants come from 2+ departments.
+
+Triage actions: thriving → *leave alone, play back*; growing → *support*; stable → *leave alone*;
+declining → *revive* (and *assign an owner* when none is known); idle → *revive or merge*;
+dormant → *archive*, or *revive* when it once had 10+ active members; duplicate → *merge*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .metrics import communities, network, participation
+from .metrics._base import as_of_end, interaction_events
+from .metrics.successes import successful_threads
+from .report import StepContext, escape_md
+
+__all__ = ["newcomer_welcome", "newcomer_funnel", "find_duplicates", "triage", "embedding_indicators", "success_stories", "build_sustain", "sustain_summary"]
+
+_FILLER = {"the", "and", "of", "a", "for", "team", "group", "community", "hub", "network", "forum"}
+
+
+def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
+    """Per community: ``group_id``, ``newcomer_posts``, ``welcomed_24h``, ``welcomed_48h`` (shares)."""
+    end = as_of_end(as_of, ds)
+    m = ds.messages[(ds.messages["created_at"] < end) & ds.messages["group_id"].notna()]
+    first = m.sort_values("created_at", kind="stable").drop_duplicates(["group_id", "author_id"])
+    starts = first[first["is_thread_start"]]
+    replies = m[~m["is_thread_start"]].merge(starts[["thread_id", "author_id", "created_at"]], on="thread_id", suffixes=("", "_start"))
+    replies = replies[replies["author_id"] != replies["author_id_start"]]
+    first_reply = replies.groupby("thread_id")["created_at"].min()
+    hours = (starts["thread_id"].map(first_reply) - starts["created_at"]).dt.total_seconds() / 3600
+    t = pd.DataFrame({"group_id": starts["group_id"], "h24": hours <= 24, "h48": hours <= 48})
+    out = t.groupby("group_id").agg(newcomer_posts=("h24", "size"), welcomed_24h=("h24", "mean"), welcomed_48h=("h48", "mean")).reset_index()
+    return out.astype({"newcomer_posts": "int64", "welcomed_24h": "float64", "welcomed_48h": "float64"})
+
+
+def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.DataFrame:
+    """First message → second message → regular contributor (3+ distinct months), in one community.
+
+    Returns ``stage``, ``people``, ``share`` (of the first stage); with ``by_group``, per community.
+
+    Examples
+    --------
+    >>> from esnkit import Dataset
+    >>> ds = Dataset(people=pd.DataFrame({"person_id": ["a", "b"]}), groups=pd.DataFrame({"group_id": ["g"]}),
+    ...     messages=pd.DataFrame({"message_id": list("1234"), "thread_id": list("1234"), "group_id": ["g"] * 4,
+    ...         "author_id": ["a", "a", "a", "b"], "created_at": ["2026-01-01", "2026-02-01", "2026-03-01", "2026-03-02"],
+    ...         "is_thread_start": [True] * 4, "is_private": [False] * 4}))
+    >>> newcomer_funnel(ds, as_of="2026-03-31")[["stage", "people"]].values.tolist()
+    [['first message', 2], ['second message', 1], ['regular contributor', 1]]
+    """
+    end = as_of_end(as_of, ds)
+    m = ds.messages[(ds.messages["created_at"] < end) & ds.messages["group_id"].notna()]
+    n = m.groupby(["group_id", "author_id"]).size().rename("n")
+    month = m["created_at"].dt.tz_localize(None).dt.to_period("M")
+    months = m.assign(month=month).drop_duplicates(["group_id", "author_id", "month"]).groupby(["group_id", "author_id"]).size().rename("months")
+    per = pd.concat([n, months], axis=1).reset_index()
+    stages = [("first message", per["n"] >= 1), ("second message", per["n"] >= 2), ("regular contributor", per["months"] >= 3)]
+    if by_group:
+        out = pd.DataFrame({"group_id": per["group_id"]})
+        for name, mask in stages:
+            out[name] = mask.astype("int64")
+        return out.groupby("group_id").sum().reset_index()
+    rows = [{"stage": name, "people": int(mask.sum())} for name, mask in stages]
+    out = pd.DataFrame(rows)
+    out["share"] = out["people"] / out["people"].iloc[0] if out["people"].iloc[0] else np.nan
+    return out
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", str(name).lower()) if w not in _FILLER and len(w) > 1}
+
+
+def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+    """Pairs of live communities with overlapping names and members: ``group_id``, ``duplicate_of``, ``name_overlap``, ``member_overlap``."""
+    end = as_of_end(as_of, ds)
+    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
+    ev = ev[ev["created_at"] >= end - pd.Timedelta(days=180)]
+    members = ev.groupby("group_id")["person_id"].agg(set)
+    live = scorecard[scorecard["status"] != "dormant"].sort_values("active_members", ascending=False)
+    rows = []
+    ids = live["group_id"].tolist()
+    words = {g: _words(n) for g, n in zip(live["group_id"], live["name"])}
+    for i, a in enumerate(ids):  # pairs of communities, not events: a few thousand at most
+        for b in ids[i + 1:]:
+            wa, wb = words[a], words[b]
+            if not wa or not wb:
+                continue
+            name_overlap = len(wa & wb) / len(wa | wb)
+            if name_overlap < 0.5:
+                continue
+            ma, mb = members.get(a, set()), members.get(b, set())
+            member_overlap = len(ma & mb) / len(ma | mb) if ma | mb else 0.0
+            if member_overlap >= 0.5:
+                rows.append({"group_id": b, "duplicate_of": a, "name_overlap": name_overlap, "member_overlap": member_overlap})
+    return pd.DataFrame(rows, columns=["group_id", "duplicate_of", "name_overlap", "member_overlap"])
+
+
+ACTIONS = {
+    "thriving": "leave alone, play back",
+    "growing": "support",
+    "stable": "leave alone",
+    "declining": "revive",
+    "idle": "revive or merge",
+    "dormant": "archive",
+    "duplicate": "merge",
+}
+
+
+def triage(scorecard: pd.DataFrame, duplicates: pd.DataFrame, *, owners: pd.Series | None = None, peak_members: pd.Series | None = None) -> pd.DataFrame:
+    """Status, recommended action and evidence for every community (rules in the module docs)."""
+    t = scorecard.copy()
+    dup = duplicates.drop_duplicates("group_id").set_index("group_id")
+    names = t.set_index("group_id")["name"]
+    is_dup = t["group_id"].isin(dup.index)
+    t.loc[is_dup, "status"] = "duplicate"
+    t.loc[is_dup, "rule"] = "overlaps with " + t.loc[is_dup, "group_id"].map(dup["duplicate_of"]).map(names).astype(str) + " in name and members"
+    t["action"] = t["status"].map(ACTIONS)
+    had_crowd = t["group_id"].map(peak_members).fillna(0) >= 10 if peak_members is not None else pd.Series(False, index=t.index)
+    t.loc[(t["status"] == "dormant") & had_crowd, "action"] = "revive (it once had 10+ active members)"
+    no_owner = t["group_id"].map(owners).isna() if owners is not None else pd.Series(True, index=t.index)
+    t.loc[(t["status"] == "declining") & no_owner, "action"] = "revive and assign an owner"
+    t["evidence"] = t["rule"]
+    return t
+
+
+def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.DataFrame:
+    """Per quarter (ending at ``as_of``): habitual share, beyond-core share, cross-department thread share."""
+    end = as_of_end(as_of, ds)
+    dept = ds.people.set_index("person_id")["department"]
+    rows = []
+    for k in range(quarters - 1, -1, -1):  # a handful of quarters, each vectorised
+        q_end = end - pd.Timedelta(days=91 * k)
+        q_start = q_end - pd.Timedelta(days=91)
+        usage = participation.usage_segments(ds, as_of=q_end - pd.Timedelta(days=1))
+        active = usage[usage["segment"] != "non-user"]
+        ev = interaction_events(ds, as_of=q_end - pd.Timedelta(days=1))
+        ev = ev[ev["created_at"] >= q_start]
+        counts = ev.groupby("person_id").size().sort_values(ascending=False)
+        core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
+        m = ds.messages[(ds.messages["created_at"] >= q_start) & (ds.messages["created_at"] < q_end) & ~ds.messages["is_private"].astype(bool)]
+        d = m.assign(d=m["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
+        rows.append({
+            "quarter_ending": (q_end - pd.Timedelta(days=1)).date().isoformat(),
+            "active_people": len(active),
+            "habitual_share": float(active["segment"].isin(["habitual", "power"]).mean()) if len(active) else np.nan,
+            "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
+            "cross_department_share": float((d >= 2).mean()) if len(d) else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None = None, top: int = 8) -> pd.DataFrame:
+    """Threads to play back, with what happened, who took part (by role) and why it matters."""
+    threads = successful_threads(ds, as_of=as_of, top=top)
+    roles = individuals.set_index("person_id")["role"] if individuals is not None else pd.Series(dtype="str")
+    names = ds.groups.set_index("group_id")["name"]
+    m = ds.messages[ds.messages["thread_id"].isin(threads["thread_id"])]
+    who = m[["thread_id", "author_id"]].drop_duplicates()
+    who = who.assign(role=who["author_id"].map(roles).fillna("").replace("", "member"))
+    mix = who.groupby(["thread_id", "role"]).size().unstack(fill_value=0)
+    def describe(tid):
+        if tid not in mix.index:
+            return ""
+        row = mix.loc[tid]
+        return ", ".join(f"{n} {r}{'s' if n > 1 else ''}" for r, n in row[row > 0].sort_values(ascending=False).items())
+    out = pd.DataFrame({
+        "rank": threads["rank"],
+        "community": threads["group_id"].map(names).fillna("(no community)").astype("str"),
+        "when": threads["created_at"].dt.strftime("%Y-%m-%d"),
+        "what_happened": threads["participants"].astype(str) + " people from " + threads["departments"].astype(str) + " departments joined in"
+        + np.where(threads["hours_to_first_response"].notna(), ", first answer after " + threads["hours_to_first_response"].round(1).astype(str) + " hours", ""),
+        "who": threads["thread_id"].map(describe),
+        "why_it_matters": np.where(threads["departments"] >= 3, "knowledge crossed departmental lines", "a question got a fast, shared answer"),
+    })
+    return out
+
+
+@dataclasses.dataclass
+class Sustain:
+    scorecards: pd.DataFrame
+    triage: pd.DataFrame
+    funnel: pd.DataFrame
+    embedding: pd.DataFrame
+    stories: pd.DataFrame
+
+
+def build_sustain(ctx: StepContext) -> Sustain:
+    ds, as_of = ctx.ds, ctx.as_of
+    sc = communities.community_scorecard(ds, as_of=as_of)
+    welcome = newcomer_welcome(ds, as_of=as_of)
+    funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
+    cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
+    cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
+                   "first message", "second message", "regular contributor", "absence_factor"]]
+    ev = interaction_events(ds, as_of=as_of, include_external=True)
+    ev = ev.assign(q=((as_of_end(as_of) - ev["created_at"]) // pd.Timedelta(days=90)))
+    peak = ev.groupby(["group_id", "q"])["person_id"].nunique().groupby(level=0).max()
+    tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
+    individuals = network.key_individuals(ds, as_of=as_of)
+    return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))
+
+
+def sustain_summary(s: Sustain, *, client: str) -> str:
+    counts = s.triage["action"].value_counts()
+    e = s.embedding
+    trend = ""
+    if len(e) >= 2 and pd.notna(e["habitual_share"].iloc[-1]) and pd.notna(e["habitual_share"].iloc[0]):
+        change = e["habitual_share"].iloc[-1] - e["habitual_share"].iloc[0]
+        trend = f" The habitual share of active people moved {change * 100:+.0f} points over the last year."
+    f = s.funnel
+    conv = f"{f['share'].iloc[1]:.0%}" if len(f) > 1 and pd.notna(f["share"].iloc[1]) else "–"
+    actions = "; ".join(f"{escape_md(a)}: {n}" for a, n in counts.items())
+    return (
+        f"- **Community actions for {escape_md(client)}**: {actions}.\n"
+        f"- **Newcomers**: {conv} of people who posted once in a community posted there again.{trend}\n"
+        f"- **{len(s.stories)} success stories** are ready to play back (below)."
+    )
