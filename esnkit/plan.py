@@ -52,6 +52,7 @@ __all__ = [
     "load_plan",
     "Plan",
     "plan_summary",
+    "objectives_table",
 ]
 
 OBJECTIVE_KEYS = {"id", "metric", "segment", "target", "deadline", "owner", "theme", "path", "reason", "name"}
@@ -191,6 +192,9 @@ def best_sustained_change(history: pd.Series, *, window: int = 3) -> float:
 def feasibility(baseline: float, target: float, months: int, best_monthly_change: float, *, higher_is_better: bool = True) -> tuple[str, float]:
     """Verdict (realistic / stretch / unrealistic) and the monthly change the objective requires.
 
+    ``best_monthly_change`` is the best sustained monthly improvement seen, in the objective's good
+    direction (positive when the network has improved at all).
+
     Examples
     --------
     >>> feasibility(0.20, 0.32, 12, 0.01)
@@ -204,7 +208,7 @@ def feasibility(baseline: float, target: float, months: int, best_monthly_change
     """
     required = (target - baseline) / max(months, 1)
     need = required if higher_is_better else -required
-    best = best_monthly_change if higher_is_better else -best_monthly_change
+    best = best_monthly_change
     if need <= 1e-12:
         return "realistic", round(required, 6)
     if not np.isfinite(best) or best <= 0:
@@ -286,7 +290,7 @@ def build_plan(ctx: StepContext, *, save: bool = True) -> Plan:
         hist = metric_history(ds, obj["metric"], as_of=as_of, months=12, segment=obj["segment"])
         baseline = float(hist["value"].iloc[-1])
         months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
-        best = best_sustained_change(hist["value"])
+        best = best_sustained_change(hist["value"] if metric.higher_is_better else -hist["value"])
         verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=metric.higher_is_better)
         path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
         paths.append(path)
@@ -351,3 +355,32 @@ def plan_summary(plan: Plan, *, client: str) -> str:
         fmt = (lambda v: pct(v, 1)) if r.is_share else (lambda v: f"{v:,.1f}")
         lines.append(f"- **{escape_md(r.objective)}**: from {fmt(r.baseline)} to {fmt(r.target)} by {r.deadline} — *{r.feasibility}*. {escape_md(r.reason)}.")
     return "\n".join(lines)
+
+
+def format_value(value: float, *, is_share: bool) -> str:
+    """A metric value as a reader expects it: shares as percentages, counts with separators.
+
+    Examples
+    --------
+    >>> format_value(0.2334, is_share=True), format_value(1450.0, is_share=False)
+    ('23.3%', '1,450')
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    return pct(value, 1) if is_share else f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+
+
+def objectives_table(plan: Plan) -> pd.DataFrame:
+    """The objectives as the deliverable shows them: formatted values, one line each."""
+    t = plan.objectives
+    fmt = [lambda v, s=s: format_value(v, is_share=s) for s in t["is_share"]]
+    return pd.DataFrame({
+        "objective": t["objective"],
+        "segment": t["segment"],
+        "baseline": [f(v) for f, v in zip(fmt, t["baseline"])],
+        "target": [f(v) for f, v in zip(fmt, t["target"])],
+        "deadline": t["deadline"],
+        "needs per month": [f(v) for f, v in zip(fmt, t["required_monthly_change"])],
+        "best so far": [f(v) for f, v in zip(fmt, t["best_past_monthly_change"])],
+        "feasibility": t["feasibility"],
+    })

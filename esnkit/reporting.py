@@ -31,7 +31,7 @@ from .metrics import communities, network
 from .plan import METRICS, load_plan, metric_history, propose_objectives
 from .report import StepContext, escape_md, pct
 
-__all__ = ["rag_status", "forecast", "quarter_change", "best_practices", "movers", "build_report", "report_summary", "Report"]
+__all__ = ["scorecard_table", "rag_status", "forecast", "quarter_change", "best_practices", "movers", "build_report", "report_summary", "Report"]
 
 AT_RISK_SHARE = 0.10
 
@@ -180,7 +180,7 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
         baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
         status = rag_status(value, glide_now, baseline, float(o["target"]), higher_is_better=metric.higher_is_better) if np.isfinite(glide_now) and np.isfinite(baseline) else "no plan saved"
         months_left = (pd.Period(o["deadline"], "M") - month_now).n
-        rows.append({"objective": metric.label, "baseline": baseline, "now": value, "glide_path_now": glide_now, "target": float(o["target"]),
+        rows.append({"objective": metric.label, "is_share": metric.is_share, "baseline": baseline, "now": value, "glide_path_now": glide_now, "target": float(o["target"]),
                      "deadline": o["deadline"], "status": status, "forecast_at_deadline": forecast(hist["value"], months_left)})
         q = quarter_change(hist)
         qrows.append({"metric": metric.label, **q})
@@ -221,7 +221,9 @@ def report_summary(r: Report, *, client: str) -> str:
         counts = r.scorecard["status"].value_counts()
         lines.append(f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, {counts.get('off track', 0)} off track**.")
     for row in r.scorecard.itertuples():
-        lines.append(f"- {escape_md(row.objective)}: now {row.now:,.3g} (target {row.target:,.3g} by {row.deadline}) — *{row.status}*.")
+        from .plan import format_value
+
+        lines.append(f"- {escape_md(row.objective)}: now {format_value(row.now, is_share=row.is_share)} (target {format_value(row.target, is_share=row.is_share)} by {row.deadline}) — *{row.status}*.")
     sig = r.quarter_change[r.quarter_change["significant"]] if len(r.quarter_change) else r.quarter_change
     for row in sig.itertuples():
         lines.append(f"- This quarter, {escape_md(row.metric).lower()} moved from {row.last_quarter:,.3g} to {row.this_quarter:,.3g}: more than normal month-to-month noise.")
@@ -229,3 +231,16 @@ def report_summary(r: Report, *, client: str) -> str:
         bp = r.best_practices.iloc[0]
         lines.append(f"- Best practice here: **{escape_md(bp['advice'])}** (largest difference between growing and declining communities).")
     return "\n".join(lines)
+
+
+def scorecard_table(r: Report) -> pd.DataFrame:
+    """The KPI scorecard as the deliverable shows it (shares as percentages)."""
+    from .plan import format_value
+
+    t = r.scorecard
+    out = {"objective": t["objective"]}
+    for column in ("baseline", "now", "glide_path_now", "target", "forecast_at_deadline"):
+        out[column.replace("_", " ")] = [format_value(v, is_share=s) for v, s in zip(t[column], t["is_share"])]
+    out["deadline"] = t["deadline"]
+    out["status"] = t["status"]
+    return pd.DataFrame(out)

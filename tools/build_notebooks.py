@@ -132,7 +132,7 @@ PLAN = notebook(
     [
         md("## Objectives"),
         code("show_markdown(plan.plan_summary(p, client=ctx.client))"),
-        code('show_table(p.objectives[["objective", "segment", "baseline", "target", "deadline", "required_monthly_change", "best_past_monthly_change", "feasibility", "owner", "theme"]], decimals=3)'),
+        code("show_table(plan.objectives_table(p))"),
         md("## Glide paths\n\nWhere each objective should be at the end of every month if it is to be met on time. "
            "Step 5 reports progress against these lines."),
         code("for obj in p.objectives.itertuples():\n    plots.plot_glide_path(p.glide_paths[p.glide_paths['objective_id'] == obj.objective_id], "
@@ -211,11 +211,11 @@ REPORT = notebook(
         code("show_markdown(reporting.report_summary(rep, client=ctx.client))"),
         md("## KPI scorecard\n\nEach objective's value now, where its glide path says it should be this month, and its status: "
            "*on track* at or above the path, *at risk* within 10% of the path's remaining distance below it, *off track* beyond."),
-        code('show_table(rep.scorecard, decimals=3)'),
+        code("show_table(reporting.scorecard_table(rep))"),
         md("## Trends"),
         code("for name, t in rep.trends.items():\n    plots.plot_kpi_trend(t, value='value', title=name, percent=t.attrs.get('percent', False), marks=rep.campaign_marks)"),
         md("## This quarter against the last\n\nChanges larger than the month-to-month noise are flagged."),
-        code('show_table(rep.quarter_change, decimals=3)'),
+        code('show_table(rep.quarter_change[["metric", "last_quarter", "this_quarter", "change", "significant"]], decimals=3)'),
         md("## What growing communities do differently"),
         code("show_table(rep.best_practices, decimals=2)"),
         md("## Key communities and individuals: who rose, who fell"),

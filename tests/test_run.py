@@ -1,0 +1,188 @@
+"""The deliverables end to end on the tiny test client: papermill, nbconvert and a real headless Chromium."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from esnkit import Dataset
+from esnkit import run as runmod
+from esnkit.config import ClientPaths
+from esnkit.errors import ConfigError, RunError
+from esnkit.ingest import ingest_client
+
+TINY = Path(__file__).parent / "fixtures" / "tiny-client"
+CHROMIUM = runmod.find_chromium()
+needs_chromium = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here (CI installs it)")
+
+
+def copy_client(root: Path, name: str = "tiny") -> ClientPaths:
+    dst = root / name
+    shutil.copytree(TINY, dst, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans", ".esnkit-key"))
+    paths = ClientPaths(dst)
+    ingest_client(paths)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    paths = copy_client(tmp_path_factory.mktemp("run"))
+    lines = []
+    written = runmod.run_client(paths, formats=("html", "pdf") if CHROMIUM else ("html",), progress=lines.append)
+    return paths, written, lines
+
+
+def test_every_step_writes_notebook_html_and_pdf(delivered):
+    paths, written, lines = delivered
+    out = paths.reports("2026-09-30") if (paths.reports("2026-09-30")).exists() else next(paths.reports_root.iterdir())
+    names = sorted(p.name for p in written)
+    stems = [s.stem for s in runmod.STEPS]
+    assert names == sorted([f"{s}.{ext}" for s in stems for ext in (("ipynb", "html", "pdf") if CHROMIUM else ("ipynb", "html"))])
+    assert all(p.parent == out and p.stat().st_size > 0 for p in written)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+    assert any("[5/5] 5-report" in l for l in lines) and lines[-1].strip().endswith(written[-1].name)
+
+
+def test_executed_notebook_records_its_parameters(delivered):
+    paths, written, _ = delivered
+    nb = nbformat.read(next(p for p in written if p.name == "1-assess.ipynb"), as_version=4)
+    params = nb.metadata["papermill"]["parameters"]
+    assert params["client_dir"] == str(paths.root) and params["min_group_size"] == 5 and params["show_names"] is False
+
+
+@pytest.mark.parametrize("step", [s.stem for s in runmod.STEPS])
+def test_html_is_code_free_offline_and_private(delivered, step):
+    paths, written, _ = delivered
+    html = next(p for p in written if p.name == f"{step}.html").read_text()
+    body = html.split("<body", 1)[1]
+    assert "<script" not in html.lower()
+    assert not re.search(r'<link[^>]+href="https?://', html) and not re.search(r'src="https?://', html)
+    assert "jp-InputArea-editor" not in body and 'class="jp-InputPrompt' not in body and "In&nbsp;[" not in body
+    assert "open_step(" not in body and "show_table(" not in body and "import " not in body
+    assert "Traceback" not in body and "Warning" not in body and "stderr" not in body
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", body), "an e-mail address leaked"
+    ds = Dataset.read(paths.processed)
+    names = set(ds.identities["name"].dropna())
+    assert not [n for n in names if n in html], "a person's name leaked"
+    assert "Confidential — prepared for Tiny Test Co" in html or "Confidential &mdash; prepared for Tiny Test Co" in html
+    assert 'class="esn-toc"' in html
+
+
+@needs_chromium
+@pytest.mark.parametrize("step", list(runmod.STEPS), ids=lambda s: s.stem)
+def test_pdf_carries_client_and_step_title(delivered, step):
+    paths, written, _ = delivered
+    pdf = next(p for p in written if p.name == f"{step.stem}.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "TINY TEST CO" in flat.upper()
+    assert f"Step {step.number}" in flat and step.title.split(":")[0] in flat
+
+
+def test_plan_and_kpis_are_saved_for_later_runs(delivered):
+    paths, written, _ = delivered
+    plans = list(paths.plans.glob("*.json"))
+    assert len(plans) == 1 and json.loads(plans[0].read_text())["objectives"]
+    kpis = json.loads((written[0].parent / "kpis.json").read_text())
+    assert kpis["as_of"] == written[0].parent.name and kpis["kpis"]
+
+
+def test_restricted_contact_lists_are_excel_safe_and_outside_reports(delivered):
+    paths, written, _ = delivered
+    lists = sorted(p.name for p in paths.restricted.glob("*.csv"))
+    assert lists == ["champions.csv", "invite-back.csv", "never-activated.csv"]
+    for p in paths.restricted.glob("*.csv"):
+        frame = pd.read_csv(p, dtype=str, keep_default_na=False)
+        cells = frame.to_numpy().ravel().tolist() + list(frame.columns)
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert "email" in pd.read_csv(paths.restricted / "invite-back.csv").columns
+
+
+def _broken_notebooks(tmp_path: Path) -> Path:
+    folder = tmp_path / "notebooks"
+    shutil.copytree(runmod.NOTEBOOKS, folder)
+    nb = nbformat.read(folder / "1-assess.ipynb", as_version=4)
+    nb.cells.insert(5, nbformat.v4.new_code_cell('raise ValueError("the export has no messages for this period")'))
+    nbformat.write(nb, folder / "1-assess.ipynb")
+    return folder
+
+
+def test_a_failing_step_keeps_its_notebook_and_writes_no_html(tmp_path, monkeypatch):
+    paths = copy_client(tmp_path)
+    out = paths.reports("2026-09-30")
+    out.mkdir(parents=True)
+    (out / "1-assess.html").write_text("stale deliverable from an earlier run")
+    monkeypatch.setattr(runmod, "NOTEBOOKS", _broken_notebooks(tmp_path))
+    with pytest.raises(RunError) as err:
+        runmod.run_client(paths, steps=runmod.parse_steps("1,2"), formats=("html",), progress=lambda s: None)
+    message = str(err.value)
+    assert "1-assess" in message and "ValueError" in message and "no messages for this period" in message
+    assert (out / "1-assess.ipynb").is_file()
+    assert not (out / "1-assess.html").exists()
+    assert (out / "2-plan.html").is_file()  # the other steps still ran
+
+
+def test_cli_failing_step_exits_non_zero_with_one_line(tmp_path):
+    paths = copy_client(tmp_path)
+    env = {**os.environ, "ESNKIT_NOTEBOOKS": str(_broken_notebooks(tmp_path))}
+    r = subprocess.run([sys.executable, "-m", "esnkit.cli", "run", "tiny", "--data-dir", str(tmp_path), "--steps", "assess", "--to", "html"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 1
+    errors = [l for l in r.stderr.splitlines() if l.startswith("esnkit: error:")]
+    assert len(errors) == 1 and "1-assess" in errors[0] and "ValueError" in errors[0]
+    assert "Traceback" not in r.stderr
+    assert not list(paths.reports_root.glob("*/1-assess.html"))
+
+
+def test_unknown_parameter_is_an_error(tmp_path, monkeypatch):
+    paths = copy_client(tmp_path)
+    folder = tmp_path / "nb"
+    shutil.copytree(runmod.NOTEBOOKS, folder)
+    nb = nbformat.read(folder / "2-plan.ipynb", as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = "\n".join(l for l in cell.source.splitlines() if not l.startswith("inactive_days"))
+    nbformat.write(nb, folder / "2-plan.ipynb")
+    monkeypatch.setattr(runmod, "NOTEBOOKS", folder)
+    with pytest.raises(RunError, match="inactive_days"):
+        runmod.run_client(paths, steps=runmod.parse_steps("plan"), formats=("html",), progress=lambda s: None)
+
+
+def test_without_chromium_html_is_written_and_the_message_says_how(tmp_path, monkeypatch):
+    paths = copy_client(tmp_path)
+    monkeypatch.setenv("ESNKIT_CHROMIUM", "/nonexistent/chromium")
+    lines = []
+    written = runmod.run_client(paths, steps=runmod.parse_steps("2"), progress=lines.append)
+    assert [p.suffix for p in written] == [".ipynb", ".html"]
+    assert any("PDF skipped" in l and "apt-get install chromium" in l for l in lines)
+
+
+def test_step_and_format_parsing():
+    assert [s.number for s in runmod.parse_steps("3,assess,1")] == [1, 3]
+    assert [s.number for s in runmod.parse_steps(None)] == [1, 2, 3, 4, 5]
+    with pytest.raises(ConfigError, match="unknown step 'six'"):
+        runmod.parse_steps("six")
+    assert runmod.parse_formats("pdf") == ("html", "pdf")
+    with pytest.raises(ConfigError):
+        runmod.parse_formats("docx")
+
+
+def test_committed_notebooks_are_thin_and_output_free():
+    for path in sorted(runmod.NOTEBOOKS.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, path.name
+                assert not re.search(r"^\s*(def|class)\s", cell.source, re.M), path.name
+        if path.stem != "explore":
+            tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+            assert len(tagged) == 1
+            for name in ("client_dir", "as_of", "min_group_size", "show_names"):
+                assert re.search(rf"^{name}: \w+ = .+  # ", tagged[0].source, re.M), (path.name, name)
