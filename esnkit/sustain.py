@@ -95,7 +95,8 @@ def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.D
     ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
     ev = ev[ev["created_at"] >= end - pd.Timedelta(days=180)]
     members = ev.groupby("group_id")["person_id"].agg(set)
-    live = scorecard[scorecard["status"] != "dormant"].sort_values("active_members", ascending=False)
+    # The bigger community of a pair stays; the smaller is the duplicate.
+    live = scorecard[scorecard["status"] != "dormant"].sort_values(["active_members", "messages_q0", "group_id"], ascending=[False, False, True])
     rows = []
     ids = live["group_id"].tolist()
     words = {g: _words(n) for g, n in zip(live["group_id"], live["name"])}

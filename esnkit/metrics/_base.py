@@ -65,18 +65,21 @@ def interaction_events(
         }
     )
     r = ds.reactions
-    group_of = m.set_index("message_id")["group_id"]
-    created_of = m.set_index("message_id")["created_at"]
-    reactions = pd.DataFrame(
-        {
-            "person_id": r["person_id"],
-            "created_at": r["created_at"].fillna(r["message_id"].map(created_of)),
-            "kind": "reaction",
-            "group_id": r["message_id"].map(group_of),
-            "message_id": r["message_id"],
-        }
-    )
-    events = pd.concat([posts, reactions], ignore_index=True) if len(reactions) else posts
+    if len(r):
+        group_of = m.set_index("message_id")["group_id"]
+        created_of = m.set_index("message_id")["created_at"]
+        reactions = pd.DataFrame(
+            {
+                "person_id": r["person_id"],
+                "created_at": r["created_at"].fillna(r["message_id"].map(created_of)),
+                "kind": "reaction",
+                "group_id": r["message_id"].map(group_of),
+                "message_id": r["message_id"],
+            }
+        )
+        events = pd.concat([posts, reactions], ignore_index=True)
+    else:
+        events = posts
     events["kind"] = events["kind"].astype("str")
     events["group_id"] = events["group_id"].astype("str")
     events = events[events["created_at"].notna()]

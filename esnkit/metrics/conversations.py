@@ -147,7 +147,7 @@ def activity_heatmap(ds: Dataset, *, as_of=None, tz: str = "UTC") -> pd.DataFram
     end = as_of_end(as_of, ds)
     m = ds.messages[ds.messages["created_at"] < end]
     local = m["created_at"].dt.tz_convert(tz)
-    counts = pd.DataFrame({"weekday": local.dt.weekday, "hour": local.dt.hour}).value_counts()
+    counts = pd.DataFrame({"weekday": local.dt.day_of_week, "hour": local.dt.hour}).value_counts()
     grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
     out = counts.reindex(grid, fill_value=0).rename("messages").reset_index()
     return out.astype({"weekday": "int64", "hour": "int64", "messages": "int64"})

@@ -1,0 +1,45 @@
+"""A hand-made network small enough to work every answer out on paper.
+
+People a, b (department X), c, d, e (department Y; e never takes part) and a bot z.
+Group g1: thread 1 by a (Jan 5 09:00), b replies at 11:00, a replies to b on Jan 6 09:00;
+thread 4 by c (Feb 10) gets no answer. Group g2: thread 5 by d (Mar 1 08:00), a reacts at 09:00,
+c replies at 20:00; thread 7 by the bot (Mar 2). As of 2026-03-31.
+"""
+
+import pandas as pd
+
+from esnkit import Dataset
+
+AS_OF = "2026-03-31"
+
+
+def small_dataset() -> Dataset:
+    people = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d", "e", "z"],
+            "department": ["X", "X", "Y", "Y", "Y", None],
+            "location": ["L1", "L1", "L1", "L2", "L2", None],
+            "state": ["active"] * 6,
+            "joined_at": ["2025-12-01"] * 6,
+            "is_bot": [False] * 5 + [True],
+            "is_external": [False] * 6,
+        }
+    )
+    groups = pd.DataFrame({"group_id": ["g1", "g2"], "name": ["Group One", "Group Two"], "kind": ["community", "community"]})
+    rows = [
+        ("1", "1", None, "g1", "a", "2026-01-05 09:00", True),
+        ("2", "1", "1", "g1", "b", "2026-01-05 11:00", False),
+        ("3", "1", "2", "g1", "a", "2026-01-06 09:00", False),
+        ("4", "4", None, "g1", "c", "2026-02-10 10:00", True),
+        ("5", "5", None, "g2", "d", "2026-03-01 08:00", True),
+        ("6", "5", "5", "g2", "c", "2026-03-01 20:00", False),
+        ("7", "7", None, "g2", "z", "2026-03-02 00:00", True),
+    ]
+    messages = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    messages["is_private"] = False
+    reactions = pd.DataFrame({"message_id": ["5"], "person_id": ["a"], "created_at": ["2026-03-01 09:00"], "reaction": ["like"]})
+    return Dataset(people=people, groups=groups, messages=messages, reactions=reactions).validate()
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")

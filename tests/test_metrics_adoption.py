@@ -1,0 +1,103 @@
+import pandas as pd
+from pandas.testing import assert_frame_equal
+
+from esnkit.metrics import adoption
+from helpers import AS_OF, small_dataset, ts
+
+
+def test_monthly_active():
+    got = adoption.monthly_active(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"),
+            "registered": [5, 5, 5],
+            "active": [2, 1, 3],
+            "engaged": [0, 0, 0],
+            "active_rate": [0.4, 0.2, 0.6],
+        }
+    )
+    assert_frame_equal(got, expected)
+
+
+def test_engaged_needs_the_stated_number_of_days():
+    got = adoption.monthly_active(small_dataset(), as_of=AS_OF, engaged_days=2)
+    assert got["engaged"].tolist() == [1, 0, 0]  # only a, active on Jan 5 and Jan 6
+
+
+def test_monthly_flows():
+    got = adoption.monthly_flows(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"),
+            "active": [2, 1, 3],
+            "new": [2, 1, 1],
+            "returning": [0, 0, 1],
+            "reactivated": [0, 0, 1],
+            "lapsed": [0, 2, 0],
+        }
+    )
+    assert_frame_equal(got, expected)
+
+
+def test_lapsed_people():
+    got = adoption.lapsed_people(small_dataset(), as_of=AS_OF, inactive_days=40)
+    expected = pd.DataFrame(
+        {
+            "person_id": ["b"],
+            "department": ["X"],
+            "state": ["active"],
+            "first_active": [ts("2026-01-05 11:00")],
+            "last_active": [ts("2026-01-05 11:00")],
+            "days_inactive": [85],
+            "n_messages": [1],
+            "n_posts": [0],
+            "n_reactions": [0],
+        }
+    ).astype({"department": "str", "state": "str", "first_active": "datetime64[us, UTC]", "last_active": "datetime64[us, UTC]"})
+    assert_frame_equal(got, expected)
+
+
+def test_lapsed_ignores_bots_and_respects_the_window():
+    got = adoption.lapsed_people(small_dataset(), as_of=AS_OF, inactive_days=30)
+    assert got["person_id"].tolist() == ["c", "a", "d", "b"]  # most recently lapsed first; never z, never e
+
+
+def test_cohort_retention():
+    got = adoption.cohort_retention(small_dataset(), as_of=AS_OF, max_months=2)
+    expected = pd.DataFrame(
+        {
+            "cohort": pd.PeriodIndex(["2026-01"] * 3 + ["2026-02"] * 2 + ["2026-03"], freq="M"),
+            "months_since": [0, 1, 2, 0, 1, 0],
+            "cohort_size": [2, 2, 2, 1, 1, 1],
+            "active": [2, 0, 1, 1, 1, 1],
+            "retention": [1.0, 0.0, 0.5, 1.0, 1.0, 1.0],
+        }
+    )
+    assert_frame_equal(got, expected)
+
+
+def test_adoption_by_department_with_suppression():
+    got = adoption.adoption_by(small_dataset(), as_of=AS_OF, by="department", window_days=90, min_group_size=2)
+    expected = pd.DataFrame(
+        {"department": ["X", "Y"], "headcount": [2, 3], "registered": [2, 3], "active": [2, 2], "never_active": [0, 1], "adoption_rate": [1.0, 2 / 3]}
+    )
+    expected = expected.sort_values("adoption_rate").reset_index(drop=True).astype({"department": "str"})
+    assert_frame_equal(got, expected)
+    assert adoption.adoption_by(small_dataset(), as_of=AS_OF, by="department", min_group_size=3)["department"].tolist() == ["Y"]
+
+
+def test_growth_summary_and_segments():
+    g = adoption.growth_summary(adoption.monthly_active(small_dataset(), as_of=AS_OF))
+    assert (str(g["peak_month"]), g["peak_active"], g["current_active"], g["change_from_peak"]) == ("2026-03", 3, 3, 0.0)
+    seg = adoption.adoption_segments(small_dataset(), as_of=AS_OF)
+    # 5 people: rounding gives 0, 1, 2, 2 and the rest 0; 4 have ever been active.
+    assert seg["people"].tolist() == [0, 1, 2, 2, 0]
+    assert seg["adopted"].tolist() == [0, 1, 2, 1, 0]
+
+
+def test_empty_dataset_gives_empty_tables():
+    from esnkit import Dataset
+
+    ds = Dataset(people=pd.DataFrame({"person_id": ["a"], "state": ["active"]}))
+    assert len(adoption.monthly_active(ds, as_of=AS_OF)) == 0
+    assert len(adoption.lapsed_people(ds, as_of=AS_OF)) == 0

@@ -1,0 +1,127 @@
+import numpy as np
+import pandas as pd
+from pandas.testing import assert_frame_equal
+
+from esnkit.metrics import conversations, participation
+from helpers import AS_OF, small_dataset, ts
+
+
+def test_thread_responses_count_replies_and_reactions_by_others():
+    got = conversations.thread_responses(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "thread_id": ["1", "4", "5", "7"],
+            "group_id": ["g1", "g1", "g2", "g2"],
+            "author_id": ["a", "c", "d", "z"],
+            "created_at": [ts("2026-01-05 09:00"), ts("2026-02-10 10:00"), ts("2026-03-01 08:00"), ts("2026-03-02")],
+            "is_private": [False] * 4,
+            "first_response_at": [ts("2026-01-05 11:00"), pd.NaT, ts("2026-03-01 09:00"), pd.NaT],
+            "hours_to_first_response": [2.0, np.nan, 1.0, np.nan],
+            "n_replies": [2, 0, 1, 0],
+            "n_participants": [2, 1, 2, 1],
+            "answered": [True, False, True, False],
+        }
+    ).astype({"thread_id": "str", "group_id": "str", "author_id": "str", "created_at": "datetime64[us, UTC]", "first_response_at": "datetime64[us, UTC]"})
+    assert_frame_equal(got, expected)
+
+
+def test_an_authors_own_reply_is_not_a_response():
+    ds = small_dataset()
+    ds.messages.loc[ds.messages["message_id"] == "2", "author_id"] = "a"
+    got = conversations.thread_responses(ds, as_of=AS_OF).set_index("thread_id")
+    assert not got.loc["1", "answered"]
+
+
+def test_response_rate_overall_and_by_group():
+    threads = conversations.thread_responses(small_dataset(), as_of=AS_OF)
+    overall = conversations.response_rate(threads)
+    assert_frame_equal(overall, pd.DataFrame({"threads": [4], "answered": [2], "response_rate": [0.5], "median_hours_to_first_response": [1.5]}))
+    by_group = conversations.response_rate(threads, by="group_id")
+    expected = pd.DataFrame({"group_id": ["g1", "g2"], "threads": [2, 2], "answered": [1, 1], "response_rate": [0.5, 0.5], "median_hours_to_first_response": [2.0, 1.0]})
+    assert_frame_equal(by_group, expected.astype({"group_id": "str"}))
+
+
+def test_unanswered_threads_respect_min_age():
+    threads = conversations.thread_responses(small_dataset(), as_of=AS_OF)
+    got = conversations.unanswered_threads(threads, as_of=AS_OF, min_age_days=2)
+    assert got["thread_id"].tolist() == ["7", "4"] and got["age_days"].tolist() == [30, 49]
+    assert conversations.unanswered_threads(threads, as_of="2026-03-02", min_age_days=2)["thread_id"].tolist() == ["4"]
+
+
+def test_activity_heatmap_has_every_cell():
+    got = conversations.activity_heatmap(small_dataset(), as_of=AS_OF)
+    assert len(got) == 168 and got["messages"].sum() == 7
+    # 2026-01-05 is a Monday: two messages at 09:00 and 11:00.
+    assert got.set_index(["weekday", "hour"]).loc[(0, 9), "messages"] == 1
+
+
+def test_contribution_inequality():
+    got = participation.contribution_inequality(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "registered": [5], "contributors": [4], "contributions": [7], "gini": [0.4], "top1_share": [3 / 7], "top10_share": [3 / 7],
+            "absence_factor": [2], "heavy_share": [0.4], "occasional_share": [0.4], "lurker_share": [0.2],
+        }
+    )
+    assert_frame_equal(got, expected)
+
+
+def test_usage_segments():
+    got = participation.usage_segments(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d", "e"],
+            "active_weeks": [1, 0, 2, 1, 0],
+            "weekly_average": [1 / 12, 0.0, 2 / 12, 1 / 12, 0.0],
+            "segment": ["low", "non-user", "low", "low", "non-user"],
+        }
+    ).astype({"person_id": "str", "segment": "str"})
+    assert_frame_equal(got, expected)
+
+
+def test_usage_segment_thresholds():
+    # 12 weeks, 15+ a week in 9+ weeks = power; 9+ weeks = habitual; >= 1 a week = novice.
+    rows = []
+    for person, weeks, per_week in (("p", 12, 16), ("h", 9, 1), ("n", 2, 6)):
+        for w in range(weeks):
+            for k in range(per_week):
+                rows.append((f"{person}{w}-{k}", person, pd.Timestamp("2026-03-31", tz="UTC") - pd.Timedelta(weeks=w, hours=k + 1)))
+    from esnkit import Dataset
+
+    m = pd.DataFrame(rows, columns=["message_id", "author_id", "created_at"]).assign(thread_id=lambda t: t["message_id"], is_thread_start=True, is_private=False)
+    ds = Dataset(people=pd.DataFrame({"person_id": ["p", "h", "n"], "state": "active"}), messages=m)
+    got = participation.usage_segments(ds, as_of=AS_OF).set_index("person_id")["segment"].to_dict()
+    assert got == {"p": "power", "h": "habitual", "n": "novice"}
+
+
+def test_personas():
+    got = participation.personas(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d", "e"],
+            "posts": [1, 0, 1, 1, 0],
+            "replies": [1, 1, 1, 0, 0],
+            "reactions": [1, 0, 0, 0, 0],
+            "given": [3, 1, 2, 1, 0],
+            "received": [1, 1, 0, 2, 0],
+            "persona": ["Engager", "Engager", "Broadcaster", "Engager", "Observer"],
+        }
+    ).astype({"person_id": "str", "persona": "str"})
+    assert_frame_equal(got, expected)
+
+
+def test_persona_cut_offs():
+    # r = (received + 1) / (given + 1): Catalyst above 2; Responder below 0.5 with mostly replies.
+    from esnkit import Dataset
+
+    msgs = [("t", "t", None, "g", "x", "2026-03-01", True)]
+    msgs += [(f"r{i}", "t", "t", "g", "y", f"2026-03-0{2 + i % 5}", False) for i in range(6)]
+    m = pd.DataFrame(msgs, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
+    ds = Dataset(people=pd.DataFrame({"person_id": ["x", "y"], "state": "active"}), groups=pd.DataFrame({"group_id": ["g"]}), messages=m)
+    got = participation.personas(ds, as_of=AS_OF).set_index("person_id")["persona"].to_dict()
+    assert got == {"x": "Catalyst", "y": "Responder"}  # x: (6+1)/(1+1) = 3.5; y: (0+1)/(6+1) = 0.14
+
+
+def test_absence_factor_ties():
+    assert participation.absence_factor([5, 5]) == 1
+    assert participation.absence_factor([1, 1, 1]) == 2

@@ -1,0 +1,124 @@
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from esnkit.metrics import network
+from helpers import AS_OF, small_dataset
+
+EU = Path(__file__).parent / "fixtures" / "email-eu-core"
+
+
+def test_interaction_edges():
+    got = network.interaction_edges(small_dataset(), as_of=AS_OF)
+    expected = pd.DataFrame(
+        {
+            "source": ["a", "a", "b", "c"],
+            "target": ["b", "d", "a", "d"],
+            "replies": [1, 0, 1, 1],
+            "mentions": [0, 0, 0, 0],
+            "reactions": [0, 1, 0, 0],
+            "weight": [1, 1, 1, 1],
+        }
+    ).astype({"source": "str", "target": "str"})
+    assert_frame_equal(got, expected)
+
+
+def test_key_individuals_on_a_path():
+    # Ties b - a - d - c: a and d each lie on two shortest paths.
+    got = network.key_individuals(small_dataset(), as_of=AS_OF).drop(columns=["pagerank"])
+    expected = pd.DataFrame(
+        {
+            "person_id": ["a", "d", "b", "c"],
+            "department": ["X", "Y", "X", "Y"],
+            "degree": [2, 2, 1, 1],
+            "betweenness": [2.0, 2.0, 0.0, 0.0],
+            "two_way_ties": [1, 0, 1, 0],
+            "cross_department_ties": [1, 1, 0, 0],
+            "replies_given": [1, 0, 1, 1],
+            "role": ["", "influencer", "", ""],  # d is replied to and reacted to by two people: top PageRank
+        }
+    ).astype({"person_id": "str", "department": "str", "role": "str"})
+    assert_frame_equal(got, expected)
+
+
+def test_pagerank_is_a_distribution():
+    g = network.build_graph(small_dataset(), as_of=AS_OF)
+    pr = g.pagerank()
+    assert pr.sum() == pytest.approx(1.0) and (pr > 0).all()
+    ds = small_dataset()
+    assert network.build_graph(ds, as_of=AS_OF) is network.build_graph(ds, as_of=AS_OF)  # built once per run
+
+
+def test_to_networkx_has_the_same_ties():
+    nx_graph = network.build_graph(small_dataset(), as_of=AS_OF).to_networkx()
+    assert sorted(nx_graph.edges()) == [("a", "b"), ("a", "d"), ("b", "a"), ("c", "d")]
+    assert nx_graph["a"]["d"]["reactions"] == 1
+
+
+def test_sampled_betweenness_matches_exact_ranking_on_a_star_of_stars():
+    # Two hubs joined by a bridge person: the bridge has the highest betweenness either way.
+    edges = [("h1", f"x{i}") for i in range(30)] + [("h2", f"y{i}") for i in range(30)] + [("h1", "bridge"), ("bridge", "h2")]
+    g = network.InteractionGraph(pd.DataFrame(edges, columns=["source", "target"]).assign(weight=1.0))
+    exact = g.betweenness()
+    sampled = g.betweenness(exact_max=10, k=40, seed=0)
+    assert exact.idxmax() in {"h1", "h2"} and set(exact.nlargest(3).index) == {"h1", "h2", "bridge"}
+    assert set(sampled.nlargest(3).index) == {"h1", "h2", "bridge"}
+
+
+def test_connector_role_needs_two_other_departments():
+    people = pd.DataFrame({"person_id": ["k"] + [f"p{i}" for i in range(9)], "department": ["K"] + ["A"] * 3 + ["B"] * 3 + ["C"] * 3, "state": "active"})
+    rows = [(f"t{i}", f"t{i}", None, "g", f"p{i}", f"2026-03-0{1 + i % 8}", True) for i in range(9)]
+    rows += [(f"r{i}", f"t{i}", f"t{i}", "g", "k", f"2026-03-0{1 + i % 8} 12:00", False) for i in range(9)]
+    from esnkit import Dataset
+
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
+    ds = Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=m)
+    got = network.key_individuals(ds, as_of=AS_OF)
+    assert got.iloc[0]["person_id"] == "k" and got.iloc[0]["role"] == "connector"
+    assert (got.iloc[1:]["role"] != "connector").all()
+
+
+def test_department_mixing():
+    got = network.department_mixing(small_dataset(), as_of=AS_OF, min_group_size=1)
+    expected = pd.DataFrame({"department": ["X", "Y"], "people": [2, 3], "internal": [2, 1], "external": [1, 1], "ei_index": [-1 / 3, 0.0]})
+    assert_frame_equal(got, expected.astype({"department": "str"}))
+    assert network.department_mixing(small_dataset(), as_of=AS_OF, min_group_size=3)["department"].tolist() == ["Y"]
+
+
+def _nmi(a, b) -> float:
+    """Normalised mutual information with the arithmetic mean of the entropies (sklearn's default)."""
+    a, b = pd.factorize(np.asarray(a))[0], pd.factorize(np.asarray(b))[0]
+    joint = pd.crosstab(a, b).to_numpy() / len(a)
+    pa, pb = joint.sum(1), joint.sum(0)
+    nz = joint > 0
+    mi = (joint[nz] * np.log(joint[nz] / np.outer(pa, pb)[nz])).sum()
+    ha, hb = -(pa * np.log(pa)).sum(), -(pb * np.log(pb)).sum()
+    return 2 * mi / (ha + hb)
+
+
+def test_nmi_helper_on_hand_cases():
+    assert _nmi([0, 0, 1, 1], [5, 5, 7, 7]) == pytest.approx(1.0)
+    assert _nmi([0, 0, 1, 1], [0, 1, 0, 1]) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_detect_communities_recovers_departments_of_a_real_email_network(seed):
+    edges = pd.read_csv(EU / "email-Eu-core.txt", sep=r"\s+", header=None, names=["source", "target"])
+    labels = pd.read_csv(EU / "email-Eu-core-department-labels.txt", sep=r"\s+", header=None, names=["node", "department"])
+    assert len(edges) == 25571 and len(labels) == 1005
+    found = network.detect_communities(edges, seed=seed)
+    assert found["node"].dtype == "int64"
+    joined = labels.merge(found, on="node")
+    assert _nmi(joined["department"], joined["community"]) >= 0.55
+
+
+def test_detect_communities_is_seeded_and_labels_by_size():
+    edges = pd.DataFrame({"source": ["a", "a", "b", "d", "d", "e", "c"], "target": ["b", "c", "c", "e", "f", "f", "d"]})
+    a = network.detect_communities(edges, seed=3)
+    b = network.detect_communities(edges, seed=3)
+    assert_frame_equal(a, b)
+    groups = a.groupby("community")["node"].apply(lambda s: "".join(sorted(s))).tolist()
+    assert sorted(groups) == ["abc", "def"]

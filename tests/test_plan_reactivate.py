@@ -1,0 +1,113 @@
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from esnkit import Dataset
+from esnkit import plan as planmod
+from esnkit import reactivate
+from esnkit.errors import ConfigError
+from helpers import AS_OF, small_dataset
+
+
+def test_interactive_share_history():
+    got = planmod.metric_history(small_dataset(), "interactive_share", as_of=AS_OF, months=3)
+    # Registered: a-e. Trailing 180 days at Jan 31: a, b; Feb 28: a, b, c; Mar 31: a, b, c, d.
+    expected = pd.DataFrame({"month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"), "value": [0.4, 0.6, 0.8]})
+    assert_frame_equal(got, expected)
+
+
+def test_segment_history_and_unknown_metric():
+    got = planmod.metric_history(small_dataset(), "monthly_active", as_of=AS_OF, months=2, segment={"department": "Y"})
+    assert got["value"].tolist() == [1.0, 0.0]  # the 30 days to Feb 28: c; to Mar 31 (from Mar 2): nobody
+    with pytest.raises(ConfigError, match="unknown objective metric"):
+        planmod.metric_history(small_dataset(), "happiness", as_of=AS_OF)
+
+
+def test_glide_path_rejects_a_deadline_in_the_past():
+    with pytest.raises(ConfigError, match="after the baseline"):
+        planmod.glide_path(0.1, 0.2, start=dt.date(2026, 6, 30), deadline=dt.date(2026, 1, 31))
+
+
+def test_parse_objectives_checks_keys_and_metric():
+    with pytest.raises(ConfigError, match=r"objectives\[0\]: unknown key\(s\) traget"):
+        planmod.parse_objectives([{"metric": "response_rate", "traget": 0.8, "deadline": "2027-01-31"}])
+    with pytest.raises(ConfigError, match="unknown metric 'fun'"):
+        planmod.parse_objectives([{"metric": "fun", "target": 1, "deadline": "2027-01-31"}])
+    got = planmod.parse_objectives([{"metric": "response_rate", "target": "0.8", "deadline": "2027-01-31", "segment": {"department": "X"}}])
+    assert got[0]["target"] == 0.8 and got[0]["deadline"] == dt.date(2027, 1, 31) and got[0]["path"] == "linear"
+
+
+def lapsed_world() -> Dataset:
+    """x posted a lot and talked with active k; y posted once; both silent for 100+ days; k is active."""
+    rows = []
+    for i in range(10):
+        rows.append((f"x{i}", f"x{i}", None, "g", "x", f"2025-10-{i + 1:02d}", True))
+        rows.append((f"k{i}", f"x{i}", f"x{i}", "g", "k", f"2025-10-{i + 1:02d} 12:00", False))
+    rows.append(("y0", "y0", None, "g", "y", "2025-11-20", True))
+    rows.append(("k-now", "k-now", None, "g", "k", "2026-03-20", True))
+    rows.append(("q-now", "q-now", None, "g", "q", "2026-03-21", True))
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
+    people = pd.DataFrame({"person_id": ["x", "y", "k", "q", "gone"], "department": ["A", "A", "B", "B", "A"], "state": ["active", "active", "active", "active", "deleted"]})
+    m = pd.concat([m, pd.DataFrame([("g0", "g0", None, "g", "gone", "2025-10-15", True)], columns=m.columns[:7]).assign(is_private=False)])
+    ids = pd.DataFrame({"person_id": ["x", "y", "k", "q", "gone"], "source": "test", "name": ["Xena", "=Yuri", "Kim", "Quinn", "Gone"],
+                        "email": ["x@c.com", "y@c.com", "k@c.com", "q@c.com", "g@c.com"]})
+    return Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=m, identities=ids).validate()
+
+
+def test_invite_back_ranks_by_past_value_and_names_the_strongest_active_tie():
+    got = reactivate.invite_back(lapsed_world(), as_of=AS_OF, inactive_days=90)
+    assert got["person_id"].tolist() == ["x", "y"]  # 'gone' left the company: not invited
+    assert got["best_inviter"].tolist()[0] == "k" and pd.isna(got["best_inviter"].iloc[1])
+    x = got.iloc[0]
+    assert (x["n_messages"], x["people_reached"], x["days_inactive"]) == (10, 1, 173)
+    assert x["score"] == pytest.approx(np.log1p(10) + np.log1p(1) + np.exp(-173 / 365))
+    assert "strongest active tie: 10 interactions" in x["reason"]
+
+
+def test_contact_lists_are_excel_safe_and_respect_opt_outs(tmp_path):
+    ds = lapsed_world()
+    table = reactivate.invite_back(ds, as_of=AS_OF)
+    paths = reactivate.write_contact_lists(ds, {"invite-back": table[["rank", "person_id", "best_inviter", "reason"]]}, tmp_path, opt_outs=["X@C.com"])
+    got = pd.read_csv(paths[0], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert got["email"].tolist() == ["y@c.com"]  # x opted out
+    assert got["name"].tolist() == ["'=Yuri"]  # a formula-looking name is neutralised
+    assert "person_id" not in got.columns and not list(tmp_path.glob(".*"))
+
+
+def campaign_world(effect: float, seed: int = 0) -> tuple[Dataset, list[str]]:
+    """400 people active in any week with p = 0.2; the first 200 targeted, p = 0.2 + effect after 2026-03-01."""
+    rng = np.random.default_rng(seed)
+    n, weeks = 400, 16
+    start = pd.Timestamp("2026-01-04", tz="UTC")  # 8 weeks before the campaign
+    p = np.full((n, weeks), 0.2)
+    p[:200, 8:] += effect
+    active = rng.random((n, weeks)) < p
+    who, week = np.nonzero(active)
+    created = start + pd.to_timedelta(week * 7 + 3, unit="D") + pd.to_timedelta(rng.integers(0, 3600, len(who)), unit="s")
+    ids = [f"p{i}" for i in range(n)]
+    m = pd.DataFrame({"message_id": [f"m{i}" for i in range(len(who))], "author_id": np.array(ids)[who], "created_at": created})
+    m = m.assign(thread_id=m["message_id"], is_thread_start=True, is_private=False, group_id="g")
+    people = pd.DataFrame({"person_id": ids, "state": "active", "joined_at": "2025-01-01"})
+    return Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=m), ids[:200]
+
+
+@pytest.mark.parametrize("effect", [0.0, 0.3])
+def test_campaign_uplift_recovers_a_planted_effect(effect):
+    ds, targeted = campaign_world(effect)
+    got = reactivate.campaign_uplift(ds, targeted, start="2026-03-01", weeks=8)
+    assert got["targeted"] == 200 and got["control"] == 200
+    assert abs(got["uplift_active_rate"] - effect) <= 0.25 * max(effect, 0.2)
+    assert got["ci_low"] <= effect <= got["ci_high"]
+    assert got["uplift_messages_per_week"] == pytest.approx(got["uplift_active_rate"])  # one message per active week
+
+
+def test_comms_targets_rank_low_adoption_and_many_never_active():
+    got = reactivate.comms_targets(small_dataset(), as_of=AS_OF, min_group_size=1, by=("department",))
+    expected = pd.DataFrame({"attribute": ["department", "department"], "value": ["Y", "X"], "headcount": [3, 2], "never_active": [1, 0],
+                             "adoption_rate": [2 / 3, 1.0], "priority": [1 / 3, 0.0]})
+    assert_frame_equal(got, expected.astype({"value": "str"}))

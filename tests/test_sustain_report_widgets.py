@@ -1,0 +1,94 @@
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from esnkit import reporting, sustain
+from esnkit.widgets import Explorer, filter_dataset
+from helpers import AS_OF, small_dataset
+from test_metrics_communities import AS_OF as C_AS_OF, community_dataset
+
+
+def test_newcomer_welcome_within_24_and_48_hours():
+    got = sustain.newcomer_welcome(small_dataset(), as_of=AS_OF)
+    # g1: a's first message starts thread 1 (answered in 2h); c's first starts thread 4 (never answered);
+    # b's first is a reply. g2: d's thread 5 answered (c's reply after 12h); the bot's thread 7 unanswered.
+    expected = pd.DataFrame({"group_id": ["g1", "g2"], "newcomer_posts": [2, 2], "welcomed_24h": [0.5, 0.5], "welcomed_48h": [0.5, 0.5]})
+    assert_frame_equal(got, expected.astype({"group_id": "str"}))
+
+
+def test_triage_actions_and_duplicates():
+    sc = pd.DataFrame({
+        "group_id": ["a", "b", "c", "d", "e", "f"],
+        "name": ["Sales Hub", "Sales Network", "Ops", "Old", "Quiet", "Big old"],
+        "status": ["thriving", "stable", "declining", "dormant", "idle", "dormant"],
+        "rule": ["r1", "r2", "r3", "r4", "r5", "r6"],
+        "active_members": [10, 4, 3, 0, 1, 0],
+    })
+    dups = pd.DataFrame({"group_id": ["b"], "duplicate_of": ["a"], "name_overlap": [1.0], "member_overlap": [0.6]})
+    got = sustain.triage(sc, dups, peak_members=pd.Series({"f": 25, "d": 3}))
+    assert got["status"].tolist() == ["thriving", "duplicate", "declining", "dormant", "idle", "dormant"]
+    assert got["action"].tolist() == ["leave alone, play back", "merge", "revive and assign an owner", "archive", "revive or merge",
+                                      "revive (it once had 10+ active members)"]
+    assert got.loc[1, "evidence"] == "overlaps with Sales Hub in name and members"
+
+
+def test_find_duplicates_needs_names_and_members_to_overlap():
+    from esnkit.metrics import communities
+
+    ds = community_dataset()
+    ds.groups.loc[ds.groups["group_id"] == "growing", "name"] = "Thriving Sales"
+    ds.groups.loc[ds.groups["group_id"] == "thriving", "name"] = "Sales Thriving Hub"
+    sc = communities.community_scorecard(ds, as_of=C_AS_OF)
+    got = sustain.find_duplicates(ds, sc, as_of=C_AS_OF)
+    # names: {thriving, sales} vs {sales, thriving}; members: p0-p2 of p0-p7 = 3/8 < 0.5 -> not duplicates
+    assert got.empty
+    ds.messages.loc[ds.messages["group_id"] == "thriving", "author_id"] = ds.messages.loc[ds.messages["group_id"] == "thriving", "author_id"].replace(
+        {f"p{i}": f"p{i % 3}" for i in range(8)})
+    got = sustain.find_duplicates(ds, communities.community_scorecard(ds, as_of=C_AS_OF), as_of=C_AS_OF)
+    assert got[["group_id", "duplicate_of"]].values.tolist() == [["growing", "thriving"]]
+
+
+def test_best_practices_effect_sizes():
+    sc = pd.DataFrame({
+        "status": ["thriving", "growing", "declining", "idle"],
+        "median_hours_to_first_response": [1.0, 3.0, 10.0, 12.0],
+        "response_rate": [0.9, 0.8, 0.4, 0.3],
+        "posts_per_active_member": [2.0, 2.0, 2.0, 2.0],
+        "newcomer_share": [None, None, None, None],
+        "absence_factor": [3, 3, 1, 1],
+    })
+    got = reporting.best_practices(sc).set_index("practice")
+    # hours: means 2 vs 11, pooled sd sqrt((2 + 2) / 2) = 1.414 -> d = -6.36; faster is better -> advice kept
+    assert got.loc["median hours to first response", "effect_size"] == pytest.approx(-9 / 2**0.5)
+    assert got.loc["median hours to first response", "advice"] == "Answer new threads quickly"
+    assert "newcomer share" not in got.index  # no data
+    assert got.loc["posts per active member", "effect_size"] == 0.0
+
+
+def test_filter_dataset():
+    got = filter_dataset(small_dataset(), start="2026-02-01", end="2026-03-01", departments=["Y"])
+    assert got.messages["message_id"].tolist() == ["4", "5", "6"]
+    assert got.people["person_id"].tolist() == ["c", "d", "e"]
+    assert got.reactions.empty  # a's reaction: a is not in Y
+
+
+def test_explorer_recomputes_on_every_control():
+    ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=1)
+    assert ex.metric.value == "Monthly active people"
+    assert ex.table["active"].tolist() == [2, 1, 3]
+    ex.departments.value = ("Y",)
+    assert ex.table["active"].tolist() == [1, 2]  # Feb: c; Mar: c, d
+    ex.metric.value = "Response rate by month"
+    assert ex.table["response_rate"].tolist() == [0.0, 1.0]
+    ex.departments.value = ()
+    ex.date_range.value = ("2026-01", "2026-01")
+    ex.metric.value = "Monthly active people"
+    assert ex.table["active"].tolist() == [2]
+    ex.community.value = "g1"
+    assert ex.table["messages"].tolist() == [3]
+
+
+def test_explorer_hides_filters_below_the_privacy_floor():
+    ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=3)
+    ex.departments.value = ("X",)
+    assert ex.table.empty and "Fewer than 3 people" in ex.status.value
