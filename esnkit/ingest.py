@@ -30,6 +30,30 @@ def _quiet(_: str) -> None:
     pass
 
 
+_PERSON_COLUMNS = {
+    "people": ["person_id"],
+    "memberships": ["person_id"],
+    "messages": ["author_id"],
+    "reactions": ["person_id"],
+    "mentions": ["person_id"],
+    "activity": ["person_id"],
+}
+
+
+def _resolve_by_platform_id(identities: pd.DataFrame) -> pd.Series:
+    """old person_id -> e-mail-based person_id, for people a source knows only by platform user id.
+
+    Teams messages from Graph carry the Entra (Azure AD) object id and no e-mail; the Teams usage
+    report carries the same id beside the user principal name. Matching on that id lets one person
+    be one id across both.
+    """
+    known = identities.dropna(subset=["email", "source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
+    bare = identities[identities["email"].isna() & identities["source_user_id"].isin(known.index)]
+    remap = pd.Series(bare["source_user_id"].map(known).to_numpy(), index=bare["person_id"].to_numpy())
+    remap = remap[remap.index != remap.to_numpy()]
+    return remap[~remap.index.duplicated()]
+
+
 def combine(datasets: list[Dataset]) -> Dataset:
     """Stack Datasets from several sources into one.
 
@@ -65,8 +89,16 @@ def combine(datasets: list[Dataset]) -> Dataset:
             parts[name].append(tables[name])
         identities.append(ds.identities)
     merged = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    ids = pd.concat(identities, ignore_index=True)
+    remap = _resolve_by_platform_id(ids)
+    if len(remap):
+        meta.warn(f"{len(remap)} people matched across sources by their platform user id (no e-mail in one source)")
+        for name, columns in _PERSON_COLUMNS.items():
+            frame = merged[name]
+            merged[name] = frame.assign(**{c: frame[c].map(remap).fillna(frame[c]) for c in columns if c in frame.columns})
+        ids = ids.assign(person_id=ids["person_id"].map(remap).fillna(ids["person_id"]))
     merged["people"] = merged["people"].groupby("person_id", sort=False, as_index=False).first()
-    ds = Dataset(identities=pd.concat(identities, ignore_index=True), meta=meta, **merged)
+    ds = Dataset(identities=ids, meta=meta, **merged)
     ds.refresh_coverage()
     return ds
 

@@ -12,7 +12,7 @@ from types import ModuleType
 from ..dataset import Dataset
 from ..errors import DataError
 from ..privacy import Pseudonymiser
-from . import canonical, viva_engage
+from . import canonical, m365_usage, slack, teams, viva_engage
 from ._common import ExportSource
 
 __all__ = ["load", "detect_format", "FORMATS"]
@@ -20,6 +20,9 @@ __all__ = ["load", "detect_format", "FORMATS"]
 #: format name -> module, in detection order (most specific first)
 FORMATS: dict[str, ModuleType] = {
     viva_engage.FORMAT: viva_engage,
+    slack.FORMAT: slack,
+    teams.FORMAT: teams,
+    m365_usage.FORMAT: m365_usage,
     canonical.FORMAT: canonical,
 }
 

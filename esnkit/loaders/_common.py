@@ -19,8 +19,9 @@ __all__ = ["ExportSource", "read_csv_table", "parse_bool", "parse_timestamps", "
 
 #: An archive may not expand past this many bytes in all (a zip bomb guard)...
 MAX_UNPACKED_BYTES = int(os.environ.get("ESNKIT_MAX_UNPACKED_BYTES", 64 * 2**30))
-#: ...nor compress better than this when it expands past 1 GiB (real exports compress 5-20x).
+#: ...nor compress better than this when it expands past RATIO_FLOOR_BYTES (real exports compress 5-20x).
 MAX_RATIO = 200
+RATIO_FLOOR_BYTES = 2**30
 
 
 class ExportSource:
@@ -67,7 +68,7 @@ class ExportSource:
                 )
             total += info.file_size
         packed = max(self.path.stat().st_size, 1)
-        if total > MAX_UNPACKED_BYTES or (total > 2**30 and total / packed > MAX_RATIO):
+        if total > MAX_UNPACKED_BYTES or (total > RATIO_FLOOR_BYTES and total / packed > MAX_RATIO):
             raise DataError(
                 f"{self.path}: would expand to {total / 2**30:.1f} GiB from {packed / 2**20:.1f} MiB "
                 "(ratio or size beyond any real export); refusing to unpack it"

@@ -1,0 +1,177 @@
+"""Microsoft Teams messages from Microsoft Graph (``chatMessage``): a folder (or zip) of JSON pages.
+
+Each file is a page ``{"@odata.context": ..., "value": [chatMessage, ...]}`` (or a bare list) of
+channel root posts, replies (``.../messages/{id}/replies``, or nested under ``replies`` with
+``$expand=replies``) or chat messages. A page of channel objects (``displayName`` +
+``membershipType``) names the channels.
+
+Rules applied here:
+
+- only ``messageType == "message"`` is a message; system events are not;
+- deleted messages (``deletedDateTime`` set) are left out and counted in a warning;
+- ``replyToId`` threads a reply under its root; a group is a team's channel (``channelIdentity``);
+  chat messages (no channel) are private with a null ``group_id``;
+- ``mentions[].mentioned.user`` and ``reactions[].user.user`` become rows;
+- message ids are ``<channel or chat id>/<id>``, unique across the export.
+
+Graph gives no e-mail addresses, so a Teams person joins people from other sources through the
+Teams usage report's ``User Id`` (see :func:`esnkit.ingest.combine`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ..dataset import Dataset, Meta
+from ..errors import DataError
+from ..privacy import Pseudonymiser, identity_keys
+from ._common import ExportSource, parse_timestamps
+
+FORMAT = "teams"
+AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def _pages(source: ExportSource) -> list[tuple[str, list]]:
+    pages = []
+    for member in source.names():
+        if not member.lower().endswith(".json"):
+            continue
+        data = source.read_json(member)
+        values = data.get("value") if isinstance(data, dict) else data
+        if isinstance(values, list):
+            pages.append((member, values))
+    return pages
+
+
+def detect(source: ExportSource) -> bool:
+    jsons = [n for n in source.names() if n.lower().endswith(".json")]
+    if not jsons or len(jsons) > 100000:
+        return False
+    try:
+        data = source.read_json(jsons[0])
+    except DataError:
+        return False
+    values = data.get("value") if isinstance(data, dict) else data
+    return isinstance(values, list) and any(isinstance(v, dict) and "messageType" in v for v in values[:20])
+
+
+def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool = False) -> Dataset:
+    meta = Meta()
+    pages = _pages(source)
+    rows, channel_names = [], {}
+    for member, values in pages:
+        for v in values:
+            if not isinstance(v, dict):
+                raise DataError(f"{source.describe(member)}: an entry that is not a JSON object; re-export it")
+            if "membershipType" in v and "displayName" in v and "id" in v:
+                channel_names[str(v["id"])] = v["displayName"]
+                continue
+            if "messageType" not in v:
+                continue
+            stack = [v] + list(v.get("replies") or [])
+            for m in stack:  # a message and any replies nested by $expand
+                rows.append((member, m))
+    if not rows:
+        raise DataError(f"{source.label}: no chatMessage objects found; export channel messages from Microsoft Graph as JSON pages")
+    where = source.label
+    ident = [(m.get("channelIdentity") or {}) for _, m in rows]
+    frm = [((m.get("from") or {}).get("user") or {}) for _, m in rows]
+    raw = pd.DataFrame(
+        {
+            "id": [str(m.get("id")) for _, m in rows],
+            "reply_to": [None if m.get("replyToId") is None else str(m.get("replyToId")) for _, m in rows],
+            "type": [m.get("messageType") for _, m in rows],
+            "created": [m.get("createdDateTime") for _, m in rows],
+            "deleted": [m.get("deletedDateTime") for _, m in rows],
+            "user": [u.get("id") for u in frm],
+            "user_name": [u.get("displayName") for u in frm],
+            "channel": [i.get("channelId") for i in ident],
+            "team": [i.get("teamId") for i in ident],
+            "chat": [m.get("chatId") for _, m in rows],
+            "body": [((m.get("body") or {}).get("content") or "") for _, m in rows],
+        }
+    )
+    raw["container"] = raw["channel"].fillna(raw["chat"]).fillna("unknown")
+    raw["message_id"] = raw["container"] + "/" + raw["id"]
+    raw = raw.drop_duplicates("message_id").reset_index(drop=True)
+    system = raw["type"] != "message"
+    if system.any():
+        meta.warn(f"{int(system.sum())} system event(s) (messageType other than message) are not counted as messages")
+    deleted = ~system & raw["deleted"].notna()
+    if deleted.any():
+        meta.warn(f"{int(deleted.sum())} deleted message(s) left out (deletedDateTime set)")
+    no_author = ~system & ~deleted & raw["user"].isna()
+    if no_author.any():
+        meta.warn(f"{int(no_author.sum())} message(s) from applications or unknown senders were left out")
+    msgs = raw[~system & ~deleted & ~no_author].copy()
+    # mentions and reactions
+    m_rows, r_rows = [], []
+    by_id = {str(m.get("id")) + "@" + str((m.get("channelIdentity") or {}).get("channelId") or m.get("chatId") or "unknown"): m for _, m in rows}
+    for mid, container, rid in zip(msgs["message_id"], msgs["container"], msgs["id"]):
+        m = by_id[rid + "@" + container]
+        for mention in m.get("mentions") or []:
+            user = ((mention or {}).get("mentioned") or {}).get("user") or {}
+            if user.get("id"):
+                m_rows.append((mid, user["id"], user.get("displayName")))
+        for reaction in m.get("reactions") or []:
+            user = ((reaction or {}).get("user") or {}).get("user") or {}
+            if user.get("id"):
+                r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime")))
+    mentions = pd.DataFrame(m_rows, columns=["message_id", "user", "name"])
+    reactions = pd.DataFrame(r_rows, columns=["message_id", "user", "reaction", "created"])
+    names = pd.concat([msgs[["user", "user_name"]].set_axis(["user", "name"], axis=1), mentions[["user", "name"]]]).dropna(subset=["user"]).drop_duplicates("user")
+    everyone = pd.concat([names["user"], reactions["user"]]).drop_duplicates().astype("str")
+    pid = pd.Series(pseudonymiser.ids(identity_keys(FORMAT, everyone)).to_numpy(), index=everyone.to_numpy())
+    is_reply = msgs["reply_to"].notna()
+    thread = (msgs["container"] + "/" + msgs["reply_to"].fillna(msgs["id"]))
+    text = msgs["body"].astype("str").str.replace(AT_TAG, "@mention", regex=True).str.replace(TAG, "", regex=True).str.strip()
+    messages = pd.DataFrame(
+        {
+            "message_id": msgs["message_id"],
+            "thread_id": thread,
+            "reply_to_id": thread.where(is_reply),
+            "group_id": msgs["channel"],
+            "author_id": msgs["user"].map(pid),
+            "created_at": parse_timestamps(msgs["created"], where=where, column="createdDateTime"),
+            "is_thread_start": ~is_reply,
+            "is_private": msgs["channel"].isna(),
+            "n_chars": text.str.len(),
+            "text": text if keep_text else None,
+            "platform": FORMAT,
+        }
+    )
+    orphans = is_reply & ~thread.isin(msgs["message_id"])
+    if orphans.any():
+        meta.warn(f"{int(orphans.sum())} repl(y/ies) to root messages not in the export")
+    kept_ids = set(messages["message_id"])
+    mentions = mentions[mentions["message_id"].isin(kept_ids)]
+    reactions = reactions[reactions["message_id"].isin(kept_ids)]
+    channels = msgs.dropna(subset=["channel"]).drop_duplicates("channel")
+    groups = pd.DataFrame(
+        {
+            "group_id": channels["channel"],
+            "name": channels["channel"].map(channel_names).fillna("Teams channel " + channels["channel"].str.slice(3, 11)),
+            "kind": "channel",
+            "platform": FORMAT,
+        }
+    )
+    people = pd.DataFrame({"person_id": pid.to_numpy(), "state": "active", "is_bot": False})
+    identities = pd.DataFrame({"person_id": pid.to_numpy(), "source": FORMAT, "source_user_id": pid.index, "name": pid.index.map(names.set_index("user")["name"])})
+    meta.sources.append({"format": FORMAT, "path": source.path.name, "pages": len(pages), "messages_read": len(raw)})
+    ds = Dataset(
+        people=people,
+        groups=groups,
+        messages=messages,
+        mentions=pd.DataFrame({"message_id": mentions["message_id"], "person_id": mentions["user"].map(pid)}).drop_duplicates(),
+        reactions=pd.DataFrame(
+            {"message_id": reactions["message_id"], "person_id": reactions["user"].map(pid), "reaction": reactions["reaction"],
+             "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime") if len(reactions) else None}
+        ).drop_duplicates(["message_id", "person_id", "reaction"]),
+        identities=identities,
+        meta=meta,
+    )
+    ds.refresh_coverage()
+    return ds

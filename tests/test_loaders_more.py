@@ -1,0 +1,267 @@
+"""Slack, Teams, Microsoft 365 usage reports, canonical tables, several sources in one client, and `esnkit check`."""
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import esnkit
+from esnkit import DataError, Dataset
+from esnkit.config import ClientPaths
+from esnkit.ingest import ingest_client
+from esnkit.loaders import _common
+from esnkit.privacy import Pseudonymiser
+
+FIX = Path(__file__).parent / "fixtures"
+KEY = b"k"
+
+
+def pid(identity):
+    return Pseudonymiser(KEY).one(identity)
+
+
+# -- Slack ---------------------------------------------------------------------------------------
+def test_real_slack_sample_counts():
+    ds = esnkit.load(FIX / "slack-export-viewer-testarchive" / "testarchive.zip", key=KEY)
+    # 158 messages: 49 plain, 94 bot_message, 3 file_share, 1 file_comment are content (147);
+    # 8 channel_join and 3 bot_add are not.
+    assert len(ds.messages) == 147
+    assert len(ds.groups) == 2 and set(ds.groups["kind"]) == {"channel"}
+    assert len(ds.reactions) == 1
+    assert len(ds.people) == 7  # 4 users + 3 bots known only by bot_id
+    assert int(ds.people["is_bot"].sum()) == 3
+    assert len(ds.memberships) == 8 and ds.memberships["joined_at"].notna().all()
+    assert ds.messages["platform"].eq("slack").all()
+
+
+def write_slack(folder: Path) -> Path:
+    """A new-style export by hand: threads, reactions by two people, a private channel, a DM, a leave."""
+    folder.mkdir()
+    users = [
+        {"id": "U1", "name": "ann", "real_name": "Ann", "profile": {"email": "ann@acme.com", "title": "Engineer"}},
+        {"id": "U2", "name": "bob", "deleted": True, "profile": {"email": "bob@acme.com"}},
+        {"id": "U3", "name": "cat", "is_restricted": True, "profile": {"email": "cat@guest.com"}},
+        {"id": "B9", "name": "helper", "is_bot": True, "profile": {}},
+    ]
+    (folder / "org_users.json").write_text(json.dumps(users))
+    (folder / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general", "created": 1700000000, "members": ["U1", "U2"]}]))
+    (folder / "groups.json").write_text(json.dumps([{"id": "G1", "name": "secret", "created": 1700000000, "members": ["U1"]}]))
+    (folder / "dms.json").write_text(json.dumps([{"id": "D1", "created": 1700000000, "members": ["U1", "U3"]}]))
+    day = [
+        {"type": "message", "user": "U1", "text": "Hello <@U2> and <@U3|cat>", "ts": "1700000100.000100", "thread_ts": "1700000100.000100", "reply_count": 2,
+         "reactions": [{"name": "tada", "users": ["U2", "U3"], "count": 2}, {"name": "eyes", "users": ["U2"], "count": 1}]},
+        {"type": "message", "user": "U2", "text": "hi", "ts": "1700000200.000200", "thread_ts": "1700000100.000100", "parent_user_id": "U1"},
+        {"type": "message", "subtype": "thread_broadcast", "user": "U3", "text": "also", "ts": "1700000300.000300", "thread_ts": "1700000100.000100"},
+        {"type": "message", "subtype": "channel_join", "user": "U3", "text": "<@U3> has joined", "ts": "1700000400.000400"},
+        {"type": "message", "subtype": "channel_leave", "user": "U2", "text": "<@U2> has left", "ts": "1700000500.000500"},
+        {"type": "message", "subtype": "channel_topic", "user": "U1", "text": "set the topic", "ts": "1700000600.000600"},
+        {"type": "message", "subtype": "bot_message", "bot_id": "BX", "text": "deploy done", "ts": "1700000700.000700"},
+        {"type": "message", "user": "B9", "bot_id": "B9", "text": "I am a bot user", "ts": "1700000800.000800"},
+    ]
+    for name in ("general", "secret", "D1"):
+        (folder / name).mkdir()
+    (folder / "general" / "2023-11-14.json").write_text(json.dumps(day))
+    # the same ts in another conversation is another message
+    (folder / "secret" / "2023-11-14.json").write_text(json.dumps([{"type": "message", "user": "U1", "text": "psst", "ts": "1700000100.000100"}]))
+    (folder / "D1" / "2023-11-14.json").write_text(json.dumps([{"type": "message", "user": "U3", "text": "dm", "ts": "1700000900.000900"}]))
+    return folder
+
+
+def test_slack_rules_on_a_hand_made_export(tmp_path):
+    ds = esnkit.load(write_slack(tmp_path / "slack"), key=KEY)
+    m = ds.messages.set_index("message_id")
+    assert sorted(m.index) == ["C1:1700000100.000100", "C1:1700000200.000200", "C1:1700000300.000300", "C1:1700000700.000700",
+                               "C1:1700000800.000800", "D1:1700000900.000900", "G1:1700000100.000100"]
+    assert m.loc["C1:1700000200.000200", "reply_to_id"] == "C1:1700000100.000100"
+    assert not m.loc["C1:1700000300.000300", "is_thread_start"]  # a broadcast reply is still a reply
+    assert m.loc["C1:1700000100.000100", "is_thread_start"] and m.loc["G1:1700000100.000100", "group_id"] == "G1"
+    assert m.loc["D1:1700000900.000900", "is_private"] and pd.isna(m.loc["D1:1700000900.000900", "group_id"])
+    expected_reactions = pd.DataFrame({
+        "message_id": ["C1:1700000100.000100"] * 3,
+        "person_id": [pid("email:bob@acme.com"), pid("email:cat@guest.com"), pid("email:bob@acme.com")],
+        "created_at": pd.Series([pd.NaT] * 3, dtype="datetime64[us, UTC]"),
+        "reaction": ["tada", "tada", "eyes"],
+    }).astype({"message_id": "str", "person_id": "str", "reaction": "str"})
+    assert_frame_equal(ds.reactions, expected_reactions)
+    assert sorted(ds.mentions["person_id"]) == sorted([pid("email:bob@acme.com"), pid("email:cat@guest.com")])
+    people = ds.people.set_index("person_id")
+    assert people.loc[pid("email:bob@acme.com"), "state"] == "deleted"
+    assert people.loc[pid("email:cat@guest.com"), "is_external"]
+    assert people.loc[pid("slack:BX"), "is_bot"] and people.loc[pid("slack:B9"), "is_bot"]
+    groups = ds.groups.set_index("group_id")
+    assert groups["is_private"].to_dict() == {"C1": False, "G1": True}
+    mem = ds.memberships.set_index(["group_id", "person_id"])
+    assert pd.notna(mem.loc[("C1", pid("email:bob@acme.com")), "left_at"])  # U2 left
+    assert pd.notna(mem.loc[("C1", pid("email:cat@guest.com")), "joined_at"])  # U3 joined
+    assert len(mem) == 4  # C1: U1, U2, U3; G1: U1
+
+
+def test_slack_old_export_without_threads(tmp_path):
+    folder = write_slack(tmp_path / "slack")
+    day = [{"type": "message", "user": "U1", "text": "old style", "ts": "1400000000.000001", "file": {"id": "F1"}, "subtype": "file_share"}]
+    (folder / "general" / "2014-05-13.json").write_text(json.dumps(day))
+    ds = esnkit.load(folder, key=KEY)
+    assert ds.messages.set_index("message_id").loc["C1:1400000000.000001", "is_thread_start"]
+
+
+def test_slack_malformed_json_names_the_file(tmp_path):
+    folder = write_slack(tmp_path / "slack")
+    (folder / "channels.json").write_text('[{"id": "C1", ')
+    with pytest.raises(DataError, match=r"channels.json: malformed JSON at line 1"):
+        esnkit.load(folder, key=KEY)
+
+
+# -- Teams ---------------------------------------------------------------------------------------
+def test_real_teams_sample_gives_five_messages():
+    ds = esnkit.load(FIX / "teams-graph-docs-samples", key=KEY)
+    assert len(ds.messages) == 5  # 3 roots minus a system event, plus 3 replies
+    assert int(ds.messages["is_thread_start"].sum()) == 2
+    assert len(ds.groups) == 1 and len(ds.mentions) == 1
+    assert set(ds.identities["name"]) == {"Robin Kline", "Jane Smith"}
+    assert any("system event" in w for w in ds.meta.warnings)
+
+
+def test_teams_expanded_replies_deleted_chats_and_reactions(tmp_path):
+    def msg(i, reply_to=None, **kw):
+        base = {"id": str(i), "replyToId": reply_to, "messageType": "message", "createdDateTime": f"2026-01-0{i}T10:00:00Z", "deletedDateTime": None,
+                "from": {"user": {"id": f"u{i % 2}", "displayName": f"User {i % 2}"}}, "body": {"contentType": "text", "content": "hi"},
+                "channelIdentity": {"teamId": "T", "channelId": "19:chan@thread.tacv2"}, "mentions": [], "reactions": []}
+        base.update(kw)
+        return base
+    root = msg(1, reactions=[{"reactionType": "like", "createdDateTime": "2026-01-01T11:00:00Z", "user": {"user": {"id": "u0"}}}],
+               replies=[msg(2, "1"), msg(3, "1", deletedDateTime="2026-01-04T00:00:00Z")])
+    chat = msg(4, channelIdentity=None, chatId="19:chat@unq.gbl.spaces")
+    (tmp_path / "page1.json").write_text(json.dumps({"value": [root, chat]}))
+    (tmp_path / "channels.json").write_text(json.dumps({"value": [{"id": "19:chan@thread.tacv2", "displayName": "General", "membershipType": "standard"}]}))
+    ds = esnkit.load(tmp_path, source="teams", key=KEY)
+    assert sorted(ds.messages["message_id"]) == ["19:chan@thread.tacv2/1", "19:chan@thread.tacv2/2", "19:chat@unq.gbl.spaces/4"]
+    assert ds.groups["name"].tolist() == ["General"]
+    assert ds.reactions["created_at"].tolist() == [pd.Timestamp("2026-01-01 11:00", tz="UTC")]
+    chat_row = ds.messages.set_index("message_id").loc["19:chat@unq.gbl.spaces/4"]
+    assert chat_row["is_private"] and pd.isna(chat_row["group_id"])
+    assert "1 deleted message(s) left out (deletedDateTime set)" in ds.meta.warnings
+
+
+# -- Microsoft 365 usage reports -----------------------------------------------------------------
+def test_usage_reports_map_to_activity_with_periods_and_warn_on_concealed_names():
+    ds = esnkit.load(FIX / "m365-usage-reports", key=KEY)
+    a = ds.activity.sort_values("platform").reset_index(drop=True)
+    expected = pd.DataFrame({
+        "person_id": [pid("m365:6E55A185B405B6F2A6804BB7897C8AAB"), pid("m365:77E5979DD60BA6EAA53E814DBEEEFA5F")],
+        "period_start": [pd.Timestamp("2022-10-22", tz="UTC"), pd.Timestamp("2022-11-03", tz="UTC")],
+        "period_end": [pd.Timestamp("2022-10-29", tz="UTC"), pd.Timestamp("2022-11-10", tz="UTC")],
+        "platform": ["teams", "viva-engage"],
+        "posted": pd.array([5, 0], dtype="Int64"),
+        "read": pd.array([pd.NA, 0], dtype="Int64"),
+        "liked": pd.array([pd.NA, 0], dtype="Int64"),
+    }).astype({"person_id": "str", "platform": "str", "period_start": "datetime64[us, UTC]", "period_end": "datetime64[us, UTC]"})
+    assert_frame_equal(a, expected)
+    assert len(ds.groups) == 1 and ds.groups["is_private"].tolist() == [False]
+    assert sum("concealed" in w for w in ds.meta.warnings) == 3
+
+
+def test_usage_report_with_the_wrong_header(tmp_path):
+    bad = tmp_path / "report.csv"
+    bad.write_text("Report Refresh Date,Something Else\n2022-01-01,1\n")
+    with pytest.raises(DataError, match="usage report esnkit does not read"):
+        esnkit.load(bad, source="m365-usage", key=KEY)
+
+
+# -- canonical tables ----------------------------------------------------------------------------
+def test_canonical_template_filled_by_hand(tmp_path):
+    from esnkit.loaders.canonical import write_template
+
+    folder = write_template(tmp_path / "canon")
+    (folder / "people.csv").write_text("person_id,department,state,name,email\nw1,Sales,active,Wu,wu@x.com\nw2,Ops,active,Vi,\n")
+    (folder / "groups.csv").write_text("group_id,name,kind\ng,Town hall,community\n")
+    (folder / "messages.csv").write_text("message_id,thread_id,reply_to_id,group_id,author_id,created_at,text\nm1,m1,,g,w1,2026-01-01T09:00:00Z,hello\nm2,m1,m1,g,w2,2026-01-01T10:00:00Z,hi\n")
+    ds = esnkit.load(folder, key=KEY)
+    assert ds.messages["author_id"].tolist() == [pid("email:wu@x.com"), pid("canonical:w2")]
+    assert ds.messages["is_thread_start"].tolist() == [True, False] and ds.messages["text"].isna().all()
+    assert ds.messages["n_chars"].tolist() == [5, 2]
+    assert "Wu" not in ds.people.to_csv() and set(ds.identities["name"].dropna()) == {"Wu", "Vi"}
+
+
+# -- several sources in one client ---------------------------------------------------------------
+def test_one_person_one_id_across_viva_engage_teams_usage_and_roster(tmp_path):
+    client = tmp_path / "multi"
+    (client / "raw").mkdir(parents=True)
+    shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
+    teams = client / "raw" / "teams"
+    teams.mkdir()
+    page = {"value": [{"id": "1", "replyToId": None, "messageType": "message", "createdDateTime": "2024-03-10T10:00:00Z",
+                       "from": {"user": {"id": "aad-ann", "displayName": "Ann Archer"}}, "body": {"content": "hi"},
+                       "channelIdentity": {"teamId": "T", "channelId": "19:c@thread.tacv2"}}]}
+    (teams / "messages.json").write_text(json.dumps(page))
+    usage = client / "raw" / "teams-usage.csv"
+    usage.write_text("Report Refresh Date,User Id,User Principal Name,Team Chat Message Count,Report Period\n2024-03-31,aad-ann,Ann.Archer@contoso.com,1,30\n")
+    (client / "raw" / "roster.csv").write_text("email,department,location\nann.archer@contoso.com,Platform,York\nnew.person@contoso.com,Sales,Leeds\n")
+    (client / "client.yml").write_text(
+        "name: Multi\nsources:\n  - {path: raw/ve, format: viva-engage}\n  - {path: raw/teams, format: teams}\n  - {path: raw/teams-usage.csv, format: m365-usage}\n"
+        "roster: {path: raw/roster.csv}\n"
+    )
+    key = bytes.fromhex("00" * 32)
+    (client / ".esnkit-key").write_text(key.hex())
+    ds = ingest_client(ClientPaths(client))
+    ann = Pseudonymiser(key).one("email:ann.archer@contoso.com")
+    assert ds.messages.loc[ds.messages["platform"] == "teams", "author_id"].tolist() == [ann]
+    assert ann in set(ds.messages.loc[ds.messages["platform"] == "viva-engage", "author_id"])
+    assert ds.activity["person_id"].tolist() == [ann]
+    people = ds.people.set_index("person_id")
+    assert people.loc[ann, "department"] == "Platform" and people.loc[ann, "in_roster"]
+    never = people[~people["on_platform"]]
+    assert len(never) == 1 and never["department"].tolist() == ["Sales"]
+    assert set(ds.messages["platform"]) == {"viva-engage", "teams"}
+
+
+# -- bad input and check -------------------------------------------------------------------------
+def test_zip_bomb_is_refused(tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Messages.csv", b"0" * 5_000_000)
+    monkeypatch.setattr(_common, "RATIO_FLOOR_BYTES", 1_000_000)
+    with pytest.raises(DataError, match="refusing to unpack"):
+        esnkit.load(bomb, key=KEY)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "esnkit.cli", *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", ["empty"]),
+    (b'{"value": [ {"id": ', ["malformed JSON"]),
+])
+def test_check_on_broken_files(tmp_path, content, words):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "page.json").write_bytes(content)
+    r = run_cli("check", folder, "--format", "teams")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert all(w in r.stderr for w in words), r.stderr
+
+
+def test_check_reports_quality_problems(tmp_path):
+    folder = tmp_path / "ve"
+    shutil.copytree(FIX / "viva-engage-small", folder)
+    frame = pd.read_csv(folder / "Messages.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[0, "created_at"] = "2099-01-01T00:00:00Z"
+    frame.loc[1, "replied_to_id"] = "999999"
+    frame.loc[2, "sender_id"] = "4242"
+    frame.to_csv(folder / "Messages.csv", index=False)
+    r = run_cli("check", folder)
+    assert r.returncode == 0, r.stderr
+    for w in ("dated in the future", "repl(y/ies) to messages not in", "missing from Users.csv"):
+        assert w in r.stdout, (w, r.stdout)
+
+
+def test_check_on_every_real_sample():
+    for path in (FIX / "slack-export-viewer-testarchive" / "testarchive.zip", FIX / "teams-graph-docs-samples", FIX / "m365-usage-reports"):
+        r = run_cli("check", path)
+        assert r.returncode == 0 and "usable" in r.stdout, (path, r.stdout, r.stderr)
