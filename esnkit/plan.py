@@ -329,10 +329,15 @@ def save_plan(plan: Plan, folder: Path) -> Path:
 
 
 def load_plan(folder: Path, *, as_of: dt.date) -> dict[str, Any] | None:
-    """The latest plan saved on or before ``as_of``, or None."""
+    """The plan in force at ``as_of``: the latest saved strictly before it, else one saved that day, else None.
+
+    A quarterly run re-runs step 2, which saves a new plan for the new as_of; step 5 must still
+    report against the plan agreed earlier, not against one whose baseline is today.
+    """
     if not folder.is_dir():
         return None
-    dates = sorted(p.stem for p in folder.glob("*.json") if p.stem <= as_of.isoformat())
+    stems = sorted(p.stem for p in folder.glob("*.json"))
+    dates = [d for d in stems if d < as_of.isoformat()] or [d for d in stems if d == as_of.isoformat()]
     if not dates:
         return None
     data = json.loads((folder / f"{dates[-1]}.json").read_text(encoding="utf-8"))

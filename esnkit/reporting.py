@@ -31,7 +31,7 @@ from .metrics import communities, network
 from .plan import METRICS, load_plan, metric_history, propose_objectives
 from .report import StepContext, escape_md, pct
 
-__all__ = ["scorecard_table", "rag_status", "forecast", "quarter_change", "best_practices", "movers", "build_report", "report_summary", "Report"]
+__all__ = ["quarter_table", "scorecard_table", "rag_status", "forecast", "quarter_change", "best_practices", "movers", "build_report", "report_summary", "Report"]
 
 AT_RISK_SHARE = 0.10
 
@@ -183,7 +183,7 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
         rows.append({"objective": metric.label, "is_share": metric.is_share, "baseline": baseline, "now": value, "glide_path_now": glide_now, "target": float(o["target"]),
                      "deadline": o["deadline"], "status": status, "forecast_at_deadline": forecast(hist["value"], months_left)})
         q = quarter_change(hist)
-        qrows.append({"metric": metric.label, **q})
+        qrows.append({"metric": metric.label, "is_share": metric.is_share, **q})
     scorecard = pd.DataFrame(rows)
     qc = pd.DataFrame(qrows)
     sc = communities.community_scorecard(ds, as_of=as_of)
@@ -214,6 +214,8 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
 
 
 def report_summary(r: Report, *, client: str) -> str:
+    from .plan import format_value
+
     lines = []
     if r.plan_as_of is None:
         lines.append(f"No plan has been saved for {escape_md(client)} yet: run step 2 first. The figures below show where the proposed objectives stand.")
@@ -221,12 +223,13 @@ def report_summary(r: Report, *, client: str) -> str:
         counts = r.scorecard["status"].value_counts()
         lines.append(f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, {counts.get('off track', 0)} off track**.")
     for row in r.scorecard.itertuples():
-        from .plan import format_value
-
         lines.append(f"- {escape_md(row.objective)}: now {format_value(row.now, is_share=row.is_share)} (target {format_value(row.target, is_share=row.is_share)} by {row.deadline}) — *{row.status}*.")
     sig = r.quarter_change[r.quarter_change["significant"]] if len(r.quarter_change) else r.quarter_change
+    from .plan import format_value
+
     for row in sig.itertuples():
-        lines.append(f"- This quarter, {escape_md(row.metric).lower()} moved from {row.last_quarter:,.3g} to {row.this_quarter:,.3g}: more than normal month-to-month noise.")
+        before, after = format_value(row.last_quarter, is_share=row.is_share), format_value(row.this_quarter, is_share=row.is_share)
+        lines.append(f"- This quarter, {escape_md(row.metric).lower()} moved from {before} to {after} on average: more than normal month-to-month noise.")
     if len(r.best_practices):
         bp = r.best_practices.iloc[0]
         lines.append(f"- Best practice here: **{escape_md(bp['advice'])}** (largest difference between growing and declining communities).")
@@ -244,3 +247,19 @@ def scorecard_table(r: Report) -> pd.DataFrame:
     out["deadline"] = t["deadline"]
     out["status"] = t["status"]
     return pd.DataFrame(out)
+
+
+def quarter_table(r: Report) -> pd.DataFrame:
+    """This quarter against the last, formatted, with the noise flag in words."""
+    from .plan import format_value
+
+    q = r.quarter_change
+    if len(q) == 0:
+        return q
+    return pd.DataFrame({
+        "metric": q["metric"],
+        "last quarter": [format_value(v, is_share=s) for v, s in zip(q["last_quarter"], q["is_share"])],
+        "this quarter": [format_value(v, is_share=s) for v, s in zip(q["this_quarter"], q["is_share"])],
+        "change": [("+" if c >= 0 else "") + format_value(c, is_share=s) for c, s in zip(q["change"], q["is_share"])],
+        "beyond noise": np.where(q["significant"], "yes", "no"),
+    })

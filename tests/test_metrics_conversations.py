@@ -20,8 +20,9 @@ def test_thread_responses_count_replies_and_reactions_by_others():
             "n_replies": [2, 0, 1, 0],
             "n_participants": [2, 1, 2, 1],
             "answered": [True, False, True, False],
+            "department": ["X", "Y", "Y", None],
         }
-    ).astype({"thread_id": "str", "group_id": "str", "author_id": "str", "created_at": "datetime64[us, UTC]", "first_response_at": "datetime64[us, UTC]"})
+    ).astype({"department": "str", "thread_id": "str", "group_id": "str", "author_id": "str", "created_at": "datetime64[us, UTC]", "first_response_at": "datetime64[us, UTC]"})
     assert_frame_equal(got, expected)
 
 

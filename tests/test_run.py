@@ -186,3 +186,15 @@ def test_committed_notebooks_are_thin_and_output_free():
             assert len(tagged) == 1
             for name in ("client_dir", "as_of", "min_group_size", "show_names"):
                 assert re.search(rf"^{name}: \w+ = .+  # ", tagged[0].source, re.M), (path.name, name)
+
+
+def test_a_second_quarter_reports_against_the_first_plan_and_shows_movement(tmp_path):
+    paths = copy_client(tmp_path)
+    first = runmod.run_client(paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 6, 30), formats=("html",), progress=lambda s: None)
+    html_first = next(p for p in first if p.name == "5-report.html").read_text()
+    assert "first report for this client" in html_first
+    second = runmod.run_client(paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 9, 30), formats=("html",), progress=lambda s: None)
+    html = next(p for p in second if p.name == "5-report.html").read_text()
+    assert "Since the report of 2026-06-30" in html
+    assert "Against the plan of 2026-06-30" in html
+    assert sorted(p.stem for p in paths.plans.glob("*.json")) == ["2026-06-30", "2026-09-30"]

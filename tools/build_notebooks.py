@@ -210,12 +210,13 @@ REPORT = notebook(
         md("## Executive summary"),
         code("show_markdown(reporting.report_summary(rep, client=ctx.client))"),
         md("## KPI scorecard\n\nEach objective's value now, where its glide path says it should be this month, and its status: "
-           "*on track* at or above the path, *at risk* within 10% of the path's remaining distance below it, *off track* beyond."),
+           "*on track* at or ahead of the path, *at risk* behind it by no more than a tenth of the distance from baseline to target, "
+           "*off track* further behind. The forecast extends the last three months' trend to the deadline."),
         code("show_table(reporting.scorecard_table(rep))"),
         md("## Trends"),
         code("for name, t in rep.trends.items():\n    plots.plot_kpi_trend(t, value='value', title=name, percent=t.attrs.get('percent', False), marks=rep.campaign_marks)"),
         md("## This quarter against the last\n\nChanges larger than the month-to-month noise are flagged."),
-        code('show_table(rep.quarter_change[["metric", "last_quarter", "this_quarter", "change", "significant"]], decimals=3)'),
+        code("show_table(reporting.quarter_table(rep))"),
         md("## What growing communities do differently"),
         code("show_table(rep.best_practices, decimals=2)"),
         md("## Key communities and individuals: who rose, who fell"),

@@ -153,7 +153,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     groups = pd.DataFrame(
         {
             "group_id": channels["channel"],
-            "name": channels["channel"].map(channel_names).fillna("Teams channel " + channels["channel"].str.slice(3, 11)),
+            "name": channels["channel"].map(pd.Series(channel_names, dtype="str")).astype("str").fillna("Teams channel " + channels["channel"].str.slice(3, 11)),
             "kind": "channel",
             "platform": FORMAT,
         }

@@ -7,8 +7,10 @@ Status rules, checked in this order (the first that matches decides):
 1. **dormant** — no post, reply or reaction in q0;
 2. **idle** — fewer than 3 active members or fewer than 6 messages in q0;
 3. **growing** — q0 messages at least 1.25x q1's (and q1 > 0, or new this quarter);
-4. **thriving** — q0 messages at least 0.8x q1's, at least 30 messages in q0, at least 8 active
-   members and a response rate of at least 60% over q0 and q1;
+4. **thriving** — steady (q0 messages at least 0.8x q1's) and busy: q0 messages at least the
+   75th percentile of this network's live communities (and at least 12), at least 5 active members
+   and a response rate of at least 50% over q0 and q1. "Busy" is relative to the network, so the
+   rule reads a 300-person client and a 100,000-person one alike;
 5. **declining** — q0 messages at most 0.7x q1's;
 6. **stable** — everything else.
 
@@ -32,10 +34,10 @@ STATUSES = ("thriving", "growing", "stable", "declining", "idle", "dormant")
 QUARTER_DAYS = 90
 IDLE_MIN_MEMBERS, IDLE_MIN_MESSAGES = 3, 6
 GROWING_RATIO, THRIVING_RATIO, DECLINING_RATIO = 1.25, 0.8, 0.7
-THRIVING_MIN_MESSAGES, THRIVING_MIN_MEMBERS, THRIVING_MIN_RESPONSE = 30, 8, 0.6
+THRIVING_MIN_MESSAGES, THRIVING_MIN_MEMBERS, THRIVING_MIN_RESPONSE, BUSY_QUANTILE = 12, 5, 0.5, 0.75
 
 
-def _status(row: pd.Series) -> tuple[str, str]:
+def _status(row: pd.Series, busy: float = THRIVING_MIN_MESSAGES) -> tuple[str, str]:
     q0, q1 = row["messages_q0"], row["messages_q1"]
     if row["contributions_q0"] == 0:
         return "dormant", "no activity in the last 90 days"
@@ -45,7 +47,7 @@ def _status(row: pd.Series) -> tuple[str, str]:
     if ratio >= GROWING_RATIO:
         return "growing", f"messages up {('from none' if q1 == 0 else f'{ratio - 1:+.0%}')} on the previous 90 days"
     rr = row["response_rate"]
-    if ratio >= THRIVING_RATIO and q0 >= THRIVING_MIN_MESSAGES and row["active_members"] >= THRIVING_MIN_MEMBERS and rr >= THRIVING_MIN_RESPONSE:
+    if ratio >= THRIVING_RATIO and q0 >= busy and row["active_members"] >= THRIVING_MIN_MEMBERS and rr >= THRIVING_MIN_RESPONSE:
         return "thriving", f"{q0} messages from {row['active_members']} active members, {rr:.0%} of threads answered, steady volume"
     if ratio <= DECLINING_RATIO:
         return "declining", f"messages down {1 - ratio:.0%} on the previous 90 days"
@@ -104,8 +106,10 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
     responders = recent[recent["kind"].isin(["reply", "reaction"])].groupby("group_id")["person_id"].nunique()
     ms = out["group_id"].map(responders).fillna(0) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
-    out["last_activity"] = out["group_id"].map(events.groupby("group_id")["created_at"].max()).astype("datetime64[us, UTC]")
-    decided = out.apply(_status, axis=1, result_type="expand") if len(out) else pd.DataFrame(columns=[0, 1])
+    out["last_activity"] = events.groupby("group_id")["created_at"].max().astype("datetime64[us, UTC]").reindex(out["group_id"]).array
+    live = out.loc[out["contributions_q0"] > 0, "messages_q0"]
+    busy = max(THRIVING_MIN_MESSAGES, float(live.quantile(BUSY_QUANTILE)) if len(live) else 0.0)
+    decided = out.apply(_status, axis=1, result_type="expand", busy=busy) if len(out) else pd.DataFrame(columns=[0, 1])
     out["status"] = decided[0].astype("str") if len(out) else pd.Series([], dtype="str")
     out["rule"] = decided[1].astype("str") if len(out) else pd.Series([], dtype="str")
     order = {s: i for i, s in enumerate(STATUSES)}

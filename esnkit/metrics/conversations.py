@@ -29,7 +29,8 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     DataFrame
         ``thread_id``, ``group_id``, ``author_id``, ``created_at``, ``is_private``,
         ``first_response_at`` (NaT when none), ``hours_to_first_response``, ``n_replies``,
-        ``n_participants`` (author included), ``answered``.
+        ``n_participants`` (author included), ``answered``, ``department`` (the author's, for
+        breakdowns by department).
 
     Examples
     --------
@@ -67,15 +68,17 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
             "thread_id": starts.index.astype("str"),
             "group_id": starts["group_id"].to_numpy(),
             "author_id": starts["author_id"].to_numpy(),
-            "created_at": starts["created_at"].to_numpy(),
-            "is_private": starts["is_private"].to_numpy(),
+            "created_at": starts["created_at"].array,
+            "is_private": starts["is_private"].to_numpy(dtype=bool),
         }
     )
-    out["first_response_at"] = out["thread_id"].map(first).astype("datetime64[us, UTC]")
+    first = first.astype("datetime64[us, UTC]")
+    out["first_response_at"] = first.reindex(out["thread_id"]).array
     out["hours_to_first_response"] = ((out["first_response_at"] - out["created_at"]).dt.total_seconds() / 3600).astype("float64")
     out["n_replies"] = out["thread_id"].map(n_replies).fillna(0).astype("int64")
     out["n_participants"] = out["thread_id"].map(n_participants).fillna(1).astype("int64")
     out["answered"] = out["first_response_at"].notna()
+    out["department"] = out["author_id"].map(ds.people.set_index("person_id")["department"]).astype("str")
     return out.sort_values("created_at", kind="stable").reset_index(drop=True)
 
 
