@@ -20,6 +20,7 @@ from .dataset import SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError
 from .loaders._common import ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
+from .progress import heartbeat
 
 __all__ = ["ingest_client", "combine", "join_roster", "load_survey", "load_interviews", "summary"]
 
@@ -257,7 +258,8 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
         path = paths.resolve(src.path)
         t0 = time.perf_counter()
         progress(f"[{i}/{len(config.sources)}] loading {src.path} (format: {src.format}) ...")
-        ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
+        with heartbeat(progress, f"loading {src.path}"):
+            ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
         counts = ds.counts()
         progress(
             f"      {counts['people']:,} people, {counts['groups']:,} groups, {counts['messages']:,} messages, "
@@ -283,9 +285,11 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
     ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
     ds.refresh_coverage()
     progress("validating ...")
-    ds.validate()
+    with heartbeat(progress, "validating"):
+        ds.validate()
     progress(f"writing {paths.processed} ...")
-    ds.save(paths.processed)
+    with heartbeat(progress, "writing"):
+        ds.save(paths.processed)
     return ds
 
 

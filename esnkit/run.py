@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .config import ClientConfig, ClientPaths
 from .errors import ConfigError, RunError
+from .progress import heartbeat
 
 __all__ = ["STEPS", "run_client", "export_html", "print_pdf", "find_chromium", "parse_steps", "parse_formats", "step_parameters"]
 
@@ -290,7 +291,7 @@ def run_client(
         progress(f"[{i}/{len(steps)}] {step.stem}: executing notebook ...")
         tmp_nb = out_dir / f".{step.stem}.tmp.ipynb"
         try:
-            with _kernel_noise_captured() as noise:
+            with _kernel_noise_captured(), heartbeat(progress, f"{step.stem}: executing"):
                 papermill.execute_notebook(
                     str(source), str(tmp_nb), parameters=parameters, kernel_name="python3", progress_bar=False,
                     cwd=str(out_dir), log_output=False, report_mode=False,
@@ -317,7 +318,8 @@ def run_client(
             if chromium is None:
                 progress("      PDF skipped: no Chromium found. Install it (Debian: apt-get install chromium) or set ESNKIT_CHROMIUM.")
             else:
-                print_pdf(outputs["html"], outputs["pdf"], chromium=chromium)
+                with heartbeat(progress, f"{step.stem}: printing PDF"):
+                    print_pdf(outputs["html"], outputs["pdf"], chromium=chromium)
                 written.append(outputs["pdf"])
         progress(f"      {step.stem} done in {time.perf_counter() - t0:.1f}s")
     progress("Written:")

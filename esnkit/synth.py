@@ -64,6 +64,8 @@ class SynthSpec:
     roster_extra: float = 0.2  # roster people who never joined, as a share of platform users
     silo_department: str = "Legal"
     n_connectors: int = 6
+    # Viva Engage exports carry no reactions; the canonical benchmark clients do.
+    reactions_per_message: float = 0.0
 
 
 @dataclasses.dataclass
@@ -107,6 +109,26 @@ def _group_curve(status: str, months: int, rng: np.random.Generator) -> np.ndarr
         return np.where(m < 3, 0.8 * net, 0.015)
     dormant_from = months - rng.integers(5, min(10, months - 2))
     return np.where(m < dormant_from, net * 1.2, 0.0)
+
+
+def _pick_active(rng, members, weight, month, join_month, lapse_month, rounds: int = 30):
+    """For each event month, a member drawn by ``weight`` among those active that month.
+
+    Rejection sampling: draw from the static weights, redraw the picks who were not active that
+    month, up to ``rounds`` times. Cost grows with the number of events, not events x members.
+    Returns the picks and a mask of those that found an active member (others keep a random pick).
+    """
+    p = weight[members].astype(float)
+    p = p / p.sum() if p.sum() > 0 else np.full(len(members), 1 / len(members))
+    picks = members[rng.choice(len(members), size=len(month), p=p)]
+    ok = (join_month[picks] <= month) & (lapse_month[picks] > month)
+    for _ in range(rounds):
+        todo = np.flatnonzero(~ok)
+        if len(todo) == 0:
+            break
+        picks[todo] = members[rng.choice(len(members), size=len(todo), p=p)]
+        ok[todo] = (join_month[picks[todo]] <= month[todo]) & (lapse_month[picks[todo]] > month[todo])
+    return picks, ok
 
 
 def _api_time(ts: pd.Series) -> pd.Series:
@@ -207,12 +229,8 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
         month = np.repeat(np.arange(months), counts)
         t0 = month_starts[month] + (rng.random(total) * 28 * 86400).astype("timedelta64[s]")
         # Starter: an active member that month, weighted by propensity.
-        w = propensity[members][None, :] * ((join_month[members][None, :] <= month[:, None]) & (lapse_month[members][None, :] > month[:, None]))
-        w_sum = w.sum(axis=1)
-        ok = w_sum > 0
-        cum = np.cumsum(w[ok], axis=1)
-        pick = (cum < (rng.random(ok.sum()) * w_sum[ok])[:, None]).sum(axis=1)
-        starters = members[np.minimum(pick, len(members) - 1)]
+        starters, ok = _pick_active(rng, members, propensity, month, join_month, lapse_month)
+        starters = starters[ok]
         answered_p = {"thriving": 0.92, "growing": 0.85, "stable": 0.7, "declining": 0.45, "idle": 0.3, "dormant": 0.5}[status[g]]
         mean_replies = {"thriving": 3.5, "growing": 3.0, "stable": 2.0, "declining": 1.4, "idle": 1.0, "dormant": 1.5}[status[g]]
         delay_h = {"thriving": 2.0, "growing": 3.0, "stable": 8.0, "declining": 30.0, "idle": 48.0, "dormant": 20.0}[status[g]]
@@ -236,12 +254,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
         sel = order[bounds[g]:bounds[g + 1]]
         if len(sel) == 0:
             continue
-        members = members_of[g]
-        w = reply_weight[members][None, :] * ((join_month[members][None, :] <= rep_month[sel][:, None]) & (lapse_month[members][None, :] > rep_month[sel][:, None]))
-        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, reply_weight[members][None, :])
-        cum = np.cumsum(w, axis=1)
-        pick = (cum < (rng.random(len(sel)) * cum[:, -1])[:, None]).sum(axis=1)
-        repliers[sel] = members[np.minimum(pick, len(members) - 1)]
+        repliers[sel], _ = _pick_active(rng, members_of[g], reply_weight, rep_month[sel], join_month, lapse_month)
     delays = rng.exponential(threads["delay_h"].to_numpy()[rep_thread]) * 3600 + np.arange(len(rep_thread)) % 7 * 60
     rep_created = threads["created"].to_numpy()[rep_thread] + delays.astype("timedelta64[s]")
 
@@ -344,6 +357,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     messages.loc[deleted, "deleted_by_id"] = messages.loc[deleted, "sender_id"]
     messages.loc[deleted, "deleted_by_type"] = "user"
     messages = messages.sort_values("id", kind="stable").reset_index(drop=True)
+    reactions = _reactions(rng, messages, spec, gid, members_of, reply_weight, join_month, lapse_month, month_starts, uid) if spec.reactions_per_message > 0 else None
 
     # -- Users.csv, Groups.csv ---------------------------------------------------------------
     users_idx = np.flatnonzero(on_platform)
@@ -436,7 +450,34 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
         launch=launch.date(),
         end=spec.end,
     )
-    return {"Messages": messages, "Users": users, "Groups": groups, "roster": roster, "survey": survey, "interviews": interviews}, story
+    tables = {"Messages": messages, "Users": users, "Groups": groups, "roster": roster, "survey": survey, "interviews": interviews}
+    if reactions is not None:
+        tables["reactions"] = reactions
+    return tables, story
+
+
+def _reactions(rng, messages, spec, gid, members_of, weight, join_month, lapse_month, month_starts, uid) -> pd.DataFrame:
+    """Reactions to public messages by members of the same community active that month."""
+    public = messages[messages["group_id"] != ""]
+    n_react = rng.poisson(spec.reactions_per_message, len(public))
+    idx = np.repeat(np.arange(len(public)), n_react)
+    created = pd.to_datetime(public["created_at"], format="%Y/%m/%d %H:%M:%S +0000").to_numpy().astype("datetime64[s]")
+    month = np.searchsorted(month_starts, created, side="right") - 1
+    g_of = pd.Series(np.arange(len(gid)), index=gid.astype(str))
+    group = public["group_id"].map(g_of).to_numpy()[idx]
+    r_month = month[idx]
+    person = np.empty(len(idx), dtype=np.int64)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(gid) + 1))
+    for g in range(len(gid)):  # per community, vectorised within
+        sel = order[bounds[g]:bounds[g + 1]]
+        if len(sel):
+            person[sel], _ = _pick_active(rng, members_of[g], weight, r_month[sel], join_month, lapse_month)
+    at = created[idx] + (rng.exponential(6, len(idx)) * 3600).astype("timedelta64[s]")
+    out = pd.DataFrame({"message_id": public["id"].to_numpy()[idx], "person_id": uid[person].astype(str),
+                        "created_at": pd.Series(at).dt.tz_localize("UTC"), "reaction": np.where(rng.random(len(idx)) < 0.7, "like", "praise")})
+    out = out[out["person_id"] != public["sender_id"].to_numpy()[idx]]
+    return out.drop_duplicates(["message_id", "person_id", "reaction"]).reset_index(drop=True)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -508,6 +549,57 @@ branding:
 objectives: []
 campaigns: []
 opt_outs: []
+"""
+    _atomic_write(root / "client.yml", config.encode("utf-8"))
+    return story
+
+
+def write_canonical_client(root: str | os.PathLike[str], *, spec: SynthSpec, name: str = "Benchmark Corp") -> Story:
+    """Write a client whose platform data are canonical parquet tables (with reactions), plus roster and survey.
+
+    Used by ``benchmarks/run.py``: Viva Engage exports carry no reactions, and a benchmark of
+    10 million events needs them.
+    """
+    import re
+
+    root = Path(root)
+    canon = root / "raw" / "canonical"
+    canon.mkdir(parents=True, exist_ok=True)
+    tables, story = generate(spec)
+    m = tables["Messages"]
+    m = m[m["deleted_at"] == ""]
+    u = tables["Users"]
+    state = np.where(u["state"] == "active", "active", np.where(u["deleted_at"] != "", "deleted", np.where(u["suspended_at"] != "", "suspended", "pending")))
+    pd.DataFrame({
+        "person_id": u["id"], "name": u["name"], "email": u["email"], "department": u["department"], "location": u["location"],
+        "job_title": u["job_title"], "joined_at": pd.to_datetime(u["joined_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True), "state": state,
+    }).to_parquet(canon / "people.parquet", index=False)
+    g = tables["Groups"]
+    pd.DataFrame({"group_id": g["id"], "name": g["name"], "kind": "community", "is_private": g["private"] == "true",
+                  "created_at": pd.to_datetime(g["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True)}).to_parquet(canon / "groups.parquet", index=False)
+    private = m["in_private_conversation"] == "true"
+    pd.DataFrame({
+        "message_id": m["id"], "thread_id": m["thread_id"], "reply_to_id": m["replied_to_id"].replace("", None), "group_id": m["group_id"].replace("", None),
+        "author_id": m["sender_id"], "created_at": pd.to_datetime(m["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
+        "is_thread_start": m["id"] == m["thread_id"], "is_private": private, "n_chars": m["body"].str.len(),
+    }).to_parquet(canon / "messages.parquet", index=False)
+    found = m["body"].str.extractall(re.compile(r"\[\[user:(\d+)\]\]"))
+    rows = found.index.get_level_values(0)
+    pd.DataFrame({"message_id": m.loc[rows, "id"].to_numpy(), "person_id": found[0].to_numpy()}).drop_duplicates().to_parquet(canon / "mentions.parquet", index=False)
+    if "reactions" in tables:
+        r = tables["reactions"]
+        r[r["message_id"].isin(m["id"])].to_parquet(canon / "reactions.parquet", index=False)
+    _atomic_write(root / "raw" / "hr-roster.csv", _csv_bytes(tables["roster"]))
+    config = f"""\
+# Benchmark client written by esnkit.synth.write_canonical_client (seed {spec.seed}, {spec.n_people} people).
+name: "{name}"
+sources:
+  - path: raw/canonical
+    format: canonical
+roster:
+  path: raw/hr-roster.csv
+  columns: {{email: email, name: full_name, department: department, location: location, job_title: job_title}}
+as_of: {spec.end.isoformat()}
 """
     _atomic_write(root / "client.yml", config.encode("utf-8"))
     return story

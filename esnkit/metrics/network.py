@@ -12,8 +12,11 @@ consultants the same graph as a networkx ``DiGraph`` to explore and draw.
 
 Betweenness is computed on the undirected, unweighted tie graph (who is linked to whom, whichever
 way): exact up to ``exact_max`` people, above that estimated from ``k`` source people drawn with
-``seed`` (the Brandes–Pich estimator; the top-50 overlapped the exact ranking by 88-92% at k=1024
-on 10,000 people in the toolchain measurements).
+``seed`` (the Brandes–Pich estimator; the top-100 overlapped the exact ranking by 88-92% at k=1024
+on 10,000 people in the toolchain measurements). networkit's KADABRA was tried too: fast on
+small-world graphs but its run time swings with the graph's diameter (52 s on a 20,000-node
+lattice-like graph) and it is deterministic only single-threaded, so igraph's seeded sampling, with
+predictable cost, was kept.
 
 Roles (one per person, the first that applies):
 
@@ -45,6 +48,7 @@ __all__ = [
 ]
 
 _CACHE_ATTR = "_esnkit_graph_cache"
+WORK_BUDGET = 2_500_000_000  # sampled sources x ties for estimated betweenness
 
 
 def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.DataFrame:
@@ -137,10 +141,17 @@ class InteractionGraph:
     def pagerank(self) -> pd.Series:
         return pd.Series(self.graph.pagerank(weights="weight", directed=True), index=self.nodes, name="pagerank")
 
-    def betweenness(self, *, exact_max: int = 5000, k: int = 1024, seed: int = 0) -> pd.Series:
-        """Betweenness on the undirected tie graph; sampled from ``k`` sources above ``exact_max`` people."""
+    def betweenness(self, *, exact_max: int = 5000, k: int | None = None, seed: int = 0) -> pd.Series:
+        """Betweenness on the undirected tie graph; estimated from ``k`` sampled sources above ``exact_max`` people.
+
+        ``k=None`` chooses the sample by a work budget: 1,024 sources while sources x ties stays
+        under 2.5e9, fewer on bigger graphs but never under 256 (cost grows with k x ties; the
+        quality of the ranking with k, not with the graph's size).
+        """
         g = self.undirected
         n = g.vcount()
+        if k is None:
+            k = int(min(1024, max(256, WORK_BUDGET // max(g.ecount(), 1))))
         if n <= exact_max or k >= n:
             values = np.asarray(g.betweenness(directed=False), dtype=float)
         else:
@@ -171,7 +182,7 @@ def build_graph(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> In
 
 
 def key_individuals(
-    ds: Dataset, *, as_of=None, seed: int = 0, window_days: int | None = 365, graph: InteractionGraph | None = None, k: int = 1024
+    ds: Dataset, *, as_of=None, seed: int = 0, window_days: int | None = 365, graph: InteractionGraph | None = None, k: int | None = None
 ) -> pd.DataFrame:
     """One row per person in the interaction graph with centrality, ties and a role.
 

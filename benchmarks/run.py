@@ -1,0 +1,226 @@
+"""Time esnkit at enterprise sizes: ingest, each step's computation, the whole run, key individuals.
+
+    python benchmarks/run.py --size S        # 10,000 people, ~1 M events (a few minutes)
+    python benchmarks/run.py --size M        # 100,000 people, ~10 M events
+    python benchmarks/run.py --size L        # 200,000 people, ~20 M events
+
+Every stage runs in its own process; wall time and peak resident memory (RSS, the process and its
+children, e.g. notebook kernels, polled every 0.2 s) are recorded. A networkx baseline for key
+individuals (``nx.betweenness_centrality(G, k=256, seed=0)`` plus
+``nx.community.louvain_communities``) runs on the same graph so the speed-up is measured in the
+same run; on size S the top-50 by betweenness is also compared with the exact ranking. A markdown
+table goes to ``benchmarks/results/<size>-<date>.md``. The generated client lives in
+``benchmarks/work/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SIZES = {
+    # people, messages per person (drawn), reactions per message
+    "S": (10_000, 80.0, 1.5),
+    "M": (100_000, 80.0, 1.5),
+    "L": (200_000, 80.0, 1.5),
+}
+TARGETS = {"ingest_M": 60.0, "run_M": 120.0, "rss_gib": 8.0, "scaling": 12.0, "ki_ratio": 10.0, "overlap_S": 0.8}
+
+
+def _tree_rss(proc) -> int:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil ships with jupyter here
+        return 0
+    try:
+        p = psutil.Process(proc.pid)
+        return p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
+    except psutil.Error:
+        return 0
+
+
+def measure(cmd: list[str], *, label: str, env: dict | None = None, timeout: float | None = None) -> dict:
+    """Run ``cmd``, echo its output with a prefix, return wall seconds, peak tree RSS and its last stdout line."""
+    print(f"== {label}: {' '.join(cmd[:4])} ...", flush=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}, bufsize=1)
+    peak, last = 0, ""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select(timeout=0.2):
+            line = key.fileobj.readline()
+            if line:
+                last = line.rstrip()
+                print(f"   {label} | {last}", flush=True)
+        peak = max(peak, _tree_rss(proc))
+        if proc.poll() is not None:
+            for line in proc.stdout:
+                last = line.rstrip() or last
+                print(f"   {label} | {line.rstrip()}", flush=True)
+            break
+        if timeout and time.perf_counter() - start > timeout:
+            proc.kill()
+            return {"label": label, "seconds": float("nan"), "peak_rss_gib": peak / 2**30, "ok": False, "last": "timed out"}
+    seconds = time.perf_counter() - start
+    return {"label": label, "seconds": seconds, "peak_rss_gib": peak / 2**30, "ok": proc.returncode == 0, "last": last}
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(code)]
+
+
+STEP_CODE = """
+import time, json
+from esnkit.report import open_step
+ctx = open_step({client!r})
+t = time.perf_counter()
+from esnkit import {module}
+result = {module}.{func}(ctx{extra})
+print(json.dumps({{"compute_seconds": time.perf_counter() - t}}))
+"""
+
+KI_CODE = """
+import time, json
+from esnkit import Dataset
+from esnkit.metrics import network
+ds = Dataset.read({processed!r})
+t = time.perf_counter()
+g = network.build_graph(ds, as_of={as_of!r})
+built = time.perf_counter() - t
+ki = network.key_individuals(ds, as_of={as_of!r}, graph=g)
+comm = g.communities(seed=0)
+total = time.perf_counter() - t
+g.edges[["source", "target", "weight"]].to_parquet({edges!r})
+ki[["person_id", "betweenness"]].to_parquet({ki_out!r})
+print(json.dumps({{"people": len(g), "ties": int(g.undirected.ecount()), "build": built, "total": total}}))
+"""
+
+NX_CODE = """
+import time, json
+import pandas as pd, networkx as nx
+e = pd.read_parquet({edges!r})
+t = time.perf_counter()
+G = nx.from_pandas_edgelist(e, "source", "target", edge_attr="weight", create_using=nx.Graph)
+b = nx.betweenness_centrality(G, k=min(256, len(G)), seed=0)
+c = nx.community.louvain_communities(G, weight="weight", seed=0)
+print(json.dumps({{"total": time.perf_counter() - t}}))
+"""
+
+EXACT_CODE = """
+import json
+import pandas as pd
+from esnkit.metrics.network import InteractionGraph
+e = pd.read_parquet({edges!r})
+g = InteractionGraph(e)
+exact = g.betweenness(exact_max=10**9)
+ours = pd.read_parquet({ki_out!r}).set_index("person_id")["betweenness"]
+top_exact = set(exact.nlargest(50).index)
+top_ours = set(ours.nlargest(50).index)
+print(json.dumps({{"overlap_top50": len(top_exact & top_ours) / 50}}))
+"""
+
+
+def _json_tail(result: dict) -> dict:
+    try:
+        return json.loads(result["last"])
+    except (ValueError, TypeError):
+        return {}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default="S")
+    parser.add_argument("--work", default=str(HERE / "work"), help="where the generated client goes")
+    parser.add_argument("--skip-networkx", action="store_true", help="skip the networkx baseline (about 20 min at size M)")
+    parser.add_argument("--skip-run", action="store_true", help="skip the whole `esnkit run` (HTML and PDF)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated client afterwards")
+    args = parser.parse_args(argv)
+    people, mpp, rpm = SIZES[args.size]
+    work = Path(args.work) / f"bench-{args.size.lower()}"
+    data_dir = work.parent
+    shutil.rmtree(work, ignore_errors=True)
+    rows = []
+
+    gen = measure(python(f"""
+        from esnkit.synth import SynthSpec, write_canonical_client
+        write_canonical_client({str(work)!r}, spec=SynthSpec(n_people={people}, messages_per_person={mpp}, reactions_per_message={rpm}))
+        print("generated")
+    """), label="generate")
+    rows.append(("generate the client (not a target)", gen, ""))
+    esnkit = [sys.executable, "-m", "esnkit.cli"]
+    ingest = measure([*esnkit, "ingest", work.name, "--data-dir", str(data_dir)], label="ingest")
+    rows.append(("esnkit ingest", ingest, f"≤ {TARGETS['ingest_M']:.0f} s at M"))
+    manifest = json.loads((work / "processed" / "manifest.json").read_text())
+    n_messages = manifest["tables"]["messages"]["rows"]
+    n_reactions = manifest["tables"]["reactions"]["rows"]
+    as_of = manifest["meta"]["coverage_end"][:10]
+    for module, func, extra in (("assess", "assess", ""), ("plan", "build_plan", ", save=False"), ("reactivate", "build_reactivation", ", write_lists=False"),
+                                ("sustain", "build_sustain", ""), ("reporting", "build_report", ", save=False")):
+        r = measure(python(STEP_CODE.format(client=str(work), module=module, func=func, extra=extra)), label=f"step {module}")
+        r["compute"] = _json_tail(r).get("compute_seconds")
+        rows.append((f"step computation: {module}", r, ""))
+    if not args.skip_run:
+        run = measure([*esnkit, "run", work.name, "--data-dir", str(data_dir)], label="run")
+        rows.append(("esnkit run (5 notebooks, HTML and PDF)", run, f"≤ {TARGETS['run_M']:.0f} s at M"))
+    edges, ki_out = str(work / "edges.parquet"), str(work / "ki.parquet")
+    ki = measure(python(KI_CODE.format(processed=str(work / "processed"), as_of=as_of, edges=edges, ki_out=ki_out)), label="key individuals")
+    ki_info = _json_tail(ki)
+    rows.append(("key individuals + communities (esnkit, igraph)", ki, f"{ki_info.get('people', '?'):,} people, {ki_info.get('ties', '?'):,} ties" if ki_info else ""))
+    ratio = None
+    if not args.skip_networkx:
+        nx_run = measure(python(NX_CODE.format(edges=edges)), label="networkx baseline")
+        rows.append(("networkx baseline (betweenness k=256 + Louvain)", nx_run, ""))
+        if ki_info and _json_tail(nx_run):
+            ratio = _json_tail(nx_run)["total"] / ki_info["total"]
+    overlap = None
+    if args.size == "S":
+        ex = measure(python(EXACT_CODE.format(edges=edges, ki_out=ki_out)), label="exact betweenness")
+        overlap = _json_tail(ex).get("overlap_top50")
+        rows.append(("exact betweenness, for the top-50 overlap", ex, ""))
+
+    peak = max(r[1]["peak_rss_gib"] for r in rows)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    today = dt.date.today().isoformat()
+    lines = [
+        f"# esnkit benchmark, size {args.size} — {today}",
+        "",
+        f"{people:,} people; {n_messages:,} messages and {n_reactions:,} reactions ({n_messages + n_reactions:,} events) after ingest. "
+        f"Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.",
+        "",
+        "| stage | wall (s) | peak RSS (GiB) | ok | note |",
+        "|---|---:|---:|:-:|---|",
+    ]
+    for name, r, note in rows:
+        extra = f"compute {r['compute']:.1f} s; " if r.get("compute") is not None else ""
+        lines.append(f"| {name} | {r['seconds']:.1f} | {r['peak_rss_gib']:.2f} | {'yes' if r['ok'] else 'NO'} | {extra}{note} |")
+    lines += ["", "| measure | value | target |", "|---|---:|---|"]
+    if ratio is not None:
+        lines.append(f"| key individuals: networkx time / esnkit time | {ratio:.1f}x | ≥ {TARGETS['ki_ratio']:.0f}x at M |")
+    if overlap is not None:
+        lines.append(f"| top-50 betweenness overlap with the exact ranking | {overlap:.0%} | ≥ {TARGETS['overlap_S']:.0%} at S |")
+    lines.append(f"| peak RSS of any stage | {peak:.2f} GiB | ≤ {TARGETS['rss_gib']:.0f} GiB |")
+    out = results / f"{args.size}-{today}.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    print(f"\nwritten {out}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(r[1]["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
