@@ -12,6 +12,7 @@ import dataclasses
 
 import pandas as pd
 
+from ._fast import isin
 from .metrics import adoption, communities, conversations, network, participation, successes, voice
 from .metrics._base import as_of_end, interaction_events, population
 from .metrics.benchmarks import compare_with_benchmarks
@@ -27,7 +28,7 @@ def interactive_share(ds, *, as_of, window_days: int = 180) -> float:
     ev = ev[ev["created_at"] >= end - pd.Timedelta(days=window_days)]
     people = population(ds)
     registered = people.loc[people["state"].notna(), "person_id"]
-    return float(registered.isin(ev["person_id"]).mean()) if len(registered) else float("nan")
+    return float(isin(registered, ev["person_id"]).mean()) if len(registered) else float("nan")
 
 
 @dataclasses.dataclass
@@ -88,8 +89,8 @@ def assess(ctx: StepContext) -> Assessment:
     headline = {
         "interactive_share": interactive,
         "headcount": len(people),
-        "active_90": int(people.isin(recent_people).sum()),
-        "never_active": int((~people.isin(events["person_id"])).sum()),
+        "active_90": int(isin(people, recent_people).sum()),
+        "never_active": int((~isin(people, events["person_id"])).sum()),
         "response_rate_90": float(rr["response_rate"].iloc[0]) if len(rr) else float("nan"),
         "median_hours_90": float(rr["median_hours_to_first_response"].iloc[0]) if len(rr) else float("nan"),
         "lapsed": len(lapsed),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._fast import isin
 from .dataset import Dataset
 from .loaders import load
 
@@ -25,11 +26,11 @@ def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None) -> list[st
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     out = []
     m = ds.messages
-    orphan = m["reply_to_id"].notna() & ~m["reply_to_id"].isin(m["message_id"])
+    orphan = m["reply_to_id"].notna() & ~isin(m["reply_to_id"], m["message_id"])
     if orphan.any():
         out.append(f"{int(orphan.sum())} repl(y/ies) to messages not in the data")
     bare = ds.people["department"].isna() & ds.people["state"].isna() & ~ds.people["is_bot"].fillna(False).astype(bool)
-    authors_bare = m["author_id"].isin(ds.people.loc[bare, "person_id"])
+    authors_bare = isin(m["author_id"], ds.people.loc[bare, "person_id"])
     if authors_bare.any():
         out.append(f"{int(authors_bare.sum())} message(s) by authors missing from the user list")
     future = m["created_at"] > now

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from ._fast import isin
 from .errors import DataError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Meta",
     "SCHEMA",
     "IDENTITY_COLUMNS",
+    "PERSON_COLUMNS",
     "STATES",
     "GROUP_KINDS",
     "empty_table",
@@ -99,6 +101,15 @@ IDENTITY_COLUMNS: dict[str, str] = {
 }
 
 TABLES_WITH_EXTRAS = {"people", "survey"}
+#: Columns that hold a person id, per table (what pseudonymisation and identity matching rewrite).
+PERSON_COLUMNS: dict[str, list[str]] = {
+    "people": ["person_id"],
+    "memberships": ["person_id"],
+    "messages": ["author_id"],
+    "reactions": ["person_id"],
+    "mentions": ["person_id"],
+    "activity": ["person_id"],
+}
 STATES = ("active", "suspended", "deleted", "pending")
 GROUP_KINDS = ("community", "channel", "team", "dm", "all-company")
 
@@ -293,7 +304,7 @@ class Dataset:
         for table, column, ref_table, ref_column in _REFERENCES:
             values = getattr(self, table)[column]
             known = getattr(self, ref_table)[ref_column]
-            missing = values.notna() & ~values.isin(known)
+            missing = values.notna() & ~isin(values, known)
             if missing.any():
                 raise DataError(
                     f"table {table!r}, column {column!r}: {int(missing.sum())} row(s) refer to no row of {ref_table!r}, "
@@ -301,7 +312,7 @@ class Dataset:
                 )
         for table, column, allowed in (("people", "state", STATES), ("groups", "kind", GROUP_KINDS)):
             values = getattr(self, table)[column]
-            bad = values.notna() & ~values.isin(allowed)
+            bad = values.notna() & ~isin(values, allowed)
             if bad.any():
                 raise DataError(
                     f"table {table!r}, column {column!r} has values outside {list(allowed)}: "

@@ -14,9 +14,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ._fast import isin
 from . import loaders
 from .config import ClientConfig, ClientPaths
-from .dataset import SCHEMA, Dataset, Meta
+from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError
 from .loaders._common import ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
@@ -31,16 +32,6 @@ def _quiet(_: str) -> None:
     pass
 
 
-_PERSON_COLUMNS = {
-    "people": ["person_id"],
-    "memberships": ["person_id"],
-    "messages": ["author_id"],
-    "reactions": ["person_id"],
-    "mentions": ["person_id"],
-    "activity": ["person_id"],
-}
-
-
 def _resolve_by_platform_id(identities: pd.DataFrame) -> pd.Series:
     """old person_id -> e-mail-based person_id, for people a source knows only by platform user id.
 
@@ -49,7 +40,7 @@ def _resolve_by_platform_id(identities: pd.DataFrame) -> pd.Series:
     be one id across both.
     """
     known = identities.dropna(subset=["email", "source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
-    bare = identities[identities["email"].isna() & identities["source_user_id"].isin(known.index)]
+    bare = identities[identities["email"].isna() & isin(identities["source_user_id"], known.index)]
     remap = pd.Series(bare["source_user_id"].map(known).to_numpy(), index=bare["person_id"].to_numpy())
     remap = remap[remap.index != remap.to_numpy()]
     return remap[~remap.index.duplicated()]
@@ -94,7 +85,7 @@ def combine(datasets: list[Dataset]) -> Dataset:
     remap = _resolve_by_platform_id(ids)
     if len(remap):
         meta.warn(f"{len(remap)} people matched across sources by their platform user id (no e-mail in one source)")
-        for name, columns in _PERSON_COLUMNS.items():
+        for name, columns in PERSON_COLUMNS.items():
             frame = merged[name]
             merged[name] = frame.assign(**{c: frame[c].map(remap).fillna(frame[c]) for c in columns if c in frame.columns})
         ids = ids.assign(person_id=ids["person_id"].map(remap).fillna(ids["person_id"]))
@@ -154,14 +145,14 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
             values = parse_timestamps(values, where=where, column=column)
         attrs[canonical] = values.to_numpy()
     people = ds.people.copy()
-    on_platform = people["person_id"].isin(attrs["person_id"])
+    on_platform = isin(people["person_id"], attrs["person_id"])
     merged = people.merge(attrs, on="person_id", how="outer", suffixes=("_platform", ""), indicator=True)
     for canonical in attrs.columns.drop("person_id"):
         if f"{canonical}_platform" in merged.columns:
             merged[canonical] = merged[canonical].combine_first(merged[f"{canonical}_platform"])
             merged = merged.drop(columns=f"{canonical}_platform")
-    merged["in_roster"] = merged["_merge"].isin(["both", "right_only"])
-    merged["on_platform"] = merged["_merge"].isin(["both", "left_only"])
+    merged["in_roster"] = isin(merged["_merge"], ["both", "right_only"])
+    merged["on_platform"] = isin(merged["_merge"], ["both", "left_only"])
     merged = merged.drop(columns="_merge")
     meta = ds.meta
     n_platform = int((~on_platform & ~people["is_bot"].fillna(False).astype(bool)).sum())
@@ -239,7 +230,7 @@ def load_interviews(path) -> pd.DataFrame:
     """Coded interview notes (CSV: user_type, theme, sentiment, quote) -> ``interviews``."""
     frame, where = _read_table_file(path, required=("user_type", "theme", "sentiment", "quote"))
     sentiment = frame["sentiment"].str.strip().str.lower()
-    bad = sentiment.notna() & ~sentiment.isin(["positive", "neutral", "negative", "mixed"])
+    bad = sentiment.notna() & ~isin(sentiment, ["positive", "neutral", "negative", "mixed"])
     if bad.any():
         rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:5]]
         raise DataError(f"{where}, column 'sentiment': use positive, neutral, negative or mixed (rows {rows})")

@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from ._fast import isin
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import communities, conversations
@@ -79,20 +80,20 @@ def _month_ends(ds: Dataset, as_of, months: int) -> list[pd.Timestamp]:
 
 def _person_month_activity(ds: Dataset, people: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
     ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    ev = ev[ev["person_id"].isin(people)]
+    ev = ev[isin(ev["person_id"], people)]
     return pd.DataFrame({"person_id": ev["person_id"], "created_at": ev["created_at"]})
 
 
 def _interactive_share(ds, ends, people, window_days=180):
     ev = _person_month_activity(ds, people, ends[-1])
     reg = population(ds)
-    reg = reg[reg["person_id"].isin(people) & reg["state"].notna()]
+    reg = reg[isin(reg["person_id"], people) & reg["state"].notna()]
     joined = reg.set_index("person_id")["joined_at"]
     out = []
     for end in ends:  # a loop over months, each step vectorised over events
         window = ev[(ev["created_at"] < end) & (ev["created_at"] >= end - pd.Timedelta(days=window_days))]
         registered = joined[joined.isna() | (joined < end)].index
-        out.append(float(pd.Index(registered).isin(window["person_id"]).mean()) if len(registered) else np.nan)
+        out.append(float(isin(pd.Index(registered), window["person_id"]).mean()) if len(registered) else np.nan)
     return out
 
 
@@ -103,18 +104,18 @@ def _monthly_active(ds, ends, people):
 
 def _response_rate(ds, ends, people):
     threads = conversations.thread_responses(ds, as_of=ends[-1] - pd.Timedelta(days=1))
-    threads = threads[threads["author_id"].isin(people)]
+    threads = threads[isin(threads["author_id"], people)]
     return [float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "answered"].mean()) if len(threads) else np.nan for e in ends]
 
 
 def _median_hours(ds, ends, people):
     threads = conversations.thread_responses(ds, as_of=ends[-1] - pd.Timedelta(days=1))
-    threads = threads[threads["author_id"].isin(people)]
+    threads = threads[isin(threads["author_id"], people)]
     return [float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "hours_to_first_response"].median()) for e in ends]
 
 
 def _healthy_communities(ds, ends, people):
-    return [float(communities.community_scorecard(ds, as_of=e - pd.Timedelta(days=1))["status"].isin(["thriving", "growing"]).sum()) for e in ends]
+    return [float(isin(communities.community_scorecard(ds, as_of=e - pd.Timedelta(days=1))["status"], ["thriving", "growing"]).sum()) for e in ends]
 
 
 @dataclasses.dataclass(frozen=True)

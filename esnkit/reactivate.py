@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._fast import isin
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import adoption, communities, network
@@ -47,7 +48,7 @@ def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.Dat
     ``individuals`` is :func:`esnkit.metrics.network.key_individuals`' output; ``active_ids`` the
     people active recently. Returns it filtered and ranked, with ``score`` and ``reason``.
     """
-    t = individuals[individuals["person_id"].isin(set(active_ids))].copy()
+    t = individuals[isin(individuals["person_id"], set(active_ids))].copy()
     t["score"] = t["degree"] + 2 * t["cross_department_ties"] + t["replies_given"]
     t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(top)
     t["reason"] = (
@@ -59,7 +60,7 @@ def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.Dat
 
 def seed_communities(scorecard: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
     """Growing and thriving communities, most active members first, with the reason."""
-    s = scorecard[scorecard["status"].isin(["growing", "thriving"])].copy()
+    s = scorecard[isin(scorecard["status"], ["growing", "thriving"])].copy()
     s = s.sort_values(["status", "active_members"], ascending=[True, False]).head(top)
     s["reason"] = s["status"] + ": " + s["rule"]
     return s[["group_id", "name", "status", "active_members", "messages_q0", "response_rate", "reason"]].reset_index(drop=True)
@@ -84,14 +85,14 @@ def invite_back(
     """
     end = as_of_end(as_of, ds)
     lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)
-    lapsed = lapsed[~lapsed["state"].isin(["deleted", "suspended"])]
+    lapsed = lapsed[~isin(lapsed["state"], ["deleted", "suspended"])]
     edges = graph.edges if graph is not None else network.interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
     both = pd.concat([edges[["source", "target", "weight"]], edges[["target", "source", "weight"]].set_axis(["source", "target", "weight"], axis=1)])
     both = both.groupby(["source", "target"], as_index=False)["weight"].sum()
     reach = both.groupby("source")["target"].nunique()
     ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
     active_now = set(ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"])
-    ties = both[both["source"].isin(lapsed["person_id"]) & both["target"].isin(active_now)]
+    ties = both[isin(both["source"], lapsed["person_id"]) & isin(both["target"], active_now)]
     ties = ties.sort_values(["source", "weight", "target"], ascending=[True, False, True]).drop_duplicates("source")
     inviter = ties.set_index("source")["target"]
     tie_weight = ties.set_index("source")["weight"]
@@ -148,7 +149,7 @@ def _campaign_people(ds: Dataset, campaign: dict, paths=None) -> pd.Series:
             raise ConfigError(f"campaign list {campaign['list']}: needs an `email` column")
         emails = frame["email"].str.strip().str.lower()
         ids = ds.identities.assign(email=ds.identities["email"].str.strip().str.lower()).dropna(subset=["email"])
-        return ids[ids["email"].isin(emails)]["person_id"].drop_duplicates()
+        return ids[isin(ids["email"], emails)]["person_id"].drop_duplicates()
     raise ConfigError(f"campaign {campaign.get('name')!r}: give `segment: {{attribute: value}}` or `list: path/to/emails.csv`")
 
 
@@ -195,10 +196,10 @@ def campaign_uplift(ds: Dataset, targeted, *, start, weeks: int = 8, seed: int =
         out.update({name: est, low: est - 1.96 * se, high: est + 1.96 * se})
     # Reactivated: targeted people inactive in the weeks before, active in the 30 days after the start.
     pre_active = set(ev.loc[ev["created_at"] < start, "person_id"])
-    first_after = ev[(ev["created_at"] >= start) & ev["person_id"].isin(targeted)].groupby("person_id")["created_at"].min()
-    react = first_after[(first_after < start + pd.Timedelta(days=30)) & ~first_after.index.isin(pre_active)]
+    first_after = ev[(ev["created_at"] >= start) & isin(ev["person_id"], targeted)].groupby("person_id")["created_at"].min()
+    react = first_after[(first_after < start + pd.Timedelta(days=30)) & ~isin(first_after.index, pre_active)]
     out["reactivated"] = float(len(react))
-    later = ev[ev["person_id"].isin(react.index)].join(react.rename("back"), on="person_id")
+    later = ev[isin(ev["person_id"], react.index)].join(react.rename("back"), on="person_id")
     gap = (later["created_at"] - later["back"]).dt.days
     for days in (30, 60, 90):
         kept = later.loc[(gap > days - 30) & (gap <= days), "person_id"].nunique()
@@ -223,9 +224,9 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
         if "best_inviter" in t.columns:
             t["inviter_name"] = t["best_inviter"].map(ids["name"])
             t["inviter_email"] = t["best_inviter"].map(ids["email"])
-            inviter_blocked = t["inviter_email"].str.lower().isin(blocked)
+            inviter_blocked = isin(t["inviter_email"].str.lower(), blocked)
             t.loc[inviter_blocked, ["inviter_name", "inviter_email"]] = None
-        t = t[~t["email"].astype("str").str.lower().isin(blocked)]
+        t = t[~isin(t["email"].astype("str").str.lower(), blocked)]
         target = folder / f"{name}.csv"
         tmp = target.with_name(f".{target.name}.tmp")
         excel_safe(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns])).to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -255,7 +256,7 @@ def build_reactivation(ctx: StepContext, *, write_lists: bool = True) -> Reactiv
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     never = population(ds)
-    never = never[~never["person_id"].isin(ev["person_id"])]
+    never = never[~isin(never["person_id"], ev["person_id"])]
     rows = []
     for c in ctx.config.campaigns:
         if "start" not in c:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._fast import isin
 from .metrics import communities, network
 from .plan import METRICS, load_plan, metric_history, propose_objectives
 from .report import StepContext, escape_md, pct
@@ -97,8 +98,8 @@ def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
     Effect size is Cohen's d (difference of means over the pooled standard deviation); ``advice``
     states the difference as something to do.
     """
-    good = scorecard[scorecard["status"].isin(["thriving", "growing"])]
-    bad = scorecard[scorecard["status"].isin(["declining", "idle"])]
+    good = scorecard[isin(scorecard["status"], ["thriving", "growing"])]
+    bad = scorecard[isin(scorecard["status"], ["declining", "idle"])]
     features = {
         "median_hours_to_first_response": ("Answer new threads quickly", False),
         "response_rate": ("Make sure every thread gets a response", True),

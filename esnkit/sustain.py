@@ -26,6 +26,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ._fast import isin
 from .dataset import Dataset
 from .metrics import communities, network, participation
 from .metrics._base import as_of_end, interaction_events
@@ -131,7 +132,7 @@ def triage(scorecard: pd.DataFrame, duplicates: pd.DataFrame, *, owners: pd.Seri
     t = scorecard.copy()
     dup = duplicates.drop_duplicates("group_id").set_index("group_id")
     names = t.set_index("group_id")["name"]
-    is_dup = t["group_id"].isin(dup.index)
+    is_dup = isin(t["group_id"], dup.index)
     t.loc[is_dup, "status"] = "duplicate"
     t.loc[is_dup, "rule"] = "overlaps with " + t.loc[is_dup, "group_id"].map(dup["duplicate_of"]).map(names).astype(str) + " in name and members"
     t["action"] = t["status"].map(ACTIONS)
@@ -162,7 +163,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         rows.append({
             "quarter_ending": (q_end - pd.Timedelta(days=1)).date().isoformat(),
             "active_people": len(active),
-            "habitual_share": float(active["segment"].isin(["habitual", "power"]).mean()) if len(active) else np.nan,
+            "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
             "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
             "cross_department_share": float((d >= 2).mean()) if len(d) else np.nan,
         })
@@ -174,7 +175,7 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
     threads = successful_threads(ds, as_of=as_of, top=top)
     roles = individuals.set_index("person_id")["role"] if individuals is not None else pd.Series(dtype="str")
     names = ds.groups.set_index("group_id")["name"]
-    m = ds.messages[ds.messages["thread_id"].isin(threads["thread_id"])]
+    m = ds.messages[isin(ds.messages["thread_id"], threads["thread_id"])]
     who = m[["thread_id", "author_id"]].drop_duplicates()
     who = who.assign(role=who["author_id"].map(roles).fillna("").replace("", "member"))
     mix = who.groupby(["thread_id", "role"]).size().unstack(fill_value=0)

@@ -13,9 +13,10 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..errors import DataError
 
-__all__ = ["ExportSource", "read_csv_table", "parse_bool", "parse_timestamps", "require_columns"]
+__all__ = ["ExportSource", "read_csv_table", "parse_bool", "parse_timestamps", "require_columns", "person_id_mapper"]
 
 #: An archive may not expand past this many bytes in all (a zip bomb guard)...
 MAX_UNPACKED_BYTES = int(os.environ.get("ESNKIT_MAX_UNPACKED_BYTES", 64 * 2**30))
@@ -179,8 +180,8 @@ def parse_bool(values: pd.Series, *, where: str, column: str, header_rows: int =
     """``true/false``, ``True/False``, ``Yes/No``, ``1/0`` (any case) to a nullable boolean."""
     text = values.astype("str").str.strip().str.lower()
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    out[text.isin(_TRUE)] = True
-    out[text.isin(_FALSE)] = False
+    out[isin(text, _TRUE)] = True
+    out[isin(text, _FALSE)] = False
     bad = text.notna() & (text != "") & out.isna()
     if bad.any():
         rows = [int(i) + 1 + header_rows for i in np.flatnonzero(bad.to_numpy())[:5]]
@@ -218,3 +219,21 @@ def parse_timestamps(values: pd.Series, *, where: str, column: str, header_rows:
             "expected ISO 8601 like 2024-03-05T10:22:11Z"
         )
     return out.astype("datetime64[us, UTC]")
+
+
+def person_id_mapper(pseudonymiser, platform: str, known: pd.Series):
+    """A function from platform user ids to person ids.
+
+    ``known`` maps the user list's ids to their (e-mail based) person ids; ids missing from it
+    (authors not in the user list, bots) are pseudonymised as ``platform:user id``.
+    """
+    from ..privacy import identity_keys
+
+    def to_person_ids(user_ids: pd.Series) -> pd.Series:
+        out = user_ids.map(known)
+        unknown = out.isna() & user_ids.notna()
+        if unknown.any():
+            out = out.where(~unknown, pseudonymiser.ids(identity_keys(platform, user_ids.where(unknown))))
+        return out.astype("str")
+
+    return to_person_ids

@@ -17,10 +17,11 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from ..dataset import SCHEMA, Dataset, Meta, empty_table
+from .._fast import isin
+from ..dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
-from ._common import ExportSource, parse_bool, parse_timestamps, read_csv_table
+from ._common import ExportSource, parse_bool, parse_timestamps, person_id_mapper, read_csv_table
 
 FORMAT = "canonical"
 TABLES = ("people", "groups", "memberships", "messages", "reactions", "mentions", "activity")
@@ -32,14 +33,6 @@ REQUIRED = {
     "reactions": ("message_id", "person_id"),
     "mentions": ("message_id", "person_id"),
     "activity": ("person_id", "period_start", "period_end"),
-}
-PERSON_COLUMNS = {
-    "people": ["person_id"],
-    "memberships": ["person_id"],
-    "messages": ["author_id"],
-    "reactions": ["person_id"],
-    "mentions": ["person_id"],
-    "activity": ["person_id"],
 }
 
 
@@ -94,13 +87,10 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         emails = emails[~dup.to_numpy()].reset_index(drop=True) if emails is not None else None
     pid = pd.Series(pseudonymiser.ids(identity_keys(platform, ids, emails)).to_numpy(), index=ids.to_numpy())
 
+    to_pid = person_id_mapper(pseudonymiser, platform, pid)
+
     def map_people(values: pd.Series) -> pd.Series:
-        values = values.astype("str").str.strip()
-        out = values.map(pid)
-        unknown = out.isna() & values.notna()
-        if unknown.any():
-            out = out.where(~unknown, pseudonymiser.ids(identity_keys(platform, values.where(unknown))))
-        return out.astype("str")
+        return to_pid(values.astype("str").str.strip())
 
     identities = pd.DataFrame({
         "person_id": pid.to_numpy(),
@@ -147,7 +137,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         tables["groups"]["platform"] = platform
     # Authors and other referenced people missing from people.csv are added without attributes.
     refs = pd.concat([tables[t][c] for t, cols in PERSON_COLUMNS.items() if t in tables and t != "people" for c in cols])
-    extra = pd.Series(refs[~refs.isin(tables["people"]["person_id"])].unique(), dtype="str")
+    extra = pd.Series(refs[~isin(refs, tables["people"]["person_id"])].unique(), dtype="str")
     if len(extra):
         meta.warn(f"{len(extra)} person id(s) used in other tables are missing from people; added without attributes")
         tables["people"] = pd.concat([tables["people"], pd.DataFrame({"person_id": extra})], ignore_index=True)

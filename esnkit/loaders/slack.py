@@ -27,10 +27,11 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
-from ._common import ExportSource
+from ._common import ExportSource, person_id_mapper
 
 FORMAT = "slack"
 CONTENT_SUBTYPES = {"file_share", "file_comment", "thread_broadcast", "me_message", "bot_message"}
@@ -107,12 +108,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     ).drop_duplicates("id")
     user_pid = pd.Series(pseudonymiser.ids(identity_keys(FORMAT, u["id"], u["email"].astype("str"))).to_numpy(), index=u["id"].to_numpy())
 
-    def person_ids(ids: pd.Series) -> pd.Series:
-        out = ids.map(user_pid)
-        unknown = out.isna() & ids.notna()
-        if unknown.any():
-            out = out.where(~unknown, pseudonymiser.ids(identity_keys(FORMAT, ids.where(unknown))))
-        return out.astype("str")
+    person_ids = person_id_mapper(pseudonymiser, FORMAT, user_pid)
 
     # -- messages ----------------------------------------------------------------------------
     records = []
@@ -136,9 +132,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     raw = raw.astype({"conv": "str", "ts": "str", "thread_ts": "str", "subtype": "str", "user": "str", "bot_id": "str"})
     created = _ts(raw["ts"])
     subtype = raw["subtype"]
-    content = subtype.isna() | subtype.isin(CONTENT_SUBTYPES)
-    membership_events = raw[subtype.isin(list(MEMBERSHIP_SUBTYPES))].assign(event=lambda t: t["subtype"].map(MEMBERSHIP_SUBTYPES), at=created)
-    n_other = int((~content & ~subtype.isin(list(MEMBERSHIP_SUBTYPES))).sum())
+    content = subtype.isna() | isin(subtype, CONTENT_SUBTYPES)
+    membership_events = raw[isin(subtype, list(MEMBERSHIP_SUBTYPES))].assign(event=lambda t: t["subtype"].map(MEMBERSHIP_SUBTYPES), at=created)
+    n_other = int((~content & ~isin(subtype, list(MEMBERSHIP_SUBTYPES))).sum())
     if n_other:
         meta.warn(f"{n_other} system message(s) (topic, purpose, pins, bot additions, ...) are not counted as messages")
     msgs = raw[content].copy()
@@ -235,18 +231,18 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                             found[0].astype("str") if len(found) else pd.Series([], dtype="str"),
                             ev["user"] if len(ev) else pd.Series([], dtype="str"),
                             pd.Series([p for _, p in listed], dtype="str")]).dropna().drop_duplicates()
-    extra = referenced[~referenced.isin(u["id"])]
+    extra = referenced[~isin(referenced, u["id"])]
     people_users = pd.DataFrame(
         {
             "person_id": user_pid.to_numpy(),
             "job_title": u["title"].to_numpy(),
             "state": np.where(u["deleted"], "deleted", "active"),
             "is_external": u["guest"].to_numpy(),
-            "is_bot": (u["is_bot"] | u["id"].isin(bot_authors)).to_numpy(),
+            "is_bot": (u["is_bot"] | isin(u["id"], bot_authors)).to_numpy(),
         }
     )
-    people_extra = pd.DataFrame({"person_id": person_ids(extra).to_numpy(), "is_bot": extra.isin(bot_authors).to_numpy()})
-    humans_missing = int((~extra.isin(bot_authors)).sum())
+    people_extra = pd.DataFrame({"person_id": person_ids(extra).to_numpy(), "is_bot": isin(extra, bot_authors).to_numpy()})
+    humans_missing = int((~isin(extra, bot_authors)).sum())
     if humans_missing:
         meta.warn(f"{humans_missing} user id(s) in messages are missing from users.json; added without attributes")
     people = pd.concat([people_users, people_extra], ignore_index=True).drop_duplicates("person_id")

@@ -24,6 +24,7 @@ import re
 
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
@@ -143,12 +144,12 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "platform": FORMAT,
         }
     )
-    orphans = is_reply & ~thread.isin(msgs["message_id"])
+    orphans = is_reply & ~isin(thread, msgs["message_id"])
     if orphans.any():
         meta.warn(f"{int(orphans.sum())} repl(y/ies) to root messages not in the export")
     kept_ids = set(messages["message_id"])
-    mentions = mentions[mentions["message_id"].isin(kept_ids)]
-    reactions = reactions[reactions["message_id"].isin(kept_ids)]
+    mentions = mentions[isin(mentions["message_id"], kept_ids)]
+    reactions = reactions[isin(reactions["message_id"], kept_ids)]
     channels = msgs.dropna(subset=["channel"]).drop_duplicates("channel")
     groups = pd.DataFrame(
         {

@@ -23,10 +23,11 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
-from ._common import ExportSource, parse_bool, parse_timestamps, read_csv_table
+from ._common import ExportSource, parse_bool, parse_timestamps, person_id_mapper, read_csv_table
 
 FORMAT = "viva-engage"
 MENTION = re.compile(r"\[\[user:(\d+)\]\]")
@@ -101,7 +102,7 @@ def _user_states(users: pd.DataFrame, where: str) -> pd.Series:
     suspended = _col(users, "suspended_at").notna()
     deleted = _col(users, "deleted_at").notna()
     state = pd.Series(None, index=users.index, dtype="str")
-    state[raw.isin(["active", "suspended", "deleted", "pending"])] = raw
+    state[isin(raw, ["active", "suspended", "deleted", "pending"])] = raw
     soft = raw == "soft_delete"
     state[soft & deleted] = "deleted"
     state[soft & ~deleted & suspended] = "suspended"
@@ -181,12 +182,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         meta.warn(f"{msg_where}: {int(dup.sum())} duplicate message id(s); the first of each was kept")
         messages = messages.loc[~dup].reset_index(drop=True)
 
-    def person_ids(user_ids: pd.Series) -> pd.Series:
-        known = user_ids.map(user_pid)
-        unknown = known.isna() & user_ids.notna()
-        if unknown.any():
-            known = known.where(~unknown, pseudonymiser.ids(identity_keys(FORMAT, user_ids.where(unknown))))
-        return known.astype("str")
+    person_ids = person_id_mapper(pseudonymiser, FORMAT, user_pid)
 
     sender = messages["sender_id"].str.strip()
     author = person_ids(sender)
@@ -217,7 +213,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "platform": FORMAT,
         }
     )
-    orphans = reply_to.notna() & ~reply_to.isin(messages["id"])
+    orphans = reply_to.notna() & ~isin(reply_to, messages["id"])
     if orphans.any():
         meta.warn(f"{int(orphans.sum())} repl(y/ies) to messages not in the export (deleted or outside the window)")
 
@@ -238,20 +234,20 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     sender_type = _col(messages, "sender_type").str.strip().str.lower()
     is_bot_sender = sender_type.notna() & (sender_type != "user")
     seen = pd.concat([sender, pd.Series(mentioned_users.to_numpy(), dtype="str")], ignore_index=True).drop_duplicates()
-    extra = seen[~seen.isin(users["id"]) & seen.notna()]
+    extra = seen[~isin(seen, users["id"]) & seen.notna()]
     if len(extra):
         bots = set(sender[is_bot_sender])
-        humans_missing = int((~extra.isin(bots)).sum())
+        humans_missing = int((~isin(extra, bots)).sum())
         if humans_missing:
             meta.warn(f"{users_where}: {humans_missing} author(s) or mentioned people missing from Users.csv were added without attributes")
-        extra_people = pd.DataFrame({"person_id": person_ids(extra).to_numpy(), "is_bot": extra.isin(bots).to_numpy()})
+        extra_people = pd.DataFrame({"person_id": person_ids(extra).to_numpy(), "is_bot": isin(extra, bots).to_numpy()})
         people = pd.concat([people, extra_people], ignore_index=True)
         identities = pd.concat(
             [identities, pd.DataFrame({"person_id": extra_people["person_id"], "source": FORMAT, "source_user_id": extra.to_numpy()})],
             ignore_index=True,
         )
     if is_bot_sender.any():
-        people.loc[people["person_id"].isin(author[is_bot_sender]), "is_bot"] = True
+        people.loc[isin(people["person_id"], author[is_bot_sender]), "is_bot"] = True
     people = people.drop_duplicates("person_id", keep="first").reset_index(drop=True)
 
     # -- groups ------------------------------------------------------------------------------
@@ -274,7 +270,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     else:
         out_groups = pd.DataFrame(columns=["group_id", "name", "kind", "is_private", "platform"])
     used = pd.DataFrame({"group_id": group_id, "name": _col(messages, "group_name")}).dropna(subset=["group_id"])
-    missing_groups = used[~used["group_id"].isin(out_groups["group_id"])].drop_duplicates("group_id")
+    missing_groups = used[~isin(used["group_id"], out_groups["group_id"])].drop_duplicates("group_id")
     if len(missing_groups):
         if groups_parts:
             meta.warn(f"{len(missing_groups)} group(s) used in Messages.csv are missing from Groups.csv; added from Messages.csv")
@@ -309,7 +305,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
 def _threads_from_replies(ids: pd.Series, reply_to: pd.Series) -> pd.Series:
     """Thread root of each message by following ``replied_to_id`` (pointer jumping, log depth)."""
     parent = pd.Series(reply_to.to_numpy(), index=ids.to_numpy())
-    root = parent.where(parent.notna() & parent.isin(ids), pd.Series(ids.to_numpy(), index=ids.to_numpy()))
+    root = parent.where(parent.notna() & isin(parent, ids), pd.Series(ids.to_numpy(), index=ids.to_numpy()))
     for _ in range(64):
         nxt = root.map(root).fillna(root)
         if nxt.equals(root):

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset
 
 __all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini"]
@@ -86,7 +87,7 @@ def interaction_events(
     if as_of is not None:
         events = events[events["created_at"] < as_of_end(as_of)]
     keep = population(ds, include_bots=include_bots, include_external=include_external)["person_id"]
-    events = events[events["person_id"].isin(keep)]
+    events = events[isin(events["person_id"], keep)]
     return events.reset_index(drop=True)
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset
 from ._base import as_of_end, interaction_events, population, suppress
 
@@ -81,9 +82,9 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     # A person who joined earlier is registered from their first activity at the latest.
     first_active = ev.groupby("person_id")["month"].min()
     joined_month = pd.Series(joined_month.to_numpy(), index=people["person_id"].to_numpy())
-    joined_month = joined_month.where(~joined_month.index.isin(first_active.index) | joined_month.notna())
+    joined_month = joined_month.where(~isin(joined_month.index, first_active.index) | joined_month.notna())
     joined_month = pd.concat([joined_month, first_active]).groupby(level=0).min()
-    joined_month = joined_month[joined_month.index.isin(people["person_id"])]
+    joined_month = joined_month[isin(joined_month.index, people["person_id"])]
     registered_new = joined_month.value_counts().reindex(months, fill_value=0)
     registered_before = int((joined_month < first_month).sum())
     registered = registered_new.cumsum() + registered_before
@@ -118,8 +119,8 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
         {
             by: people[by].fillna("(unknown)").astype("str"),
             "registered": people["state"].notna(),
-            "active": people["person_id"].isin(recent),
-            "never_active": ~people["person_id"].isin(ever),
+            "active": isin(people["person_id"], recent),
+            "never_active": ~isin(people["person_id"], ever),
         }
     )
     out = frame.groupby(by).agg(headcount=("active", "size"), registered=("registered", "sum"), active=("active", "sum"), never_active=("never_active", "sum")).reset_index()
@@ -233,7 +234,7 @@ def adoption_segments(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     people = population(ds)
     first = interaction_events(ds, as_of=end - pd.Timedelta(days=1)).groupby("person_id")["created_at"].min()
     n = len(people)
-    n_adopted = int(people["person_id"].isin(first.index).sum())
+    n_adopted = int(isin(people["person_id"], first.index).sum())
     rows = []
     start = 0
     for i, (segment, share) in enumerate(ROGERS):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset
 from ._base import as_of_end, interaction_events
 from .conversations import thread_responses
@@ -72,7 +73,7 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
     q = pd.Timedelta(days=QUARTER_DAYS)
     groups = ds.groups[ds.groups["kind"].fillna("community") != "dm"]
     events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
-    events = events[events["group_id"].isin(groups["group_id"])]
+    events = events[isin(events["group_id"], groups["group_id"])]
     age_q = ((end - events["created_at"]) // q).astype("int64")
     events = events.assign(q=age_q)
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
@@ -103,7 +104,7 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
     newcomers = recent_people[recent_people["created_at"] >= end - q].groupby("group_id").size()
     out["newcomer_share"] = (out["group_id"].map(newcomers).fillna(0) / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
-    responders = recent[recent["kind"].isin(["reply", "reaction"])].groupby("group_id")["person_id"].nunique()
+    responders = recent[isin(recent["kind"], ["reply", "reaction"])].groupby("group_id")["person_id"].nunique()
     ms = out["group_id"].map(responders).fillna(0) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
     out["last_activity"] = events.groupby("group_id")["created_at"].max().astype("datetime64[us, UTC]").reindex(out["group_id"]).array
@@ -124,7 +125,7 @@ def key_communities(scorecard: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
     DataFrame
         ``rank``, ``group_id``, ``name``, ``status``, ``active_members``, ``response_rate``, ``reason``.
     """
-    live = scorecard[scorecard["status"].isin(["thriving", "growing", "stable"])].copy()
+    live = scorecard[isin(scorecard["status"], ["thriving", "growing", "stable"])].copy()
     weight = live["status"].map({"thriving": 3, "growing": 2, "stable": 1})
     live["score"] = weight * 1000 + live["active_members"] * (0.5 + live["response_rate"].fillna(0))
     live = live.sort_values(["score", "group_id"], ascending=[False, True]).head(top)

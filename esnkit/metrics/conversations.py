@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset
 from ._base import as_of_end
 
@@ -46,20 +47,20 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     end = as_of_end(as_of, ds)
     m = ds.messages[ds.messages["created_at"] < end]
     starts = m[m["is_thread_start"]].set_index("thread_id")
-    replies = m[~m["is_thread_start"] & m["thread_id"].isin(starts.index)]
+    replies = m[~m["is_thread_start"] & isin(m["thread_id"], starts.index)]
     replies = replies[replies["author_id"] != replies["thread_id"].map(starts["author_id"])]
     first_reply = replies.groupby("thread_id")["created_at"].min()
     r = ds.reactions
     if len(r):
         msg_thread = m.set_index("message_id")["thread_id"]
         reacted = pd.DataFrame({"thread_id": r["message_id"].map(msg_thread), "person_id": r["person_id"], "created_at": r["created_at"]})
-        reacted = reacted[reacted["thread_id"].isin(starts.index) & (reacted["created_at"] < end)]
+        reacted = reacted[isin(reacted["thread_id"], starts.index) & (reacted["created_at"] < end)]
         reacted = reacted[reacted["person_id"] != reacted["thread_id"].map(starts["author_id"])]
         first_reaction = reacted.groupby("thread_id")["created_at"].min()
         first = pd.concat([first_reply, first_reaction]).groupby(level=0).min()
     else:
         first = first_reply
-    all_replies = m[~m["is_thread_start"] & m["thread_id"].isin(starts.index)]
+    all_replies = m[~m["is_thread_start"] & isin(m["thread_id"], starts.index)]
     n_replies = all_replies.groupby("thread_id").size()
     participants = pd.concat([all_replies[["thread_id", "author_id"]], starts["author_id"].reset_index()]).drop_duplicates()
     n_participants = participants.groupby("thread_id").size()

@@ -34,6 +34,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset
 from ._base import as_of_end, population, suppress
 
@@ -82,7 +83,7 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     replies = w[~w["is_thread_start"]]
     parent = replies["reply_to_id"].map(author_of).fillna(replies["thread_id"].map(thread_author))
     parts = [pd.DataFrame({"source": replies["author_id"].to_numpy(), "target": parent.to_numpy(), "kind": "replies"})]
-    mentions = ds.mentions[ds.mentions["message_id"].isin(w["message_id"])]
+    mentions = ds.mentions[isin(ds.mentions["message_id"], w["message_id"])]
     parts.append(pd.DataFrame({"source": mentions["message_id"].map(author_of).to_numpy(), "target": mentions["person_id"].to_numpy(), "kind": "mentions"}))
     r = ds.reactions
     if len(r):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
 from ..dataset import Dataset
 from ._base import as_of_end, gini, interaction_events, population
 
@@ -151,10 +152,10 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     parent = replies["reply_to_id"].map(author_of).fillna(replies["thread_id"].map(thread_author))
     got_reply = parent[parent.notna() & (parent != replies["author_id"])].value_counts()
     r = ds.reactions
-    r = r[(r["created_at"].isna() | ((r["created_at"] >= start) & (r["created_at"] < end))) & r["message_id"].isin(window["message_id"])]
+    r = r[(r["created_at"].isna() | ((r["created_at"] >= start) & (r["created_at"] < end))) & isin(r["message_id"], window["message_id"])]
     target = r["message_id"].map(author_of)
     got_reaction = target[target != r["person_id"]].value_counts()
-    mentions = ds.mentions[ds.mentions["message_id"].isin(window["message_id"])]
+    mentions = ds.mentions[isin(ds.mentions["message_id"], window["message_id"])]
     mention_author = mentions["message_id"].map(author_of)
     got_mention = mentions.loc[mention_author != mentions["person_id"], "person_id"].value_counts()
     people = population(ds)
