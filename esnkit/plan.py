@@ -37,7 +37,7 @@ from ._fast import isin
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import communities, conversations
-from .metrics._base import as_of_end, interaction_events, population
+from .metrics._base import as_of_end, interaction_events, population, shared_computations
 from .report import StepContext, escape_md, pct
 
 __all__ = [
@@ -125,6 +125,7 @@ class Metric:
     history: Callable[..., list[float]]
     is_share: bool
     higher_is_better: bool = True
+    every: int = 1  # months between measurements: a community census costs a scorecard each time
 
 
 #: Objective metrics: name -> how to measure it at each month's end.
@@ -135,7 +136,7 @@ METRICS: dict[str, Metric] = {
         Metric("monthly_active", "People active in the last 30 days", _monthly_active, False),
         Metric("response_rate", "Share of threads answered (last 90 days)", _response_rate, True),
         Metric("median_hours_to_first_response", "Median hours to first response (last 90 days)", _median_hours, False, higher_is_better=False),
-        Metric("healthy_communities", "Communities thriving or growing", _healthy_communities, False),
+        Metric("healthy_communities", "Communities thriving or growing", _healthy_communities, False, every=3),
     )
 }
 
@@ -146,9 +147,11 @@ def metric_history(ds: Dataset, metric: str, *, as_of, months: int = 12, segment
         raise ConfigError(f"unknown objective metric {metric!r}; choose one of {', '.join(METRICS)}")
     ends = _month_ends(ds, as_of, months)
     people = _segment_people(ds, segment)
-    values = METRICS[metric].history(ds, ends, people)
+    every = METRICS[metric].every
+    measured = ends[::-1][::every][::-1]  # always including as_of itself
+    values = dict(zip(measured, METRICS[metric].history(ds, measured, people)))
     months_idx = [(e - pd.Timedelta(days=1)).tz_localize(None).to_period("M") for e in ends]
-    return pd.DataFrame({"month": pd.PeriodIndex(months_idx, freq="M"), "value": np.asarray(values, dtype="float64")})
+    return pd.DataFrame({"month": pd.PeriodIndex(months_idx, freq="M"), "value": np.asarray([values.get(e, np.nan) for e in ends], dtype="float64")})
 
 
 def glide_path(baseline: float, target: float, *, start: dt.date, deadline: dt.date, shape: str = "linear") -> pd.DataFrame:
@@ -179,15 +182,20 @@ def glide_path(baseline: float, target: float, *, start: dt.date, deadline: dt.d
 def best_sustained_change(history: pd.Series, *, window: int = 3) -> float:
     """Largest average monthly change over ``window`` consecutive months (NaN when too short).
 
+    ``history`` holds one value a month; months not measured are NaN (quarterly metrics).
+
     Examples
     --------
     >>> best_sustained_change(pd.Series([10, 10, 13, 16, 19, 15]))
     3.0
+    >>> best_sustained_change(pd.Series([4, None, None, 10, None, None, 7]))
+    2.0
     """
-    v = pd.Series(history, dtype="float64").dropna().to_numpy()
+    v = pd.Series(history, dtype="float64").to_numpy()
     if len(v) <= window:
         return float("nan")
-    return float(np.max((v[window:] - v[:-window]) / window))
+    changes = (v[window:] - v[:-window]) / window
+    return float(np.nanmax(changes)) if np.isfinite(changes).any() else float("nan")
 
 
 def feasibility(baseline: float, target: float, months: int, best_monthly_change: float, *, higher_is_better: bool = True) -> tuple[str, float]:
@@ -282,35 +290,36 @@ class Plan:
 
 def build_plan(ctx: StepContext, *, save: bool = True) -> Plan:
     """Baselines, glide paths and feasibility for the client's objectives (or a proposed set); saved by as_of."""
-    ds, as_of = ctx.ds, ctx.as_of
-    proposed = not ctx.config.objectives
-    objectives = propose_objectives(ds, as_of=as_of) if proposed else parse_objectives(ctx.config.objectives)
-    rows, paths, history = [], [], {}
-    for obj in objectives:
-        metric = METRICS[obj["metric"]]
-        hist = metric_history(ds, obj["metric"], as_of=as_of, months=12, segment=obj["segment"])
-        baseline = float(hist["value"].iloc[-1])
-        months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
-        best = best_sustained_change(hist["value"] if metric.higher_is_better else -hist["value"])
-        verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=metric.higher_is_better)
-        path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
-        paths.append(path)
-        history[obj["id"]] = hist
-        rows.append({
-            "objective_id": obj["id"], "objective": metric.label, "metric": obj["metric"],
-            "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
-            "baseline": baseline, "target": obj["target"], "deadline": obj["deadline"].isoformat(), "months": months,
-            "required_monthly_change": required, "best_past_monthly_change": best, "feasibility": verdict,
-            "owner": obj["owner"], "theme": obj["theme"], "reason": obj["reason"], "is_share": metric.is_share,
-            "higher_is_better": metric.higher_is_better, "path": obj["path"], "segment_spec": json.dumps(obj["segment"] or {}),
-        })
-    table = pd.DataFrame(rows)
-    glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
-    alignment = table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True) if len(table) else table
-    plan = Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
-    if save:
-        save_plan(plan, ctx.paths.plans)
-    return plan
+    with shared_computations():
+        ds, as_of = ctx.ds, ctx.as_of
+        proposed = not ctx.config.objectives
+        objectives = propose_objectives(ds, as_of=as_of) if proposed else parse_objectives(ctx.config.objectives)
+        rows, paths, history = [], [], {}
+        for obj in objectives:
+            metric = METRICS[obj["metric"]]
+            hist = metric_history(ds, obj["metric"], as_of=as_of, months=12, segment=obj["segment"])
+            baseline = float(hist["value"].iloc[-1])
+            months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
+            best = best_sustained_change(hist["value"] if metric.higher_is_better else -hist["value"])
+            verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=metric.higher_is_better)
+            path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
+            paths.append(path)
+            history[obj["id"]] = hist
+            rows.append({
+                "objective_id": obj["id"], "objective": metric.label, "metric": obj["metric"],
+                "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
+                "baseline": baseline, "target": obj["target"], "deadline": obj["deadline"].isoformat(), "months": months,
+                "required_monthly_change": required, "best_past_monthly_change": best, "feasibility": verdict,
+                "owner": obj["owner"], "theme": obj["theme"], "reason": obj["reason"], "is_share": metric.is_share,
+                "higher_is_better": metric.higher_is_better, "path": obj["path"], "segment_spec": json.dumps(obj["segment"] or {}),
+            })
+        table = pd.DataFrame(rows)
+        glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
+        alignment = table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True) if len(table) else table
+        plan = Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
+        if save:
+            save_plan(plan, ctx.paths.plans)
+        return plan
 
 
 def save_plan(plan: Plan, folder: Path) -> Path:

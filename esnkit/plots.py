@@ -201,7 +201,8 @@ def plot_glide_path(path: pd.DataFrame, *, actual: pd.DataFrame | None = None, t
     ax = _ax(ax, figsize=(9, 3))
     ax.plot(_month_x(path["month"]), path["target"], color=ACCENT, ls="--", marker=".", label="glide path")
     if actual is not None and len(actual):
-        ax.plot(_month_x(actual["month"]), actual["value"], color=PRIMARY, marker="o", label="actual")
+        measured = actual.dropna(subset=["value"])
+        ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", label="actual")
     if percent:
         ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     ax.set(title=title, xlabel="")
@@ -212,6 +213,7 @@ def plot_glide_path(path: pd.DataFrame, *, actual: pd.DataFrame | None = None, t
 def plot_kpi_trend(table: pd.DataFrame, *, value: str, title: str = "", percent: bool = False, marks: dict | None = None, ax=None):
     """A monthly KPI (``month`` and ``value`` columns) with campaign dates marked."""
     ax = _ax(ax, figsize=(9, 3))
+    table = table.dropna(subset=[value])
     ax.plot(_month_x(table["month"]), table[value], color=PRIMARY, marker="o", ms=3)
     for when, label in (marks or {}).items():
         ax.axvline(pd.Timestamp(when), color=ACCENT, ls="--", lw=1)

@@ -29,7 +29,7 @@ import pandas as pd
 from ._fast import isin
 from .dataset import Dataset
 from .metrics import communities, network, participation
-from .metrics._base import as_of_end, interaction_events
+from .metrics._base import as_of_end, interaction_events, shared_computations
 from .metrics.successes import successful_threads
 from .report import StepContext, escape_md
 
@@ -206,19 +206,20 @@ class Sustain:
 
 
 def build_sustain(ctx: StepContext) -> Sustain:
-    ds, as_of = ctx.ds, ctx.as_of
-    sc = communities.community_scorecard(ds, as_of=as_of)
-    welcome = newcomer_welcome(ds, as_of=as_of)
-    funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
-    cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
-    cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
-                   "first message", "second message", "regular contributor", "absence_factor"]]
-    ev = interaction_events(ds, as_of=as_of, include_external=True)
-    ev = ev.assign(q=((as_of_end(as_of) - ev["created_at"]) // pd.Timedelta(days=90)))
-    peak = ev.groupby(["group_id", "q"])["person_id"].nunique().groupby(level=0).max()
-    tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
-    individuals = network.key_individuals(ds, as_of=as_of)
-    return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))
+    with shared_computations():
+        ds, as_of = ctx.ds, ctx.as_of
+        sc = communities.community_scorecard(ds, as_of=as_of)
+        welcome = newcomer_welcome(ds, as_of=as_of)
+        funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
+        cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
+        cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
+                       "first message", "second message", "regular contributor", "absence_factor"]]
+        ev = interaction_events(ds, as_of=as_of, include_external=True)
+        ev = ev.assign(q=((as_of_end(as_of) - ev["created_at"]) // pd.Timedelta(days=90)))
+        peak = ev.groupby(["group_id", "q"])["person_id"].nunique().groupby(level=0).max()
+        tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
+        individuals = network.key_individuals(ds, as_of=as_of)
+        return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))
 
 
 def sustain_summary(s: Sustain, *, client: str) -> str:

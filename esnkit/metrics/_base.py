@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 
 import numpy as np
@@ -10,9 +12,37 @@ import pandas as pd
 from .._fast import isin
 from ..dataset import Dataset
 
-__all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini"]
+__all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini", "shared_computations", "memo"]
 
 EVENT_KINDS = ("post", "reply", "reaction")
+_SHARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("esnkit_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared_computations():
+    """Within this block, building blocks (events, thread responses, scorecards) are computed once.
+
+    A step computes the same interaction events and thread responses for many metrics; inside
+    ``with shared_computations():`` each is computed once per Dataset and as-of date and reused.
+    Outside the block nothing is cached, so a Dataset edited in place is always read afresh.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def memo(name: str, ds, key: tuple, compute):
+    """``compute()`` once per (name, Dataset, key) inside :func:`shared_computations`; a fresh call outside."""
+    cache = _SHARED.get()
+    if cache is None:
+        return compute()
+    full = (name, id(ds), key)
+    if full not in cache:
+        cache[full] = (ds, compute())  # keep ds alive so its id cannot be reused within the block
+    result = cache[full][1]
+    return result.copy(deep=False) if isinstance(result, pd.DataFrame) else result
 
 
 def as_of_end(as_of: str | dt.date | pd.Timestamp | None, ds: Dataset | None = None) -> pd.Timestamp:
@@ -55,6 +85,11 @@ def interaction_events(
     ``kind`` is ``post`` (a thread start), ``reply`` or ``reaction``. Events after ``as_of`` are
     dropped; so are bots' and guests' unless asked for.
     """
+    end = as_of_end(as_of) if as_of is not None else None
+    return memo("events", ds, (end, include_bots, include_external), lambda: _interaction_events(ds, end, include_bots, include_external))
+
+
+def _interaction_events(ds: Dataset, end, include_bots: bool, include_external: bool) -> pd.DataFrame:
     m = ds.messages
     posts = pd.DataFrame(
         {
@@ -84,8 +119,8 @@ def interaction_events(
     events["kind"] = events["kind"].astype("str")
     events["group_id"] = events["group_id"].astype("str")
     events = events[events["created_at"].notna()]
-    if as_of is not None:
-        events = events[events["created_at"] < as_of_end(as_of)]
+    if end is not None:
+        events = events[events["created_at"] < end]
     keep = population(ds, include_bots=include_bots, include_external=include_external)["person_id"]
     events = events[isin(events["person_id"], keep)]
     return events.reset_index(drop=True)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._fast import isin
 from ..dataset import Dataset
-from ._base import as_of_end, interaction_events
+from ._base import as_of_end, interaction_events, memo
 from .conversations import thread_responses
 from .participation import absence_factor
 
@@ -70,6 +70,10 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
         ``last_activity``, ``status``, ``rule``.
     """
     end = as_of_end(as_of, ds)
+    return memo("scorecard", ds, (end, quarters), lambda: _scorecard(ds, end, quarters))
+
+
+def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     q = pd.Timedelta(days=QUARTER_DAYS)
     groups = ds.groups[ds.groups["kind"].fillna("community") != "dm"]
     events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)

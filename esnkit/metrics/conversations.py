@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._fast import isin
 from ..dataset import Dataset
-from ._base import as_of_end
+from ._base import as_of_end, memo
 
 __all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap"]
 
@@ -45,6 +45,10 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     'thread_id  hours_to_first_response  answered\\n        1                      3.0      True\\n        3                      NaN     False'
     """
     end = as_of_end(as_of, ds)
+    return memo("threads", ds, (end,), lambda: _thread_responses(ds, end))
+
+
+def _thread_responses(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     m = ds.messages[ds.messages["created_at"] < end]
     starts = m[m["is_thread_start"]].set_index("thread_id")
     replies = m[~m["is_thread_start"] & isin(m["thread_id"], starts.index)]
