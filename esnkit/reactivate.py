@@ -72,8 +72,11 @@ def invite_back(
     """Lapsed people ranked by past value, with the best-placed active person to invite each.
 
     Candidates are :func:`~esnkit.metrics.adoption.lapsed_people` still on the platform (not
-    deleted or suspended). ``score = log(1 + messages) + log(1 + people reached) + recency`` where
-    recency ``= exp(-days inactive / 365)`` favours people who left recently. The inviter is the
+    deleted or suspended). ``score = log(1 + messages) + log(1 + people reached) + log(1 +
+    break) + 0.5 x recency``: *break* is the silence measured in the person's own rhythm (days
+    inactive over their usual days between active days, at least 7, capped at 50), so a weekly
+    contributor gone quiet ranks above an occasional one on a normal pause; *recency* ``=
+    exp(-days inactive / 365)`` favours people who left recently. The inviter is the
     person, active in the last ``inactive_days``, with whom the lapsed person had the heaviest tie
     (replies, mentions and reactions, either way, over all their history).
 
@@ -81,7 +84,8 @@ def invite_back(
     -------
     DataFrame
         ``rank``, ``person_id``, ``department``, ``last_active``, ``days_inactive``, ``n_messages``,
-        ``people_reached``, ``score``, ``best_inviter`` (null when no active tie), ``reason``.
+        ``people_reached``, ``break_ratio``, ``score``, ``best_inviter`` (null when no active tie),
+        ``reason``.
     """
     end = as_of_end(as_of, ds)
     lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)
@@ -96,16 +100,20 @@ def invite_back(
     ties = ties.sort_values(["source", "weight", "target"], ascending=[True, False, True]).drop_duplicates("source")
     inviter = ties.set_index("source")["target"]
     tie_weight = ties.set_index("source")["weight"]
-    out = lapsed[["person_id", "department", "last_active", "days_inactive", "n_messages"]].copy()
+    out = lapsed[["person_id", "department", "first_active", "last_active", "days_inactive", "n_messages"]].copy()
     out["people_reached"] = out["person_id"].map(reach).fillna(0).astype("int64")
-    out["score"] = np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.exp(-out["days_inactive"] / 365)
+    days_active = pd.DataFrame({"p": ev["person_id"], "d": ev["created_at"].dt.floor("D")}).drop_duplicates().groupby("p").size()
+    span_days = (out["last_active"] - out["first_active"]).dt.total_seconds() / 86400
+    rhythm = (span_days / (out["person_id"].map(days_active).fillna(1) - 1).clip(lower=1)).clip(lower=7)
+    out["break_ratio"] = (out["days_inactive"] / rhythm).clip(upper=50)
+    out["score"] = np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.log1p(out["break_ratio"]) + 0.5 * np.exp(-out["days_inactive"] / 365)
     out["best_inviter"] = out["person_id"].map(inviter).astype("str")
     out["reason"] = (
         out["n_messages"].astype(str) + " messages, reached " + out["people_reached"].astype(str) + " people, inactive "
         + out["days_inactive"].astype(str) + " days"
         + np.where(out["best_inviter"].notna(), "; strongest active tie: " + out["person_id"].map(tie_weight).fillna(0).astype(int).astype(str) + " interactions", "; no active tie left")
     )
-    out = out.sort_values(["score", "person_id"], ascending=[False, True]).reset_index(drop=True)
+    out = out.sort_values(["score", "person_id"], ascending=[False, True]).reset_index(drop=True).drop(columns="first_active")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
 

@@ -445,7 +445,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     story = Story(
         connectors=[str(u) for u in uid[connectors]],
         silo_department=spec.silo_department,
-        lapsed=[str(u) for u in uid[lapsers & (lapse_month < months - 4)]],
+        lapsed=_planted_lapsed(messages, uid[lapsers], end),
         group_status={str(gid[g]): str(status[g]) for g in range(n_groups)},
         launch=launch.date(),
         end=spec.end,
@@ -454,6 +454,15 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     if reactions is not None:
         tables["reactions"] = reactions
     return tables, story
+
+
+def _planted_lapsed(messages: pd.DataFrame, lapser_ids: np.ndarray, end: np.datetime64) -> list[str]:
+    """The people made to lapse who took part before they stopped and have been silent 90+ days."""
+    sent = messages[messages["deleted_at"] == ""]
+    last = pd.to_datetime(sent["created_at"], format="%Y/%m/%d %H:%M:%S +0000").groupby(sent["sender_id"]).max()
+    last = last[last.index.isin(lapser_ids.astype(str))]
+    cutoff = pd.Timestamp(end) + pd.Timedelta(seconds=1) - pd.Timedelta(days=90)
+    return sorted(last[last < cutoff].index.tolist())
 
 
 def _reactions(rng, messages, spec, gid, members_of, weight, join_month, lapse_month, month_starts, uid) -> pd.DataFrame:

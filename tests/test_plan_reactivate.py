@@ -65,7 +65,9 @@ def test_invite_back_ranks_by_past_value_and_names_the_strongest_active_tie():
     assert got["best_inviter"].tolist()[0] == "k" and pd.isna(got["best_inviter"].iloc[1])
     x = got.iloc[0]
     assert (x["n_messages"], x["people_reached"], x["days_inactive"]) == (10, 1, 173)
-    assert x["score"] == pytest.approx(np.log1p(10) + np.log1p(1) + np.exp(-173 / 365))
+    # x posted on 10 consecutive days (rhythm 1 day, floored at 7): a break of 173 / 7 = 24.7 rhythms.
+    assert x["break_ratio"] == pytest.approx(173 / 7)
+    assert x["score"] == pytest.approx(np.log1p(10) + np.log1p(1) + np.log1p(173 / 7) + 0.5 * np.exp(-173 / 365))
     assert "strongest active tie: 10 interactions" in x["reason"]
 
 

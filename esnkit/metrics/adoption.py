@@ -246,8 +246,11 @@ def adoption_segments(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90) -> pd.DataFrame:
+def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90, include_external: bool = True) -> pd.DataFrame:
     """People who were active before and not in the last ``inactive_days`` days up to ``as_of``.
+
+    A list of people rather than a rate, so external guests are included unless asked otherwise
+    (bots never are).
 
     Returns
     -------
@@ -268,7 +271,7 @@ def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90) -> pd.Dat
     ['a']
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=include_external)
     cutoff = end - pd.Timedelta(days=inactive_days)
     flags = pd.DataFrame(
         {
