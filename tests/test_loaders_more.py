@@ -265,3 +265,31 @@ def test_check_on_every_real_sample():
     for path in (FIX / "slack-export-viewer-testarchive" / "testarchive.zip", FIX / "teams-graph-docs-samples", FIX / "m365-usage-reports"):
         r = run_cli("check", path)
         assert r.returncode == 0 and "usable" in r.stdout, (path, r.stdout, r.stderr)
+
+
+def test_roster_from_xlsx_with_a_column_mapping(tmp_path):
+    client = tmp_path / "xl"
+    (client / "raw").mkdir(parents=True)
+    shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
+    pd.DataFrame({"Work Email": ["ann.archer@contoso.com", "zoe@contoso.com"], "Division": ["Platform", "Sales"], "Band": ["G3", "G1"]}).to_excel(
+        client / "raw" / "roster.xlsx", index=False)
+    (client / "client.yml").write_text(
+        "name: XL\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.xlsx, columns: {email: Work Email, department: Division, grade: Band}}\n")
+    ds = ingest_client(ClientPaths(client))
+    key = bytes.fromhex((client / ".esnkit-key").read_text().strip())
+    people = ds.people.set_index("person_id")
+    ann, zoe = Pseudonymiser(key).one("email:ann.archer@contoso.com"), Pseudonymiser(key).one("email:zoe@contoso.com")
+    assert (people.loc[ann, "department"], people.loc[ann, "grade"]) == ("Platform", "G3")
+    assert not people.loc[zoe, "on_platform"] and people.loc[zoe, "in_roster"]
+    assert any("1 never seen on the platform" in w for w in ds.meta.warnings)
+
+
+def test_roster_missing_a_mapped_column(tmp_path):
+    client = tmp_path / "bad"
+    (client / "raw").mkdir(parents=True)
+    shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
+    (client / "raw" / "roster.csv").write_text("email,dept\nann.archer@contoso.com,X\n")
+    (client / "client.yml").write_text("name: Bad\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.csv, columns: {email: email, department: department}}\n")
+    with pytest.raises(DataError, match=r"roster.csv: roster column\(s\) department missing .*fix roster.columns"):
+        ingest_client(ClientPaths(client))
+    assert not (client / "processed").exists()
