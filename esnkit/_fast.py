@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin"]
+__all__ = ["isin", "lookup"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -46,3 +46,17 @@ def isin(values, allowed):
     if isinstance(values, pd.Index):
         return np.asarray(mask, dtype=bool)
     return pd.Series(mask, index=values.index, name=values.name, dtype=bool)
+
+
+def lookup(keys: pd.Series, index: pd.Series, values: pd.Series) -> pd.Series:
+    """``keys.map(pd.Series(values, index=index))`` for unique ``index``, by position (hash once).
+
+    Examples
+    --------
+    >>> lookup(pd.Series(["b", "x", "a"]), pd.Series(["a", "b"]), pd.Series([1.0, 2.0])).tolist()
+    [2.0, nan, 1.0]
+    """
+    at = pd.Index(index).get_indexer(keys)
+    found = at >= 0
+    taken = values.array.take(np.where(found, at, 0))
+    return pd.Series(taken, index=keys.index, name=values.name).where(found)

@@ -95,7 +95,7 @@ def invite_back(
     both = both.groupby(["source", "target"], as_index=False)["weight"].sum()
     reach = both.groupby("source")["target"].nunique()
     ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    active_now = set(ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"])
+    active_now = ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"].unique()
     ties = both[isin(both["source"], lapsed["person_id"]) & isin(both["target"], active_now)]
     ties = ties.sort_values(["source", "weight", "target"], ascending=[True, False, True]).drop_duplicates("source")
     inviter = ties.set_index("source")["target"]
@@ -203,7 +203,7 @@ def campaign_uplift(ds: Dataset, targeted, *, start, weeks: int = 8, seed: int =
         se = float(np.sqrt(dt_.var(ddof=1) / max(len(dt_), 1) + dc.var(ddof=1) / max(len(dc), 1))) if len(dt_) > 1 and len(dc) > 1 else float("nan")
         out.update({name: est, low: est - 1.96 * se, high: est + 1.96 * se})
     # Reactivated: targeted people inactive in the weeks before, active in the 30 days after the start.
-    pre_active = set(ev.loc[ev["created_at"] < start, "person_id"])
+    pre_active = ev.loc[ev["created_at"] < start, "person_id"].unique()
     first_after = ev[(ev["created_at"] >= start) & isin(ev["person_id"], targeted)].groupby("person_id")["created_at"].min()
     react = first_after[(first_after < start + pd.Timedelta(days=30)) & ~isin(first_after.index, pre_active)]
     out["reactivated"] = float(len(react))

@@ -485,7 +485,8 @@ def _reactions(rng, messages, spec, gid, members_of, weight, join_month, lapse_m
     at = created[idx] + (rng.exponential(6, len(idx)) * 3600).astype("timedelta64[s]")
     out = pd.DataFrame({"message_id": public["id"].to_numpy()[idx], "person_id": uid[person].astype(str),
                         "created_at": pd.Series(at).dt.tz_localize("UTC"), "reaction": np.where(rng.random(len(idx)) < 0.7, "like", "praise")})
-    out = out[out["person_id"] != public["sender_id"].to_numpy()[idx]]
+    in_window = out["created_at"] < pd.Timestamp(spec.end, tz="UTC") + pd.Timedelta(days=1)
+    out = out[(out["person_id"] != public["sender_id"].to_numpy()[idx]) & in_window]
     return out.drop_duplicates(["message_id", "person_id", "reaction"]).reset_index(drop=True)
 
 

@@ -75,7 +75,7 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     first_month = _month(events["created_at"]).min()
     months = pd.period_range(first_month, last_month, freq="M")
     ev = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"]), "day": events["created_at"].dt.floor("D")})
-    per_person = ev.groupby(["month", "person_id"], observed=True)["day"].nunique().reset_index(name="days")
+    per_person = ev.drop_duplicates().groupby(["month", "person_id"], observed=True).size().reset_index(name="days")
     active = per_person.groupby("month").size()
     engaged = per_person[per_person["days"] >= engaged_days].groupby("month").size()
     joined_month = _month(people["joined_at"]).fillna(first_month)
@@ -113,8 +113,8 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
     end = as_of_end(as_of, ds)
     people = population(ds)
     events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    recent = set(events.loc[events["created_at"] >= end - pd.Timedelta(days=window_days), "person_id"])
-    ever = set(events["person_id"])
+    recent = events.loc[events["created_at"] >= end - pd.Timedelta(days=window_days), "person_id"].unique()
+    ever = events["person_id"].unique()
     frame = pd.DataFrame(
         {
             by: people[by].fillna("(unknown)").astype("str"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin
+from .._fast import isin, lookup
 from ..dataset import Dataset
 from ._base import as_of_end, memo
 
@@ -51,20 +51,20 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
 def _thread_responses(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     m = ds.messages[ds.messages["created_at"] < end]
     starts = m[m["is_thread_start"]].set_index("thread_id")
-    replies = m[~m["is_thread_start"] & isin(m["thread_id"], starts.index)]
-    replies = replies[replies["author_id"] != replies["thread_id"].map(starts["author_id"])]
+    start_ids, start_authors = pd.Series(starts.index, dtype="str"), starts["author_id"].reset_index(drop=True)
+    in_thread = ~m["is_thread_start"] & isin(m["thread_id"], starts.index)
+    all_replies = m[in_thread]
+    replies = all_replies[all_replies["author_id"] != lookup(all_replies["thread_id"], start_ids, start_authors)]
     first_reply = replies.groupby("thread_id")["created_at"].min()
     r = ds.reactions
     if len(r):
-        msg_thread = m.set_index("message_id")["thread_id"]
-        reacted = pd.DataFrame({"thread_id": r["message_id"].map(msg_thread), "person_id": r["person_id"], "created_at": r["created_at"]})
+        reacted = pd.DataFrame({"thread_id": lookup(r["message_id"], m["message_id"], m["thread_id"]), "person_id": r["person_id"], "created_at": r["created_at"]})
         reacted = reacted[isin(reacted["thread_id"], starts.index) & (reacted["created_at"] < end)]
-        reacted = reacted[reacted["person_id"] != reacted["thread_id"].map(starts["author_id"])]
+        reacted = reacted[reacted["person_id"] != lookup(reacted["thread_id"], start_ids, start_authors)]
         first_reaction = reacted.groupby("thread_id")["created_at"].min()
         first = pd.concat([first_reply, first_reaction]).groupby(level=0).min()
     else:
         first = first_reply
-    all_replies = m[~m["is_thread_start"] & isin(m["thread_id"], starts.index)]
     n_replies = all_replies.groupby("thread_id").size()
     participants = pd.concat([all_replies[["thread_id", "author_id"]], starts["author_id"].reset_index()]).drop_duplicates()
     n_participants = participants.groupby("thread_id").size()
