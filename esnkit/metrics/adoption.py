@@ -74,8 +74,11 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
         return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "registered": [], "active": [], "engaged": [], "active_rate": []})
     first_month = _month(events["created_at"]).min()
     months = pd.period_range(first_month, last_month, freq="M")
-    ev = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"]), "day": events["created_at"].dt.floor("D")})
-    per_person = ev.drop_duplicates().groupby(["month", "person_id"], observed=True).size().reset_index(name="days")
+    # Whole days and months as integers: distinct (month, person, day) on 10 M events in seconds.
+    day = events["created_at"].dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    ev = pd.DataFrame({"person_id": events["person_id"], "month": day.astype("datetime64[M]"), "day": day}).drop_duplicates()
+    ev["month"] = pd.PeriodIndex(pd.DatetimeIndex(ev["month"]), freq="M")
+    per_person = ev.groupby(["month", "person_id"], observed=True).size().reset_index(name="days")
     active = per_person.groupby("month").size()
     engaged = per_person[per_person["days"] >= engaged_days].groupby("month").size()
     joined_month = _month(people["joined_at"]).fillna(first_month)
