@@ -6,7 +6,7 @@ from esnkit.progress import heartbeat
 def test_heartbeat_speaks_while_work_runs_and_stops_after():
     lines = []
     with heartbeat(lines.append, "crunching", every=0.05):
-        time.sleep(0.18)
+        time.sleep(0.4)
     n = len(lines)
     assert n >= 2 and all("crunching: still working" in l for l in lines)
     time.sleep(0.12)
