@@ -53,7 +53,7 @@ DEFINITIONS: dict[str, str] = {
     "personas": "Over 180 days, with ratio r = (received + 1) / (given + 1): Observer gave nothing; Catalyst r > 2; Engager 0.5 ≤ r ≤ 2; below 0.5 Broadcaster (mostly new posts) or Responder (mostly replies and reactions). Cut-offs are esnkit's (SWOOP publishes none).",
     "community status": "Dormant: no activity in 90 days. Idle: under 3 active members or 6 messages in 90 days. Growing: messages up 25%+ on the previous 90 days. Thriving: steady volume (at least 80% of the previous 90 days), busy (messages in the top quarter of this network's live communities, and 12+), 5+ active members and 50%+ of threads answered. Declining: messages down 30%+. Otherwise stable.",
     "interaction graph": "Person-to-person ties from replies, @mentions and reactions over the last 365 days, directed and weighted.",
-    "betweenness": "How often a person lies on the shortest path between two others in the tie graph (exact below 5,000 people; above, estimated from a seeded sample of up to 1,024 people).",
+    "betweenness": "How often a person lies on the shortest path between two others in the tie graph (exact below 5,000 people; above, estimated from a seeded sample of people, as many as a fixed work budget allows and never fewer than 256).",
     "PageRank": "Reach: a person is central when central people interact with them.",
     "roles": "Connector: among the top 2% (at least 10) by betweenness with ties into 2+ other departments. Influencer: top 5% by PageRank. Responder: top 10% by replies given (at least 5).",
     "E-I index": "(external ties − internal ties) / all ties of a department: −1 talks only to itself, +1 only to others (Krackhardt).",

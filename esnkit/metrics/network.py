@@ -12,8 +12,7 @@ consultants the same graph as a networkx ``DiGraph`` to explore and draw.
 
 Betweenness is computed on the undirected, unweighted tie graph (who is linked to whom, whichever
 way): exact up to ``exact_max`` people, above that estimated from ``k`` source people drawn with
-``seed`` (the Brandes–Pich estimator; the top-100 overlapped the exact ranking by 88-92% at k=1024
-on 10,000 people in the toolchain measurements). networkit's KADABRA was tried too: fast on
+``seed`` (the Brandes–Pich estimator), k set by a work budget (see :meth:`InteractionGraph.betweenness`). networkit's KADABRA was tried too: fast on
 small-world graphs but its run time swings with the graph's diameter (52 s on a 20,000-node
 lattice-like graph) and it is deterministic only single-threaded, so igraph's seeded sampling, with
 predictable cost, was kept.
@@ -144,14 +143,14 @@ class InteractionGraph:
     def betweenness(self, *, exact_max: int = 5000, k: int | None = None, seed: int = 0) -> pd.Series:
         """Betweenness on the undirected tie graph; estimated from ``k`` sampled sources above ``exact_max`` people.
 
-        ``k=None`` chooses the sample by a work budget: 1,024 sources while sources x ties stays
-        under 6e8 (about 600,000 ties), fewer on bigger graphs but never under 256 (cost grows
-        with k x ties; the quality of the ranking with k, not with the graph's size).
+        ``k=None`` samples as many sources as a work budget allows: sources x ties ≤ 6e8, never
+        fewer than 256 (cost grows with k x ties; the quality of the ranking with k). A graph of
+        120,000 ties gets about 5,000 sources, one of 3.2 M ties gets 256.
         """
         g = self.undirected
         n = g.vcount()
         if k is None:
-            k = int(min(1024, max(256, WORK_BUDGET // max(g.ecount(), 1))))
+            k = int(max(256, WORK_BUDGET // max(g.ecount(), 1)))
         if n <= exact_max or k >= n:
             values = np.asarray(g.betweenness(directed=False), dtype=float)
         else:
