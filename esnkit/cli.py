@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .config import DATA_DIR_ENV, ClientPaths, client_template, data_dir
+from .config import DATA_DIR_ENV, ClientPaths, client_template
 from .errors import ConfigError, EsnkitError
 
 __all__ = ["main"]
@@ -24,7 +24,7 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _timed(label: str):
+def _timed():
     start = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -55,7 +55,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import ingest_client, summary
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
-    progress = _timed("ingest")
+    progress = _timed()
     progress(f"ingesting client {paths.client} from {paths.root}")
     ds = ingest_client(paths, progress=progress)
     _say(summary(ds))
@@ -75,7 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .synth import SynthSpec, write_demo_client
 
     paths = ClientPaths.for_client(args.client, args.data_dir)
-    progress = _timed("demo")
+    progress = _timed()
     spec = SynthSpec(n_people=args.people, months=args.months, seed=args.seed)
     progress(f"writing demo client {paths.client} ({spec.n_people:,} people, {spec.months} months, seed {spec.seed}) to {paths.root}")
     write_demo_client(paths.root, spec=spec)
@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
-    run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed("run"))
+    run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
     return 0
 
 

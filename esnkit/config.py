@@ -85,9 +85,6 @@ class ClientConfig:
     campaigns: tuple[dict[str, Any], ...] = ()
     opt_outs: tuple[str, ...] = ()  # e-mails never to appear in contact lists
 
-    def as_of_or(self, fallback: dt.date) -> dt.date:
-        return self.as_of or fallback
-
 
 def _check_keys(cls: type, data: dict[str, Any], where: str) -> None:
     known = {f.name for f in dataclasses.fields(cls)}

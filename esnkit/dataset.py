@@ -389,7 +389,7 @@ class Dataset:
 
 
 def _first(index: Iterable[Any], n: int = 5) -> list[Any]:
-    return [int(i) if isinstance(i, (int,)) or hasattr(i, "__index__") else i for i in list(index)[:n]]
+    return [int(i) if hasattr(i, "__index__") else i for i in list(index)[:n]]
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -118,16 +118,11 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
         rows = [int(i) + 2 for i in np.flatnonzero(keys.isna().to_numpy())[:5]]
         raise DataError(f"{where}: column {key_column!r} is empty in rows {rows}; every roster row needs a {spec.join_on}")
     if spec.join_on == "email":
-        identity = identity_keys("roster", keys, keys)
+        pids = pseudonymiser.ids(identity_keys("roster", keys, keys))
     else:
         # Match the platform's user ids through identities (which still know them), else hash as roster ids.
-        lookup = ds.identities.dropna(subset=["source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
-        identity = None
-        pids = keys.map(lookup)
-        unmatched = pids.isna()
-        pids = pids.where(~unmatched, pseudonymiser.ids(identity_keys("roster", keys)))
-    if identity is not None:
-        pids = pseudonymiser.ids(identity)
+        known = ds.identities.dropna(subset=["source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
+        pids = keys.map(known).fillna(pseudonymiser.ids(identity_keys("roster", keys)))
     dup = pids.duplicated()
     if dup.any():
         rows = [int(i) + 2 for i in np.flatnonzero(dup.to_numpy())[:5]]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import os
 import zipfile
 from pathlib import Path
@@ -299,8 +298,8 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     # -- assemble Messages.csv ---------------------------------------------------------------
     n_t, n_r = len(threads), len(rep_thread)
     msg_id = (2_000_000_000 + np.arange(n_t + n_r + 2 * n_dm) * 11).astype(np.int64)
-    t_ids, r_ids = msg_id[:n_t], msg_id[n_t:n_t + n_r]
-    dm_root, dm_reply = msg_id[n_t + n_r:n_t + n_r + n_dm], msg_id[n_t + n_r + n_dm:]
+    t_ids = msg_id[:n_t]
+    dm_root = msg_id[n_t + n_r:n_t + n_r + n_dm]
     topic = np.array(TOPICS, dtype=object)
     t_topic = topic[rng.integers(0, len(topic), n_t)]
     t_body = np.where(threads["question"], "Does anyone know how we handle " + t_topic + "?\nAny pointers welcome.",

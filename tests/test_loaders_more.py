@@ -12,7 +12,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import esnkit
-from esnkit import DataError, Dataset
+from esnkit import DataError
 from esnkit.config import ClientPaths
 from esnkit.ingest import ingest_client
 from esnkit.loaders import _common
@@ -293,3 +293,19 @@ def test_roster_missing_a_mapped_column(tmp_path):
     with pytest.raises(DataError, match=r"roster.csv: roster column\(s\) department missing .*fix roster.columns"):
         ingest_client(ClientPaths(client))
     assert not (client / "processed").exists()
+
+
+def test_roster_joined_by_platform_user_id(tmp_path):
+    client = tmp_path / "byid"
+    (client / "raw").mkdir(parents=True)
+    shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
+    (client / "raw" / "roster.csv").write_text("user_id,department\n1002,Treasury\nE-777,Sales\n")
+    (client / "client.yml").write_text(
+        "name: ById\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.csv, join_on: source_user_id, columns: {source_user_id: user_id, department: department}}\n")
+    ds = ingest_client(ClientPaths(client))
+    key = bytes.fromhex((client / ".esnkit-key").read_text().strip())
+    bob = Pseudonymiser(key).one("email:bob.baker@contoso.com")  # Viva Engage user 1002
+    stranger = Pseudonymiser(key).one("roster:E-777")
+    people = ds.people.set_index("person_id")
+    assert people.loc[bob, "department"] == "Treasury" and people.loc[bob, "on_platform"]
+    assert people.loc[stranger, "department"] == "Sales" and not people.loc[stranger, "on_platform"]

@@ -1,6 +1,4 @@
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -1,11 +1,10 @@
 import hashlib
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import esnkit
-from esnkit.synth import SynthSpec, generate, write_demo_client
+from esnkit.synth import SynthSpec, write_demo_client
 
 SPEC = SynthSpec(n_people=400, months=18, seed=3)
 

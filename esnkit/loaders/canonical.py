@@ -13,7 +13,7 @@ empty template of this layout.
 from __future__ import annotations
 
 import io
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 

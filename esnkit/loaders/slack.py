@@ -153,7 +153,6 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     is_reply = msgs["thread_ts"].notna() & (msgs["thread_ts"] != msgs["ts"])
     msgs["thread_id"] = msgs["conv"] + ":" + msgs["thread_ts"].fillna(msgs["ts"])
     conv_kind = pd.Series({c[1]: c[2] for c in conversations})
-    conv_private = pd.Series({c[1]: c[3] for c in conversations})
     is_dm = msgs["conv"].map(conv_kind) == "dm"
     text = msgs["text"].astype("str")
     if keep_text:

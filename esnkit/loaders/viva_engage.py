@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-import numpy as np
 import pandas as pd
 
 from .._fast import isin
@@ -97,7 +96,7 @@ def _log_counts(source: ExportSource, directory: str) -> dict[str, int]:
     return {m.group(1).strip().upper(): int(m.group(2)) for m in _LOG_LINE.finditer(text)}
 
 
-def _user_states(users: pd.DataFrame, where: str) -> pd.Series:
+def _user_states(users: pd.DataFrame) -> pd.Series:
     raw = _col(users, "state").str.strip().str.lower()
     suspended = _col(users, "suspended_at").notna()
     deleted = _col(users, "deleted_at").notna()
@@ -156,7 +155,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "location": _col(users, "location"),
             "job_title": _col(users, "job_title"),
             "joined_at": parse_timestamps(_col(users, "joined_at"), where=users_where, column="joined_at"),
-            "state": _user_states(users, users_where),
+            "state": _user_states(users),
             "is_external": (domains != main_domain).astype("boolean").where(domains.notna()),
             "is_bot": pd.Series(False, index=users.index, dtype="boolean"),
         }

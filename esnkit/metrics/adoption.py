@@ -12,8 +12,6 @@ Definitions (stated in every deliverable's appendix):
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 

@@ -12,7 +12,7 @@ Private conversations are included in network-wide figures and never shown per g
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401  (the doctests use it)
 import pandas as pd
 
 from .._fast import isin, lookup
