@@ -186,6 +186,7 @@ def test_canonical_template_filled_by_hand(tmp_path):
     assert ds.messages["is_thread_start"].tolist() == [True, False] and ds.messages["text"].isna().all()
     assert ds.messages["n_chars"].tolist() == [5, 2]
     assert "Wu" not in ds.people.to_csv() and set(ds.identities["name"].dropna()) == {"Wu", "Vi"}
+    assert ds.groups["name"].tolist() == ["Town hall"]  # a community's name is not a person's
 
 
 # -- several sources in one client ---------------------------------------------------------------

@@ -102,7 +102,8 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     tables: dict[str, pd.DataFrame] = {}
     for table, frame in raw.items():
         where = frame.attrs["where"]
-        frame = frame.drop(columns=[c for c in ("name", "email") if c in frame.columns])
+        if table == "people":  # names and e-mails live in identities only; a group's name stays
+            frame = frame.drop(columns=[c for c in ("name", "email") if c in frame.columns])
         for column in PERSON_COLUMNS.get(table, []):
             frame[column] = map_people(frame[column])
         for column, dtype in SCHEMA[table].items():
