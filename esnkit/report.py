@@ -127,6 +127,16 @@ class StepContext:
         return ids.map(names).fillna("(no community)").astype("str")
 
 
+def _read_dataset(processed: Path) -> Dataset:
+    """``Dataset.read``, once per run in a kernel started by ``esnkit run`` (the five steps share it)."""
+    from .metrics._base import memo, run_cache_enabled
+
+    if not run_cache_enabled():
+        return Dataset.read(processed)
+    stamp = (processed / "manifest.json").stat()
+    return memo("dataset", None, (str(processed), stamp.st_mtime_ns, stamp.st_size), lambda: Dataset.read(processed))
+
+
 def open_step(client_dir: str, *, as_of: str = "", min_group_size: int = 5, show_names: bool = False, inactive_days: int = 90) -> StepContext:
     """Open a client folder for a step notebook: read processed data and config, set the plot theme."""
     from .plots import set_theme
@@ -138,7 +148,7 @@ def open_step(client_dir: str, *, as_of: str = "", min_group_size: int = 5, show
         from .ingest import ingest_client
 
         ingest_client(paths)
-    ds = Dataset.read(paths.processed)
+    ds = _read_dataset(paths.processed)
     if as_of:
         day = dt.date.fromisoformat(str(as_of))
     elif config.as_of:

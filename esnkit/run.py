@@ -250,6 +250,50 @@ def _default_as_of(paths: ClientPaths) -> dt.date:
     return dt.date.fromisoformat(end[:10])
 
 
+class _SharedKernel:
+    """One kernel for every step of a run, so the steps share the data and building blocks.
+
+    Started with ``ESNKIT_RUN_CACHE=1`` (see :func:`esnkit.metrics._base.run_cache_enabled`): step
+    1 reads the Dataset and computes the events, threads, graph and scorecards once; steps 2-5 reuse
+    them. Between notebooks the user namespace is reset, so no notebook sees another's variables.
+    A kernel that dies (e.g. out of memory) is replaced before the next step.
+    """
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+        self.km = None
+
+    def manager(self):
+        if self.km is None or not self.km.is_alive():
+            self.shutdown()
+            from jupyter_client.manager import KernelManager
+
+            self.km = KernelManager(kernel_name="python3")
+            self.km.start_kernel(cwd=str(self.cwd), env={**os.environ, "ESNKIT_RUN_CACHE": "1"})
+        return self.km
+
+    def reset_namespace(self) -> None:
+        """Drop the finished notebook's variables (the shared cache lives in esnkit, not there)."""
+        if self.km is None or not self.km.is_alive():
+            return
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive(
+                "get_ipython().reset(new_session=False)\nimport gc as _gc, matplotlib.pyplot as _plt\n_plt.close('all'); _gc.collect()",
+                timeout=120, output_hook=lambda msg: None,
+            )
+        finally:
+            kc.stop_channels()
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                self.km.shutdown_kernel(now=True)
+            self.km = None
+
+
 def run_client(
     paths: ClientPaths,
     *,
@@ -260,12 +304,17 @@ def run_client(
 ) -> list[Path]:
     """Execute and export the chosen steps; return every path written.
 
+    The notebooks run one after another in one kernel (:class:`_SharedKernel`); each finished
+    notebook is exported to HTML and printed to PDF in a background thread while the next one runs.
+
     Raises
     ------
     RunError
         when any step failed (after the other steps have run); its executed notebook is kept.
     """
     import papermill
+    from concurrent.futures import ThreadPoolExecutor
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     config = paths.load_config()
@@ -280,48 +329,74 @@ def run_client(
     written: list[Path] = []
     failures: list[str] = []
     run_date = dt.date.today()
-    for i, step in enumerate(steps, 1):
+    for step in steps:
         source = NOTEBOOKS / f"{step.stem}.ipynb"
         if not source.is_file():
             raise RunError(f"notebook {source} is missing; is this a complete esnkit checkout?")
         _check_parameters(source, parameters)
-        executed = out_dir / f"{step.stem}.ipynb"
-        outputs = {fmt: out_dir / f"{step.stem}.{fmt}" for fmt in FORMATS}
-        t0 = time.perf_counter()
-        progress(f"[{i}/{len(steps)}] {step.stem}: executing notebook ...")
-        tmp_nb = out_dir / f".{step.stem}.tmp.ipynb"
-        try:
-            with _kernel_noise_captured(), heartbeat(progress, f"{step.stem}: executing"):
-                papermill.execute_notebook(
-                    str(source), str(tmp_nb), parameters=parameters, kernel_name="python3", progress_bar=False,
-                    cwd=str(out_dir), log_output=False, report_mode=False,
-                )
-        except PapermillExecutionError as exc:
-            os.replace(tmp_nb, executed)
-            for path in outputs.values():
-                path.unlink(missing_ok=True)  # never leave a stale deliverable beside a failed run
-            message = f"step {step.stem} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}".strip()
-            failures.append(f"{message} (executed notebook kept at {executed})")
-            progress(f"      FAILED: {message}")
-            written.append(executed)
-            continue
-        except BaseException:
-            tmp_nb.unlink(missing_ok=True)
-            raise
-        os.replace(tmp_nb, executed)
-        written.append(executed)
-        progress(f"      executed in {time.perf_counter() - t0:.1f}s")
+
+    def export(step: Step, executed: Path, outputs: dict[str, Path], t0: float) -> list[Path]:
+        done = []
         if "html" in formats:
             export_html(executed, outputs["html"], step=step, config=config, paths=paths, run_date=run_date, as_of=as_of)
-            written.append(outputs["html"])
+            done.append(outputs["html"])
         if "pdf" in formats:
             if chromium is None:
                 progress("      PDF skipped: no Chromium found. Install it (Debian: apt-get install chromium) or set ESNKIT_CHROMIUM.")
             else:
-                with heartbeat(progress, f"{step.stem}: printing PDF"):
-                    print_pdf(outputs["html"], outputs["pdf"], chromium=chromium)
-                written.append(outputs["pdf"])
-        progress(f"      {step.stem} done in {time.perf_counter() - t0:.1f}s")
+                print_pdf(outputs["html"], outputs["pdf"], chromium=chromium)
+                done.append(outputs["pdf"])
+        progress(f"      {step.stem}: exported ({', '.join(p.suffix[1:].upper() for p in done) or 'notebook only'}) {time.perf_counter() - t0:.1f}s after it started")
+        return done
+
+    kernel = _SharedKernel(out_dir)
+    exports = []
+    with _kernel_noise_captured(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="esnkit-export") as pool:
+        try:
+            for i, step in enumerate(steps, 1):
+                source = NOTEBOOKS / f"{step.stem}.ipynb"
+                executed = out_dir / f"{step.stem}.ipynb"
+                outputs = {fmt: out_dir / f"{step.stem}.{fmt}" for fmt in FORMATS}
+                t0 = time.perf_counter()
+                progress(f"[{i}/{len(steps)}] {step.stem}: executing notebook ...")
+                tmp_nb = out_dir / f".{step.stem}.tmp.ipynb"
+                try:
+                    with heartbeat(progress, f"{step.stem}: executing"):
+                        papermill.execute_notebook(
+                            str(source), str(tmp_nb), parameters=parameters, kernel_name="python3", progress_bar=False,
+                            cwd=str(out_dir), log_output=False, report_mode=False, km=kernel.manager(),
+                        )
+                except (PapermillExecutionError, DeadKernelError) as exc:
+                    if tmp_nb.is_file():
+                        os.replace(tmp_nb, executed)
+                        written.append(executed)
+                    for path in outputs.values():
+                        path.unlink(missing_ok=True)  # never leave a stale deliverable beside a failed run
+                    if isinstance(exc, PapermillExecutionError):
+                        message = f"step {step.stem} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}".strip()
+                    else:
+                        message = f"step {step.stem} failed: the kernel died (out of memory?)"
+                    failures.append(f"{message} (executed notebook kept at {executed})" if executed.is_file() else message)
+                    progress(f"      FAILED: {message}")
+                    kernel.reset_namespace()
+                    continue
+                except BaseException:
+                    tmp_nb.unlink(missing_ok=True)
+                    raise
+                os.replace(tmp_nb, executed)
+                written.append(executed)
+                progress(f"      executed in {time.perf_counter() - t0:.1f}s")
+                if i < len(steps):
+                    kernel.reset_namespace()
+                exports.append(pool.submit(export, step, executed, outputs, t0))
+        finally:
+            kernel.shutdown()
+        if exports and not all(f.done() for f in exports):
+            with heartbeat(progress, "exporting HTML and PDF"):
+                for f in exports:
+                    f.exception()
+        for f in exports:
+            written.extend(f.result())
     progress("Written:")
     for path in written:
         progress(f"  {path}")

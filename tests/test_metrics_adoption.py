@@ -101,3 +101,25 @@ def test_empty_dataset_gives_empty_tables():
     ds = Dataset(people=pd.DataFrame({"person_id": ["a"], "state": ["active"]}))
     assert len(adoption.monthly_active(ds, as_of=AS_OF)) == 0
     assert len(adoption.lapsed_people(ds, as_of=AS_OF)) == 0
+
+
+def test_interaction_events_cut_at_as_of_and_leave_bots_out():
+    # As of Mar 1 (end Mar 2 00:00): the bot's thread at Mar 2 00:00 is out anyway (a bot), and so
+    # would be anything later; a's reaction to thread 5 at 09:00 is in.
+    from esnkit.metrics._base import interaction_events
+
+    got = interaction_events(small_dataset(), as_of="2026-03-01")
+    expected = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "a", "c", "d", "a", "c"],
+            "created_at": [ts("2026-01-05 09:00"), ts("2026-01-05 11:00"), ts("2026-01-06 09:00"), ts("2026-02-10 10:00"),
+                           ts("2026-03-01 08:00"), ts("2026-03-01 09:00"), ts("2026-03-01 20:00")],
+            "kind": pd.Categorical(["post", "reply", "reply", "post", "post", "reaction", "reply"], categories=["post", "reply", "reaction"]),
+            "group_id": ["g1", "g1", "g1", "g1", "g2", "g2", "g2"],
+            "message_id": ["1", "2", "3", "4", "5", "5", "6"],
+        }
+    ).astype({"person_id": "str", "group_id": "str", "message_id": "str", "created_at": "datetime64[us, UTC]"})
+    assert_frame_equal(got, expected)
+    jan = interaction_events(small_dataset(), as_of="2026-01-05")
+    assert jan["message_id"].tolist() == ["1", "2"]
+    assert len(interaction_events(small_dataset(), as_of="2026-01-04")) == 0

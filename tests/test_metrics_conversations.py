@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
+from esnkit import Dataset
 from esnkit.metrics import conversations, participation
 from helpers import AS_OF, small_dataset, ts
 
@@ -126,3 +127,36 @@ def test_persona_cut_offs():
 def test_absence_factor_ties():
     assert participation.absence_factor([5, 5]) == 1
     assert participation.absence_factor([1, 1, 1]) == 2
+
+
+def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
+    # b answers thread 4 on Mar 10. Cut at Mar 1 (end Mar 2 00:00): thread 4 is unanswered, thread 1's
+    # replies (Jan 5 and 6) both count, thread 5 has d's start, a's reaction (09:00), c's reply (20:00).
+    ds = small_dataset()
+    late = pd.DataFrame({"message_id": ["8"], "thread_id": ["4"], "reply_to_id": ["4"], "group_id": ["g1"], "author_id": ["b"],
+                         "created_at": ["2026-03-10 10:00"], "is_thread_start": [False], "is_private": [False]})
+    messages = pd.concat([ds.messages.astype({"created_at": "str"}), late], ignore_index=True)
+    ds = Dataset(people=ds.people, groups=ds.groups, messages=messages, reactions=ds.reactions).validate()
+    got = conversations.thread_responses(ds, as_of="2026-03-01")
+    expected = pd.DataFrame(
+        {
+            "thread_id": ["1", "4", "5"],
+            "group_id": ["g1", "g1", "g2"],
+            "author_id": ["a", "c", "d"],
+            "created_at": [ts("2026-01-05 09:00"), ts("2026-02-10 10:00"), ts("2026-03-01 08:00")],
+            "is_private": [False] * 3,
+            "first_response_at": [ts("2026-01-05 11:00"), pd.NaT, ts("2026-03-01 09:00")],
+            "hours_to_first_response": [2.0, np.nan, 1.0],
+            "n_replies": [2, 0, 1],
+            "n_participants": [2, 1, 2],
+            "answered": [True, False, True],
+            "department": ["X", "Y", "Y"],
+        }
+    ).astype({"department": "str", "thread_id": "str", "group_id": "str", "author_id": "str", "created_at": "datetime64[us, UTC]", "first_response_at": "datetime64[us, UTC]"})
+    assert_frame_equal(got, expected)
+    # Cut on Jan 5 (end Jan 6 00:00): a's own reply on Jan 6 is not there yet.
+    jan = conversations.thread_responses(ds, as_of="2026-01-05")
+    assert jan[["thread_id", "n_replies", "n_participants", "answered"]].to_dict("records") == [{"thread_id": "1", "n_replies": 1, "n_participants": 2, "answered": True}]
+    # At the full as-of, b's late reply answers thread 4 after 28 days less 0 hours (Feb 10 10:00 -> Mar 10 10:00).
+    full = conversations.thread_responses(ds, as_of=AS_OF).set_index("thread_id")
+    assert full.loc["4", "answered"] and full.loc["4", "hours_to_first_response"] == 28 * 24 and full.loc["4", "n_participants"] == 2

@@ -92,3 +92,14 @@ def test_explorer_hides_filters_below_the_privacy_floor():
     ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=3)
     ex.departments.value = ("X",)
     assert ex.table.empty and "Fewer than 3 people" in ex.status.value
+
+
+def test_common_members_counts_each_person_once_in_chunks():
+    from esnkit.sustain import _common_members
+
+    members = pd.DataFrame({"group_id": ["g1", "g1", "g1", "g2", "g2", "g3", "g1"], "person_id": ["a", "b", "c", "b", "c", "z", "a"]})
+    a, b = pd.Series(["g1", "g1", "g2"]), pd.Series(["g2", "g3", "g3"])
+    # g1 = {a, b, c}, g2 = {b, c}, g3 = {z}: g1&g2 = 2, g1&g3 = 0, g2&g3 = 0
+    for chunk in (1, 2, 100):
+        common, size_a, size_b = _common_members(members, a, b, chunk=chunk)
+        assert common.tolist() == [2, 0, 0] and size_a.tolist() == [3, 3, 2] and size_b.tolist() == [2, 1, 1]

@@ -12,10 +12,10 @@ Private conversations are included in network-wide figures and never shown per g
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401  (the doctests use it)
+import numpy as np
 import pandas as pd
 
-from .._fast import isin, lookup
+from .._fast import lookup, micros, positions
 from ..dataset import Dataset
 from ._base import as_of_end, memo
 
@@ -45,46 +45,96 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     'thread_id  hours_to_first_response  answered\\n        1                      3.0      True\\n        3                      NaN     False'
     """
     end = as_of_end(as_of, ds)
-    return memo("threads", ds, (end,), lambda: _thread_responses(ds, end))
+    return memo("threads", ds, (end,), lambda: _threads_at(ds, end))
 
 
-def _thread_responses(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
-    m = ds.messages[ds.messages["created_at"] < end]
-    starts = m[m["is_thread_start"]].set_index("thread_id")
-    start_ids, start_authors = pd.Series(starts.index, dtype="str"), starts["author_id"].reset_index(drop=True)
-    in_thread = ~m["is_thread_start"] & isin(m["thread_id"], starts.index)
-    all_replies = m[in_thread]
-    replies = all_replies[all_replies["author_id"] != lookup(all_replies["thread_id"], start_ids, start_authors)]
-    first_reply = replies.groupby("thread_id")["created_at"].min()
-    r = ds.reactions
-    if len(r):
-        reacted = pd.DataFrame({"thread_id": lookup(r["message_id"], m["message_id"], m["thread_id"]), "person_id": r["person_id"], "created_at": r["created_at"]})
-        reacted = reacted[isin(reacted["thread_id"], starts.index) & (reacted["created_at"] < end)]
-        reacted = reacted[reacted["person_id"] != lookup(reacted["thread_id"], start_ids, start_authors)]
-        first_reaction = reacted.groupby("thread_id")["created_at"].min()
-        first = pd.concat([first_reply, first_reaction]).groupby(level=0).min()
-    else:
-        first = first_reply
-    n_replies = all_replies.groupby("thread_id").size()
-    participants = pd.concat([all_replies[["thread_id", "author_id"]], starts["author_id"].reset_index()]).drop_duplicates()
-    n_participants = participants.groupby("thread_id").size()
-    out = pd.DataFrame(
-        {
-            "thread_id": starts.index.astype("str"),
-            "group_id": starts["group_id"].to_numpy(),
-            "author_id": starts["author_id"].to_numpy(),
-            "created_at": starts["created_at"].array,
-            "is_private": starts["is_private"].to_numpy(dtype=bool),
-        }
-    )
-    first = first.astype("datetime64[us, UTC]")
-    out["first_response_at"] = first.reindex(out["thread_id"]).array
-    out["hours_to_first_response"] = ((out["first_response_at"] - out["created_at"]).dt.total_seconds() / 3600).astype("float64")
-    out["n_replies"] = out["thread_id"].map(n_replies).fillna(0).astype("int64")
-    out["n_participants"] = out["thread_id"].map(n_participants).fillna(1).astype("int64")
-    out["answered"] = out["first_response_at"].notna()
-    out["department"] = out["author_id"].map(ds.people.set_index("person_id")["department"]).astype("str")
-    return out.sort_values("created_at", kind="stable").reset_index(drop=True)
+_NAT = np.iinfo(np.int64).max  # "no response yet" while taking minima of int64 microseconds
+
+
+class _ThreadBase:
+    """Every thread of the Dataset, computed once; :func:`thread_responses` cuts it at any as-of.
+
+    ``table`` holds the thread starts sorted by time, with the first response by someone else over
+    all the data. Cut at an earlier instant ``end``, the threads are a prefix of ``table``; a first
+    response is still the first one if it came before ``end`` and there was none otherwise (it is
+    a minimum), so only the reply and participant counts need the replies again: they are kept
+    as integer thread positions and times, and counted with ``bincount``.
+    """
+
+    def __init__(self, ds: Dataset):
+        m = ds.messages
+        m = m[m["created_at"].notna()]
+        is_start = m["is_thread_start"].to_numpy(dtype=bool, na_value=False)
+        starts = m[is_start].sort_values("created_at", kind="stable")
+        self.start_times = micros(starts["created_at"])
+        thread_of = positions(m["thread_id"], starts["thread_id"])  # each message's thread, by position
+        reply = ~is_start & (thread_of >= 0)
+        self.reply_pos = thread_of[reply]
+        self.reply_times = micros(m["created_at"])[reply]
+        reply_authors = m["author_id"][reply].reset_index(drop=True)
+        start_authors = starts["author_id"].reset_index(drop=True)
+        by_other = (reply_authors != start_authors.array.take(self.reply_pos)).to_numpy(dtype=bool, na_value=True)
+        first = np.full(len(starts), _NAT, dtype=np.int64)
+        np.minimum.at(first, self.reply_pos[by_other], self.reply_times[by_other])
+        r = ds.reactions
+        if len(r):
+            at = positions(r["message_id"], m["message_id"])
+            known = (at >= 0) & r["created_at"].notna().to_numpy()
+            pos = thread_of[at[known]]
+            on_thread = pos >= 0
+            pos = pos[on_thread]
+            people = r["person_id"][known].reset_index(drop=True)[on_thread].reset_index(drop=True)
+            times = micros(r["created_at"])[known][on_thread]
+            other = (people != start_authors.array.take(pos)).to_numpy(dtype=bool, na_value=True)
+            np.minimum.at(first, pos[other], times[other])
+        self._reply_authors, self._by_other = reply_authors, by_other
+        self._pairs: np.ndarray | None = None
+        out = pd.DataFrame(
+            {
+                "thread_id": starts["thread_id"].astype("str").to_numpy(),
+                "group_id": starts["group_id"].to_numpy(),
+                "author_id": starts["author_id"].to_numpy(),
+                "created_at": starts["created_at"].array,
+                "is_private": starts["is_private"].to_numpy(dtype=bool, na_value=False),
+            }
+        )
+        has = first != _NAT
+        out["first_response_at"] = pd.Series(np.where(has, first, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(has).array
+        out["hours_to_first_response"] = np.where(has, (first - self.start_times) / 3.6e9, np.nan)
+        out["n_replies"] = np.bincount(self.reply_pos, minlength=len(out)).astype("int64")
+        out["n_participants"] = (1 + np.bincount(self.pair_positions(), minlength=len(out))).astype("int64")
+        out["answered"] = has
+        out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").to_numpy()
+        self.table = out
+        self.last = int(max(self.start_times.max(initial=0), self.reply_times.max(initial=0), first[has].max(initial=0)))
+
+    def pair_positions(self, before: int | None = None) -> np.ndarray:
+        """Thread positions of each (thread, replier other than the starter) pair, first reply before ``before``."""
+        if self._pairs is None:
+            pairs = pd.DataFrame({"pos": self.reply_pos, "author": self._reply_authors, "t": self.reply_times})[self._by_other]
+            first = pairs.sort_values("t", kind="stable").drop_duplicates(["pos", "author"])
+            self._pairs = np.stack([first["pos"].to_numpy(), first["t"].to_numpy()])
+        pos, t = self._pairs
+        return pos if before is None else pos[t < before]
+
+    def at(self, end: pd.Timestamp) -> pd.DataFrame:
+        cut = micros(end)
+        n = int(np.searchsorted(self.start_times, cut, side="left"))
+        out = self.table.iloc[:n].reset_index(drop=True)
+        if cut > self.last:
+            return out
+        late = (out["first_response_at"] >= end).to_numpy(dtype=bool, na_value=False)
+        out["first_response_at"] = out["first_response_at"].mask(late)
+        out["hours_to_first_response"] = out["hours_to_first_response"].mask(late)
+        out["answered"] = out["answered"] & ~late
+        early = self.reply_times < cut
+        out["n_replies"] = np.bincount(self.reply_pos[early], minlength=len(self.table))[:n].astype("int64")
+        out["n_participants"] = (1 + np.bincount(self.pair_positions(cut), minlength=len(self.table))[:n]).astype("int64")
+        return out
+
+
+def _threads_at(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+    return memo("thread_base", ds, (len(ds.messages), len(ds.reactions)), lambda: _ThreadBase(ds)).at(end)
 
 
 def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, period: str | None = None) -> pd.DataFrame:

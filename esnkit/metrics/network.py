@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, lookup
+from .._fast import isin, lookup, positions
 from ..dataset import Dataset
 from ._base import as_of_end, population, suppress
 
@@ -80,22 +80,39 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     w = m[in_window]
     replies = w[~w["is_thread_start"]]
     parent = lookup(replies["reply_to_id"], m["message_id"], m["author_id"]).fillna(lookup(replies["thread_id"], starts["thread_id"], starts["author_id"]))
-    parts = [pd.DataFrame({"source": replies["author_id"].to_numpy(), "target": parent.to_numpy(), "kind": "replies"})]
+    parts = [pd.DataFrame({"source": replies["author_id"].to_numpy(), "target": parent.to_numpy()})]
     mentions = ds.mentions[isin(ds.mentions["message_id"], w["message_id"])]
-    parts.append(pd.DataFrame({"source": lookup(mentions["message_id"], m["message_id"], m["author_id"]).to_numpy(), "target": mentions["person_id"].to_numpy(), "kind": "mentions"}))
+    parts.append(pd.DataFrame({"source": lookup(mentions["message_id"], m["message_id"], m["author_id"]).to_numpy(), "target": mentions["person_id"].to_numpy()}))
     r = ds.reactions
     if len(r):
         rt = r["created_at"].fillna(lookup(r["message_id"], m["message_id"], m["created_at"]))
         keep = (rt < end) & (rt >= start if start is not None else True)
         r = r[keep.fillna(False)]
-        parts.append(pd.DataFrame({"source": r["person_id"].to_numpy(), "target": lookup(r["message_id"], m["message_id"], m["author_id"]).to_numpy(), "kind": "reactions"}))
-    edges = pd.concat(parts, ignore_index=True).dropna()
-    edges = edges[edges["source"] != edges["target"]]
-    table = edges.groupby(["source", "target", "kind"]).size().unstack("kind", fill_value=0)
-    table = table.reindex(columns=["replies", "mentions", "reactions"], fill_value=0).astype("int64")
-    table["weight"] = table.sum(axis=1)
-    out = table.reset_index()
-    out.columns.name = None
+        parts.append(pd.DataFrame({"source": r["person_id"].to_numpy(), "target": lookup(r["message_id"], m["message_id"], m["author_id"]).to_numpy()}))
+    # Count ties on integer codes of the people (string keys cost seconds per million rows).
+    sources = pd.concat([p["source"] for p in parts], ignore_index=True)
+    targets = pd.concat([p["target"] for p in parts], ignore_index=True)
+    kinds = np.repeat(np.arange(len(parts), dtype=np.int64), [len(p) for p in parts])
+    people = pd.Index(pd.concat([sources.dropna(), targets.dropna()]).unique()).astype("str").sort_values()  # sorted: ties come out by (source, target)
+    src, tgt = positions(sources.astype("str"), people), positions(targets.astype("str"), people)
+    keep = (src >= 0) & (tgt >= 0) & (src != tgt)
+    n = max(len(people), 1)
+    key = (src[keep] * n + tgt[keep]) * 3 + kinds[keep]
+    uniq, counts = np.unique(key, return_counts=True)
+    pair, kind = uniq // 3, uniq % 3
+    pairs, at = np.unique(pair, return_inverse=True)
+    table = np.zeros((len(pairs), 3), dtype=np.int64)
+    table[at, kind] = counts
+    out = pd.DataFrame(
+        {
+            "source": people.take(pairs // n).to_numpy(),
+            "target": people.take(pairs % n).to_numpy(),
+            "replies": table[:, 0],
+            "mentions": table[:, 1],
+            "reactions": table[:, 2],
+        }
+    )
+    out["weight"] = table.sum(axis=1)
     return out.astype({"source": "str", "target": "str"})
 
 
