@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "micros"]
+__all__ = ["isin", "lookup", "positions", "micros", "take"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -91,3 +91,14 @@ def micros(times) -> np.ndarray:
     if isinstance(times, pd.Timestamp):
         return np.int64(times.as_unit("us").asm8.view("int64"))  # Timestamp.value is nanoseconds
     return np.asarray(pd.Series(times).dt.as_unit("us").array.asi8, dtype=np.int64)
+
+
+def take(values: pd.Series, at: np.ndarray) -> pd.Series:
+    """``values`` at positions ``at`` (from :func:`positions`), missing where ``at`` is -1; a fresh RangeIndex.
+
+    Examples
+    --------
+    >>> take(pd.Series(["a", "b"], dtype="str"), np.array([1, -1, 0])).tolist()
+    ['b', nan, 'a']
+    """
+    return pd.Series(values.array.take(np.asarray(at, dtype=np.int64), allow_fill=True), name=values.name)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import lookup, micros, positions
+from .._fast import lookup, micros
 from ..dataset import Dataset
-from ._base import as_of_end, memo
+from ._base import as_of_end, codes, memo
 
 __all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap"]
 
@@ -63,11 +63,15 @@ class _ThreadBase:
 
     def __init__(self, ds: Dataset):
         m = ds.messages
-        m = m[m["created_at"].notna()]
+        dated = m["created_at"].notna().to_numpy()
         is_start = m["is_thread_start"].to_numpy(dtype=bool, na_value=False)
-        starts = m[is_start].sort_values("created_at", kind="stable")
+        start_rows = np.flatnonzero(is_start & dated)
+        start_rows = start_rows[np.argsort(micros(m["created_at"].take(start_rows)), kind="stable")]
+        starts = m.take(start_rows)
         self.start_times = micros(starts["created_at"])
-        thread_of = positions(m["thread_id"], starts["thread_id"])  # each message's thread, by position
+        rank = np.full(len(m) + 1, -1, dtype=np.int64)  # the last slot answers "no thread" (-1)
+        rank[start_rows] = np.arange(len(start_rows))
+        thread_of = np.where(dated, rank[codes(ds).thread_start], -1)  # each message's thread, by position
         reply = ~is_start & (thread_of >= 0)
         self.reply_pos = thread_of[reply]
         self.reply_times = micros(m["created_at"])[reply]
@@ -78,13 +82,12 @@ class _ThreadBase:
         np.minimum.at(first, self.reply_pos[by_other], self.reply_times[by_other])
         r = ds.reactions
         if len(r):
-            at = positions(r["message_id"], m["message_id"])
-            known = (at >= 0) & r["created_at"].notna().to_numpy()
-            pos = thread_of[at[known]]
-            on_thread = pos >= 0
-            pos = pos[on_thread]
-            people = r["person_id"][known].reset_index(drop=True)[on_thread].reset_index(drop=True)
-            times = micros(r["created_at"])[known][on_thread]
+            at = codes(ds).reaction_message
+            pos = np.where((at >= 0) & r["created_at"].notna().to_numpy(), thread_of[at], -1)
+            known = pos >= 0
+            pos = pos[known]
+            people = r["person_id"][known].reset_index(drop=True)
+            times = micros(r["created_at"])[known]
             other = (people != start_authors.array.take(pos)).to_numpy(dtype=bool, na_value=True)
             np.minimum.at(first, pos[other], times[other])
         self._reply_authors, self._by_other = reply_authors, by_other

@@ -33,9 +33,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, lookup, positions
+from .._fast import isin, micros, positions, take
 from ..dataset import Dataset
-from ._base import as_of_end, population, suppress
+from ._base import as_of_end, codes, memo, population, suppress
 
 __all__ = [
     "interaction_edges",
@@ -72,27 +72,30 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     """
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(days=window_days) if window_days else None
-    m = ds.messages
-    in_window = m["created_at"] < end
-    if start is not None:
-        in_window &= m["created_at"] >= start
-    starts = m[m["is_thread_start"]]
-    w = m[in_window]
-    replies = w[~w["is_thread_start"]]
-    parent = lookup(replies["reply_to_id"], m["message_id"], m["author_id"]).fillna(lookup(replies["thread_id"], starts["thread_id"], starts["author_id"]))
-    parts = [pd.DataFrame({"source": replies["author_id"].to_numpy(), "target": parent.to_numpy()})]
-    mentions = ds.mentions[isin(ds.mentions["message_id"], w["message_id"])]
-    parts.append(pd.DataFrame({"source": lookup(mentions["message_id"], m["message_id"], m["author_id"]).to_numpy(), "target": mentions["person_id"].to_numpy()}))
+    m, c = ds.messages, codes(ds)
+    times = micros(m["created_at"])
+    lo = micros(start) if start is not None else np.iinfo(np.int64).min + 1
+    in_window = (times < micros(end)) & (times >= lo)  # NaT is the int64 minimum: never in
+    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
+    parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
+    authors = m["author_id"]
+    parts = [pd.DataFrame({"source": authors.take(replies).to_numpy(), "target": take(authors, parent).to_numpy(), "kind": 0})]
+    mentions = ds.mentions
+    if len(mentions):
+        at = positions(mentions["message_id"], m["message_id"])
+        ok = (at >= 0) & in_window[at]
+        parts.append(pd.DataFrame({"source": take(authors, at[ok]).to_numpy(), "target": mentions["person_id"].to_numpy()[ok], "kind": 1}))
     r = ds.reactions
     if len(r):
-        rt = r["created_at"].fillna(lookup(r["message_id"], m["message_id"], m["created_at"]))
-        keep = (rt < end) & (rt >= start if start is not None else True)
-        r = r[keep.fillna(False)]
-        parts.append(pd.DataFrame({"source": r["person_id"].to_numpy(), "target": lookup(r["message_id"], m["message_id"], m["author_id"]).to_numpy()}))
+        at = c.reaction_message
+        rt = micros(r["created_at"])
+        rt = np.where(r["created_at"].isna().to_numpy() & (at >= 0), times[at], rt)
+        ok = (rt < micros(end)) & (rt >= lo)
+        parts.append(pd.DataFrame({"source": r["person_id"].to_numpy()[ok], "target": take(authors, at[ok]).to_numpy(), "kind": 2}))
     # Count ties on integer codes of the people (string keys cost seconds per million rows).
     sources = pd.concat([p["source"] for p in parts], ignore_index=True)
     targets = pd.concat([p["target"] for p in parts], ignore_index=True)
-    kinds = np.repeat(np.arange(len(parts), dtype=np.int64), [len(p) for p in parts])
+    kinds = pd.concat([p["kind"] for p in parts], ignore_index=True).to_numpy(dtype=np.int64)
     people = pd.Index(pd.concat([sources.dropna(), targets.dropna()]).unique()).astype("str").sort_values()  # sorted: ties come out by (source, target)
     src, tgt = positions(sources.astype("str"), people), positions(targets.astype("str"), people)
     keep = (src >= 0) & (tgt >= 0) & (src != tgt)
@@ -210,6 +213,13 @@ def key_individuals(
         ``replies_given``, ``role`` (connector / influencer / responder / ""), by betweenness.
     """
     g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
+    # Betweenness costs seconds at scale and steps 1, 3 and 4 all ask for the same graph's.
+    # The graph is kept with the result so its id cannot be reused by another graph meanwhile.
+    _, table = memo("key_individuals", ds, (id(g), seed, k), lambda: (g, _key_individuals(ds, g, seed, k)))
+    return table.copy(deep=False)
+
+
+def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None) -> pd.DataFrame:
     cols = ["person_id", "department", "degree", "pagerank", "betweenness", "two_way_ties", "cross_department_ties", "replies_given", "role"]
     if len(g) == 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", "department", "role") else "float64") for c in cols})

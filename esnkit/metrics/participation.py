@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin
+from .._fast import isin, micros, positions, take
 from ..dataset import Dataset
-from ._base import as_of_end, gini, interaction_events, population
+from ._base import as_of_end, codes, gini, interaction_events, population
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
@@ -143,21 +143,26 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     start = end - pd.Timedelta(days=window_days)
     events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
     events = events[events["created_at"] >= start]
-    kinds = pd.crosstab(events["person_id"], events["kind"]).reindex(columns=["post", "reply", "reaction"], fill_value=0)
-    m = ds.messages
-    window = m[(m["created_at"] >= start) & (m["created_at"] < end)]
-    author_of = m.set_index("message_id")["author_id"]
-    thread_author = m[m["is_thread_start"]].set_index("thread_id")["author_id"]
-    replies = window[~window["is_thread_start"]]
-    parent = replies["reply_to_id"].map(author_of).fillna(replies["thread_id"].map(thread_author))
-    got_reply = parent[parent.notna() & (parent != replies["author_id"])].value_counts()
+    kinds = events.groupby(["person_id", "kind"], observed=False).size().unstack("kind").reindex(columns=["post", "reply", "reaction"], fill_value=0)
+    m, c = ds.messages, codes(ds)
+    times = micros(m["created_at"])
+    in_window = (times >= micros(start)) & (times < micros(end))
+    authors = m["author_id"]
+    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
+    parent = take(authors, np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies]))
+    got_reply = parent[parent.notna().to_numpy() & (parent.to_numpy() != authors.take(replies).to_numpy())].value_counts()
     r = ds.reactions
-    r = r[(r["created_at"].isna() | ((r["created_at"] >= start) & (r["created_at"] < end))) & isin(r["message_id"], window["message_id"])]
-    target = r["message_id"].map(author_of)
-    got_reaction = target[target != r["person_id"]].value_counts()
-    mentions = ds.mentions[isin(ds.mentions["message_id"], window["message_id"])]
-    mention_author = mentions["message_id"].map(author_of)
-    got_mention = mentions.loc[mention_author != mentions["person_id"], "person_id"].value_counts()
+    at = c.reaction_message
+    rt = r["created_at"]
+    ok = (at >= 0) & in_window[at] & (rt.isna() | ((rt >= start) & (rt < end))).to_numpy()
+    target = take(authors, at[ok])
+    got_reaction = target[target.to_numpy() != r["person_id"].to_numpy()[ok]].value_counts()
+    mentions = ds.mentions
+    mat = positions(mentions["message_id"], m["message_id"])
+    mok = (mat >= 0) & in_window[mat]
+    mention_author = take(authors, mat[mok]).to_numpy()
+    mentioned = mentions["person_id"][mok].reset_index(drop=True)
+    got_mention = mentioned[mention_author != mentioned.to_numpy()].value_counts()
     people = population(ds)
     ids = pd.Index(people.loc[people["state"].notna(), "person_id"]).union(kinds.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})
