@@ -123,3 +123,23 @@ def test_interaction_events_cut_at_as_of_and_leave_bots_out():
     jan = interaction_events(small_dataset(), as_of="2026-01-05")
     assert jan["message_id"].tolist() == ["1", "2"]
     assert len(interaction_events(small_dataset(), as_of="2026-01-04")) == 0
+
+
+def test_monthly_active_counts_distinct_days_for_engaged():
+    from esnkit import Dataset
+
+    # a: Jan 2, 3, 3 (twice), 4, 5 -> 4 distinct days: engaged. b: Jan 2, 3, 4 -> 3 days: active only.
+    # b joined in March but was active in January: registered from January (first activity).
+    # c joined in February, never active. Feb: a once.
+    rows = [("a", "2026-01-02"), ("a", "2026-01-03 08:00"), ("a", "2026-01-03 17:00"), ("a", "2026-01-04"), ("a", "2026-01-05"),
+            ("b", "2026-01-02"), ("b", "2026-01-03"), ("b", "2026-01-04"), ("a", "2026-02-10")]
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ["a", "b", "c"], "state": ["active"] * 3, "joined_at": ["2025-06-01", "2026-03-01", "2026-02-01"]}),
+        groups=pd.DataFrame({"group_id": ["g"]}),
+        messages=pd.DataFrame({"message_id": [str(i) for i in range(len(rows))], "thread_id": [str(i) for i in range(len(rows))], "group_id": "g",
+                               "author_id": [p for p, _ in rows], "created_at": [t for _, t in rows], "is_thread_start": True, "is_private": False}),
+    )
+    got = adoption.monthly_active(ds, as_of="2026-02-28")
+    expected = pd.DataFrame({"month": pd.PeriodIndex(["2026-01", "2026-02"], freq="M"), "registered": [2, 3], "active": [2, 1], "engaged": [1, 0],
+                             "active_rate": [1.0, 1 / 3]})
+    assert_frame_equal(got, expected)

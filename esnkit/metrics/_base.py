@@ -114,31 +114,87 @@ def interaction_events(
     ``kind`` is ``post`` (a thread start), ``reply`` or ``reaction``. Events after ``as_of`` are
     dropped; so are bots' and guests' unless asked for.
     """
-    events, times = memo("events", ds, (include_bots, include_external), lambda: _sorted_events(ds, include_bots, include_external))
+    idx = _events(ds, include_bots, include_external)
     if as_of is None:
-        return events.copy(deep=False)
+        return idx.frame.copy(deep=False)
     # Every event is computed once, sorted by time; an as-of cut is then a prefix (no copy).
-    end = micros(as_of_end(as_of))
-    return events.iloc[: int(np.searchsorted(times, end, side="left"))]
+    return idx.frame.iloc[: idx.cut(as_of)]
 
 
-def _sorted_events(ds: Dataset, include_bots: bool, include_external: bool) -> tuple[pd.DataFrame, np.ndarray]:
-    events, times, people = memo("events_everyone", ds, (), lambda: _everyone_sorted(ds))
-    keep = np.zeros(len(ds.people) + 1, dtype=bool)  # the last slot: authors missing from people
-    keep[:-1] = isin(ds.people["person_id"], population(ds, include_bots=include_bots, include_external=include_external)["person_id"]).to_numpy()
-    mask = keep[people]
-    if mask.all():
-        return events, times
-    return events[mask].reset_index(drop=True), times[mask]
+class EventCodes:
+    """The interaction events of one population, sorted by time, with integer codes beside them.
+
+    ``frame`` is what :func:`interaction_events` returns; ``times`` (µs), ``who`` (row in
+    ``ds.people``), ``where`` (row in ``ds.groups``, -1 for none) and ``kind`` (0 post, 1 reply,
+    2 reaction) are numpy arrays aligned with it, for metrics that count on integers.
+    """
+
+    def __init__(self, frame: pd.DataFrame, times: np.ndarray, who: np.ndarray, where: np.ndarray):
+        self.frame, self.times, self.who, self.where = frame, times, who, where
+        self.kind = frame["kind"].cat.codes.to_numpy().astype(np.int8)
+
+    def cut(self, as_of) -> int:
+        """How many events fall before the end of ``as_of``'s day."""
+        return int(np.searchsorted(self.times, micros(as_of_end(as_of)), side="left"))
+
+    def subset(self, mask: np.ndarray) -> "EventCodes":
+        if mask.all():
+            return self
+        return EventCodes(self.frame[mask].reset_index(drop=True), self.times[mask], self.who[mask], self.where[mask])
 
 
-def _everyone_sorted(ds: Dataset) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Every dated event of everyone, sorted by time, with its time in µs and its person's row in people (-1: none)."""
+def event_codes(ds: Dataset, *, include_bots: bool = False, include_external: bool = False) -> EventCodes:
+    """:class:`EventCodes` of every event (not cut at an as-of: use ``cut``), computed once per Dataset."""
+    return _events(ds, include_bots, include_external)
+
+
+def _events(ds: Dataset, include_bots: bool, include_external: bool) -> EventCodes:
+    def compute() -> EventCodes:
+        everyone = memo("events_everyone", ds, (), lambda: _everyone_sorted(ds))
+        return everyone.subset(_population_mask(ds, include_bots, include_external)[everyone.who])
+
+    return memo("events", ds, (include_bots, include_external), compute)
+
+
+def _everyone_sorted(ds: Dataset) -> EventCodes:
+    """Every dated event of everyone, sorted by time (people missing from ``ds.people`` have who = -1)."""
     events = _interaction_events(ds, None, True, True)
     times = micros(events["created_at"])
     order = np.argsort(times, kind="stable")
     events = events.take(order).reset_index(drop=True)
-    return events, times[order], positions(events["person_id"], ds.people["person_id"])
+    return EventCodes(events, times[order], positions(events["person_id"], ds.people["person_id"]), positions(events["group_id"], ds.groups["group_id"]))
+
+
+def active_days(
+    ds: Dataset, *, as_of=None, include_bots: bool = False, include_external: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct (person, UTC day) with an interaction event before ``as_of``'s end.
+
+    Returns two int64 arrays of equal length, sorted by day: the person's row in ``ds.people`` and
+    the day as days since 1970-01-01. Computed once over all events (10 M events make about 3 M
+    person-days at 100,000 people), then cut at ``as_of`` by prefix and filtered by population.
+    """
+    who, day = memo("active_days", ds, (), lambda: _active_days(ds))
+    keep = _population_mask(ds, include_bots, include_external)[who]
+    if as_of is not None:
+        keep &= day < micros(as_of_end(as_of)) // 86_400_000_000
+    return who[keep], day[keep]
+
+
+def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    everyone = memo("events_everyone", ds, (), lambda: _everyone_sorted(ds))
+    n = len(ds.people) + 1
+    key = np.unique((everyone.times // 86_400_000_000) * n + np.where(everyone.who >= 0, everyone.who, n - 1))
+    who, day = key % n, key // n
+    known = who < n - 1
+    return who[known], day[known]
+
+
+def _population_mask(ds: Dataset, include_bots: bool, include_external: bool) -> np.ndarray:
+    """Booleans over ``ds.people`` rows plus a last slot (False) for people missing from it."""
+    keep = np.zeros(len(ds.people) + 1, dtype=bool)
+    keep[:-1] = isin(ds.people["person_id"], population(ds, include_bots=include_bots, include_external=include_external)["person_id"]).to_numpy()
+    return keep
 
 
 class Codes:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin
+from .._fast import isin, micros
 from ..dataset import Dataset
-from ._base import as_of_end, interaction_events, memo
+from ._base import as_of_end, event_codes, memo
 from .conversations import thread_responses
 from .participation import absence_factor
 
@@ -73,21 +73,51 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
     return memo("scorecard", ds, (end, quarters), lambda: _scorecard(ds, end, quarters))
 
 
+def _per_group_absence_factor(g: np.ndarray, counts: np.ndarray, n_groups: int, share: float = 0.5) -> np.ndarray:
+    """:func:`~esnkit.metrics.participation.absence_factor` of every group at once (``counts`` per (group, person))."""
+    order = np.lexsort((-counts, g))
+    g, counts = g[order], counts[order]
+    total = np.bincount(g, weights=counts, minlength=n_groups)
+    start = np.searchsorted(g, np.arange(n_groups))
+    running = np.cumsum(counts) - np.concatenate([[0], np.cumsum(counts)])[start][g]
+    below = running < share * total[g] - 1e-9
+    return np.where(total > 0, np.bincount(g[below], minlength=n_groups) + 1, 0).astype("int64")
+
+
+def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Each (group row, person row) pair's first event time (µs), keys sorted: computed once per Dataset."""
+    ev = event_codes(ds, include_external=True)
+    n = len(ds.people) + 1
+    key = ev.where.astype(np.int64) * n + ev.who
+    keys, first = np.unique(key, return_index=True)  # events are sorted by time: the first index is the earliest
+    return keys, ev.times[first]
+
+
 def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
+    # Counted on integer codes of the events (sorted once per run): string group-bys over
+    # 10 M events cost seconds per scorecard, and step 2 takes one per quarter of history.
     q = pd.Timedelta(days=QUARTER_DAYS)
-    groups = ds.groups[ds.groups["kind"].fillna("community") != "dm"]
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
-    events = events[isin(events["group_id"], groups["group_id"])]
-    age_q = ((end - events["created_at"]) // q).astype("int64")
-    events = events.assign(q=age_q)
+    rows = np.flatnonzero((ds.groups["kind"].fillna("community") != "dm").to_numpy())
+    groups = ds.groups.take(rows)
+    n_groups, n_people = len(groups), len(ds.people) + 1
+    slot = np.full(len(ds.groups) + 1, -1, dtype=np.int64)
+    slot[rows] = np.arange(n_groups)
+    ev = event_codes(ds, include_external=True)
+    n = ev.cut(end - pd.Timedelta(days=1))
+    g = slot[ev.where[:n]]
+    mine = g >= 0
+    g, t, who, kind, where = g[mine], ev.times[:n][mine], ev.who[:n][mine], ev.kind[:n][mine], ev.where[:n][mine]
+    end_us = micros(end)
+    age_q = (end_us - t) // micros(pd.Timestamp(0, tz="UTC") + q)
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
-    msgs = events[events["kind"] != "reaction"]
-    per_q = msgs[msgs["q"] < quarters].groupby(["group_id", "q"]).size().unstack(fill_value=0).reindex(columns=range(quarters), fill_value=0)
+    msg = (kind != 2) & (age_q < quarters)
+    per_q = np.bincount(g[msg] * quarters + age_q[msg], minlength=n_groups * quarters).reshape(n_groups, quarters)
     for k in range(quarters):
-        out[f"messages_q{k}"] = out["group_id"].map(per_q[k]).fillna(0).astype("int64")
-    recent = events[events["q"] == 0]
-    out["contributions_q0"] = out["group_id"].map(recent.groupby("group_id").size()).fillna(0).astype("int64")
-    out["active_members"] = out["group_id"].map(recent.groupby("group_id")["person_id"].nunique()).fillna(0).astype("int64")
+        out[f"messages_q{k}"] = per_q[:, k].astype("int64")
+    recent = age_q == 0
+    out["contributions_q0"] = np.bincount(g[recent], minlength=n_groups).astype("int64")
+    recent_pairs = np.unique(g[recent] * n_people + who[recent])
+    out["active_members"] = np.bincount(recent_pairs // n_people, minlength=n_groups).astype("int64")
     mem = ds.memberships
     if len(mem):
         current = mem[(mem["joined_at"].isna() | (mem["joined_at"] < end)) & (mem["left_at"].isna() | (mem["left_at"] >= end))]
@@ -101,17 +131,24 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     by_group = threads.groupby("group_id").agg(threads=("answered", "size"), answered=("answered", "sum"), median_h=("hours_to_first_response", "median"))
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
-    half = events[events["q"] < 2].groupby(["group_id", "person_id"]).size()
-    out["absence_factor"] = out["group_id"].map(half.groupby(level=0).agg(absence_factor)).fillna(0).astype("int64")
-    first_in_group = events.groupby(["group_id", "person_id"])["created_at"].min().reset_index()
-    recent_people = recent[["group_id", "person_id"]].drop_duplicates().merge(first_in_group, on=["group_id", "person_id"])
-    newcomers = recent_people[recent_people["created_at"] >= end - q].groupby("group_id").size()
-    out["newcomer_share"] = (out["group_id"].map(newcomers).fillna(0) / out["active_members"].where(out["active_members"] > 0)).astype("float64")
+    half_pairs, half_counts = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_counts=True)
+    out["absence_factor"] = _per_group_absence_factor(half_pairs // n_people, half_counts, n_groups)
+    # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
+    keys, first = memo("first_in_group", ds, (), lambda: _first_in_group(ds))
+    recent_keys = np.unique(where[recent].astype(np.int64) * n_people + who[recent])
+    first_recent = first[np.searchsorted(keys, recent_keys)]
+    newcomer = first_recent >= micros(end - q)
+    newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=n_groups)
+    out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
-    responders = recent[isin(recent["kind"], ["reply", "reaction"])].groupby("group_id")["person_id"].nunique()
-    ms = out["group_id"].map(responders).fillna(0) >= 0.05 * out["members"].astype("float64")
+    answering = recent & (kind != 0)
+    responders = np.bincount(np.unique(g[answering] * n_people + who[answering]) // n_people, minlength=n_groups)
+    ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
-    out["last_activity"] = events.groupby("group_id")["created_at"].max().astype("datetime64[us, UTC]").reindex(out["group_id"]).array
+    last = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, g, t)
+    seen = last != np.iinfo(np.int64).min
+    out["last_activity"] = pd.Series(np.where(seen, last, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(seen).array
     live = out.loc[out["contributions_q0"] > 0, "messages_q0"]
     busy = max(THRIVING_MIN_MESSAGES, float(live.quantile(BUSY_QUANTILE)) if len(live) else 0.0)
     decided = out.apply(_status, axis=1, result_type="expand", busy=busy) if len(out) else pd.DataFrame(columns=[0, 1])
