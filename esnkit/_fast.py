@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "micros", "take"]
+__all__ = ["isin", "lookup", "positions", "micros", "take", "unique", "isin_sorted"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -102,3 +102,31 @@ def take(values: pd.Series, at: np.ndarray) -> pd.Series:
     ['b', nan, 'a']
     """
     return pd.Series(values.array.take(np.asarray(at, dtype=np.int64), allow_fill=True), name=values.name)
+
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array.
+
+    ``np.unique(x)`` without ``return_*`` takes numpy 2.4's hash path, measured here at 9 s for
+    10.9 M int64 against 0.1 s for the sort path that ``return_counts`` takes.
+
+    Examples
+    --------
+    >>> unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    return np.unique(np.asarray(values), return_counts=True)[0]
+
+
+def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_pool)`` for a sorted pool of integers, by binary search.
+
+    Examples
+    --------
+    >>> isin_sorted(np.array([5, 2, 9]), np.array([1, 2, 5])).tolist()
+    [True, True, False]
+    """
+    if len(sorted_pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_pool, values), len(sorted_pool) - 1)
+    return sorted_pool[at] == values

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._fast import isin
+from ._fast import isin, positions
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import adoption, communities, network
-from .metrics._base import as_of_end, interaction_events, population, shared_computations
+from .metrics._base import active_days, as_of_end, interaction_events, population, shared_computations
 from .privacy import excel_safe
 from .report import StepContext, escape_md
 
@@ -90,20 +90,39 @@ def invite_back(
     lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)
     lapsed = lapsed[~isin(lapsed["state"], ["deleted", "suspended"])]
     edges = graph.edges if graph is not None else network.interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
-    both = pd.concat([edges[["source", "target", "weight"]], edges[["target", "source", "weight"]].set_axis(["source", "target", "weight"], axis=1)])
-    both = both.groupby(["source", "target"], as_index=False)["weight"].sum()
-    reach = both.groupby("source")["target"].nunique()
+    # Ties either way, summed, on people's row codes (millions of edges at 100,000 people).
+    ids = ds.people["person_id"]
+    n = len(ids) + 1
+    src, tgt = positions(edges["source"], ids), positions(edges["target"], ids)
+    known = (src >= 0) & (tgt >= 0)
+    a, b = np.concatenate([src[known], tgt[known]]), np.concatenate([tgt[known], src[known]])
+    w = np.tile(edges["weight"].to_numpy(dtype=np.int64)[known], 2)
+    pair, inverse = np.unique(a * n + b, return_inverse=True)
+    weight = np.bincount(inverse, weights=w).astype(np.int64)
+    a, b = pair // n, pair % n
+    reach = np.bincount(a, minlength=n)  # distinct people tied either way
     ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    active_now = ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"].unique()
-    ties = both[isin(both["source"], lapsed["person_id"]) & isin(both["target"], active_now)]
-    ties = ties.sort_values(["source", "weight", "target"], ascending=[True, False, True]).drop_duplicates("source")
-    inviter = ties.set_index("source")["target"]
-    tie_weight = ties.set_index("source")["weight"]
+    active_now = np.zeros(n, dtype=bool)
+    active_now[positions(ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"], ids)] = True
+    active_now[-1] = False
+    is_lapsed = np.zeros(n, dtype=bool)
+    is_lapsed[positions(lapsed["person_id"], ids)] = True
+    is_lapsed[-1] = False
+    cand = is_lapsed[a] & active_now[b]
+    a, b, weight = a[cand], b[cand], weight[cand]
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[np.argsort(ids.to_numpy(dtype=object), kind="stable")] = np.arange(n - 1)
+    order = np.lexsort((id_rank[b], -weight, a))  # heaviest tie first, then the smallest id
+    best = order[np.unique(a[order], return_index=True)[1]]
+    inviter = pd.Series(ids.take(b[best]).to_numpy(), index=ids.take(a[best]).to_numpy())
+    tie_weight = pd.Series(weight[best], index=inviter.index)
     out = lapsed[["person_id", "department", "first_active", "last_active", "days_inactive", "n_messages"]].copy()
-    out["people_reached"] = out["person_id"].map(reach).fillna(0).astype("int64")
-    days_active = pd.DataFrame({"p": ev["person_id"], "d": ev["created_at"].dt.floor("D")}).drop_duplicates().groupby("p").size()
+    at = positions(out["person_id"], ids)
+    out["people_reached"] = np.where(at >= 0, reach[at], 0).astype("int64")
+    who, _ = active_days(ds, as_of=end - pd.Timedelta(days=1))
+    days_active = np.bincount(who, minlength=n)
     span_days = (out["last_active"] - out["first_active"]).dt.total_seconds() / 86400
-    rhythm = (span_days / (out["person_id"].map(days_active).fillna(1) - 1).clip(lower=1)).clip(lower=7)
+    rhythm = (span_days / (pd.Series(np.where(at >= 0, days_active[at], 1), index=out.index) - 1).clip(lower=1)).clip(lower=7)
     out["break_ratio"] = (out["days_inactive"] / rhythm).clip(upper=50)
     out["score"] = np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.log1p(out["break_ratio"]) + 0.5 * np.exp(-out["days_inactive"] / 365)
     out["best_inviter"] = out["person_id"].map(inviter).astype("str")

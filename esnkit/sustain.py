@@ -26,10 +26,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._fast import isin, positions
+from ._fast import isin, isin_sorted, micros, positions, unique
 from .dataset import Dataset
 from .metrics import communities, network, participation
-from .metrics._base import as_of_end, interaction_events, shared_computations
+from .metrics._base import as_of_end, event_codes, interaction_events, memo, shared_computations
 from .metrics.successes import successful_threads
 from .report import StepContext, escape_md
 
@@ -69,11 +69,7 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
     [['first message', 2], ['second message', 1], ['regular contributor', 1]]
     """
     end = as_of_end(as_of, ds)
-    m = ds.messages[(ds.messages["created_at"] < end) & ds.messages["group_id"].notna()]
-    n = m.groupby(["group_id", "author_id"]).size().rename("n")
-    month = m["created_at"].dt.tz_localize(None).dt.to_period("M")
-    months = m.assign(month=month).drop_duplicates(["group_id", "author_id", "month"]).groupby(["group_id", "author_id"]).size().rename("months")
-    per = pd.concat([n, months], axis=1).reset_index()
+    per = memo("funnel", ds, (end,), lambda: _funnel_pairs(ds, end))
     stages = [("first message", per["n"] >= 1), ("second message", per["n"] >= 2), ("regular contributor", per["months"] >= 3)]
     if by_group:
         out = pd.DataFrame({"group_id": per["group_id"]})
@@ -84,6 +80,15 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
     out = pd.DataFrame(rows)
     out["share"] = out["people"] / out["people"].iloc[0] if out["people"].iloc[0] else np.nan
     return out
+
+
+def _funnel_pairs(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+    """Per (community, author): messages ``n`` and distinct calendar ``months`` with a message, before ``end``."""
+    m = ds.messages[(ds.messages["created_at"] < end) & ds.messages["group_id"].notna()]
+    n = m.groupby(["group_id", "author_id"]).size().rename("n")
+    month = m["created_at"].dt.tz_localize(None).dt.to_period("M")
+    months = m.assign(month=month).drop_duplicates(["group_id", "author_id", "month"]).groupby(["group_id", "author_id"]).size().rename("months")
+    return pd.concat([n, months], axis=1).reset_index()
 
 
 def _words(name: str) -> set[str]:
@@ -114,7 +119,8 @@ def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.D
     ids = live["group_id"].reset_index(drop=True)
     pairs = pairs.assign(a=ids.take(pairs["rank_a"].to_numpy()).to_numpy(), b=ids.take(pairs["rank_b"].to_numpy()).to_numpy())
     members = ev.loc[isin(ev["group_id"], pd.concat([pairs["a"], pairs["b"]])), ["group_id", "person_id"]]
-    common, size_a, size_b = _common_members(members, pairs["a"], pairs["b"])
+    # Jaccard can reach 0.5 only if the smaller group has at least half the larger's members.
+    common, size_a, size_b = _common_members(members, pairs["a"], pairs["b"], min_ratio=0.5)
     union = size_a + size_b - common
     pairs["member_overlap"] = np.where(union > 0, common / np.maximum(union, 1), 0.0)
     out = pairs[pairs["member_overlap"] >= 0.5].sort_values(["rank_a", "rank_b"])
@@ -122,8 +128,13 @@ def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.D
     return out.astype({"group_id": "str", "duplicate_of": "str", "name_overlap": "float64"})
 
 
-def _common_members(members: pd.DataFrame, a: pd.Series, b: pd.Series, *, chunk: int = 4_000_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _common_members(
+    members: pd.DataFrame, a: pd.Series, b: pd.Series, *, chunk: int = 4_000_000, min_ratio: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each pair (a[i], b[i]) of groups: people in both, people in a, people in b.
+
+    Pairs whose smaller group has fewer than ``min_ratio`` times the larger's members are not
+    compared (their count of people in both is 0): their Jaccard index is below ``min_ratio``.
 
     ``members`` holds ``group_id, person_id`` rows (repeats allowed). Pairs sharing a popular name
     word can number tens of thousands, each with thousands of members, so the work is done on
@@ -135,7 +146,7 @@ def _common_members(members: pd.DataFrame, a: pd.Series, b: pd.Series, *, chunk:
     people = pd.Index(members["person_id"].unique())
     p = positions(members["person_id"], people)
     n_people = max(len(people), 1)
-    keys = np.unique(g[g >= 0] * n_people + p[g >= 0])  # sorted (group, person) codes, each once
+    keys = unique(g[g >= 0] * n_people + p[g >= 0])  # sorted (group, person) codes, each once
     owner, person = keys // n_people, keys % n_people
     first = np.searchsorted(owner, np.arange(len(groups)))
     size = np.bincount(owner, minlength=len(groups))
@@ -143,19 +154,34 @@ def _common_members(members: pd.DataFrame, a: pd.Series, b: pd.Series, *, chunk:
     small = np.where(size[ga] <= size[gb], ga, gb)
     large = np.where(size[ga] <= size[gb], gb, ga)
     common = np.zeros(len(ga), dtype=np.int64)
+    compared = np.flatnonzero(size[small] >= min_ratio * size[large])
+    result_at, small, large = compared, small[compared], large[compared]
     bounds = np.searchsorted(np.cumsum(size[small]), np.arange(chunk, size[small].sum() + chunk, chunk), side="right")
     lo = 0
-    for hi in np.unique(np.append(bounds, len(ga))):  # a few chunks, each vectorised
+    for hi in unique(np.append(bounds, len(small))):  # a few chunks, each vectorised
         if hi <= lo:
             continue
         n = size[small[lo:hi]]
         pair = np.repeat(np.arange(lo, hi), n)
         offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         probe = large[pair] * n_people + person[first[small[pair]] + offset]
-        at = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
-        common += np.bincount(pair[keys[at] == probe], minlength=len(ga))
+        common[result_at] += np.bincount(pair[isin_sorted(probe, keys)], minlength=len(small))
         lo = hi
     return common, size[ga], size[gb]
+
+
+def peak_active_members(ds: Dataset, *, as_of=None, days: int = 90) -> pd.Series:
+    """Each community's largest number of active people in any ``days``-long window counted back from ``as_of``."""
+    ev = event_codes(ds, include_external=True)
+    n = ev.cut(as_of_end(as_of, ds) - pd.Timedelta(days=1))
+    where, who = ev.where[:n], ev.who[:n]
+    q = (micros(as_of_end(as_of, ds)) - ev.times[:n]) // (days * 86_400_000_000)
+    ok = where >= 0
+    n_people, n_q = len(ds.people) + 1, int(q.max()) + 1 if n else 1
+    cells = unique((where[ok] * n_q + q[ok]) * n_people + who[ok]) // n_people  # distinct people per (group, window)
+    group_window, people = np.unique(cells, return_counts=True)
+    peak = pd.Series(people, index=group_window // n_q).groupby(level=0).max()
+    return pd.Series(peak.to_numpy(), index=ds.groups["group_id"].take(peak.index.to_numpy()).to_numpy(), dtype="int64")
 
 
 ACTIONS = {
@@ -256,9 +282,7 @@ def build_sustain(ctx: StepContext) -> Sustain:
         cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
         cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
                        "first message", "second message", "regular contributor", "absence_factor"]]
-        ev = interaction_events(ds, as_of=as_of, include_external=True)
-        ev = ev.assign(q=((as_of_end(as_of) - ev["created_at"]) // pd.Timedelta(days=90)))
-        peak = ev.groupby(["group_id", "q"])["person_id"].nunique().groupby(level=0).max()
+        peak = peak_active_members(ds, as_of=as_of)
         tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
         individuals = network.key_individuals(ds, as_of=as_of)
         return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))

@@ -103,3 +103,16 @@ def test_common_members_counts_each_person_once_in_chunks():
     for chunk in (1, 2, 100):
         common, size_a, size_b = _common_members(members, a, b, chunk=chunk)
         assert common.tolist() == [2, 0, 0] and size_a.tolist() == [3, 3, 2] and size_b.tolist() == [2, 1, 1]
+    # With min_ratio 0.9, g2 (2 people) is too small beside g1 (3) to be compared at all.
+    assert _common_members(members, a, b, min_ratio=0.9)[0].tolist() == [0, 0, 0]
+
+
+def test_peak_active_members_counts_distinct_people_per_90_days():
+    from helpers import AS_OF, small_dataset
+
+    # g1: a, b active Jan 5-6 (one window); c on Feb 10 (same window, 49-85 days back): peak 3.
+    # g2: d, a, c on Mar 1 (bot z excluded): 3.
+    got = sustain.peak_active_members(small_dataset(), as_of=AS_OF)
+    assert got.to_dict() == {"g1": 3, "g2": 3}
+    # As of Feb 20 (end Feb 21): Feb 10 and Jan 5-6 are 11 and 46 days back: one window, 3 people.
+    assert sustain.peak_active_members(small_dataset(), as_of="2026-02-20").to_dict() == {"g1": 3}

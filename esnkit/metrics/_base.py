@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros, positions, take
+from .._fast import isin, micros, positions, take, unique
 from ..dataset import Dataset
 
 __all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini", "shared_computations", "memo", "run_cache_enabled", "clear_run_cache"]
@@ -184,7 +184,7 @@ def active_days(
 def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     everyone = memo("events_everyone", ds, (), lambda: _everyone_sorted(ds))
     n = len(ds.people) + 1
-    key = np.unique((everyone.times // 86_400_000_000) * n + np.where(everyone.who >= 0, everyone.who, n - 1))
+    key = unique((everyone.times // 86_400_000_000) * n + np.where(everyone.who >= 0, everyone.who, n - 1))
     who, day = key % n, key // n
     known = who < n - 1
     return who[known], day[known]
@@ -202,11 +202,21 @@ class Codes:
 
     Looking a string id up among 4 M others costs about a second at 100,000 people; every metric
     that follows a reaction to its message, a reply to its parent or a message to its author reads
-    these arrays instead (-1 where there is nothing to point at).
+    these arrays instead (-1 where there is nothing to point at). People are rows of ``people``:
+    the people table's ids, then any id used in messages, reactions or mentions but missing there.
     """
 
     def __init__(self, ds: Dataset):
         m, r = ds.messages, ds.reactions
+        # Everyone referenced: the people table, then any author or reactor missing from it.
+        ids = ds.people["person_id"].dropna()
+        refs = pd.concat([m["author_id"], r["person_id"], ds.mentions["person_id"]], ignore_index=True).dropna()
+        missing = refs[~isin(refs, ids)].unique()
+        self.people = pd.Index(pd.concat([ids, pd.Series(missing, dtype="str")], ignore_index=True).astype("str")).drop_duplicates()
+        self.author = positions(m["author_id"], self.people)
+        self.reactor = positions(r["person_id"], self.people)
+        self.mentioned = positions(ds.mentions["person_id"], self.people)
+        self.mention_message = positions(ds.mentions["message_id"], m["message_id"])
         self.reaction_message = positions(r["message_id"], m["message_id"])
         self.reply_parent = positions(m["reply_to_id"], m["message_id"])
         starts = np.flatnonzero(m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
@@ -237,11 +247,11 @@ def _interaction_events(ds: Dataset, end, include_bots: bool, include_external: 
         group, created = take(m["group_id"], at), take(m["created_at"], at)
         reactions = pd.DataFrame(
             {
-                "person_id": r["person_id"].to_numpy(),
+                "person_id": r["person_id"].array,
                 "created_at": r["created_at"].reset_index(drop=True).fillna(created).array,
                 "kind": 2,
                 "group_id": group.array,
-                "message_id": r["message_id"].to_numpy(),
+                "message_id": r["message_id"].array,
             }
         )
         events = pd.concat([posts, reactions], ignore_index=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros
+from .._fast import isin, micros, unique
 from ..dataset import Dataset
 from ._base import as_of_end, event_codes, memo
 from .conversations import thread_responses
@@ -116,7 +116,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
         out[f"messages_q{k}"] = per_q[:, k].astype("int64")
     recent = age_q == 0
     out["contributions_q0"] = np.bincount(g[recent], minlength=n_groups).astype("int64")
-    recent_pairs = np.unique(g[recent] * n_people + who[recent])
+    recent_pairs = unique(g[recent] * n_people + who[recent])
     out["active_members"] = np.bincount(recent_pairs // n_people, minlength=n_groups).astype("int64")
     mem = ds.memberships
     if len(mem):
@@ -135,14 +135,14 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     out["absence_factor"] = _per_group_absence_factor(half_pairs // n_people, half_counts, n_groups)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first = memo("first_in_group", ds, (), lambda: _first_in_group(ds))
-    recent_keys = np.unique(where[recent].astype(np.int64) * n_people + who[recent])
+    recent_keys = unique(where[recent].astype(np.int64) * n_people + who[recent])
     first_recent = first[np.searchsorted(keys, recent_keys)]
     newcomer = first_recent >= micros(end - q)
     newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=n_groups)
     out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
     answering = recent & (kind != 0)
-    responders = np.bincount(np.unique(g[answering] * n_people + who[answering]) // n_people, minlength=n_groups)
+    responders = np.bincount(unique(g[answering] * n_people + who[answering]) // n_people, minlength=n_groups)
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
     last = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)

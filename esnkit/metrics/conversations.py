@@ -94,9 +94,9 @@ class _ThreadBase:
         self._pairs: np.ndarray | None = None
         out = pd.DataFrame(
             {
-                "thread_id": starts["thread_id"].astype("str").to_numpy(),
-                "group_id": starts["group_id"].to_numpy(),
-                "author_id": starts["author_id"].to_numpy(),
+                "thread_id": starts["thread_id"].astype("str").array,
+                "group_id": starts["group_id"].array,
+                "author_id": starts["author_id"].array,
                 "created_at": starts["created_at"].array,
                 "is_private": starts["is_private"].to_numpy(dtype=bool, na_value=False),
             }
@@ -107,7 +107,7 @@ class _ThreadBase:
         out["n_replies"] = np.bincount(self.reply_pos, minlength=len(out)).astype("int64")
         out["n_participants"] = (1 + np.bincount(self.pair_positions(), minlength=len(out))).astype("int64")
         out["answered"] = has
-        out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").to_numpy()
+        out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
         self.table = out
         self.last = int(max(self.start_times.max(initial=0), self.reply_times.max(initial=0), first[has].max(initial=0)))
 

@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros, positions, take
+from .._fast import isin, isin_sorted, lookup, micros, positions, take, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, memo, population, suppress
 
@@ -75,41 +75,42 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     m, c = ds.messages, codes(ds)
     times = micros(m["created_at"])
     lo = micros(start) if start is not None else np.iinfo(np.int64).min + 1
-    in_window = (times < micros(end)) & (times >= lo)  # NaT is the int64 minimum: never in
+    hi = micros(end)
+    in_window = (times < hi) & (times >= lo)  # NaT is the int64 minimum: never in
+    # Everything on integer codes of people (string keys cost seconds per million rows).
     replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
     parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
-    authors = m["author_id"]
-    parts = [pd.DataFrame({"source": authors.take(replies).to_numpy(), "target": take(authors, parent).to_numpy(), "kind": 0})]
-    mentions = ds.mentions
-    if len(mentions):
-        at = positions(mentions["message_id"], m["message_id"])
-        ok = (at >= 0) & in_window[at]
-        parts.append(pd.DataFrame({"source": take(authors, at[ok]).to_numpy(), "target": mentions["person_id"].to_numpy()[ok], "kind": 1}))
-    r = ds.reactions
-    if len(r):
-        at = c.reaction_message
-        rt = micros(r["created_at"])
-        rt = np.where(r["created_at"].isna().to_numpy() & (at >= 0), times[at], rt)
-        ok = (rt < micros(end)) & (rt >= lo)
-        parts.append(pd.DataFrame({"source": r["person_id"].to_numpy()[ok], "target": take(authors, at[ok]).to_numpy(), "kind": 2}))
-    # Count ties on integer codes of the people (string keys cost seconds per million rows).
-    sources = pd.concat([p["source"] for p in parts], ignore_index=True)
-    targets = pd.concat([p["target"] for p in parts], ignore_index=True)
-    kinds = pd.concat([p["kind"] for p in parts], ignore_index=True).to_numpy(dtype=np.int64)
-    people = pd.Index(pd.concat([sources.dropna(), targets.dropna()]).unique()).astype("str").sort_values()  # sorted: ties come out by (source, target)
-    src, tgt = positions(sources.astype("str"), people), positions(targets.astype("str"), people)
+    author = np.append(c.author, -1)  # author[-1]: no message
+    sources, targets = [c.author[replies]], [author[parent]]
+    at = c.mention_message
+    ok = (at >= 0) & in_window[at]
+    sources.append(author[at[ok]])
+    targets.append(c.mentioned[ok])
+    at = c.reaction_message
+    rt = micros(ds.reactions["created_at"])
+    rt = np.where(ds.reactions["created_at"].isna().to_numpy() & (at >= 0), times[at] if len(times) else rt, rt)
+    ok = (rt < hi) & (rt >= lo)
+    sources.append(c.reactor[ok])
+    targets.append(author[at[ok]])
+    kinds = np.repeat(np.arange(3, dtype=np.int64), [len(x) for x in sources])
+    src, tgt = np.concatenate(sources), np.concatenate(targets)
     keep = (src >= 0) & (tgt >= 0) & (src != tgt)
-    n = max(len(people), 1)
-    key = (src[keep] * n + tgt[keep]) * 3 + kinds[keep]
+    # Ranks in id order, so ties come out sorted by (source, target) as a string group-by would.
+    order = np.argsort(c.people.to_numpy(dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    n = max(len(order), 1)
+    key = (rank[src[keep]] * n + rank[tgt[keep]]) * 3 + kinds[keep]
     uniq, counts = np.unique(key, return_counts=True)
     pair, kind = uniq // 3, uniq % 3
-    pairs, at = np.unique(pair, return_inverse=True)
+    pairs, where = np.unique(pair, return_inverse=True)
     table = np.zeros((len(pairs), 3), dtype=np.int64)
-    table[at, kind] = counts
+    table[where, kind] = counts
+    by_rank = c.people.take(order)
     out = pd.DataFrame(
         {
-            "source": people.take(pairs // n).to_numpy(),
-            "target": people.take(pairs % n).to_numpy(),
+            "source": by_rank.take(pairs // n).array,
+            "target": by_rank.take(pairs % n).array,
             "replies": table[:, 0],
             "mentions": table[:, 1],
             "reactions": table[:, 2],
@@ -138,9 +139,9 @@ class InteractionGraph:
             nodes = nodes.append(pd.Index(people).difference(nodes))
         self.nodes = pd.Index(nodes.astype("str"), name="person_id")
         self.edges = edges.reset_index(drop=True)
-        src = self.nodes.get_indexer(edges["source"])
-        dst = self.nodes.get_indexer(edges["target"])
-        self.graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([src, dst]), directed=True)
+        self.src = positions(edges["source"].astype("str"), pd.Series(self.nodes))
+        self.dst = positions(edges["target"].astype("str"), pd.Series(self.nodes))
+        self.graph = ig.Graph(n=len(self.nodes), edges=np.column_stack([self.src, self.dst]), directed=True)
         self.graph.es["weight"] = edges["weight"].to_numpy(dtype=float)
 
     def __len__(self) -> int:
@@ -223,33 +224,36 @@ def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None)
     cols = ["person_id", "department", "degree", "pagerank", "betweenness", "two_way_ties", "cross_department_ties", "replies_given", "role"]
     if len(g) == 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", "department", "role") else "float64") for c in cols})
-    edges = g.edges
-    dept = ds.people.set_index("person_id")["department"]
-    pairs = pd.concat([edges[["source", "target"]], edges[["target", "source"]].set_axis(["source", "target"], axis=1)])
-    ties = pairs.drop_duplicates()
-    degree = ties.groupby("source").size()
-    directed = edges[["source", "target"]].drop_duplicates()
-    reverse = directed.merge(directed.rename(columns={"source": "target", "target": "source"}), on=["source", "target"])
-    two_way = reverse.groupby("source").size()
-    sd, td = ties["source"].map(dept), ties["target"].map(dept)
-    cross = ties[sd.notna() & td.notna() & (sd != td)]
-    cross_ties = cross.groupby("source").size()
-    cross_depts = cross.assign(td=cross["target"].map(dept)).groupby("source")["td"].nunique()
-    replies_given = edges.groupby("source")["replies"].sum() if "replies" in edges else pd.Series(dtype="int64")
+    # Tie counts on the graph's integer node codes (string pairs cost seconds at millions of ties).
+    edges, src, dst, n = g.edges, g.src, g.dst, len(g)
+    ties = unique(np.concatenate([src * n + dst, dst * n + src]))  # either way, each pair once
+    a, b = ties // n, ties % n
+    degree = np.bincount(a, minlength=n)
+    directed = unique(src * n + dst)
+    back = dst * n + src
+    two_way = np.bincount(src[isin_sorted(back, directed)], minlength=n)
+    department = lookup(pd.Series(g.nodes), ds.people["person_id"], ds.people["department"]).astype("str")
+    dept_code, dept_names = pd.factorize(department)  # -1: unknown
+    da, db = dept_code[a], dept_code[b]
+    cross = (da >= 0) & (db >= 0) & (da != db)
+    n_depts = max(len(dept_names), 1)
+    cross_ties = np.bincount(a[cross], minlength=n)
+    cross_depts = np.bincount(unique(a[cross] * n_depts + db[cross]) // n_depts, minlength=n)
+    replies = edges["replies"].to_numpy(dtype=np.int64) if "replies" in edges else np.zeros(len(src), dtype=np.int64)
     out = pd.DataFrame({"person_id": g.nodes.astype("str")})
-    out["department"] = out["person_id"].map(dept).astype("str")
-    out["degree"] = out["person_id"].map(degree).fillna(0).astype("int64")
+    out["department"] = department.array
+    out["degree"] = degree.astype("int64")
     out["pagerank"] = g.pagerank().to_numpy()
     out["betweenness"] = g.betweenness(seed=seed, k=k).to_numpy()
-    out["two_way_ties"] = out["person_id"].map(two_way).fillna(0).astype("int64")
-    out["cross_department_ties"] = out["person_id"].map(cross_ties).fillna(0).astype("int64")
-    out["replies_given"] = out["person_id"].map(replies_given).fillna(0).astype("int64")
+    out["two_way_ties"] = two_way.astype("int64")
+    out["cross_department_ties"] = cross_ties.astype("int64")
+    out["replies_given"] = np.bincount(src, weights=replies, minlength=n).astype("int64")
     n = len(out)
     n_conn = max(10, int(np.ceil(0.02 * n)))
     bet_rank = out["betweenness"].rank(ascending=False, method="first")
     pr_rank = out["pagerank"].rank(ascending=False, method="first")
     rep_rank = out["replies_given"].rank(ascending=False, method="first")
-    spans = out["person_id"].map(cross_depts).fillna(0) >= 2
+    spans = pd.Series(cross_depts >= 2, index=out.index)
     if out["department"].isna().all():
         spans = out["degree"] >= out["degree"].quantile(0.9)
     out["role"] = np.select(

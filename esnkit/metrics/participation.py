@@ -147,22 +147,23 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     m, c = ds.messages, codes(ds)
     times = micros(m["created_at"])
     in_window = (times >= micros(start)) & (times < micros(end))
-    authors = m["author_id"]
+    author = np.append(c.author, -1)  # author[-1]: no message
     replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
-    parent = take(authors, np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies]))
-    got_reply = parent[parent.notna().to_numpy() & (parent.to_numpy() != authors.take(replies).to_numpy())].value_counts()
+    parent = author[np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])]
+    got_reply = pd.Series(parent[(parent >= 0) & (parent != c.author[replies])]).value_counts()
     r = ds.reactions
     at = c.reaction_message
     rt = r["created_at"]
     ok = (at >= 0) & in_window[at] & (rt.isna() | ((rt >= start) & (rt < end))).to_numpy()
-    target = take(authors, at[ok])
-    got_reaction = target[target.to_numpy() != r["person_id"].to_numpy()[ok]].value_counts()
-    mentions = ds.mentions
-    mat = positions(mentions["message_id"], m["message_id"])
+    target = author[at[ok]]
+    got_reaction = pd.Series(target[(target >= 0) & (target != c.reactor[ok])]).value_counts()
+    mat = c.mention_message
     mok = (mat >= 0) & in_window[mat]
-    mention_author = take(authors, mat[mok]).to_numpy()
-    mentioned = mentions["person_id"][mok].reset_index(drop=True)
-    got_mention = mentioned[mention_author != mentioned.to_numpy()].value_counts()
+    mention_author = author[mat[mok]]
+    mentioned = c.mentioned[mok]
+    got_mention = pd.Series(mentioned[(mentioned >= 0) & (mention_author != mentioned)]).value_counts()
+    # Counts by person code, then by id.
+    got_reply, got_reaction, got_mention = (pd.Series(x.to_numpy(), index=c.people.take(x.index.to_numpy())) for x in (got_reply, got_reaction, got_mention))
     people = population(ds)
     ids = pd.Index(people.loc[people["state"].notna(), "person_id"]).union(kinds.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})
