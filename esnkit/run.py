@@ -256,41 +256,63 @@ class _SharedKernel:
     Started with ``ESNKIT_RUN_CACHE=1`` (see :func:`esnkit.metrics._base.run_cache_enabled`): step
     1 reads the Dataset and computes the events, threads, graph and scorecards once; steps 2-5 reuse
     them. Between notebooks the user namespace is reset, so no notebook sees another's variables.
-    A kernel that dies (e.g. out of memory) is replaced before the next step.
+    A kernel that dies (e.g. out of memory) fails its step and is replaced before the next one.
+
+    The manager is jupyter_client's asynchronous one, as nbclient uses when it owns the kernel:
+    with the blocking manager, nbclient's liveness poll never noticed a killed kernel and the run
+    hung (seen here when a step ran out of memory).
     """
 
     def __init__(self, cwd: Path):
         self.cwd = cwd
         self.km = None
 
-    def manager(self):
-        if self.km is None or not self.km.is_alive():
-            self.shutdown()
-            from jupyter_client.manager import KernelManager
+    def _alive(self) -> bool:
+        import asyncio
 
-            self.km = KernelManager(kernel_name="python3")
-            self.km.start_kernel(cwd=str(self.cwd), env={**os.environ, "ESNKIT_RUN_CACHE": "1"})
+        return self.km is not None and bool(asyncio.run(self.km.is_alive()))
+
+    def manager(self):
+        import asyncio
+
+        if not self._alive():
+            self.shutdown()
+            from jupyter_client.manager import AsyncKernelManager
+
+            self.km = AsyncKernelManager(kernel_name="python3")
+            asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env={**os.environ, "ESNKIT_RUN_CACHE": "1"}))
         return self.km
 
     def reset_namespace(self) -> None:
         """Drop the finished notebook's variables (the shared cache lives in esnkit, not there)."""
-        if self.km is None or not self.km.is_alive():
+        import asyncio
+
+        if not self._alive():
             return
-        kc = self.km.client()
-        kc.start_channels()
+
+        async def reset() -> None:
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=60)
+                await kc.execute_interactive(
+                    "get_ipython().reset(new_session=False)\nimport gc as _gc, matplotlib.pyplot as _plt\n_plt.close('all'); _gc.collect()",
+                    timeout=120, output_hook=lambda msg: None,
+                )
+            finally:
+                kc.stop_channels()
+
         try:
-            kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(
-                "get_ipython().reset(new_session=False)\nimport gc as _gc, matplotlib.pyplot as _plt\n_plt.close('all'); _gc.collect()",
-                timeout=120, output_hook=lambda msg: None,
-            )
-        finally:
-            kc.stop_channels()
+            asyncio.run(reset())
+        except Exception:  # a kernel that cannot be reset is replaced for the next step
+            self.shutdown()
 
     def shutdown(self) -> None:
+        import asyncio
+
         if self.km is not None:
             with contextlib.suppress(Exception):
-                self.km.shutdown_kernel(now=True)
+                asyncio.run(self.km.shutdown_kernel(now=True))
             self.km = None
 
 

@@ -129,6 +129,27 @@ def test_a_failing_step_keeps_its_notebook_and_writes_no_html(tmp_path, monkeypa
     assert (out / "2-plan.html").is_file()  # the other steps still ran
 
 
+def test_a_dead_kernel_fails_its_step_and_a_fresh_one_runs_the_next(tmp_path, monkeypatch):
+    # Steps share one kernel; if it dies (out of memory, say) the run must neither hang nor stop.
+    paths = copy_client(tmp_path)
+    folder = tmp_path / "notebooks"
+    shutil.copytree(runmod.NOTEBOOKS, folder)
+    nb = nbformat.read(folder / "1-assess.ipynb", as_version=4)
+    nb.cells.insert(5, nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    nbformat.write(nb, folder / "1-assess.ipynb")
+    nb = nbformat.read(folder / "3-reactivate.ipynb", as_version=4)
+    # Steps 2 and 3 share the fresh kernel, but step 3 must not see step 2's variables (`ctx`, `p`).
+    nb.cells.insert(2, nbformat.v4.new_code_cell("assert 'ctx' not in globals() and 'p' not in globals()"))
+    nbformat.write(nb, folder / "3-reactivate.ipynb")
+    monkeypatch.setattr(runmod, "NOTEBOOKS", folder)
+    with pytest.raises(RunError) as err:
+        runmod.run_client(paths, steps=runmod.parse_steps("1,2,3"), formats=("html",), progress=lambda s: None)
+    assert "1-assess" in str(err.value) and "kernel died" in str(err.value)
+    out = paths.reports("2026-09-30")
+    assert (out / "2-plan.html").is_file() and (out / "3-reactivate.html").is_file()
+    assert not (out / "1-assess.html").exists()
+
+
 def test_cli_failing_step_exits_non_zero_with_one_line(tmp_path):
     paths = copy_client(tmp_path)
     env = {**os.environ, "ESNKIT_NOTEBOOKS": str(_broken_notebooks(tmp_path))}

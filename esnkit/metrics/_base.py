@@ -36,7 +36,7 @@ def run_cache_enabled() -> bool:
 
 
 def clear_run_cache() -> None:
-    """Forget everything shared across steps (``esnkit run`` calls it when the data change)."""
+    """Forget everything shared across steps (for tests, or after editing a Dataset in place in a run kernel)."""
     _RUN_CACHE.clear()
 
 
