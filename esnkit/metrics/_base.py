@@ -158,7 +158,7 @@ def _events(ds: Dataset, include_bots: bool, include_external: bool) -> EventCod
 
 def _everyone_sorted(ds: Dataset) -> EventCodes:
     """Every dated event of everyone, sorted by time (people missing from ``ds.people`` have who = -1)."""
-    events = _interaction_events(ds, None, True, True)
+    events = _interaction_events(ds)
     times = micros(events["created_at"])
     order = np.argsort(times, kind="stable")
     events = events.take(order).reset_index(drop=True)
@@ -229,7 +229,8 @@ def codes(ds: Dataset) -> Codes:
     return memo("codes", ds, (len(ds.messages), len(ds.reactions)), lambda: Codes(ds))
 
 
-def _interaction_events(ds: Dataset, end, include_bots: bool, include_external: bool) -> pd.DataFrame:
+def _interaction_events(ds: Dataset) -> pd.DataFrame:
+    """Every dated post, reply and reaction, in table order (populations are chosen on codes later)."""
     m = ds.messages
     kind_codes = np.where(m["is_thread_start"].fillna(True).to_numpy(dtype=bool), 0, 1)
     posts = pd.DataFrame(
@@ -259,12 +260,7 @@ def _interaction_events(ds: Dataset, end, include_bots: bool, include_external: 
         events = posts
     events["kind"] = pd.Categorical.from_codes(events["kind"].to_numpy(), categories=list(EVENT_KINDS))
     events["group_id"] = events["group_id"].astype("str")
-    events = events[events["created_at"].notna()]
-    if end is not None:
-        events = events[events["created_at"] < end]
-    keep = population(ds, include_bots=include_bots, include_external=include_external)["person_id"]
-    events = events[isin(events["person_id"], keep)]
-    return events.reset_index(drop=True)
+    return events[events["created_at"].notna()].reset_index(drop=True)
 
 
 def suppress(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:
