@@ -122,3 +122,15 @@ def test_detect_communities_is_seeded_and_labels_by_size():
     assert_frame_equal(a, b)
     groups = a.groupby("community")["node"].apply(lambda s: "".join(sorted(s))).tolist()
     assert sorted(groups) == ["abc", "def"]
+
+
+def test_a_reaction_without_a_time_counts_at_its_messages_time():
+    # Slack exports give reactions no time: a's reaction to d's thread 5 (Mar 1) counts from Mar 1.
+    from esnkit import Dataset
+
+    ds = small_dataset()
+    reactions = ds.reactions.astype({"created_at": "str"}).assign(created_at=None)
+    ds = Dataset(people=ds.people, groups=ds.groups, messages=ds.messages, reactions=reactions).validate()
+    ties = lambda as_of: [(e["source"], e["target"], e["reactions"]) for e in network.interaction_edges(ds, as_of=as_of).to_dict("records")]
+    assert ties(AS_OF) == [("a", "b", 0), ("a", "d", 1), ("b", "a", 0), ("c", "d", 0)]
+    assert ties("2026-02-28") == [("a", "b", 0), ("b", "a", 0)]

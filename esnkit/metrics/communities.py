@@ -27,7 +27,7 @@ from .._fast import isin, micros, unique
 from ..dataset import Dataset
 from ._base import as_of_end, event_codes, memo
 from .conversations import thread_responses
-from .participation import absence_factor
+from .participation import absence_factors
 
 __all__ = ["community_scorecard", "key_communities", "STATUSES", "QUARTER_DAYS"]
 
@@ -71,17 +71,6 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
     """
     end = as_of_end(as_of, ds)
     return memo("scorecard", ds, (end, quarters), lambda: _scorecard(ds, end, quarters))
-
-
-def _per_group_absence_factor(g: np.ndarray, counts: np.ndarray, n_groups: int, share: float = 0.5) -> np.ndarray:
-    """:func:`~esnkit.metrics.participation.absence_factor` of every group at once (``counts`` per (group, person))."""
-    order = np.lexsort((-counts, g))
-    g, counts = g[order], counts[order]
-    total = np.bincount(g, weights=counts, minlength=n_groups)
-    start = np.searchsorted(g, np.arange(n_groups))
-    running = np.cumsum(counts) - np.concatenate([[0], np.cumsum(counts)])[start][g]
-    below = running < share * total[g] - 1e-9
-    return np.where(total > 0, np.bincount(g[below], minlength=n_groups) + 1, 0).astype("int64")
 
 
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +121,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
     half_pairs, half_counts = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_counts=True)
-    out["absence_factor"] = _per_group_absence_factor(half_pairs // n_people, half_counts, n_groups)
+    out["absence_factor"] = absence_factors(half_pairs // n_people, half_counts, n_groups)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first = memo("first_in_group", ds, (), lambda: _first_in_group(ds))
     recent_keys = unique(where[recent].astype(np.int64) * n_people + who[recent])

@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, isin_sorted, lookup, micros, positions, take, unique
+from .._fast import isin_sorted, lookup, micros, positions, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, memo, population, suppress
 
@@ -87,8 +87,8 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     sources.append(author[at[ok]])
     targets.append(c.mentioned[ok])
     at = c.reaction_message
-    rt = micros(ds.reactions["created_at"])
-    rt = np.where(ds.reactions["created_at"].isna().to_numpy() & (at >= 0), times[at] if len(times) else rt, rt)
+    # A reaction without a time counts at its message's time (none, the int64 minimum, without a message).
+    rt = np.where(ds.reactions["created_at"].isna().to_numpy(), np.append(times, np.iinfo(np.int64).min)[at], micros(ds.reactions["created_at"]))
     ok = (rt < hi) & (rt >= lo)
     sources.append(c.reactor[ok])
     targets.append(author[at[ok]])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros, positions, take
+from .._fast import micros
 from ..dataset import Dataset
 from ._base import as_of_end, codes, gini, interaction_events, population
 
@@ -43,11 +43,30 @@ def absence_factor(counts: pd.Series | np.ndarray, *, share: float = 0.5) -> int
     >>> absence_factor([])
     0
     """
-    x = np.sort(np.asarray(counts, dtype=float))[::-1]
-    x = x[x > 0]
-    if len(x) == 0:
-        return 0
-    return int(np.searchsorted(np.cumsum(x), share * x.sum() - 1e-9) + 1)
+    counts = np.asarray(counts, dtype=float)
+    return int(absence_factors(np.zeros(len(counts), dtype=np.int64), counts, 1, share=share)[0])
+
+
+def absence_factors(groups: np.ndarray, counts: np.ndarray, n_groups: int, *, share: float = 0.5) -> np.ndarray:
+    """:func:`absence_factor` of many groups at once: contributor ``i`` of group ``groups[i]`` made ``counts[i]``.
+
+    Groups are numbered ``0 .. n_groups - 1``; a group without contributions gets 0.
+
+    Examples
+    --------
+    >>> absence_factors(np.array([0, 0, 0, 0, 0, 1, 1, 1, 1]), np.array([10, 1, 1, 1, 1, 3, 3, 3, 3]), 3).tolist()
+    [1, 2, 0]
+    """
+    groups, counts = np.asarray(groups, dtype=np.int64), np.asarray(counts, dtype=float)
+    groups, counts = groups[counts > 0], counts[counts > 0]
+    order = np.lexsort((-counts, groups))  # each group's biggest contributors first
+    groups, counts = groups[order], counts[order]
+    total = np.bincount(groups, weights=counts, minlength=n_groups)
+    running = np.cumsum(counts)
+    start = np.searchsorted(groups, np.arange(n_groups))
+    running -= np.concatenate([[0.0], running])[start][groups]  # cumulative sums restarted per group
+    below = running < share * total[groups] - 1e-9
+    return np.where(total > 0, np.bincount(groups[below], minlength=n_groups) + 1, 0).astype("int64")
 
 
 def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None = 180) -> pd.DataFrame:
