@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "micros", "take", "unique", "isin_sorted"]
+__all__ = ["isin", "lookup", "positions", "micros", "take", "unique", "isin_sorted", "id_ranks"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -130,3 +130,17 @@ def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_pool, values), len(sorted_pool) - 1)
     return sorted_pool[at] == values
+
+
+def id_ranks(ids) -> np.ndarray:
+    """Each id's rank in sorted (string) order, so integer codes can be ordered as the ids would be.
+
+    Examples
+    --------
+    >>> id_ranks(pd.Index(["b", "c", "a"], dtype="str")).tolist()
+    [1, 2, 0]
+    """
+    order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._fast import isin, positions
+from ._fast import id_ranks, isin, positions
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import adoption, communities, network
@@ -110,9 +110,7 @@ def invite_back(
     is_lapsed[-1] = False
     cand = is_lapsed[a] & active_now[b]
     a, b, weight = a[cand], b[cand], weight[cand]
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[np.argsort(ids.to_numpy(dtype=object), kind="stable")] = np.arange(n - 1)
-    order = np.lexsort((id_rank[b], -weight, a))  # heaviest tie first, then the smallest id
+    order = np.lexsort((id_ranks(ids)[b], -weight, a))  # heaviest tie first, then the smallest id
     best = order[np.unique(a[order], return_index=True)[1]]
     inviter = pd.Series(ids.take(b[best]).to_numpy(), index=ids.take(a[best]).to_numpy())
     tie_weight = pd.Series(weight[best], index=inviter.index)

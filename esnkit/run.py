@@ -16,6 +16,7 @@ took the run from 482 s (five kernels, each recomputing) to about 80 s (``benchm
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -274,13 +275,9 @@ class _SharedKernel:
         self.km = None
 
     def _alive(self) -> bool:
-        import asyncio
-
         return self.km is not None and bool(asyncio.run(self.km.is_alive()))
 
     def manager(self):
-        import asyncio
-
         if not self._alive():
             self.shutdown()
             from jupyter_client.manager import AsyncKernelManager
@@ -291,8 +288,6 @@ class _SharedKernel:
 
     def reset_namespace(self) -> None:
         """Drop the finished notebook's variables (the shared cache lives in esnkit, not there)."""
-        import asyncio
-
         if not self._alive():
             return
 
@@ -314,8 +309,6 @@ class _SharedKernel:
             self.shutdown()
 
     def shutdown(self) -> None:
-        import asyncio
-
         if self.km is not None:
             with contextlib.suppress(Exception):
                 asyncio.run(self.km.shutdown_kernel(now=True))
@@ -398,6 +391,8 @@ def run_client(
                     if tmp_nb.is_file():
                         os.replace(tmp_nb, executed)
                         written.append(executed)
+                    else:
+                        executed.unlink(missing_ok=True)  # an earlier run's notebook is not this failure's record
                     for path in outputs.values():
                         path.unlink(missing_ok=True)  # never leave a stale deliverable beside a failed run
                     if isinstance(exc, PapermillExecutionError):

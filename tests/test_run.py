@@ -142,10 +142,14 @@ def test_a_dead_kernel_fails_its_step_and_a_fresh_one_runs_the_next(tmp_path, mo
     nb.cells.insert(2, nbformat.v4.new_code_cell("assert 'ctx' not in globals() and 'p' not in globals()"))
     nbformat.write(nb, folder / "3-reactivate.ipynb")
     monkeypatch.setattr(runmod, "NOTEBOOKS", folder)
+    out = paths.reports("2026-09-30")
+    out.mkdir(parents=True)
+    (out / "1-assess.ipynb").write_text("an earlier run's notebook")
     with pytest.raises(RunError) as err:
         runmod.run_client(paths, steps=runmod.parse_steps("1,2,3"), formats=("html",), progress=lambda s: None)
     assert "1-assess" in str(err.value) and "kernel died" in str(err.value)
-    out = paths.reports("2026-09-30")
+    # Whatever notebook is left for step 1 is this run's record, not the earlier run's.
+    assert not (out / "1-assess.ipynb").is_file() or (out / "1-assess.ipynb").read_text() != "an earlier run's notebook"
     assert (out / "2-plan.html").is_file() and (out / "3-reactivate.html").is_file()
     assert not (out / "1-assess.html").exists()
 

@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import isin_sorted, lookup, micros, positions, unique
+from .._fast import id_ranks, isin_sorted, lookup, micros, positions, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, memo, population, suppress
 
@@ -96,17 +96,15 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     src, tgt = np.concatenate(sources), np.concatenate(targets)
     keep = (src >= 0) & (tgt >= 0) & (src != tgt)
     # Ranks in id order, so ties come out sorted by (source, target) as a string group-by would.
-    order = np.argsort(c.people.to_numpy(dtype=object), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    n = max(len(order), 1)
+    rank = id_ranks(c.people)
+    n = max(len(rank), 1)
     key = (rank[src[keep]] * n + rank[tgt[keep]]) * 3 + kinds[keep]
     uniq, counts = np.unique(key, return_counts=True)
     pair, kind = uniq // 3, uniq % 3
     pairs, where = np.unique(pair, return_inverse=True)
     table = np.zeros((len(pairs), 3), dtype=np.int64)
     table[where, kind] = counts
-    by_rank = c.people.take(order)
+    by_rank = c.people.take(np.argsort(rank))
     out = pd.DataFrame(
         {
             "source": by_rank.take(pairs // n).array,
