@@ -86,7 +86,6 @@ def python(code: str) -> list[str]:
 
 STEPS_CODE = """
 import json, os, time
-os.environ["ESNKIT_RUN_CACHE"] = "1"  # as in the kernel `esnkit run` starts: the steps share building blocks
 from esnkit.report import open_step
 from esnkit import assess, plan, reactivate, sustain, reporting
 steps = (("assess", assess.assess, {{}}), ("plan", plan.build_plan, {{"save": False}}),

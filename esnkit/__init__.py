@@ -4,8 +4,7 @@ The public API: :class:`Dataset` (the canonical model), :func:`load` (any suppor
 :class:`DataError` (bad input, with a message saying what to do).
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .dataset import Dataset, Meta  # noqa: E402
 from .errors import ConfigError, DataError, EsnkitError  # noqa: E402
 from .loaders import load  # noqa: E402

@@ -1,6 +1,6 @@
 """Step 1, Assess: every figure of the assessment computed once, and the executive summary from them.
 
-``assess(ctx)`` runs the metrics (the interaction graph is built once and shared) and returns an
+``assess(ctx)`` runs the metrics (building blocks such as the interaction graph are kept in the Dataset's cache) and returns an
 :class:`Assessment`; the ``1-assess`` notebook shows its tables and plots and
 :func:`summary_markdown` writes the executive summary from its numbers. Step 2 takes its baselines
 from the same object.
@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._fast import isin
 from .metrics import adoption, communities, conversations, network, participation, successes, voice
-from .metrics._base import as_of_end, interaction_events, population, shared_computations
+from .metrics._base import as_of_end, interaction_events, population
 from .metrics.benchmarks import compare_with_benchmarks
 from .report import StepContext, escape_md, pct
 
@@ -65,72 +65,71 @@ class Assessment:
 
 def assess(ctx: StepContext) -> Assessment:
     """Compute every step-1 figure for ``ctx`` at its as-of date."""
-    with shared_computations():
-        ds, as_of, floor = ctx.ds, ctx.as_of, ctx.min_group_size
-        monthly = adoption.monthly_active(ds, as_of=as_of)
-        growth = adoption.growth_summary(monthly)
-        threads = conversations.thread_responses(ds, as_of=as_of)
-        graph = network.build_graph(ds, as_of=as_of)
-        scorecard = communities.community_scorecard(ds, as_of=as_of)
-        individuals = network.key_individuals(ds, as_of=as_of, graph=graph)
-        lapsed = adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)
-        by_department = adoption.adoption_by(ds, as_of=as_of, by="department", min_group_size=floor)
-        by_location = adoption.adoption_by(ds, as_of=as_of, by="location", min_group_size=floor) if ds.people["location"].notna().any() else None
-        inequality = participation.contribution_inequality(ds, as_of=as_of)
-        survey_cols = set(ds.survey.columns)
-        fav = voice.survey_favourability(ds.survey, min_group_size=floor) if len(ds.survey) else pd.DataFrame()
-        fav_dept = voice.survey_favourability(ds.survey, by="department", min_group_size=floor) if "department" in survey_cols and len(ds.survey) else pd.DataFrame()
-        themes = voice.interview_themes(ds.interviews, min_group_size=floor) if len(ds.interviews) else pd.DataFrame()
-        recent = threads[threads["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90)]
-        rr = conversations.response_rate(recent)
-        interactive = interactive_share(ds, as_of=as_of)
-        people = population(ds)["person_id"]
-        events = interaction_events(ds, as_of=as_of)
-        recent_people = events.loc[events["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90), "person_id"]
-        headline = {
-            "interactive_share": interactive,
-            "headcount": len(people),
-            "active_90": int(isin(people, recent_people).sum()),
-            "never_active": int((~isin(people, events["person_id"])).sum()),
-            "response_rate_90": float(rr["response_rate"].iloc[0]) if len(rr) else float("nan"),
-            "median_hours_90": float(rr["median_hours_to_first_response"].iloc[0]) if len(rr) else float("nan"),
-            "lapsed": len(lapsed),
-            "communities": len(scorecard),
-            "status_counts": scorecard["status"].value_counts().to_dict(),
-            "connectors": int((individuals["role"] == "connector").sum()),
-            "lurker_share": float(inequality["lurker_share"].iloc[0]),
-            "top10_share": float(inequality["top10_share"].iloc[0]),
-        }
-        return Assessment(
-            as_of=str(as_of),
-            monthly=monthly,
-            growth=growth,
-            flows=adoption.monthly_flows(ds, as_of=as_of),
-            by_department=by_department,
-            by_location=by_location,
-            segments_rogers=adoption.adoption_segments(ds, as_of=as_of),
-            stickiness=adoption.stickiness(ds, as_of=as_of),
-            retention=adoption.cohort_retention(ds, as_of=as_of),
-            lapsed=lapsed,
-            inequality=inequality,
-            usage=participation.usage_segments(ds, as_of=as_of),
-            personas=participation.personas(ds, as_of=as_of),
-            threads=threads,
-            response_by_quarter=conversations.response_rate(threads, period="Q"),
-            depth=conversations.thread_depth(threads),
-            heatmap=conversations.activity_heatmap(ds, as_of=as_of),
-            scorecard=scorecard,
-            key_communities=communities.key_communities(scorecard),
-            individuals=individuals,
-            mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
-            influencer_risk=network.influencer_risk(ds, as_of=as_of),
-            successes=successes.existing_successes(ds, as_of=as_of),
-            favourability=fav,
-            favourability_by_department=fav_dept,
-            themes=themes,
-            benchmarks=compare_with_benchmarks({"interactive_share": interactive, "lurker_share": float(inequality["lurker_share"].iloc[0])}),
-            headline=headline,
-        )
+    ds, as_of, floor = ctx.ds, ctx.as_of, ctx.min_group_size
+    monthly = adoption.monthly_active(ds, as_of=as_of)
+    growth = adoption.growth_summary(monthly)
+    threads = conversations.thread_responses(ds, as_of=as_of)
+    graph = network.build_graph(ds, as_of=as_of)
+    scorecard = communities.community_scorecard(ds, as_of=as_of)
+    individuals = network.key_individuals(ds, as_of=as_of)
+    lapsed = adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)
+    by_department = adoption.adoption_by(ds, as_of=as_of, by="department", min_group_size=floor)
+    by_location = adoption.adoption_by(ds, as_of=as_of, by="location", min_group_size=floor) if ds.people["location"].notna().any() else None
+    inequality = participation.contribution_inequality(ds, as_of=as_of)
+    survey_cols = set(ds.survey.columns)
+    fav = voice.survey_favourability(ds.survey, min_group_size=floor) if len(ds.survey) else pd.DataFrame()
+    fav_dept = voice.survey_favourability(ds.survey, by="department", min_group_size=floor) if "department" in survey_cols and len(ds.survey) else pd.DataFrame()
+    themes = voice.interview_themes(ds.interviews, min_group_size=floor) if len(ds.interviews) else pd.DataFrame()
+    recent = threads[threads["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90)]
+    rr = conversations.response_rate(recent)
+    interactive = interactive_share(ds, as_of=as_of)
+    people = population(ds)["person_id"]
+    events = interaction_events(ds, as_of=as_of)
+    recent_people = events.loc[events["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90), "person_id"]
+    headline = {
+        "interactive_share": interactive,
+        "headcount": len(people),
+        "active_90": int(isin(people, recent_people).sum()),
+        "never_active": int((~isin(people, events["person_id"])).sum()),
+        "response_rate_90": float(rr["response_rate"].iloc[0]) if len(rr) else float("nan"),
+        "median_hours_90": float(rr["median_hours_to_first_response"].iloc[0]) if len(rr) else float("nan"),
+        "lapsed": len(lapsed),
+        "communities": len(scorecard),
+        "status_counts": scorecard["status"].value_counts().to_dict(),
+        "connectors": int((individuals["role"] == "connector").sum()),
+        "lurker_share": float(inequality["lurker_share"].iloc[0]),
+        "top10_share": float(inequality["top10_share"].iloc[0]),
+    }
+    return Assessment(
+        as_of=str(as_of),
+        monthly=monthly,
+        growth=growth,
+        flows=adoption.monthly_flows(ds, as_of=as_of),
+        by_department=by_department,
+        by_location=by_location,
+        segments_rogers=adoption.adoption_segments(ds, as_of=as_of),
+        stickiness=adoption.stickiness(ds, as_of=as_of),
+        retention=adoption.cohort_retention(ds, as_of=as_of),
+        lapsed=lapsed,
+        inequality=inequality,
+        usage=participation.usage_segments(ds, as_of=as_of),
+        personas=participation.personas(ds, as_of=as_of),
+        threads=threads,
+        response_by_quarter=conversations.response_rate(threads, period="Q"),
+        depth=conversations.thread_depth(threads),
+        heatmap=conversations.activity_heatmap(ds, as_of=as_of),
+        scorecard=scorecard,
+        key_communities=communities.key_communities(scorecard),
+        individuals=individuals,
+        mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
+        influencer_risk=network.influencer_risk(ds, as_of=as_of),
+        successes=successes.existing_successes(ds, as_of=as_of),
+        favourability=fav,
+        favourability_by_department=fav_dept,
+        themes=themes,
+        benchmarks=compare_with_benchmarks({"interactive_share": interactive, "lurker_share": float(inequality["lurker_share"].iloc[0])}),
+        headline=headline,
+    )
 
 
 def summary_markdown(a: Assessment, *, client: str) -> str:

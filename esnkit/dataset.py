@@ -15,11 +15,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+import copy
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
 from ._fast import isin
+from ._version import __version__
 from .errors import DataError
 
 __all__ = [
@@ -220,11 +222,17 @@ class Meta:
 
 
 class Dataset:
-    """One client's ESN data in the canonical model.
+    """One client's ESN data in the canonical model, immutable once built.
 
     Attributes are the tables of :data:`SCHEMA` (``people``, ``groups``, ``memberships``,
     ``messages``, ``reactions``, ``mentions``, ``activity``, ``survey``, ``interviews``), plus
     ``identities`` (kept apart) and ``meta``.
+
+    A Dataset never changes after it is built: assigning a table raises, and each table is handed
+    out as a copy-on-write view, so editing what ``ds.messages`` returns leaves ``ds`` untouched.
+    :meth:`replace` returns a new Dataset with some tables swapped. Because the tables cannot
+    change, every derived table (interaction events, threads, the graph, scorecards) is computed
+    once per instance and kept in its cache (:meth:`cached`), keyed by what it depends on.
 
     Examples
     --------
@@ -233,18 +241,59 @@ class Dataset:
     datetime64[us, UTC]
     >>> ds.counts()["people"]
     2
+    >>> ds.replace(people=ds.people.head(1)).counts()["people"], ds.counts()["people"]
+    (1, 2)
     """
 
     TABLES = tuple(SCHEMA)
+    __slots__ = ("_tables", "_cache", "meta")
 
     def __init__(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame | None):
         unknown = set(tables) - set(SCHEMA)
         if unknown:
             raise TypeError(f"unknown table(s) {sorted(unknown)}; tables are {list(SCHEMA)}")
-        for name in SCHEMA:
-            setattr(self, name, conform(tables.get(name), name))
-        self.identities = conform(identities, "identities")
-        self.meta = meta if meta is not None else Meta()
+        frames = {name: conform(tables.get(name), name) for name in SCHEMA}
+        frames["identities"] = conform(identities, "identities")
+        object.__setattr__(self, "_tables", frames)
+        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "meta", meta if meta is not None else Meta())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._tables:
+            raise AttributeError(f"a Dataset cannot be changed: use ds.replace({name}=...) for a new one")
+        raise AttributeError(f"a Dataset has no attribute {name!r} to set")
+
+    def replace(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame) -> "Dataset":
+        """A new Dataset with the given tables (and identities or meta) in place of this one's.
+
+        The new Dataset starts with an empty cache; this one keeps its own tables and cache.
+        """
+        unknown = set(tables) - set(SCHEMA)
+        if unknown:
+            raise TypeError(f"unknown table(s) {sorted(unknown)}; tables are {list(SCHEMA)}")
+        frames = {name: tables.get(name, self._tables[name]) for name in SCHEMA}
+        return Dataset(
+            identities=self._tables["identities"] if identities is None else identities,
+            meta=copy.deepcopy(self.meta) if meta is None else meta,
+            **frames,
+        )
+
+    def cached(self, name: str, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``(name, key)`` for this Dataset; later calls return the kept result.
+
+        ``key`` holds every parameter the result depends on (as-of instant, window, seed...); the
+        tables themselves cannot change, so nothing else can make a kept result stale. Frames are
+        handed out as copy-on-write views: a caller that edits one does not edit the cache.
+        """
+        full = (name, key)
+        if full not in self._cache:
+            self._cache[full] = compute()
+        result = self._cache[full]
+        return result.copy(deep=False) if isinstance(result, pd.DataFrame) else result
+
+    def clear_cache(self) -> None:
+        """Forget every derived table (to free memory; results are recomputed on demand)."""
+        self._cache.clear()
 
     # -- inspection -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -327,8 +376,6 @@ class Dataset:
         The files are written to a temporary sibling folder which then replaces ``directory``: a
         failure leaves the previous contents untouched.
         """
-        from . import __version__
-
         target = Path(directory)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
@@ -386,6 +433,19 @@ class Dataset:
 
     __eq__ = equals  # type: ignore[assignment]
     __hash__ = None  # type: ignore[assignment]
+
+
+def _table_property(name: str) -> property:
+    def get(self: Dataset) -> pd.DataFrame:
+        # A copy-on-write view: cheap, and writing to it copies the data instead of editing ds.
+        return self._tables[name].copy(deep=False)
+
+    return property(get, doc=f"The ``{name}`` table (a copy-on-write view; the Dataset never changes).")
+
+
+for _name in (*SCHEMA, "identities"):
+    setattr(Dataset, _name, _table_property(_name))
+del _name
 
 
 def _first(index: Iterable[Any], n: int = 5) -> list[Any]:

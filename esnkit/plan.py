@@ -37,7 +37,7 @@ from ._fast import isin
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import communities, conversations
-from .metrics._base import as_of_end, interaction_events, population, shared_computations
+from .metrics._base import as_of_end, interaction_events, population
 from .report import StepContext, escape_md, pct
 
 __all__ = [
@@ -290,36 +290,35 @@ class Plan:
 
 def build_plan(ctx: StepContext, *, save: bool = True) -> Plan:
     """Baselines, glide paths and feasibility for the client's objectives (or a proposed set); saved by as_of."""
-    with shared_computations():
-        ds, as_of = ctx.ds, ctx.as_of
-        proposed = not ctx.config.objectives
-        objectives = propose_objectives(ds, as_of=as_of) if proposed else parse_objectives(ctx.config.objectives)
-        rows, paths, history = [], [], {}
-        for obj in objectives:
-            metric = METRICS[obj["metric"]]
-            hist = metric_history(ds, obj["metric"], as_of=as_of, months=12, segment=obj["segment"])
-            baseline = float(hist["value"].iloc[-1])
-            months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
-            best = best_sustained_change(hist["value"] if metric.higher_is_better else -hist["value"])
-            verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=metric.higher_is_better)
-            path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
-            paths.append(path)
-            history[obj["id"]] = hist
-            rows.append({
-                "objective_id": obj["id"], "objective": metric.label, "metric": obj["metric"],
-                "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
-                "baseline": baseline, "target": obj["target"], "deadline": obj["deadline"].isoformat(), "months": months,
-                "required_monthly_change": required, "best_past_monthly_change": best, "feasibility": verdict,
-                "owner": obj["owner"], "theme": obj["theme"], "reason": obj["reason"], "is_share": metric.is_share,
-                "higher_is_better": metric.higher_is_better, "path": obj["path"], "segment_spec": json.dumps(obj["segment"] or {}),
-            })
-        table = pd.DataFrame(rows)
-        glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
-        alignment = table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True) if len(table) else table
-        plan = Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
-        if save:
-            save_plan(plan, ctx.paths.plans)
-        return plan
+    ds, as_of = ctx.ds, ctx.as_of
+    proposed = not ctx.config.objectives
+    objectives = propose_objectives(ds, as_of=as_of) if proposed else parse_objectives(ctx.config.objectives)
+    rows, paths, history = [], [], {}
+    for obj in objectives:
+        metric = METRICS[obj["metric"]]
+        hist = metric_history(ds, obj["metric"], as_of=as_of, months=12, segment=obj["segment"])
+        baseline = float(hist["value"].iloc[-1])
+        months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
+        best = best_sustained_change(hist["value"] if metric.higher_is_better else -hist["value"])
+        verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=metric.higher_is_better)
+        path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
+        paths.append(path)
+        history[obj["id"]] = hist
+        rows.append({
+            "objective_id": obj["id"], "objective": metric.label, "metric": obj["metric"],
+            "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
+            "baseline": baseline, "target": obj["target"], "deadline": obj["deadline"].isoformat(), "months": months,
+            "required_monthly_change": required, "best_past_monthly_change": best, "feasibility": verdict,
+            "owner": obj["owner"], "theme": obj["theme"], "reason": obj["reason"], "is_share": metric.is_share,
+            "higher_is_better": metric.higher_is_better, "path": obj["path"], "segment_spec": json.dumps(obj["segment"] or {}),
+        })
+    table = pd.DataFrame(rows)
+    glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
+    alignment = table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True) if len(table) else table
+    plan = Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
+    if save:
+        save_plan(plan, ctx.paths.plans)
+    return plan
 
 
 def save_plan(plan: Plan, folder: Path) -> Path:

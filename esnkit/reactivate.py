@@ -24,7 +24,7 @@ from ._fast import id_ranks, isin, positions
 from .dataset import Dataset
 from .errors import ConfigError
 from .metrics import adoption, communities, network
-from .metrics._base import active_days, as_of_end, interaction_events, population, shared_computations
+from .metrics._base import active_days, as_of_end, interaction_events, population
 from .privacy import excel_safe
 from .report import StepContext, escape_md
 
@@ -271,37 +271,35 @@ class Reactivation:
 
 
 def build_reactivation(ctx: StepContext, *, write_lists: bool = True) -> Reactivation:
-    with shared_computations():
-        ds, as_of = ctx.ds, ctx.as_of
-        graph = network.build_graph(ds, as_of=as_of)
-        individuals = network.key_individuals(ds, as_of=as_of, graph=graph)
-        ev = interaction_events(ds, as_of=as_of)
-        active = ev.loc[ev["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days), "person_id"].unique()
-        champs = champions(individuals, active)
-        scorecard = communities.community_scorecard(ds, as_of=as_of)
-        invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
-        never = population(ds)
-        never = never[~isin(never["person_id"], ev["person_id"])]
-        rows = []
-        for c in ctx.config.campaigns:
-            if "start" not in c:
-                raise ConfigError(f"campaign {c.get('name', '?')!r}: `start` (a date) is required")
-            r = campaign_uplift(ds, _campaign_people(ds, c, ctx.paths), start=c["start"], weeks=int(c.get("weeks", 8)))
-            rows.append({"campaign": str(c.get("name", "campaign")), "start": str(c["start"]), **r})
-        campaigns = pd.DataFrame(rows) if rows else pd.DataFrame({"campaign": pd.Series(dtype="str")})
-        lists: list[Path] = []
-        if write_lists:
-            lists = write_contact_lists(
-                ds,
-                {
-                    "invite-back": invites.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
-                    "champions": champs[["person_id", "department", "role", "reason"]],
-                    "never-activated": never[["person_id", "department", "location"]],
-                },
-                ctx.paths.restricted,
-                opt_outs=ctx.config.opt_outs,
-            )
-        return Reactivation(champs, seed_communities(scorecard), invites, comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size), len(never), campaigns, lists)
+    ds, as_of = ctx.ds, ctx.as_of
+    individuals = network.key_individuals(ds, as_of=as_of)
+    ev = interaction_events(ds, as_of=as_of)
+    active = ev.loc[ev["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days), "person_id"].unique()
+    champs = champions(individuals, active)
+    scorecard = communities.community_scorecard(ds, as_of=as_of)
+    invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
+    never = population(ds)
+    never = never[~isin(never["person_id"], ev["person_id"])]
+    rows = []
+    for c in ctx.config.campaigns:
+        if "start" not in c:
+            raise ConfigError(f"campaign {c.get('name', '?')!r}: `start` (a date) is required")
+        r = campaign_uplift(ds, _campaign_people(ds, c, ctx.paths), start=c["start"], weeks=int(c.get("weeks", 8)))
+        rows.append({"campaign": str(c.get("name", "campaign")), "start": str(c["start"]), **r})
+    campaigns = pd.DataFrame(rows) if rows else pd.DataFrame({"campaign": pd.Series(dtype="str")})
+    lists: list[Path] = []
+    if write_lists:
+        lists = write_contact_lists(
+            ds,
+            {
+                "invite-back": invites.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
+                "champions": champs[["person_id", "department", "role", "reason"]],
+                "never-activated": never[["person_id", "department", "location"]],
+            },
+            ctx.paths.restricted,
+            opt_outs=ctx.config.opt_outs,
+        )
+    return Reactivation(champs, seed_communities(scorecard), invites, comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size), len(never), campaigns, lists)
 
 
 def reactivation_summary(r: Reactivation, *, client: str) -> str:

@@ -127,14 +127,23 @@ class StepContext:
         return ids.map(names).fillna("(no community)").astype("str")
 
 
-def _read_dataset(processed: Path) -> Dataset:
-    """``Dataset.read``, once per run in a kernel started by ``esnkit run`` (the five steps share it)."""
-    from .metrics._base import memo, run_cache_enabled
+_OPENED: dict[Path, tuple[tuple[int, int], Dataset]] = {}
 
-    if not run_cache_enabled():
-        return Dataset.read(processed)
+
+def _read_dataset(processed: Path) -> Dataset:
+    """``Dataset.read``, shared by every step opened in this process while processed/ is unchanged.
+
+    A Dataset cannot change, so the five steps of a run (one kernel) share one instance, and with
+    it its cache of derived tables. A re-ingest writes a new manifest, which is read afresh; only
+    the latest folder opened is kept, so memory holds one client's data at a time.
+    """
     stamp = (processed / "manifest.json").stat()
-    return memo("dataset", None, (str(processed), stamp.st_mtime_ns, stamp.st_size), lambda: Dataset.read(processed))
+    key = (stamp.st_mtime_ns, stamp.st_size)
+    kept = _OPENED.get(processed)
+    if kept is None or kept[0] != key:
+        _OPENED.clear()
+        _OPENED[processed] = (key, Dataset.read(processed))
+    return _OPENED[processed][1]
 
 
 def open_step(client_dir: str, *, as_of: str = "", min_group_size: int = 5, show_names: bool = False, inactive_days: int = 90) -> StepContext:

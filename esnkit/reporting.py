@@ -29,7 +29,6 @@ import pandas as pd
 
 from ._fast import isin
 from .metrics import communities, network
-from .metrics._base import shared_computations
 from .plan import METRICS, load_plan, metric_history, propose_objectives
 from .report import StepContext, escape_md, pct
 
@@ -155,65 +154,64 @@ def _previous_kpis(reports_root: Path, as_of: dt.date) -> dict | None:
 
 
 def build_report(ctx: StepContext, *, save: bool = True) -> Report:
-    with shared_computations():
-        ds, as_of = ctx.ds, ctx.as_of
-        saved = load_plan(ctx.paths.plans, as_of=as_of)
-        if saved is not None:
-            objectives = saved["objectives"]
-            glide = saved["glide_paths"]
-            plan_as_of = saved["as_of"]
-        else:
-            props = propose_objectives(ds, as_of=as_of)
-            objectives = pd.DataFrame([{**o, "objective_id": o["id"], "objective": METRICS[o["metric"]].label, "baseline": np.nan,
-                                        "deadline": o["deadline"].isoformat(), "segment_spec": json.dumps(o["segment"] or {})} for o in props])
-            glide = pd.DataFrame(columns=["month", "target", "objective_id"])
-            plan_as_of = None
-        rows, trends, qrows = [], {}, []
-        month_now = pd.Period(as_of, "M")
-        for o in objectives.to_dict("records"):
-            metric = METRICS[o["metric"]]
-            segment = json.loads(o.get("segment_spec") or "{}") or None
-            hist = metric_history(ds, o["metric"], as_of=as_of, months=12, segment=segment)
-            hist.attrs["percent"] = metric.is_share
-            trends[metric.label] = hist
-            value = float(hist["value"].iloc[-1])
-            path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
-            on_path = path.loc[path["month"] == month_now, "target"]
-            glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if len(path) and month_now > path["month"].max() else np.nan)
-            baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
-            status = rag_status(value, glide_now, baseline, float(o["target"]), higher_is_better=metric.higher_is_better) if np.isfinite(glide_now) and np.isfinite(baseline) else "no plan saved"
-            months_left = (pd.Period(o["deadline"], "M") - month_now).n
-            rows.append({"objective": metric.label, "is_share": metric.is_share, "baseline": baseline, "now": value, "glide_path_now": glide_now, "target": float(o["target"]),
-                         "deadline": o["deadline"], "status": status, "forecast_at_deadline": forecast(hist["value"], months_left)})
-            q = quarter_change(hist)
-            qrows.append({"metric": metric.label, "is_share": metric.is_share, **q})
-        scorecard = pd.DataFrame(rows)
-        qc = pd.DataFrame(qrows)
-        sc = communities.community_scorecard(ds, as_of=as_of)
-        risk = network.influencer_risk(ds, as_of=as_of)
-        marks = {str(c["start"]): str(c.get("name", "campaign")) for c in ctx.config.campaigns if "start" in c}
-        previous = _previous_kpis(ctx.paths.reports_root, as_of)
-        if previous is None:
-            note = "This is the first report for this client: there is no earlier run to compare with yet."
-        else:
-            lines = [f"Since the report of {previous['as_of']}:"]
-            before = {k["objective"]: k["now"] for k in previous["kpis"]}
-            for r in rows:
-                if r["objective"] in before and before[r["objective"]] is not None:
-                    b = before[r["objective"]]
-                    share = METRICS[[m for m in METRICS if METRICS[m].label == r["objective"]][0]].is_share
-                    fmt = (lambda v: pct(v, 1)) if share else (lambda v: f"{v:,.1f}")
-                    lines.append(f"- {escape_md(r['objective'])}: {fmt(b)} → {fmt(r['now'])} ({'+' if r['now'] >= b else ''}{(r['now'] - b) * (100 if share else 1):.1f}{' points' if share else ''}).")
-            note = "\n".join(lines)
-        report = Report(as_of.isoformat(), plan_as_of, scorecard, trends, qc, best_practices(sc), movers(sc, risk), marks, note, previous)
-        if save:
-            folder = ctx.paths.reports(as_of)
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / "kpis.json"
-            tmp = target.with_name(".kpis.json.tmp")
-            tmp.write_text(json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2), encoding="utf-8")
-            os.replace(tmp, target)
-        return report
+    ds, as_of = ctx.ds, ctx.as_of
+    saved = load_plan(ctx.paths.plans, as_of=as_of)
+    if saved is not None:
+        objectives = saved["objectives"]
+        glide = saved["glide_paths"]
+        plan_as_of = saved["as_of"]
+    else:
+        props = propose_objectives(ds, as_of=as_of)
+        objectives = pd.DataFrame([{**o, "objective_id": o["id"], "objective": METRICS[o["metric"]].label, "baseline": np.nan,
+                                    "deadline": o["deadline"].isoformat(), "segment_spec": json.dumps(o["segment"] or {})} for o in props])
+        glide = pd.DataFrame(columns=["month", "target", "objective_id"])
+        plan_as_of = None
+    rows, trends, qrows = [], {}, []
+    month_now = pd.Period(as_of, "M")
+    for o in objectives.to_dict("records"):
+        metric = METRICS[o["metric"]]
+        segment = json.loads(o.get("segment_spec") or "{}") or None
+        hist = metric_history(ds, o["metric"], as_of=as_of, months=12, segment=segment)
+        hist.attrs["percent"] = metric.is_share
+        trends[metric.label] = hist
+        value = float(hist["value"].iloc[-1])
+        path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
+        on_path = path.loc[path["month"] == month_now, "target"]
+        glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if len(path) and month_now > path["month"].max() else np.nan)
+        baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
+        status = rag_status(value, glide_now, baseline, float(o["target"]), higher_is_better=metric.higher_is_better) if np.isfinite(glide_now) and np.isfinite(baseline) else "no plan saved"
+        months_left = (pd.Period(o["deadline"], "M") - month_now).n
+        rows.append({"objective": metric.label, "is_share": metric.is_share, "baseline": baseline, "now": value, "glide_path_now": glide_now, "target": float(o["target"]),
+                     "deadline": o["deadline"], "status": status, "forecast_at_deadline": forecast(hist["value"], months_left)})
+        q = quarter_change(hist)
+        qrows.append({"metric": metric.label, "is_share": metric.is_share, **q})
+    scorecard = pd.DataFrame(rows)
+    qc = pd.DataFrame(qrows)
+    sc = communities.community_scorecard(ds, as_of=as_of)
+    risk = network.influencer_risk(ds, as_of=as_of)
+    marks = {str(c["start"]): str(c.get("name", "campaign")) for c in ctx.config.campaigns if "start" in c}
+    previous = _previous_kpis(ctx.paths.reports_root, as_of)
+    if previous is None:
+        note = "This is the first report for this client: there is no earlier run to compare with yet."
+    else:
+        lines = [f"Since the report of {previous['as_of']}:"]
+        before = {k["objective"]: k["now"] for k in previous["kpis"]}
+        for r in rows:
+            if r["objective"] in before and before[r["objective"]] is not None:
+                b = before[r["objective"]]
+                share = METRICS[[m for m in METRICS if METRICS[m].label == r["objective"]][0]].is_share
+                fmt = (lambda v: pct(v, 1)) if share else (lambda v: f"{v:,.1f}")
+                lines.append(f"- {escape_md(r['objective'])}: {fmt(b)} → {fmt(r['now'])} ({'+' if r['now'] >= b else ''}{(r['now'] - b) * (100 if share else 1):.1f}{' points' if share else ''}).")
+        note = "\n".join(lines)
+    report = Report(as_of.isoformat(), plan_as_of, scorecard, trends, qc, best_practices(sc), movers(sc, risk), marks, note, previous)
+    if save:
+        folder = ctx.paths.reports(as_of)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "kpis.json"
+        tmp = target.with_name(".kpis.json.tmp")
+        tmp.write_text(json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2), encoding="utf-8")
+        os.replace(tmp, target)
+    return report
 
 
 def report_summary(r: Report, *, client: str) -> str:

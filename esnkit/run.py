@@ -260,9 +260,8 @@ def _default_as_of(paths: ClientPaths) -> dt.date:
 class _SharedKernel:
     """One kernel for every step of a run, so the steps share the data and building blocks.
 
-    Started with ``ESNKIT_RUN_CACHE=1`` (see :func:`esnkit.metrics._base.run_cache_enabled`): step
-    1 reads the Dataset and computes the events, threads, graph and scorecards once; steps 2-5 reuse
-    them. Between notebooks the user namespace is reset, so no notebook sees another's variables.
+    Every step opens the same processed folder, so they share one (immutable) Dataset and with it
+    its cache: step 1 computes the events, threads, graph and scorecards once; steps 2-5 reuse them. Between notebooks the user namespace is reset, so no notebook sees another's variables.
     A kernel that dies (e.g. out of memory) fails its step and is replaced before the next one.
 
     The manager is jupyter_client's asynchronous one, as nbclient uses when it owns the kernel:
@@ -283,7 +282,7 @@ class _SharedKernel:
             from jupyter_client.manager import AsyncKernelManager
 
             self.km = AsyncKernelManager(kernel_name="python3")
-            asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env={**os.environ, "ESNKIT_RUN_CACHE": "1"}))
+            asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=dict(os.environ)))
         return self.km
 
     def reset_namespace(self) -> None:

@@ -29,7 +29,7 @@ import pandas as pd
 from ._fast import isin, isin_sorted, micros, positions, unique
 from .dataset import Dataset
 from .metrics import communities, network, participation
-from .metrics._base import as_of_end, event_codes, interaction_events, memo, shared_computations
+from .metrics._base import as_of_end, event_codes, interaction_events
 from .metrics.successes import successful_threads
 from .report import StepContext, escape_md
 
@@ -69,7 +69,7 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
     [['first message', 2], ['second message', 1], ['regular contributor', 1]]
     """
     end = as_of_end(as_of, ds)
-    per = memo("funnel", ds, (end,), lambda: _funnel_pairs(ds, end))
+    per = ds.cached("funnel", (end,), lambda: _funnel_pairs(ds, end))
     stages = [("first message", per["n"] >= 1), ("second message", per["n"] >= 2), ("regular contributor", per["months"] >= 3)]
     if by_group:
         out = pd.DataFrame({"group_id": per["group_id"]})
@@ -274,18 +274,17 @@ class Sustain:
 
 
 def build_sustain(ctx: StepContext) -> Sustain:
-    with shared_computations():
-        ds, as_of = ctx.ds, ctx.as_of
-        sc = communities.community_scorecard(ds, as_of=as_of)
-        welcome = newcomer_welcome(ds, as_of=as_of)
-        funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
-        cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
-        cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
-                       "first message", "second message", "regular contributor", "absence_factor"]]
-        peak = peak_active_members(ds, as_of=as_of)
-        tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
-        individuals = network.key_individuals(ds, as_of=as_of)
-        return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))
+    ds, as_of = ctx.ds, ctx.as_of
+    sc = communities.community_scorecard(ds, as_of=as_of)
+    welcome = newcomer_welcome(ds, as_of=as_of)
+    funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
+    cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
+    cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
+                   "first message", "second message", "regular contributor", "absence_factor"]]
+    peak = peak_active_members(ds, as_of=as_of)
+    tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
+    individuals = network.key_individuals(ds, as_of=as_of)
+    return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))
 
 
 def sustain_summary(s: Sustain, *, client: str) -> str:

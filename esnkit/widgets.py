@@ -137,10 +137,7 @@ class Explorer:
             plot_name = None
         else:
             compute, plot_name = METRIC_VIEWS[self.metric.value]
-            from .metrics._base import shared_computations
-
-            with shared_computations():  # one refresh computes the events, codes and threads once
-                self.table = compute(ds, as_of, self.min_group_size)
+            self.table = compute(ds, as_of, self.min_group_size)
         self.status.value = f"{people_in_filter:,} people, {len(ds.messages):,} messages in view."
         with self.output:
             if len(self.table) and plot_name:

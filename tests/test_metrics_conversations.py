@@ -29,7 +29,9 @@ def test_thread_responses_count_replies_and_reactions_by_others():
 
 def test_an_authors_own_reply_is_not_a_response():
     ds = small_dataset()
-    ds.messages.loc[ds.messages["message_id"] == "2", "author_id"] = "a"
+    messages = ds.messages
+    messages.loc[messages["message_id"] == "2", "author_id"] = "a"
+    ds = ds.replace(messages=messages)
     got = conversations.thread_responses(ds, as_of=AS_OF).set_index("thread_id")
     assert not got.loc["1", "answered"]
 

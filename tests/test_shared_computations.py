@@ -1,7 +1,10 @@
-"""Building blocks computed once: within a step's block, and across steps in a kernel run by `esnkit run`."""
+"""One cache of derived tables per Dataset: shared by every step, never stale, never shared between Datasets."""
 
-from esnkit.metrics import _base
-from helpers import small_dataset
+import pandas as pd
+import pytest
+
+from esnkit.metrics import conversations, network
+from helpers import AS_OF, small_dataset
 
 
 def _counting():
@@ -14,40 +17,45 @@ def _counting():
     return calls, compute
 
 
-def test_outside_a_block_nothing_is_cached(monkeypatch):
-    monkeypatch.delenv(_base.RUN_CACHE_ENV, raising=False)
-    ds = small_dataset()
-    calls, compute = _counting()
-    _base.memo("x", ds, (), compute)
-    _base.memo("x", ds, (), compute)
-    assert len(calls) == 2
-
-
-def test_a_block_caches_per_dataset_and_key_and_forgets_at_its_end(monkeypatch):
-    monkeypatch.delenv(_base.RUN_CACHE_ENV, raising=False)
+def test_a_dataset_computes_each_name_and_key_once():
     ds, other = small_dataset(), small_dataset()
     calls, compute = _counting()
-    with _base.shared_computations():
-        assert _base.memo("x", ds, (1,), compute) == 1
-        assert _base.memo("x", ds, (1,), compute) == 1
-        assert _base.memo("x", ds, (2,), compute) == 2
-        assert _base.memo("x", other, (1,), compute) == 3
-        with _base.shared_computations():  # a nested block shares the outer cache
-            assert _base.memo("x", ds, (1,), compute) == 1
-    assert _base.memo("x", ds, (1,), compute) == 4
+    assert ds.cached("x", (1,), compute) == 1
+    assert ds.cached("x", (1,), compute) == 1
+    assert ds.cached("x", (2,), compute) == 2
+    assert ds.cached("y", (1,), compute) == 3
+    assert other.cached("x", (1,), compute) == 4  # another Dataset has its own cache
+    ds.clear_cache()
+    assert ds.cached("x", (1,), compute) == 5
 
 
-def test_in_a_run_kernel_the_cache_outlives_the_step(monkeypatch):
-    monkeypatch.setenv(_base.RUN_CACHE_ENV, "1")
-    _base.clear_run_cache()
+def test_a_cached_frame_cannot_be_edited_through_what_is_handed_out():
     ds = small_dataset()
-    calls, compute = _counting()
-    try:
-        with _base.shared_computations():
-            _base.memo("x", ds, (), compute)
-        with _base.shared_computations():  # the next step
-            _base.memo("x", ds, (), compute)
-        _base.memo("x", ds, (), compute)  # and a notebook cell outside any step function
-        assert len(calls) == 1
-    finally:
-        _base.clear_run_cache()
+    first = conversations.thread_responses(ds, as_of=AS_OF)
+    first.loc[:, "n_replies"] = 99
+    assert conversations.thread_responses(ds, as_of=AS_OF)["n_replies"].tolist() == [2, 0, 1, 0]
+
+
+def test_a_dataset_cannot_be_changed_in_place():
+    ds = small_dataset()
+    with pytest.raises(AttributeError, match="replace"):
+        ds.messages = ds.messages.head(1)
+    view = ds.messages
+    view.loc[view["message_id"] == "2", "author_id"] = "a"
+    assert ds.messages.loc[1, "author_id"] == "b"
+
+
+def test_replace_gives_a_new_dataset_with_its_own_graph_and_leaves_the_original_alone():
+    ds = small_dataset()
+    before = network.build_graph(ds, as_of=AS_OF).edges
+    # c's reply to d becomes e's: the tie c-d goes, e-d appears, and row counts do not change.
+    messages = ds.messages
+    messages.loc[messages["message_id"] == "6", "author_id"] = "e"
+    changed = ds.replace(messages=messages)
+    after = network.build_graph(changed, as_of=AS_OF).edges
+    pairs = lambda e: set(zip(e["source"], e["target"]))  # noqa: E731
+    assert ("c", "d") in pairs(before) and ("c", "d") not in pairs(after)
+    assert ("e", "d") in pairs(after)
+    pd.testing.assert_frame_equal(network.build_graph(ds, as_of=AS_OF).edges, before)
+    assert network.key_individuals(changed, as_of=AS_OF)["person_id"].isin(["e"]).any()
+    assert not network.key_individuals(ds, as_of=AS_OF)["person_id"].isin(["e"]).any()

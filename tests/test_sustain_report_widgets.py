@@ -36,14 +36,18 @@ def test_find_duplicates_needs_names_and_members_to_overlap():
     from esnkit.metrics import communities
 
     ds = community_dataset()
-    ds.groups.loc[ds.groups["group_id"] == "growing", "name"] = "Thriving Sales"
-    ds.groups.loc[ds.groups["group_id"] == "thriving", "name"] = "Sales Thriving Hub"
+    groups = ds.groups
+    groups.loc[groups["group_id"] == "growing", "name"] = "Thriving Sales"
+    groups.loc[groups["group_id"] == "thriving", "name"] = "Sales Thriving Hub"
+    ds = ds.replace(groups=groups)
     sc = communities.community_scorecard(ds, as_of=C_AS_OF)
     got = sustain.find_duplicates(ds, sc, as_of=C_AS_OF)
     # names: {thriving, sales} vs {sales, thriving}; members: p0-p2 of p0-p7 = 3/8 < 0.5 -> not duplicates
     assert got.empty
-    ds.messages.loc[ds.messages["group_id"] == "thriving", "author_id"] = ds.messages.loc[ds.messages["group_id"] == "thriving", "author_id"].replace(
-        {f"p{i}": f"p{i % 3}" for i in range(8)})
+    messages = ds.messages
+    in_thriving = messages["group_id"] == "thriving"
+    messages.loc[in_thriving, "author_id"] = messages.loc[in_thriving, "author_id"].replace({f"p{i}": f"p{i % 3}" for i in range(8)})
+    ds = ds.replace(messages=messages)
     got = sustain.find_duplicates(ds, communities.community_scorecard(ds, as_of=C_AS_OF), as_of=C_AS_OF)
     assert got[["group_id", "duplicate_of"]].values.tolist() == [["growing", "thriving"]]
 

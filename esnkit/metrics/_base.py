@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
-import os
 
 import numpy as np
 import pandas as pd
@@ -13,65 +10,9 @@ import pandas as pd
 from .._fast import isin, micros, positions, take, unique
 from ..dataset import Dataset
 
-__all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini", "shared_computations", "memo", "run_cache_enabled", "clear_run_cache"]
+__all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini"]
 
 EVENT_KINDS = ("post", "reply", "reaction")
-_SHARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("esnkit_shared", default=None)
-
-
-RUN_CACHE_ENV = "ESNKIT_RUN_CACHE"
-_RUN_CACHE: dict = {}
-
-
-def run_cache_enabled() -> bool:
-    """True in a kernel started by ``esnkit run``: building blocks are then shared by all five steps.
-
-    ``esnkit run`` executes the step notebooks one after another in one kernel with
-    ``ESNKIT_RUN_CACHE=1``; the interaction events, thread table, graph and scorecards computed for
-    step 1 are then reused by steps 2-5 instead of being recomputed in five fresh processes (at
-    100,000 people each costs seconds to tens of seconds). Nothing else sets it: in a consultant's
-    own session every step function still computes afresh outside its ``with`` block.
-    """
-    return os.environ.get(RUN_CACHE_ENV) == "1"
-
-
-def clear_run_cache() -> None:
-    """Forget everything shared across steps (for tests, or after editing a Dataset in place in a run kernel)."""
-    _RUN_CACHE.clear()
-
-
-@contextlib.contextmanager
-def shared_computations():
-    """Within this block, building blocks (events, thread responses, scorecards) are computed once.
-
-    A step computes the same interaction events and thread responses for many metrics; inside
-    ``with shared_computations():`` each is computed once per Dataset and as-of date and reused.
-    Outside the block nothing is cached, so a Dataset edited in place is always read afresh
-    (except in a kernel run by ``esnkit run``: see :func:`run_cache_enabled`). Nested blocks share
-    the outer block's cache.
-    """
-    if _SHARED.get() is not None:
-        yield
-        return
-    token = _SHARED.set(_RUN_CACHE if run_cache_enabled() else {})
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
-
-
-def memo(name: str, ds, key: tuple, compute):
-    """``compute()`` once per (name, Dataset, key) inside :func:`shared_computations`; a fresh call outside."""
-    cache = _SHARED.get()
-    if cache is None:
-        if not run_cache_enabled():
-            return compute()
-        cache = _RUN_CACHE
-    full = (name, id(ds), key)
-    if full not in cache:
-        cache[full] = (ds, compute())  # keep ds alive so its id cannot be reused within the block
-    result = cache[full][1]
-    return result.copy(deep=False) if isinstance(result, pd.DataFrame) else result
 
 
 def as_of_end(as_of: str | dt.date | pd.Timestamp | None, ds: Dataset | None = None) -> pd.Timestamp:
@@ -150,10 +91,10 @@ def event_codes(ds: Dataset, *, include_bots: bool = False, include_external: bo
 
 def _events(ds: Dataset, include_bots: bool, include_external: bool) -> EventCodes:
     def compute() -> EventCodes:
-        everyone = memo("events_everyone", ds, (), lambda: _everyone_sorted(ds))
+        everyone = ds.cached("events_everyone", (), lambda: _everyone_sorted(ds))
         return everyone.subset(_population_mask(ds, include_bots, include_external)[everyone.who])
 
-    return memo("events", ds, (include_bots, include_external), compute)
+    return ds.cached("events", (include_bots, include_external), compute)
 
 
 def _everyone_sorted(ds: Dataset) -> EventCodes:
@@ -174,7 +115,7 @@ def active_days(
     the day as days since 1970-01-01. Computed once over all events (10 M events make about 3 M
     person-days at 100,000 people), then cut at ``as_of`` by prefix and filtered by population.
     """
-    who, day = memo("active_days", ds, (), lambda: _active_days(ds))
+    who, day = ds.cached("active_days", (), lambda: _active_days(ds))
     keep = _population_mask(ds, include_bots, include_external)[who]
     if as_of is not None:
         keep &= day < micros(as_of_end(as_of)) // 86_400_000_000
@@ -182,7 +123,7 @@ def active_days(
 
 
 def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    everyone = memo("events_everyone", ds, (), lambda: _everyone_sorted(ds))
+    everyone = ds.cached("events_everyone", (), lambda: _everyone_sorted(ds))
     n = len(ds.people) + 1
     key = unique((everyone.times // 86_400_000_000) * n + np.where(everyone.who >= 0, everyone.who, n - 1))
     who, day = key % n, key // n
@@ -225,8 +166,8 @@ class Codes:
 
 
 def codes(ds: Dataset) -> Codes:
-    """The :class:`Codes` of ``ds`` (once per Dataset inside a step or a run, else computed afresh)."""
-    return memo("codes", ds, (len(ds.messages), len(ds.reactions)), lambda: Codes(ds))
+    """The :class:`Codes` of ``ds``, computed once per Dataset."""
+    return ds.cached("codes", (), lambda: Codes(ds))
 
 
 def _interaction_events(ds: Dataset) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._fast import isin, micros, unique
 from ..dataset import Dataset
-from ._base import as_of_end, event_codes, memo
+from ._base import as_of_end, event_codes
 from .conversations import thread_responses
 from .participation import absence_factors
 
@@ -70,7 +70,7 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
         ``last_activity``, ``status``, ``rule``.
     """
     end = as_of_end(as_of, ds)
-    return memo("scorecard", ds, (end, quarters), lambda: _scorecard(ds, end, quarters))
+    return ds.cached("scorecard", (end, quarters), lambda: _scorecard(ds, end, quarters))
 
 
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +123,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     half_pairs, half_counts = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_counts=True)
     out["absence_factor"] = absence_factors(half_pairs // n_people, half_counts, n_groups)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
-    keys, first = memo("first_in_group", ds, (), lambda: _first_in_group(ds))
+    keys, first = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
     recent_keys = unique(where[recent].astype(np.int64) * n_people + who[recent])
     first_recent = first[np.searchsorted(keys, recent_keys)]
     newcomer = first_recent >= micros(end - q)

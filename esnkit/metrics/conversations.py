@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._fast import lookup, micros
 from ..dataset import Dataset
-from ._base import as_of_end, codes, memo
+from ._base import as_of_end, codes
 
 __all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap"]
 
@@ -45,7 +45,7 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     'thread_id  hours_to_first_response  answered\\n        1                      3.0      True\\n        3                      NaN     False'
     """
     end = as_of_end(as_of, ds)
-    return memo("threads", ds, (end,), lambda: _threads_at(ds, end))
+    return ds.cached("threads", (end,), lambda: _threads_at(ds, end))
 
 
 _NAT = np.iinfo(np.int64).max  # "no response yet" while taking minima of int64 microseconds
@@ -137,7 +137,7 @@ class _ThreadBase:
 
 
 def _threads_at(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
-    return memo("thread_base", ds, (len(ds.messages), len(ds.reactions)), lambda: _ThreadBase(ds)).at(end)
+    return ds.cached("thread_base", (), lambda: _ThreadBase(ds)).at(end)
 
 
 def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, period: str | None = None) -> pd.DataFrame:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .._fast import id_ranks, isin_sorted, lookup, micros, positions, unique
 from ..dataset import Dataset
-from ._base import as_of_end, codes, memo, population, suppress
+from ._base import as_of_end, codes, population, suppress
 
 __all__ = [
     "interaction_edges",
@@ -47,7 +47,6 @@ __all__ = [
     "influencer_risk",
 ]
 
-_CACHE_ATTR = "_esnkit_graph_cache"
 WORK_BUDGET = 600_000_000  # sampled sources x ties for estimated betweenness
 
 
@@ -190,19 +189,19 @@ class InteractionGraph:
 
 
 def build_graph(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> InteractionGraph:
-    """The interaction graph for ``ds`` at ``as_of``, built once and cached on the Dataset."""
+    """The interaction graph for ``ds`` at ``as_of``, built once per Dataset, as-of and window."""
     end = as_of_end(as_of, ds)
-    cache = ds.__dict__.setdefault(_CACHE_ATTR, {})
-    key = (end, window_days, len(ds.messages), len(ds.reactions), len(ds.mentions))
-    if key not in cache:
-        cache[key] = InteractionGraph(interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days))
-    return cache[key]
+    return ds.cached("graph", (end, window_days), lambda: InteractionGraph(interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)))
 
 
 def key_individuals(
     ds: Dataset, *, as_of=None, seed: int = 0, window_days: int | None = 365, graph: InteractionGraph | None = None, k: int | None = None
 ) -> pd.DataFrame:
     """One row per person in the interaction graph with centrality, ties and a role.
+
+    ``graph`` defaults to :func:`build_graph` of ``ds`` at ``as_of``; the result is then computed
+    once per Dataset (betweenness costs seconds at scale and steps 1, 3 and 4 all ask for it). A
+    graph passed in is used as it is, and its result is not kept.
 
     Returns
     -------
@@ -211,11 +210,11 @@ def key_individuals(
         ``pagerank``, ``betweenness``, ``two_way_ties``, ``cross_department_ties``,
         ``replies_given``, ``role`` (connector / influencer / responder / ""), by betweenness.
     """
-    g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
-    # Betweenness costs seconds at scale and steps 1, 3 and 4 all ask for the same graph's.
-    # The graph is kept with the result so its id cannot be reused by another graph meanwhile.
-    _, table = memo("key_individuals", ds, (id(g), seed, k), lambda: (g, _key_individuals(ds, g, seed, k)))
-    return table.copy(deep=False)
+    if graph is not None:
+        return _key_individuals(ds, graph, seed, k)
+    end = as_of_end(as_of, ds)
+    return ds.cached("key_individuals", (end, window_days, seed, k),
+                     lambda: _key_individuals(ds, build_graph(ds, as_of=as_of, window_days=window_days), seed, k))
 
 
 def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None) -> pd.DataFrame:
