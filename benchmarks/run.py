@@ -86,11 +86,11 @@ def python(code: str) -> list[str]:
 
 STEPS_CODE = """
 import json, os, time
-from esnkit.report import open_step
-from esnkit import assess, plan, reactivate, sustain, reporting
+from esnkit.steps.context import open_step
+from esnkit.steps import assess, plan, reactivate, sustain, report
 steps = (("assess", assess.assess, {{}}), ("plan", plan.build_plan, {{"save": False}}),
          ("reactivate", reactivate.build_reactivation, {{"write_lists": False}}), ("sustain", sustain.build_sustain, {{}}),
-         ("reporting", reporting.build_report, {{"save": False}}))
+         ("reporting", report.build_report, {{"save": False}}))
 t = time.perf_counter()
 ctx = open_step({client!r})
 print(json.dumps({{"step": "read", "seconds": time.perf_counter() - t}}), flush=True)

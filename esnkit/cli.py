@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from ._io import atomic_write
+from ._version import __version__
 from .config import DATA_DIR_ENV, ClientPaths, client_template
 from .errors import ConfigError, EsnkitError
 
@@ -38,9 +39,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if paths.config_file.exists():
         raise ConfigError(f"{paths.config_file} already exists; edit it, or choose another client name")
     paths.raw.mkdir(parents=True, exist_ok=True)
-    tmp = paths.config_file.with_name(".client.yml.tmp")
-    tmp.write_text(client_template(args.name or args.client), encoding="utf-8")
-    os.replace(tmp, paths.config_file)
+    atomic_write(paths.config_file, client_template(args.name or args.client))
     from .loaders.canonical import write_template
 
     write_template(paths.raw / "canonical-template")

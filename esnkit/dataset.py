@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from ._fast import isin
+from ._io import replace_dir
 from ._version import __version__
 from .errors import DataError
 
@@ -393,24 +394,33 @@ class Dataset:
                 "meta": self.meta.to_dict(),
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-            _replace_dir(tmp, target)
+            replace_dir(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return target
 
-    @classmethod
-    def read(cls, directory: str | os.PathLike[str]) -> "Dataset":
-        """Read a Dataset written by :meth:`save`."""
+    @staticmethod
+    def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+        """The ``manifest.json`` of a folder written by :meth:`save` (tables, rows, meta), without the tables."""
         source = Path(directory)
         manifest_path = source / "manifest.json"
         if not manifest_path.is_file():
             raise DataError(f"{source}: no manifest.json here; is this a processed folder? Run `esnkit ingest CLIENT` first.")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("schema_version") != SCHEMA_VERSION:
-            raise DataError(
-                f"{manifest_path}: schema version {manifest.get('schema_version')} is not {SCHEMA_VERSION}; re-run `esnkit ingest`."
-            )
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise DataError(f"{manifest_path} is not valid JSON; re-run `esnkit ingest`.") from None
+        if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
+            version = manifest.get("schema_version") if isinstance(manifest, dict) else None
+            raise DataError(f"{manifest_path}: schema version {version} is not {SCHEMA_VERSION}; re-run `esnkit ingest`.")
+        return manifest
+
+    @classmethod
+    def read(cls, directory: str | os.PathLike[str]) -> "Dataset":
+        """Read a Dataset written by :meth:`save`."""
+        source = Path(directory)
+        manifest = cls.read_manifest(source)
         tables = {}
         for name in (*SCHEMA, "identities"):
             path = source / f"{name}.parquet"
@@ -452,18 +462,3 @@ def _first(index: Iterable[Any], n: int = 5) -> list[Any]:
     return [int(i) if hasattr(i, "__index__") else i for i in list(index)[:n]]
 
 
-def _replace_dir(new: Path, target: Path) -> None:
-    """Swap ``new`` into place at ``target`` with renames only."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-        try:
-            os.replace(new, target)
-        except BaseException:
-            os.replace(old, target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)

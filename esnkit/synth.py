@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_path, atomic_write
+
 __all__ = ["SynthSpec", "generate", "write_demo_client", "Story"]
 
 DEPARTMENTS = [
@@ -493,15 +495,8 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_viva_engage_zip(tables: dict[str, pd.DataFrame], path: Path, *, end: dt.date) -> Path:
     """Write a Viva Engage network data export zip from vendor-shaped tables."""
-    tmp = path.with_name(f".{path.name}.tmp")
     log = (
         f"Export started {end.isoformat()}T02:00:00Z\n"
         f"Number of exported MESSAGES: {len(tables['Messages'])}\n"
@@ -509,7 +504,7 @@ def write_viva_engage_zip(tables: dict[str, pd.DataFrame], path: Path, *, end: d
         f"Number of exported GROUPS: {len(tables['Groups'])}\n"
         "Export completed\n"
     )
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in ("Messages", "Users", "Groups"):
             info = zipfile.ZipInfo(f"{name}.csv", date_time=(end.year, end.month, end.day, 2, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -519,7 +514,6 @@ def write_viva_engage_zip(tables: dict[str, pd.DataFrame], path: Path, *, end: d
             info = zipfile.ZipInfo(name, date_time=(end.year, end.month, end.day, 2, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text.encode("utf-8"))
-    os.replace(tmp, path)
     return path
 
 
@@ -530,9 +524,9 @@ def write_demo_client(root: str | os.PathLike[str], *, spec: SynthSpec = SynthSp
     raw.mkdir(parents=True, exist_ok=True)
     tables, story = generate(spec)
     write_viva_engage_zip(tables, raw / "viva-engage-export.zip", end=spec.end)
-    _atomic_write(raw / "hr-roster.csv", _csv_bytes(tables["roster"]))
-    _atomic_write(raw / "survey.csv", _csv_bytes(tables["survey"]))
-    _atomic_write(raw / "interviews.csv", _csv_bytes(tables["interviews"]))
+    atomic_write(raw / "hr-roster.csv", _csv_bytes(tables["roster"]))
+    atomic_write(raw / "survey.csv", _csv_bytes(tables["survey"]))
+    atomic_write(raw / "interviews.csv", _csv_bytes(tables["interviews"]))
     attributes = "[department, tenure]"
     config = f"""\
 # Demo client written by `esnkit demo` (seed {spec.seed}, {spec.n_people} people, {spec.months} months).
@@ -559,7 +553,7 @@ objectives: []
 campaigns: []
 opt_outs: []
 """
-    _atomic_write(root / "client.yml", config.encode("utf-8"))
+    atomic_write(root / "client.yml", config.encode("utf-8"))
     return story
 
 
@@ -598,7 +592,7 @@ def write_canonical_client(root: str | os.PathLike[str], *, spec: SynthSpec, nam
     if "reactions" in tables:
         r = tables["reactions"]
         r[r["message_id"].isin(m["id"])].to_parquet(canon / "reactions.parquet", index=False)
-    _atomic_write(root / "raw" / "hr-roster.csv", _csv_bytes(tables["roster"]))
+    atomic_write(root / "raw" / "hr-roster.csv", _csv_bytes(tables["roster"]))
     config = f"""\
 # Benchmark client written by esnkit.synth.write_canonical_client (seed {spec.seed}, {spec.n_people} people).
 name: "{name}"
@@ -610,5 +604,5 @@ roster:
   columns: {{email: email, name: full_name, department: department, location: location, job_title: job_title}}
 as_of: {spec.end.isoformat()}
 """
-    _atomic_write(root / "client.yml", config.encode("utf-8"))
+    atomic_write(root / "client.yml", config.encode("utf-8"))
     return story

@@ -99,7 +99,7 @@ class Explorer:
 
     @classmethod
     def for_client(cls, client_dir: str) -> "Explorer":
-        from .report import open_step
+        from .steps.context import open_step
 
         ctx = open_step(client_dir)
         return cls(ctx.ds, as_of=ctx.as_of, min_group_size=ctx.min_group_size)
@@ -119,7 +119,7 @@ class Explorer:
         from IPython.display import display
 
         from . import plots
-        from .report import table_html
+        from .render import table_html
 
         ds = self.current_dataset()
         as_of = pd.Period(self.date_range.value[1], "M").end_time.date()

@@ -6,8 +6,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
-from esnkit import plan as planmod
-from esnkit import reactivate
+from esnkit.steps import plan as planmod
+from esnkit.steps import reactivate
 from esnkit.errors import ConfigError
 from helpers import AS_OF, small_dataset
 

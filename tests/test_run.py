@@ -14,6 +14,8 @@ import pytest
 
 from esnkit import Dataset
 from esnkit import run as runmod
+from esnkit.resources import notebooks_dir
+from esnkit.steps import parameters_cell
 from esnkit.config import ClientPaths
 from esnkit.errors import ConfigError, RunError
 from esnkit.ingest import ingest_client
@@ -107,7 +109,7 @@ def test_restricted_contact_lists_are_excel_safe_and_outside_reports(delivered):
 
 def _broken_notebooks(tmp_path: Path) -> Path:
     folder = tmp_path / "notebooks"
-    shutil.copytree(runmod.NOTEBOOKS, folder)
+    shutil.copytree(notebooks_dir(), folder)
     nb = nbformat.read(folder / "1-assess.ipynb", as_version=4)
     nb.cells.insert(5, nbformat.v4.new_code_cell('raise ValueError("the export has no messages for this period")'))
     nbformat.write(nb, folder / "1-assess.ipynb")
@@ -119,7 +121,7 @@ def test_a_failing_step_keeps_its_notebook_and_writes_no_html(tmp_path, monkeypa
     out = paths.reports("2026-09-30")
     out.mkdir(parents=True)
     (out / "1-assess.html").write_text("stale deliverable from an earlier run")
-    monkeypatch.setattr(runmod, "NOTEBOOKS", _broken_notebooks(tmp_path))
+    monkeypatch.setenv("ESNKIT_NOTEBOOKS", str(_broken_notebooks(tmp_path)))
     with pytest.raises(RunError) as err:
         runmod.run_client(paths, steps=runmod.parse_steps("1,2"), formats=("html",), progress=lambda s: None)
     message = str(err.value)
@@ -133,7 +135,7 @@ def test_a_dead_kernel_fails_its_step_and_a_fresh_one_runs_the_next(tmp_path, mo
     # Steps share one kernel; if it dies (out of memory, say) the run must neither hang nor stop.
     paths = copy_client(tmp_path)
     folder = tmp_path / "notebooks"
-    shutil.copytree(runmod.NOTEBOOKS, folder)
+    shutil.copytree(notebooks_dir(), folder)
     nb = nbformat.read(folder / "1-assess.ipynb", as_version=4)
     nb.cells.insert(5, nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
     nbformat.write(nb, folder / "1-assess.ipynb")
@@ -141,7 +143,7 @@ def test_a_dead_kernel_fails_its_step_and_a_fresh_one_runs_the_next(tmp_path, mo
     # Steps 2 and 3 share the fresh kernel, but step 3 must not see step 2's variables (`ctx`, `p`).
     nb.cells.insert(2, nbformat.v4.new_code_cell("assert 'ctx' not in globals() and 'p' not in globals()"))
     nbformat.write(nb, folder / "3-reactivate.ipynb")
-    monkeypatch.setattr(runmod, "NOTEBOOKS", folder)
+    monkeypatch.setenv("ESNKIT_NOTEBOOKS", str(folder))
     out = paths.reports("2026-09-30")
     out.mkdir(parents=True)
     (out / "1-assess.ipynb").write_text("an earlier run's notebook")
@@ -169,13 +171,13 @@ def test_cli_failing_step_exits_non_zero_with_one_line(tmp_path):
 def test_unknown_parameter_is_an_error(tmp_path, monkeypatch):
     paths = copy_client(tmp_path)
     folder = tmp_path / "nb"
-    shutil.copytree(runmod.NOTEBOOKS, folder)
+    shutil.copytree(notebooks_dir(), folder)
     nb = nbformat.read(folder / "2-plan.ipynb", as_version=4)
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
             cell.source = "\n".join(l for l in cell.source.splitlines() if not l.startswith("inactive_days"))
     nbformat.write(nb, folder / "2-plan.ipynb")
-    monkeypatch.setattr(runmod, "NOTEBOOKS", folder)
+    monkeypatch.setenv("ESNKIT_NOTEBOOKS", str(folder))
     with pytest.raises(RunError, match="inactive_days"):
         runmod.run_client(paths, steps=runmod.parse_steps("plan"), formats=("html",), progress=lambda s: None)
 
@@ -200,7 +202,7 @@ def test_step_and_format_parsing():
 
 
 def test_committed_notebooks_are_thin_and_output_free():
-    for path in sorted(runmod.NOTEBOOKS.glob("*.ipynb")):
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -209,8 +211,11 @@ def test_committed_notebooks_are_thin_and_output_free():
         if path.stem != "explore":
             tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
             assert len(tagged) == 1
-            for name in ("client_dir", "as_of", "min_group_size", "show_names"):
-                assert re.search(rf"^{name}: \w+ = .+  # ", tagged[0].source, re.M), (path.name, name)
+            # one definition of the parameters (esnkit.steps.PARAMETERS): typed, defaulted and commented
+            assert tagged[0].source == parameters_cell(), path.name
+            declared = __import__("papermill").inspect_notebook(str(path))
+            assert list(declared) == ["client_dir", "as_of", "min_group_size", "show_names", "inactive_days"], path.name
+            assert all(p["inferred_type_name"] != "None" and p["help"] for p in declared.values()), path.name
 
 
 def test_a_second_quarter_reports_against_the_first_plan_and_shows_movement(tmp_path):

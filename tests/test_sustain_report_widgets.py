@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from esnkit import reporting, sustain
+from esnkit.steps import report as reporting
+from esnkit.steps import sustain
 from esnkit.widgets import Explorer, filter_dataset
 from helpers import AS_OF, small_dataset
 from test_metrics_communities import AS_OF as C_AS_OF, community_dataset
@@ -99,7 +100,7 @@ def test_explorer_hides_filters_below_the_privacy_floor():
 
 
 def test_common_members_counts_each_person_once_in_chunks():
-    from esnkit.sustain import _common_members
+    from esnkit.steps.sustain import _common_members
 
     members = pd.DataFrame({"group_id": ["g1", "g1", "g1", "g2", "g2", "g3", "g1"], "person_id": ["a", "b", "c", "b", "c", "z", "a"]})
     a, b = pd.Series(["g1", "g1", "g2"]), pd.Series(["g2", "g3", "g3"])

@@ -27,10 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._fast import isin
-from .metrics import communities, network
+from .._fast import isin
+from .._io import atomic_write
+from ..metrics import communities, network
 from .plan import METRICS, load_plan, metric_history, propose_objectives
-from .report import StepContext, escape_md, pct
+from ..render import escape_md, pct
+from .context import StepContext
 
 __all__ = ["quarter_table", "scorecard_table", "rag_status", "forecast", "quarter_change", "best_practices", "movers", "build_report", "report_summary", "Report"]
 
@@ -207,10 +209,7 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
     if save:
         folder = ctx.paths.reports(as_of)
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "kpis.json"
-        tmp = target.with_name(".kpis.json.tmp")
-        tmp.write_text(json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2), encoding="utf-8")
-        os.replace(tmp, target)
+        atomic_write(folder / "kpis.json", json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2))
     return report
 
 

@@ -33,12 +33,14 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ._fast import isin
-from .dataset import Dataset
-from .errors import ConfigError
-from .metrics import communities, conversations
-from .metrics._base import as_of_end, interaction_events, population
-from .report import StepContext, escape_md, pct
+from .._fast import isin
+from .._io import atomic_write
+from ..dataset import Dataset
+from ..errors import ConfigError
+from ..metrics import communities, conversations
+from ..metrics._base import as_of_end, interaction_events, population
+from ..render import escape_md, pct
+from .context import StepContext
 
 __all__ = [
     "METRICS",
@@ -331,9 +333,7 @@ def save_plan(plan: Plan, folder: Path) -> Path:
         "objectives": json.loads(plan.objectives.to_json(orient="records")),
         "glide_paths": json.loads(plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records")),
     }
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    atomic_write(target, json.dumps(data, indent=2) + "\n")
     return target
 
 

@@ -1,28 +1,24 @@
-"""What the step notebooks call to open a client, show tables and write the appendix.
+"""How numbers and tables are shown to a client: in the deliverables and in the explorer.
 
 Everything shown to a client passes through here: tables are escaped HTML with percentages
-formatted, person ids become neutral labels unless ``show_names`` is set, and every string the
-client supplied (group names, job titles) is escaped.
+formatted, every string the client supplied (group names, job titles) is escaped, and every
+deliverable ends with the same appendix.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import pandas as pd
 
-from . import __version__
-from .config import ClientConfig, ClientPaths, load_config
-from .dataset import Dataset
+if TYPE_CHECKING:
+    from .steps.context import StepContext
+
+from ._version import __version__
 
 __all__ = [
-    "StepContext",
-    "open_step",
     "table_html",
     "show_table",
     "show_markdown",
@@ -83,91 +79,6 @@ def escape_md(text: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False)
 
 
-@dataclass
-class StepContext:
-    """An opened client for one step: the Dataset, config, parameters and display helpers."""
-
-    ds: Dataset
-    config: ClientConfig
-    paths: ClientPaths
-    as_of: dt.date
-    min_group_size: int
-    show_names: bool
-    inactive_days: int
-    _labels: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def client(self) -> str:
-        return self.config.name
-
-    @property
-    def parameters(self) -> dict[str, object]:
-        return {
-            "client_dir": str(self.paths.root),
-            "as_of": self.as_of.isoformat(),
-            "min_group_size": self.min_group_size,
-            "show_names": self.show_names,
-            "inactive_days": self.inactive_days,
-        }
-
-    def person_labels(self, ids: Iterable[str], *, prefix: str = "Person") -> pd.Series:
-        """Display labels: names when ``show_names`` is true, else stable neutral labels (Person 1, ...)."""
-        ids = pd.Series(list(ids), dtype="str")
-        if self.show_names:
-            names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
-            return ids.map(names).fillna(ids).astype("str")
-        for i in ids:
-            if i not in self._labels:
-                self._labels[i] = f"{prefix} {len(self._labels) + 1}"
-        return ids.map(self._labels).astype("str")
-
-    def group_names(self, ids: Iterable[str]) -> pd.Series:
-        names = self.ds.groups.set_index("group_id")["name"]
-        ids = pd.Series(list(ids), dtype="str")
-        return ids.map(names).fillna("(no community)").astype("str")
-
-
-_OPENED: dict[Path, tuple[tuple[int, int], Dataset]] = {}
-
-
-def _read_dataset(processed: Path) -> Dataset:
-    """``Dataset.read``, shared by every step opened in this process while processed/ is unchanged.
-
-    A Dataset cannot change, so the five steps of a run (one kernel) share one instance, and with
-    it its cache of derived tables. A re-ingest writes a new manifest, which is read afresh; only
-    the latest folder opened is kept, so memory holds one client's data at a time.
-    """
-    stamp = (processed / "manifest.json").stat()
-    key = (stamp.st_mtime_ns, stamp.st_size)
-    kept = _OPENED.get(processed)
-    if kept is None or kept[0] != key:
-        _OPENED.clear()
-        _OPENED[processed] = (key, Dataset.read(processed))
-    return _OPENED[processed][1]
-
-
-def open_step(client_dir: str, *, as_of: str = "", min_group_size: int = 5, show_names: bool = False, inactive_days: int = 90) -> StepContext:
-    """Open a client folder for a step notebook: read processed data and config, set the plot theme."""
-    from .plots import set_theme
-
-    paths = ClientPaths(Path(client_dir).expanduser().resolve())
-    config = load_config(paths.config_file)
-    if not (paths.processed / "manifest.json").is_file():
-        # A fresh checkout's test client (or a consultant who skipped `esnkit ingest`): ingest on demand.
-        from .ingest import ingest_client
-
-        ingest_client(paths)
-    ds = _read_dataset(paths.processed)
-    if as_of:
-        day = dt.date.fromisoformat(str(as_of))
-    elif config.as_of:
-        day = config.as_of
-    else:
-        day = dt.date.fromisoformat((ds.meta.coverage_end or dt.date.today().isoformat())[:10])
-    set_theme(config.branding.primary_color, config.branding.accent_color)
-    return StepContext(ds=ds, config=config, paths=paths, as_of=day, min_group_size=int(min_group_size), show_names=bool(show_names), inactive_days=int(inactive_days))
-
-
 def table_html(table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows."""
     t = table.head(max_rows).copy()
@@ -214,7 +125,7 @@ def show_kpis(items: Mapping[str, str]) -> None:
     display(HTML(kpi_html(items)))
 
 
-def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
+def appendix_markdown(ctx: "StepContext", *, metrics: Iterable[str]) -> str:
     """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
     meta = ctx.ds.meta
     lines = ["### Definitions", ""]
@@ -242,5 +153,5 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     return "\n".join(lines)
 
 
-def show_appendix(ctx: StepContext, *, metrics: Iterable[str]) -> None:
+def show_appendix(ctx: "StepContext", *, metrics: Iterable[str]) -> None:
     show_markdown(appendix_markdown(ctx, metrics=metrics))

@@ -26,12 +26,13 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._fast import isin, isin_sorted, micros, positions, unique
-from .dataset import Dataset
-from .metrics import communities, network, participation
-from .metrics._base import as_of_end, event_codes, interaction_events
-from .metrics.successes import successful_threads
-from .report import StepContext, escape_md
+from .._fast import isin, isin_sorted, micros, positions, unique
+from ..dataset import Dataset
+from ..metrics import communities, network, participation
+from ..metrics._base import as_of_end, event_codes, interaction_events
+from ..metrics.successes import successful_threads
+from ..render import escape_md
+from .context import StepContext
 
 __all__ = ["newcomer_welcome", "newcomer_funnel", "find_duplicates", "triage", "embedding_indicators", "success_stories", "build_sustain", "sustain_summary"]
 

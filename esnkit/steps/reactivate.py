@@ -20,13 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._fast import id_ranks, isin, positions
-from .dataset import Dataset
-from .errors import ConfigError
-from .metrics import adoption, communities, network
-from .metrics._base import active_days, as_of_end, interaction_events, population
-from .privacy import excel_safe
-from .report import StepContext, escape_md
+from .._fast import id_ranks, isin, positions
+from .._io import atomic_path
+from ..dataset import Dataset
+from ..errors import ConfigError
+from ..metrics import adoption, communities, network
+from ..metrics._base import active_days, as_of_end, interaction_events, population
+from ..privacy import excel_safe
+from ..render import escape_md
+from .context import StepContext
 
 __all__ = [
     "champions",
@@ -252,9 +254,8 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
             t.loc[inviter_blocked, ["inviter_name", "inviter_email"]] = None
         t = t[~isin(t["email"].astype("str").str.lower(), blocked)]
         target = folder / f"{name}.csv"
-        tmp = target.with_name(f".{target.name}.tmp")
-        excel_safe(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns])).to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            excel_safe(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns])).to_csv(tmp, index=False, encoding="utf-8-sig")
         written.append(target)
     return written
 

@@ -12,11 +12,12 @@ import dataclasses
 
 import pandas as pd
 
-from ._fast import isin
-from .metrics import adoption, communities, conversations, network, participation, successes, voice
-from .metrics._base import as_of_end, interaction_events, population
-from .metrics.benchmarks import compare_with_benchmarks
-from .report import StepContext, escape_md, pct
+from .._fast import isin
+from ..metrics import adoption, communities, conversations, network, participation, successes, voice
+from ..metrics._base import as_of_end, interaction_events, population
+from ..metrics.benchmarks import compare_with_benchmarks
+from ..render import escape_md, pct
+from .context import StepContext
 
 __all__ = ["Assessment", "assess", "summary_markdown", "interactive_share"]
 

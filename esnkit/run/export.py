@@ -1,0 +1,125 @@
+"""Export an executed step notebook: branded, code-free, offline HTML, then an A4 PDF printed by Chromium.
+
+The HTML goes through nbconvert with ``templates/esnkit`` (no code, no prompts, no stderr,
+nothing loaded from a CDN); the PDF is printed by a real headless Chromium. Both are written to
+temporary names and renamed into place.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import mimetypes
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .._io import atomic_path, atomic_write
+from .._version import __version__
+from ..config import ClientConfig, ClientPaths
+from ..errors import ConfigError, RunError
+from ..resources import templates_dir
+from ..steps import Step
+
+__all__ = ["export_html", "print_pdf", "find_chromium", "HIDDEN_TAGS"]
+
+#: Cells with these tags never reach a deliverable.
+HIDDEN_TAGS = ("remove-cell", "parameters", "injected-parameters")
+
+
+def _logo_data_uri(paths: ClientPaths, config: ClientConfig) -> str | None:
+    if not config.branding.logo:
+        return None
+    path = paths.resolve(config.branding.logo)
+    if not path.is_file():
+        raise ConfigError(f"{paths.config_file}: branding.logo {path} does not exist")
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _toc(nb) -> list[dict[str, str]]:
+    """Level-2 headings of the narrative, with the anchors nbconvert gives them."""
+    entries = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or set(cell.metadata.get("tags", [])) & set(HIDDEN_TAGS):
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^##\s+(.+?)\s*#*\s*$", line)
+            if m:
+                text = m.group(1)
+                entries.append({"text": text, "anchor": re.sub(r"\s", "-", text)})
+    return entries
+
+
+def export_html(notebook_path: Path, target: Path, *, step: Step, config: ClientConfig, paths: ClientPaths, run_date: dt.date, as_of: dt.date) -> Path:
+    """Export an executed notebook to a branded, code-free, self-contained HTML file."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_TAGS)
+    c.TagRemovePreprocessor.enabled = True
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.extra_template_basedirs = [str(templates_dir())]
+    c.HTMLExporter.template_name = "esnkit"
+    exporter = HTMLExporter(config=c)
+    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+    nb.metadata["title"] = f"{config.name} — Step {step.number}: {step.title}"
+    resources = {
+        "esnkit": {
+            "client": config.name,
+            "step_number": step.number,
+            "step_title": step.title,
+            "as_of": as_of.isoformat(),
+            "run_date": run_date.isoformat(),
+            "version": __version__,
+            "primary": config.branding.primary_color,
+            "accent": config.branding.accent_color,
+            "logo": _logo_data_uri(paths, config),
+            "toc": _toc(nb),
+        }
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    atomic_write(target, body)
+    return target
+
+
+def find_chromium() -> str | None:
+    """A headless-capable Chromium: ``$ESNKIT_CHROMIUM``, else the first on PATH."""
+    explicit = os.environ.get("ESNKIT_CHROMIUM")
+    if explicit:
+        return explicit if shutil.which(explicit) else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(html_path: Path, target: Path, *, chromium: str, timeout: float = 180) -> Path:
+    """Print ``html_path`` to an A4 PDF with headless Chromium (flags tried on this machine type)."""
+    with tempfile.TemporaryDirectory(prefix="esnkit-chromium-") as profile, atomic_path(target) as tmp_pdf:
+        cmd = [
+            chromium, "--headless", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--disable-extensions",
+            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=10000",
+            f"--print-to-pdf={tmp_pdf}", html_path.resolve().as_uri(),
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.insert(2, "--no-sandbox")
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RunError(f"Chromium did not finish printing {html_path.name} within {timeout:.0f}s") from None
+        if proc.returncode != 0 or tmp_pdf.stat().st_size == 0:
+            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            raise RunError(f"Chromium failed to print {html_path.name} (exit {proc.returncode}): {tail[0]}")
+    return target

@@ -1,0 +1,83 @@
+"""One Jupyter kernel for every step of a run, so the steps share one Dataset and its cache.
+
+Every step notebook opens the same processed folder, so in one kernel they share one immutable
+Dataset (see :func:`esnkit.steps.context.open_step`): step 1 computes the events, threads, graph
+and scorecards once; steps 2-5 reuse them. Between notebooks the user namespace is reset, so no
+notebook sees another's variables. A kernel that dies (e.g. out of memory) fails its step and is
+replaced before the next one. What the kernel writes to stderr goes to ``kernel.log`` in the
+run's report folder, so a crash leaves a trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+from typing import IO
+
+__all__ = ["SharedKernel"]
+
+_RESET = "get_ipython().reset(new_session=False)\nimport gc as _gc, matplotlib.pyplot as _plt\n_plt.close('all'); _gc.collect()"
+
+
+class SharedKernel:
+    """A kernel started on demand in ``cwd``, its stderr appended to ``log``; a context manager.
+
+    The manager is jupyter_client's asynchronous one, as nbclient uses when it owns the kernel:
+    with the blocking manager, nbclient's liveness poll never noticed a killed kernel and the run
+    hung (seen when a step ran out of memory).
+    """
+
+    def __init__(self, cwd: Path, *, log: Path):
+        self.cwd, self.log_path = cwd, log
+        self.km = None
+        self._log: IO[bytes] | None = None
+
+    def __enter__(self) -> "SharedKernel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+    def _alive(self) -> bool:
+        return self.km is not None and bool(asyncio.run(self.km.is_alive()))
+
+    def manager(self):
+        """The running kernel's manager, starting a fresh kernel if there is none or it died."""
+        if not self._alive():
+            self.shutdown()
+            from jupyter_client.manager import AsyncKernelManager
+
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - held open for the kernel's life
+            self.km = AsyncKernelManager(kernel_name="python3")
+            asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=dict(os.environ), stderr=self._log))
+        return self.km
+
+    def reset_namespace(self) -> None:
+        """Drop the finished notebook's variables (the opened Dataset and its cache live in esnkit, not there)."""
+        if not self._alive():
+            return
+
+        async def reset() -> None:
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=60)
+                await kc.execute_interactive(_RESET, timeout=120, output_hook=lambda msg: None)
+            finally:
+                kc.stop_channels()
+
+        try:
+            asyncio.run(reset())
+        except Exception:  # a kernel that cannot be reset is replaced for the next step
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run(self.km.shutdown_kernel(now=True))
+            self.km = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None

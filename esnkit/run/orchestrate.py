@@ -1,0 +1,203 @@
+"""``esnkit run CLIENT``: execute the chosen step notebooks in one kernel, then export each one.
+
+Each step notebook is executed with papermill into ``reports/<as_of>/N-step.ipynb`` (the record of
+the run, parameters in its metadata) while the previous step's HTML and PDF are exported in a
+background thread. A step replaces its outputs whole: a failed step keeps its executed notebook
+for diagnosis and leaves no HTML or PDF, a failed export leaves no partial file, and every
+failure, whether in a cell, a dead kernel or an export, is listed in the one error at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .._io import atomic_path
+from ..config import ClientConfig, ClientPaths
+from ..dataset import Dataset
+from ..errors import ConfigError, RunError
+from ..progress import heartbeat
+from ..resources import step_notebook
+from ..steps import STEPS, Step, notebook_parameters, resolve_as_of
+from .export import export_html, find_chromium, print_pdf
+from .kernel import SharedKernel
+
+__all__ = ["run_client", "parse_steps", "parse_formats", "FORMATS"]
+
+FORMATS = ("html", "pdf")
+Progress = Callable[[str], None]
+
+
+def parse_steps(text: str | None) -> list[Step]:
+    """``"1,3"`` or ``"assess,reactivate"`` (or ``None`` for all) to steps, in order."""
+    if not text:
+        return list(STEPS)
+    chosen = []
+    for token in (t.strip().lower() for t in text.split(",") if t.strip()):
+        match = [s for s in STEPS if token in (str(s.number), s.name, s.stem)]
+        if not match:
+            raise ConfigError(f"unknown step {token[:40]!r}; steps are {', '.join(f'{s.number} ({s.name})' for s in STEPS)}")
+        if match[0] not in chosen:
+            chosen.append(match[0])
+    return sorted(chosen, key=lambda s: s.number)
+
+
+def parse_formats(text: str | None) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in (text or "html,pdf").split(",") if f.strip())
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ConfigError(f"unknown export format(s) {bad or text!r}; use html, pdf or html,pdf")
+    if "pdf" in formats and "html" not in formats:
+        formats = ("html", *formats)  # the PDF is printed from the HTML
+    return formats
+
+
+@dataclass
+class _Run:
+    """Everything one run needs, worked out before the first notebook starts."""
+
+    paths: ClientPaths
+    config: ClientConfig
+    steps: list[Step]
+    as_of: dt.date
+    formats: tuple[str, ...]
+    progress: Progress
+    chromium: str | None
+    run_date: dt.date = field(default_factory=dt.date.today)
+    written: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.paths.reports(self.as_of)
+
+    def outputs(self, step: Step) -> dict[str, Path]:
+        return {fmt: self.out_dir / f"{step.stem}.{fmt}" for fmt in FORMATS}
+
+    def fail(self, message: str) -> None:
+        self.failures.append(message)
+        self.progress(f"      FAILED: {message}")
+
+
+def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | None, formats: tuple[str, ...], progress: Progress) -> _Run:
+    config = paths.load_config()
+    if not (paths.processed / "manifest.json").is_file():
+        raise ConfigError(f"{paths.processed}: no processed data; run `esnkit ingest {paths.client}` first")
+    coverage_end = Dataset.read_manifest(paths.processed).get("meta", {}).get("coverage_end")
+    run = _Run(paths, config, list(steps or STEPS), resolve_as_of(as_of, config, coverage_end), formats, progress,
+               find_chromium() if "pdf" in formats else None)
+    parameters = notebook_parameters(paths, config, run.as_of)
+    for step in run.steps:
+        _check_parameters(step_notebook(step.stem), parameters)
+    run.out_dir.mkdir(parents=True, exist_ok=True)
+    return run
+
+
+def _check_parameters(notebook: Path, parameters: dict[str, object]) -> None:
+    import papermill
+
+    if not notebook.is_file():
+        raise RunError(f"notebook {notebook} is missing; reinstall esnkit, or point ESNKIT_NOTEBOOKS at a folder holding it")
+    declared = papermill.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise RunError(
+            f"{notebook.name}: parameter(s) {', '.join(unknown)} are not declared in its `parameters` cell "
+            f"(declared: {', '.join(declared) or 'none'}); add them there or stop passing them"
+        )
+
+
+def _execute(run: _Run, step: Step, kernel: SharedKernel) -> Path | None:
+    """Execute one step notebook into the report folder; its path, or ``None`` when it failed."""
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    executed = run.out_dir / f"{step.stem}.ipynb"
+    for path in run.outputs(step).values():
+        path.unlink(missing_ok=True)  # never leave an earlier run's deliverable beside this run's notebook
+    failed: Exception | None = None
+    with heartbeat(run.progress, f"{step.stem}: executing"), atomic_path(executed, suffix=".ipynb") as tmp:
+        try:
+            papermill.execute_notebook(
+                str(step_notebook(step.stem)), str(tmp), parameters=notebook_parameters(run.paths, run.config, run.as_of),
+                kernel_name="python3", progress_bar=False, cwd=str(run.out_dir), log_output=False, report_mode=False,
+                km=kernel.manager(),
+            )
+        except (PapermillExecutionError, DeadKernelError) as exc:
+            failed = exc  # papermill saves the notebook before raising: it is the failure's record
+    if executed.stat().st_size == 0:
+        executed.unlink()  # a kernel that died before anything was saved leaves no record
+    else:
+        run.written.append(executed)
+    if failed is None:
+        return executed
+    if isinstance(failed, PapermillExecutionError):
+        message = f"step {step.stem} failed in cell {failed.exec_count}: {failed.ename}: {failed.evalue}".strip()
+    else:
+        message = f"step {step.stem} failed: the kernel died (out of memory?); see {run.out_dir / 'kernel.log'}"
+    run.fail(f"{message} (executed notebook kept at {executed})" if executed.is_file() else message)
+    return None
+
+
+def _export(run: _Run, step: Step, executed: Path, started: float) -> list[Path]:
+    """Export one executed notebook to the chosen formats; a failure removes what it had written."""
+    outputs, done = run.outputs(step), []
+    try:
+        if "html" in run.formats:
+            done.append(export_html(executed, outputs["html"], step=step, config=run.config, paths=run.paths, run_date=run.run_date, as_of=run.as_of))
+        if "pdf" in run.formats:
+            if run.chromium is None:
+                run.progress("      PDF skipped: no Chromium found. Install it (Debian: apt-get install chromium) or set ESNKIT_CHROMIUM.")
+            else:
+                done.append(print_pdf(outputs["html"], outputs["pdf"], chromium=run.chromium))
+    except Exception as exc:
+        for path in outputs.values():
+            path.unlink(missing_ok=True)
+        run.fail(f"step {step.stem}: export failed: {exc}")
+        return []
+    kinds = ", ".join(p.suffix[1:].upper() for p in done) or "notebook only"
+    run.progress(f"      {step.stem}: exported ({kinds}) {time.perf_counter() - started:.1f}s after it started")
+    return done
+
+
+def run_client(
+    paths: ClientPaths,
+    *,
+    steps: Iterable[Step] | None = None,
+    as_of: dt.date | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    progress: Progress = print,
+) -> list[Path]:
+    """Execute and export the chosen steps; return every path written.
+
+    Raises
+    ------
+    RunError
+        when any step or export failed (after the other steps have run), naming each failure.
+    """
+    run = _prepare(paths, steps, as_of, formats, progress)
+    exports: list[Future] = []
+    with SharedKernel(run.out_dir, log=run.out_dir / "kernel.log") as kernel, ThreadPoolExecutor(1, thread_name_prefix="esnkit-export") as pool:
+        for i, step in enumerate(run.steps, 1):
+            started = time.perf_counter()
+            progress(f"[{i}/{len(run.steps)}] {step.stem}: executing notebook ...")
+            executed = _execute(run, step, kernel)
+            if executed is not None:
+                progress(f"      executed in {time.perf_counter() - started:.1f}s")
+                exports.append(pool.submit(_export, run, step, executed, started))
+            if i < len(run.steps):
+                kernel.reset_namespace()
+        with heartbeat(progress, "exporting HTML and PDF"):
+            for future in exports:
+                run.written.extend(future.result())
+    progress("Written:")
+    for path in run.written:
+        progress(f"  {path}")
+    if run.failures:
+        raise RunError("; ".join(run.failures))
+    return run.written

@@ -1,0 +1,115 @@
+"""The five steps of the framework, one module each, in the order a consultant works.
+
+==========  ===================  ==================================================================
+step        module               the client's question
+==========  ===================  ==================================================================
+1 assess    :mod:`.assess`       Where are we starting from?
+2 plan      :mod:`.plan`         What will we achieve, by when?
+3 reactivate :mod:`.reactivate`  Who do we harness and who do we bring back?
+4 sustain   :mod:`.sustain`      Is it becoming the way we work?
+5 report    :mod:`.report`       Are we on track?
+==========  ===================  ==================================================================
+
+Each step module has a pure ``build_*`` function (a :class:`~.context.StepContext` in, a frozen
+result of tables out) and a summary writer that turns the numbers into sentences. The notebook
+``notebooks/N-<name>.ipynb`` opens the client with :func:`~.context.open_step` and narrates that
+result; the parameters every step notebook declares are :data:`PARAMETERS`, defined here once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import ClientConfig, ClientPaths
+
+__all__ = ["Step", "STEPS", "Parameter", "PARAMETERS", "parameters_cell", "notebook_parameters", "resolve_as_of"]
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    name: str
+    title: str
+
+    @property
+    def stem(self) -> str:
+        """The notebook's and the deliverables' file name without suffix: ``1-assess``."""
+        return f"{self.number}-{self.name}"
+
+
+STEPS = (
+    Step(1, "assess", "Assess: where are we starting from?"),
+    Step(2, "plan", "Plan: what will we achieve, by when?"),
+    Step(3, "reactivate", "Reactivate: who do we harness and who do we bring back?"),
+    Step(4, "sustain", "Sustain: is it becoming the way we work?"),
+    Step(5, "report", "Report: are we on track?"),
+)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    default: str  # as written in the notebook
+    help: str
+
+
+#: The parameters cell of every step notebook, in order. ``esnkit run`` passes each of them; a
+#: notebook run by hand takes the defaults, which defer to ``client.yml`` (the one place defaults live).
+PARAMETERS = (
+    Parameter("client_dir", "str", '"../tests/fixtures/tiny-client"', "the client folder; `esnkit run` passes data/CLIENT"),
+    Parameter("as_of", "str", '""', "last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)"),
+    Parameter("min_group_size", "Optional[int]", "None", "breakdowns by an HR attribute hide smaller groups (None: client.yml's)"),
+    Parameter("show_names", "Optional[bool]", "None", "names only with the client's written consent (None: client.yml's)"),
+    Parameter("inactive_days", "Optional[int]", "None", "days without activity after which a person counts as lapsed (None: client.yml's)"),
+)
+
+
+def parameters_cell() -> str:
+    """The source of the ``parameters`` cell every step notebook carries (a test holds them to it).
+
+    Types are written ``Optional[int]`` rather than ``int | None``: papermill's parameter parser
+    (``papermill --help-notebook``, and the unknown-parameter check of ``esnkit run``) reads only
+    the former.
+    """
+    lines = ["from typing import Optional"]
+    lines += [f"{p.name}: {p.type} = {p.default}  # {p.help}" for p in PARAMETERS]
+    return "\n".join(lines)
+
+
+def notebook_parameters(paths: "ClientPaths", config: "ClientConfig", as_of: dt.date) -> dict[str, object]:
+    """What ``esnkit run`` passes to every step notebook: the client folder, the as-of and client.yml's settings."""
+    return {
+        "client_dir": str(paths.root),
+        "as_of": as_of.isoformat(),
+        "min_group_size": config.min_group_size,
+        "show_names": config.show_names,
+        "inactive_days": config.inactive_days,
+    }
+
+
+def resolve_as_of(as_of: str | dt.date | None, config: "ClientConfig", coverage_end: str | None) -> dt.date:
+    """The last day analysed: the one asked for, else client.yml's ``as_of``, else the data's last day.
+
+    Raises
+    ------
+    ConfigError
+        when nothing gives a date (no as-of anywhere and undated data), or ``as_of`` is no date.
+    """
+    from ..errors import ConfigError
+
+    if isinstance(as_of, dt.date):
+        return as_of
+    if as_of:
+        try:
+            return dt.date.fromisoformat(str(as_of))
+        except ValueError:
+            raise ConfigError(f"as_of {str(as_of)[:40]!r} is not a date like 2026-06-30") from None
+    if config.as_of:
+        return config.as_of
+    if not coverage_end:
+        raise ConfigError("the data has no dates to take an as-of from; set as_of in client.yml or pass --as-of")
+    return dt.date.fromisoformat(coverage_end[:10])

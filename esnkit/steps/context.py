@@ -1,0 +1,120 @@
+"""What every step notebook opens first: a client's Dataset, config and parameters, as a :class:`StepContext`.
+
+Opening a step only reads: it never ingests (run ``esnkit ingest CLIENT`` first) and never writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..config import ClientConfig, ClientPaths, load_config
+from ..dataset import Dataset
+from ..errors import ConfigError
+
+__all__ = ["StepContext", "open_step"]
+
+
+@dataclass
+class StepContext:
+    """An opened client for one step: the Dataset, config, parameters and display helpers."""
+
+    ds: Dataset
+    config: ClientConfig
+    paths: ClientPaths
+    as_of: dt.date
+    min_group_size: int
+    show_names: bool
+    inactive_days: int
+    _labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def client(self) -> str:
+        return self.config.name
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        return {
+            "client_dir": str(self.paths.root),
+            "as_of": self.as_of.isoformat(),
+            "min_group_size": self.min_group_size,
+            "show_names": self.show_names,
+            "inactive_days": self.inactive_days,
+        }
+
+    def person_labels(self, ids: Iterable[str], *, prefix: str = "Person") -> pd.Series:
+        """Display labels: names when ``show_names`` is true, else stable neutral labels (Person 1, ...)."""
+        ids = pd.Series(list(ids), dtype="str")
+        if self.show_names:
+            names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
+            return ids.map(names).fillna(ids).astype("str")
+        for i in ids:
+            if i not in self._labels:
+                self._labels[i] = f"{prefix} {len(self._labels) + 1}"
+        return ids.map(self._labels).astype("str")
+
+    def group_names(self, ids: Iterable[str]) -> pd.Series:
+        names = self.ds.groups.set_index("group_id")["name"]
+        ids = pd.Series(list(ids), dtype="str")
+        return ids.map(names).fillna("(no community)").astype("str")
+
+
+_OPENED: dict[Path, tuple[tuple[int, int], Dataset]] = {}
+
+
+def _read_dataset(processed: Path) -> Dataset:
+    """``Dataset.read``, shared by every step opened in this process while processed/ is unchanged.
+
+    A Dataset cannot change, so the five steps of a run (one kernel) share one instance, and with
+    it its cache of derived tables. A re-ingest writes a new manifest, which is read afresh; only
+    the latest folder opened is kept, so memory holds one client's data at a time.
+    """
+    stamp = (processed / "manifest.json").stat()
+    key = (stamp.st_mtime_ns, stamp.st_size)
+    kept = _OPENED.get(processed)
+    if kept is None or kept[0] != key:
+        _OPENED.clear()
+        _OPENED[processed] = (key, Dataset.read(processed))
+    return _OPENED[processed][1]
+
+
+def open_step(
+    client_dir: str,
+    *,
+    as_of: str = "",
+    min_group_size: int | None = None,
+    show_names: bool | None = None,
+    inactive_days: int | None = None,
+) -> StepContext:
+    """Open a client folder for a step notebook: its processed data, config and parameters.
+
+    Parameters left as ``None`` (or an empty ``as_of``) take client.yml's values; see
+    :func:`esnkit.steps.resolve_as_of`. Sets the plot theme to the client's colours.
+
+    Raises
+    ------
+    ConfigError
+        when the client has not been ingested yet (run ``esnkit ingest CLIENT``).
+    """
+    from ..plots import set_theme
+    from . import resolve_as_of
+
+    paths = ClientPaths(Path(client_dir).expanduser().resolve())
+    config = load_config(paths.config_file)
+    if not (paths.processed / "manifest.json").is_file():
+        raise ConfigError(f"{paths.processed}: no processed data yet; run `esnkit ingest {paths.client}` first")
+    ds = _read_dataset(paths.processed)
+    set_theme(config.branding.primary_color, config.branding.accent_color)
+    return StepContext(
+        ds=ds,
+        config=config,
+        paths=paths,
+        as_of=resolve_as_of(as_of, config, ds.meta.coverage_end),
+        min_group_size=int(config.min_group_size if min_group_size is None else min_group_size),
+        show_names=bool(config.show_names if show_names is None else show_names),
+        inactive_days=int(config.inactive_days if inactive_days is None else inactive_days),
+    )

@@ -1,0 +1,201 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Step 1 · Assess: where are we starting from?
+
+# %% [markdown]
+# This report describes the health of your enterprise social network today: who uses it and how, which communities and people carry it, what already works, and what your people say. Its figures are the baselines of the plan in step 2.
+
+# %% tags=["parameters", "remove-cell"]
+from typing import Optional
+client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
+show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
+inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
+
+# %% tags=["remove-cell"]
+from esnkit import plots
+from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
+from esnkit.steps.context import open_step
+ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+from esnkit.steps.assess import assess, summary_markdown
+a = assess(ctx)
+
+# %% [markdown]
+# ## Executive summary
+
+# %%
+show_markdown(summary_markdown(a, client=ctx.client))
+
+# %%
+show_kpis({"interacted in 6 months": pct(a.headline["interactive_share"]), "active in 90 days": f'{a.headline["active_90"]:,}', "communities thriving": f'{a.headline["status_counts"].get("thriving", 0)} of {a.headline["communities"]}', "threads answered (90 days)": pct(a.headline["response_rate_90"]), "lapsed people": f'{a.headline["lapsed"]:,}'})
+
+# %% [markdown]
+# ## Adoption and usage
+#
+# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
+
+# %%
+plots.plot_monthly_active(a.monthly);
+
+# %% [markdown]
+# Each month some people arrive for the first time, some come back, some return after a break and some stop. A network grows only while the first three outnumber the last.
+
+# %%
+plots.plot_flows(a.flows);
+
+# %% [markdown]
+# ### Adoption by department
+#
+# People active in the last 90 days as a share of each department's headcount (the HR roster, so people who never joined count too). Departments below the minimum group size are not shown.
+
+# %%
+show_table(a.by_department, percent=["adoption_rate"])
+plots.plot_adoption_by(a.by_department);
+
+# %% [markdown]
+# ### How far adoption has spread
+#
+# People ordered by when they first took part, cut into Rogers' adoption segments: a segment is *reached* when everyone in it has taken part at least once.
+
+# %%
+show_table(a.segments_rogers, percent=["share"])
+
+# %% [markdown]
+# ## Do people come back?
+#
+# Of the people who first took part in a given month, the share who were active again one, two, three... months later. Fast fading rows mean people tried the network and did not find a reason to return.
+
+# %%
+plots.plot_cohort_retention(a.retention);
+
+# %% [markdown]
+# ## Who contributes
+#
+# In most online communities a few people contribute most (the *90-9-1* pattern: 90% only read, 9% contribute a little, 1% contribute most). Here is how concentrated contribution is in your network over the last six months.
+
+# %%
+show_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "occasional_share", "lurker_share"], decimals=2)
+
+# %% [markdown]
+# Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.
+
+# %%
+plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"]);
+
+# %%
+plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"]);
+
+# %% [markdown]
+# ## Conversations
+#
+# A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the bars show how long the first response took.
+
+# %%
+plots.plot_response_rate(a.response_by_quarter.tail(8));
+
+# %%
+show_table(a.depth, percent=['share'])
+
+# %%
+plots.plot_activity_heatmap(a.heatmap);
+
+# %% [markdown]
+# ## Communities
+#
+# Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are where to build; dormant ones need a decision.
+
+# %%
+plots.plot_community_status(a.scorecard);
+
+# %% [markdown]
+# ### Key communities
+
+# %%
+show_table(a.key_communities, percent=["response_rate"])
+
+# %% [markdown]
+# ### All communities
+
+# %%
+show_table(a.scorecard[["name", "status", "active_members", "messages_q0", "messages_q1", "response_rate", "median_hours_to_first_response", "absence_factor", "newcomer_share", "rule"]], percent=["response_rate", "newcomer_share"], max_rows=60)
+
+# %% [markdown]
+# ## Key individuals
+#
+# The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
+
+# %%
+plots.plot_key_individuals(a.individuals);
+
+# %%
+top = a.individuals.head(15).assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
+show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "betweenness", "pagerank"]], decimals=3)
+
+# %% [markdown]
+# ### Silos
+#
+# The E-I index compares each department's ties outside with its ties inside: near −1 a department talks only to itself.
+
+# %%
+plots.plot_department_mixing(a.mixing);
+
+# %% [markdown]
+# ### Influencers at risk
+#
+# People who were among the most central last quarter and whose activity has since halved.
+
+# %%
+risk = a.influencer_risk.assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
+show_table(risk[["person", "department", "contributions_before", "contributions_now", "change"]], percent=["change"])
+
+# %% [markdown]
+# ## Existing successes
+#
+# Conversations and communities that already show what good looks like: wide reach, several departments, fast answers, sustained growth. These are the stories to play back.
+
+# %%
+show_table(a.successes)
+
+# %% [markdown]
+# ## What users say
+#
+# The survey shows how people feel about the network; the interviews say why.
+
+# %%
+if len(a.favourability):
+    plots.plot_favourability(a.favourability)
+
+# %%
+show_table(a.favourability_by_department, percent=["favourable"], decimals=2, max_rows=40)
+
+# %%
+show_table(a.themes)
+
+# %% [markdown]
+# ## Benchmarks
+#
+# Your figures beside published ones. Definitions differ between publishers (some count reading, some do not) and the figures are self-reported: read them as a direction, not a target to the decimal.
+
+# %%
+show_table(a.benchmarks, percent=["client", "published", "gap"])
+
+# %% [markdown]
+# ## Appendix
+
+# %%
+show_appendix(ctx, metrics=["active", "engaged", "registered", "adoption rate", "new / returning / reactivated / lapsed", "lapsed person", "cohort retention", "Gini", "contributor absence factor", "usage segments", "personas", "response rate", "time to first response", "community status", "interaction graph", "betweenness", "PageRank", "roles", "E-I index", "favourable", "suppression"])

@@ -1,0 +1,73 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Step 2 · Plan: what will we achieve, by when?
+
+# %% [markdown]
+# This plan turns the assessment into objectives a sponsor can sign: a baseline measured from your data, a target, a deadline and an owner for each, and a month-by-month glide path to check progress against.
+
+# %% tags=["parameters", "remove-cell"]
+from typing import Optional
+client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
+show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
+inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
+
+# %% tags=["remove-cell"]
+from esnkit import plots
+from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
+from esnkit.steps.context import open_step
+ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+from esnkit.steps import plan
+p = plan.build_plan(ctx)
+
+# %% [markdown]
+# ## Objectives
+
+# %%
+show_markdown(plan.plan_summary(p, client=ctx.client))
+
+# %%
+show_table(plan.objectives_table(p))
+
+# %% [markdown]
+# ## Glide paths
+#
+# Where each objective should be at the end of every month if it is to be met on time. Step 5 reports progress against these lines.
+
+# %%
+for obj in p.objectives.itertuples():
+    plots.plot_glide_path(p.glide_paths[p.glide_paths['objective_id'] == obj.objective_id], actual=p.history.get(obj.objective_id), title=obj.objective, percent=obj.is_share)
+
+# %% [markdown]
+# ## Alignment
+#
+# Which objective serves which strategic theme, and who owns it.
+
+# %%
+show_table(p.alignment)
+
+# %% [markdown]
+# ## How the feasibility verdict is reached
+#
+# An objective is *realistic* when the monthly improvement it needs is no more than the best sustained (three-month) improvement this network has already shown; *stretch* when it needs up to twice that; *unrealistic* beyond. Published benchmarks are shown beside each target in the proposal.
+
+# %% [markdown]
+# ## Appendix
+
+# %%
+show_appendix(ctx, metrics=["active", "response rate", "community status", "suppression"])

@@ -1,0 +1,90 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Step 3 · Reactivate: who do we harness and who do we bring back?
+
+# %% [markdown]
+# Reactivation starts with the people and communities that are already active, then brings new and lapsed people in through them, backed by targeted comms. This report names the roles and segments; contact lists with names go to your comms team separately, never inside this document.
+
+# %% tags=["parameters", "remove-cell"]
+from typing import Optional
+client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
+show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
+inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
+
+# %% tags=["remove-cell"]
+from esnkit import plots
+from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
+from esnkit.steps.context import open_step
+ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+from esnkit.steps import reactivate
+r = reactivate.build_reactivation(ctx)
+
+# %% [markdown]
+# ## Summary
+
+# %%
+show_markdown(reactivate.reactivation_summary(r, client=ctx.client))
+
+# %% [markdown]
+# ## Champions to harness
+#
+# Active people with wide reach, ties across departments and a habit of responding.
+
+# %%
+ch = r.champions.assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
+show_table(ch[["person", "department", "role", "degree", "cross_department_ties", "replies_given", "reason"]])
+
+# %% [markdown]
+# ## Seed communities
+#
+# Active, growing communities in which to build buzz before inviting others in.
+
+# %%
+show_table(r.seed_communities, percent=["response_rate"])
+
+# %% [markdown]
+# ## Invite back
+#
+# Lapsed people ranked by what they contributed, how many people they reached and how recently they left, each with the active champion best placed to invite them back (their strongest past tie).
+
+# %%
+ib = r.invite_back.head(20).assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy(), invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna(), "–").to_numpy())
+show_table(ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by", "reason"]])
+
+# %% [markdown]
+# ## Never activated, and where to aim above-the-line comms
+#
+# People on the roster who have never taken part, by department and location; the segments with the lowest adoption and the most people come first.
+
+# %%
+show_table(r.comms_targets, percent=["adoption_rate"])
+
+# %% [markdown]
+# ## Campaigns
+#
+# The measured effect of each recorded campaign against comparable people who were not targeted.
+
+# %%
+show_table(r.campaigns, decimals=3)
+
+# %% [markdown]
+# ## Appendix
+
+# %%
+show_appendix(ctx, metrics=["active", "lapsed person", "roles", "adoption rate", "suppression"])

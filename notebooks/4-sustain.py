@@ -1,0 +1,85 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Step 4 · Sustain: is it becoming the way we work?
+
+# %% [markdown]
+# Sustaining the network means managing its communities and playing back what works. This report gives community managers a scorecard per community, a triage with a recommended action for each, indicators of whether the habit is spreading, and success stories to tell.
+
+# %% tags=["parameters", "remove-cell"]
+from typing import Optional
+client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
+show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
+inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
+
+# %% tags=["remove-cell"]
+from esnkit import plots
+from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
+from esnkit.steps.context import open_step
+ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+from esnkit.steps import sustain
+s = sustain.build_sustain(ctx)
+
+# %% [markdown]
+# ## Summary
+
+# %%
+show_markdown(sustain.sustain_summary(s, client=ctx.client))
+
+# %% [markdown]
+# ## Community-management scorecards
+
+# %%
+show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h"], max_rows=60)
+
+# %% [markdown]
+# ## Lifecycle triage
+#
+# Every community's status with the recommended action and the evidence behind it.
+
+# %%
+plots.plot_community_status(s.triage);
+
+# %%
+show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80)
+
+# %% [markdown]
+# ## Newcomers
+#
+# Do first posts get a welcome, and do newcomers come back to post again?
+
+# %%
+show_table(s.funnel, percent=["share"])
+
+# %% [markdown]
+# ## Is the behaviour spreading?
+
+# %%
+show_table(s.embedding, percent=["habitual_share", "beyond_core_share", "cross_department_share"])
+
+# %% [markdown]
+# ## Success stories to play back
+
+# %%
+show_table(s.stories)
+
+# %% [markdown]
+# ## Appendix
+
+# %%
+show_appendix(ctx, metrics=["response rate", "time to first response", "community status", "contributor absence factor", "usage segments", "suppression"])

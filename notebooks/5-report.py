@@ -1,0 +1,89 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Step 5 · Report: are we on track?
+
+# %% [markdown]
+# This report tracks the network against the objectives agreed in step 2: where each stands against its glide path, what moved this quarter, what distinguishes the communities that grow, and who and what rose or fell.
+
+# %% tags=["parameters", "remove-cell"]
+from typing import Optional
+client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
+show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
+inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
+
+# %% tags=["remove-cell"]
+from esnkit import plots
+from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
+from esnkit.steps.context import open_step
+ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+from esnkit.steps import report
+rep = report.build_report(ctx)
+
+# %% [markdown]
+# ## Executive summary
+
+# %%
+show_markdown(report.report_summary(rep, client=ctx.client))
+
+# %% [markdown]
+# ## KPI scorecard
+#
+# Each objective's value now, where its glide path says it should be this month, and its status: *on track* at or ahead of the path, *at risk* behind it by no more than a tenth of the distance from baseline to target, *off track* further behind. The forecast extends the last three months' trend to the deadline.
+
+# %%
+show_table(report.scorecard_table(rep))
+
+# %% [markdown]
+# ## Trends
+
+# %%
+for name, t in rep.trends.items():
+    plots.plot_kpi_trend(t, value='value', title=name, percent=t.attrs.get('percent', False), marks=rep.campaign_marks)
+
+# %% [markdown]
+# ## This quarter against the last
+#
+# Changes larger than the month-to-month noise are flagged.
+
+# %%
+show_table(report.quarter_table(rep))
+
+# %% [markdown]
+# ## What growing communities do differently
+
+# %%
+show_table(rep.best_practices, decimals=2)
+
+# %% [markdown]
+# ## Key communities and individuals: who rose, who fell
+
+# %%
+show_table(rep.movers)
+
+# %% [markdown]
+# ## Since the last report
+
+# %%
+show_markdown(rep.history_note)
+
+# %% [markdown]
+# ## Appendix
+
+# %%
+show_appendix(ctx, metrics=["active", "response rate", "community status", "roles", "suppression"])
