@@ -100,9 +100,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
+    from .resources import step_notebook
+
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
-    root = Path(__file__).resolve().parent.parent
-    notebook = root / "notebooks" / "explore.ipynb"
+    notebook = step_notebook("explore")
     env = dict(os.environ, ESNKIT_CLIENT_DIR=str(paths.root))
     cmd = [sys.executable, "-m", "jupyter", "lab", str(notebook)]
     if os.geteuid() == 0:
@@ -111,11 +112,19 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def _global_options(parser: argparse.ArgumentParser, *, default) -> None:
+    parser.add_argument("--data-dir", default=default, help=f"workspace root (default: ${DATA_DIR_ENV} or ./data)")
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks (as ESNKIT_DEBUG=1 does)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``esnkit`` parser; ``--data-dir`` and ``--debug`` work before or after the command."""
     parser = argparse.ArgumentParser(prog="esnkit", description="Get an enterprise social network back on track.")
     parser.add_argument("--version", action="version", version=f"esnkit {__version__}")
+    _global_options(parser, default=None)
+    # After the command they are the same options; SUPPRESS keeps a value given before it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", default=None, help=f"workspace root (default: ${DATA_DIR_ENV} or ./data)")
+    _global_options(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common], help="create a client workspace with a commented client.yml")
@@ -127,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("client")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("check", help="detect an export's format, load it and report counts and data-quality warnings")
+    p = sub.add_parser("check", parents=[common], help="detect an export's format, load it and report counts and data-quality warnings")
     p.add_argument("path")
     p.add_argument("--format", default="auto", help="format name (default: detect)")
     p.set_defaults(func=cmd_check)
@@ -159,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except EsnkitError as exc:
-        if os.environ.get("ESNKIT_DEBUG"):
+        if args.debug or os.environ.get("ESNKIT_DEBUG"):
             raise
         print(f"esnkit: error: {exc}", file=sys.stderr, flush=True)
         return 1

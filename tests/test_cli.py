@@ -134,3 +134,16 @@ def test_check_reports_a_usable_export(tmp_path):
 def test_unknown_command_is_a_usage_error():
     r = esnkit("frobnicate")
     assert r.returncode == 2
+
+
+def test_global_options_go_before_or_after_the_command(tmp_path):
+    before = esnkit("--data-dir", tmp_path / "a", "init", "acme")
+    after = esnkit("init", "acme", "--data-dir", tmp_path / "b")
+    assert before.returncode == 0 and after.returncode == 0, before.stderr + after.stderr
+    assert (tmp_path / "a" / "acme" / "client.yml").is_file() and (tmp_path / "b" / "acme" / "client.yml").is_file()
+    # --debug shows the traceback a user's error otherwise hides, in either place
+    for args in (("--debug", "ingest", "nobody", "--data-dir", tmp_path), ("ingest", "nobody", "--data-dir", tmp_path, "--debug")):
+        r = esnkit(*args)
+        assert r.returncode != 0 and "Traceback" in r.stderr, args
+    plain = esnkit("ingest", "nobody", "--data-dir", tmp_path)
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr and plain.stderr.startswith("esnkit: error:")
