@@ -1,12 +1,14 @@
 # make demo  - set up .venv, build the demo client and run its five deliverables
 # make test  - set up what is missing and run the whole test suite
+# make lint  - ruff check and ruff format --check (CI runs it before the tests)
+# make notebooks - sync each notebooks/*.ipynb with its jupytext .py source after editing either
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.esnkit-installed
 
-.PHONY: demo test setup system-deps lab bench clean-demo
+.PHONY: demo test lint format notebooks setup system-deps lab bench clean-demo
 
 setup: $(STAMP)
 
@@ -32,6 +34,17 @@ demo: setup system-deps
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+notebooks: setup
+	$(BIN)/jupytext --sync notebooks/*.py
 
 lab: setup
 	$(BIN)/esnkit lab demo

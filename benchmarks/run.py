@@ -77,7 +77,14 @@ def measure(cmd: list[str], *, label: str, env: dict | None = None, timeout: flo
             proc.kill()
             return {"label": label, "seconds": float("nan"), "peak_rss_gib": peak / 2**30, "ok": False, "last": "timed out"}
     seconds = time.perf_counter() - start
-    return {"label": label, "seconds": seconds, "peak_rss_gib": peak / 2**30, "ok": proc.returncode == 0, "last": last, "lines": lines if keep_lines else []}
+    return {
+        "label": label,
+        "seconds": seconds,
+        "peak_rss_gib": peak / 2**30,
+        "ok": proc.returncode == 0,
+        "last": last,
+        "lines": lines if keep_lines else [],
+    }
 
 
 def python(code: str) -> list[str]:
@@ -184,11 +191,14 @@ def main(argv=None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     rows = []
 
-    gen = measure(python(f"""
+    gen = measure(
+        python(f"""
         from esnkit.synth import SynthSpec, write_canonical_client
         write_canonical_client({str(work)!r}, spec=SynthSpec(n_people={people}, messages_per_person={mpp}, reactions_per_message={rpm}))
         print("generated")
-    """), label="generate")
+    """),
+        label="generate",
+    )
     rows.append(("generate the client (not a target)", gen, ""))
     esnkit = [sys.executable, "-m", "esnkit.cli"]
     ingest = measure([*esnkit, "ingest", work.name, "--data-dir", str(data_dir)], label="ingest")
@@ -212,7 +222,13 @@ def main(argv=None) -> int:
     edges, ki_out = str(work / "edges.parquet"), str(work / "ki.parquet")
     ki = measure(python(KI_CODE.format(processed=str(work / "processed"), as_of=as_of, edges=edges, ki_out=ki_out)), label="key individuals")
     ki_info = _json_tail(ki)
-    rows.append(("key individuals + communities (esnkit, igraph)", ki, f"{ki_info.get('people', '?'):,} people, {ki_info.get('ties', '?'):,} ties" if ki_info else ""))
+    rows.append(
+        (
+            "key individuals + communities (esnkit, igraph)",
+            ki,
+            f"{ki_info.get('people', '?'):,} people, {ki_info.get('ties', '?'):,} ties" if ki_info else "",
+        )
+    )
     ratio = None
     if not args.skip_networkx:
         nx_run = measure(python(NX_CODE.format(edges=edges)), label="networkx baseline")

@@ -5,8 +5,8 @@ The public API: :class:`Dataset` (the canonical model), :func:`load` (any suppor
 """
 
 from ._version import __version__
-from .dataset import Dataset, Meta  # noqa: E402
-from .errors import ConfigError, DataError, EsnkitError  # noqa: E402
-from .loaders import load  # noqa: E402
+from .dataset import Dataset, Meta
+from .errors import ConfigError, DataError, EsnkitError
+from .loaders import load
 
 __all__ = ["Dataset", "Meta", "DataError", "ConfigError", "EsnkitError", "load", "__version__"]

@@ -46,9 +46,7 @@ class RosterConfig:
     path: str
     join_on: str = "email"  # "email" or "source_user_id"
     # roster column for each canonical attribute; unmapped roster columns are ignored
-    columns: dict[str, str] = dataclasses.field(
-        default_factory=lambda: {"email": "email", "department": "department", "location": "location"}
-    )
+    columns: dict[str, str] = dataclasses.field(default_factory=lambda: {"email": "email", "department": "department", "location": "location"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +155,7 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         kw["roster"] = RosterConfig(
             path=str(roster["path"]),
             join_on=roster.get("join_on", "email"),
-            **({"columns": {str(k): str(v) for k, v in _mapping(columns, f'{where}: roster.columns').items()}} if columns else {}),
+            **({"columns": {str(k): str(v) for k, v in _mapping(columns, f"{where}: roster.columns").items()}} if columns else {}),
         )
     if data.get("survey") is not None:
         survey = data["survey"]
@@ -231,7 +229,7 @@ class ClientPaths:
     root: Path
 
     @classmethod
-    def for_client(cls, client: str, data_root: str | os.PathLike[str] | None = None) -> "ClientPaths":
+    def for_client(cls, client: str, data_root: str | os.PathLike[str] | None = None) -> ClientPaths:
         if not CLIENT_NAME.match(client):
             raise ConfigError(f"client name {client!r}: use letters, digits, '-', '_' or '.' (no spaces or slashes)")
         return cls(data_dir(data_root) / client)
@@ -276,7 +274,7 @@ class ClientPaths:
         path = Path(relative).expanduser()
         return path if path.is_absolute() else self.root / path
 
-    def require(self) -> "ClientPaths":
+    def require(self) -> ClientPaths:
         if not self.config_file.is_file():
             raise ConfigError(f"no client at {self.root} (no client.yml); create it with `esnkit init {self.client}`")
         return self

@@ -8,15 +8,16 @@ in :attr:`Dataset.identities`, apart from the analysis tables.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-import copy
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -217,7 +218,7 @@ class Meta:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Meta":
+    def from_dict(cls, data: dict[str, Any]) -> Meta:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -247,7 +248,7 @@ class Dataset:
     """
 
     TABLES = tuple(SCHEMA)
-    __slots__ = ("_tables", "_cache", "meta")
+    __slots__ = ("_cache", "_tables", "meta")
 
     def __init__(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame | None):
         unknown = set(tables) - set(SCHEMA)
@@ -264,7 +265,7 @@ class Dataset:
             raise AttributeError(f"a Dataset cannot be changed: use ds.replace({name}=...) for a new one")
         raise AttributeError(f"a Dataset has no attribute {name!r} to set")
 
-    def replace(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame) -> "Dataset":
+    def replace(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame) -> Dataset:
         """A new Dataset with the given tables (and identities or meta) in place of this one's.
 
         The new Dataset starts with an empty cache; this one keeps its own tables and cache.
@@ -321,7 +322,7 @@ class Dataset:
         return f"Dataset({parts or 'empty'})"
 
     # -- validation -------------------------------------------------------------------------
-    def validate(self) -> "Dataset":
+    def validate(self) -> Dataset:
         """Check columns, dtypes, keys, references and enumerations; return self.
 
         Raises
@@ -347,10 +348,7 @@ class Dataset:
             frame = getattr(self, table)
             dup = frame.duplicated(key, keep=False)
             if dup.any():
-                raise DataError(
-                    f"table {table!r}: {int(dup.sum())} rows share a key {key}, e.g. rows {_first(frame.index[dup])}; "
-                    "ids must be unique"
-                )
+                raise DataError(f"table {table!r}: {int(dup.sum())} rows share a key {key}, e.g. rows {_first(frame.index[dup])}; ids must be unique")
         for table, column, ref_table, ref_column in _REFERENCES:
             values = getattr(self, table)[column]
             known = getattr(self, ref_table)[ref_column]
@@ -389,7 +387,7 @@ class Dataset:
             manifest = {
                 "schema_version": SCHEMA_VERSION,
                 "esnkit_version": __version__,
-                "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "tables": tables,
                 "meta": self.meta.to_dict(),
             }
@@ -417,7 +415,7 @@ class Dataset:
         return manifest
 
     @classmethod
-    def read(cls, directory: str | os.PathLike[str]) -> "Dataset":
+    def read(cls, directory: str | os.PathLike[str]) -> Dataset:
         """Read a Dataset written by :meth:`save`."""
         source = Path(directory)
         manifest = cls.read_manifest(source)
@@ -430,7 +428,7 @@ class Dataset:
         identities = tables.pop("identities")
         return cls(identities=identities, meta=Meta.from_dict(manifest.get("meta", {})), **tables)
 
-    def equals(self, other: "Dataset") -> bool:
+    def equals(self, other: Dataset) -> bool:
         """True when every table (values, dtypes, column order) and the meta record are equal."""
         if not isinstance(other, Dataset):
             return False
@@ -460,5 +458,3 @@ del _name
 
 def _first(index: Iterable[Any], n: int = 5) -> list[Any]:
     return [int(i) if hasattr(i, "__index__") else i for i in list(index)[:n]]
-
-

@@ -9,13 +9,13 @@ leaves the previous ``processed/`` untouched.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from ._fast import isin
 from . import loaders
+from ._fast import isin
 from .config import ClientConfig, ClientPaths
 from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError
@@ -70,7 +70,11 @@ def combine(datasets: list[Dataset]) -> Dataset:
         clash_g = bool(seen_groups & set(ds.groups["group_id"].dropna()))
         tables = {name: getattr(ds, name) for name in SCHEMA}
         if clash_m:
-            for table, cols in (("messages", ["message_id", "thread_id", "reply_to_id"]), ("reactions", ["message_id"]), ("mentions", ["message_id"])):
+            for table, cols in (
+                ("messages", ["message_id", "thread_id", "reply_to_id"]),
+                ("reactions", ["message_id"]),
+                ("mentions", ["message_id"]),
+            ):
                 tables[table] = tables[table].assign(**{c: platform + ":" + tables[table][c] for c in cols})
         if clash_g:
             for table in ("groups", "messages", "memberships"):
@@ -157,7 +161,9 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
         {
             "person_id": pids.to_numpy(),
             "source": "roster",
-            "source_user_id": (roster[mapping["source_user_id"]] if "source_user_id" in mapping else pd.Series(None, index=roster.index, dtype="str")).to_numpy(),
+            "source_user_id": (
+                roster[mapping["source_user_id"]] if "source_user_id" in mapping else pd.Series(None, index=roster.index, dtype="str")
+            ).to_numpy(),
             "name": (roster[mapping["name"]] if "name" in mapping else pd.Series(None, index=roster.index, dtype="str")).to_numpy(),
             "email": (roster[mapping["email"]].str.strip() if "email" in mapping else pd.Series(None, index=roster.index, dtype="str")).to_numpy(),
         }

@@ -32,8 +32,13 @@ __all__ = [
 PRIMARY = "#1f3a5f"
 ACCENT = "#e0822c"
 STATUS_COLOURS = {
-    "thriving": "#2e7d32", "growing": "#7cb342", "stable": "#90a4ae", "declining": "#f9a825",
-    "idle": "#ef6c00", "dormant": "#b71c1c", "duplicate": "#6a1b9a",
+    "thriving": "#2e7d32",
+    "growing": "#7cb342",
+    "stable": "#90a4ae",
+    "declining": "#f9a825",
+    "idle": "#ef6c00",
+    "dormant": "#b71c1c",
+    "duplicate": "#6a1b9a",
 }
 ROLE_COLOURS = {"connector": ACCENT, "influencer": PRIMARY, "responder": "#2e7d32", "": "#b0bec5"}
 
@@ -44,7 +49,9 @@ def set_theme(primary: str = PRIMARY, accent: str = ACCENT) -> None:
     PRIMARY, ACCENT = primary, accent
     ROLE_COLOURS.update({"connector": accent, "influencer": primary})
     sns.set_theme(style="whitegrid", context="notebook", palette=[primary, accent, "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63"])
-    plt.rcParams.update({"figure.figsize": (9, 3.6), "figure.dpi": 110, "axes.titleweight": "bold", "axes.titlesize": 12, "font.family": "DejaVu Sans"})
+    plt.rcParams.update(
+        {"figure.figsize": (9, 3.6), "figure.dpi": 110, "axes.titleweight": "bold", "axes.titlesize": 12, "font.family": "DejaVu Sans"}
+    )
 
 
 def _ax(ax, figsize=None):

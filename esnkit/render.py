@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -79,7 +80,9 @@ def escape_md(text: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False)
 
 
-def table_html(table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None) -> str:
+def table_html(
+    table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None
+) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows."""
     t = table.head(max_rows).copy()
     for column in t.columns:
@@ -115,7 +118,9 @@ def show_markdown(text: str) -> None:
 
 
 def kpi_html(items: Mapping[str, str]) -> str:
-    cards = "".join(f'<div class="esn-kpi"><div class="v">{html.escape(str(v))}</div><div class="l">{html.escape(str(k))}</div></div>' for k, v in items.items())
+    cards = "".join(
+        f'<div class="esn-kpi"><div class="v">{html.escape(str(v))}</div><div class="l">{html.escape(str(k))}</div></div>' for k, v in items.items()
+    )
     return f'<div class="esn-kpis">{cards}</div>'
 
 
@@ -125,7 +130,7 @@ def show_kpis(items: Mapping[str, str]) -> None:
     display(HTML(kpi_html(items)))
 
 
-def appendix_markdown(ctx: "StepContext", *, metrics: Iterable[str]) -> str:
+def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
     meta = ctx.ds.meta
     lines = ["### Definitions", ""]
@@ -148,10 +153,13 @@ def appendix_markdown(ctx: "StepContext", *, metrics: Iterable[str]) -> str:
         if k == "client_dir":
             continue
         lines.append(f"- `{k}` = {escape_md(v)}")
-    lines += ["", f"Prepared with esnkit {__version__}. People appear by role or neutral label unless the client consented to names; "
-              f"groups smaller than {ctx.min_group_size} people are not shown in any breakdown."]
+    lines += [
+        "",
+        f"Prepared with esnkit {__version__}. People appear by role or neutral label unless the client consented to names; "
+        f"groups smaller than {ctx.min_group_size} people are not shown in any breakdown.",
+    ]
     return "\n".join(lines)
 
 
-def show_appendix(ctx: "StepContext", *, metrics: Iterable[str]) -> None:
+def show_appendix(ctx: StepContext, *, metrics: Iterable[str]) -> None:
     show_markdown(appendix_markdown(ctx, metrics=metrics))

@@ -31,23 +31,112 @@ from ._io import atomic_path, atomic_write
 __all__ = ["SynthSpec", "generate", "write_demo_client", "Story"]
 
 DEPARTMENTS = [
-    ("Engineering", 0.20), ("Sales", 0.14), ("Operations", 0.12), ("Customer Service", 0.11),
-    ("Marketing", 0.08), ("Finance", 0.07), ("IT", 0.07), ("Research", 0.06), ("HR", 0.05),
-    ("Procurement", 0.04), ("Legal", 0.03), ("Facilities", 0.03),
+    ("Engineering", 0.20),
+    ("Sales", 0.14),
+    ("Operations", 0.12),
+    ("Customer Service", 0.11),
+    ("Marketing", 0.08),
+    ("Finance", 0.07),
+    ("IT", 0.07),
+    ("Research", 0.06),
+    ("HR", 0.05),
+    ("Procurement", 0.04),
+    ("Legal", 0.03),
+    ("Facilities", 0.03),
 ]
 LOCATIONS = [("London", 0.35), ("Leeds", 0.2), ("Manchester", 0.15), ("Dublin", 0.12), ("Berlin", 0.1), ("Remote", 0.08)]
 TITLES = ["Analyst", "Engineer", "Manager", "Specialist", "Coordinator", "Consultant", "Director", "Associate", "Lead", "Advisor"]
-FIRST = ["Alex", "Sam", "Jordan", "Priya", "Chen", "Fatima", "Liam", "Olivia", "Noah", "Amara", "Mateo", "Sofia", "Yusuf",
-         "Hannah", "Kofi", "Ines", "Ravi", "Maya", "Tomasz", "Aoife", "Ben", "Zara", "Luca", "Nia", "Omar", "Elena"]
-LAST = ["Smith", "Patel", "Nguyen", "Okafor", "Garcia", "Kowalski", "Murphy", "Schmidt", "Khan", "Rossi", "Jones",
-        "Dubois", "Silva", "Brown", "Haddad", "Novak", "Walsh", "Ito", "Mensah", "Larsen"]
-TOPICS = ["the Q3 roadmap", "expense approvals", "the new CRM", "hybrid working", "onboarding", "the safety audit",
-          "customer feedback", "our sustainability goals", "the data platform", "team offsites", "the pricing change",
-          "release notes", "supplier onboarding", "the wellbeing week", "sales enablement", "the intranet move"]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Priya",
+    "Chen",
+    "Fatima",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Amara",
+    "Mateo",
+    "Sofia",
+    "Yusuf",
+    "Hannah",
+    "Kofi",
+    "Ines",
+    "Ravi",
+    "Maya",
+    "Tomasz",
+    "Aoife",
+    "Ben",
+    "Zara",
+    "Luca",
+    "Nia",
+    "Omar",
+    "Elena",
+]
+LAST = [
+    "Smith",
+    "Patel",
+    "Nguyen",
+    "Okafor",
+    "Garcia",
+    "Kowalski",
+    "Murphy",
+    "Schmidt",
+    "Khan",
+    "Rossi",
+    "Jones",
+    "Dubois",
+    "Silva",
+    "Brown",
+    "Haddad",
+    "Novak",
+    "Walsh",
+    "Ito",
+    "Mensah",
+    "Larsen",
+]
+TOPICS = [
+    "the Q3 roadmap",
+    "expense approvals",
+    "the new CRM",
+    "hybrid working",
+    "onboarding",
+    "the safety audit",
+    "customer feedback",
+    "our sustainability goals",
+    "the data platform",
+    "team offsites",
+    "the pricing change",
+    "release notes",
+    "supplier onboarding",
+    "the wellbeing week",
+    "sales enablement",
+    "the intranet move",
+]
 COMMUNITY_WORDS = ["Hub", "Network", "Community", "Circle", "Forum", "Guild", "Q&A", "Updates", "Corner", "Lab"]
-THEMES = ["All-company news", "Innovation", "Wellbeing", "Women in Tech", "Customer Stories", "Sustainability",
-          "Agile Practice", "New Joiners", "Data & Analytics", "Remote Workers", "Learning", "Safety", "Tech Help",
-          "Sales Wins", "Product Ideas", "Mentoring", "Green Team", "Book Club", "Running Club", "Photography"]
+THEMES = [
+    "All-company news",
+    "Innovation",
+    "Wellbeing",
+    "Women in Tech",
+    "Customer Stories",
+    "Sustainability",
+    "Agile Practice",
+    "New Joiners",
+    "Data & Analytics",
+    "Remote Workers",
+    "Learning",
+    "Safety",
+    "Tech Help",
+    "Sales Wins",
+    "Product Ideas",
+    "Mentoring",
+    "Green Team",
+    "Book Club",
+    "Running Club",
+    "Photography",
+]
 STATUSES = ["thriving", "growing", "stable", "declining", "idle", "dormant"]
 DOMAIN = "demo-corp.example"
 GUEST_DOMAIN = "partner-agency.example"
@@ -146,7 +235,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     month_starts = pd.date_range(launch, periods=months, freq=pd.DateOffset(months=1)).to_numpy().astype("datetime64[s]")
 
     # -- people: platform users plus roster-only people --------------------------------------
-    n_roster = int(round(n * (1 + spec.roster_extra)))
+    n_roster = round(n * (1 + spec.roster_extra))
     dept = _choice(rng, DEPARTMENTS, n_roster)
     loc = _choice(rng, LOCATIONS, n_roster)
     first = np.array(FIRST, dtype=object)[rng.integers(0, len(FIRST), n_roster)]
@@ -181,7 +270,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     # -- communities -------------------------------------------------------------------------
     n_groups = max(12, n // 50)
     quotas = {"thriving": 0.08, "growing": 0.06, "stable": 0.14, "declining": 0.32, "idle": 0.22, "dormant": 0.18}
-    status = np.repeat(list(quotas), [max(1, int(round(q * n_groups))) for q in quotas.values()])[:n_groups]
+    status = np.repeat(list(quotas), [max(1, round(q * n_groups)) for q in quotas.values()])[:n_groups]
     status = np.concatenate([status, np.repeat("declining", n_groups - len(status))])
     status = rng.permutation(status)
     dept_names = [d for d, _ in DEPARTMENTS]
@@ -194,7 +283,11 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     status[silo_groups] = "stable"
     gid = (10_000_000 + np.arange(n_groups) * 37 + rng.integers(0, 30, n_groups)).astype(np.int64)
     gname = [
-        (f"{home[g]} {COMMUNITY_WORDS[g % len(COMMUNITY_WORDS)]}" if home[g] else THEMES[g % len(THEMES)] + ("" if g < len(THEMES) else f" {g // len(THEMES) + 1}"))
+        (
+            f"{home[g]} {COMMUNITY_WORDS[g % len(COMMUNITY_WORDS)]}"
+            if home[g]
+            else THEMES[g % len(THEMES)] + ("" if g < len(THEMES) else f" {g // len(THEMES) + 1}")
+        )
         + ("" if home[g] is None else f" {g}")
         for g in range(n_groups)
     ]
@@ -213,8 +306,9 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
             if home[g] is not None:
                 local = non_silo[dept[non_silo] == home[g]]
                 k_local = min(len(local), int(size * 0.75))
-                members = np.concatenate([rng.choice(local, k_local, replace=False) if k_local else np.array([], int),
-                                          rng.choice(non_silo, size - k_local, replace=False)])
+                members = np.concatenate(
+                    [rng.choice(local, k_local, replace=False) if k_local else np.array([], int), rng.choice(non_silo, size - k_local, replace=False)]
+                )
             else:
                 members = rng.choice(non_silo, size, replace=False)
             members = np.union1d(members, connectors)
@@ -236,10 +330,19 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
         mean_replies = {"thriving": 3.5, "growing": 3.0, "stable": 2.0, "declining": 1.4, "idle": 1.0, "dormant": 1.5}[status[g]]
         delay_h = {"thriving": 2.0, "growing": 3.0, "stable": 8.0, "declining": 30.0, "idle": 48.0, "dormant": 20.0}[status[g]]
         n_rep = np.where(rng.random(ok.sum()) < answered_p, 1 + rng.poisson(mean_replies - 1, ok.sum()), 0)
-        rows_t.append(pd.DataFrame({
-            "group": g, "month": month[ok], "created": t0[ok], "starter": starters, "n_replies": n_rep,
-            "question": rng.random(ok.sum()) < 0.3, "delay_h": delay_h,
-        }))
+        rows_t.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "month": month[ok],
+                    "created": t0[ok],
+                    "starter": starters,
+                    "n_replies": n_rep,
+                    "question": rng.random(ok.sum()) < 0.3,
+                    "delay_h": delay_h,
+                }
+            )
+        )
     threads = pd.concat(rows_t, ignore_index=True)
     threads = threads[threads["created"] <= end].reset_index(drop=True)
 
@@ -252,7 +355,7 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     bounds = np.searchsorted(rep_group[order], np.arange(n_groups + 1))
     reply_weight = np.where(np.isin(np.arange(n_roster), connectors), 12.0, 1.0) * (propensity + 0.05)
     for g in range(n_groups):
-        sel = order[bounds[g]:bounds[g + 1]]
+        sel = order[bounds[g] : bounds[g + 1]]
         if len(sel) == 0:
             continue
         repliers[sel], _ = _pick_active(rng, members_of[g], reply_weight, rep_month[sel], join_month, lapse_month)
@@ -264,12 +367,17 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     launch_group = int(np.argmax(np.where(home == None, size_weight, 0.0)))  # noqa: E711
     n_welcome = max(3, n // 100)
     w_month = rng.integers(0, 3, n_welcome)
-    welcome = pd.DataFrame({
-        "group": launch_group, "month": w_month,
-        "created": month_starts[w_month] + (rng.random(n_welcome) * 20 * 86400).astype("timedelta64[s]"),
-        "starter": rng.choice(connectors if len(connectors) else platform_idx, n_welcome), "n_replies": 0,
-        "question": False, "delay_h": 24.0,
-    })
+    welcome = pd.DataFrame(
+        {
+            "group": launch_group,
+            "month": w_month,
+            "created": month_starts[w_month] + (rng.random(n_welcome) * 20 * 86400).astype("timedelta64[s]"),
+            "starter": rng.choice(connectors if len(connectors) else platform_idx, n_welcome),
+            "n_replies": 0,
+            "question": False,
+            "delay_h": 24.0,
+        }
+    )
     hello = np.flatnonzero(on_platform & ~silo & (join_month < 3) & (rng.random(n_roster) < 0.55))
     hello_thread = rng.integers(0, n_welcome, len(hello))
     welcome["n_replies"] = np.bincount(hello_thread, minlength=n_welcome)
@@ -301,51 +409,77 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     n_t, n_r = len(threads), len(rep_thread)
     msg_id = (2_000_000_000 + np.arange(n_t + n_r + 2 * n_dm) * 11).astype(np.int64)
     t_ids = msg_id[:n_t]
-    dm_root = msg_id[n_t + n_r:n_t + n_r + n_dm]
+    dm_root = msg_id[n_t + n_r : n_t + n_r + n_dm]
     topic = np.array(TOPICS, dtype=object)
     t_topic = topic[rng.integers(0, len(topic), n_t)]
-    t_body = np.where(threads["question"], "Does anyone know how we handle " + t_topic + "?\nAny pointers welcome.",
-                      "Sharing an update on " + t_topic + ": \"early results\" look good.\nThoughts?")
+    t_body = np.where(
+        threads["question"],
+        "Does anyone know how we handle " + t_topic + "?\nAny pointers welcome.",
+        "Sharing an update on " + t_topic + ': "early results" look good.\nThoughts?',
+    )
     mention_t = rng.random(n_t) < 0.06
-    t_body = np.where(mention_t, t_body + " cc [[user:" + uid[threads["starter"].to_numpy()[::-1][: n_t]].astype(str) + "]]", t_body)
-    r_body = np.where(rng.random(n_r) < 0.2, "Thanks [[user:" + uid[threads["starter"].to_numpy()[rep_thread]].astype(str) + "]], this helps.",
-                      "Good point on " + t_topic[rep_thread] + ".")
+    t_body = np.where(mention_t, t_body + " cc [[user:" + uid[threads["starter"].to_numpy()[::-1][:n_t]].astype(str) + "]]", t_body)
+    r_body = np.where(
+        rng.random(n_r) < 0.2,
+        "Thanks [[user:" + uid[threads["starter"].to_numpy()[rep_thread]].astype(str) + "]], this helps.",
+        "Good point on " + t_topic[rep_thread] + ".",
+    )
     g_idx = np.concatenate([threads["group"].to_numpy(), rep_group])
-    created_all = pd.Series(np.concatenate([
-        threads["created"].to_numpy().astype("datetime64[s]"),
-        rep_created.astype("datetime64[s]"),
-        dm_created,
-        dm_created + (rng.exponential(5, n_dm) * 3600).astype("timedelta64[s]"),
-    ]))
+    created_all = pd.Series(
+        np.concatenate(
+            [
+                threads["created"].to_numpy().astype("datetime64[s]"),
+                rep_created.astype("datetime64[s]"),
+                dm_created,
+                dm_created + (rng.exponential(5, n_dm) * 3600).astype("timedelta64[s]"),
+            ]
+        )
+    )
     sender = np.concatenate([threads["starter"].to_numpy(), repliers, a, b])
     group_col = np.concatenate([gid[g_idx].astype(str), np.full(2 * n_dm, "", dtype=object)])
     gname_arr = np.array(gname, dtype=object)
     group_name_col = np.concatenate([gname_arr[g_idx], np.full(2 * n_dm, "", dtype=object)])
     private_group = np.concatenate([np.zeros(n_t + n_r, bool), np.zeros(2 * n_dm, bool)])
-    messages = pd.DataFrame({
-        "id": msg_id.astype(str),
-        "replied_to_id": np.concatenate([np.full(n_t, "", object), t_ids[rep_thread].astype(str), np.full(n_dm, "", object), dm_root.astype(str)]),
-        "thread_id": np.concatenate([t_ids, t_ids[rep_thread], dm_root, dm_root]).astype(str),
-        "conversation_id": np.concatenate([t_ids, t_ids[rep_thread], dm_root, dm_root]).astype(str),
-        "group_id": group_col,
-        "group_name": group_name_col,
-        "participants": np.concatenate([np.full(n_t + n_r, "", object), "user:" + uid[a].astype(str) + ",user:" + uid[b].astype(str),
-                                        "user:" + uid[a].astype(str) + ",user:" + uid[b].astype(str)]),
-        "in_private_group": np.where(private_group, "true", "false"),
-        "in_private_conversation": np.concatenate([np.full(n_t + n_r, "false", object), np.full(2 * n_dm, "true", object)]),
-        "sender_id": uid[sender].astype(str),
-        "sender_type": "user",
-        "sender_name": names[sender],
-        "sender_email": emails[sender],
-        "body": np.concatenate([t_body, r_body, np.full(n_dm, "Hi, quick question about " , object) + topic[rng.integers(0, len(topic), n_dm)], np.full(n_dm, "Sure - will do.", object)]),
-        "api_url": "",
-        "attachments": "",
-        "deleted_by_id": "",
-        "deleted_by_type": "",
-        "created_at": _api_time(created_all),
-        "deleted_at": "",
-        "message_type": np.concatenate([np.where(threads["question"], "question", "update"), np.full(n_r + 2 * n_dm, "update", object)]),
-    })
+    messages = pd.DataFrame(
+        {
+            "id": msg_id.astype(str),
+            "replied_to_id": np.concatenate(
+                [np.full(n_t, "", object), t_ids[rep_thread].astype(str), np.full(n_dm, "", object), dm_root.astype(str)]
+            ),
+            "thread_id": np.concatenate([t_ids, t_ids[rep_thread], dm_root, dm_root]).astype(str),
+            "conversation_id": np.concatenate([t_ids, t_ids[rep_thread], dm_root, dm_root]).astype(str),
+            "group_id": group_col,
+            "group_name": group_name_col,
+            "participants": np.concatenate(
+                [
+                    np.full(n_t + n_r, "", object),
+                    "user:" + uid[a].astype(str) + ",user:" + uid[b].astype(str),
+                    "user:" + uid[a].astype(str) + ",user:" + uid[b].astype(str),
+                ]
+            ),
+            "in_private_group": np.where(private_group, "true", "false"),
+            "in_private_conversation": np.concatenate([np.full(n_t + n_r, "false", object), np.full(2 * n_dm, "true", object)]),
+            "sender_id": uid[sender].astype(str),
+            "sender_type": "user",
+            "sender_name": names[sender],
+            "sender_email": emails[sender],
+            "body": np.concatenate(
+                [
+                    t_body,
+                    r_body,
+                    np.full(n_dm, "Hi, quick question about ", object) + topic[rng.integers(0, len(topic), n_dm)],
+                    np.full(n_dm, "Sure - will do.", object),
+                ]
+            ),
+            "api_url": "",
+            "attachments": "",
+            "deleted_by_id": "",
+            "deleted_by_type": "",
+            "created_at": _api_time(created_all),
+            "deleted_at": "",
+            "message_type": np.concatenate([np.where(threads["question"], "question", "update"), np.full(n_r + 2 * n_dm, "update", object)]),
+        }
+    )
     # Ids grow with time, as on the real platform.
     rank = created_all.rank(method="first").astype("int64").to_numpy() - 1
     remap = pd.Series((2_000_000_000 + rank * 11).astype(str), index=messages["id"].to_numpy())
@@ -358,7 +492,11 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     messages.loc[deleted, "deleted_by_id"] = messages.loc[deleted, "sender_id"]
     messages.loc[deleted, "deleted_by_type"] = "user"
     messages = messages.sort_values("id", kind="stable").reset_index(drop=True)
-    reactions = _reactions(rng, messages, spec, gid, members_of, reply_weight, join_month, lapse_month, month_starts, uid) if spec.reactions_per_message > 0 else None
+    reactions = (
+        _reactions(rng, messages, spec, gid, members_of, reply_weight, join_month, lapse_month, month_starts, uid)
+        if spec.reactions_per_message > 0
+        else None
+    )
 
     # -- Users.csv, Groups.csv ---------------------------------------------------------------
     users_idx = np.flatnonzero(on_platform)
@@ -375,57 +513,71 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     deleted_at[left] = _api_time(pd.Series(leave_time)).to_numpy()
     suspended_at[susp] = _api_time(pd.Series(np.full(int(susp.sum()), end - np.timedelta64(30 * 86400, "s")))).to_numpy()
     joined = month_starts[join_month[users_idx]] + (rng.random(n_u) * 86400 * 5).astype("timedelta64[s]")
-    users = pd.DataFrame({
-        "id": uid[users_idx].astype(str),
-        "name": names[users_idx],
-        "email": emails[users_idx],
-        "job_title": np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n_u)],
-        "location": loc[users_idx],
-        "department": dept[users_idx],
-        "api_url": "https://www.yammer.com/api/v1/users/" + pd.Series(uid[users_idx]).astype(str),
-        "deleted_by_id": np.where(left, "1", ""),
-        "deleted_by_type": np.where(left, "user", ""),
-        "joined_at": _api_time(pd.Series(joined)),
-        "deleted_at": deleted_at,
-        "suspended_by_id": np.where(susp, "1", ""),
-        "suspended_by_type": np.where(susp, "user", ""),
-        "suspended_at": suspended_at,
-        "guid": [f"{i:08x}-0000-4000-8000-{i:012x}" for i in uid[users_idx]],
-        "state": u_state,
-    })
-    groups = pd.DataFrame({
-        "id": gid.astype(str),
-        "name": gname,
-        "description": [f"A place for {x}" for x in gname],
-        "private": np.where(rng.random(n_groups) < 0.15, "true", "false"),
-        "external": "false",
-        "deleted": "false",
-        "created_at": _api_time(pd.Series(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"))),
-        "updated_at": _api_time(pd.Series(np.full(n_groups, end))),
-    })
+    users = pd.DataFrame(
+        {
+            "id": uid[users_idx].astype(str),
+            "name": names[users_idx],
+            "email": emails[users_idx],
+            "job_title": np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n_u)],
+            "location": loc[users_idx],
+            "department": dept[users_idx],
+            "api_url": "https://www.yammer.com/api/v1/users/" + pd.Series(uid[users_idx]).astype(str),
+            "deleted_by_id": np.where(left, "1", ""),
+            "deleted_by_type": np.where(left, "user", ""),
+            "joined_at": _api_time(pd.Series(joined)),
+            "deleted_at": deleted_at,
+            "suspended_by_id": np.where(susp, "1", ""),
+            "suspended_by_type": np.where(susp, "user", ""),
+            "suspended_at": suspended_at,
+            "guid": [f"{i:08x}-0000-4000-8000-{i:012x}" for i in uid[users_idx]],
+            "state": u_state,
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "id": gid.astype(str),
+            "name": gname,
+            "description": [f"A place for {x}" for x in gname],
+            "private": np.where(rng.random(n_groups) < 0.15, "true", "false"),
+            "external": "false",
+            "deleted": "false",
+            "created_at": _api_time(pd.Series(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"))),
+            "updated_at": _api_time(pd.Series(np.full(n_groups, end))),
+        }
+    )
 
     # -- roster, survey, interviews ----------------------------------------------------------
     mgr = rng.integers(0, n_roster, n_roster)
-    roster = pd.DataFrame({
-        "employee_id": [f"E{i:06d}" for i in idx],
-        "full_name": names,
-        "email": emails,
-        "department": dept,
-        "location": loc,
-        "job_title": np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n_roster)],
-        "grade": _choice(rng, [("G1", 0.3), ("G2", 0.3), ("G3", 0.25), ("G4", 0.12), ("G5", 0.03)], n_roster),
-        "manager_email": emails[mgr],
-        "start_date": (pd.Timestamp(spec.end) - pd.to_timedelta(rng.integers(30, 3650, n_roster), unit="D")).strftime("%Y-%m-%d"),
-    })[~guests].reset_index(drop=True)
+    roster = pd.DataFrame(
+        {
+            "employee_id": [f"E{i:06d}" for i in idx],
+            "full_name": names,
+            "email": emails,
+            "department": dept,
+            "location": loc,
+            "job_title": np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n_roster)],
+            "grade": _choice(rng, [("G1", 0.3), ("G2", 0.3), ("G3", 0.25), ("G4", 0.12), ("G5", 0.03)], n_roster),
+            "manager_email": emails[mgr],
+            "start_date": (pd.Timestamp(spec.end) - pd.to_timedelta(rng.integers(30, 3650, n_roster), unit="D")).strftime("%Y-%m-%d"),
+        }
+    )[~guests].reset_index(drop=True)
     active_level = np.log1p(propensity) * np.where(lapse_month < months, 0.4, 1.0)
     resp = np.flatnonzero(~guests & (rng.random(n_roster) < 0.3))
-    qs = ["I can find the information I need on Engage", "Leaders are visible on Engage", "Engage helps me do my job",
-          "I feel comfortable posting on Engage", "I know which community to use", "Engage is worth my time"]
-    survey = pd.DataFrame({
-        "email": np.where(rng.random(len(resp)) < 0.4, "", emails[resp]),
-        "department": dept[resp],
-        "tenure": _choice(rng, [("<1 year", 0.2), ("1-3 years", 0.35), ("3-10 years", 0.3), ("10+ years", 0.15)], len(resp)),
-    })
+    qs = [
+        "I can find the information I need on Engage",
+        "Leaders are visible on Engage",
+        "Engage helps me do my job",
+        "I feel comfortable posting on Engage",
+        "I know which community to use",
+        "Engage is worth my time",
+    ]
+    survey = pd.DataFrame(
+        {
+            "email": np.where(rng.random(len(resp)) < 0.4, "", emails[resp]),
+            "department": dept[resp],
+            "tenure": _choice(rng, [("<1 year", 0.2), ("1-3 years", 0.35), ("3-10 years", 0.3), ("10+ years", 0.15)], len(resp)),
+        }
+    )
     for j, q in enumerate(qs):
         mean = 2.6 + 0.5 * active_level[resp] + (0.3 if j in (0, 3) else -0.2 if j == 1 else 0.0)
         survey[q] = np.clip(np.rint(rng.normal(mean, 0.9)), 1, 5).astype(int)
@@ -480,12 +632,18 @@ def _reactions(rng, messages, spec, gid, members_of, weight, join_month, lapse_m
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(gid) + 1))
     for g in range(len(gid)):  # per community, vectorised within
-        sel = order[bounds[g]:bounds[g + 1]]
+        sel = order[bounds[g] : bounds[g + 1]]
         if len(sel):
             person[sel], _ = _pick_active(rng, members_of[g], weight, r_month[sel], join_month, lapse_month)
     at = created[idx] + (rng.exponential(6, len(idx)) * 3600).astype("timedelta64[s]")
-    out = pd.DataFrame({"message_id": public["id"].to_numpy()[idx], "person_id": uid[person].astype(str),
-                        "created_at": pd.Series(at).dt.tz_localize("UTC"), "reaction": np.where(rng.random(len(idx)) < 0.7, "like", "praise")})
+    out = pd.DataFrame(
+        {
+            "message_id": public["id"].to_numpy()[idx],
+            "person_id": uid[person].astype(str),
+            "created_at": pd.Series(at).dt.tz_localize("UTC"),
+            "reaction": np.where(rng.random(len(idx)) < 0.7, "like", "praise"),
+        }
+    )
     in_window = out["created_at"] < pd.Timestamp(spec.end, tz="UTC") + pd.Timedelta(days=1)
     out = out[(out["person_id"] != public["sender_id"].to_numpy()[idx]) & in_window]
     return out.drop_duplicates(["message_id", "person_id", "reaction"]).reset_index(drop=True)
@@ -509,8 +667,11 @@ def write_viva_engage_zip(tables: dict[str, pd.DataFrame], path: Path, *, end: d
             info = zipfile.ZipInfo(f"{name}.csv", date_time=(end.year, end.month, end.day, 2, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, _csv_bytes(tables[name]))
-        for name, text in (("log.txt", log), ("request.txt", f"Export of all data up to {end.isoformat()}\n"),
-                           ("Topics.csv", "id,name,created_by,created_at,api_url\r\n")):
+        for name, text in (
+            ("log.txt", log),
+            ("request.txt", f"Export of all data up to {end.isoformat()}\n"),
+            ("Topics.csv", "id,name,created_by,created_at,api_url\r\n"),
+        ):
             info = zipfile.ZipInfo(name, date_time=(end.year, end.month, end.day, 2, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text.encode("utf-8"))
@@ -572,23 +733,50 @@ def write_canonical_client(root: str | os.PathLike[str], *, spec: SynthSpec, nam
     m = tables["Messages"]
     m = m[m["deleted_at"] == ""]
     u = tables["Users"]
-    state = np.where(u["state"] == "active", "active", np.where(u["deleted_at"] != "", "deleted", np.where(u["suspended_at"] != "", "suspended", "pending")))
-    pd.DataFrame({
-        "person_id": u["id"], "name": u["name"], "email": u["email"], "department": u["department"], "location": u["location"],
-        "job_title": u["job_title"], "joined_at": pd.to_datetime(u["joined_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True), "state": state,
-    }).to_parquet(canon / "people.parquet", index=False)
+    state = np.where(
+        u["state"] == "active", "active", np.where(u["deleted_at"] != "", "deleted", np.where(u["suspended_at"] != "", "suspended", "pending"))
+    )
+    pd.DataFrame(
+        {
+            "person_id": u["id"],
+            "name": u["name"],
+            "email": u["email"],
+            "department": u["department"],
+            "location": u["location"],
+            "job_title": u["job_title"],
+            "joined_at": pd.to_datetime(u["joined_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
+            "state": state,
+        }
+    ).to_parquet(canon / "people.parquet", index=False)
     g = tables["Groups"]
-    pd.DataFrame({"group_id": g["id"], "name": g["name"], "kind": "community", "is_private": g["private"] == "true",
-                  "created_at": pd.to_datetime(g["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True)}).to_parquet(canon / "groups.parquet", index=False)
+    pd.DataFrame(
+        {
+            "group_id": g["id"],
+            "name": g["name"],
+            "kind": "community",
+            "is_private": g["private"] == "true",
+            "created_at": pd.to_datetime(g["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
+        }
+    ).to_parquet(canon / "groups.parquet", index=False)
     private = m["in_private_conversation"] == "true"
-    pd.DataFrame({
-        "message_id": m["id"], "thread_id": m["thread_id"], "reply_to_id": m["replied_to_id"].replace("", None), "group_id": m["group_id"].replace("", None),
-        "author_id": m["sender_id"], "created_at": pd.to_datetime(m["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
-        "is_thread_start": m["id"] == m["thread_id"], "is_private": private, "n_chars": m["body"].str.len(),
-    }).to_parquet(canon / "messages.parquet", index=False)
+    pd.DataFrame(
+        {
+            "message_id": m["id"],
+            "thread_id": m["thread_id"],
+            "reply_to_id": m["replied_to_id"].replace("", None),
+            "group_id": m["group_id"].replace("", None),
+            "author_id": m["sender_id"],
+            "created_at": pd.to_datetime(m["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
+            "is_thread_start": m["id"] == m["thread_id"],
+            "is_private": private,
+            "n_chars": m["body"].str.len(),
+        }
+    ).to_parquet(canon / "messages.parquet", index=False)
     found = m["body"].str.extractall(re.compile(r"\[\[user:(\d+)\]\]"))
     rows = found.index.get_level_values(0)
-    pd.DataFrame({"message_id": m.loc[rows, "id"].to_numpy(), "person_id": found[0].to_numpy()}).drop_duplicates().to_parquet(canon / "mentions.parquet", index=False)
+    pd.DataFrame({"message_id": m.loc[rows, "id"].to_numpy(), "person_id": found[0].to_numpy()}).drop_duplicates().to_parquet(
+        canon / "mentions.parquet", index=False
+    )
     if "reactions" in tables:
         r = tables["reactions"]
         r[r["message_id"].isin(m["id"])].to_parquet(canon / "reactions.parquet", index=False)

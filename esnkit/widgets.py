@@ -7,7 +7,7 @@ displayed) and redraws the plot. The filtering itself is :func:`filter_dataset`,
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -81,7 +81,9 @@ class Explorer:
         start = start if start is not None else end - pd.Timedelta(days=365)
         months = pd.period_range(start.tz_localize(None).to_period("M"), end.tz_localize(None).to_period("M"), freq="M")
         self.months = [str(p) for p in months]
-        self.date_range = w.SelectionRangeSlider(options=self.months, index=(0, len(self.months) - 1), description="Months", layout=w.Layout(width="95%"))
+        self.date_range = w.SelectionRangeSlider(
+            options=self.months, index=(0, len(self.months) - 1), description="Months", layout=w.Layout(width="95%")
+        )
         depts = sorted(ds.people["department"].dropna().unique().tolist())
         locs = sorted(ds.people["location"].dropna().unique().tolist())
         self.departments = w.SelectMultiple(options=depts, description="Departments", rows=min(8, max(2, len(depts))))
@@ -94,11 +96,13 @@ class Explorer:
         self.table: pd.DataFrame = pd.DataFrame()
         for control in (self.date_range, self.departments, self.locations, self.metric, self.community):
             control.observe(lambda change: self.refresh(), names="value")
-        self.widget = w.VBox([w.HBox([self.metric, self.community]), self.date_range, w.HBox([self.departments, self.locations]), self.status, self.output])
+        self.widget = w.VBox(
+            [w.HBox([self.metric, self.community]), self.date_range, w.HBox([self.departments, self.locations]), self.status, self.output]
+        )
         self.refresh()
 
     @classmethod
-    def for_client(cls, client_dir: str) -> "Explorer":
+    def for_client(cls, client_dir: str) -> Explorer:
         from .steps.context import open_step
 
         ctx = open_step(client_dir)
@@ -131,7 +135,9 @@ class Explorer:
             return self.table
         if self.community.value:
             m = ds.messages[ds.messages["group_id"] == self.community.value]
-            monthly = m.groupby(m["created_at"].dt.tz_localize(None).dt.to_period("M")).agg(messages=("message_id", "size"), people=("author_id", "nunique"))
+            monthly = m.groupby(m["created_at"].dt.tz_localize(None).dt.to_period("M")).agg(
+                messages=("message_id", "size"), people=("author_id", "nunique")
+            )
             self.table = monthly.reset_index().rename(columns={"created_at": "month"})
             self.table = self.table[self.table["people"] >= 1]
             plot_name = None

@@ -21,6 +21,7 @@
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional
+
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
 as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
@@ -31,8 +32,10 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import reactivate
+
 r = reactivate.build_reactivation(ctx)
 
 # %% [markdown]
@@ -64,7 +67,10 @@ show_table(r.seed_communities, percent=["response_rate"])
 # Lapsed people ranked by what they contributed, how many people they reached and how recently they left, each with the active champion best placed to invite them back (their strongest past tie).
 
 # %%
-ib = r.invite_back.head(20).assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy(), invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna(), "–").to_numpy())
+ib = r.invite_back.head(20).assign(
+    person=lambda t: ctx.person_labels(t["person_id"]).to_numpy(),
+    invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna(), "–").to_numpy(),
+)
 show_table(ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by", "reason"]])
 
 # %% [markdown]

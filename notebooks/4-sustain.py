@@ -21,6 +21,7 @@
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional
+
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
 as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
@@ -31,8 +32,10 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import sustain
+
 s = sustain.build_sustain(ctx)
 
 # %% [markdown]
@@ -53,8 +56,7 @@ show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h
 # Every community's status with the recommended action and the evidence behind it.
 
 # %%
-plots.plot_community_status(s.triage);
-
+plots.plot_community_status(s.triage)
 # %%
 show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80)
 
@@ -82,4 +84,6 @@ show_table(s.stories)
 # ## Appendix
 
 # %%
-show_appendix(ctx, metrics=["response rate", "time to first response", "community status", "contributor absence factor", "usage segments", "suppression"])
+show_appendix(
+    ctx, metrics=["response rate", "time to first response", "community status", "contributor absence factor", "usage segments", "suppression"]
+)

@@ -21,6 +21,7 @@
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional
+
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
 as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
@@ -31,8 +32,10 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import report
+
 rep = report.build_report(ctx)
 
 # %% [markdown]
@@ -54,7 +57,7 @@ show_table(report.scorecard_table(rep))
 
 # %%
 for name, t in rep.trends.items():
-    plots.plot_kpi_trend(t, value='value', title=name, percent=t.attrs.get('percent', False), marks=rep.campaign_marks)
+    plots.plot_kpi_trend(t, value="value", title=name, percent=t.attrs.get("percent", False), marks=rep.campaign_marks)
 
 # %% [markdown]
 # ## This quarter against the last

@@ -20,9 +20,11 @@
 
 # %% tags=["parameters"]
 import os
+
 client_dir: str = os.environ.get("ESNKIT_CLIENT_DIR", "../tests/fixtures/tiny-client")  # the client folder
 
 # %%
 from esnkit.widgets import Explorer
+
 explorer = Explorer.for_client(client_dir)
 explorer.widget

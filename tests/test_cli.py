@@ -51,8 +51,13 @@ def test_ingest_writes_processed_and_prints_a_summary(tmp_path):
 
 def test_data_dir_from_the_environment(tmp_path):
     env_root = tmp_path / "elsewhere"
-    r = subprocess.run([sys.executable, "-m", "esnkit.cli", "init", "acme"], capture_output=True, text=True,
-                       env={**__import__("os").environ, "ESNKIT_DATA_DIR": str(env_root)}, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "esnkit.cli", "init", "acme"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "ESNKIT_DATA_DIR": str(env_root)},
+        cwd=tmp_path,
+    )
     assert r.returncode == 0 and (env_root / "acme" / "client.yml").is_file()
 
 
@@ -105,7 +110,7 @@ def test_bad_input_one_line_no_traceback_nothing_written(tmp_path, breakage, wor
         r = esnkit(*args)
         assert r.returncode == 1, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr
-        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        lines = [line for line in r.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("esnkit: error:"), r.stderr
         for w in words:
             assert w in lines[0], (w, lines[0])

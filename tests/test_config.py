@@ -53,7 +53,7 @@ def test_bad_config_is_explained(data, words):
 def test_invalid_yaml_names_the_line(tmp_path):
     path = tmp_path / "client.yml"
     path.write_text("name: A\nsources: [\n")
-    with pytest.raises(ConfigError, match="client.yml"):
+    with pytest.raises(ConfigError, match=r"client\.yml"):
         load_config(path)
 
 

@@ -54,8 +54,15 @@ def write_slack(folder: Path) -> Path:
     (folder / "groups.json").write_text(json.dumps([{"id": "G1", "name": "secret", "created": 1700000000, "members": ["U1"]}]))
     (folder / "dms.json").write_text(json.dumps([{"id": "D1", "created": 1700000000, "members": ["U1", "U3"]}]))
     day = [
-        {"type": "message", "user": "U1", "text": "Hello <@U2> and <@U3|cat>", "ts": "1700000100.000100", "thread_ts": "1700000100.000100", "reply_count": 2,
-         "reactions": [{"name": "tada", "users": ["U2", "U3"], "count": 2}, {"name": "eyes", "users": ["U2"], "count": 1}]},
+        {
+            "type": "message",
+            "user": "U1",
+            "text": "Hello <@U2> and <@U3|cat>",
+            "ts": "1700000100.000100",
+            "thread_ts": "1700000100.000100",
+            "reply_count": 2,
+            "reactions": [{"name": "tada", "users": ["U2", "U3"], "count": 2}, {"name": "eyes", "users": ["U2"], "count": 1}],
+        },
         {"type": "message", "user": "U2", "text": "hi", "ts": "1700000200.000200", "thread_ts": "1700000100.000100", "parent_user_id": "U1"},
         {"type": "message", "subtype": "thread_broadcast", "user": "U3", "text": "also", "ts": "1700000300.000300", "thread_ts": "1700000100.000100"},
         {"type": "message", "subtype": "channel_join", "user": "U3", "text": "<@U3> has joined", "ts": "1700000400.000400"},
@@ -76,18 +83,27 @@ def write_slack(folder: Path) -> Path:
 def test_slack_rules_on_a_hand_made_export(tmp_path):
     ds = esnkit.load(write_slack(tmp_path / "slack"), key=KEY)
     m = ds.messages.set_index("message_id")
-    assert sorted(m.index) == ["C1:1700000100.000100", "C1:1700000200.000200", "C1:1700000300.000300", "C1:1700000700.000700",
-                               "C1:1700000800.000800", "D1:1700000900.000900", "G1:1700000100.000100"]
+    assert sorted(m.index) == [
+        "C1:1700000100.000100",
+        "C1:1700000200.000200",
+        "C1:1700000300.000300",
+        "C1:1700000700.000700",
+        "C1:1700000800.000800",
+        "D1:1700000900.000900",
+        "G1:1700000100.000100",
+    ]
     assert m.loc["C1:1700000200.000200", "reply_to_id"] == "C1:1700000100.000100"
     assert not m.loc["C1:1700000300.000300", "is_thread_start"]  # a broadcast reply is still a reply
     assert m.loc["C1:1700000100.000100", "is_thread_start"] and m.loc["G1:1700000100.000100", "group_id"] == "G1"
     assert m.loc["D1:1700000900.000900", "is_private"] and pd.isna(m.loc["D1:1700000900.000900", "group_id"])
-    expected_reactions = pd.DataFrame({
-        "message_id": ["C1:1700000100.000100"] * 3,
-        "person_id": [pid("email:bob@acme.com"), pid("email:cat@guest.com"), pid("email:bob@acme.com")],
-        "created_at": pd.Series([pd.NaT] * 3, dtype="datetime64[us, UTC]"),
-        "reaction": ["tada", "tada", "eyes"],
-    }).astype({"message_id": "str", "person_id": "str", "reaction": "str"})
+    expected_reactions = pd.DataFrame(
+        {
+            "message_id": ["C1:1700000100.000100"] * 3,
+            "person_id": [pid("email:bob@acme.com"), pid("email:cat@guest.com"), pid("email:bob@acme.com")],
+            "created_at": pd.Series([pd.NaT] * 3, dtype="datetime64[us, UTC]"),
+            "reaction": ["tada", "tada", "eyes"],
+        }
+    ).astype({"message_id": "str", "person_id": "str", "reaction": "str"})
     assert_frame_equal(ds.reactions, expected_reactions)
     assert sorted(ds.mentions["person_id"]) == sorted([pid("email:bob@acme.com"), pid("email:cat@guest.com")])
     people = ds.people.set_index("person_id")
@@ -129,16 +145,31 @@ def test_real_teams_sample_gives_five_messages():
 
 def test_teams_expanded_replies_deleted_chats_and_reactions(tmp_path):
     def msg(i, reply_to=None, **kw):
-        base = {"id": str(i), "replyToId": reply_to, "messageType": "message", "createdDateTime": f"2026-01-0{i}T10:00:00Z", "deletedDateTime": None,
-                "from": {"user": {"id": f"u{i % 2}", "displayName": f"User {i % 2}"}}, "body": {"contentType": "text", "content": "hi"},
-                "channelIdentity": {"teamId": "T", "channelId": "19:chan@thread.tacv2"}, "mentions": [], "reactions": []}
+        base = {
+            "id": str(i),
+            "replyToId": reply_to,
+            "messageType": "message",
+            "createdDateTime": f"2026-01-0{i}T10:00:00Z",
+            "deletedDateTime": None,
+            "from": {"user": {"id": f"u{i % 2}", "displayName": f"User {i % 2}"}},
+            "body": {"contentType": "text", "content": "hi"},
+            "channelIdentity": {"teamId": "T", "channelId": "19:chan@thread.tacv2"},
+            "mentions": [],
+            "reactions": [],
+        }
         base.update(kw)
         return base
-    root = msg(1, reactions=[{"reactionType": "like", "createdDateTime": "2026-01-01T11:00:00Z", "user": {"user": {"id": "u0"}}}],
-               replies=[msg(2, "1"), msg(3, "1", deletedDateTime="2026-01-04T00:00:00Z")])
+
+    root = msg(
+        1,
+        reactions=[{"reactionType": "like", "createdDateTime": "2026-01-01T11:00:00Z", "user": {"user": {"id": "u0"}}}],
+        replies=[msg(2, "1"), msg(3, "1", deletedDateTime="2026-01-04T00:00:00Z")],
+    )
     chat = msg(4, channelIdentity=None, chatId="19:chat@unq.gbl.spaces")
     (tmp_path / "page1.json").write_text(json.dumps({"value": [root, chat]}))
-    (tmp_path / "channels.json").write_text(json.dumps({"value": [{"id": "19:chan@thread.tacv2", "displayName": "General", "membershipType": "standard"}]}))
+    (tmp_path / "channels.json").write_text(
+        json.dumps({"value": [{"id": "19:chan@thread.tacv2", "displayName": "General", "membershipType": "standard"}]})
+    )
     ds = esnkit.load(tmp_path, source="teams", key=KEY)
     assert sorted(ds.messages["message_id"]) == ["19:chan@thread.tacv2/1", "19:chan@thread.tacv2/2", "19:chat@unq.gbl.spaces/4"]
     assert ds.groups["name"].tolist() == ["General"]
@@ -152,15 +183,17 @@ def test_teams_expanded_replies_deleted_chats_and_reactions(tmp_path):
 def test_usage_reports_map_to_activity_with_periods_and_warn_on_concealed_names():
     ds = esnkit.load(FIX / "m365-usage-reports", key=KEY)
     a = ds.activity.sort_values("platform").reset_index(drop=True)
-    expected = pd.DataFrame({
-        "person_id": [pid("m365:6E55A185B405B6F2A6804BB7897C8AAB"), pid("m365:77E5979DD60BA6EAA53E814DBEEEFA5F")],
-        "period_start": [pd.Timestamp("2022-10-22", tz="UTC"), pd.Timestamp("2022-11-03", tz="UTC")],
-        "period_end": [pd.Timestamp("2022-10-29", tz="UTC"), pd.Timestamp("2022-11-10", tz="UTC")],
-        "platform": ["teams", "viva-engage"],
-        "posted": pd.array([5, 0], dtype="Int64"),
-        "read": pd.array([pd.NA, 0], dtype="Int64"),
-        "liked": pd.array([pd.NA, 0], dtype="Int64"),
-    }).astype({"person_id": "str", "platform": "str", "period_start": "datetime64[us, UTC]", "period_end": "datetime64[us, UTC]"})
+    expected = pd.DataFrame(
+        {
+            "person_id": [pid("m365:6E55A185B405B6F2A6804BB7897C8AAB"), pid("m365:77E5979DD60BA6EAA53E814DBEEEFA5F")],
+            "period_start": [pd.Timestamp("2022-10-22", tz="UTC"), pd.Timestamp("2022-11-03", tz="UTC")],
+            "period_end": [pd.Timestamp("2022-10-29", tz="UTC"), pd.Timestamp("2022-11-10", tz="UTC")],
+            "platform": ["teams", "viva-engage"],
+            "posted": pd.array([5, 0], dtype="Int64"),
+            "read": pd.array([pd.NA, 0], dtype="Int64"),
+            "liked": pd.array([pd.NA, 0], dtype="Int64"),
+        }
+    ).astype({"person_id": "str", "platform": "str", "period_start": "datetime64[us, UTC]", "period_end": "datetime64[us, UTC]"})
     assert_frame_equal(a, expected)
     assert len(ds.groups) == 1 and ds.groups["is_private"].tolist() == [False]
     assert sum("concealed" in w for w in ds.meta.warnings) == 3
@@ -180,7 +213,9 @@ def test_canonical_template_filled_by_hand(tmp_path):
     folder = write_template(tmp_path / "canon")
     (folder / "people.csv").write_text("person_id,department,state,name,email\nw1,Sales,active,Wu,wu@x.com\nw2,Ops,active,Vi,\n")
     (folder / "groups.csv").write_text("group_id,name,kind\ng,Town hall,community\n")
-    (folder / "messages.csv").write_text("message_id,thread_id,reply_to_id,group_id,author_id,created_at,text\nm1,m1,,g,w1,2026-01-01T09:00:00Z,hello\nm2,m1,m1,g,w2,2026-01-01T10:00:00Z,hi\n")
+    (folder / "messages.csv").write_text(
+        "message_id,thread_id,reply_to_id,group_id,author_id,created_at,text\nm1,m1,,g,w1,2026-01-01T09:00:00Z,hello\nm2,m1,m1,g,w2,2026-01-01T10:00:00Z,hi\n"
+    )
     ds = esnkit.load(folder, key=KEY)
     assert ds.messages["author_id"].tolist() == [pid("email:wu@x.com"), pid("canonical:w2")]
     assert ds.messages["is_thread_start"].tolist() == [True, False] and ds.messages["text"].isna().all()
@@ -196,13 +231,27 @@ def test_one_person_one_id_across_viva_engage_teams_usage_and_roster(tmp_path):
     shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
     teams = client / "raw" / "teams"
     teams.mkdir()
-    page = {"value": [{"id": "1", "replyToId": None, "messageType": "message", "createdDateTime": "2024-03-10T10:00:00Z",
-                       "from": {"user": {"id": "aad-ann", "displayName": "Ann Archer"}}, "body": {"content": "hi"},
-                       "channelIdentity": {"teamId": "T", "channelId": "19:c@thread.tacv2"}}]}
+    page = {
+        "value": [
+            {
+                "id": "1",
+                "replyToId": None,
+                "messageType": "message",
+                "createdDateTime": "2024-03-10T10:00:00Z",
+                "from": {"user": {"id": "aad-ann", "displayName": "Ann Archer"}},
+                "body": {"content": "hi"},
+                "channelIdentity": {"teamId": "T", "channelId": "19:c@thread.tacv2"},
+            }
+        ]
+    }
     (teams / "messages.json").write_text(json.dumps(page))
     usage = client / "raw" / "teams-usage.csv"
-    usage.write_text("Report Refresh Date,User Id,User Principal Name,Team Chat Message Count,Report Period\n2024-03-31,aad-ann,Ann.Archer@contoso.com,1,30\n")
-    (client / "raw" / "roster.csv").write_text("email,department,location\nann.archer@contoso.com,Platform,York\nnew.person@contoso.com,Sales,Leeds\n")
+    usage.write_text(
+        "Report Refresh Date,User Id,User Principal Name,Team Chat Message Count,Report Period\n2024-03-31,aad-ann,Ann.Archer@contoso.com,1,30\n"
+    )
+    (client / "raw" / "roster.csv").write_text(
+        "email,department,location\nann.archer@contoso.com,Platform,York\nnew.person@contoso.com,Sales,Leeds\n"
+    )
     (client / "client.yml").write_text(
         "name: Multi\nsources:\n  - {path: raw/ve, format: viva-engage}\n  - {path: raw/teams, format: teams}\n  - {path: raw/teams-usage.csv, format: m365-usage}\n"
         "roster: {path: raw/roster.csv}\n"
@@ -235,10 +284,13 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "esnkit.cli", *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"", ["empty"]),
-    (b'{"value": [ {"id": ', ["malformed JSON"]),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", ["empty"]),
+        (b'{"value": [ {"id": ', ["malformed JSON"]),
+    ],
+)
 def test_check_on_broken_files(tmp_path, content, words):
     folder = tmp_path / "export"
     folder.mkdir()
@@ -273,9 +325,11 @@ def test_roster_from_xlsx_with_a_column_mapping(tmp_path):
     (client / "raw").mkdir(parents=True)
     shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
     pd.DataFrame({"Work Email": ["ann.archer@contoso.com", "zoe@contoso.com"], "Division": ["Platform", "Sales"], "Band": ["G3", "G1"]}).to_excel(
-        client / "raw" / "roster.xlsx", index=False)
+        client / "raw" / "roster.xlsx", index=False
+    )
     (client / "client.yml").write_text(
-        "name: XL\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.xlsx, columns: {email: Work Email, department: Division, grade: Band}}\n")
+        "name: XL\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.xlsx, columns: {email: Work Email, department: Division, grade: Band}}\n"
+    )
     ds = ingest_client(ClientPaths(client))
     key = bytes.fromhex((client / ".esnkit-key").read_text().strip())
     people = ds.people.set_index("person_id")
@@ -290,7 +344,9 @@ def test_roster_missing_a_mapped_column(tmp_path):
     (client / "raw").mkdir(parents=True)
     shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
     (client / "raw" / "roster.csv").write_text("email,dept\nann.archer@contoso.com,X\n")
-    (client / "client.yml").write_text("name: Bad\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.csv, columns: {email: email, department: department}}\n")
+    (client / "client.yml").write_text(
+        "name: Bad\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.csv, columns: {email: email, department: department}}\n"
+    )
     with pytest.raises(DataError, match=r"roster.csv: roster column\(s\) department missing .*fix roster.columns"):
         ingest_client(ClientPaths(client))
     assert not (client / "processed").exists()
@@ -302,7 +358,8 @@ def test_roster_joined_by_platform_user_id(tmp_path):
     shutil.copytree(FIX / "viva-engage-small", client / "raw" / "ve")
     (client / "raw" / "roster.csv").write_text("user_id,department\n1002,Treasury\nE-777,Sales\n")
     (client / "client.yml").write_text(
-        "name: ById\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.csv, join_on: source_user_id, columns: {source_user_id: user_id, department: department}}\n")
+        "name: ById\nsources: [{path: raw/ve}]\nroster: {path: raw/roster.csv, join_on: source_user_id, columns: {source_user_id: user_id, department: department}}\n"
+    )
     ds = ingest_client(ClientPaths(client))
     key = bytes.fromhex((client / ".esnkit-key").read_text().strip())
     bob = Pseudonymiser(key).one("email:bob.baker@contoso.com")  # Viva Engage user 1002

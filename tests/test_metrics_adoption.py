@@ -1,8 +1,8 @@
 import pandas as pd
+from helpers import AS_OF, small_dataset, ts
 from pandas.testing import assert_frame_equal
 
 from esnkit.metrics import adoption
-from helpers import AS_OF, small_dataset, ts
 
 
 def test_monthly_active():
@@ -112,8 +112,15 @@ def test_interaction_events_cut_at_as_of_and_leave_bots_out():
     expected = pd.DataFrame(
         {
             "person_id": ["a", "b", "a", "c", "d", "a", "c"],
-            "created_at": [ts("2026-01-05 09:00"), ts("2026-01-05 11:00"), ts("2026-01-06 09:00"), ts("2026-02-10 10:00"),
-                           ts("2026-03-01 08:00"), ts("2026-03-01 09:00"), ts("2026-03-01 20:00")],
+            "created_at": [
+                ts("2026-01-05 09:00"),
+                ts("2026-01-05 11:00"),
+                ts("2026-01-06 09:00"),
+                ts("2026-02-10 10:00"),
+                ts("2026-03-01 08:00"),
+                ts("2026-03-01 09:00"),
+                ts("2026-03-01 20:00"),
+            ],
             "kind": pd.Categorical(["post", "reply", "reply", "post", "post", "reaction", "reply"], categories=["post", "reply", "reaction"]),
             "group_id": ["g1", "g1", "g1", "g1", "g2", "g2", "g2"],
             "message_id": ["1", "2", "3", "4", "5", "5", "6"],
@@ -131,15 +138,40 @@ def test_monthly_active_counts_distinct_days_for_engaged():
     # a: Jan 2, 3, 3 (twice), 4, 5 -> 4 distinct days: engaged. b: Jan 2, 3, 4 -> 3 days: active only.
     # b joined in March but was active in January: registered from January (first activity).
     # c joined in February, never active. Feb: a once.
-    rows = [("a", "2026-01-02"), ("a", "2026-01-03 08:00"), ("a", "2026-01-03 17:00"), ("a", "2026-01-04"), ("a", "2026-01-05"),
-            ("b", "2026-01-02"), ("b", "2026-01-03"), ("b", "2026-01-04"), ("a", "2026-02-10")]
+    rows = [
+        ("a", "2026-01-02"),
+        ("a", "2026-01-03 08:00"),
+        ("a", "2026-01-03 17:00"),
+        ("a", "2026-01-04"),
+        ("a", "2026-01-05"),
+        ("b", "2026-01-02"),
+        ("b", "2026-01-03"),
+        ("b", "2026-01-04"),
+        ("a", "2026-02-10"),
+    ]
     ds = Dataset(
         people=pd.DataFrame({"person_id": ["a", "b", "c"], "state": ["active"] * 3, "joined_at": ["2025-06-01", "2026-03-01", "2026-02-01"]}),
         groups=pd.DataFrame({"group_id": ["g"]}),
-        messages=pd.DataFrame({"message_id": [str(i) for i in range(len(rows))], "thread_id": [str(i) for i in range(len(rows))], "group_id": "g",
-                               "author_id": [p for p, _ in rows], "created_at": [t for _, t in rows], "is_thread_start": True, "is_private": False}),
+        messages=pd.DataFrame(
+            {
+                "message_id": [str(i) for i in range(len(rows))],
+                "thread_id": [str(i) for i in range(len(rows))],
+                "group_id": "g",
+                "author_id": [p for p, _ in rows],
+                "created_at": [t for _, t in rows],
+                "is_thread_start": True,
+                "is_private": False,
+            }
+        ),
     )
     got = adoption.monthly_active(ds, as_of="2026-02-28")
-    expected = pd.DataFrame({"month": pd.PeriodIndex(["2026-01", "2026-02"], freq="M"), "registered": [2, 3], "active": [2, 1], "engaged": [1, 0],
-                             "active_rate": [1.0, 1 / 3]})
+    expected = pd.DataFrame(
+        {
+            "month": pd.PeriodIndex(["2026-01", "2026-02"], freq="M"),
+            "registered": [2, 3],
+            "active": [2, 1],
+            "engaged": [1, 0],
+            "active_rate": [1.0, 1 / 3],
+        }
+    )
     assert_frame_equal(got, expected)

@@ -27,10 +27,18 @@ def community_dataset() -> Dataset:
     rows += conversation("dormant", 4, "2026-01-10", people[:2], prefix="d")
     rows += conversation("idle", 2, "2026-05-01", ["p0"], prefix="i")  # p0 answers himself: no response
     rows += conversation("growing", 6, "2026-02-01", people[:3], prefix="gq1") + conversation("growing", 12, "2026-04-10", people[:3], prefix="gq0")
-    rows += conversation("declining", 20, "2026-01-05", people[:4], prefix="xq1") + conversation("declining", 10, "2026-04-10", people[:4], prefix="xq0")
-    rows += conversation("thriving", 40, "2026-01-05", people[:8], prefix="tq1") + conversation("thriving", 40, "2026-04-05", people[:8], prefix="tq0")
-    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
-    groups = pd.DataFrame({"group_id": ["dormant", "idle", "growing", "declining", "thriving"], "name": ["D", "I", "G", "X", "T"], "kind": "community"})
+    rows += conversation("declining", 20, "2026-01-05", people[:4], prefix="xq1") + conversation(
+        "declining", 10, "2026-04-10", people[:4], prefix="xq0"
+    )
+    rows += conversation("thriving", 40, "2026-01-05", people[:8], prefix="tq1") + conversation(
+        "thriving", 40, "2026-04-05", people[:8], prefix="tq0"
+    )
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(
+        is_private=False
+    )
+    groups = pd.DataFrame(
+        {"group_id": ["dormant", "idle", "growing", "declining", "thriving"], "name": ["D", "I", "G", "X", "T"], "kind": "community"}
+    )
     return Dataset(people=pd.DataFrame({"person_id": people, "state": "active"}), groups=groups, messages=m).validate()
 
 

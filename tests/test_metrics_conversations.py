@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
+from helpers import AS_OF, small_dataset, ts
 from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
 from esnkit.metrics import conversations, participation
-from helpers import AS_OF, small_dataset, ts
 
 
 def test_thread_responses_count_replies_and_reactions_by_others():
@@ -23,7 +23,16 @@ def test_thread_responses_count_replies_and_reactions_by_others():
             "answered": [True, False, True, False],
             "department": ["X", "Y", "Y", None],
         }
-    ).astype({"department": "str", "thread_id": "str", "group_id": "str", "author_id": "str", "created_at": "datetime64[us, UTC]", "first_response_at": "datetime64[us, UTC]"})
+    ).astype(
+        {
+            "department": "str",
+            "thread_id": "str",
+            "group_id": "str",
+            "author_id": "str",
+            "created_at": "datetime64[us, UTC]",
+            "first_response_at": "datetime64[us, UTC]",
+        }
+    )
     assert_frame_equal(got, expected)
 
 
@@ -41,7 +50,9 @@ def test_response_rate_overall_and_by_group():
     overall = conversations.response_rate(threads)
     assert_frame_equal(overall, pd.DataFrame({"threads": [4], "answered": [2], "response_rate": [0.5], "median_hours_to_first_response": [1.5]}))
     by_group = conversations.response_rate(threads, by="group_id")
-    expected = pd.DataFrame({"group_id": ["g1", "g2"], "threads": [2, 2], "answered": [1, 1], "response_rate": [0.5, 0.5], "median_hours_to_first_response": [2.0, 1.0]})
+    expected = pd.DataFrame(
+        {"group_id": ["g1", "g2"], "threads": [2, 2], "answered": [1, 1], "response_rate": [0.5, 0.5], "median_hours_to_first_response": [2.0, 1.0]}
+    )
     assert_frame_equal(by_group, expected.astype({"group_id": "str"}))
 
 
@@ -63,8 +74,16 @@ def test_contribution_inequality():
     got = participation.contribution_inequality(small_dataset(), as_of=AS_OF)
     expected = pd.DataFrame(
         {
-            "registered": [5], "contributors": [4], "contributions": [7], "gini": [0.4], "top1_share": [3 / 7], "top10_share": [3 / 7],
-            "absence_factor": [2], "heavy_share": [0.4], "occasional_share": [0.4], "lurker_share": [0.2],
+            "registered": [5],
+            "contributors": [4],
+            "contributions": [7],
+            "gini": [0.4],
+            "top1_share": [3 / 7],
+            "top10_share": [3 / 7],
+            "absence_factor": [2],
+            "heavy_share": [0.4],
+            "occasional_share": [0.4],
+            "lurker_share": [0.2],
         }
     )
     assert_frame_equal(got, expected)
@@ -92,7 +111,9 @@ def test_usage_segment_thresholds():
                 rows.append((f"{person}{w}-{k}", person, pd.Timestamp("2026-03-31", tz="UTC") - pd.Timedelta(weeks=w, hours=k + 1)))
     from esnkit import Dataset
 
-    m = pd.DataFrame(rows, columns=["message_id", "author_id", "created_at"]).assign(thread_id=lambda t: t["message_id"], is_thread_start=True, is_private=False)
+    m = pd.DataFrame(rows, columns=["message_id", "author_id", "created_at"]).assign(
+        thread_id=lambda t: t["message_id"], is_thread_start=True, is_private=False
+    )
     ds = Dataset(people=pd.DataFrame({"person_id": ["p", "h", "n"], "state": "active"}), messages=m)
     got = participation.usage_segments(ds, as_of=AS_OF).set_index("person_id")["segment"].to_dict()
     assert got == {"p": "power", "h": "habitual", "n": "novice"}
@@ -120,7 +141,9 @@ def test_persona_cut_offs():
 
     msgs = [("t", "t", None, "g", "x", "2026-03-01", True)]
     msgs += [(f"r{i}", "t", "t", "g", "y", f"2026-03-0{2 + i % 5}", False) for i in range(6)]
-    m = pd.DataFrame(msgs, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
+    m = pd.DataFrame(msgs, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(
+        is_private=False
+    )
     ds = Dataset(people=pd.DataFrame({"person_id": ["x", "y"], "state": "active"}), groups=pd.DataFrame({"group_id": ["g"]}), messages=m)
     got = participation.personas(ds, as_of=AS_OF).set_index("person_id")["persona"].to_dict()
     assert got == {"x": "Catalyst", "y": "Responder"}  # x: (6+1)/(1+1) = 3.5; y: (0+1)/(6+1) = 0.14
@@ -135,8 +158,18 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
     # b answers thread 4 on Mar 10. Cut at Mar 1 (end Mar 2 00:00): thread 4 is unanswered, thread 1's
     # replies (Jan 5 and 6) both count, thread 5 has d's start, a's reaction (09:00), c's reply (20:00).
     ds = small_dataset()
-    late = pd.DataFrame({"message_id": ["8"], "thread_id": ["4"], "reply_to_id": ["4"], "group_id": ["g1"], "author_id": ["b"],
-                         "created_at": ["2026-03-10 10:00"], "is_thread_start": [False], "is_private": [False]})
+    late = pd.DataFrame(
+        {
+            "message_id": ["8"],
+            "thread_id": ["4"],
+            "reply_to_id": ["4"],
+            "group_id": ["g1"],
+            "author_id": ["b"],
+            "created_at": ["2026-03-10 10:00"],
+            "is_thread_start": [False],
+            "is_private": [False],
+        }
+    )
     messages = pd.concat([ds.messages.astype({"created_at": "str"}), late], ignore_index=True)
     ds = Dataset(people=ds.people, groups=ds.groups, messages=messages, reactions=ds.reactions).validate()
     got = conversations.thread_responses(ds, as_of="2026-03-01")
@@ -154,11 +187,22 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
             "answered": [True, False, True],
             "department": ["X", "Y", "Y"],
         }
-    ).astype({"department": "str", "thread_id": "str", "group_id": "str", "author_id": "str", "created_at": "datetime64[us, UTC]", "first_response_at": "datetime64[us, UTC]"})
+    ).astype(
+        {
+            "department": "str",
+            "thread_id": "str",
+            "group_id": "str",
+            "author_id": "str",
+            "created_at": "datetime64[us, UTC]",
+            "first_response_at": "datetime64[us, UTC]",
+        }
+    )
     assert_frame_equal(got, expected)
     # Cut on Jan 5 (end Jan 6 00:00): a's own reply on Jan 6 is not there yet.
     jan = conversations.thread_responses(ds, as_of="2026-01-05")
-    assert jan[["thread_id", "n_replies", "n_participants", "answered"]].to_dict("records") == [{"thread_id": "1", "n_replies": 1, "n_participants": 2, "answered": True}]
+    assert jan[["thread_id", "n_replies", "n_participants", "answered"]].to_dict("records") == [
+        {"thread_id": "1", "n_replies": 1, "n_participants": 2, "answered": True}
+    ]
     # At the full as-of, b's late reply answers thread 4 after 28 days less 0 hours (Feb 10 10:00 -> Mar 10 10:00).
     full = conversations.thread_responses(ds, as_of=AS_OF).set_index("thread_id")
     assert full.loc["4", "answered"] and full.loc["4", "hours_to_first_response"] == 28 * 24 and full.loc["4", "n_participants"] == 2

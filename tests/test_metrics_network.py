@@ -3,10 +3,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import AS_OF, small_dataset
 from pandas.testing import assert_frame_equal
 
 from esnkit.metrics import network
-from helpers import AS_OF, small_dataset
 
 EU = Path(__file__).parent / "fixtures" / "email-eu-core"
 
@@ -69,12 +69,16 @@ def test_sampled_betweenness_matches_exact_ranking_on_a_star_of_stars():
 
 
 def test_connector_role_needs_two_other_departments():
-    people = pd.DataFrame({"person_id": ["k"] + [f"p{i}" for i in range(9)], "department": ["K"] + ["A"] * 3 + ["B"] * 3 + ["C"] * 3, "state": "active"})
+    people = pd.DataFrame(
+        {"person_id": ["k"] + [f"p{i}" for i in range(9)], "department": ["K"] + ["A"] * 3 + ["B"] * 3 + ["C"] * 3, "state": "active"}
+    )
     rows = [(f"t{i}", f"t{i}", None, "g", f"p{i}", f"2026-03-0{1 + i % 8}", True) for i in range(9)]
     rows += [(f"r{i}", f"t{i}", f"t{i}", "g", "k", f"2026-03-0{1 + i % 8} 12:00", False) for i in range(9)]
     from esnkit import Dataset
 
-    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(
+        is_private=False
+    )
     ds = Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=m)
     got = network.key_individuals(ds, as_of=AS_OF)
     assert got.iloc[0]["person_id"] == "k" and got.iloc[0]["role"] == "connector"

@@ -48,8 +48,11 @@ def test_an_installed_wheel_runs_a_client_from_an_empty_folder(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    own_site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                   capture_output=True, text=True, check=True).stdout.strip())
+    own_site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     (own_site / "test-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)], check=True, timeout=300)
 
@@ -62,8 +65,14 @@ def test_an_installed_wheel_runs_a_client_from_an_empty_folder(tmp_path):
     def esnkit(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(env_dir / "bin" / "esnkit"), *args], cwd=work, env=env, capture_output=True, text=True, timeout=600)
 
-    where = subprocess.run([str(python), "-c", "import esnkit, esnkit.resources as r; print(esnkit.__file__); print(r.notebooks_dir())"],
-                           cwd=work, env=env, capture_output=True, text=True, check=True).stdout.split()
+    where = subprocess.run(
+        [str(python), "-c", "import esnkit, esnkit.resources as r; print(esnkit.__file__); print(r.notebooks_dir())"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert all(str(own_site) in w for w in where) and not any(str(REPO) in w for w in where)
     assert esnkit("init", "acme").returncode == 0
     client = work / "data" / "acme"

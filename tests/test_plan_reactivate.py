@@ -3,13 +3,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import AS_OF, small_dataset
 from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
+from esnkit.errors import ConfigError
 from esnkit.steps import plan as planmod
 from esnkit.steps import reactivate
-from esnkit.errors import ConfigError
-from helpers import AS_OF, small_dataset
 
 
 def test_interactive_share_history():
@@ -49,11 +49,25 @@ def lapsed_world() -> Dataset:
     rows.append(("y0", "y0", None, "g", "y", "2025-11-20", True))
     rows.append(("k-now", "k-now", None, "g", "k", "2026-03-20", True))
     rows.append(("q-now", "q-now", None, "g", "q", "2026-03-21", True))
-    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(is_private=False)
-    people = pd.DataFrame({"person_id": ["x", "y", "k", "q", "gone"], "department": ["A", "A", "B", "B", "A"], "state": ["active", "active", "active", "active", "deleted"]})
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"]).assign(
+        is_private=False
+    )
+    people = pd.DataFrame(
+        {
+            "person_id": ["x", "y", "k", "q", "gone"],
+            "department": ["A", "A", "B", "B", "A"],
+            "state": ["active", "active", "active", "active", "deleted"],
+        }
+    )
     m = pd.concat([m, pd.DataFrame([("g0", "g0", None, "g", "gone", "2025-10-15", True)], columns=m.columns[:7]).assign(is_private=False)])
-    ids = pd.DataFrame({"person_id": ["x", "y", "k", "q", "gone"], "source": "test", "name": ["Xena", "=Yuri", "Kim", "Quinn", "Gone"],
-                        "email": ["x@c.com", "y@c.com", "k@c.com", "q@c.com", "g@c.com"]})
+    ids = pd.DataFrame(
+        {
+            "person_id": ["x", "y", "k", "q", "gone"],
+            "source": "test",
+            "name": ["Xena", "=Yuri", "Kim", "Quinn", "Gone"],
+            "email": ["x@c.com", "y@c.com", "k@c.com", "q@c.com", "g@c.com"],
+        }
+    )
     return Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=m, identities=ids).validate()
 
 
@@ -72,7 +86,9 @@ def test_invite_back_ranks_by_past_value_and_names_the_strongest_active_tie():
 def test_contact_lists_are_excel_safe_and_respect_opt_outs(tmp_path):
     ds = lapsed_world()
     table = reactivate.invite_back(ds, as_of=AS_OF)
-    paths = reactivate.write_contact_lists(ds, {"invite-back": table[["rank", "person_id", "best_inviter", "reason"]]}, tmp_path, opt_outs=["X@C.com"])
+    paths = reactivate.write_contact_lists(
+        ds, {"invite-back": table[["rank", "person_id", "best_inviter", "reason"]]}, tmp_path, opt_outs=["X@C.com"]
+    )
     got = pd.read_csv(paths[0], dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert got["email"].tolist() == ["y@c.com"]  # x opted out
     assert got["name"].tolist() == ["'=Yuri"]  # a formula-looking name is neutralised
@@ -108,6 +124,14 @@ def test_campaign_uplift_recovers_a_planted_effect(effect):
 
 def test_comms_targets_rank_low_adoption_and_many_never_active():
     got = reactivate.comms_targets(small_dataset(), as_of=AS_OF, min_group_size=1, by=("department",))
-    expected = pd.DataFrame({"attribute": ["department", "department"], "value": ["Y", "X"], "headcount": [3, 2], "never_active": [1, 0],
-                             "adoption_rate": [2 / 3, 1.0], "priority": [1 / 3, 0.0]})
+    expected = pd.DataFrame(
+        {
+            "attribute": ["department", "department"],
+            "value": ["Y", "X"],
+            "headcount": [3, 2],
+            "never_active": [1, 0],
+            "adoption_rate": [2 / 3, 1.0],
+            "priority": [1 / 3, 0.0],
+        }
+    )
     assert_frame_equal(got, expected.astype({"value": "str"}))

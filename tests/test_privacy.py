@@ -42,11 +42,9 @@ def test_identity_prefers_email_and_normalises_it():
 
 
 def test_excel_safe_neutralises_formulas_in_cells_and_headers():
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+44 1234", "-1", "@SUM(A1)", "Ann"], "@col": ["a", "b", "c", "d", "e"]})
+    frame = pd.DataFrame({"name": ['=HYPERLINK("x")', "+44 1234", "-1", "@SUM(A1)", "Ann"], "@col": ["a", "b", "c", "d", "e"]})
     got = excel_safe(frame)
-    expected = pd.DataFrame(
-        {"name": ["'=HYPERLINK(\"x\")", "'+44 1234", "'-1", "'@SUM(A1)", "Ann"], "'@col": ["a", "b", "c", "d", "e"]}
-    ).astype("str")
+    expected = pd.DataFrame({"name": ['\'=HYPERLINK("x")', "'+44 1234", "'-1", "'@SUM(A1)", "Ann"], "'@col": ["a", "b", "c", "d", "e"]}).astype("str")
     pd.testing.assert_frame_equal(got, expected)
 
 

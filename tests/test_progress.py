@@ -8,7 +8,7 @@ def test_heartbeat_speaks_while_work_runs_and_stops_after():
     with heartbeat(lines.append, "crunching", every=0.05):
         time.sleep(0.4)
     n = len(lines)
-    assert n >= 2 and all("crunching: still working" in l for l in lines)
+    assert n >= 2 and all("crunching: still working" in line for line in lines)
     time.sleep(0.12)
     assert len(lines) == n
 

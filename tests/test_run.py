@@ -14,11 +14,11 @@ import pytest
 
 from esnkit import Dataset
 from esnkit import run as runmod
-from esnkit.resources import notebooks_dir
-from esnkit.steps import parameters_cell
 from esnkit.config import ClientPaths
 from esnkit.errors import ConfigError, RunError
 from esnkit.ingest import ingest_client
+from esnkit.resources import notebooks_dir
+from esnkit.steps import parameters_cell
 
 TINY = Path(__file__).parent / "fixtures" / "tiny-client"
 CHROMIUM = runmod.find_chromium()
@@ -49,7 +49,7 @@ def test_every_step_writes_notebook_html_and_pdf(delivered):
     assert names == sorted([f"{s}.{ext}" for s in stems for ext in (("ipynb", "html", "pdf") if CHROMIUM else ("ipynb", "html"))])
     assert all(p.parent == out and p.stat().st_size > 0 for p in written)
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
-    assert any("[5/5] 5-report" in l for l in lines) and lines[-1].strip().endswith(written[-1].name)
+    assert any("[5/5] 5-report" in line for line in lines) and lines[-1].strip().endswith(written[-1].name)
 
 
 def test_executed_notebook_records_its_parameters(delivered):
@@ -80,7 +80,7 @@ def test_html_is_code_free_offline_and_private(delivered, step):
 @needs_chromium
 @pytest.mark.parametrize("step", list(runmod.STEPS), ids=lambda s: s.stem)
 def test_pdf_carries_client_and_step_title(delivered, step):
-    paths, written, _ = delivered
+    _paths, written, _ = delivered
     pdf = next(p for p in written if p.name == f"{step.stem}.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
@@ -97,7 +97,7 @@ def test_plan_and_kpis_are_saved_for_later_runs(delivered):
 
 
 def test_restricted_contact_lists_are_excel_safe_and_outside_reports(delivered):
-    paths, written, _ = delivered
+    paths, _written, _ = delivered
     lists = sorted(p.name for p in paths.restricted.glob("*.csv"))
     assert lists == ["champions.csv", "invite-back.csv", "never-activated.csv"]
     for p in paths.restricted.glob("*.csv"):
@@ -159,10 +159,15 @@ def test_a_dead_kernel_fails_its_step_and_a_fresh_one_runs_the_next(tmp_path, mo
 def test_cli_failing_step_exits_non_zero_with_one_line(tmp_path):
     paths = copy_client(tmp_path)
     env = {**os.environ, "ESNKIT_NOTEBOOKS": str(_broken_notebooks(tmp_path))}
-    r = subprocess.run([sys.executable, "-m", "esnkit.cli", "run", "tiny", "--data-dir", str(tmp_path), "--steps", "assess", "--to", "html"],
-                       capture_output=True, text=True, env=env, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "esnkit.cli", "run", "tiny", "--data-dir", str(tmp_path), "--steps", "assess", "--to", "html"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 1
-    errors = [l for l in r.stderr.splitlines() if l.startswith("esnkit: error:")]
+    errors = [line for line in r.stderr.splitlines() if line.startswith("esnkit: error:")]
     assert len(errors) == 1 and "1-assess" in errors[0] and "ValueError" in errors[0]
     assert "Traceback" not in r.stderr
     assert not list(paths.reports_root.glob("*/1-assess.html"))
@@ -175,7 +180,7 @@ def test_unknown_parameter_is_an_error(tmp_path, monkeypatch):
     nb = nbformat.read(folder / "2-plan.ipynb", as_version=4)
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
-            cell.source = "\n".join(l for l in cell.source.splitlines() if not l.startswith("inactive_days"))
+            cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("inactive_days"))
     nbformat.write(nb, folder / "2-plan.ipynb")
     monkeypatch.setenv("ESNKIT_NOTEBOOKS", str(folder))
     with pytest.raises(RunError, match="inactive_days"):
@@ -188,7 +193,7 @@ def test_without_chromium_html_is_written_and_the_message_says_how(tmp_path, mon
     lines = []
     written = runmod.run_client(paths, steps=runmod.parse_steps("2"), progress=lines.append)
     assert [p.suffix for p in written] == [".ipynb", ".html"]
-    assert any("PDF skipped" in l and "apt-get install chromium" in l for l in lines)
+    assert any("PDF skipped" in line and "apt-get install chromium" in line for line in lines)
 
 
 def test_step_and_format_parsing():
@@ -220,10 +225,14 @@ def test_committed_notebooks_are_thin_and_output_free():
 
 def test_a_second_quarter_reports_against_the_first_plan_and_shows_movement(tmp_path):
     paths = copy_client(tmp_path)
-    first = runmod.run_client(paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 6, 30), formats=("html",), progress=lambda s: None)
+    first = runmod.run_client(
+        paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 6, 30), formats=("html",), progress=lambda s: None
+    )
     html_first = next(p for p in first if p.name == "5-report.html").read_text()
     assert "first report for this client" in html_first
-    second = runmod.run_client(paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 9, 30), formats=("html",), progress=lambda s: None)
+    second = runmod.run_client(
+        paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 9, 30), formats=("html",), progress=lambda s: None
+    )
     html = next(p for p in second if p.name == "5-report.html").read_text()
     assert "Since the report of 2026-06-30" in html
     assert "Against the plan of 2026-06-30" in html

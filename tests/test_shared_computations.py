@@ -2,9 +2,9 @@
 
 import pandas as pd
 import pytest
+from helpers import AS_OF, small_dataset
 
 from esnkit.metrics import conversations, network
-from helpers import AS_OF, small_dataset
 
 
 def _counting():
@@ -19,7 +19,7 @@ def _counting():
 
 def test_a_dataset_computes_each_name_and_key_once():
     ds, other = small_dataset(), small_dataset()
-    calls, compute = _counting()
+    _calls, compute = _counting()
     assert ds.cached("x", (1,), compute) == 1
     assert ds.cached("x", (1,), compute) == 1
     assert ds.cached("x", (2,), compute) == 2
@@ -53,7 +53,7 @@ def test_replace_gives_a_new_dataset_with_its_own_graph_and_leaves_the_original_
     messages.loc[messages["message_id"] == "6", "author_id"] = "e"
     changed = ds.replace(messages=messages)
     after = network.build_graph(changed, as_of=AS_OF).edges
-    pairs = lambda e: set(zip(e["source"], e["target"]))  # noqa: E731
+    pairs = lambda e: set(zip(e["source"], e["target"]))
     assert ("c", "d") in pairs(before) and ("c", "d") not in pairs(after)
     assert ("e", "d") in pairs(after)
     pd.testing.assert_frame_equal(network.build_graph(ds, as_of=AS_OF).edges, before)

@@ -1,12 +1,13 @@
 import pandas as pd
 import pytest
+from helpers import AS_OF, small_dataset
 from pandas.testing import assert_frame_equal
+from test_metrics_communities import AS_OF as C_AS_OF
+from test_metrics_communities import community_dataset
 
 from esnkit.steps import report as reporting
 from esnkit.steps import sustain
 from esnkit.widgets import Explorer, filter_dataset
-from helpers import AS_OF, small_dataset
-from test_metrics_communities import AS_OF as C_AS_OF, community_dataset
 
 
 def test_newcomer_welcome_within_24_and_48_hours():
@@ -18,18 +19,26 @@ def test_newcomer_welcome_within_24_and_48_hours():
 
 
 def test_triage_actions_and_duplicates():
-    sc = pd.DataFrame({
-        "group_id": ["a", "b", "c", "d", "e", "f"],
-        "name": ["Sales Hub", "Sales Network", "Ops", "Old", "Quiet", "Big old"],
-        "status": ["thriving", "stable", "declining", "dormant", "idle", "dormant"],
-        "rule": ["r1", "r2", "r3", "r4", "r5", "r6"],
-        "active_members": [10, 4, 3, 0, 1, 0],
-    })
+    sc = pd.DataFrame(
+        {
+            "group_id": ["a", "b", "c", "d", "e", "f"],
+            "name": ["Sales Hub", "Sales Network", "Ops", "Old", "Quiet", "Big old"],
+            "status": ["thriving", "stable", "declining", "dormant", "idle", "dormant"],
+            "rule": ["r1", "r2", "r3", "r4", "r5", "r6"],
+            "active_members": [10, 4, 3, 0, 1, 0],
+        }
+    )
     dups = pd.DataFrame({"group_id": ["b"], "duplicate_of": ["a"], "name_overlap": [1.0], "member_overlap": [0.6]})
     got = sustain.triage(sc, dups, peak_members=pd.Series({"f": 25, "d": 3}))
     assert got["status"].tolist() == ["thriving", "duplicate", "declining", "dormant", "idle", "dormant"]
-    assert got["action"].tolist() == ["leave alone, play back", "merge", "revive and assign an owner", "archive", "revive or merge",
-                                      "revive (it once had 10+ active members)"]
+    assert got["action"].tolist() == [
+        "leave alone, play back",
+        "merge",
+        "revive and assign an owner",
+        "archive",
+        "revive or merge",
+        "revive (it once had 10+ active members)",
+    ]
     assert got.loc[1, "evidence"] == "overlaps with Sales Hub in name and members"
 
 
@@ -54,14 +63,16 @@ def test_find_duplicates_needs_names_and_members_to_overlap():
 
 
 def test_best_practices_effect_sizes():
-    sc = pd.DataFrame({
-        "status": ["thriving", "growing", "declining", "idle"],
-        "median_hours_to_first_response": [1.0, 3.0, 10.0, 12.0],
-        "response_rate": [0.9, 0.8, 0.4, 0.3],
-        "posts_per_active_member": [2.0, 2.0, 2.0, 2.0],
-        "newcomer_share": [None, None, None, None],
-        "absence_factor": [3, 3, 1, 1],
-    })
+    sc = pd.DataFrame(
+        {
+            "status": ["thriving", "growing", "declining", "idle"],
+            "median_hours_to_first_response": [1.0, 3.0, 10.0, 12.0],
+            "response_rate": [0.9, 0.8, 0.4, 0.3],
+            "posts_per_active_member": [2.0, 2.0, 2.0, 2.0],
+            "newcomer_share": [None, None, None, None],
+            "absence_factor": [3, 3, 1, 1],
+        }
+    )
     got = reporting.best_practices(sc).set_index("practice")
     # hours: means 2 vs 11, pooled sd sqrt((2 + 2) / 2) = 1.414 -> d = -6.36; faster is better -> advice kept
     assert got.loc["median hours to first response", "effect_size"] == pytest.approx(-9 / 2**0.5)

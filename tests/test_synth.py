@@ -29,7 +29,7 @@ def demo(tmp_path_factory):
 
 
 def test_the_export_is_a_real_viva_engage_zip_that_loads_cleanly(demo):
-    ds, story, root = demo
+    ds, _story, _root = demo
     assert ds.meta.sources[0]["format"] == "viva-engage"
     assert not any("log.txt says" in w for w in ds.meta.warnings)
     assert len(ds.people) >= SPEC.n_people and len(ds.messages) > 2000
@@ -44,7 +44,7 @@ def test_launch_spike_then_decline(demo):
 
 
 def test_silo_department_only_replies_to_itself(demo):
-    ds, story, root = demo
+    ds, story, _root = demo
     people = ds.people.set_index("person_id")["department"]
     m = ds.messages[~ds.messages["is_private"]]
     parent = m.set_index("message_id")["author_id"]
@@ -58,7 +58,7 @@ def test_silo_department_only_replies_to_itself(demo):
 
 
 def test_story_is_planted(demo):
-    ds, story, root = demo
+    ds, story, _root = demo
     assert len(story.connectors) == SPEC.n_connectors
     statuses = set(story.group_status.values())
     assert {"thriving", "dormant", "idle", "declining"} <= statuses

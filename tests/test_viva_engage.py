@@ -40,9 +40,7 @@ def test_counts_states_and_flags(ve_folder):
     assert len(ds.groups) == 2
     m = ds.messages.set_index("message_id")
     assert sorted(m.index) == ["2001", "2002", "2003", "2004", "2006", "2007", "2008"]  # 2005 deleted
-    assert m["is_thread_start"].to_dict() == {
-        "2001": True, "2002": False, "2003": False, "2004": True, "2006": True, "2007": False, "2008": True
-    }
+    assert m["is_thread_start"].to_dict() == {"2001": True, "2002": False, "2003": False, "2004": True, "2006": True, "2007": False, "2008": True}
     assert m.loc[m["is_private"], "group_id"].isna().all() and sorted(m.index[m["is_private"]]) == ["2006", "2007"]
     assert m.loc["2004", "group_id"] == "502"
     assert ds.meta.warnings == ["1 deleted message(s) left out (non-empty deleted_at)"]
@@ -67,8 +65,9 @@ def test_mentions_one_row_per_message_and_person(ve_folder):
             ],
         }
     ).astype("str")
-    pd.testing.assert_frame_equal(got.sort_values(["message_id", "person_id"]).reset_index(drop=True),
-                                  expected.sort_values(["message_id", "person_id"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        got.sort_values(["message_id", "person_id"]).reset_index(drop=True), expected.sort_values(["message_id", "person_id"]).reset_index(drop=True)
+    )
 
 
 def test_multiline_quoted_bodies_are_one_message_and_text_is_dropped(ve_folder):
@@ -158,11 +157,11 @@ def test_truncated_zip(ve_folder, tmp_path):
     data = zip_folder(ve_folder, tmp_path / "full.zip").read_bytes()
     bad = tmp_path / "truncated.zip"
     bad.write_bytes(data[: len(data) // 2])
-    with pytest.raises(DataError, match="truncated.zip.*(not a readable zip|truncated)"):
+    with pytest.raises(DataError, match=r"truncated\.zip.*(not a readable zip|truncated)"):
         esnkit.load(bad, key=KEY)
 
 
 def test_not_an_export(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(DataError, match="not a recognised export.*viva-engage"):
+    with pytest.raises(DataError, match=r"not a recognised export.*viva-engage"):
         esnkit.load(tmp_path, key=KEY)

@@ -33,8 +33,7 @@ def detect_format(source: ExportSource) -> str:
         if module.detect(source):
             return name
     raise DataError(
-        f"{source.label}: not a recognised export (supported formats: {', '.join(FORMATS)}); "
-        "check the file, or name its format in client.yml"
+        f"{source.label}: not a recognised export (supported formats: {', '.join(FORMATS)}); check the file, or name its format in client.yml"
     )
 
 

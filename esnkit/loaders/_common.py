@@ -7,8 +7,9 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,7 @@ class ExportSource:
         if not self.path.exists():
             raise DataError(f"{self.path}: no such file or folder; check the path in client.yml")
         if self.path.is_dir():
-            self._names = sorted(
-                p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
-            )
+            self._names = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file())
         elif zipfile.is_zipfile(self.path):
             try:
                 self._zip = zipfile.ZipFile(self.path)
@@ -121,15 +120,13 @@ class ExportSource:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(
-                f"{self.describe(member)}: malformed JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); re-export it"
-            ) from None
+            raise DataError(f"{self.describe(member)}: malformed JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); re-export it") from None
 
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
 
-    def __enter__(self) -> "ExportSource":
+    def __enter__(self) -> ExportSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -141,8 +138,7 @@ def require_columns(frame: pd.DataFrame, required: Iterable[str], where: str) ->
     if missing:
         found = ", ".join(map(str, frame.columns[:12])) + (" ..." if len(frame.columns) > 12 else "")
         raise DataError(
-            f"{where}: required column(s) {', '.join(missing)} missing (found: {found or 'no columns'}); "
-            "is this the right file, exported whole?"
+            f"{where}: required column(s) {', '.join(missing)} missing (found: {found or 'no columns'}); is this the right file, exported whole?"
         )
 
 
@@ -215,8 +211,7 @@ def parse_timestamps(values: pd.Series, *, where: str, column: str, header_rows:
     if bad.any():
         rows = [int(i) + 1 + header_rows for i in np.flatnonzero(bad.to_numpy())[:5]]
         raise DataError(
-            f"{where}, column {column!r}: {text[bad].iloc[0]!r} is not a date/time (rows {rows}); "
-            "expected ISO 8601 like 2024-03-05T10:22:11Z"
+            f"{where}, column {column!r}: {text[bad].iloc[0]!r} is not a date/time (rows {rows}); expected ISO 8601 like 2024-03-05T10:22:11Z"
         )
     return out.astype("datetime64[us, UTC]")
 

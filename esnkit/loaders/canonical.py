@@ -92,13 +92,15 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     def map_people(values: pd.Series) -> pd.Series:
         return to_pid(values.astype("str").str.strip())
 
-    identities = pd.DataFrame({
-        "person_id": pid.to_numpy(),
-        "source": platform,
-        "source_user_id": ids,
-        "name": people["name"] if "name" in people.columns else None,
-        "email": emails,
-    })
+    identities = pd.DataFrame(
+        {
+            "person_id": pid.to_numpy(),
+            "source": platform,
+            "source_user_id": ids,
+            "name": people["name"] if "name" in people.columns else None,
+            "email": emails,
+        }
+    )
     tables: dict[str, pd.DataFrame] = {}
     for table, frame in raw.items():
         where = frame.attrs["where"]

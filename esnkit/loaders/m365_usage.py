@@ -59,7 +59,9 @@ def _counts(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
-        raise DataError(f"{where}, column {column!r}: {frame.loc[bad, column].iloc[0]!r} is not a count (rows {[int(i) + 2 for i in np.flatnonzero(bad)[:5]]})")
+        raise DataError(
+            f"{where}, column {column!r}: {frame.loc[bad, column].iloc[0]!r} is not a count (rows {[int(i) + 2 for i in np.flatnonzero(bad)[:5]]})"
+        )
     return values.round().astype("Int64")
 
 
@@ -89,12 +91,20 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         if kind == "viva-engage-groups":
             names = frame["Group Display Name"].astype("str")
             if names.str.match(CONCEALED).all():
-                meta.warn(f"{where}: group names are concealed (32-hex hashes); turn off 'conceal names' in the Microsoft 365 admin centre to see them")
-            groups.append(pd.DataFrame({
-                "group_id": "m365:" + names, "name": names, "kind": "community",
-                "is_private": frame.get("Group Type", pd.Series(None, index=frame.index)).astype("str").str.lower().eq("private"),
-                "platform": "viva-engage",
-            }))
+                meta.warn(
+                    f"{where}: group names are concealed (32-hex hashes); turn off 'conceal names' in the Microsoft 365 admin centre to see them"
+                )
+            groups.append(
+                pd.DataFrame(
+                    {
+                        "group_id": "m365:" + names,
+                        "name": names,
+                        "kind": "community",
+                        "is_private": frame.get("Group Type", pd.Series(None, index=frame.index)).astype("str").str.lower().eq("private"),
+                        "platform": "viva-engage",
+                    }
+                )
+            )
             continue
         upn = frame["User Principal Name"].astype("str").str.strip()
         concealed = upn.str.match(CONCEALED).fillna(False)
@@ -115,17 +125,41 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             else:
                 posted = _counts(frame, "Post Messages", where).fillna(0) + _counts(frame, "Reply Messages", where).fillna(0)
             read, liked = pd.Series(pd.NA, index=frame.index, dtype="Int64"), pd.Series(pd.NA, index=frame.index, dtype="Int64")
-            deleted = parse_bool(frame["Is Deleted"], where=where, column="Is Deleted") if "Is Deleted" in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="boolean")
+            deleted = (
+                parse_bool(frame["Is Deleted"], where=where, column="Is Deleted")
+                if "Is Deleted" in frame.columns
+                else pd.Series(pd.NA, index=frame.index, dtype="boolean")
+            )
             state = pd.Series(np.where(deleted.fillna(False), "deleted", "active"), index=frame.index)
         else:
             posted, read, liked = (_counts(frame, c, where) for c in ("Posted Count", "Read Count", "Liked Count"))
             raw_state = frame.get("User State", pd.Series(None, index=frame.index)).astype("str").str.strip().str.lower()
             state = raw_state.map({"active": "active", "deleted": "deleted", "suspended": "suspended", "pending": "pending"}).fillna("active")
-        activity.append(pd.DataFrame({"person_id": pid, "period_start": start, "period_end": end, "platform": platform,
-                                      "posted": posted.astype("Int64"), "read": read, "liked": liked}))
+        activity.append(
+            pd.DataFrame(
+                {
+                    "person_id": pid,
+                    "period_start": start,
+                    "period_end": end,
+                    "platform": platform,
+                    "posted": posted.astype("Int64"),
+                    "read": read,
+                    "liked": liked,
+                }
+            )
+        )
         people.append(pd.DataFrame({"person_id": pid, "state": state, "is_bot": False}))
-        identities.append(pd.DataFrame({"person_id": pid, "source": f"m365-{platform}", "source_user_id": user_id,
-                                        "name": frame.get("Display Name", pd.Series(None, index=frame.index)), "email": emails}))
+        identities.append(
+            pd.DataFrame(
+                {
+                    "person_id": pid,
+                    "source": f"m365-{platform}",
+                    "source_user_id": user_id,
+                    "name": frame.get("Display Name", pd.Series(None, index=frame.index)),
+                    "email": emails,
+                }
+            )
+        )
     if not found:
         raise DataError(f"{source.label}: no Microsoft 365 usage report found (CSV with 'Report Refresh Date' and the report's columns)")
     people_t = pd.concat(people, ignore_index=True).drop_duplicates("person_id") if people else None

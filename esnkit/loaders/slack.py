@@ -79,7 +79,12 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     if not users:
         raise DataError(f"{source.describe(root + 'users.json')}: missing or empty; export the workspace again with its member list")
     conversations = []  # (folder name, id, kind, is_private, name, created, members)
-    for name, kind, private in (("channels.json", "channel", False), ("groups.json", "channel", True), ("dms.json", "dm", True), ("mpims.json", "dm", True)):
+    for name, kind, private in (
+        ("channels.json", "channel", False),
+        ("groups.json", "channel", True),
+        ("dms.json", "dm", True),
+        ("mpims.json", "dm", True),
+    ):
         for c in _list(source, root, name):
             if not isinstance(c, dict) or "id" not in c:
                 raise DataError(f"{source.describe(root + name)}: an entry without an id; re-export it")
@@ -113,7 +118,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     # -- messages ----------------------------------------------------------------------------
     records = []
     for member in sorted(day_files):
-        folder = str(PurePosixPath(member).parent)[len(root):] if root else str(PurePosixPath(member).parent)
+        folder = str(PurePosixPath(member).parent)[len(root) :] if root else str(PurePosixPath(member).parent)
         day = source.read_json(member)
         if not isinstance(day, list):
             raise DataError(f"{source.describe(member)}: expected a JSON list of messages; re-export it")
@@ -123,7 +128,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                 raise DataError(f"{source.describe(member)}: a message that is not a JSON object; re-export it")
             # file_comment messages name their author inside the comment (old exports).
             user = m.get("user") or (m.get("comment") or {}).get("user") or None
-            records.append((conv[1], m.get("ts"), m.get("thread_ts"), m.get("subtype"), user, m.get("bot_id"), m.get("text") or "", m.get("reactions") or []))
+            records.append(
+                (conv[1], m.get("ts"), m.get("thread_ts"), m.get("subtype"), user, m.get("bot_id"), m.get("text") or "", m.get("reactions") or [])
+            )
     raw = pd.DataFrame(records, columns=["conv", "ts", "thread_ts", "subtype", "user", "bot_id", "text", "reactions"])
     bad_ts = raw["ts"].isna()
     if bad_ts.any():
@@ -179,17 +186,27 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     has_reactions = msgs["reactions"].map(len) > 0
     r = msgs.loc[has_reactions, ["message_id", "reactions"]].explode("reactions")
     if len(r):
-        r = r.assign(reaction=r["reactions"].map(lambda x: x.get("name") if isinstance(x, dict) else None),
-                     users=r["reactions"].map(lambda x: x.get("users") if isinstance(x, dict) else None)).explode("users")
+        r = r.assign(
+            reaction=r["reactions"].map(lambda x: x.get("name") if isinstance(x, dict) else None),
+            users=r["reactions"].map(lambda x: x.get("users") if isinstance(x, dict) else None),
+        ).explode("users")
         r = r.dropna(subset=["users", "reaction"])
-        reactions = pd.DataFrame({"message_id": r["message_id"].to_numpy(), "person_id": person_ids(r["users"].astype("str")).to_numpy(), "reaction": r["reaction"].astype("str").to_numpy()})
+        reactions = pd.DataFrame(
+            {
+                "message_id": r["message_id"].to_numpy(),
+                "person_id": person_ids(r["users"].astype("str")).to_numpy(),
+                "reaction": r["reaction"].astype("str").to_numpy(),
+            }
+        )
         reactions = reactions.drop_duplicates().reset_index(drop=True)
     else:
         reactions = None
     found = text.str.extractall(MENTION)
     if len(found):
         rows = found.index.get_level_values(0)
-        mentions = pd.DataFrame({"message_id": msgs.loc[rows, "message_id"].to_numpy(), "person_id": person_ids(found[0].astype("str")).to_numpy()}).drop_duplicates()
+        mentions = pd.DataFrame(
+            {"message_id": msgs.loc[rows, "message_id"].to_numpy(), "person_id": person_ids(found[0].astype("str")).to_numpy()}
+        ).drop_duplicates()
     else:
         mentions = None
 
@@ -207,7 +224,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         left = leaves.reindex(key)
         still = left.isna().to_numpy() | (mem["joined_at"].notna().to_numpy() & (joins.reindex(key).to_numpy() > left.to_numpy()))
         mem["left_at"] = left.where(~still).to_numpy()
-        memberships = pd.DataFrame({"group_id": mem["group_id"], "person_id": person_ids(mem["user"]).to_numpy(), "joined_at": mem["joined_at"], "left_at": mem["left_at"]})
+        memberships = pd.DataFrame(
+            {"group_id": mem["group_id"], "person_id": person_ids(mem["user"]).to_numpy(), "joined_at": mem["joined_at"], "left_at": mem["left_at"]}
+        )
     else:
         memberships = None
 
@@ -226,10 +245,19 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
 
     # -- people seen only in messages (bots without users, departed users) ---------------------
     bot_authors = set(msgs.loc[(msgs["subtype"] == "bot_message") | msgs["bot_id"].notna(), "author"])
-    referenced = pd.concat([msgs["author"], r["users"].astype("str") if len(r) else pd.Series([], dtype="str"),
-                            found[0].astype("str") if len(found) else pd.Series([], dtype="str"),
-                            ev["user"] if len(ev) else pd.Series([], dtype="str"),
-                            pd.Series([p for _, p in listed], dtype="str")]).dropna().drop_duplicates()
+    referenced = (
+        pd.concat(
+            [
+                msgs["author"],
+                r["users"].astype("str") if len(r) else pd.Series([], dtype="str"),
+                found[0].astype("str") if len(found) else pd.Series([], dtype="str"),
+                ev["user"] if len(ev) else pd.Series([], dtype="str"),
+                pd.Series([p for _, p in listed], dtype="str"),
+            ]
+        )
+        .dropna()
+        .drop_duplicates()
+    )
     extra = referenced[~isin(referenced, u["id"])]
     people_users = pd.DataFrame(
         {
@@ -247,12 +275,29 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     people = pd.concat([people_users, people_extra], ignore_index=True).drop_duplicates("person_id")
     identities = pd.concat(
         [
-            pd.DataFrame({"person_id": user_pid.to_numpy(), "source": FORMAT, "source_user_id": u["id"].to_numpy(), "name": u["name"].to_numpy(), "email": u["email"].to_numpy()}),
+            pd.DataFrame(
+                {
+                    "person_id": user_pid.to_numpy(),
+                    "source": FORMAT,
+                    "source_user_id": u["id"].to_numpy(),
+                    "name": u["name"].to_numpy(),
+                    "email": u["email"].to_numpy(),
+                }
+            ),
             pd.DataFrame({"person_id": people_extra["person_id"], "source": FORMAT, "source_user_id": extra.to_numpy()}),
         ],
         ignore_index=True,
     )
     meta.sources.append({"format": FORMAT, "path": source.path.name, "conversations": len(conversations), "messages_read": len(raw)})
-    ds = Dataset(people=people, groups=groups, memberships=memberships, messages=messages, reactions=reactions, mentions=mentions, identities=identities, meta=meta)
+    ds = Dataset(
+        people=people,
+        groups=groups,
+        memberships=memberships,
+        messages=messages,
+        reactions=reactions,
+        mentions=mentions,
+        identities=identities,
+        meta=meta,
+    )
     ds.refresh_coverage()
     return ds

@@ -123,11 +123,15 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                 r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime")))
     mentions = pd.DataFrame(m_rows, columns=["message_id", "user", "name"])
     reactions = pd.DataFrame(r_rows, columns=["message_id", "user", "reaction", "created"])
-    names = pd.concat([msgs[["user", "user_name"]].set_axis(["user", "name"], axis=1), mentions[["user", "name"]]]).dropna(subset=["user"]).drop_duplicates("user")
+    names = (
+        pd.concat([msgs[["user", "user_name"]].set_axis(["user", "name"], axis=1), mentions[["user", "name"]]])
+        .dropna(subset=["user"])
+        .drop_duplicates("user")
+    )
     everyone = pd.concat([names["user"], reactions["user"]]).drop_duplicates().astype("str")
     pid = pd.Series(pseudonymiser.ids(identity_keys(FORMAT, everyone)).to_numpy(), index=everyone.to_numpy())
     is_reply = msgs["reply_to"].notna()
-    thread = (msgs["container"] + "/" + msgs["reply_to"].fillna(msgs["id"]))
+    thread = msgs["container"] + "/" + msgs["reply_to"].fillna(msgs["id"])
     text = msgs["body"].astype("str").str.replace(AT_TAG, "@mention", regex=True).str.replace(TAG, "", regex=True).str.strip()
     messages = pd.DataFrame(
         {
@@ -154,13 +158,18 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     groups = pd.DataFrame(
         {
             "group_id": channels["channel"],
-            "name": channels["channel"].map(pd.Series(channel_names, dtype="str")).astype("str").fillna("Teams channel " + channels["channel"].str.slice(3, 11)),
+            "name": channels["channel"]
+            .map(pd.Series(channel_names, dtype="str"))
+            .astype("str")
+            .fillna("Teams channel " + channels["channel"].str.slice(3, 11)),
             "kind": "channel",
             "platform": FORMAT,
         }
     )
     people = pd.DataFrame({"person_id": pid.to_numpy(), "state": "active", "is_bot": False})
-    identities = pd.DataFrame({"person_id": pid.to_numpy(), "source": FORMAT, "source_user_id": pid.index, "name": pid.index.map(names.set_index("user")["name"])})
+    identities = pd.DataFrame(
+        {"person_id": pid.to_numpy(), "source": FORMAT, "source_user_id": pid.index, "name": pid.index.map(names.set_index("user")["name"])}
+    )
     meta.sources.append({"format": FORMAT, "path": source.path.name, "pages": len(pages), "messages_read": len(raw)})
     ds = Dataset(
         people=people,
@@ -168,8 +177,12 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         messages=messages,
         mentions=pd.DataFrame({"message_id": mentions["message_id"], "person_id": mentions["user"].map(pid)}).drop_duplicates(),
         reactions=pd.DataFrame(
-            {"message_id": reactions["message_id"], "person_id": reactions["user"].map(pid), "reaction": reactions["reaction"],
-             "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime") if len(reactions) else None}
+            {
+                "message_id": reactions["message_id"],
+                "person_id": reactions["user"].map(pid),
+                "reaction": reactions["reaction"],
+                "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime") if len(reactions) else None,
+            }
         ).drop_duplicates(["message_id", "person_id", "reaction"]),
         identities=identities,
         meta=meta,

@@ -73,8 +73,7 @@ def _read(source: ExportSource, directory: str, name: str, required: tuple[str, 
         if optional:
             return None
         raise DataError(
-            f"{source.describe(_member(directory, name))}: file missing from the export; "
-            "export the network data again with every model included"
+            f"{source.describe(_member(directory, name))}: file missing from the export; export the network data again with every model included"
         )
     frame = read_csv_table(source, member, required=required)
     frame.attrs["where"] = source.describe(member)

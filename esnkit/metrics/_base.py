@@ -23,7 +23,7 @@ def as_of_end(as_of: str | dt.date | pd.Timestamp | None, ds: Dataset | None = N
     if as_of is None or as_of == "":
         if ds is None:
             raise ValueError("as_of is required")
-        start, end = ds.coverage()
+        _start, end = ds.coverage()
         if end is None:
             raise ValueError("the dataset has no dated events; pass as_of")
         return end.normalize() + pd.Timedelta(days=1)
@@ -78,7 +78,7 @@ class EventCodes:
         """How many events fall before the end of ``as_of``'s day."""
         return int(np.searchsorted(self.times, micros(as_of_end(as_of)), side="left"))
 
-    def subset(self, mask: np.ndarray) -> "EventCodes":
+    def subset(self, mask: np.ndarray) -> EventCodes:
         if mask.all():
             return self
         return EventCodes(self.frame[mask].reset_index(drop=True), self.times[mask], self.who[mask], self.where[mask])
@@ -103,12 +103,12 @@ def _everyone_sorted(ds: Dataset) -> EventCodes:
     times = micros(events["created_at"])
     order = np.argsort(times, kind="stable")
     events = events.take(order).reset_index(drop=True)
-    return EventCodes(events, times[order], positions(events["person_id"], ds.people["person_id"]), positions(events["group_id"], ds.groups["group_id"]))
+    return EventCodes(
+        events, times[order], positions(events["person_id"], ds.people["person_id"]), positions(events["group_id"], ds.groups["group_id"])
+    )
 
 
-def active_days(
-    ds: Dataset, *, as_of=None, include_bots: bool = False, include_external: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def active_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_external: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct (person, UTC day) with an interaction event before ``as_of``'s end.
 
     Returns two int64 arrays of equal length, sorted by day: the person's row in ``ds.people`` and

@@ -126,7 +126,11 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
             "never_active": ~isin(people["person_id"], ever),
         }
     )
-    out = frame.groupby(by).agg(headcount=("active", "size"), registered=("registered", "sum"), active=("active", "sum"), never_active=("never_active", "sum")).reset_index()
+    out = (
+        frame.groupby(by)
+        .agg(headcount=("active", "size"), registered=("registered", "sum"), active=("active", "sum"), never_active=("never_active", "sum"))
+        .reset_index()
+    )
     out = out.astype({c: "int64" for c in ("headcount", "registered", "active", "never_active")})
     out["adoption_rate"] = out["active"] / out["headcount"]
     out = suppress(out, count_column="headcount", min_group_size=min_group_size)
@@ -209,7 +213,14 @@ def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
     ('2026-02', 40, 20, -0.5)
     """
     if len(monthly) == 0:
-        return {"peak_month": None, "peak_active": 0, "current_month": None, "current_active": 0, "change_from_peak": float("nan"), "launch_month": None}
+        return {
+            "peak_month": None,
+            "peak_active": 0,
+            "current_month": None,
+            "current_active": 0,
+            "change_from_peak": float("nan"),
+            "launch_month": None,
+        }
     peak = monthly.loc[monthly["active"].idxmax()]
     last = monthly.iloc[-1]
     return {
@@ -241,7 +252,7 @@ def adoption_segments(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     rows = []
     start = 0
     for i, (segment, share) in enumerate(ROGERS):
-        stop = n if i == len(ROGERS) - 1 else start + int(round(share * n))
+        stop = n if i == len(ROGERS) - 1 else start + round(share * n)
         size = stop - start
         adopted = int(np.clip(n_adopted - start, 0, size))
         rows.append({"segment": segment, "share": share, "people": size, "adopted": adopted, "reached": adopted == size and size > 0})
@@ -325,9 +336,7 @@ def cohort_retention(ds: Dataset, *, as_of=None, max_months: int = 12) -> pd.Dat
     grid = pm.groupby(["cohort", "months_since"]).size().rename("active").reset_index()
     last = (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M")
     cohorts = sizes.index.sort_values()
-    full = pd.MultiIndex.from_tuples(
-        [(c, k) for c in cohorts for k in range(max_months + 1) if (c + k) <= last], names=["cohort", "months_since"]
-    )
+    full = pd.MultiIndex.from_tuples([(c, k) for c in cohorts for k in range(max_months + 1) if (c + k) <= last], names=["cohort", "months_since"])
     out = grid.set_index(["cohort", "months_since"]).reindex(full, fill_value=0).reset_index()
     out["cohort_size"] = out["cohort"].map(sizes).astype("int64")
     out["active"] = out["active"].astype("int64")

@@ -12,14 +12,42 @@ __all__ = ["PUBLISHED", "compare_with_benchmarks"]
 
 PUBLISHED = pd.DataFrame(
     [
-        ("interactive_share", 0.27, "Average share of users interactive (posted, replied, reacted or @mentioned; reads excluded) over 6 months", "Viva Engage networks", "SWOOP Analytics, 'Interactive Users'", "n/a"),
-        ("interactive_share_target", 0.38, "Recommended target for the interactive share", "Viva Engage networks", "SWOOP Analytics, 'Interactive Users'", "n/a"),
+        (
+            "interactive_share",
+            0.27,
+            "Average share of users interactive (posted, replied, reacted or @mentioned; reads excluded) over 6 months",
+            "Viva Engage networks",
+            "SWOOP Analytics, 'Interactive Users'",
+            "n/a",
+        ),
+        (
+            "interactive_share_target",
+            0.38,
+            "Recommended target for the interactive share",
+            "Viva Engage networks",
+            "SWOOP Analytics, 'Interactive Users'",
+            "n/a",
+        ),
         ("active_participation", 0.31, "Active participation", "75 organisations, 2.8 M employees", "SWOOP benchmark press release", "2021"),
         ("readership", 0.85, "Share of users who read", "75 organisations, 2.8 M employees", "SWOOP benchmark press release", "2021"),
         ("lurker_share", 0.90, "Share who only lurk (90-9-1 rule)", "online communities generally", "Nielsen Norman Group", "2006"),
         ("activation_target", 0.80, "Share of invited people activated (aim)", "Workplace from Meta networks", "Workplace admin guide", "n/a"),
-        ("community_active_threshold", 0.05, "A community is active when at least 5% of members reacted or replied", "Viva Engage communities", "Microsoft Viva Engage documentation", "n/a"),
-        ("never_posted_share", 0.97, "Share of members who never posted in public groups", "one 130,000-member ESN", "Lee Romero via Stan Garfield", "2016"),
+        (
+            "community_active_threshold",
+            0.05,
+            "A community is active when at least 5% of members reacted or replied",
+            "Viva Engage communities",
+            "Microsoft Viva Engage documentation",
+            "n/a",
+        ),
+        (
+            "never_posted_share",
+            0.97,
+            "Share of members who never posted in public groups",
+            "one 130,000-member ESN",
+            "Lee Romero via Stan Garfield",
+            "2016",
+        ),
     ],
     columns=["figure", "value", "definition", "population", "source", "year"],
 )

@@ -117,7 +117,9 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     out["posts_per_active_member"] = (out["messages_q0"] / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1))
     threads = threads[(threads["created_at"] >= end - 2 * q) & threads["group_id"].notna()]
-    by_group = threads.groupby("group_id").agg(threads=("answered", "size"), answered=("answered", "sum"), median_h=("hours_to_first_response", "median"))
+    by_group = threads.groupby("group_id").agg(
+        threads=("answered", "size"), answered=("answered", "sum"), median_h=("hours_to_first_response", "median")
+    )
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
     half_pairs, half_counts = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_counts=True)

@@ -173,9 +173,11 @@ def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, p
     if not keys:
         frame = frame.assign(_all="all")
         keys = ["_all"]
-    out = frame.groupby(keys, dropna=True).agg(
-        threads=("answered", "size"), answered=("answered", "sum"), median_hours_to_first_response=("hours_to_first_response", "median")
-    ).reset_index()
+    out = (
+        frame.groupby(keys, dropna=True)
+        .agg(threads=("answered", "size"), answered=("answered", "sum"), median_hours_to_first_response=("hours_to_first_response", "median"))
+        .reset_index()
+    )
     out["threads"] = out["threads"].astype("int64")
     out["answered"] = out["answered"].astype("int64")
     out.insert(len(keys) + 2, "response_rate", out["answered"] / out["threads"])

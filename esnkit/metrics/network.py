@@ -191,7 +191,9 @@ class InteractionGraph:
 def build_graph(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> InteractionGraph:
     """The interaction graph for ``ds`` at ``as_of``, built once per Dataset, as-of and window."""
     end = as_of_end(as_of, ds)
-    return ds.cached("graph", (end, window_days), lambda: InteractionGraph(interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)))
+    return ds.cached(
+        "graph", (end, window_days), lambda: InteractionGraph(interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days))
+    )
 
 
 def key_individuals(
@@ -213,8 +215,9 @@ def key_individuals(
     if graph is not None:
         return _key_individuals(ds, graph, seed, k)
     end = as_of_end(as_of, ds)
-    return ds.cached("key_individuals", (end, window_days, seed, k),
-                     lambda: _key_individuals(ds, build_graph(ds, as_of=as_of, window_days=window_days), seed, k))
+    return ds.cached(
+        "key_individuals", (end, window_days, seed, k), lambda: _key_individuals(ds, build_graph(ds, as_of=as_of, window_days=window_days), seed, k)
+    )
 
 
 def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None) -> pd.DataFrame:
@@ -329,7 +332,7 @@ def detect_communities(edges: pd.DataFrame, *, seed: int = 0, resolution: float 
     """
     if not {"source", "target"} <= set(edges.columns):
         raise ValueError("edges needs columns source and target (and optionally weight)")
-    e = edges.assign(weight=edges["weight"] if "weight" in edges else 1.0)
+    e = edges.assign(weight=edges.get("weight", 1.0))
     e = e[e["source"] != e["target"]]
     g = InteractionGraph(e[["source", "target", "weight"]].astype({"source": "str", "target": "str", "weight": "float64"}))
     labels = g.communities(seed=seed, resolution=resolution)

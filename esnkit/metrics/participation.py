@@ -182,7 +182,9 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     mentioned = c.mentioned[mok]
     got_mention = pd.Series(mentioned[(mentioned >= 0) & (mention_author != mentioned)]).value_counts()
     # Counts by person code, then by id.
-    got_reply, got_reaction, got_mention = (pd.Series(x.to_numpy(), index=c.people.take(x.index.to_numpy())) for x in (got_reply, got_reaction, got_mention))
+    got_reply, got_reaction, got_mention = (
+        pd.Series(x.to_numpy(), index=c.people.take(x.index.to_numpy())) for x in (got_reply, got_reaction, got_mention)
+    )
     people = population(ds)
     ids = pd.Index(people.loc[people["state"].notna(), "person_id"]).union(kinds.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})

@@ -43,10 +43,14 @@ def successful_threads(ds: Dataset, *, as_of=None, window_days: int = 180, top: 
     out["score"] = (out["participants"] + 2 * out["departments"] + np.where(fast, 3, 0)).astype("int64")
     out = out.sort_values(["score", "created_at"], ascending=[False, False]).head(top)
     reason = out["participants"].astype(str) + " people from " + out["departments"].astype(str) + " department(s)"
-    reason = reason.where(~(out["hours_to_first_response"] <= FAST_HOURS), reason + ", first answer in " + out["hours_to_first_response"].round(1).astype(str) + "h")
+    reason = reason.where(
+        ~(out["hours_to_first_response"] <= FAST_HOURS), reason + ", first answer in " + out["hours_to_first_response"].round(1).astype(str) + "h"
+    )
     out["reason"] = reason
     out.insert(0, "rank", np.arange(1, len(out) + 1))
-    return out[["rank", "thread_id", "group_id", "created_at", "participants", "departments", "hours_to_first_response", "score", "reason"]].reset_index(drop=True)
+    return out[
+        ["rank", "thread_id", "group_id", "created_at", "participants", "departments", "hours_to_first_response", "score", "reason"]
+    ].reset_index(drop=True)
 
 
 def growing_communities(scorecard: pd.DataFrame) -> pd.DataFrame:
@@ -55,15 +59,24 @@ def growing_communities(scorecard: pd.DataFrame) -> pd.DataFrame:
     grow = s[(s["messages_q0"] > s["messages_q1"]) & (s["messages_q1"] > s["messages_q2"]) & (s["messages_q2"] > 0)].copy()
     grow["growth"] = grow["messages_q0"] / grow["messages_q2"] - 1
     grow["reason"] = "messages up two quarters running (" + (grow["growth"] * 100).round().astype(int).astype(str) + "% over six months)"
-    return grow.sort_values("growth", ascending=False)[["group_id", "name", "messages_q2", "messages_q1", "messages_q0", "growth", "reason"]].reset_index(drop=True)
+    return grow.sort_values("growth", ascending=False)[
+        ["group_id", "name", "messages_q2", "messages_q1", "messages_q0", "growth", "reason"]
+    ].reset_index(drop=True)
 
 
 def existing_successes(ds: Dataset, *, as_of=None, top: int = 10) -> pd.DataFrame:
     """Threads and communities to build on, in one ranked list: ``rank``, ``kind``, ``id``, ``name``, ``reason``."""
     threads = successful_threads(ds, as_of=as_of, top=top)
     names = ds.groups.set_index("group_id")["name"]
-    a = pd.DataFrame({"kind": "thread", "id": threads["thread_id"], "name": "thread in " + threads["group_id"].map(names).fillna("(no community)"),
-                      "score": threads["score"].astype(float), "reason": threads["reason"]})
+    a = pd.DataFrame(
+        {
+            "kind": "thread",
+            "id": threads["thread_id"],
+            "name": "thread in " + threads["group_id"].map(names).fillna("(no community)"),
+            "score": threads["score"].astype(float),
+            "reason": threads["reason"],
+        }
+    )
     grow = growing_communities(community_scorecard(ds, as_of=as_of))
     b = pd.DataFrame({"kind": "community", "id": grow["group_id"], "name": grow["name"], "score": 10 + grow["growth"] * 10, "reason": grow["reason"]})
     out = pd.concat([a, b], ignore_index=True).sort_values("score", ascending=False).head(top)

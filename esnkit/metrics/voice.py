@@ -31,7 +31,9 @@ def survey_favourability(survey: pd.DataFrame, *, by: str | None = None, scale_m
         raise ValueError(f"survey has no column {by!r}; respondent attributes are {', '.join(map(str, survey.columns[4:])) or 'none'}")
     keys = ["question"] + ([by] if by else [])
     frame = survey.assign(fav=survey["value"] >= scale_max - 1)
-    out = frame.groupby(keys, dropna=True).agg(respondents=("response_id", "nunique"), favourable=("fav", "mean"), mean=("value", "mean")).reset_index()
+    out = (
+        frame.groupby(keys, dropna=True).agg(respondents=("response_id", "nunique"), favourable=("fav", "mean"), mean=("value", "mean")).reset_index()
+    )
     out["respondents"] = out["respondents"].astype("int64")
     out["favourable"] = out["favourable"].astype("float64")
     out["mean"] = out["mean"].astype("float64")
@@ -46,10 +48,18 @@ def interview_themes(interviews: pd.DataFrame, *, min_group_size: int = 5) -> pd
     sizes = interviews.groupby("user_type").size()
     keep = sizes[sizes >= min_group_size].index
     i = interviews[interviews["user_type"].isin(keep)]
-    out = i.groupby(["user_type", "theme"]).agg(
-        mentions=("quote", "size"),
-        positive=("sentiment", lambda s: int((s == "positive").sum())),
-        negative=("sentiment", lambda s: int((s == "negative").sum())),
-        quote=("quote", "first"),
-    ).reset_index()
-    return out.astype({"mentions": "int64", "positive": "int64", "negative": "int64"}).sort_values(["user_type", "mentions"], ascending=[True, False]).reset_index(drop=True)
+    out = (
+        i.groupby(["user_type", "theme"])
+        .agg(
+            mentions=("quote", "size"),
+            positive=("sentiment", lambda s: int((s == "positive").sum())),
+            negative=("sentiment", lambda s: int((s == "negative").sum())),
+            quote=("quote", "first"),
+        )
+        .reset_index()
+    )
+    return (
+        out.astype({"mentions": "int64", "positive": "int64", "negative": "int64"})
+        .sort_values(["user_type", "mentions"], ascending=[True, False])
+        .reset_index(drop=True)
+    )

@@ -54,7 +54,9 @@ def _toc(nb) -> list[dict[str, str]]:
     return entries
 
 
-def export_html(notebook_path: Path, target: Path, *, step: Step, config: ClientConfig, paths: ClientPaths, run_date: dt.date, as_of: dt.date) -> Path:
+def export_html(
+    notebook_path: Path, target: Path, *, step: Step, config: ClientConfig, paths: ClientPaths, run_date: dt.date, as_of: dt.date
+) -> Path:
     """Export an executed notebook to a branded, code-free, self-contained HTML file."""
     import nbformat
     from nbconvert import HTMLExporter
@@ -108,10 +110,21 @@ def print_pdf(html_path: Path, target: Path, *, chromium: str, timeout: float = 
     """Print ``html_path`` to an A4 PDF with headless Chromium (flags tried on this machine type)."""
     with tempfile.TemporaryDirectory(prefix="esnkit-chromium-") as profile, atomic_path(target) as tmp_pdf:
         cmd = [
-            chromium, "--headless", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--disable-extensions",
-            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=10000",
-            f"--print-to-pdf={tmp_pdf}", html_path.resolve().as_uri(),
+            chromium,
+            "--headless",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-extensions",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=10000",
+            f"--print-to-pdf={tmp_pdf}",
+            html_path.resolve().as_uri(),
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.insert(2, "--no-sandbox")

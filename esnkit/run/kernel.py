@@ -34,7 +34,7 @@ class SharedKernel:
         self.km = None
         self._log: IO[bytes] | None = None
 
-    def __enter__(self) -> "SharedKernel":
+    def __enter__(self) -> SharedKernel:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .._io import atomic_path
 from ..config import ClientConfig, ClientPaths
@@ -88,8 +88,15 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
     if not (paths.processed / "manifest.json").is_file():
         raise ConfigError(f"{paths.processed}: no processed data; run `esnkit ingest {paths.client}` first")
     coverage_end = Dataset.read_manifest(paths.processed).get("meta", {}).get("coverage_end")
-    run = _Run(paths, config, list(steps or STEPS), resolve_as_of(as_of, config, coverage_end), formats, progress,
-               find_chromium() if "pdf" in formats else None)
+    run = _Run(
+        paths,
+        config,
+        list(steps or STEPS),
+        resolve_as_of(as_of, config, coverage_end),
+        formats,
+        progress,
+        find_chromium() if "pdf" in formats else None,
+    )
     parameters = notebook_parameters(paths, config, run.as_of)
     for step in run.steps:
         _check_parameters(step_notebook(step.stem), parameters)
@@ -124,8 +131,14 @@ def _execute(run: _Run, step: Step, kernel: SharedKernel) -> Path | None:
     with heartbeat(run.progress, f"{step.stem}: executing"), atomic_path(executed, suffix=".ipynb") as tmp:
         try:
             papermill.execute_notebook(
-                str(step_notebook(step.stem)), str(tmp), parameters=notebook_parameters(run.paths, run.config, run.as_of),
-                kernel_name="python3", progress_bar=False, cwd=str(run.out_dir), log_output=False, report_mode=False,
+                str(step_notebook(step.stem)),
+                str(tmp),
+                parameters=notebook_parameters(run.paths, run.config, run.as_of),
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=str(run.out_dir),
+                log_output=False,
+                report_mode=False,
                 km=kernel.manager(),
             )
         except (PapermillExecutionError, DeadKernelError) as exc:

@@ -75,12 +75,12 @@ def parameters_cell() -> str:
     (``papermill --help-notebook``, and the unknown-parameter check of ``esnkit run``) reads only
     the former.
     """
-    lines = ["from typing import Optional"]
+    lines = ["from typing import Optional", ""]
     lines += [f"{p.name}: {p.type} = {p.default}  # {p.help}" for p in PARAMETERS]
     return "\n".join(lines)
 
 
-def notebook_parameters(paths: "ClientPaths", config: "ClientConfig", as_of: dt.date) -> dict[str, object]:
+def notebook_parameters(paths: ClientPaths, config: ClientConfig, as_of: dt.date) -> dict[str, object]:
     """What ``esnkit run`` passes to every step notebook: the client folder, the as-of and client.yml's settings."""
     return {
         "client_dir": str(paths.root),
@@ -91,7 +91,7 @@ def notebook_parameters(paths: "ClientPaths", config: "ClientConfig", as_of: dt.
     }
 
 
-def resolve_as_of(as_of: str | dt.date | None, config: "ClientConfig", coverage_end: str | None) -> dt.date:
+def resolve_as_of(as_of: str | dt.date | None, config: ClientConfig, coverage_end: str | None) -> dt.date:
     """The last day analysed: the one asked for, else client.yml's ``as_of``, else the data's last day.
 
     Raises

@@ -79,7 +79,11 @@ def assess(ctx: StepContext) -> Assessment:
     inequality = participation.contribution_inequality(ds, as_of=as_of)
     survey_cols = set(ds.survey.columns)
     fav = voice.survey_favourability(ds.survey, min_group_size=floor) if len(ds.survey) else pd.DataFrame()
-    fav_dept = voice.survey_favourability(ds.survey, by="department", min_group_size=floor) if "department" in survey_cols and len(ds.survey) else pd.DataFrame()
+    fav_dept = (
+        voice.survey_favourability(ds.survey, by="department", min_group_size=floor)
+        if "department" in survey_cols and len(ds.survey)
+        else pd.DataFrame()
+    )
     themes = voice.interview_themes(ds.interviews, min_group_size=floor) if len(ds.interviews) else pd.DataFrame()
     recent = threads[threads["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90)]
     rr = conversations.response_rate(recent)
@@ -164,7 +168,9 @@ def summary_markdown(a: Assessment, *, client: str) -> str:
         f"- **{h['lapsed']:,} once-active people have lapsed** (no activity for 90+ days) and {h['never_active']:,} have never taken part: "
         "the reactivation opportunity."
     )
-    lines.append(f"- **Contribution is concentrated**: the most active 10% of people make {pct(h['top10_share'])} of contributions; {pct(h['lurker_share'])} of registered people made none in six months.")
+    lines.append(
+        f"- **Contribution is concentrated**: the most active 10% of people make {pct(h['top10_share'])} of contributions; {pct(h['lurker_share'])} of registered people made none in six months."
+    )
     if len(a.mixing):
         silo = a.mixing.iloc[0]
         lines.append(

@@ -6,9 +6,9 @@ Opening a step only reads: it never ingests (run ``esnkit ingest CLIENT`` first)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 

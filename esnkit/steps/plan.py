@@ -26,9 +26,9 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,13 +107,21 @@ def _monthly_active(ds, ends, people):
 def _response_rate(ds, ends, people):
     threads = conversations.thread_responses(ds, as_of=ends[-1] - pd.Timedelta(days=1))
     threads = threads[isin(threads["author_id"], people)]
-    return [float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "answered"].mean()) if len(threads) else np.nan for e in ends]
+    return [
+        float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "answered"].mean())
+        if len(threads)
+        else np.nan
+        for e in ends
+    ]
 
 
 def _median_hours(ds, ends, people):
     threads = conversations.thread_responses(ds, as_of=ends[-1] - pd.Timedelta(days=1))
     threads = threads[isin(threads["author_id"], people)]
-    return [float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "hours_to_first_response"].median()) for e in ends]
+    return [
+        float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "hours_to_first_response"].median())
+        for e in ends
+    ]
 
 
 def _healthy_communities(ds, ends, people):
@@ -249,11 +257,19 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
         seg = item.get("segment") or None
         if seg is not None and not isinstance(seg, dict):
             raise ConfigError(f"{here}: segment must be a mapping like {{department: Sales}}")
-        out.append({
-            "id": str(item.get("id") or f"objective-{i + 1}"), "metric": item["metric"], "segment": seg, "target": target,
-            "deadline": deadline, "owner": str(item.get("owner") or "unassigned"), "theme": str(item.get("theme") or "unassigned"),
-            "path": str(item.get("path") or "linear"), "reason": str(item.get("reason") or "agreed with the sponsor"),
-        })
+        out.append(
+            {
+                "id": str(item.get("id") or f"objective-{i + 1}"),
+                "metric": item["metric"],
+                "segment": seg,
+                "target": target,
+                "deadline": deadline,
+                "owner": str(item.get("owner") or "unassigned"),
+                "theme": str(item.get("theme") or "unassigned"),
+                "path": str(item.get("path") or "linear"),
+                "reason": str(item.get("reason") or "agreed with the sponsor"),
+            }
+        )
     return out
 
 
@@ -266,14 +282,34 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12) -> list[dict[str
     active = metric_history(ds, "monthly_active", as_of=as_of, months=1)["value"].iloc[-1]
     healthy = metric_history(ds, "healthy_communities", as_of=as_of, months=1)["value"].iloc[-1]
     goals = [
-        {"id": "interactive", "metric": "interactive_share", "target": round(max(min(0.38, inter + 0.15), inter + 0.05), 3),
-         "theme": "Everyone has a voice", "reason": f"from {pct(inter)} towards SWOOP's recommended 38% (published average 27%)"},
-        {"id": "answered", "metric": "response_rate", "target": round(min(0.95, max(resp, 0.6) + 0.1), 3) if np.isfinite(resp) else 0.7,
-         "theme": "Questions get answers", "reason": "ten points more threads answered: an unanswered post is the fastest way to lose a contributor"},
-        {"id": "active", "metric": "monthly_active", "target": float(math.ceil(active * 1.3)),
-         "theme": "The network is where work happens", "reason": "recover momentum: 30% more people active each month"},
-        {"id": "communities", "metric": "healthy_communities", "target": float(healthy + max(2, math.ceil(healthy * 0.5))),
-         "theme": "Communities that run themselves", "reason": "half as many again thriving or growing communities, seeded from today's healthy ones"},
+        {
+            "id": "interactive",
+            "metric": "interactive_share",
+            "target": round(max(min(0.38, inter + 0.15), inter + 0.05), 3),
+            "theme": "Everyone has a voice",
+            "reason": f"from {pct(inter)} towards SWOOP's recommended 38% (published average 27%)",
+        },
+        {
+            "id": "answered",
+            "metric": "response_rate",
+            "target": round(min(0.95, max(resp, 0.6) + 0.1), 3) if np.isfinite(resp) else 0.7,
+            "theme": "Questions get answers",
+            "reason": "ten points more threads answered: an unanswered post is the fastest way to lose a contributor",
+        },
+        {
+            "id": "active",
+            "metric": "monthly_active",
+            "target": float(math.ceil(active * 1.3)),
+            "theme": "The network is where work happens",
+            "reason": "recover momentum: 30% more people active each month",
+        },
+        {
+            "id": "communities",
+            "metric": "healthy_communities",
+            "target": float(healthy + max(2, math.ceil(healthy * 0.5))),
+            "theme": "Communities that run themselves",
+            "reason": "half as many again thriving or growing communities, seeded from today's healthy ones",
+        },
     ]
     for g in goals:
         g.update({"deadline": deadline, "owner": "to be agreed", "path": "linear", "segment": None})
@@ -306,17 +342,35 @@ def build_plan(ctx: StepContext, *, save: bool = True) -> Plan:
         path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
         paths.append(path)
         history[obj["id"]] = hist
-        rows.append({
-            "objective_id": obj["id"], "objective": metric.label, "metric": obj["metric"],
-            "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
-            "baseline": baseline, "target": obj["target"], "deadline": obj["deadline"].isoformat(), "months": months,
-            "required_monthly_change": required, "best_past_monthly_change": best, "feasibility": verdict,
-            "owner": obj["owner"], "theme": obj["theme"], "reason": obj["reason"], "is_share": metric.is_share,
-            "higher_is_better": metric.higher_is_better, "path": obj["path"], "segment_spec": json.dumps(obj["segment"] or {}),
-        })
+        rows.append(
+            {
+                "objective_id": obj["id"],
+                "objective": metric.label,
+                "metric": obj["metric"],
+                "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
+                "baseline": baseline,
+                "target": obj["target"],
+                "deadline": obj["deadline"].isoformat(),
+                "months": months,
+                "required_monthly_change": required,
+                "best_past_monthly_change": best,
+                "feasibility": verdict,
+                "owner": obj["owner"],
+                "theme": obj["theme"],
+                "reason": obj["reason"],
+                "is_share": metric.is_share,
+                "higher_is_better": metric.higher_is_better,
+                "path": obj["path"],
+                "segment_spec": json.dumps(obj["segment"] or {}),
+            }
+        )
     table = pd.DataFrame(rows)
     glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
-    alignment = table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True) if len(table) else table
+    alignment = (
+        table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True)
+        if len(table)
+        else table
+    )
     plan = Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
     if save:
         save_plan(plan, ctx.paths.plans)
@@ -362,12 +416,15 @@ def plan_summary(plan: Plan, *, client: str) -> str:
     intro = (
         f"No objectives were set for {escape_md(client)}, so this plan **proposes** {len(t)}, each from the assessment and the "
         "published benchmarks. Agree targets, deadlines and owners with the sponsor, record them in `client.yml`, and re-run."
-        if plan.proposed else f"{len(t)} objectives agreed for {escape_md(client)}, measured from the data at {plan.as_of}."
+        if plan.proposed
+        else f"{len(t)} objectives agreed for {escape_md(client)}, measured from the data at {plan.as_of}."
     )
     lines = [intro, ""]
     for r in t.itertuples():
         fmt = (lambda v: pct(v, 1)) if r.is_share else (lambda v: f"{v:,.1f}")
-        lines.append(f"- **{escape_md(r.objective)}**: from {fmt(r.baseline)} to {fmt(r.target)} by {r.deadline} — *{r.feasibility}*. {escape_md(r.reason)}.")
+        lines.append(
+            f"- **{escape_md(r.objective)}**: from {fmt(r.baseline)} to {fmt(r.target)} by {r.deadline} — *{r.feasibility}*. {escape_md(r.reason)}."
+        )
     return "\n".join(lines)
 
 
@@ -388,13 +445,15 @@ def objectives_table(plan: Plan) -> pd.DataFrame:
     """The objectives as the deliverable shows them: formatted values, one line each."""
     t = plan.objectives
     fmt = [lambda v, s=s: format_value(v, is_share=s) for s in t["is_share"]]
-    return pd.DataFrame({
-        "objective": t["objective"],
-        "segment": t["segment"],
-        "baseline": [f(v) for f, v in zip(fmt, t["baseline"])],
-        "target": [f(v) for f, v in zip(fmt, t["target"])],
-        "deadline": t["deadline"],
-        "needs per month": [f(v) for f, v in zip(fmt, t["required_monthly_change"])],
-        "best so far": [f(v) for f, v in zip(fmt, t["best_past_monthly_change"])],
-        "feasibility": t["feasibility"],
-    })
+    return pd.DataFrame(
+        {
+            "objective": t["objective"],
+            "segment": t["segment"],
+            "baseline": [f(v) for f, v in zip(fmt, t["baseline"])],
+            "target": [f(v) for f, v in zip(fmt, t["target"])],
+            "deadline": t["deadline"],
+            "needs per month": [f(v) for f, v in zip(fmt, t["required_monthly_change"])],
+            "best so far": [f(v) for f, v in zip(fmt, t["best_past_monthly_change"])],
+            "feasibility": t["feasibility"],
+        }
+    )

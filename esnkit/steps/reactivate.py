@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +52,13 @@ def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.Dat
     t["score"] = t["degree"] + 2 * t["cross_department_ties"] + t["replies_given"]
     t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(top)
     t["reason"] = (
-        t["degree"].astype(str) + " people reached, ties into " + t["cross_department_ties"].astype(str) + " people in other departments, "
-        + t["replies_given"].astype(str) + " replies given" + np.where(t["role"] != "", " (" + t["role"] + ")", "")
+        t["degree"].astype(str)
+        + " people reached, ties into "
+        + t["cross_department_ties"].astype(str)
+        + " people in other departments, "
+        + t["replies_given"].astype(str)
+        + " replies given"
+        + np.where(t["role"] != "", " (" + t["role"] + ")", "")
     )
     return t.reset_index(drop=True)
 
@@ -124,12 +128,22 @@ def invite_back(
     span_days = (out["last_active"] - out["first_active"]).dt.total_seconds() / 86400
     rhythm = (span_days / (pd.Series(np.where(at >= 0, days_active[at], 1), index=out.index) - 1).clip(lower=1)).clip(lower=7)
     out["break_ratio"] = (out["days_inactive"] / rhythm).clip(upper=50)
-    out["score"] = np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.log1p(out["break_ratio"]) + 0.5 * np.exp(-out["days_inactive"] / 365)
+    out["score"] = (
+        np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.log1p(out["break_ratio"]) + 0.5 * np.exp(-out["days_inactive"] / 365)
+    )
     out["best_inviter"] = out["person_id"].map(inviter).astype("str")
     out["reason"] = (
-        out["n_messages"].astype(str) + " messages, reached " + out["people_reached"].astype(str) + " people, inactive "
-        + out["days_inactive"].astype(str) + " days"
-        + np.where(out["best_inviter"].notna(), "; strongest active tie: " + out["person_id"].map(tie_weight).fillna(0).astype(int).astype(str) + " interactions", "; no active tie left")
+        out["n_messages"].astype(str)
+        + " messages, reached "
+        + out["people_reached"].astype(str)
+        + " people, inactive "
+        + out["days_inactive"].astype(str)
+        + " days"
+        + np.where(
+            out["best_inviter"].notna(),
+            "; strongest active tie: " + out["person_id"].map(tie_weight).fillna(0).astype(int).astype(str) + " interactions",
+            "; no active tie left",
+        )
     )
     out = out.sort_values(["score", "person_id"], ascending=[False, True]).reset_index(drop=True).drop(columns="first_active")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
@@ -149,7 +163,17 @@ def comms_targets(ds: Dataset, *, as_of=None, min_group_size: int = 5, by=("depa
     for attr in by:
         if attr in ds.people.columns and ds.people[attr].notna().any():
             t = adoption.adoption_by(ds, as_of=as_of, by=attr, min_group_size=min_group_size)
-            parts.append(pd.DataFrame({"attribute": attr, "value": t[attr], "headcount": t["headcount"], "never_active": t["never_active"], "adoption_rate": t["adoption_rate"]}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "attribute": attr,
+                        "value": t[attr],
+                        "headcount": t["headcount"],
+                        "never_active": t["never_active"],
+                        "adoption_rate": t["adoption_rate"],
+                    }
+                )
+            )
     if not parts:
         return pd.DataFrame(columns=["attribute", "value", "headcount", "never_active", "adoption_rate", "priority"])
     out = pd.concat(parts, ignore_index=True)
@@ -158,7 +182,7 @@ def comms_targets(ds: Dataset, *, as_of=None, min_group_size: int = 5, by=("depa
 
 
 def _campaign_people(ds: Dataset, campaign: dict, paths=None) -> pd.Series:
-    if "segment" in campaign and campaign["segment"]:
+    if campaign.get("segment"):
         people = population(ds)
         for column, value in dict(campaign["segment"]).items():
             if column not in people.columns:
@@ -207,7 +231,13 @@ def campaign_uplift(ds: Dataset, targeted, *, start, weeks: int = 8, seed: int =
     window = ev[ev["created_at"] < after]
     week = ((window["created_at"] - before) // pd.Timedelta(weeks=1)).astype("int64")
     per = pd.DataFrame({"person_id": window["person_id"], "post": week >= weeks, "week": week, "msg": window["kind"] != "reaction"})
-    active_weeks = per.drop_duplicates(["person_id", "week"]).groupby(["person_id", "post"]).size().unstack(fill_value=0).reindex(columns=[False, True], fill_value=0)
+    active_weeks = (
+        per.drop_duplicates(["person_id", "week"])
+        .groupby(["person_id", "post"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=[False, True], fill_value=0)
+    )
     msgs = per[per["msg"]].groupby(["person_id", "post"]).size().unstack(fill_value=0).reindex(columns=[False, True], fill_value=0)
 
     def diff(table, ids):
@@ -215,7 +245,10 @@ def campaign_uplift(ds: Dataset, targeted, *, start, weeks: int = 8, seed: int =
         return ((t[True] - t[False]) / weeks).astype("float64")
 
     out: dict[str, float] = {"targeted": float(len(targeted)), "control": float(len(control))}
-    for name, table, low, high in (("uplift_active_rate", active_weeks, "ci_low", "ci_high"), ("uplift_messages_per_week", msgs, "msg_ci_low", "msg_ci_high")):
+    for name, table, low, high in (
+        ("uplift_active_rate", active_weeks, "ci_low", "ci_high"),
+        ("uplift_messages_per_week", msgs, "msg_ci_low", "msg_ci_high"),
+    ):
         dt_, dc = diff(table, targeted), diff(table, control)
         est = float(dt_.mean() - dc.mean()) if len(dt_) and len(dc) else float("nan")
         se = float(np.sqrt(dt_.var(ddof=1) / max(len(dt_), 1) + dc.var(ddof=1) / max(len(dc), 1))) if len(dt_) > 1 and len(dc) > 1 else float("nan")
@@ -300,16 +333,20 @@ def build_reactivation(ctx: StepContext, *, write_lists: bool = True) -> Reactiv
             ctx.paths.restricted,
             opt_outs=ctx.config.opt_outs,
         )
-    return Reactivation(champs, seed_communities(scorecard), invites, comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size), len(never), campaigns, lists)
+    return Reactivation(
+        champs, seed_communities(scorecard), invites, comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size), len(never), campaigns, lists
+    )
 
 
 def reactivation_summary(r: Reactivation, *, client: str) -> str:
     top = r.comms_targets.head(3)
     targets = ", ".join(f"{escape_md(v)} ({n:,} never active)" for v, n in zip(top["value"], top["never_active"])) or "none above the privacy floor"
-    return "\n".join([
-        f"- **{len(r.champions)} champions** are active now and reach across departments: start with them.",
-        f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.",
-        f"- **{len(r.invite_back):,} lapsed people** can be invited back; the top 20 are listed below with the colleague best placed to ask them.",
-        f"- **{r.never_activated:,} people have never taken part**; above-the-line comms should aim first at {targets}.",
-        f"- Contact lists with names for {escape_md(client)}'s comms team were written to the restricted folder, not to this report.",
-    ])
+    return "\n".join(
+        [
+            f"- **{len(r.champions)} champions** are active now and reach across departments: start with them.",
+            f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.",
+            f"- **{len(r.invite_back):,} lapsed people** can be invited back; the top 20 are listed below with the colleague best placed to ask them.",
+            f"- **{r.never_activated:,} people have never taken part**; above-the-line comms should aim first at {targets}.",
+            f"- Contact lists with names for {escape_md(client)}'s comms team were written to the restricted folder, not to this report.",
+        ]
+    )

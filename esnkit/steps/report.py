@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +29,22 @@ import pandas as pd
 from .._fast import isin
 from .._io import atomic_write
 from ..metrics import communities, network
-from .plan import METRICS, load_plan, metric_history, propose_objectives
 from ..render import escape_md, pct
 from .context import StepContext
+from .plan import METRICS, load_plan, metric_history, propose_objectives
 
-__all__ = ["quarter_table", "scorecard_table", "rag_status", "forecast", "quarter_change", "best_practices", "movers", "build_report", "report_summary", "Report"]
+__all__ = [
+    "quarter_table",
+    "scorecard_table",
+    "rag_status",
+    "forecast",
+    "quarter_change",
+    "best_practices",
+    "movers",
+    "build_report",
+    "report_summary",
+    "Report",
+]
 
 AT_RISK_SHARE = 0.10
 
@@ -90,8 +100,13 @@ def quarter_change(history: pd.DataFrame) -> dict[str, float | bool]:
     this, last = np.nanmean(v[-3:]) if len(v) >= 3 else np.nan, np.nanmean(v[-6:-3]) if len(v) >= 6 else np.nan
     noise = np.nanstd(np.diff(v)) if len(v) > 2 else np.nan
     change = this - last
-    return {"this_quarter": float(this), "last_quarter": float(last), "change": float(change), "noise": float(noise),
-            "significant": bool(np.isfinite(change) and np.isfinite(noise) and abs(change) > 2 * noise)}
+    return {
+        "this_quarter": float(this),
+        "last_quarter": float(last),
+        "change": float(change),
+        "noise": float(noise),
+        "significant": bool(np.isfinite(change) and np.isfinite(noise) and abs(change) > 2 * noise),
+    }
 
 
 def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
@@ -116,8 +131,15 @@ def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
             continue
         pooled = np.sqrt(((len(a) - 1) * a.var() + (len(b) - 1) * b.var()) / (len(a) + len(b) - 2))
         d = (a.mean() - b.mean()) / pooled if pooled > 0 else 0.0
-        rows.append({"practice": column.replace("_", " "), "growing_or_thriving": a.median(), "declining_or_idle": b.median(),
-                     "effect_size": d, "advice": advice if (d > 0) == higher_good else f"(no clear advantage) {advice.lower()}"})
+        rows.append(
+            {
+                "practice": column.replace("_", " "),
+                "growing_or_thriving": a.median(),
+                "declining_or_idle": b.median(),
+                "effect_size": d,
+                "advice": advice if (d > 0) == higher_good else f"(no clear advantage) {advice.lower()}",
+            }
+        )
     out = pd.DataFrame(rows, columns=["practice", "growing_or_thriving", "declining_or_idle", "effect_size", "advice"])
     return out.reindex(out["effect_size"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
@@ -127,10 +149,20 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
     sc = scorecard[(scorecard["messages_q1"] > 0) | (scorecard["messages_q0"] > 0)].assign(delta=lambda t: t["messages_q0"] - t["messages_q1"])
     rose = sc.nlargest(top, "delta")
     fell = sc.nsmallest(top, "delta")
-    rows = [{"who": n, "kind": "community", "movement": "rose", "detail": f"{a} → {b} messages a quarter"} for n, a, b in zip(rose["name"], rose["messages_q1"], rose["messages_q0"]) if b > a]
-    rows += [{"who": n, "kind": "community", "movement": "fell", "detail": f"{a} → {b} messages a quarter"} for n, a, b in zip(fell["name"], fell["messages_q1"], fell["messages_q0"]) if b < a]
-    rows += [{"who": f"Influencer in {d}", "kind": "person", "movement": "at risk", "detail": f"{b} → {n} contributions a quarter"}
-             for d, b, n in zip(risk["department"], risk["contributions_before"], risk["contributions_now"])][:top]
+    rows = [
+        {"who": n, "kind": "community", "movement": "rose", "detail": f"{a} → {b} messages a quarter"}
+        for n, a, b in zip(rose["name"], rose["messages_q1"], rose["messages_q0"])
+        if b > a
+    ]
+    rows += [
+        {"who": n, "kind": "community", "movement": "fell", "detail": f"{a} → {b} messages a quarter"}
+        for n, a, b in zip(fell["name"], fell["messages_q1"], fell["messages_q0"])
+        if b < a
+    ]
+    rows += [
+        {"who": f"Influencer in {d}", "kind": "person", "movement": "at risk", "detail": f"{b} → {n} contributions a quarter"}
+        for d, b, n in zip(risk["department"], risk["contributions_before"], risk["contributions_now"])
+    ][:top]
     return pd.DataFrame(rows, columns=["who", "kind", "movement", "detail"])
 
 
@@ -164,8 +196,19 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
         plan_as_of = saved["as_of"]
     else:
         props = propose_objectives(ds, as_of=as_of)
-        objectives = pd.DataFrame([{**o, "objective_id": o["id"], "objective": METRICS[o["metric"]].label, "baseline": np.nan,
-                                    "deadline": o["deadline"].isoformat(), "segment_spec": json.dumps(o["segment"] or {})} for o in props])
+        objectives = pd.DataFrame(
+            [
+                {
+                    **o,
+                    "objective_id": o["id"],
+                    "objective": METRICS[o["metric"]].label,
+                    "baseline": np.nan,
+                    "deadline": o["deadline"].isoformat(),
+                    "segment_spec": json.dumps(o["segment"] or {}),
+                }
+                for o in props
+            ]
+        )
         glide = pd.DataFrame(columns=["month", "target", "objective_id"])
         plan_as_of = None
     rows, trends, qrows = [], {}, []
@@ -179,12 +222,29 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
         value = float(hist["value"].iloc[-1])
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
         on_path = path.loc[path["month"] == month_now, "target"]
-        glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if len(path) and month_now > path["month"].max() else np.nan)
+        glide_now = (
+            float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if len(path) and month_now > path["month"].max() else np.nan)
+        )
         baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
-        status = rag_status(value, glide_now, baseline, float(o["target"]), higher_is_better=metric.higher_is_better) if np.isfinite(glide_now) and np.isfinite(baseline) else "no plan saved"
+        status = (
+            rag_status(value, glide_now, baseline, float(o["target"]), higher_is_better=metric.higher_is_better)
+            if np.isfinite(glide_now) and np.isfinite(baseline)
+            else "no plan saved"
+        )
         months_left = (pd.Period(o["deadline"], "M") - month_now).n
-        rows.append({"objective": metric.label, "is_share": metric.is_share, "baseline": baseline, "now": value, "glide_path_now": glide_now, "target": float(o["target"]),
-                     "deadline": o["deadline"], "status": status, "forecast_at_deadline": forecast(hist["value"], months_left)})
+        rows.append(
+            {
+                "objective": metric.label,
+                "is_share": metric.is_share,
+                "baseline": baseline,
+                "now": value,
+                "glide_path_now": glide_now,
+                "target": float(o["target"]),
+                "deadline": o["deadline"],
+                "status": status,
+                "forecast_at_deadline": forecast(hist["value"], months_left),
+            }
+        )
         q = quarter_change(hist)
         qrows.append({"metric": metric.label, "is_share": metric.is_share, **q})
     scorecard = pd.DataFrame(rows)
@@ -201,15 +261,19 @@ def build_report(ctx: StepContext, *, save: bool = True) -> Report:
         for r in rows:
             if r["objective"] in before and before[r["objective"]] is not None:
                 b = before[r["objective"]]
-                share = METRICS[[m for m in METRICS if METRICS[m].label == r["objective"]][0]].is_share
+                share = METRICS[next(m for m in METRICS if METRICS[m].label == r["objective"])].is_share
                 fmt = (lambda v: pct(v, 1)) if share else (lambda v: f"{v:,.1f}")
-                lines.append(f"- {escape_md(r['objective'])}: {fmt(b)} → {fmt(r['now'])} ({'+' if r['now'] >= b else ''}{(r['now'] - b) * (100 if share else 1):.1f}{' points' if share else ''}).")
+                lines.append(
+                    f"- {escape_md(r['objective'])}: {fmt(b)} → {fmt(r['now'])} ({'+' if r['now'] >= b else ''}{(r['now'] - b) * (100 if share else 1):.1f}{' points' if share else ''})."
+                )
         note = "\n".join(lines)
     report = Report(as_of.isoformat(), plan_as_of, scorecard, trends, qc, best_practices(sc), movers(sc, risk), marks, note, previous)
     if save:
         folder = ctx.paths.reports(as_of)
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / "kpis.json", json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2))
+        atomic_write(
+            folder / "kpis.json", json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2)
+        )
     return report
 
 
@@ -218,18 +282,26 @@ def report_summary(r: Report, *, client: str) -> str:
 
     lines = []
     if r.plan_as_of is None:
-        lines.append(f"No plan has been saved for {escape_md(client)} yet: run step 2 first. The figures below show where the proposed objectives stand.")
+        lines.append(
+            f"No plan has been saved for {escape_md(client)} yet: run step 2 first. The figures below show where the proposed objectives stand."
+        )
     else:
         counts = r.scorecard["status"].value_counts()
-        lines.append(f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, {counts.get('off track', 0)} off track**.")
+        lines.append(
+            f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, {counts.get('off track', 0)} off track**."
+        )
     for row in r.scorecard.itertuples():
-        lines.append(f"- {escape_md(row.objective)}: now {format_value(row.now, is_share=row.is_share)} (target {format_value(row.target, is_share=row.is_share)} by {row.deadline}) — *{row.status}*.")
+        lines.append(
+            f"- {escape_md(row.objective)}: now {format_value(row.now, is_share=row.is_share)} (target {format_value(row.target, is_share=row.is_share)} by {row.deadline}) — *{row.status}*."
+        )
     sig = r.quarter_change[r.quarter_change["significant"]] if len(r.quarter_change) else r.quarter_change
     from .plan import format_value
 
     for row in sig.itertuples():
         before, after = format_value(row.last_quarter, is_share=row.is_share), format_value(row.this_quarter, is_share=row.is_share)
-        lines.append(f"- This quarter, {escape_md(row.metric).lower()} moved from {before} to {after} on average: more than normal month-to-month noise.")
+        lines.append(
+            f"- This quarter, {escape_md(row.metric).lower()} moved from {before} to {after} on average: more than normal month-to-month noise."
+        )
     if len(r.best_practices):
         bp = r.best_practices.iloc[0]
         lines.append(f"- Best practice here: **{escape_md(bp['advice'])}** (largest difference between growing and declining communities).")
@@ -256,10 +328,12 @@ def quarter_table(r: Report) -> pd.DataFrame:
     q = r.quarter_change
     if len(q) == 0:
         return q
-    return pd.DataFrame({
-        "metric": q["metric"],
-        "last quarter": [format_value(v, is_share=s) for v, s in zip(q["last_quarter"], q["is_share"])],
-        "this quarter": [format_value(v, is_share=s) for v, s in zip(q["this_quarter"], q["is_share"])],
-        "change": [("+" if c >= 0 else "") + format_value(c, is_share=s) for c, s in zip(q["change"], q["is_share"])],
-        "beyond noise": np.where(q["significant"], "yes", "no"),
-    })
+    return pd.DataFrame(
+        {
+            "metric": q["metric"],
+            "last quarter": [format_value(v, is_share=s) for v, s in zip(q["last_quarter"], q["is_share"])],
+            "this quarter": [format_value(v, is_share=s) for v, s in zip(q["this_quarter"], q["is_share"])],
+            "change": [("+" if c >= 0 else "") + format_value(c, is_share=s) for c, s in zip(q["change"], q["is_share"])],
+            "beyond noise": np.where(q["significant"], "yes", "no"),
+        }
+    )

@@ -34,7 +34,16 @@ from ..metrics.successes import successful_threads
 from ..render import escape_md
 from .context import StepContext
 
-__all__ = ["newcomer_welcome", "newcomer_funnel", "find_duplicates", "triage", "embedding_indicators", "success_stories", "build_sustain", "sustain_summary"]
+__all__ = [
+    "newcomer_welcome",
+    "newcomer_funnel",
+    "find_duplicates",
+    "triage",
+    "embedding_indicators",
+    "success_stories",
+    "build_sustain",
+    "sustain_summary",
+]
 
 _FILLER = {"the", "and", "of", "a", "for", "team", "group", "community", "hub", "network", "forum"}
 
@@ -106,9 +115,7 @@ def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.D
     columns = ["group_id", "duplicate_of", "name_overlap", "member_overlap"]
     # Candidate pairs share a name word (an inverted index, not all n² pairs: 2,000 live
     # communities are 2 M pairs); word and member overlaps are Jaccard indices counted by joins.
-    words = pd.DataFrame(
-        [(rank, w) for rank, name in enumerate(live["name"]) for w in _words(name)], columns=["rank", "word"]
-    ).drop_duplicates()
+    words = pd.DataFrame([(rank, w) for rank, name in enumerate(live["name"]) for w in _words(name)], columns=["rank", "word"]).drop_duplicates()
     n_words = words.groupby("rank").size()
     pairs = words.merge(words, on="word", suffixes=("_a", "_b"))
     pairs = pairs[pairs["rank_a"] < pairs["rank_b"]].groupby(["rank_a", "rank_b"]).size().rename("shared").reset_index()
@@ -196,7 +203,9 @@ ACTIONS = {
 }
 
 
-def triage(scorecard: pd.DataFrame, duplicates: pd.DataFrame, *, owners: pd.Series | None = None, peak_members: pd.Series | None = None) -> pd.DataFrame:
+def triage(
+    scorecard: pd.DataFrame, duplicates: pd.DataFrame, *, owners: pd.Series | None = None, peak_members: pd.Series | None = None
+) -> pd.DataFrame:
     """Status, recommended action and evidence for every community (rules in the module docs)."""
     t = scorecard.copy()
     dup = duplicates.drop_duplicates("group_id").set_index("group_id")
@@ -229,13 +238,15 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
         m = ds.messages[(ds.messages["created_at"] >= q_start) & (ds.messages["created_at"] < q_end) & ~ds.messages["is_private"].astype(bool)]
         d = m.assign(d=m["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
-        rows.append({
-            "quarter_ending": (q_end - pd.Timedelta(days=1)).date().isoformat(),
-            "active_people": len(active),
-            "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
-            "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
-            "cross_department_share": float((d >= 2).mean()) if len(d) else np.nan,
-        })
+        rows.append(
+            {
+                "quarter_ending": (q_end - pd.Timedelta(days=1)).date().isoformat(),
+                "active_people": len(active),
+                "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
+                "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
+                "cross_department_share": float((d >= 2).mean()) if len(d) else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -248,20 +259,31 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
     who = m[["thread_id", "author_id"]].drop_duplicates()
     who = who.assign(role=who["author_id"].map(roles).fillna("").replace("", "member"))
     mix = who.groupby(["thread_id", "role"]).size().unstack(fill_value=0)
+
     def describe(tid):
         if tid not in mix.index:
             return ""
         row = mix.loc[tid]
         return ", ".join(f"{n} {r}{'s' if n > 1 else ''}" for r, n in row[row > 0].sort_values(ascending=False).items())
-    out = pd.DataFrame({
-        "rank": threads["rank"],
-        "community": threads["group_id"].map(names).fillna("(no community)").astype("str"),
-        "when": threads["created_at"].dt.strftime("%Y-%m-%d"),
-        "what_happened": threads["participants"].astype(str) + " people from " + threads["departments"].astype(str) + " departments joined in"
-        + np.where(threads["hours_to_first_response"].notna(), ", first answer after " + threads["hours_to_first_response"].round(1).astype(str) + " hours", ""),
-        "who": threads["thread_id"].map(describe),
-        "why_it_matters": np.where(threads["departments"] >= 3, "knowledge crossed departmental lines", "a question got a fast, shared answer"),
-    })
+
+    out = pd.DataFrame(
+        {
+            "rank": threads["rank"],
+            "community": threads["group_id"].map(names).fillna("(no community)").astype("str"),
+            "when": threads["created_at"].dt.strftime("%Y-%m-%d"),
+            "what_happened": threads["participants"].astype(str)
+            + " people from "
+            + threads["departments"].astype(str)
+            + " departments joined in"
+            + np.where(
+                threads["hours_to_first_response"].notna(),
+                ", first answer after " + threads["hours_to_first_response"].round(1).astype(str) + " hours",
+                "",
+            ),
+            "who": threads["thread_id"].map(describe),
+            "why_it_matters": np.where(threads["departments"] >= 3, "knowledge crossed departmental lines", "a question got a fast, shared answer"),
+        }
+    )
     return out
 
 
@@ -280,12 +302,27 @@ def build_sustain(ctx: StepContext) -> Sustain:
     welcome = newcomer_welcome(ds, as_of=as_of)
     funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
     cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
-    cards = cards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_24h", "welcomed_48h",
-                   "first message", "second message", "regular contributor", "absence_factor"]]
+    cards = cards[
+        [
+            "name",
+            "status",
+            "active_members",
+            "response_rate",
+            "median_hours_to_first_response",
+            "welcomed_24h",
+            "welcomed_48h",
+            "first message",
+            "second message",
+            "regular contributor",
+            "absence_factor",
+        ]
+    ]
     peak = peak_active_members(ds, as_of=as_of)
     tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
     individuals = network.key_individuals(ds, as_of=as_of)
-    return Sustain(cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals))
+    return Sustain(
+        cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals)
+    )
 
 
 def sustain_summary(s: Sustain, *, client: str) -> str:
