@@ -1,0 +1,160 @@
+"""Every plot draws its metric's table: the data on the Axes, its title, axis labels and legend (not pixels)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from esnkit import plots
+
+
+def months(*texts):
+    return pd.Series(pd.PeriodIndex(list(texts), freq="M"))
+
+
+def legend(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+
+
+def bar_heights(ax):
+    return [p.get_height() for p in ax.patches]
+
+
+def bar_widths(ax):
+    return [p.get_width() for p in ax.patches]
+
+
+@pytest.fixture(autouse=True)
+def _house_theme():
+    plots.set_theme("#112233", "#445566")
+    yield
+    plots.set_theme()
+
+
+def test_set_theme_takes_the_clients_colours():
+    plots.set_theme("#abcdef", "#fedcba")
+    assert plots.PRIMARY == "#abcdef" and plots.ROLE_COLOURS["connector"] == "#fedcba"
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans"]
+
+
+def test_monthly_active_draws_both_series_and_marks_the_peak():
+    table = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03"), "active": [10, 30, 20], "engaged": [2, 6, 5]})
+    ax = plots.plot_monthly_active(table, events={"2026-02-15": "relaunch"})
+    active, engaged = ax.get_lines()[:2]
+    assert list(active.get_ydata()) == [10, 30, 20] and list(engaged.get_ydata()) == [2, 6, 5]
+    assert legend(ax) == ["active", "engaged"]
+    assert ax.get_title() == "People active each month" and ax.get_ylabel() == "people"
+    texts = [t.get_text() for t in ax.texts]
+    assert "peak 30" in texts and " relaunch" in texts
+
+
+def test_monthly_active_says_when_there_is_nothing():
+    ax = plots.plot_monthly_active(pd.DataFrame({"month": months(), "active": [], "engaged": []}))
+    assert ax.get_title() == "No activity in the period" and not ax.get_lines()
+
+
+def test_adoption_by_draws_one_bar_per_department_as_a_share():
+    table = pd.DataFrame({"department": ["Sales", "Finance"], "adoption_rate": [0.5, 0.25]})
+    ax = plots.plot_adoption_by(table)
+    assert bar_widths(ax) == [0.5, 0.25]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Sales", "Finance"]
+    assert ax.get_title() == "Active in the last 90 days, share of headcount, by department"
+    assert ax.xaxis.get_major_formatter()(0.25, 0) == "25%"
+
+
+def test_flows_stack_arrivals_above_the_line_and_lapses_below():
+    table = pd.DataFrame({"month": months("2026-01", "2026-02"), "returning": [5, 6], "new": [3, 1], "reactivated": [0, 2], "lapsed": [1, 4]})
+    ax = plots.plot_flows(table)
+    # returning, new, reactivated stacked; lapsed drawn negative
+    assert bar_heights(ax) == [5, 6, 3, 1, 0, 2, -1, -4]
+    assert [p.get_y() for p in ax.patches[2:4]] == [5, 6]
+    assert legend(ax) == ["returning", "new", "reactivated", "lapsed"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-01", "2026-02"]
+
+
+def test_cohort_retention_is_a_cohort_by_month_grid():
+    table = pd.DataFrame({"cohort": ["2026-01", "2026-01", "2026-02"], "months_since": [0, 1, 0], "retention": [1.0, 0.5, 1.0]})
+    ax = plots.plot_cohort_retention(table)
+    grid = ax.collections[0].get_array()
+    assert list(np.ma.filled(grid, np.nan).ravel()[[0, 1, 2]]) == [1.0, 0.5, 1.0]
+    assert np.isnan(np.ma.filled(grid, np.nan).ravel()[3])
+    assert [t.get_text() for t in ax.texts] == ["100%", "50%", "100%"]
+    assert ax.get_xlabel() == "months since first activity" and ax.get_ylabel() == "first active"
+
+
+def test_segments_count_people_in_the_given_order_with_shares():
+    table = pd.DataFrame({"segment": ["power", "low", "low", "low"]})
+    ax = plots.plot_segments(table, order=["power", "habitual", "low"])
+    # drawn bottom-up, so the first of the order is the top bar
+    assert bar_widths(ax) == [3, 0, 1]
+    assert [t.get_text() for t in ax.texts] == [" 3 (75%)", " 0 (0%)", " 1 (25%)"]
+    assert ax.get_title() == "People by segment" and ax.get_xlabel() == "people"
+
+
+def test_response_rate_draws_the_rate_and_the_hours():
+    table = pd.DataFrame({"period": ["2026Q1", "2026Q2"], "response_rate": [0.5, 0.75], "median_hours_to_first_response": [3.0, 1.5]})
+    ax = plots.plot_response_rate(table)
+    assert list(ax.get_lines()[0].get_ydata()) == [0.5, 0.75] and ax.get_ylim() == (0, 1)
+    hours = ax.figure.axes[1]
+    assert bar_heights(hours) == [3.0, 1.5] and hours.get_ylabel() == "hours"
+
+
+def test_activity_heatmap_is_weekday_by_hour():
+    table = pd.DataFrame({"weekday": [0, 0, 1, 1], "hour": [9, 10, 9, 10], "messages": [4, 0, 1, 2]})
+    ax = plots.plot_activity_heatmap(table)
+    assert list(ax.collections[0].get_array().ravel()) == [4, 0, 1, 2]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Mon", "Tue"]
+    assert ax.get_title() == "When people post (UTC)"
+
+
+def test_community_status_counts_in_lifecycle_order_with_status_colours():
+    scorecard = pd.DataFrame({"status": ["dormant", "thriving", "dormant", "stable"]})
+    ax = plots.plot_community_status(scorecard)
+    assert bar_heights(ax) == [1, 1, 2]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["thriving", "stable", "dormant"]
+    assert matplotlib.colors.to_hex(ax.patches[2].get_facecolor()) == plots.STATUS_COLOURS["dormant"]
+
+
+def test_department_mixing_colours_inward_departments_red():
+    table = pd.DataFrame({"department": ["Sales", "Finance"], "ei_index": [-0.5, 0.25]})
+    ax = plots.plot_department_mixing(table)
+    assert bar_widths(ax) == [0.25, -0.5]  # drawn bottom-up
+    assert matplotlib.colors.to_hex(ax.patches[1].get_facecolor()) == "#b71c1c"
+    assert ax.get_xlim() == (-1, 1) and ax.get_xlabel() == "E-I index"
+
+
+def test_key_individuals_one_series_per_role_present():
+    table = pd.DataFrame({"pagerank": [0.2, 0.1, 0.05], "betweenness": [10.0, 2.0, 0.0], "degree": [4, 2, 1], "role": ["connector", "", ""]})
+    ax = plots.plot_key_individuals(table)
+    assert legend(ax) == ["connector", "others"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [1, 2]
+    assert ax.get_xlabel() == "PageRank" and ax.get_ylabel() == "betweenness"
+
+
+def test_favourability_sorts_questions_weakest_first():
+    table = pd.DataFrame({"question": ["useful", "easy"], "favourable": [0.8, 0.4]})
+    ax = plots.plot_favourability(table)
+    assert bar_widths(ax) == [0.4, 0.8]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["easy", "useful"]
+    assert ax.get_xlim() == (0, 1)
+
+
+def test_glide_path_with_and_without_actuals():
+    path = pd.DataFrame({"month": months("2026-07", "2026-08"), "target": [0.3, 0.35]})
+    actual = pd.DataFrame({"month": months("2026-06", "2026-07"), "value": [0.28, np.nan]})
+    ax = plots.plot_glide_path(path, actual=actual, title="Interactive share", percent=True)
+    assert legend(ax) == ["glide path", "actual"]
+    assert list(ax.get_lines()[0].get_ydata()) == [0.3, 0.35] and list(ax.get_lines()[1].get_ydata()) == [0.28]
+    assert ax.get_title() == "Interactive share" and ax.yaxis.get_major_formatter()(0.3, 0) == "30%"
+    assert legend(plots.plot_glide_path(path)) == ["glide path"]
+
+
+def test_kpi_trend_drops_missing_months_and_marks_campaigns():
+    table = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03"), "value": [5.0, np.nan, 7.0]})
+    ax = plots.plot_kpi_trend(table, value="value", title="Active people", marks={"2026-02-01": "Spring relaunch"})
+    assert list(ax.get_lines()[0].get_ydata()) == [5.0, 7.0]
+    assert [t.get_text() for t in ax.texts] == [" Spring relaunch"]
+    assert ax.get_title() == "Active people"

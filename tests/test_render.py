@@ -1,0 +1,54 @@
+"""What a client reads is rendered here: escaped tables with formatted numbers, KPI tiles, the appendix."""
+
+import datetime as dt
+
+import pandas as pd
+
+from esnkit import render
+from esnkit.config import ClientConfig, ClientPaths
+from esnkit.dataset import Meta
+from esnkit.steps.context import StepContext
+from helpers import small_dataset
+
+
+def test_pct():
+    assert (render.pct(0.4123), render.pct(0.4123, 1), render.pct(None), render.pct(float("nan"))) == ("41%", "41.2%", "–", "–")
+
+
+def test_table_html_formats_escapes_and_says_what_it_cut():
+    table = pd.DataFrame(
+        {
+            "name": ["<b>Sales</b>", "R&D"],
+            "share": [0.5, None],
+            "hours": [1.25, 2.0],
+            "people": pd.array([1200, None], dtype="Int64"),
+            "since": pd.to_datetime(["2026-01-05", "2026-02-01"]),
+        }
+    )
+    html = render.table_html(table, percent=["share"], max_rows=1, rename={"hours": "median hours"})
+    assert "&lt;b&gt;Sales&lt;/b&gt;" in html and "<b>Sales" not in html
+    assert "<td>50%</td>" in html and "<td>1.2</td>" in html and "<td>1,200</td>" in html and "<td>2026-01-05</td>" in html
+    assert "<th>median hours</th>" in html and "R&amp;D" not in html  # the second row is cut...
+    assert "Showing 1 of 2 rows." in html  # ...and the reader is told
+    assert "Showing" not in render.table_html(table)
+
+
+def test_kpi_html_escapes_labels_and_values():
+    html = render.kpi_html({"threads <answered>": "41%", "lapsed": "1,204"})
+    assert html.count('class="esn-kpi"') == 2
+    assert '<div class="v">41%</div><div class="l">threads &lt;answered&gt;</div>' in html
+
+
+def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp_path):
+    ds = small_dataset()
+    meta = Meta(sources=[{"format": "slack", "path": "raw/export.zip"}], coverage_start="2026-01-05T09:00:00+00:00",
+                coverage_end="2026-03-02T00:00:00+00:00", warnings=["3 bots_* left out"])
+    ctx = StepContext(ds=ds.replace(meta=meta), config=ClientConfig(name="Acme"), paths=ClientPaths(tmp_path), as_of=dt.date(2026, 3, 31),
+                      min_group_size=5, show_names=False, inactive_days=90)
+    text = render.appendix_markdown(ctx, metrics=["active", "E-I index"])
+    assert f"- **active**: {render.DEFINITIONS['active']}" in text and "- **E-I index**:" in text
+    assert "- slack export `raw/export\\.zip`" in text
+    assert "- Coverage: 2026-01-05 to 2026-03-02; 6 people, 2 communities, 7 messages, 1 reactions, 0 survey answers, 0 interview notes." in text
+    assert "- 3 bots\\_\\* left out" in text
+    assert "- `as_of` = 2026\\-03\\-31" in text and "- `min_group_size` = 5" in text and "client_dir" not in text
+    assert "groups smaller than 5 people are not shown" in text
