@@ -10,13 +10,13 @@ import argparse
 import datetime as dt
 import os
 import sys
-import time
 from pathlib import Path
 
 from ._io import atomic_write
 from ._version import __version__
 from .config import DATA_DIR_ENV, ClientPaths, client_template
 from .errors import ConfigError, EsnkitError
+from .progress import Console
 
 __all__ = ["main"]
 
@@ -25,13 +25,9 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _timed():
-    start = time.perf_counter()
-
-    def progress(message: str) -> None:
-        _say(f"[{time.perf_counter() - start:6.1f}s] {message}")
-
-    return progress
+def _timed() -> Console:
+    """Timed progress lines, with a bar over the stages when the output is a terminal."""
+    return Console()
 
 
 def cmd_init(args: argparse.Namespace) -> int:

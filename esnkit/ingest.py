@@ -21,7 +21,7 @@ from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError
 from .loaders._common import ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
-from .progress import heartbeat
+from .progress import heartbeat, stages
 
 __all__ = ["ingest_client", "combine", "join_roster", "load_survey", "load_interviews", "summary"]
 
@@ -243,45 +243,53 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
     config = paths.load_config()
     if not config.sources:
         raise ConfigError(f"{paths.config_file}: no sources listed; add the exports under raw/ to `sources:`")
-    key = load_or_create_key(paths.key_file)
-    pseudonymiser = Pseudonymiser(key)
-    datasets = []
-    for i, src in enumerate(config.sources, 1):
-        path = paths.resolve(src.path)
-        t0 = time.perf_counter()
-        progress(f"[{i}/{len(config.sources)}] loading {src.path} (format: {src.format}) ...")
-        with heartbeat(progress, f"loading {src.path}"):
-            ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
-        counts = ds.counts()
-        progress(
-            f"      {counts['people']:,} people, {counts['groups']:,} groups, {counts['messages']:,} messages, "
-            f"{counts['reactions']:,} reactions in {time.perf_counter() - t0:.1f}s"
-        )
-        datasets.append(ds)
-    ds = combine(datasets)
-    if config.roster is not None:
-        progress(f"joining roster {config.roster.path} ...")
-        path = paths.resolve(config.roster.path)
-        roster, where = _read_table_file(path)
-        ds = join_roster(ds, roster, config=config, pseudonymiser=pseudonymiser, where=where)
-    tables = {name: getattr(ds, name) for name in SCHEMA}
-    if config.survey is not None:
-        progress(f"reading survey {config.survey.path} ...")
-        survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
-        for q in survey.attrs.get("skipped", []):
-            ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
-        tables["survey"] = survey
-    if config.interviews is not None:
-        progress(f"reading interview notes {config.interviews} ...")
-        tables["interviews"] = load_interviews(paths.resolve(config.interviews))
-    ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
-    ds.refresh_coverage()
-    progress("validating ...")
-    with heartbeat(progress, "validating"):
-        ds.validate()
-    progress(f"writing {paths.processed} ...")
-    with heartbeat(progress, "writing"):
-        ds.save(paths.processed)
+    n_stages = len(config.sources) + (config.roster is not None) + (config.survey is not None) + (config.interviews is not None) + 2
+    with stages(progress, n_stages, "esnkit ingest") as advance:
+        key = load_or_create_key(paths.key_file)
+        pseudonymiser = Pseudonymiser(key)
+        datasets = []
+        for i, src in enumerate(config.sources, 1):
+            path = paths.resolve(src.path)
+            t0 = time.perf_counter()
+            progress(f"[{i}/{len(config.sources)}] loading {src.path} (format: {src.format}) ...")
+            with heartbeat(progress, f"loading {src.path}"):
+                ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
+            counts = ds.counts()
+            progress(
+                f"      {counts['people']:,} people, {counts['groups']:,} groups, {counts['messages']:,} messages, "
+                f"{counts['reactions']:,} reactions in {time.perf_counter() - t0:.1f}s"
+            )
+            datasets.append(ds)
+            advance(src.path)
+        ds = combine(datasets)
+        if config.roster is not None:
+            progress(f"joining roster {config.roster.path} ...")
+            path = paths.resolve(config.roster.path)
+            roster, where = _read_table_file(path)
+            ds = join_roster(ds, roster, config=config, pseudonymiser=pseudonymiser, where=where)
+            advance("roster")
+        tables = {name: getattr(ds, name) for name in SCHEMA}
+        if config.survey is not None:
+            progress(f"reading survey {config.survey.path} ...")
+            survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
+            for q in survey.attrs.get("skipped", []):
+                ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
+            tables["survey"] = survey
+            advance("survey")
+        if config.interviews is not None:
+            progress(f"reading interview notes {config.interviews} ...")
+            tables["interviews"] = load_interviews(paths.resolve(config.interviews))
+            advance("interviews")
+        ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
+        ds.refresh_coverage()
+        progress("validating ...")
+        with heartbeat(progress, "validating"):
+            ds.validate()
+        advance("validated")
+        progress(f"writing {paths.processed} ...")
+        with heartbeat(progress, "writing"):
+            ds.save(paths.processed)
+        advance("written")
     return ds
 
 

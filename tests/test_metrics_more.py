@@ -2,19 +2,17 @@
 
 import numpy as np
 import pandas as pd
+from helpers import AS_OF, small_dataset
 from pandas.testing import assert_frame_equal
 
 from esnkit.metrics import adoption, conversations, voice
-from helpers import AS_OF, small_dataset
 
 
 def test_stickiness_is_mean_daily_active_over_monthly_active():
     got = adoption.stickiness(small_dataset(), as_of=AS_OF)
     # Jan: a and b on the 5th, a on the 6th = 3 person-days over 31 days, 2 people that month.
     # Feb: c on the 10th. Mar: d, a and c on the 1st (the bot's post on the 2nd does not count).
-    expected = pd.DataFrame(
-        {"month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"), "dau": [3 / 31, 1 / 28, 3 / 31], "mau": [2, 1, 3]}
-    )
+    expected = pd.DataFrame({"month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"), "dau": [3 / 31, 1 / 28, 3 / 31], "mau": [2, 1, 3]})
     expected["stickiness"] = [3 / 31 / 2, 1 / 28, 1 / 31]
     assert_frame_equal(got, expected)
 
@@ -22,7 +20,9 @@ def test_stickiness_is_mean_daily_active_over_monthly_active():
 def test_thread_depth_counts_replies_per_thread_and_caps_at_ten():
     threads = pd.DataFrame({"n_replies": [2, 0, 1, 0, 12, 10]})
     got = conversations.thread_depth(threads)
-    expected = pd.DataFrame({"n_replies": ["0", "1", "2", "10+"], "threads": np.array([2, 1, 1, 2], dtype="int64"), "share": [2 / 6, 1 / 6, 1 / 6, 2 / 6]})
+    expected = pd.DataFrame(
+        {"n_replies": ["0", "1", "2", "10+"], "threads": np.array([2, 1, 1, 2], dtype="int64"), "share": [2 / 6, 1 / 6, 1 / 6, 2 / 6]}
+    )
     assert_frame_equal(got, expected)
 
 
@@ -37,7 +37,14 @@ def test_interview_themes_hide_small_user_types_and_count_sentiment():
     )
     got = voice.interview_themes(interviews, min_group_size=5)
     expected = pd.DataFrame(
-        {"user_type": ["manager", "manager"], "theme": ["time", "value"], "mentions": [3, 2], "positive": [1, 1], "negative": [2, 0], "quote": ["no time", "useful"]}
+        {
+            "user_type": ["manager", "manager"],
+            "theme": ["time", "value"],
+            "mentions": [3, 2],
+            "positive": [1, 1],
+            "negative": [2, 0],
+            "quote": ["no time", "useful"],
+        }
     ).astype({"mentions": "int64", "positive": "int64", "negative": "int64"})
     assert_frame_equal(got, expected)
     assert voice.interview_themes(interviews, min_group_size=2)["user_type"].tolist() == ["exec", "manager", "manager"]

@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pandas as pd
+from helpers import small_dataset
 
 from esnkit import render
 from esnkit.config import ClientConfig, ClientPaths
 from esnkit.dataset import Meta
 from esnkit.steps.context import StepContext
-from helpers import small_dataset
 
 
 def test_pct():
@@ -41,10 +41,21 @@ def test_kpi_html_escapes_labels_and_values():
 
 def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp_path):
     ds = small_dataset()
-    meta = Meta(sources=[{"format": "slack", "path": "raw/export.zip"}], coverage_start="2026-01-05T09:00:00+00:00",
-                coverage_end="2026-03-02T00:00:00+00:00", warnings=["3 bots_* left out"])
-    ctx = StepContext(ds=ds.replace(meta=meta), config=ClientConfig(name="Acme"), paths=ClientPaths(tmp_path), as_of=dt.date(2026, 3, 31),
-                      min_group_size=5, show_names=False, inactive_days=90)
+    meta = Meta(
+        sources=[{"format": "slack", "path": "raw/export.zip"}],
+        coverage_start="2026-01-05T09:00:00+00:00",
+        coverage_end="2026-03-02T00:00:00+00:00",
+        warnings=["3 bots_* left out"],
+    )
+    ctx = StepContext(
+        ds=ds.replace(meta=meta),
+        config=ClientConfig(name="Acme"),
+        paths=ClientPaths(tmp_path),
+        as_of=dt.date(2026, 3, 31),
+        min_group_size=5,
+        show_names=False,
+        inactive_days=90,
+    )
     text = render.appendix_markdown(ctx, metrics=["active", "E-I index"])
     assert f"- **active**: {render.DEFINITIONS['active']}" in text and "- **E-I index**:" in text
     assert "- slack export `raw/export\\.zip`" in text

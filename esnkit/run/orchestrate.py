@@ -20,7 +20,7 @@ from .._io import atomic_path
 from ..config import ClientConfig, ClientPaths
 from ..dataset import Dataset
 from ..errors import ConfigError, RunError
-from ..progress import heartbeat
+from ..progress import heartbeat, stages
 from ..resources import step_notebook
 from ..steps import STEPS, Step, notebook_parameters, resolve_as_of
 from .export import export_html, find_chromium, print_pdf
@@ -195,19 +195,27 @@ def run_client(
     """
     run = _prepare(paths, steps, as_of, formats, progress)
     exports: list[Future] = []
-    with SharedKernel(run.out_dir, log=run.out_dir / "kernel.log") as kernel, ThreadPoolExecutor(1, thread_name_prefix="esnkit-export") as pool:
+    with (
+        stages(progress, 2 * len(run.steps), "esnkit run") as advance,
+        SharedKernel(run.out_dir, log=run.out_dir / "kernel.log") as kernel,
+        ThreadPoolExecutor(1, thread_name_prefix="esnkit-export") as pool,
+    ):
         for i, step in enumerate(run.steps, 1):
             started = time.perf_counter()
             progress(f"[{i}/{len(run.steps)}] {step.stem}: executing notebook ...")
             executed = _execute(run, step, kernel)
+            advance(f"{step.stem} executed")
             if executed is not None:
                 progress(f"      executed in {time.perf_counter() - started:.1f}s")
                 exports.append(pool.submit(_export, run, step, executed, started))
+            else:
+                advance(f"{step.stem} failed")
             if i < len(run.steps):
                 kernel.reset_namespace()
         with heartbeat(progress, "exporting HTML and PDF"):
             for future in exports:
                 run.written.extend(future.result())
+                advance("exported")
     progress("Written:")
     for path in run.written:
         progress(f"  {path}")
