@@ -56,7 +56,8 @@ class Console:
             desc=label,
             file=self.stream,
             unit="stage",
-            ncols=shutil.get_terminal_size().columns or 100,  # a pty of size 0 (script, CI) would hide the bar
+            ncols=shutil.get_terminal_size().columns or 100,
+            nrows=shutil.get_terminal_size().lines or 24,  # a pty of size 0 (script, CI) would hide the bar
             bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, {remaining} left{postfix}",
         ) as bar:
             self._bar = bar
