@@ -237,3 +237,34 @@ def test_a_second_quarter_reports_against_the_first_plan_and_shows_movement(tmp_
     assert "Since the report of 2026-06-30" in html
     assert "Against the plan of 2026-06-30" in html
     assert sorted(p.stem for p in paths.plans.glob("*.json")) == ["2026-06-30", "2026-09-30"]
+
+
+def test_a_failing_printer_is_in_the_failure_summary_and_leaves_no_pdf(tmp_path, monkeypatch):
+    paths = copy_client(tmp_path)
+    out = paths.reports("2026-09-30")
+    out.mkdir(parents=True)
+    (out / "2-plan.pdf").write_text("an earlier run's PDF")
+    printer = tmp_path / "broken-chromium"
+    printer.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n")
+    printer.chmod(0o755)
+    monkeypatch.setenv("ESNKIT_CHROMIUM", str(printer))
+    lines = []
+    with pytest.raises(RunError) as err:
+        runmod.run_client(paths, steps=runmod.parse_steps("2"), progress=lines.append)
+    assert "2-plan: export failed" in str(err.value) and "exit 3" in str(err.value) and "cannot open display" in str(err.value)
+    assert (out / "2-plan.ipynb").is_file()
+    assert not (out / "2-plan.pdf").exists() and not (out / "2-plan.html").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_the_kernels_stderr_is_kept_in_kernel_log(tmp_path, monkeypatch):
+    paths = copy_client(tmp_path)
+    folder = tmp_path / "notebooks"
+    shutil.copytree(notebooks_dir(), folder)
+    nb = nbformat.read(folder / "2-plan.ipynb", as_version=4)
+    nb.cells.insert(5, nbformat.v4.new_code_cell("import os\nos.write(2, b'native library says: segfault ahead\\n')"))
+    nbformat.write(nb, folder / "2-plan.ipynb")
+    monkeypatch.setenv("ESNKIT_NOTEBOOKS", str(folder))
+    runmod.run_client(paths, steps=runmod.parse_steps("2"), formats=("html",), progress=lambda s: None)
+    log = (paths.reports("2026-09-30") / "kernel.log").read_text()
+    assert "native library says: segfault ahead" in log

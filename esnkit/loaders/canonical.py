@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._fast import isin
+from .._io import atomic_write
 from ..dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
@@ -158,12 +159,12 @@ def write_template(folder: str | Path) -> Path:
         columns = list(SCHEMA[table])
         if table == "people":
             columns += ["name", "email"]
-        (folder / f"{table}.csv").write_text(",".join(columns) + "\n", encoding="utf-8")
-    (folder / "README.txt").write_text(
+        atomic_write(folder / f"{table}.csv", ",".join(columns) + "\n")
+    atomic_write(
+        folder / "README.txt",
         "Canonical esnkit tables: fill people.csv and messages.csv (the rest are optional).\n"
         "Ids are the source tool's ids; person ids are pseudonymised at load. Timestamps: ISO 8601,\n"
         "e.g. 2026-03-05T10:22:11Z. Booleans: true/false. name and email in people.csv never reach\n"
         "the analysis tables. Then list this folder in client.yml with `format: canonical`.\n",
-        encoding="utf-8",
     )
     return folder
