@@ -32,18 +32,14 @@ __all__ = [
     "pct",
 ]
 
-#: Metric definitions shown in deliverables' appendices (keep in step with the metric docstrings).
+#: Terms shown in deliverables' appendices besides the headline KPIs, whose definitions come from
+#: :data:`esnkit.metrics.kpis.KPIS` (every appendix lists them all).
 DEFINITIONS: dict[str, str] = {
-    "active": "Made at least one post, reply or reaction in the period. Reading is not counted: exports do not record reads per person.",
-    "engaged": "Active on at least 4 distinct days of a month (a weekly habit).",
-    "registered": "Has a platform account (any state) and had joined by the end of the period. Bots and external guests are excluded.",
+    "registered": "Has a platform account (any state) and had joined by then; without a join date in the export, from their first post, reply or reaction. Bots and external guests are excluded.",
     "adoption rate": "People active in the last 90 days as a share of headcount (the HR roster when provided).",
     "stickiness": "Average daily active people divided by monthly active people (DAU/MAU).",
     "new / returning / reactivated / lapsed": "First active month ever / active this month and last / active this month, not last, but before / active last month and not this one.",
-    "lapsed person": "Active at some point, but not in the last 90 days (configurable as inactive_days).",
     "cohort retention": "Of the people first active in a month, the share active again k months later.",
-    "response rate": "Share of thread starts that got a reply or reaction from someone other than the author (SWOOP).",
-    "time to first response": "Time of the first reply or reaction by someone other than the author, minus the post's time (CHAOSS).",
     "contributor absence factor": "The fewest people who account for 50% of contributions (CHAOSS, formerly 'bus factor').",
     "Gini": "Inequality of contributions among registered people: 0 when everyone contributes equally, 1 when one person makes all contributions.",
     "usage segments": "Over the last 12 weeks: power = active in 9+ weeks with 15+ contributions a week; habitual = active in 9+ weeks; novice = 1+ a week on average; low = any; non-user = none (after Viva Insights).",
@@ -132,8 +128,12 @@ def show_kpis(items: Mapping[str, str]) -> None:
 
 def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
+    from .metrics.kpis import KPIS
+
     meta = ctx.ds.meta
-    lines = ["### Definitions", ""]
+    lines = ["### Headline figures", ""]
+    lines += [f"- **{k.label}**: {k.definition}" for k in KPIS]
+    lines += ["", "### Other terms", ""]
     for name in metrics:
         lines.append(f"- **{name}**: {DEFINITIONS[name]}")
     lines += ["", "### Data sources and coverage", ""]

@@ -23,7 +23,7 @@
 from typing import Optional
 
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
-as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
 show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
 inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
@@ -34,7 +34,7 @@ from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, p
 from esnkit.steps.context import open_step
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
-from esnkit.steps.assess import assess, summary_markdown
+from esnkit.steps.assess import assess, kpi_tiles, summary_markdown
 
 a = assess(ctx)
 
@@ -45,15 +45,7 @@ a = assess(ctx)
 show_markdown(summary_markdown(a, client=ctx.client))
 
 # %%
-show_kpis(
-    {
-        "interacted in 6 months": pct(a.headline["interactive_share"]),
-        "active in 90 days": f"{a.headline['active_90']:,}",
-        "communities thriving": f"{a.headline['status_counts'].get('thriving', 0)} of {a.headline['communities']}",
-        "threads answered (90 days)": pct(a.headline["response_rate_90"]),
-        "lapsed people": f"{a.headline['lapsed']:,}",
-    }
-)
+show_kpis(kpi_tiles(a))
 
 # %% [markdown]
 # ## Adoption and usage
@@ -61,12 +53,14 @@ show_kpis(
 # How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
 
 # %%
-plots.plot_monthly_active(a.monthly)
+plots.plot_monthly_active(a.monthly);
+
 # %% [markdown]
 # Each month some people arrive for the first time, some come back, some return after a break and some stop. A network grows only while the first three outnumber the last.
 
 # %%
-plots.plot_flows(a.flows)
+plots.plot_flows(a.flows);
+
 # %% [markdown]
 # ### Adoption by department
 #
@@ -74,7 +68,8 @@ plots.plot_flows(a.flows)
 
 # %%
 show_table(a.by_department, percent=["adoption_rate"])
-plots.plot_adoption_by(a.by_department)
+plots.plot_adoption_by(a.by_department);
+
 # %% [markdown]
 # ### How far adoption has spread
 #
@@ -89,7 +84,8 @@ show_table(a.segments_rogers, percent=["share"])
 # Of the people who first took part in a given month, the share who were active again one, two, three... months later. Fast fading rows mean people tried the network and did not find a reason to return.
 
 # %%
-plots.plot_cohort_retention(a.retention)
+plots.plot_cohort_retention(a.retention);
+
 # %% [markdown]
 # ## Who contributes
 #
@@ -102,28 +98,33 @@ show_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "o
 # Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.
 
 # %%
-plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"])
+plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"]);
+
 # %%
-plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"])
+plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"]);
+
 # %% [markdown]
 # ## Conversations
 #
 # A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the bars show how long the first response took.
 
 # %%
-plots.plot_response_rate(a.response_by_quarter.tail(8))
+plots.plot_response_rate(a.response_by_quarter.tail(8));
+
 # %%
 show_table(a.depth, percent=["share"])
 
 # %%
-plots.plot_activity_heatmap(a.heatmap)
+plots.plot_activity_heatmap(a.heatmap);
+
 # %% [markdown]
 # ## Communities
 #
 # Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are where to build; dormant ones need a decision.
 
 # %%
-plots.plot_community_status(a.scorecard)
+plots.plot_community_status(a.scorecard);
+
 # %% [markdown]
 # ### Key communities
 
@@ -159,7 +160,8 @@ show_table(
 # The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
 
 # %%
-plots.plot_key_individuals(a.individuals)
+plots.plot_key_individuals(a.individuals);
+
 # %%
 top = a.individuals.head(15).assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
 show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "betweenness", "pagerank"]], decimals=3)
@@ -170,7 +172,8 @@ show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross
 # The E-I index compares each department's ties outside with its ties inside: near −1 a department talks only to itself.
 
 # %%
-plots.plot_department_mixing(a.mixing)
+plots.plot_department_mixing(a.mixing);
+
 # %% [markdown]
 # ### Influencers at risk
 #
@@ -218,19 +221,14 @@ show_table(a.benchmarks, percent=["client", "published", "gap"])
 show_appendix(
     ctx,
     metrics=[
-        "active",
-        "engaged",
         "registered",
         "adoption rate",
         "new / returning / reactivated / lapsed",
-        "lapsed person",
         "cohort retention",
         "Gini",
         "contributor absence factor",
         "usage segments",
         "personas",
-        "response rate",
-        "time to first response",
         "community status",
         "interaction graph",
         "betweenness",

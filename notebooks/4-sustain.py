@@ -23,7 +23,7 @@
 from typing import Optional
 
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
-as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
 show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
 inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
@@ -56,7 +56,8 @@ show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h
 # Every community's status with the recommended action and the evidence behind it.
 
 # %%
-plots.plot_community_status(s.triage)
+plots.plot_community_status(s.triage);
+
 # %%
 show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80)
 
@@ -84,6 +85,4 @@ show_table(s.stories)
 # ## Appendix
 
 # %%
-show_appendix(
-    ctx, metrics=["response rate", "time to first response", "community status", "contributor absence factor", "usage segments", "suppression"]
-)
+show_appendix(ctx, metrics=["community status", "contributor absence factor", "usage segments", "suppression"])

@@ -23,7 +23,7 @@
 from typing import Optional
 
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
-as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)
+as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
 show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
 inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
@@ -89,4 +89,4 @@ show_markdown(rep.history_note)
 # ## Appendix
 
 # %%
-show_appendix(ctx, metrics=["active", "response rate", "community status", "roles", "suppression"])
+show_appendix(ctx, metrics=["community status", "roles", "suppression"])

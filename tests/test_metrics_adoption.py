@@ -14,6 +14,7 @@ def test_monthly_active():
             "active": [2, 1, 3],
             "engaged": [0, 0, 0],
             "active_rate": [0.4, 0.2, 0.6],
+            "partial": [False, False, False],
         }
     )
     assert_frame_equal(got, expected)
@@ -172,6 +173,21 @@ def test_monthly_active_counts_distinct_days_for_engaged():
             "active": [2, 1],
             "engaged": [1, 0],
             "active_rate": [1.0, 1 / 3],
+            "partial": [False, False],
         }
     )
     assert_frame_equal(got, expected)
+
+
+def test_monthly_active_marks_a_partial_month_and_growth_leaves_it_out():
+    got = adoption.monthly_active(small_dataset(), as_of="2026-03-01")
+    assert got["partial"].tolist() == [False, False, True] and got["active"].tolist() == [2, 1, 3]
+    growth = adoption.growth_summary(got)
+    assert str(growth["current_month"]) == "2026-02" and growth["current_active"] == 1  # not the single day of March
+
+
+def test_people_without_a_join_date_are_registered_from_their_first_activity():
+    ds = small_dataset()
+    ds = ds.replace(people=ds.people.assign(joined_at=pd.NaT))
+    # a, b first active in January, c in February, d in March; e never: registered from the start
+    assert adoption.monthly_active(ds, as_of=AS_OF)["registered"].tolist() == [3, 4, 5]

@@ -15,8 +15,12 @@ from esnkit.steps import reactivate
 def test_interactive_share_history():
     got = planmod.metric_history(small_dataset(), "interactive_share", as_of=AS_OF, months=3)
     # Registered: a-e. Trailing 180 days at Jan 31: a, b; Feb 28: a, b, c; Mar 31: a, b, c, d.
-    expected = pd.DataFrame({"month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"), "value": [0.4, 0.6, 0.8]})
+    expected = pd.DataFrame(
+        {"month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"), "value": [0.4, 0.6, 0.8], "partial": [False, False, False]}
+    )
     assert_frame_equal(got, expected)
+    # the last value is the interactive-share KPI step 1 shows
+    assert got["value"].iloc[-1] == __import__("esnkit.metrics.kpis", fromlist=["kpis"]).kpi_values(small_dataset(), as_of=AS_OF)["interactive_share"]
 
 
 def test_segment_history_and_unknown_metric():

@@ -56,8 +56,14 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
         show_names=False,
         inactive_days=90,
     )
-    text = render.appendix_markdown(ctx, metrics=["active", "E-I index"])
-    assert f"- **active**: {render.DEFINITIONS['active']}" in text and "- **E-I index**:" in text
+    text = render.appendix_markdown(ctx, metrics=["registered", "E-I index"])
+    # every headline KPI's definition, from the registry, then the terms asked for
+    from esnkit.metrics.kpis import KPIS
+
+    for k in KPIS:
+        assert f"- **{k.label}**: {k.definition}" in text
+    assert f"- **registered**: {render.DEFINITIONS['registered']}" in text and "- **E-I index**:" in text
+    assert text.index("### Headline figures") < text.index("### Other terms") < text.index("- **registered**")
     assert "- slack export `raw/export\\.zip`" in text
     assert "- Coverage: 2026-01-05 to 2026-03-02; 6 people, 2 communities, 7 messages, 1 reactions, 0 survey answers, 0 interview notes." in text
     assert "- 3 bots\\_\\* left out" in text

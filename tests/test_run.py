@@ -44,10 +44,22 @@ def delivered(tmp_path_factory):
 def test_every_step_writes_notebook_html_and_pdf(delivered):
     paths, written, lines = delivered
     out = paths.reports("2026-09-30") if (paths.reports("2026-09-30")).exists() else next(paths.reports_root.iterdir())
-    names = sorted(p.name for p in written)
+    deliverables = [p for p in written if p.suffix in (".ipynb", ".html", ".pdf")]
+    names = sorted(p.name for p in deliverables)
     stems = [s.stem for s in runmod.STEPS]
     assert names == sorted([f"{s}.{ext}" for s in stems for ext in (("ipynb", "html", "pdf") if CHROMIUM else ("ipynb", "html"))])
-    assert all(p.parent == out and p.stat().st_size > 0 for p in written)
+    assert all(p.parent == out and p.stat().st_size > 0 for p in deliverables)
+    # besides the deliverables, the run saved exactly the plan, the contact lists and its record
+    saved = sorted(str(p.relative_to(paths.root)) for p in written if p not in deliverables)
+    assert saved == sorted(
+        [
+            f"plans/{out.name}.json",
+            "restricted/champions.csv",
+            "restricted/invite-back.csv",
+            "restricted/never-activated.csv",
+            f"reports/{out.name}/kpis.json",
+        ]
+    )
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
     assert any("[5/5] 5-report" in line for line in lines) and lines[-1].strip().endswith(written[-1].name)
 
@@ -192,7 +204,7 @@ def test_without_chromium_html_is_written_and_the_message_says_how(tmp_path, mon
     monkeypatch.setenv("ESNKIT_CHROMIUM", "/nonexistent/chromium")
     lines = []
     written = runmod.run_client(paths, steps=runmod.parse_steps("2"), progress=lines.append)
-    assert [p.suffix for p in written] == [".ipynb", ".html"]
+    assert [p.name for p in written if p.parent.parent == paths.reports_root] == ["2-plan.ipynb", "kpis.json", "2-plan.html"]
     assert any("PDF skipped" in line and "apt-get install chromium" in line for line in lines)
 
 
@@ -235,7 +247,11 @@ def test_a_second_quarter_reports_against_the_first_plan_and_shows_movement(tmp_
     )
     html = next(p for p in second if p.name == "5-report.html").read_text()
     assert "Since the report of 2026-06-30" in html
-    assert "Against the plan of 2026-06-30" in html
+    # the tiny client agreed no objectives: the plan of June was proposed, so no traffic lights
+    assert "The plan of 2026-06-30 was proposed, not agreed" in html
+    record = json.loads((paths.reports("2026-09-30") / "kpis.json").read_text())
+    assert record["objectives"] and {o["status"] for o in record["objectives"]} == {"baseline"}
+    assert {o["plan"] for o in record["objectives"]} == {"proposed"}
     assert sorted(p.stem for p in paths.plans.glob("*.json")) == ["2026-06-30", "2026-09-30"]
 
 
@@ -268,3 +284,29 @@ def test_the_kernels_stderr_is_kept_in_kernel_log(tmp_path, monkeypatch):
     runmod.run_client(paths, steps=runmod.parse_steps("2"), formats=("html",), progress=lambda s: None)
     log = (paths.reports("2026-09-30") / "kernel.log").read_text()
     assert "native library says: segfault ahead" in log
+
+
+def test_an_agreed_plan_gets_traffic_lights_a_quarter_later(tmp_path):
+    paths = copy_client(tmp_path)
+    config = paths.config_file.read_text().replace(
+        "objectives: []",
+        "objectives:\n  - {id: answered, metric: response_rate, target: 0.9, deadline: 2027-06-30, owner: Comms, theme: Questions get answers}\n"
+        "  - {id: active, metric: active_30, target: 400, deadline: 2027-06-30, owner: Comms, theme: Momentum}",
+    )
+    assert "objectives:\n  - {id: answered" in config, "the tiny client's client.yml changed shape"
+    paths.config_file.write_text(config)
+    import datetime as dt
+
+    first = runmod.run_client(paths, steps=runmod.parse_steps("2,5"), as_of=dt.date(2026, 6, 30), formats=("html",), progress=lambda s: None)
+    html_first = next(p for p in first if p.name == "5-report.html").read_text()
+    assert "agreed on this report's own date (2026-06-30)" in html_first  # the plan's own date: its baseline, no status
+    second = runmod.run_client(paths, steps=runmod.parse_steps("5"), as_of=dt.date(2026, 9, 30), formats=("html",), progress=lambda s: None)
+    html = next(p for p in second if p.name == "5-report.html").read_text()
+    assert "Against the plan of 2026-06-30" in html
+    record = json.loads((paths.reports("2026-09-30") / "kpis.json").read_text())
+    kpi_now = {k["kpi"]: k["value"] for k in record["kpis"]}
+    for o in record["objectives"]:
+        assert o["plan"] == "agreed" and o["status"] in ("on track", "at risk", "off track")
+        assert o["now"] == kpi_now[o["kpi"]]  # one definition: the objective's now is the KPI's value
+        if o["status"] == "on track":
+            assert (o["forecast_at_deadline"] >= o["target"]) == o["higher_is_better"]

@@ -10,9 +10,12 @@ import pandas as pd
 from .._fast import isin, micros, positions, take, unique
 from ..dataset import Dataset
 
-__all__ = ["as_of_end", "population", "interaction_events", "EVENT_KINDS", "suppress", "gini"]
+__all__ = ["as_of_end", "population", "interaction_events", "registration_days", "EVENT_KINDS", "DAY_US", "suppress", "gini"]
 
 EVENT_KINDS = ("post", "reply", "reaction")
+DAY_US = 86_400_000_000  # microseconds in a day
+#: registration_days() for people registered from before the data (and for people without an account)
+FROM_THE_START, NEVER = np.iinfo(np.int64).min, np.iinfo(np.int64).max
 
 
 def as_of_end(as_of: str | dt.date | pd.Timestamp | None, ds: Dataset | None = None) -> pd.Timestamp:
@@ -115,7 +118,7 @@ def active_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     the day as days since 1970-01-01. Computed once over all events (10 M events make about 3 M
     person-days at 100,000 people), then cut at ``as_of`` by prefix and filtered by population.
     """
-    who, day = ds.cached("active_days", (), lambda: _active_days(ds))
+    who, day = ds.cached("active_days_all", (), lambda: _active_days(ds))
     keep = _population_mask(ds, include_bots, include_external)[who]
     if as_of is not None:
         keep &= day < micros(as_of_end(as_of)) // 86_400_000_000
@@ -129,6 +132,33 @@ def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     who, day = key % n, key // n
     known = who < n - 1
     return who[known], day[known]
+
+
+def registration_days(ds: Dataset) -> np.ndarray:
+    """For each row of ``ds.people``, the day (days since 1970-01-01, UTC) from which they count as registered.
+
+    The one rule for "registered", used by every figure that has registered people as its base:
+    a person with a platform account (any ``state``) is registered from the day they joined; when
+    the export gives no join date, from their first post, reply or reaction (or earlier, if they
+    joined earlier); an account with neither counts as registered from before the data begin
+    (:data:`FROM_THE_START`). People without an account (roster only, ``state`` empty) are never
+    registered (:data:`NEVER`).
+    """
+    return ds.cached("registration_days", (), lambda: _registration_days(ds))
+
+
+def _registration_days(ds: Dataset) -> np.ndarray:
+    people = ds.people
+    joined = micros(people["joined_at"])
+    days = np.where(joined == np.iinfo(np.int64).min, FROM_THE_START, joined // DAY_US)
+    everyone = ds.cached("active_days_all", (), lambda: _active_days(ds))
+    who, day = everyone
+    firsts, at = np.unique(who, return_index=True)  # sorted by day: the first index is the first day
+    first_day = np.full(len(people), NEVER, dtype=np.int64)
+    first_day[firsts] = day[at]
+    unknown = days == FROM_THE_START
+    days = np.where(unknown & (first_day != NEVER), first_day, np.minimum(days, first_day))
+    return np.where(people["state"].notna().to_numpy(), days, NEVER)
 
 
 def _population_mask(ds: Dataset, include_bots: bool, include_external: bool) -> np.ndarray:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._fast import isin
 from ..dataset import Dataset
-from ._base import active_days, as_of_end, interaction_events, population, suppress
+from ._base import DAY_US, NEVER, active_days, as_of_end, interaction_events, population, registration_days, suppress
 
 __all__ = [
     "monthly_active",
@@ -49,7 +49,9 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     -------
     DataFrame
         ``month`` (Period), ``registered``, ``active``, ``engaged``, ``active_rate`` (active /
-        registered), one row per month from the first month with activity to ``as_of``'s month.
+        registered), ``partial`` (the as-of date cuts the month short), one row per month from the
+        first month with activity to ``as_of``'s month. Registered follows
+        :func:`esnkit.metrics._base.registration_days`.
 
     Examples
     --------
@@ -60,8 +62,9 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     ...     messages=pd.DataFrame({"message_id": ["1", "2"], "thread_id": ["1", "1"], "group_id": ["g", "g"],
     ...         "author_id": ["a", "b"], "created_at": ["2026-01-05", "2026-02-01"],
     ...         "is_thread_start": [True, False], "is_private": [False, False]}))
+    >>> # no join dates: b counts as registered from their first activity, in February
     >>> monthly_active(ds, as_of="2026-02-28")[["month", "registered", "active"]].to_string(index=False)
-    '  month  registered  active\\n2026-01           2       1\\n2026-02           2       1'
+    '  month  registered  active\\n2026-01           1       1\\n2026-02           2       1'
     """
     end = as_of_end(as_of, ds)
     who, day = active_days(ds, as_of=end - pd.Timedelta(days=1), include_external=include_external)
@@ -69,7 +72,16 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     people = people[people["state"].notna()]
     last_month = (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M")
     if len(who) == 0:
-        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "registered": [], "active": [], "engaged": [], "active_rate": []})
+        return pd.DataFrame(
+            {
+                "month": pd.PeriodIndex([], freq="M"),
+                "registered": [],
+                "active": [],
+                "engaged": [],
+                "active_rate": [],
+                "partial": pd.Series([], dtype=bool),
+            }
+        )
     # Distinct (person, day) pairs as integers (computed once per run): months are counted on codes.
     month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)  # months since 1970-01
     first_month = pd.PeriodIndex.from_ordinals([month.min()], freq="M")[0]
@@ -79,23 +91,18 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     m_of = person_month // n
     active = pd.Series(np.bincount(m_of - m_of.min()), index=pd.PeriodIndex.from_ordinals(np.arange(m_of.min(), m_of.max() + 1), freq="M"))
     engaged = pd.Series(np.bincount(m_of[days >= engaged_days] - m_of.min(), minlength=len(active)), index=active.index)
-    order = np.argsort(who, kind="stable")  # day-sorted, so the first of each person is their first month
-    firsts, at = np.unique(who[order], return_index=True)
-    first_active = pd.Series(pd.PeriodIndex.from_ordinals(month[order][at], freq="M"), index=ds.people["person_id"].take(firsts).to_numpy())
-    joined_month = _month(people["joined_at"]).fillna(first_month)
-    # A person who joined earlier is registered from their first activity at the latest.
-    joined_month = pd.Series(joined_month.to_numpy(), index=people["person_id"].to_numpy())
-    joined_month = joined_month.where(~isin(joined_month.index, first_active.index) | joined_month.notna())
-    joined_month = pd.concat([joined_month, first_active]).groupby(level=0).min()
-    joined_month = joined_month[isin(joined_month.index, people["person_id"])]
-    registered_new = joined_month.value_counts().reindex(months, fill_value=0)
-    registered_before = int((joined_month < first_month).sum())
-    registered = registered_new.cumsum() + registered_before
+    # Registered by the end of each month, by the one rule (registration_days), counted on sorted days.
+    rows = isin(ds.people["person_id"], people["person_id"]).to_numpy()
+    reg = registration_days(ds)[rows]
+    reg = np.sort(reg[reg != NEVER])
+    month_ends = np.array([(p + 1).start_time.value // (DAY_US * 1000) for p in months], dtype=np.int64)
+    registered = pd.Series(np.searchsorted(reg, month_ends, side="left"), index=months)
     out = pd.DataFrame({"month": months})
-    out["registered"] = registered.reindex(months).to_numpy().astype("int64")
+    out["registered"] = registered.to_numpy().astype("int64")
     out["active"] = active.reindex(months, fill_value=0).to_numpy().astype("int64")
     out["engaged"] = engaged.reindex(months, fill_value=0).to_numpy().astype("int64")
     out["active_rate"] = (out["active"] / out["registered"].where(out["registered"] > 0)).astype("float64")
+    out["partial"] = (out["month"] == last_month) & ((end - pd.Timedelta(days=1)).tz_localize(None).normalize() < last_month.end_time.normalize())
     return out
 
 
@@ -203,7 +210,8 @@ def monthly_flows(ds: Dataset, *, as_of=None) -> pd.DataFrame:
 def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
     """The growth curve's landmarks from :func:`monthly_active`: peak, current, change from peak.
 
-    The current month is the last *complete* one when ``as_of`` falls mid-month.
+    The current month is the last *complete* one: a month marked ``partial`` is left out, so a
+    few days of a new month are never compared with whole months.
 
     Examples
     --------
@@ -221,6 +229,10 @@ def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
             "change_from_peak": float("nan"),
             "launch_month": None,
         }
+    if "partial" in monthly:
+        monthly = monthly[~monthly["partial"].astype(bool)]
+    if len(monthly) == 0:
+        return growth_summary(monthly.iloc[0:0].drop(columns="partial"))
     peak = monthly.loc[monthly["active"].idxmax()]
     last = monthly.iloc[-1]
     return {
@@ -260,11 +272,11 @@ def adoption_segments(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90, include_external: bool = True) -> pd.DataFrame:
+def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90, include_external: bool = False) -> pd.DataFrame:
     """People who were active before and not in the last ``inactive_days`` days up to ``as_of``.
 
-    A list of people rather than a rate, so external guests are included unless asked otherwise
-    (bots never are).
+    The people the ``lapsed`` KPI counts (:mod:`esnkit.metrics.kpis`): bots never, external
+    guests only when asked for.
 
     Returns
     -------

@@ -158,7 +158,7 @@ def key_communities(scorecard: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
         ``rank``, ``group_id``, ``name``, ``status``, ``active_members``, ``response_rate``, ``reason``.
     """
     live = scorecard[isin(scorecard["status"], ["thriving", "growing", "stable"])].copy()
-    weight = live["status"].map({"thriving": 3, "growing": 2, "stable": 1})
+    weight = live["status"].map({"thriving": 3, "growing": 2, "stable": 1}).astype("float64")  # an empty map keeps the str dtype
     live["score"] = weight * 1000 + live["active_members"] * (0.5 + live["response_rate"].fillna(0))
     live = live.sort_values(["score", "group_id"], ascending=[False, True]).head(top)
     live["reason"] = live["status"].str.capitalize() + ": " + live["rule"]

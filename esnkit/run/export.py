@@ -55,7 +55,15 @@ def _toc(nb) -> list[dict[str, str]]:
 
 
 def export_html(
-    notebook_path: Path, target: Path, *, step: Step, config: ClientConfig, paths: ClientPaths, run_date: dt.date, as_of: dt.date
+    notebook_path: Path,
+    target: Path,
+    *,
+    step: Step,
+    config: ClientConfig,
+    paths: ClientPaths,
+    run_date: dt.date,
+    as_of: dt.date,
+    period: str = "",
 ) -> Path:
     """Export an executed notebook to a branded, code-free, self-contained HTML file."""
     import nbformat
@@ -87,6 +95,7 @@ def export_html(
             "accent": config.branding.accent_color,
             "logo": _logo_data_uri(paths, config),
             "toc": _toc(nb),
+            "period": period,
         }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -54,6 +54,33 @@ class SharedKernel:
             asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=dict(os.environ), stderr=self._log))
         return self.km
 
+    def execute(self, code: str, *, timeout: float = 1800) -> str:
+        """Run ``code`` in the kernel; return what it printed. Raises ``RuntimeError`` with the error's last line."""
+        self.manager()
+        out: list[str] = []
+        errors: list[str] = []
+
+        def hook(msg) -> None:
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream" and content.get("name") == "stdout":
+                out.append(content["text"])
+            elif kind == "error":
+                errors.append(f"{content.get('ename')}: {content.get('evalue')}")
+
+        async def run() -> None:
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=60)
+                await kc.execute_interactive(code, timeout=timeout, output_hook=hook)
+            finally:
+                kc.stop_channels()
+
+        asyncio.run(run())
+        if errors:
+            raise RuntimeError(errors[-1])
+        return "".join(out)
+
     def reset_namespace(self) -> None:
         """Drop the finished notebook's variables (the opened Dataset and its cache live in esnkit, not there)."""
         if not self._alive():

@@ -10,6 +10,7 @@ failure, whether in a cell, a dead kernel or an export, is listed in the one err
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +23,8 @@ from ..dataset import Dataset
 from ..errors import ConfigError, RunError
 from ..progress import heartbeat, stages
 from ..resources import step_notebook
-from ..steps import STEPS, Step, notebook_parameters, resolve_as_of
+from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of
+from ..steps.outputs import SAVED_BY
 from .export import export_html, find_chromium, print_pdf
 from .kernel import SharedKernel
 
@@ -67,6 +69,7 @@ class _Run:
     formats: tuple[str, ...]
     progress: Progress
     chromium: str | None
+    period: str
     run_date: dt.date = field(default_factory=dt.date.today)
     written: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -87,16 +90,14 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
     config = paths.load_config()
     if not (paths.processed / "manifest.json").is_file():
         raise ConfigError(f"{paths.processed}: no processed data; run `esnkit ingest {paths.client}` first")
-    coverage_end = Dataset.read_manifest(paths.processed).get("meta", {}).get("coverage_end")
+    meta = Dataset.read_manifest(paths.processed).get("meta", {})
+    start, end = meta.get("coverage_start"), meta.get("coverage_end")
+    day = resolve_as_of(as_of, config, end, start)
     run = _Run(
-        paths,
-        config,
-        list(steps or STEPS),
-        resolve_as_of(as_of, config, coverage_end),
-        formats,
-        progress,
-        find_chromium() if "pdf" in formats else None,
+        paths, config, list(steps or STEPS), day, formats, progress, find_chromium() if "pdf" in formats else None, period_note(day, start, end)
     )
+    if month_is_partial(day):
+        progress(f"note: {day} is not a month's end: the deliverables label {day:%B %Y} as a partial month")
     parameters = notebook_parameters(paths, config, run.as_of)
     for step in run.steps:
         _check_parameters(step_notebook(step.stem), parameters)
@@ -157,12 +158,38 @@ def _execute(run: _Run, step: Step, kernel: SharedKernel) -> Path | None:
     return None
 
 
+def _save_outputs(run: _Run, what: str, kernel: SharedKernel) -> None:
+    """Save a step's outputs for the client (the plan, contact lists, the run's record) in the run's kernel."""
+    parameters = notebook_parameters(run.paths, run.config, run.as_of)
+    code = (
+        "import json as _json\nfrom esnkit.steps.outputs import save_step_outputs as _save\n"
+        f"print(_json.dumps([str(p) for p in _save({what!r}, **{parameters!r})]))"
+    )
+    try:
+        written = json.loads(kernel.execute(code).strip().splitlines()[-1])
+    except Exception as exc:  # any failure is reported with the others; the run goes on
+        run.fail(f"saving {SAVED_BY.get(what, what)} failed: {exc}")
+        return
+    run.written.extend(Path(p) for p in written)
+
+
 def _export(run: _Run, step: Step, executed: Path, started: float) -> list[Path]:
     """Export one executed notebook to the chosen formats; a failure removes what it had written."""
     outputs, done = run.outputs(step), []
     try:
         if "html" in run.formats:
-            done.append(export_html(executed, outputs["html"], step=step, config=run.config, paths=run.paths, run_date=run.run_date, as_of=run.as_of))
+            done.append(
+                export_html(
+                    executed,
+                    outputs["html"],
+                    step=step,
+                    config=run.config,
+                    paths=run.paths,
+                    run_date=run.run_date,
+                    as_of=run.as_of,
+                    period=run.period,
+                )
+            )
         if "pdf" in run.formats:
             if run.chromium is None:
                 run.progress("      PDF skipped: no Chromium found. Install it (Debian: apt-get install chromium) or set ESNKIT_CHROMIUM.")
@@ -205,6 +232,10 @@ def run_client(
             progress(f"[{i}/{len(run.steps)}] {step.stem}: executing notebook ...")
             executed = _execute(run, step, kernel)
             advance(f"{step.stem} executed")
+            if executed is not None and step.name in SAVED_BY:
+                _save_outputs(run, step.name, kernel)
+            if i == len(run.steps):
+                _save_outputs(run, "record", kernel)
             if executed is not None:
                 progress(f"      executed in {time.perf_counter() - started:.1f}s")
                 exports.append(pool.submit(_export, run, step, executed, started))

@@ -25,7 +25,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..config import ClientConfig, ClientPaths
 
-__all__ = ["Step", "STEPS", "Parameter", "PARAMETERS", "parameters_cell", "notebook_parameters", "resolve_as_of"]
+__all__ = [
+    "Step",
+    "STEPS",
+    "Parameter",
+    "PARAMETERS",
+    "parameters_cell",
+    "notebook_parameters",
+    "resolve_as_of",
+    "default_as_of",
+    "month_is_partial",
+    "period_note",
+]
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ class Parameter:
 #: notebook run by hand takes the defaults, which defer to ``client.yml`` (the one place defaults live).
 PARAMETERS = (
     Parameter("client_dir", "str", '"../tests/fixtures/tiny-client"', "the client folder; `esnkit run` passes data/CLIENT"),
-    Parameter("as_of", "str", '""', "last day analysed, YYYY-MM-DD (empty: client.yml's as_of, else the data's last day)"),
+    Parameter("as_of", "str", '""', "last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)"),
     Parameter("min_group_size", "Optional[int]", "None", "breakdowns by an HR attribute hide smaller groups (None: client.yml's)"),
     Parameter("show_names", "Optional[bool]", "None", "names only with the client's written consent (None: client.yml's)"),
     Parameter("inactive_days", "Optional[int]", "None", "days without activity after which a person counts as lapsed (None: client.yml's)"),
@@ -91,8 +102,8 @@ def notebook_parameters(paths: ClientPaths, config: ClientConfig, as_of: dt.date
     }
 
 
-def resolve_as_of(as_of: str | dt.date | None, config: ClientConfig, coverage_end: str | None) -> dt.date:
-    """The last day analysed: the one asked for, else client.yml's ``as_of``, else the data's last day.
+def resolve_as_of(as_of: str | dt.date | None, config: ClientConfig, coverage_end: str | None, coverage_start: str | None = None) -> dt.date:
+    """The last day analysed: the one asked for, else client.yml's ``as_of``, else :func:`default_as_of`.
 
     Raises
     ------
@@ -112,4 +123,58 @@ def resolve_as_of(as_of: str | dt.date | None, config: ClientConfig, coverage_en
         return config.as_of
     if not coverage_end:
         raise ConfigError("the data has no dates to take an as-of from; set as_of in client.yml or pass --as-of")
-    return dt.date.fromisoformat(coverage_end[:10])
+    return default_as_of(coverage_end, coverage_start)
+
+
+def default_as_of(coverage_end: str, coverage_start: str | None = None) -> dt.date:
+    """The last day of the last complete month in the data.
+
+    A month is complete when the data reach its last day. When the data do not cover one whole
+    month, the data's last day (a partial month, which the deliverables label as such).
+
+    Examples
+    --------
+    >>> default_as_of("2025-07-01T08:12:00+00:00"), default_as_of("2025-06-30T23:59:00+00:00")
+    (datetime.date(2025, 6, 30), datetime.date(2025, 6, 30))
+    >>> default_as_of("2026-03-20T10:00:00+00:00", "2026-03-05T09:00:00+00:00")
+    datetime.date(2026, 3, 20)
+    """
+    last = dt.date.fromisoformat(coverage_end[:10])
+    month_end = last.replace(day=1) + dt.timedelta(days=32)
+    if (month_end.replace(day=1) - dt.timedelta(days=1)) == last:
+        return last
+    previous = last.replace(day=1) - dt.timedelta(days=1)
+    if coverage_start and previous < dt.date.fromisoformat(coverage_start[:10]):
+        return last
+    return previous
+
+
+def month_is_partial(as_of: dt.date) -> bool:
+    """True when ``as_of`` is not the last day of its month.
+
+    Examples
+    --------
+    >>> month_is_partial(dt.date(2026, 2, 28)), month_is_partial(dt.date(2026, 7, 12))
+    (False, True)
+    """
+    return (as_of + dt.timedelta(days=1)).month == as_of.month
+
+
+def period_note(as_of: dt.date, coverage_start: str | None, coverage_end: str | None) -> str:
+    """The cover's line on the period: which complete months are covered, and what was left out or is partial.
+
+    Examples
+    --------
+    >>> period_note(dt.date(2025, 6, 30), "2024-03-04T10:00:00+00:00", "2025-07-01T08:00:00+00:00")
+    'Covers March 2024 to June 2025 (complete months; the data run to 1 July 2025, the partial month after is not analysed)'
+    >>> period_note(dt.date(2025, 7, 12), "2024-03-04T10:00:00+00:00", "2025-07-20T08:00:00+00:00")
+    'Covers March 2024 to 12 July 2025 (July 2025 is a partial month)'
+    """
+    start = f"{dt.date.fromisoformat(coverage_start[:10]):%B %Y} to " if coverage_start else "up to "
+    if month_is_partial(as_of):
+        return f"Covers {start}{as_of.day} {as_of:%B %Y} ({as_of:%B %Y} is a partial month)"
+    text = f"Covers {start}{as_of:%B %Y} (complete months"
+    if coverage_end and dt.date.fromisoformat(coverage_end[:10]) > as_of:
+        end = dt.date.fromisoformat(coverage_end[:10])
+        text += f"; the data run to {end.day} {end:%B %Y}, the partial month after is not analysed"
+    return text + ")"

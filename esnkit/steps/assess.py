@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
-from .._fast import isin
-from ..metrics import adoption, communities, conversations, network, participation, successes, voice
-from ..metrics._base import as_of_end, interaction_events, population
+from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
 from ..metrics.benchmarks import compare_with_benchmarks
 from ..render import escape_md, pct
 from .context import StepContext
 
-__all__ = ["Assessment", "assess", "summary_markdown", "interactive_share"]
-
-
-def interactive_share(ds, *, as_of, window_days: int = 180) -> float:
-    """SWOOP's interactive users: share of registered people who posted, replied or reacted in 6 months."""
-    end = as_of_end(as_of, ds)
-    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    ev = ev[ev["created_at"] >= end - pd.Timedelta(days=window_days)]
-    people = population(ds)
-    registered = people.loc[people["state"].notna(), "person_id"]
-    return float(isin(registered, ev["person_id"]).mean()) if len(registered) else float("nan")
+__all__ = ["Assessment", "assess", "summary_markdown", "kpi_tiles"]
 
 
 @dataclasses.dataclass
@@ -62,6 +51,7 @@ class Assessment:
     themes: pd.DataFrame
     benchmarks: pd.DataFrame
     headline: dict
+    kpis: pd.DataFrame
 
 
 def assess(ctx: StepContext) -> Assessment:
@@ -85,20 +75,10 @@ def assess(ctx: StepContext) -> Assessment:
         else pd.DataFrame()
     )
     themes = voice.interview_themes(ds.interviews, min_group_size=floor) if len(ds.interviews) else pd.DataFrame()
-    recent = threads[threads["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90)]
-    rr = conversations.response_rate(recent)
-    interactive = interactive_share(ds, as_of=as_of)
-    people = population(ds)["person_id"]
-    events = interaction_events(ds, as_of=as_of)
-    recent_people = events.loc[events["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=90), "person_id"]
+    kpi_table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
+    values = dict(zip(kpi_table["kpi"], kpi_table["value"]))
     headline = {
-        "interactive_share": interactive,
-        "headcount": len(people),
-        "active_90": int(isin(people, recent_people).sum()),
-        "never_active": int((~isin(people, events["person_id"])).sum()),
-        "response_rate_90": float(rr["response_rate"].iloc[0]) if len(rr) else float("nan"),
-        "median_hours_90": float(rr["median_hours_to_first_response"].iloc[0]) if len(rr) else float("nan"),
-        "lapsed": len(lapsed),
+        **values,
         "communities": len(scorecard),
         "status_counts": scorecard["status"].value_counts().to_dict(),
         "connectors": int((individuals["role"] == "connector").sum()),
@@ -132,45 +112,67 @@ def assess(ctx: StepContext) -> Assessment:
         favourability=fav,
         favourability_by_department=fav_dept,
         themes=themes,
-        benchmarks=compare_with_benchmarks({"interactive_share": interactive, "lurker_share": float(inequality["lurker_share"].iloc[0])}),
+        benchmarks=compare_with_benchmarks({"interactive_share": values["interactive_share"], "lurker_share": headline["lurker_share"]}),
         headline=headline,
+        kpis=kpi_table,
     )
 
 
 def summary_markdown(a: Assessment, *, client: str) -> str:
-    """The executive summary, written from the numbers."""
+    """The executive summary, written from the numbers; every KPI as the tiles print it."""
     g, h = a.growth, a.headline
+    shown = dict(zip(a.kpis["kpi"], a.kpis["display"]))
     lines = []
-    if g["peak_month"] is not None:
+    if g["peak_month"] is not None and g["current_month"] != g["peak_month"]:
         change = g["change_from_peak"]
         verb = "fell" if change < -0.05 else "rose" if change > 0.05 else "held"
         lines.append(
-            f"- **Monthly active people {verb} {pct(abs(change))} from their peak** in {g['peak_month'].strftime('%B %Y')} "
-            f"({g['peak_active']:,}) to {g['current_active']:,} in {g['current_month'].strftime('%B %Y')}."
+            f"- **People active each month {verb} {pct(abs(change))} from their peak** in {g['peak_month'].strftime('%B %Y')} "
+            f"({g['peak_active']:,}) to {g['current_active']:,} in {g['current_month'].strftime('%B %Y')} (complete calendar months)."
+        )
+    elif g["peak_month"] is not None:
+        lines.append(f"- **{g['current_month'].strftime('%B %Y')} is the busiest month so far**, with {g['current_active']:,} people active.")
+    if np.isfinite(h["interactive_share"]):
+        lines.append(
+            f"- **{shown['interactive_share']} of registered people interacted** (posted, replied or reacted) in the last six months, "
+            f"against a published average of 27% and a recommended 38% (SWOOP)."
         )
     lines.append(
-        f"- **{pct(h['interactive_share'])} of registered people interacted** (posted, replied or reacted) in the last six months, "
-        f"against a published average of 27% and a recommended 38% (SWOOP)."
+        f"- **{people(shown['active_30'], h['active_30'])} active in the last 30 days** and {shown['active_90']} in the last 90; "
+        f"{shown['engaged_30']} engaged (active on 4+ of the last 30 days)."
     )
     sc = h["status_counts"]
-    healthy = sc.get("thriving", 0) + sc.get("growing", 0)
-    lines.append(
-        f"- **{sc.get('thriving', 0)} of {h['communities']} communities are thriving** and {sc.get('growing', 0)} growing; "
-        f"{sc.get('declining', 0)} are declining, {sc.get('idle', 0)} idle and {sc.get('dormant', 0)} dormant (no activity in 90 days)."
-        + (" The healthy few are the base to build on." if healthy else "")
-    )
-    if pd.notna(h["response_rate_90"]):
+    if h["communities"]:
         lines.append(
-            f"- **{pct(h['response_rate_90'])} of new threads in the last 90 days got a response**, the first after a median of "
-            f"{h['median_hours_90']:.1f} hours."
+            f"- **{sc.get('thriving', 0)} of {h['communities']} communities are thriving** and {sc.get('growing', 0)} growing; "
+            f"{sc.get('declining', 0)} are declining, {sc.get('idle', 0)} idle and {sc.get('dormant', 0)} dormant (no activity in 90 days)."
+            + (" The healthy few are the base to build on." if h["healthy_communities"] else "")
         )
+    else:
+        lines.append(
+            "- **No community or channel was found in this export**: conversation happens in direct messages only, so there are no community figures."
+        )
+    if np.isfinite(h["response_rate"]):
+        answered = f"- **{shown['response_rate']} of new threads in the last 90 days got a response**"
+        lines.append(
+            answered
+            + (
+                f", the first after a median of {shown['median_hours_to_first_response']}."
+                if np.isfinite(h["median_hours_to_first_response"])
+                else "."
+            )
+        )
+    else:
+        lines.append("- **No thread was started in the last 90 days**, so there is no response rate for this period.")
     lines.append(
-        f"- **{h['lapsed']:,} once-active people have lapsed** (no activity for 90+ days) and {h['never_active']:,} have never taken part: "
-        "the reactivation opportunity."
+        f"- **{people(shown['lapsed'], h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity for 90+ days) "
+        f"and {shown['never_activated']} never took part: the reactivation opportunity."
     )
-    lines.append(
-        f"- **Contribution is concentrated**: the most active 10% of people make {pct(h['top10_share'])} of contributions; {pct(h['lurker_share'])} of registered people made none in six months."
-    )
+    if np.isfinite(h["top10_share"]):
+        lines.append(
+            f"- **Contribution is concentrated**: the most active 10% of people make {pct(h['top10_share'])} of contributions; "
+            f"{pct(h['lurker_share'])} of registered people made none in six months."
+        )
     if len(a.mixing):
         silo = a.mixing.iloc[0]
         lines.append(
@@ -181,3 +183,19 @@ def summary_markdown(a: Assessment, *, client: str) -> str:
         low = a.favourability.sort_values("favourable").iloc[0]
         lines.append(f"- In the survey, the weakest point is *{escape_md(low['question'])}* ({pct(low['favourable'])} favourable).")
     return f"**{escape_md(client)} at {a.as_of}.**\n\n" + "\n".join(lines)
+
+
+def people(shown: str, n: float, one: str = "person was", many: str = "people were") -> str:
+    """``"1 person was"`` / ``"3 people were"``: the displayed count with the right noun.
+
+    Examples
+    --------
+    >>> people("1", 1.0), people("1,204", 1204.0, "person has", "people have")
+    ('1 person was', '1,204 people have')
+    """
+    return f"{shown} {one if n == 1 else many}"
+
+
+def kpi_tiles(a: Assessment) -> dict[str, str]:
+    """The headline tiles: every KPI's label and the text it prints as."""
+    return dict(zip(a.kpis["label"], a.kpis["display"]))

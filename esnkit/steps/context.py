@@ -37,6 +37,11 @@ class StepContext:
         return self.config.name
 
     @property
+    def key(self) -> tuple:
+        """What a step's result depends on besides the Dataset: the as-of date, parameters and config."""
+        return (self.as_of, self.min_group_size, self.show_names, self.inactive_days, repr(self.config), str(self.paths.root))
+
+    @property
     def parameters(self) -> dict[str, object]:
         return {
             "client_dir": str(self.paths.root),
@@ -113,7 +118,7 @@ def open_step(
         ds=ds,
         config=config,
         paths=paths,
-        as_of=resolve_as_of(as_of, config, ds.meta.coverage_end),
+        as_of=resolve_as_of(as_of, config, ds.meta.coverage_end, ds.meta.coverage_start),
         min_group_size=int(config.min_group_size if min_group_size is None else min_group_size),
         show_names=bool(config.show_names if show_names is None else show_names),
         inactive_days=int(config.inactive_days if inactive_days is None else inactive_days),

@@ -26,24 +26,23 @@ import dataclasses
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._fast import isin
 from .._io import atomic_write
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..metrics import communities, conversations
-from ..metrics._base import as_of_end, interaction_events, population
-from ..render import escape_md, pct
+from ..metrics import kpis
+from ..metrics._base import population
+from ..render import escape_md
 from .context import StepContext
 
 __all__ = [
-    "METRICS",
+    "objective_kpi",
+    "segment_people",
     "metric_history",
     "glide_path",
     "feasibility",
@@ -56,112 +55,42 @@ __all__ = [
     "Plan",
     "plan_summary",
     "objectives_table",
+    "display_change",
 ]
 
 OBJECTIVE_KEYS = {"id", "metric", "segment", "target", "deadline", "owner", "theme", "path", "reason", "name"}
+#: Older names objectives may still use in client.yml, and the KPI each now means.
+ALIASES = {"monthly_active": "active_30"}
 
 
-def _segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series:
+def objective_kpi(metric: str) -> kpis.KPI:
+    """The KPI an objective's ``metric:`` names (any id of :data:`esnkit.metrics.kpis.KPIS`)."""
+    try:
+        return kpis.kpi(ALIASES.get(metric, metric))
+    except ValueError:
+        raise ConfigError(f"unknown objective metric {str(metric)[:40]!r}; choose one of {', '.join(k.id for k in kpis.KPIS)}") from None
+
+
+def segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series | None:
+    """The person ids of a segment (``{department: Sales}``), or ``None`` for the whole network."""
+    if not segment:
+        return None
     people = population(ds)
-    if segment:
-        for column, value in segment.items():
-            if column not in people.columns:
-                raise ConfigError(f"objective segment: people have no attribute {column!r}")
-            people = people[people[column].astype("str") == str(value)]
+    for column, value in segment.items():
+        if column not in people.columns:
+            raise ConfigError(f"objective segment: people have no attribute {str(column)[:40]!r}")
+        people = people[people[column].astype("str") == str(value)]
     return people["person_id"]
 
 
-def _month_ends(ds: Dataset, as_of, months: int) -> list[pd.Timestamp]:
-    end = as_of_end(as_of, ds)
-    last = (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M")
-    periods = pd.period_range(last - (months - 1), last, freq="M")
-    # Each month is measured at its last day, the current one at as_of.
-    stamps = [min(p.end_time.tz_localize("UTC").normalize() + pd.Timedelta(days=1), end) for p in periods]
-    return stamps
+def metric_history(ds: Dataset, metric: str, *, as_of, months: int = 12, segment: dict | None = None, inactive_days: int = 90) -> pd.DataFrame:
+    """An objective's KPI at the end of each of the last ``months`` months inside the data.
 
-
-def _person_month_activity(ds: Dataset, people: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
-    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    ev = ev[isin(ev["person_id"], people)]
-    return pd.DataFrame({"person_id": ev["person_id"], "created_at": ev["created_at"]})
-
-
-def _interactive_share(ds, ends, people, window_days=180):
-    ev = _person_month_activity(ds, people, ends[-1])
-    reg = population(ds)
-    reg = reg[isin(reg["person_id"], people) & reg["state"].notna()]
-    joined = reg.set_index("person_id")["joined_at"]
-    out = []
-    for end in ends:  # a loop over months, each step vectorised over events
-        window = ev[(ev["created_at"] < end) & (ev["created_at"] >= end - pd.Timedelta(days=window_days))]
-        registered = joined[joined.isna() | (joined < end)].index
-        out.append(float(isin(pd.Index(registered), window["person_id"]).mean()) if len(registered) else np.nan)
-    return out
-
-
-def _monthly_active(ds, ends, people):
-    ev = _person_month_activity(ds, people, ends[-1])
-    return [float(ev.loc[(ev["created_at"] < e) & (ev["created_at"] >= e - pd.Timedelta(days=30)), "person_id"].nunique()) for e in ends]
-
-
-def _response_rate(ds, ends, people):
-    threads = conversations.thread_responses(ds, as_of=ends[-1] - pd.Timedelta(days=1))
-    threads = threads[isin(threads["author_id"], people)]
-    return [
-        float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "answered"].mean())
-        if len(threads)
-        else np.nan
-        for e in ends
-    ]
-
-
-def _median_hours(ds, ends, people):
-    threads = conversations.thread_responses(ds, as_of=ends[-1] - pd.Timedelta(days=1))
-    threads = threads[isin(threads["author_id"], people)]
-    return [
-        float(threads.loc[(threads["created_at"] < e) & (threads["created_at"] >= e - pd.Timedelta(days=90)), "hours_to_first_response"].median())
-        for e in ends
-    ]
-
-
-def _healthy_communities(ds, ends, people):
-    return [float(isin(communities.community_scorecard(ds, as_of=e - pd.Timedelta(days=1))["status"], ["thriving", "growing"]).sum()) for e in ends]
-
-
-@dataclasses.dataclass(frozen=True)
-class Metric:
-    name: str
-    label: str
-    history: Callable[..., list[float]]
-    is_share: bool
-    higher_is_better: bool = True
-    every: int = 1  # months between measurements: a community census costs a scorecard each time
-
-
-#: Objective metrics: name -> how to measure it at each month's end.
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("interactive_share", "Share of registered people interacting (6 months)", _interactive_share, True),
-        Metric("monthly_active", "People active in the last 30 days", _monthly_active, False),
-        Metric("response_rate", "Share of threads answered (last 90 days)", _response_rate, True),
-        Metric("median_hours_to_first_response", "Median hours to first response (last 90 days)", _median_hours, False, higher_is_better=False),
-        Metric("healthy_communities", "Communities thriving or growing", _healthy_communities, False, every=3),
-    )
-}
-
-
-def metric_history(ds: Dataset, metric: str, *, as_of, months: int = 12, segment: dict | None = None) -> pd.DataFrame:
-    """A metric measured at the end of each of the last ``months`` months: ``month``, ``value``."""
-    if metric not in METRICS:
-        raise ConfigError(f"unknown objective metric {metric!r}; choose one of {', '.join(METRICS)}")
-    ends = _month_ends(ds, as_of, months)
-    people = _segment_people(ds, segment)
-    every = METRICS[metric].every
-    measured = ends[::-1][::every][::-1]  # always including as_of itself
-    values = dict(zip(measured, METRICS[metric].history(ds, measured, people)))
-    months_idx = [(e - pd.Timedelta(days=1)).tz_localize(None).to_period("M") for e in ends]
-    return pd.DataFrame({"month": pd.PeriodIndex(months_idx, freq="M"), "value": np.asarray([values.get(e, np.nan) for e in ends], dtype="float64")})
+    The KPI of :mod:`esnkit.metrics.kpis`, so the last value is the baseline step 1 shows.
+    Returns ``month``, ``value``, ``partial``.
+    """
+    k = objective_kpi(metric)
+    return kpis.kpi_history(ds, k.id, as_of=as_of, months=months, people=segment_people(ds, segment), inactive_days=inactive_days)
 
 
 def glide_path(baseline: float, target: float, *, start: dt.date, deadline: dt.date, shape: str = "linear") -> pd.DataFrame:
@@ -247,8 +176,10 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
         for key in ("metric", "target", "deadline"):
             if key not in item:
                 raise ConfigError(f"{here}: `{key}` is required")
-        if item["metric"] not in METRICS:
-            raise ConfigError(f"{here}: unknown metric {item['metric']!r}; choose one of {', '.join(METRICS)}")
+        try:
+            k = objective_kpi(item["metric"])
+        except ConfigError:
+            raise ConfigError(f"{here}: unknown metric {str(item['metric'])[:40]!r}; choose one of {', '.join(x.id for x in kpis.KPIS)}") from None
         try:
             target = float(item["target"])
             deadline = dt.date.fromisoformat(str(item["deadline"]))
@@ -257,10 +188,12 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
         seg = item.get("segment") or None
         if seg is not None and not isinstance(seg, dict):
             raise ConfigError(f"{here}: segment must be a mapping like {{department: Sales}}")
+        if seg is not None and not k.segmentable:
+            raise ConfigError(f"{here}: {k.id} is measured for the whole network; remove the segment")
         out.append(
             {
                 "id": str(item.get("id") or f"objective-{i + 1}"),
-                "metric": item["metric"],
+                "metric": k.id,
                 "segment": seg,
                 "target": target,
                 "deadline": deadline,
@@ -273,44 +206,76 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
     return out
 
 
-def propose_objectives(ds: Dataset, *, as_of, months: int = 12) -> list[dict[str, Any]]:
-    """A starting set of objectives from the assessment and the published benchmarks, with reasons."""
+def _deadline(as_of: dt.date, months: int) -> dt.date:
+    """The last day of the month ``months`` after ``as_of``'s: deadlines fall on month ends, like the glide path."""
+    month = pd.Period(as_of, "M") + months
+    return month.end_time.date()
+
+
+def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90) -> list[dict[str, Any]]:
+    """A starting set of objectives from the KPIs and the published benchmarks, each with its reason.
+
+    Every target is attainable (a share at most 100%, a count at most the people or communities
+    there are), quantised as it is displayed, and its reason is written from the same numbers.
+    An objective this network cannot measure (no threads, no communities) is not proposed.
+    """
     as_of = pd.Timestamp(as_of).date()
-    deadline = (pd.Timestamp(as_of) + pd.DateOffset(months=months)).date()
-    inter = metric_history(ds, "interactive_share", as_of=as_of, months=1)["value"].iloc[-1]
-    resp = metric_history(ds, "response_rate", as_of=as_of, months=1)["value"].iloc[-1]
-    active = metric_history(ds, "monthly_active", as_of=as_of, months=1)["value"].iloc[-1]
-    healthy = metric_history(ds, "healthy_communities", as_of=as_of, months=1)["value"].iloc[-1]
-    goals = [
-        {
-            "id": "interactive",
-            "metric": "interactive_share",
-            "target": round(max(min(0.38, inter + 0.15), inter + 0.05), 3),
-            "theme": "Everyone has a voice",
-            "reason": f"from {pct(inter)} towards SWOOP's recommended 38% (published average 27%)",
-        },
-        {
-            "id": "answered",
-            "metric": "response_rate",
-            "target": round(min(0.95, max(resp, 0.6) + 0.1), 3) if np.isfinite(resp) else 0.7,
-            "theme": "Questions get answers",
-            "reason": "ten points more threads answered: an unanswered post is the fastest way to lose a contributor",
-        },
-        {
-            "id": "active",
-            "metric": "monthly_active",
-            "target": float(math.ceil(active * 1.3)),
-            "theme": "The network is where work happens",
-            "reason": "recover momentum: 30% more people active each month",
-        },
-        {
-            "id": "communities",
-            "metric": "healthy_communities",
-            "target": float(healthy + max(2, math.ceil(healthy * 0.5))),
-            "theme": "Communities that run themselves",
-            "reason": "half as many again thriving or growing communities, seeded from today's healthy ones",
-        },
-    ]
+    values = kpis.kpi_values(ds, as_of=as_of, inactive_days=inactive_days)
+    shown = kpis.display
+    goals = []
+
+    def goal(kpi_id: str, target: float, theme: str, reason: str) -> None:
+        target = kpis.quantise(kpi_id, kpis.clip(ds, kpi_id, target, as_of=as_of))
+        goals.append({"id": kpi_id, "metric": kpi_id, "target": target, "theme": theme, "reason": reason.format(target=shown(kpi_id, target))})
+
+    inter = values["interactive_share"]
+    if np.isfinite(inter):
+        if inter < 0.38:
+            target = max(min(0.38, inter + 0.15), inter + 0.05)
+            why = "towards SWOOP's recommended 38%" if target <= 0.38 else "beyond SWOOP's recommended 38%"
+            goal(
+                "interactive_share",
+                target,
+                "Everyone has a voice",
+                f"from {shown('interactive_share', inter)} to {{target}}, {why} (published average 27%)",
+            )
+        elif kpis.quantise("interactive_share", inter) < 1.0:
+            goal(
+                "interactive_share",
+                min(1.0, inter + 0.05),
+                "Everyone has a voice",
+                f"already above SWOOP's recommended 38% at {shown('interactive_share', inter)}: {{target}} widens who takes part",
+            )
+        else:
+            goal("interactive_share", 1.0, "Everyone has a voice", "every registered person already takes part: hold it at {target}")
+    resp = values["response_rate"]
+    if np.isfinite(resp):
+        target = min(0.95, max(resp, 0.6) + 0.1)
+        goal(
+            "response_rate",
+            max(target, resp),
+            "Questions get answers",
+            f"from {shown('response_rate', resp)} to {{target}} of threads answered: an unanswered post is the fastest way to lose a contributor",
+        )
+    active = values["active_30"]
+    if active > 0:
+        goal(
+            "active_30",
+            math.ceil(active * 1.3),
+            "The network is where work happens",
+            f"from {shown('active_30', active)} to {{target}} people active in 30 days: momentum back",
+        )
+    healthy = values["healthy_communities"]
+    if np.isfinite(healthy):
+        n_communities = kpis.bounds(ds, "healthy_communities", as_of=as_of)[1]
+        if n_communities > healthy:
+            goal(
+                "healthy_communities",
+                healthy + max(2, math.ceil(healthy * 0.5)),
+                "Communities that run themselves",
+                f"from {shown('healthy_communities', healthy)} to {{target}} of {shown('healthy_communities', n_communities)} communities thriving or growing, seeded from today's healthy ones",
+            )
+    deadline = _deadline(as_of, months)
     for g in goals:
         g.update({"deadline": deadline, "owner": "to be agreed", "path": "linear", "segment": None})
     return parse_objectives(goals, where="proposed objectives")
@@ -326,28 +291,40 @@ class Plan:
     history: dict[str, pd.DataFrame]
 
 
-def build_plan(ctx: StepContext, *, save: bool = True) -> Plan:
-    """Baselines, glide paths and feasibility for the client's objectives (or a proposed set); saved by as_of."""
+def build_plan(ctx: StepContext, *, save: bool = False) -> Plan:
+    """Baselines, glide paths and feasibility for the client's objectives (or a proposed set).
+
+    Pure unless ``save`` is true (``esnkit run`` saves it as ``plans/<as_of>.json``): exploring
+    in JupyterLab never changes the plan step 5 reports against.
+    """
+    plan = ctx.ds.cached("step:plan", ctx.key, lambda: _build_plan(ctx))
+    if save:
+        save_plan(plan, ctx.paths.plans)
+    return plan
+
+
+def _build_plan(ctx: StepContext) -> Plan:
     ds, as_of = ctx.ds, ctx.as_of
     proposed = not ctx.config.objectives
-    objectives = propose_objectives(ds, as_of=as_of) if proposed else parse_objectives(ctx.config.objectives)
+    objectives = propose_objectives(ds, as_of=as_of, inactive_days=ctx.inactive_days) if proposed else parse_objectives(ctx.config.objectives)
     rows, paths, history = [], [], {}
     for obj in objectives:
-        metric = METRICS[obj["metric"]]
-        hist = metric_history(ds, obj["metric"], as_of=as_of, months=12, segment=obj["segment"])
-        baseline = float(hist["value"].iloc[-1])
+        k = objective_kpi(obj["metric"])
+        people = segment_people(ds, obj["segment"])
+        hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=12, people=people, inactive_days=ctx.inactive_days)
+        baseline = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
-        best = best_sustained_change(hist["value"] if metric.higher_is_better else -hist["value"])
-        verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=metric.higher_is_better)
+        best = best_sustained_change(hist["value"] if k.higher_is_better else -hist["value"])
+        verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=k.higher_is_better)
         path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
         paths.append(path)
         history[obj["id"]] = hist
         rows.append(
             {
                 "objective_id": obj["id"],
-                "objective": metric.label,
-                "metric": obj["metric"],
-                "segment": ", ".join(f"{k} = {v}" for k, v in (obj["segment"] or {}).items()) or "whole network",
+                "objective": k.label,
+                "metric": k.id,
+                "segment": ", ".join(f"{k_} = {v}" for k_, v in (obj["segment"] or {}).items()) or "whole network",
                 "baseline": baseline,
                 "target": obj["target"],
                 "deadline": obj["deadline"].isoformat(),
@@ -358,23 +335,26 @@ def build_plan(ctx: StepContext, *, save: bool = True) -> Plan:
                 "owner": obj["owner"],
                 "theme": obj["theme"],
                 "reason": obj["reason"],
-                "is_share": metric.is_share,
-                "higher_is_better": metric.higher_is_better,
+                "is_share": k.unit == "share",
+                "higher_is_better": k.higher_is_better,
                 "path": obj["path"],
                 "segment_spec": json.dumps(obj["segment"] or {}),
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
-    alignment = (
-        table[["theme", "objective", "owner", "target", "deadline"]].sort_values(["theme", "objective"]).reset_index(drop=True)
-        if len(table)
-        else table
+    ordered = table.sort_values(["theme", "objective"]).reset_index(drop=True)
+    alignment = ordered[["theme", "objective", "owner", "deadline"]].assign(
+        target=[kpis.display(m, v) for m, v in zip(ordered["metric"], ordered["target"])]
     )
-    plan = Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
-    if save:
-        save_plan(plan, ctx.paths.plans)
-    return plan
+    alignment = alignment[["theme", "objective", "owner", "target", "deadline"]]
+    return Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
+
+
+PLAN_COLUMNS = [
+    "objective_id", "objective", "metric", "segment", "baseline", "target", "deadline", "months", "required_monthly_change",
+    "best_past_monthly_change", "feasibility", "owner", "theme", "reason", "is_share", "higher_is_better", "path", "segment_spec",
+]  # fmt: skip
 
 
 def save_plan(plan: Plan, folder: Path) -> Path:
@@ -412,48 +392,59 @@ def load_plan(folder: Path, *, as_of: dt.date) -> dict[str, Any] | None:
 
 
 def plan_summary(plan: Plan, *, client: str) -> str:
+    """What the plan asks for, one line per objective, every figure as the tables print it."""
     t = plan.objectives
-    intro = (
-        f"No objectives were set for {escape_md(client)}, so this plan **proposes** {len(t)}, each from the assessment and the "
-        "published benchmarks. Agree targets, deadlines and owners with the sponsor, record them in `client.yml`, and re-run."
-        if plan.proposed
-        else f"{len(t)} objectives agreed for {escape_md(client)}, measured from the data at {plan.as_of}."
-    )
+    if plan.proposed:
+        intro = (
+            f"No objectives have been agreed for {escape_md(client)} yet, so this plan **proposes** {len(t)}, each from the assessment "
+            "and the published benchmarks. They are a starting point for the sponsor's workshop: targets, deadlines and owners "
+            "are there to be agreed."
+        )
+    else:
+        intro = f"{len(t)} objectives agreed for {escape_md(client)}, their baselines measured from the data at {plan.as_of}."
+    if len(t) == 0:
+        return intro + "\n\nThis network has no figure an objective could be measured on yet (no threads, no communities, no activity)."
     lines = [intro, ""]
     for r in t.itertuples():
-        fmt = (lambda v: pct(v, 1)) if r.is_share else (lambda v: f"{v:,.1f}")
         lines.append(
-            f"- **{escape_md(r.objective)}**: from {fmt(r.baseline)} to {fmt(r.target)} by {r.deadline} — *{r.feasibility}*. {escape_md(r.reason)}."
+            f"- **{escape_md(r.objective)}**: from {kpis.display(r.metric, r.baseline)} to {kpis.display(r.metric, r.target)} by {r.deadline} "
+            f"— *{r.feasibility}*. {escape_md(r.reason[:1].upper() + r.reason[1:])}."
         )
     return "\n".join(lines)
 
 
-def format_value(value: float, *, is_share: bool) -> str:
-    """A metric value as a reader expects it: shares as percentages, counts with separators.
+def display_change(kpi_id: str, change: float) -> str:
+    """A monthly change as a reader expects it: ``+1.2 points``, ``+3 people``, ``-0.5 h``; ``–`` when unknown.
 
     Examples
     --------
-    >>> format_value(0.2334, is_share=True), format_value(1450.0, is_share=False)
-    ('23.3%', '1,450')
+    >>> display_change("response_rate", 0.012), display_change("active_30", 2.6), display_change("lapsed", -0.4), display_change("active_30", float("nan"))
+    ('+1.2 points', '+3', '-<1', '–')
     """
-    if value is None or pd.isna(value):
+    if change is None or not np.isfinite(change):
         return "–"
-    return pct(value, 1) if is_share else f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    unit = kpis.kpi(kpi_id).unit
+    if unit == "share":
+        return f"{change * 100:+.1f} points"
+    if unit == "hours":
+        return f"{change:+.1f} h"
+    if change != 0 and abs(change) < 0.5:
+        return ("+" if change > 0 else "-") + "<1"
+    return f"{round(change):+,}"
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:
-    """The objectives as the deliverable shows them: formatted values, one line each."""
+    """The objectives as the deliverable shows them: values printed as the KPIs print, one line each."""
     t = plan.objectives
-    fmt = [lambda v, s=s: format_value(v, is_share=s) for s in t["is_share"]]
     return pd.DataFrame(
         {
             "objective": t["objective"],
             "segment": t["segment"],
-            "baseline": [f(v) for f, v in zip(fmt, t["baseline"])],
-            "target": [f(v) for f, v in zip(fmt, t["target"])],
+            "baseline": [kpis.display(m, v) for m, v in zip(t["metric"], t["baseline"])],
+            "target": [kpis.display(m, v) for m, v in zip(t["metric"], t["target"])],
             "deadline": t["deadline"],
-            "needs per month": [f(v) for f, v in zip(fmt, t["required_monthly_change"])],
-            "best so far": [f(v) for f, v in zip(fmt, t["best_past_monthly_change"])],
+            "needs per month": [display_change(m, v) for m, v in zip(t["metric"], t["required_monthly_change"])],
+            "best so far": [display_change(m, v) for m, v in zip(t["metric"], t["best_past_monthly_change"])],
             "feasibility": t["feasibility"],
         }
     )

@@ -23,7 +23,7 @@ from .._fast import id_ranks, isin, positions
 from .._io import atomic_path
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..metrics import adoption, communities, network
+from ..metrics import adoption, communities, kpis, network
 from ..metrics._base import active_days, as_of_end, interaction_events, population
 from ..privacy import excel_safe
 from ..render import escape_md
@@ -93,7 +93,7 @@ def invite_back(
         ``reason``.
     """
     end = as_of_end(as_of, ds)
-    lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)
+    lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)  # the lapsed KPI's people
     lapsed = lapsed[~isin(lapsed["state"], ["deleted", "suspended"])]
     edges = graph.edges if graph is not None else network.interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
     # Ties either way, summed, on people's row codes (millions of edges at 100,000 people).
@@ -302,9 +302,33 @@ class Reactivation:
     never_activated: int
     campaigns: pd.DataFrame
     contact_lists: list[Path]
+    lapsed: int  # the KPI: every lapsed person; invite_back lists those who still have an account
+    never: pd.DataFrame
 
 
-def build_reactivation(ctx: StepContext, *, write_lists: bool = True) -> Reactivation:
+def build_reactivation(ctx: StepContext, *, write_lists: bool = False) -> Reactivation:
+    """Champions, seed communities, invite-back and comms targets; pure unless ``write_lists`` (``esnkit run`` writes them)."""
+    r = ctx.ds.cached("step:reactivate", ctx.key, lambda: _build_reactivation(ctx))
+    if write_lists:
+        r = dataclasses.replace(r, contact_lists=save_contact_lists(ctx, r))
+    return r
+
+
+def save_contact_lists(ctx: StepContext, r: Reactivation) -> list[Path]:
+    """Write the restricted contact lists (names and e-mails, opt-outs removed) for the client's comms team."""
+    return write_contact_lists(
+        ctx.ds,
+        {
+            "invite-back": r.invite_back.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
+            "champions": r.champions[["person_id", "department", "role", "reason"]],
+            "never-activated": r.never[["person_id", "department", "location"]],
+        },
+        ctx.paths.restricted,
+        opt_outs=ctx.config.opt_outs,
+    )
+
+
+def _build_reactivation(ctx: StepContext) -> Reactivation:
     ds, as_of = ctx.ds, ctx.as_of
     individuals = network.key_individuals(ds, as_of=as_of)
     ev = interaction_events(ds, as_of=as_of)
@@ -321,20 +345,17 @@ def build_reactivation(ctx: StepContext, *, write_lists: bool = True) -> Reactiv
         r = campaign_uplift(ds, _campaign_people(ds, c, ctx.paths), start=c["start"], weeks=int(c.get("weeks", 8)))
         rows.append({"campaign": str(c.get("name", "campaign")), "start": str(c["start"]), **r})
     campaigns = pd.DataFrame(rows) if rows else pd.DataFrame({"campaign": pd.Series(dtype="str")})
-    lists: list[Path] = []
-    if write_lists:
-        lists = write_contact_lists(
-            ds,
-            {
-                "invite-back": invites.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
-                "champions": champs[["person_id", "department", "role", "reason"]],
-                "never-activated": never[["person_id", "department", "location"]],
-            },
-            ctx.paths.restricted,
-            opt_outs=ctx.config.opt_outs,
-        )
+    values = kpis.kpi_values(ds, as_of=as_of, inactive_days=ctx.inactive_days, which=["lapsed", "never_activated"])
     return Reactivation(
-        champs, seed_communities(scorecard), invites, comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size), len(never), campaigns, lists
+        champs,
+        seed_communities(scorecard),
+        invites,
+        comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size),
+        int(values["never_activated"]),
+        campaigns,
+        [],
+        int(values["lapsed"]),
+        never,
     )
 
 
@@ -345,8 +366,9 @@ def reactivation_summary(r: Reactivation, *, client: str) -> str:
         [
             f"- **{len(r.champions)} champions** are active now and reach across departments: start with them.",
             f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.",
-            f"- **{len(r.invite_back):,} lapsed people** can be invited back; the top 20 are listed below with the colleague best placed to ask them.",
-            f"- **{r.never_activated:,} people have never taken part**; above-the-line comms should aim first at {targets}.",
-            f"- Contact lists with names for {escape_md(client)}'s comms team were written to the restricted folder, not to this report.",
+            f"- **{kpis.display('lapsed', r.lapsed)} people have lapsed** (no activity for 90+ days); {len(r.invite_back):,} of them still "
+            "have an account and can be invited back: the top 20 are listed below with the colleague best placed to ask them.",
+            f"- **{kpis.display('never_activated', r.never_activated)} people have never taken part**; above-the-line comms should aim first at {targets}.",
+            f"- Contact lists with names for {escape_md(client)}'s comms team are kept in a restricted folder, apart from this report.",
         ]
     )

@@ -1,19 +1,29 @@
-"""Step 5, Report: KPIs against the saved plan, trends, quarter on quarter, best practices, movers, history.
+"""Step 5, Report: KPIs against the agreed plan, trends, quarter on quarter, best practices, movers, history.
 
-RAG rule for an objective at month *m* (``gap`` = how far the value is behind the glide path in
-the objective's good direction; ``span`` = |target − baseline|):
+Every figure is a KPI of :mod:`esnkit.metrics.kpis`, measured exactly as step 1 measures it.
 
-- **on track**: ``gap ≤ 0`` (at or ahead of the path);
-- **at risk**: ``0 < gap ≤ 10%`` of ``span``;
+Statuses are given only against an **agreed** plan (objectives in ``client.yml``) saved before
+this report's as-of date. Against a proposed plan, or a plan saved on the report's own date, every
+objective's status is ``baseline``: there is nothing to be on or off track against yet.
+
+Against an agreed plan, with values compared as they are displayed (so rounding never flips a
+status), ``gap`` = how far the value is behind the glide path in the objective's good direction
+and ``span`` = |target − baseline|:
+
+- **on track**: at or ahead of the glide path (``gap ≤ 0``) *and* the forecast reaches the target;
+- **at risk**: otherwise, when ``gap ≤ 10%`` of ``span`` (slightly behind, or on the path with a
+  trend that falls short);
 - **off track**: ``gap > 10%`` of ``span``.
 
-The forecast at the deadline extends the average monthly change of the last three months.
+The forecast at the deadline extends the average monthly change of the last three months, held
+within what the KPI can be (a share within 0–100%, a count within the people or communities there are).
 
-A quarter-on-quarter change is *larger than noise* when it exceeds twice the standard deviation
-of the metric's month-to-month changes over the last year.
+Quarters are calendar quarters. This quarter is compared with the last only when both are complete
+and lie inside the data; a change is *larger than noise* when it exceeds twice the standard
+deviation of the KPI's month-to-month changes over the last year.
 
-Every run saves its KPI values to ``reports/<as_of>/kpis.json``; the next run reads the latest
-earlier one and reports the movement since.
+``esnkit run`` saves the KPIs and objectives to ``reports/<as_of>/kpis.json`` (:func:`kpi_record`);
+the next run reads the latest earlier one and reports the movement since.
 """
 
 from __future__ import annotations
@@ -28,10 +38,10 @@ import pandas as pd
 
 from .._fast import isin
 from .._io import atomic_write
-from ..metrics import communities, network
-from ..render import escape_md, pct
+from ..metrics import communities, kpis, network
+from ..render import escape_md
 from .context import StepContext
-from .plan import METRICS, load_plan, metric_history, propose_objectives
+from .plan import display_change, load_plan, objective_kpi, propose_objectives, segment_people
 
 __all__ = [
     "quarter_table",
@@ -43,35 +53,46 @@ __all__ = [
     "movers",
     "build_report",
     "report_summary",
+    "kpi_record",
+    "save_record",
     "Report",
 ]
 
 AT_RISK_SHARE = 0.10
 
 
-def rag_status(value: float, glide: float, baseline: float, target: float, *, higher_is_better: bool = True) -> str:
-    """On track / at risk / off track (rule in the module docs).
+def rag_status(
+    value: float, glide: float, baseline: float, target: float, *, forecast: float, kpi_id: str = "response_rate", higher_is_better: bool = True
+) -> str:
+    """On track / at risk / off track against an agreed plan (rule in the module docs).
 
     Examples
     --------
-    >>> rag_status(0.30, 0.30, 0.2, 0.4)
+    >>> rag_status(0.30, 0.30, 0.2, 0.4, forecast=0.41)
     'on track'
-    >>> rag_status(0.29, 0.30, 0.2, 0.4)
+    >>> rag_status(0.30, 0.30, 0.2, 0.4, forecast=0.35)  # on the path, but the trend falls short
     'at risk'
-    >>> rag_status(0.25, 0.30, 0.2, 0.4)
+    >>> rag_status(0.29, 0.30, 0.2, 0.4, forecast=0.45)
+    'at risk'
+    >>> rag_status(0.25, 0.30, 0.2, 0.4, forecast=0.45)
     'off track'
-    >>> rag_status(10.0, 12.0, 24.0, 4.0, higher_is_better=False)
+    >>> rag_status(0.30000000001, 0.3, 0.2, 0.4, forecast=0.4)  # equal as displayed: on the path
+    'on track'
+    >>> rag_status(10.0, 12.0, 24.0, 4.0, forecast=3.0, kpi_id="median_hours_to_first_response", higher_is_better=False)
     'on track'
     """
+    q = lambda v: kpis.quantise(kpi_id, v)
+    value, glide, baseline, target, forecast = q(value), q(glide), q(baseline), q(target), q(forecast)
     gap = (glide - value) if higher_is_better else (value - glide)
-    span = abs(target - baseline) or 1e-12
-    if gap <= 1e-12:
+    span = abs(target - baseline)
+    reaches = np.isfinite(forecast) and ((forecast >= target) if higher_is_better else (forecast <= target))
+    if gap <= 0 and reaches:
         return "on track"
-    return "at risk" if gap <= AT_RISK_SHARE * span + 1e-12 else "off track"
+    return "at risk" if gap <= AT_RISK_SHARE * span else "off track"
 
 
 def forecast(history: pd.Series, months_left: int) -> float:
-    """Value at the deadline if the last three months' average monthly change continues.
+    """Value at the deadline if the last three months' average monthly change continues (unclipped).
 
     Examples
     --------
@@ -86,25 +107,49 @@ def forecast(history: pd.Series, months_left: int) -> float:
     return float(v.iloc[-1] + slope * max(months_left, 0))
 
 
-def quarter_change(history: pd.DataFrame) -> dict[str, float | bool]:
-    """This quarter's mean against last quarter's, and whether the change is larger than noise.
+def quarter_change(history: pd.DataFrame) -> dict[str, object]:
+    """The last complete calendar quarter against the one before, and whether the change is beyond noise.
+
+    ``history`` has ``month`` (Period) and ``value`` (and optionally ``partial``); a quarter counts
+    when all three of its months are in the history and none is partial. Its value is the mean of
+    the months measured in it.
 
     Examples
     --------
-    >>> h = pd.DataFrame({"value": [10, 10, 10, 10, 10, 10, 10, 10, 10, 20, 20, 20]})
+    >>> months = pd.period_range("2025-07", "2026-07", freq="M")
+    >>> h = pd.DataFrame({"month": months, "value": [10.0] * 9 + [20.0] * 3 + [99.0], "partial": [False] * 12 + [True]})
     >>> r = quarter_change(h)
-    >>> (r["this_quarter"], r["last_quarter"], r["change"], r["significant"])
-    (20.0, 10.0, 10.0, True)
+    >>> (r["this_label"], r["last_label"], r["this_quarter"], r["last_quarter"], r["significant"])
+    ('Q2 2026', 'Q1 2026', 20.0, 10.0, True)
+    >>> quarter_change(h.iloc[-5:])["last_label"]  # Q1 2026 is not all in this history
+    '–'
     """
-    v = history["value"].astype("float64").to_numpy()
-    this, last = np.nanmean(v[-3:]) if len(v) >= 3 else np.nan, np.nanmean(v[-6:-3]) if len(v) >= 6 else np.nan
-    noise = np.nanstd(np.diff(v)) if len(v) > 2 else np.nan
+    h = history.copy()
+    partial = h["partial"].to_numpy(dtype=bool) if "partial" in h else np.zeros(len(h), dtype=bool)
+    h = h[~partial]
+    quarters = h["month"].dt.asfreq("Q") if len(h) else pd.Series([], dtype="period[Q-DEC]")
+    counts = quarters.value_counts()
+    complete = sorted(q for q, n in counts.items() if n == 3)
+    v = h["value"].astype("float64")
+
+    def mean(q) -> float:
+        vals = v[(quarters == q).to_numpy()]
+        return float(vals.mean()) if vals.notna().any() else float("nan")
+
+    this_q = complete[-1] if complete else None
+    last_q = complete[-2] if len(complete) >= 2 and complete[-2] == complete[-1] - 1 else None
+    this, last = (mean(this_q) if this_q is not None else float("nan")), (mean(last_q) if last_q is not None else float("nan"))
+    diffs = np.diff(v.dropna().to_numpy()[-13:])
+    noise = float(np.std(diffs)) if len(diffs) > 1 else float("nan")
     change = this - last
+    label = lambda q: f"Q{q.quarter} {q.year}" if q is not None else "–"
     return {
-        "this_quarter": float(this),
-        "last_quarter": float(last),
+        "this_label": label(this_q),
+        "last_label": label(last_q),
+        "this_quarter": this,
+        "last_quarter": last,
         "change": float(change),
-        "noise": float(noise),
+        "noise": noise,
         "significant": bool(np.isfinite(change) and np.isfinite(noise) and abs(change) > 2 * noise),
     }
 
@@ -170,6 +215,7 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
 class Report:
     as_of: str
     plan_as_of: str | None
+    plan: str  # "agreed" or "proposed"
     scorecard: pd.DataFrame
     trends: dict[str, pd.DataFrame]
     quarter_change: pd.DataFrame
@@ -178,129 +224,189 @@ class Report:
     campaign_marks: dict[str, str]
     history_note: str
     previous: dict | None
+    kpis: pd.DataFrame
+
+
+SCORECARD_COLUMNS = [
+    "objective_id", "objective", "kpi", "segment", "baseline", "now", "glide_path_now", "target", "forecast_at_deadline",
+    "deadline", "status", "plan", "higher_is_better",
+]  # fmt: skip
 
 
 def _previous_kpis(reports_root: Path, as_of: dt.date) -> dict | None:
     if not reports_root.is_dir():
         return None
     earlier = sorted(p.parent.name for p in reports_root.glob("*/kpis.json") if p.parent.name < as_of.isoformat())
-    return json.loads((reports_root / earlier[-1] / "kpis.json").read_text()) if earlier else None
+    if not earlier:
+        return None
+    try:
+        data = json.loads((reports_root / earlier[-1] / "kpis.json").read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return None  # an unreadable earlier record is skipped, not fatal
+    return data if isinstance(data, dict) and isinstance(data.get("kpis"), list) else None
 
 
-def build_report(ctx: StepContext, *, save: bool = True) -> Report:
-    ds, as_of = ctx.ds, ctx.as_of
-    saved = load_plan(ctx.paths.plans, as_of=as_of)
+def _objectives(ctx: StepContext) -> tuple[pd.DataFrame, pd.DataFrame, str | None, str]:
+    """The objectives to report against, their glide paths, the plan's date and whether it was agreed."""
+    saved = load_plan(ctx.paths.plans, as_of=ctx.as_of)
     if saved is not None:
-        objectives = saved["objectives"]
-        glide = saved["glide_paths"]
-        plan_as_of = saved["as_of"]
-    else:
-        props = propose_objectives(ds, as_of=as_of)
-        objectives = pd.DataFrame(
-            [
-                {
-                    **o,
-                    "objective_id": o["id"],
-                    "objective": METRICS[o["metric"]].label,
-                    "baseline": np.nan,
-                    "deadline": o["deadline"].isoformat(),
-                    "segment_spec": json.dumps(o["segment"] or {}),
-                }
-                for o in props
-            ]
-        )
-        glide = pd.DataFrame(columns=["month", "target", "objective_id"])
-        plan_as_of = None
+        return saved["objectives"], saved["glide_paths"], saved["as_of"], "proposed" if saved.get("proposed") else "agreed"
+    props = propose_objectives(ctx.ds, as_of=ctx.as_of, inactive_days=ctx.inactive_days)
+    objectives = pd.DataFrame(
+        [
+            {**o, "objective_id": o["id"], "baseline": np.nan, "deadline": o["deadline"].isoformat(), "segment_spec": json.dumps(o["segment"] or {})}
+            for o in props
+        ],
+        columns=["objective_id", "metric", "baseline", "target", "deadline", "segment_spec"],
+    )
+    return objectives, pd.DataFrame(columns=["month", "target", "objective_id"]), None, "proposed"
+
+
+def build_report(ctx: StepContext) -> Report:
+    """KPIs now against the plan in force, trends and quarter on quarter; pure (``esnkit run`` saves :func:`kpi_record`)."""
+    # It reads the saved plans and earlier records too: a result is kept only while those are unchanged.
+    files = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in [*ctx.paths.plans.glob("*.json"), *ctx.paths.reports_root.glob("*/kpis.json")]))
+    return ctx.ds.cached("step:report", (*ctx.key, files), lambda: _build_report(ctx))
+
+
+def _build_report(ctx: StepContext) -> Report:
+    ds, as_of = ctx.ds, ctx.as_of
+    objectives, glide, plan_as_of, plan = _objectives(ctx)
+    statuses_apply = plan == "agreed" and plan_as_of is not None and plan_as_of < as_of.isoformat()
     rows, trends, qrows = [], {}, []
     month_now = pd.Period(as_of, "M")
     for o in objectives.to_dict("records"):
-        metric = METRICS[o["metric"]]
+        k = objective_kpi(o["metric"])
         segment = json.loads(o.get("segment_spec") or "{}") or None
-        hist = metric_history(ds, o["metric"], as_of=as_of, months=12, segment=segment)
-        hist.attrs["percent"] = metric.is_share
-        trends[metric.label] = hist
-        value = float(hist["value"].iloc[-1])
+        people = segment_people(ds, segment)
+        hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=12, people=people, inactive_days=ctx.inactive_days)
+        hist.attrs["percent"] = k.unit == "share"
+        label = k.label + (f" ({', '.join(f'{a} = {b}' for a, b in segment.items())})" if segment else "")
+        trends[label] = hist
+        now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
-        on_path = path.loc[path["month"] == month_now, "target"]
-        glide_now = (
-            float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if len(path) and month_now > path["month"].max() else np.nan)
-        )
+        on_path = path.loc[path["month"] == month_now, "target"] if len(path) else path
+        past_deadline = len(path) and month_now > path["month"].max()
+        glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if past_deadline else np.nan)
         baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
-        status = (
-            rag_status(value, glide_now, baseline, float(o["target"]), higher_is_better=metric.higher_is_better)
-            if np.isfinite(glide_now) and np.isfinite(baseline)
-            else "no plan saved"
-        )
         months_left = (pd.Period(o["deadline"], "M") - month_now).n
+        projected = kpis.clip(ds, k.id, forecast(hist["value"], months_left), people=people, as_of=as_of)
+        target = float(o["target"])
+        status = (
+            rag_status(now, glide_now, baseline, target, forecast=projected, kpi_id=k.id, higher_is_better=k.higher_is_better)
+            if statuses_apply and np.isfinite(glide_now) and np.isfinite(baseline) and np.isfinite(now)
+            else "baseline"
+        )
         rows.append(
             {
-                "objective": metric.label,
-                "is_share": metric.is_share,
+                "objective_id": str(o["objective_id"]),
+                "objective": label,
+                "kpi": k.id,
+                "segment": ", ".join(f"{a} = {b}" for a, b in (segment or {}).items()) or "whole network",
                 "baseline": baseline,
-                "now": value,
+                "now": now,
                 "glide_path_now": glide_now,
-                "target": float(o["target"]),
-                "deadline": o["deadline"],
+                "target": target,
+                "forecast_at_deadline": projected,
+                "deadline": str(o["deadline"]),
                 "status": status,
-                "forecast_at_deadline": forecast(hist["value"], months_left),
+                "plan": plan,
+                "higher_is_better": k.higher_is_better,
             }
         )
-        q = quarter_change(hist)
-        qrows.append({"metric": metric.label, "is_share": metric.is_share, **q})
-    scorecard = pd.DataFrame(rows)
-    qc = pd.DataFrame(qrows)
+        qrows.append({"metric": label, "kpi": k.id, **quarter_change(hist)})
+    scorecard = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+    qc = pd.DataFrame(qrows, columns=["metric", "kpi", "this_label", "last_label", "this_quarter", "last_quarter", "change", "noise", "significant"])
     sc = communities.community_scorecard(ds, as_of=as_of)
     risk = network.influencer_risk(ds, as_of=as_of)
     marks = {str(c["start"]): str(c.get("name", "campaign")) for c in ctx.config.campaigns if "start" in c}
     previous = _previous_kpis(ctx.paths.reports_root, as_of)
+    table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
+    return Report(
+        as_of.isoformat(), plan_as_of, plan, scorecard, trends, qc, best_practices(sc), movers(sc, risk), marks,
+        _history_note(previous, table), previous, table,
+    )  # fmt: skip
+
+
+def _history_note(previous: dict | None, table: pd.DataFrame) -> str:
     if previous is None:
-        note = "This is the first report for this client: there is no earlier run to compare with yet."
-    else:
-        lines = [f"Since the report of {previous['as_of']}:"]
-        before = {k["objective"]: k["now"] for k in previous["kpis"]}
-        for r in rows:
-            if r["objective"] in before and before[r["objective"]] is not None:
-                b = before[r["objective"]]
-                share = METRICS[next(m for m in METRICS if METRICS[m].label == r["objective"])].is_share
-                fmt = (lambda v: pct(v, 1)) if share else (lambda v: f"{v:,.1f}")
-                lines.append(
-                    f"- {escape_md(r['objective'])}: {fmt(b)} → {fmt(r['now'])} ({'+' if r['now'] >= b else ''}{(r['now'] - b) * (100 if share else 1):.1f}{' points' if share else ''})."
-                )
-        note = "\n".join(lines)
-    report = Report(as_of.isoformat(), plan_as_of, scorecard, trends, qc, best_practices(sc), movers(sc, risk), marks, note, previous)
-    if save:
-        folder = ctx.paths.reports(as_of)
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(
-            folder / "kpis.json", json.dumps({"as_of": as_of.isoformat(), "kpis": json.loads(scorecard.to_json(orient="records"))}, indent=2)
-        )
-    return report
+        return "This is the first report for this client: there is no earlier run to compare with yet."
+    lines = [f"Since the report of {escape_md(str(previous.get('as_of', '?')))}:"]
+    before = {k.get("kpi"): k.get("value") for k in previous["kpis"] if isinstance(k, dict)}
+    for r in table.itertuples():
+        b = before.get(r.kpi)
+        if isinstance(b, (int, float)) and np.isfinite(b) and np.isfinite(r.value):
+            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({display_change(r.kpi, r.value - b)}).")
+    return "\n".join(lines) if len(lines) > 1 else lines[0] + " no figure of that report can be compared with this one."
+
+
+def kpi_record(r: Report) -> dict:
+    """The machine-readable record of a run, as ``esnkit run`` writes it to ``reports/<as_of>/kpis.json``."""
+
+    def num(v):
+        return None if v is None or not np.isfinite(v) else float(v)
+
+    return {
+        "as_of": r.as_of,
+        "kpis": [
+            {"kpi": t.kpi, "label": t.label, "value": num(t.value), "display": t.display, "unit": t.unit, "definition": t.definition}
+            for t in r.kpis.itertuples()
+        ],
+        "objectives": [
+            {
+                "objective_id": o.objective_id,
+                "kpi": o.kpi,
+                "baseline": num(o.baseline),
+                "now": num(o.now),
+                "glide_path_now": num(o.glide_path_now),
+                "target": num(o.target),
+                "forecast_at_deadline": num(o.forecast_at_deadline),
+                "deadline": o.deadline,
+                "status": o.status,
+                "plan": o.plan,
+                "higher_is_better": bool(o.higher_is_better),
+            }
+            for o in r.scorecard.itertuples()
+        ],
+    }
+
+
+def save_record(r: Report, folder: Path) -> Path:
+    """Write :func:`kpi_record` to ``folder/kpis.json`` atomically."""
+    return atomic_write(folder / "kpis.json", json.dumps(kpi_record(r), indent=2) + "\n")
 
 
 def report_summary(r: Report, *, client: str) -> str:
-    from .plan import format_value
-
+    """The executive summary of step 5, every figure printed as the scorecard prints it."""
     lines = []
     if r.plan_as_of is None:
         lines.append(
-            f"No plan has been saved for {escape_md(client)} yet: run step 2 first. The figures below show where the proposed objectives stand."
+            f"No plan has been saved for {escape_md(client)} yet, so there is nothing to be on or off track against: the figures "
+            "below are where the proposed objectives stand today (their status is *baseline*)."
         )
+    elif r.plan == "proposed":
+        lines.append(
+            f"The plan of {r.plan_as_of} was proposed, not agreed: until its objectives are agreed, each shows where it stands "
+            "(status *baseline*) rather than a traffic light."
+        )
+    elif r.plan_as_of >= r.as_of:
+        lines.append(f"The plan was agreed on this report's own date ({r.plan_as_of}): these figures are its baseline.")
     else:
         counts = r.scorecard["status"].value_counts()
         lines.append(
-            f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, {counts.get('off track', 0)} off track**."
+            f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, "
+            f"{counts.get('off track', 0)} off track**."
         )
     for row in r.scorecard.itertuples():
         lines.append(
-            f"- {escape_md(row.objective)}: now {format_value(row.now, is_share=row.is_share)} (target {format_value(row.target, is_share=row.is_share)} by {row.deadline}) — *{row.status}*."
+            f"- {escape_md(row.objective)}: now {kpis.display(row.kpi, row.now)} (target {kpis.display(row.kpi, row.target)} by "
+            f"{row.deadline}) — *{row.status}*."
         )
     sig = r.quarter_change[r.quarter_change["significant"]] if len(r.quarter_change) else r.quarter_change
-    from .plan import format_value
-
     for row in sig.itertuples():
-        before, after = format_value(row.last_quarter, is_share=row.is_share), format_value(row.this_quarter, is_share=row.is_share)
+        before, after = kpis.display(row.kpi, row.last_quarter), kpis.display(row.kpi, row.this_quarter)
         lines.append(
-            f"- This quarter, {escape_md(row.metric).lower()} moved from {before} to {after} on average: more than normal month-to-month noise."
+            f"- In {row.this_label}, {escape_md(row.metric).lower()} averaged {after} against {before} in {row.last_label}: more than normal month-to-month noise."
         )
     if len(r.best_practices):
         bp = r.best_practices.iloc[0]
@@ -309,31 +415,28 @@ def report_summary(r: Report, *, client: str) -> str:
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
-    """The KPI scorecard as the deliverable shows it (shares as percentages)."""
-    from .plan import format_value
-
+    """The KPI scorecard as the deliverable shows it (every value as the KPI prints)."""
     t = r.scorecard
     out = {"objective": t["objective"]}
     for column in ("baseline", "now", "glide_path_now", "target", "forecast_at_deadline"):
-        out[column.replace("_", " ")] = [format_value(v, is_share=s) for v, s in zip(t[column], t["is_share"])]
+        out[column.replace("_", " ")] = [kpis.display(k, v) for k, v in zip(t["kpi"], t[column])]
     out["deadline"] = t["deadline"]
     out["status"] = t["status"]
     return pd.DataFrame(out)
 
 
 def quarter_table(r: Report) -> pd.DataFrame:
-    """This quarter against the last, formatted, with the noise flag in words."""
-    from .plan import format_value
-
+    """The last complete quarter against the one before, printed as the KPIs print, with the noise flag in words."""
     q = r.quarter_change
     if len(q) == 0:
-        return q
+        return pd.DataFrame(columns=["metric", "quarters", "before", "after", "change", "beyond noise"])
     return pd.DataFrame(
         {
             "metric": q["metric"],
-            "last quarter": [format_value(v, is_share=s) for v, s in zip(q["last_quarter"], q["is_share"])],
-            "this quarter": [format_value(v, is_share=s) for v, s in zip(q["this_quarter"], q["is_share"])],
-            "change": [("+" if c >= 0 else "") + format_value(c, is_share=s) for c, s in zip(q["change"], q["is_share"])],
+            "quarters": [f"{b} → {a}" if b != "–" else "not two complete quarters yet" for a, b in zip(q["this_label"], q["last_label"])],
+            "before": [kpis.display(k, v) for k, v in zip(q["kpi"], q["last_quarter"])],
+            "after": [kpis.display(k, v) for k, v in zip(q["kpi"], q["this_quarter"])],
+            "change": [display_change(k, v) for k, v in zip(q["kpi"], q["change"])],
             "beyond noise": np.where(q["significant"], "yes", "no"),
         }
     )

@@ -57,7 +57,9 @@ def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     replies = m[~m["is_thread_start"]].merge(starts[["thread_id", "author_id", "created_at"]], on="thread_id", suffixes=("", "_start"))
     replies = replies[replies["author_id"] != replies["author_id_start"]]
     first_reply = replies.groupby("thread_id")["created_at"].min()
-    hours = (starts["thread_id"].map(first_reply) - starts["created_at"]).dt.total_seconds() / 3600
+    # reindex, not map: mapping through an empty Series of times fails in pandas (no replies at all)
+    reply_at = pd.Series(first_reply.reindex(starts["thread_id"].to_numpy()).to_numpy(), index=starts.index, dtype=starts["created_at"].dtype)
+    hours = (reply_at - starts["created_at"]).dt.total_seconds() / 3600
     t = pd.DataFrame({"group_id": starts["group_id"], "h24": hours <= 24, "h48": hours <= 48})
     out = t.groupby("group_id").agg(newcomer_posts=("h24", "size"), welcomed_24h=("h24", "mean"), welcomed_48h=("h48", "mean")).reset_index()
     return out.astype({"newcomer_posts": "int64", "welcomed_24h": "float64", "welcomed_48h": "float64"})

@@ -1,0 +1,332 @@
+"""The headline KPIs: each defined once, here, and computed for a Dataset at an as-of date.
+
+Step 1's headline and tiles, step 2's baselines, step 5's "now", the explorer's tiles and
+``reports/<as_of>/kpis.json`` all take their values from :func:`kpi_values` (or
+:func:`kpi_history` for a monthly series), and print them with :func:`display`. The appendix of
+every deliverable prints :data:`KPIS`' definitions.
+
+Choices made once, for every KPI:
+
+- **Who counts**: people, not bots; the organisation's own people, not external guests
+  (:func:`esnkit.metrics._base.population`). A roster adds people who never joined.
+- **Registered**: :func:`esnkit.metrics._base.registration_days` — from the day they joined (or,
+  without a join date, their first activity); roster-only people are not registered.
+- **Active**: made at least one post, reply or reaction. Exports carry no reads, so reading alone
+  does not count.
+- **Windows** end with the as-of day and are counted in whole UTC days (the last 30 days are the
+  as-of day and the 29 before it).
+- **Answered**: a thread start got a reply or a reaction from someone other than its author, by the
+  end of the as-of day (SWOOP's response rate; CHAOSS's time to first response). Threads started
+  by bots or guests are not counted.
+
+Examples
+--------
+>>> display("interactive_share", 0.7368), display("active_30", 1204.0), display("median_hours_to_first_response", 14.04)
+('73.7%', '1,204', '14.0 h')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .._fast import isin, micros
+from ..dataset import Dataset
+from . import communities, conversations
+from ._base import DAY_US, NEVER, active_days, as_of_end, population, registration_days
+
+__all__ = [
+    "KPI",
+    "KPIS",
+    "kpi",
+    "kpi_values",
+    "kpi_table",
+    "kpi_history",
+    "display",
+    "quantise",
+    "bounds",
+    "HEALTHY",
+]
+
+#: Community statuses that count as healthy.
+HEALTHY = ("thriving", "growing")
+
+
+@dataclasses.dataclass(frozen=True)
+class KPI:
+    """One headline figure: what it is, how it prints, which way is better."""
+
+    id: str
+    label: str
+    unit: str  # "share" (0 to 1), "count" (whole people or communities) or "hours"
+    definition: str
+    higher_is_better: bool = True
+    segmentable: bool = True  # can be measured for one department, location...
+
+
+KPIS: tuple[KPI, ...] = (
+    KPI(
+        "interactive_share",
+        "Registered people who interacted in the last 6 months",
+        "share",
+        "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
+        "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
+    ),
+    KPI(
+        "active_30",
+        "People active in the last 30 days",
+        "count",
+        "People (bots and guests excluded) with a post, reply or reaction in the 30 days to the as-of date.",
+    ),
+    KPI(
+        "active_90",
+        "People active in the last 90 days",
+        "count",
+        "People (bots and guests excluded) with a post, reply or reaction in the 90 days to the as-of date.",
+    ),
+    KPI(
+        "engaged_30",
+        "Engaged people (4+ active days in the last 30)",
+        "count",
+        "People (bots and guests excluded) active on at least 4 distinct days of the 30 days to the as-of date: a weekly habit.",
+    ),
+    KPI(
+        "response_rate",
+        "Threads answered (last 90 days)",
+        "share",
+        "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
+        "reaction from someone other than the author (SWOOP).",
+    ),
+    KPI(
+        "median_hours_to_first_response",
+        "Median hours to first response (last 90 days)",
+        "hours",
+        "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
+        "else (CHAOSS time to first response).",
+        higher_is_better=False,
+    ),
+    KPI(
+        "healthy_communities",
+        "Communities thriving or growing",
+        "count",
+        "Communities whose lifecycle status at the as-of date is thriving or growing (the rule is under 'community status').",
+        segmentable=False,
+    ),
+    KPI(
+        "lapsed",
+        "Lapsed people",
+        "count",
+        "People (bots and guests excluded) who were active at some time but not in the last N days to the as-of date "
+        "(N = inactive_days, 90 unless the client chose otherwise).",
+        higher_is_better=False,
+    ),
+    KPI(
+        "never_activated",
+        "People who have never taken part",
+        "count",
+        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: accounts that never took "
+        "part and, with an HR roster, everyone on it who never joined.",
+        higher_is_better=False,
+    ),
+)
+_BY_ID = {k.id: k for k in KPIS}
+
+
+def kpi(kpi_id: str) -> KPI:
+    """The KPI of that id; a ``ValueError`` that lists the ids otherwise."""
+    try:
+        return _BY_ID[kpi_id]
+    except KeyError:
+        raise ValueError(f"unknown KPI {kpi_id!r}; choose one of {', '.join(_BY_ID)}") from None
+
+
+def display(kpi_id: str, value: float | None) -> str:
+    """The exact text the deliverables print for a KPI value: ``73.7%``, ``1,204``, ``14.0 h``, or ``–``."""
+    unit = kpi(kpi_id).unit
+    if value is None or not np.isfinite(value):
+        return "–"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "hours":
+        return f"{value:.1f} h"
+    return f"{round(value):,}"
+
+
+def quantise(kpi_id: str, value: float) -> float:
+    """A value rounded as it is displayed, so comparisons agree with what the reader sees.
+
+    Examples
+    --------
+    >>> quantise("response_rate", 0.33349), quantise("active_30", 171.6), quantise("median_hours_to_first_response", 2.04)
+    (0.333, 172.0, 2.0)
+    """
+    if value is None or not np.isfinite(value):
+        return float("nan")
+    unit = kpi(kpi_id).unit
+    return round(float(value), 3 if unit == "share" else 1 if unit == "hours" else 0)
+
+
+def _segment_mask(ds: Dataset, people: Iterable[str] | None) -> np.ndarray:
+    """Booleans over ``ds.people`` rows: in the population and, when ``people`` is given, among them."""
+    mask = isin(ds.people["person_id"], population(ds)["person_id"]).to_numpy()
+    if people is not None:
+        mask = mask & isin(ds.people["person_id"], pd.Series(list(people), dtype="str")).to_numpy()
+    return mask
+
+
+def bounds(ds: Dataset, kpi_id: str, *, people: Iterable[str] | None = None, as_of=None) -> tuple[float, float]:
+    """The values a KPI can take for this Dataset: ``(lowest, highest)``.
+
+    A share lies in [0, 1]; a count of people is at most the people it counts from (registered
+    people for the active figures, everyone in the population for lapsed and never-activated); a
+    count of communities at most the communities there are; hours are at least 0.
+    """
+    k = kpi(kpi_id)
+    if k.unit == "share":
+        return 0.0, 1.0
+    if k.unit == "hours":
+        return 0.0, float("inf")
+    if kpi_id == "healthy_communities":
+        return 0.0, float(len(communities.community_scorecard(ds, as_of=as_of))) if as_of is not None else float(len(ds.groups))
+    mask = _segment_mask(ds, people)
+    if kpi_id in ("active_30", "active_90", "engaged_30"):
+        mask = mask & (registration_days(ds) != NEVER)
+    return 0.0, float(mask.sum())
+
+
+def kpi_values(
+    ds: Dataset, *, as_of, inactive_days: int = 90, people: Iterable[str] | None = None, which: Iterable[str] | None = None
+) -> dict[str, float]:
+    """The KPIs of :data:`KPIS` (or only ``which``) for ``ds`` at the end of ``as_of``; NaN where one cannot be measured.
+
+    ``people`` restricts every segmentable KPI to those person ids (a department, say); the
+    community count is always the whole network's. Values are kept in the Dataset's cache.
+    """
+    end = as_of_end(as_of, ds)
+    ids = [k.id for k in KPIS] if which is None else [kpi(i).id for i in which]
+    segment = None if people is None else tuple(sorted(set(map(str, people))))
+    return {i: ds.cached("kpi", (i, end, inactive_days, segment), lambda i=i: _measure(ds, i, end, inactive_days, segment)) for i in ids}
+
+
+def _measure(ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, people: tuple[str, ...] | None) -> float:
+    """One KPI at the instant ``end`` (exclusive), over the population (and ``people``)."""
+    seg = _segment_mask(ds, people)
+    if kpi_id == "healthy_communities":
+        scorecard = communities.community_scorecard(ds, as_of=end - pd.Timedelta(days=1))
+        return float(isin(scorecard["status"], list(HEALTHY)).sum()) if len(scorecard) else float("nan")
+    if kpi_id in ("response_rate", "median_hours_to_first_response"):
+        threads = _recent_threads(ds, end, seg)
+        answered = threads["answered"].to_numpy(dtype=bool)
+        if kpi_id == "response_rate":
+            return float(answered.mean()) if len(threads) else float("nan")
+        hours = threads.loc[answered, "hours_to_first_response"]
+        return float(hours.median()) if len(hours) else float("nan")
+    end_day = int(micros(end) // DAY_US)
+    who, day = active_days(ds, as_of=end - pd.Timedelta(days=1))
+    keep = seg[who]
+    who, day = who[keep], day[keep]
+    n = len(ds.people)
+    if kpi_id == "interactive_share":
+        registered = seg & (registration_days(ds) < end_day)
+        total = int(registered.sum())
+        return float(registered[np.unique(who[day >= end_day - 180])].sum() / total) if total else float("nan")
+    if kpi_id in ("active_30", "active_90"):
+        return float(len(np.unique(who[day >= end_day - int(kpi_id.split("_")[1])])))
+    if kpi_id == "engaged_30":
+        return float((np.bincount(who[day >= end_day - 30], minlength=n) >= 4).sum())
+    ever = np.zeros(n, dtype=bool)
+    ever[who] = True
+    if kpi_id == "never_activated":
+        return float((seg & ~ever).sum())
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, who, day)
+    return float((ever & (last < end_day - inactive_days)).sum())  # lapsed
+
+
+def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: int = 90) -> pd.DataFrame:
+    threads = conversations.thread_responses(ds, as_of=end - pd.Timedelta(days=1))
+    threads = threads[threads["created_at"] >= end - pd.Timedelta(days=days)]
+    return threads[isin(threads["author_id"], ds.people["person_id"][seg])]
+
+
+def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
+    """The KPIs as the machine-readable record holds them.
+
+    Returns
+    -------
+    DataFrame
+        ``kpi``, ``label``, ``value`` (float, NaN when it cannot be measured), ``display`` (what
+        the deliverables print), ``unit``, ``definition``, ``higher_is_better``, in :data:`KPIS` order.
+    """
+    values = kpi_values(ds, as_of=as_of, inactive_days=inactive_days)
+    return pd.DataFrame(
+        {
+            "kpi": [k.id for k in KPIS],
+            "label": [k.label for k in KPIS],
+            "value": [values[k.id] for k in KPIS],
+            "display": [display(k.id, values[k.id]) for k in KPIS],
+            "unit": [k.unit for k in KPIS],
+            "definition": [k.definition for k in KPIS],
+            "higher_is_better": [k.higher_is_better for k in KPIS],
+        }
+    )
+
+
+def month_ends(ds: Dataset, *, as_of, months: int) -> list[tuple[pd.Period, pd.Timestamp, bool]]:
+    """The last ``months`` months to ``as_of`` that lie inside the data, each as ``(month, as-of day, partial)``.
+
+    Complete months are measured on their last day; a month the as-of date cuts short is measured
+    on the as-of date and marked partial. Months before the data's first month are left out.
+    """
+    end = as_of_end(as_of, ds)
+    last_day = (end - pd.Timedelta(days=1)).tz_localize(None)
+    last = last_day.to_period("M")
+    start, _ = ds.coverage()
+    first = start.tz_localize(None).to_period("M") if start is not None else last
+    periods = [p for p in pd.period_range(last - (months - 1), last, freq="M") if p >= first]
+    out = []
+    for p in periods:
+        day = min(p.end_time.normalize(), last_day.normalize())
+        out.append((p, pd.Timestamp(day), day < p.end_time.normalize()))
+    return out
+
+
+def kpi_history(
+    ds: Dataset, kpi_id: str, *, as_of, months: int = 12, people: Iterable[str] | None = None, inactive_days: int = 90, every: int | None = None
+) -> pd.DataFrame:
+    """A KPI measured at the end of each of the last ``months`` months inside the data.
+
+    ``every`` measures only every n-th month back from ``as_of`` (the others are NaN): the community
+    census needs a scorecard per measurement, so it is taken quarterly by default.
+
+    Returns
+    -------
+    DataFrame
+        ``month`` (Period), ``value``, ``partial`` (the as-of date cuts that month short).
+    """
+    kpi(kpi_id)
+    every = every or (3 if kpi_id == "healthy_communities" else 1)
+    ends = month_ends(ds, as_of=as_of, months=months)
+    values = []
+    for i, (_, day, _) in enumerate(ends):  # a loop over months; each measurement is vectorised
+        measured = (len(ends) - 1 - i) % every == 0
+        values.append(kpi_values(ds, as_of=day, inactive_days=inactive_days, people=people, which=[kpi_id])[kpi_id] if measured else float("nan"))
+    return pd.DataFrame(
+        {
+            "month": pd.PeriodIndex([m for m, _, _ in ends], freq="M"),
+            "value": np.asarray(values, dtype="float64"),
+            "partial": np.asarray([p for _, _, p in ends], dtype=bool),
+        }
+    )
+
+
+def clip(ds: Dataset, kpi_id: str, value: float, *, people: Iterable[str] | None = None, as_of=None) -> float:
+    """``value`` held within :func:`bounds` (a forecast or a target can never be impossible)."""
+    lo, hi = bounds(ds, kpi_id, people=people, as_of=as_of)
+    if value is None or not math.isfinite(value):
+        return value
+    return float(min(max(value, lo), hi))

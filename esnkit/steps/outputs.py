@@ -1,0 +1,38 @@
+"""What ``esnkit run`` saves besides the deliverables, computed in the run's kernel after each step.
+
+The step builders are pure: a consultant exploring a notebook in JupyterLab never changes the
+plan step 5 reports against, the restricted contact lists or the record of a run. ``esnkit run``
+calls :func:`save_step_outputs` in the same kernel right after a step's notebook, so the results
+come from the Dataset's cache rather than being computed again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["save_step_outputs", "SAVED_BY"]
+
+#: The step after which each output is saved ("record": once, after the last step of a run).
+SAVED_BY = {"plan": "plans/<as_of>.json", "reactivate": "restricted/*.csv", "record": "reports/<as_of>/kpis.json"}
+
+
+def save_step_outputs(step: str, **parameters) -> list[Path]:
+    """Save what ``step`` produces for the client (see :data:`SAVED_BY`); return the paths written.
+
+    ``parameters`` are the notebook parameters of the run (``client_dir``, ``as_of``, ...).
+    """
+    from .context import open_step
+    from .plan import build_plan, save_plan
+    from .reactivate import build_reactivation, save_contact_lists
+    from .report import build_report, save_record
+
+    ctx = open_step(**parameters)
+    if step == "plan":
+        return [save_plan(build_plan(ctx), ctx.paths.plans)]
+    if step == "reactivate":
+        return save_contact_lists(ctx, build_reactivation(ctx))
+    if step == "record":
+        folder = ctx.paths.reports(ctx.as_of)
+        folder.mkdir(parents=True, exist_ok=True)
+        return [save_record(build_report(ctx), folder)]
+    return []

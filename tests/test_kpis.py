@@ -1,0 +1,106 @@
+"""The KPI registry, worked out by hand on helpers.small_dataset (as of 2026-03-31, windows end on 1 April 00:00 UTC).
+
+Non-bot events: a on Jan 5 and 6 and a reaction on Mar 1; b on Jan 5; c on Feb 10 and Mar 1; d on
+Mar 1; e never. Everyone joined on 2025-12-01. The last 30 days start on Mar 2, the last 90 on Jan 1.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import AS_OF, small_dataset
+from pandas.testing import assert_frame_equal
+
+from esnkit.metrics import kpis
+
+
+def test_every_kpi_by_hand():
+    got = kpis.kpi_values(small_dataset(), as_of=AS_OF)
+    assert got == {
+        "interactive_share": 4 / 5,  # a-d of the five registered people (the bot z is not counted)
+        "active_30": 0.0,  # nothing from Mar 2 on (z's post on Mar 2 is a bot's)
+        "active_90": 4.0,
+        "engaged_30": 0.0,
+        "response_rate": 2 / 3,  # threads 1 (b replied), 4 (no answer), 5 (a reacted); the bot's thread 7 is not counted
+        "median_hours_to_first_response": 1.5,  # 2 h (thread 1) and 1 h (thread 5)
+        "healthy_communities": 0.0,  # both groups are idle: fewer than 6 messages in 90 days
+        "lapsed": 0.0,
+        "never_activated": 1.0,  # e
+    }
+
+
+def test_windows_and_inactive_days_move_the_counts():
+    ds = small_dataset()
+    march = kpis.kpi_values(ds, as_of="2026-03-01")  # the as-of day is inside its windows
+    assert march["active_30"] == 3.0 and march["active_90"] == 4.0  # Mar 1: a, c, d; Jan 5 is within 90 days of Mar 1
+    assert kpis.kpi_values(ds, as_of=AS_OF, inactive_days=30)["lapsed"] == 4.0  # a, b, c, d all quiet since Mar 1 or before
+    assert kpis.kpi_values(ds, as_of="2026-01-04")["never_activated"] == 5.0  # before anyone took part
+
+
+def test_a_segment_restricts_the_people_counted():
+    got = kpis.kpi_values(small_dataset(), as_of=AS_OF, people=["a", "b"])
+    assert got["interactive_share"] == 1.0 and got["active_90"] == 2.0 and got["never_activated"] == 0.0
+    assert got["response_rate"] == 1.0 and got["median_hours_to_first_response"] == 2.0  # a's thread 1 only
+
+
+def test_registered_people_without_a_join_date_count_from_their_first_activity():
+    ds = small_dataset()
+    people = ds.people.assign(joined_at=pd.NaT)
+    ds = ds.replace(people=people)
+    # At Feb 1: a and b have taken part (registered), c, d have not yet: they are not in the base,
+    # e never took part and has no join date: registered from the start.
+    assert kpis.kpi_values(ds, as_of="2026-02-01")["interactive_share"] == 2 / 3
+    assert kpis.kpi_values(ds, as_of=AS_OF)["interactive_share"] == 4 / 5
+
+
+def test_roster_people_without_an_account_are_never_registered_but_never_activated():
+    ds = small_dataset()
+    roster_only = pd.DataFrame({"person_id": ["r1", "r2"], "state": [None, None], "department": ["X", "Y"]})
+    ds = ds.replace(people=pd.concat([ds.people, roster_only], ignore_index=True))
+    got = kpis.kpi_values(ds, as_of=AS_OF)
+    assert got["interactive_share"] == 4 / 5 and got["never_activated"] == 3.0
+
+
+def test_kpi_table_displays_each_value_as_the_deliverables_print_it():
+    table = kpis.kpi_table(small_dataset(), as_of=AS_OF)
+    assert table["kpi"].tolist() == [k.id for k in kpis.KPIS]
+    shown = dict(zip(table["kpi"], table["display"]))
+    assert shown == {
+        "interactive_share": "80.0%",
+        "active_30": "0",
+        "active_90": "4",
+        "engaged_30": "0",
+        "response_rate": "66.7%",
+        "median_hours_to_first_response": "1.5 h",
+        "healthy_communities": "0",
+        "lapsed": "0",
+        "never_activated": "1",
+    }
+    better = dict(zip(table["kpi"], table["higher_is_better"]))
+    assert [k for k, up in better.items() if not up] == ["median_hours_to_first_response", "lapsed", "never_activated"]
+
+
+def test_history_is_measured_at_month_ends_inside_the_data_and_marks_a_partial_month():
+    ds = small_dataset()
+    got = kpis.kpi_history(ds, "active_90", as_of="2026-03-15", months=6)
+    # months before January (the data's first month) are left out; March is cut short by the as-of date
+    expected = pd.DataFrame(
+        {"month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M"), "value": [2.0, 3.0, 4.0], "partial": [False, False, True]}
+    )
+    assert_frame_equal(got, expected)
+    # the community census is taken every third month back from the as-of date: March only, here
+    quarterly = kpis.kpi_history(ds, "healthy_communities", as_of=AS_OF, months=4)
+    assert quarterly["month"].astype(str).tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert np.isnan(quarterly["value"].iloc[:2]).all() and quarterly["value"].iloc[-1] == 0.0
+
+
+def test_bounds_make_targets_attainable():
+    ds = small_dataset()
+    assert kpis.bounds(ds, "response_rate") == (0.0, 1.0)
+    assert kpis.bounds(ds, "active_30") == (0.0, 5.0)  # five registered people, not the bot
+    assert kpis.bounds(ds, "healthy_communities", as_of=AS_OF) == (0.0, 2.0)
+    assert kpis.clip(ds, "interactive_share", 1.004) == 1.0 and kpis.clip(ds, "active_30", -3.0) == 0.0
+
+
+def test_unknown_kpi_names_the_choices():
+    with pytest.raises(ValueError, match="interactive_share"):
+        kpis.kpi("monthly_actives")
