@@ -6,6 +6,8 @@ returns, draws on ``ax`` (a new figure when omitted) and returns the Axes.
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mtick
 import numpy as np
@@ -60,16 +62,41 @@ def _ax(ax, figsize=None):
     return ax
 
 
+def _empty_note(message: str, ax=None):
+    """A slim, axis-free panel holding one sentence: what a chart shows when there is nothing to draw."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.5))
+    ax.set_axis_off()
+    ax.text(0, 0.5, message, fontsize=10, color="#555", va="center", ha="left", wrap=True, transform=ax.transAxes)
+    return ax
+
+
+def _says_why_when_empty(plot):
+    """Give ``plot`` an ``empty=`` sentence, drawn instead of the chart when its table has no rows.
+
+    The sentence says what is missing (see :mod:`esnkit.steps.empty`); a chart with nothing to draw
+    and nothing to say is a mistake in the caller, so it raises.
+    """
+
+    @functools.wraps(plot)
+    def wrapper(table, *args, empty: str | None = None, ax=None, **kwargs):
+        if table is None or len(table) == 0:
+            if not empty:
+                raise ValueError(f"{plot.__name__}: the table is empty; pass empty= with the reason to show instead")
+            return _empty_note(empty, ax)
+        return plot(table, *args, ax=ax, **kwargs)
+
+    return wrapper
+
+
 def _month_x(periods: pd.Series) -> pd.Series:
     return periods.dt.to_timestamp() if hasattr(periods, "dt") else pd.PeriodIndex(periods).to_timestamp()
 
 
+@_says_why_when_empty
 def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None):
     """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked."""
     ax = _ax(ax)
-    if len(table) == 0:
-        ax.set_title("No activity in the period")
-        return ax
     x = _month_x(table["month"])
     ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active")
     ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged")
@@ -83,6 +110,7 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
     return ax
 
 
+@_says_why_when_empty
 def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None):
     """Adoption rate per attribute value (from ``adoption.adoption_by``)."""
     by = by or table.columns[0]
@@ -93,6 +121,7 @@ def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_flows(table: pd.DataFrame, *, ax=None):
     """New, returning and reactivated people per month, lapsing people below the line (``monthly_flows``)."""
     ax = _ax(ax)
@@ -110,6 +139,7 @@ def plot_flows(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_cohort_retention(table: pd.DataFrame, *, ax=None):
     """Cohort retention heatmap (from ``adoption.cohort_retention``)."""
     grid = table.pivot(index="cohort", columns="months_since", values="retention")
@@ -119,6 +149,7 @@ def plot_cohort_retention(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, ax=None):
     """People per segment (usage segments or personas)."""
     counts = table[column].value_counts().reindex(order or table[column].value_counts().index, fill_value=0)
@@ -130,6 +161,7 @@ def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, a
     return ax
 
 
+@_says_why_when_empty
 def plot_response_rate(table: pd.DataFrame, *, ax=None):
     """Response rate per period (from ``conversations.response_rate(..., period=...)``)."""
     ax = _ax(ax)
@@ -146,6 +178,7 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
     """Messages by weekday and hour (from ``conversations.activity_heatmap``)."""
     grid = table.pivot(index="weekday", columns="hour", values="messages")
@@ -156,6 +189,7 @@ def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     """Communities per lifecycle status (from ``communities.community_scorecard``)."""
     order = [s for s in STATUS_COLOURS if s in set(scorecard["status"])]
@@ -168,6 +202,7 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=None):
     """E-I index per department (from ``network.department_mixing``): left = inward-looking."""
     by = by or table.columns[0]
@@ -180,6 +215,7 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
     return ax
 
 
+@_says_why_when_empty
 def plot_key_individuals(table: pd.DataFrame, *, ax=None):
     """PageRank against betweenness, coloured by role (from ``network.key_individuals``)."""
     ax = _ax(ax, figsize=(9, 4))
@@ -192,6 +228,7 @@ def plot_key_individuals(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_favourability(table: pd.DataFrame, *, ax=None):
     """Favourable share per survey question (from ``voice.survey_favourability`` without ``by``)."""
     t = table.sort_values("favourable")
@@ -203,6 +240,7 @@ def plot_favourability(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_says_why_when_empty
 def plot_glide_path(path: pd.DataFrame, *, actual: pd.DataFrame | None = None, title: str = "", percent: bool = False, ax=None):
     """An objective's monthly glide path (``month``, ``target``), with actual values when given."""
     ax = _ax(ax, figsize=(9, 3))
@@ -217,6 +255,7 @@ def plot_glide_path(path: pd.DataFrame, *, actual: pd.DataFrame | None = None, t
     return ax
 
 
+@_says_why_when_empty
 def plot_kpi_trend(table: pd.DataFrame, *, value: str, title: str = "", percent: bool = False, marks: dict | None = None, ax=None):
     """A monthly KPI (``month`` and ``value`` columns) with campaign dates marked."""
     ax = _ax(ax, figsize=(9, 3))

@@ -98,11 +98,18 @@ def table_html(
     return body + more
 
 
-def show_table(table: pd.DataFrame, **kwargs) -> None:
+def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> None:
+    """Display ``table`` (see :func:`table_html`); when it has no rows, the ``empty`` sentence saying why.
+
+    The sentence names what is missing (:mod:`esnkit.steps.empty` writes them); an empty table with
+    no reason is a mistake in the caller, so it raises rather than showing a vague placeholder.
+    """
     from IPython.display import HTML, display
 
     if len(table) == 0:
-        display(HTML('<div class="esn-note">Nothing to show for this period (or every group was below the minimum size).</div>'))
+        if not empty:
+            raise ValueError("show_table: the table is empty; pass empty= with the reason to show instead")
+        display(HTML(f'<div class="esn-note">{html.escape(empty)}</div>'))
         return
     display(HTML(table_html(table, **kwargs)))
 

@@ -32,6 +32,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps.assess import assess, kpi_tiles, summary_markdown
@@ -53,13 +54,13 @@ show_kpis(kpi_tiles(a))
 # How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
 
 # %%
-plots.plot_monthly_active(a.monthly);
+plots.plot_monthly_active(a.monthly, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # Each month some people arrive for the first time, some come back, some return after a break and some stop. A network grows only while the first three outnumber the last.
 
 # %%
-plots.plot_flows(a.flows);
+plots.plot_flows(a.flows, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ### Adoption by department
@@ -67,8 +68,8 @@ plots.plot_flows(a.flows);
 # People active in the last 90 days as a share of each department's headcount (the HR roster, so people who never joined count too). Departments below the minimum group size are not shown.
 
 # %%
-show_table(a.by_department, percent=["adoption_rate"])
-plots.plot_adoption_by(a.by_department);
+show_table(a.by_department, percent=["adoption_rate"], empty=why(ctx, "departments"))
+plots.plot_adoption_by(a.by_department, empty=why(ctx, "departments"));
 
 # %% [markdown]
 # ### How far adoption has spread
@@ -76,7 +77,7 @@ plots.plot_adoption_by(a.by_department);
 # People ordered by when they first took part, cut into Rogers' adoption segments: a segment is *reached* when everyone in it has taken part at least once.
 
 # %%
-show_table(a.segments_rogers, percent=["share"])
+show_table(a.segments_rogers, percent=["share"], empty=why(ctx, "segments"))
 
 # %% [markdown]
 # ## Do people come back?
@@ -84,7 +85,7 @@ show_table(a.segments_rogers, percent=["share"])
 # Of the people who first took part in a given month, the share who were active again one, two, three... months later. Fast fading rows mean people tried the network and did not find a reason to return.
 
 # %%
-plots.plot_cohort_retention(a.retention);
+plots.plot_cohort_retention(a.retention, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ## Who contributes
@@ -92,16 +93,16 @@ plots.plot_cohort_retention(a.retention);
 # In most online communities a few people contribute most (the *90-9-1* pattern: 90% only read, 9% contribute a little, 1% contribute most). Here is how concentrated contribution is in your network over the last six months.
 
 # %%
-show_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "occasional_share", "lurker_share"], decimals=2)
+show_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "occasional_share", "lurker_share"], decimals=2, empty=why(ctx, "activity"))
 
 # %% [markdown]
 # Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.
 
 # %%
-plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"]);
+plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"], empty=why(ctx, "segments"));
 
 # %%
-plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"]);
+plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"], empty=why(ctx, "segments"));
 
 # %% [markdown]
 # ## Conversations
@@ -109,13 +110,13 @@ plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", 
 # A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the bars show how long the first response took.
 
 # %%
-plots.plot_response_rate(a.response_by_quarter.tail(8));
+plots.plot_response_rate(a.response_by_quarter.tail(8), empty=why(ctx, "threads"));
 
 # %%
-show_table(a.depth, percent=["share"])
+show_table(a.depth, percent=["share"], empty=why(ctx, "threads"))
 
 # %%
-plots.plot_activity_heatmap(a.heatmap);
+plots.plot_activity_heatmap(a.heatmap, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ## Communities
@@ -123,13 +124,13 @@ plots.plot_activity_heatmap(a.heatmap);
 # Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are where to build; dormant ones need a decision.
 
 # %%
-plots.plot_community_status(a.scorecard);
+plots.plot_community_status(a.scorecard, empty=why(ctx, "all communities"));
 
 # %% [markdown]
 # ### Key communities
 
 # %%
-show_table(a.key_communities, percent=["response_rate"])
+show_table(a.key_communities, percent=["response_rate"], empty=why(ctx, "communities"))
 
 # %% [markdown]
 # ### All communities
@@ -152,6 +153,7 @@ show_table(
     ],
     percent=["response_rate", "newcomer_share"],
     max_rows=60,
+    empty=why(ctx, "all communities"),
 )
 
 # %% [markdown]
@@ -160,11 +162,11 @@ show_table(
 # The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
 
 # %%
-plots.plot_key_individuals(a.individuals);
+plots.plot_key_individuals(a.individuals, empty=why(ctx, "ties"));
 
 # %%
-top = a.individuals.head(15).assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
-show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "betweenness", "pagerank"]], decimals=3)
+top = ctx.person_rows(a.individuals.head(15))
+show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "betweenness", "pagerank"]], decimals=3, empty=why(ctx, "ties"))
 
 # %% [markdown]
 # ### Silos
@@ -172,7 +174,7 @@ show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross
 # The E-I index compares each department's ties outside with its ties inside: near −1 a department talks only to itself.
 
 # %%
-plots.plot_department_mixing(a.mixing);
+plots.plot_department_mixing(a.mixing, empty=why(ctx, "silos"));
 
 # %% [markdown]
 # ### Influencers at risk
@@ -180,8 +182,8 @@ plots.plot_department_mixing(a.mixing);
 # People who were among the most central last quarter and whose activity has since halved.
 
 # %%
-risk = a.influencer_risk.assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
-show_table(risk[["person", "department", "contributions_before", "contributions_now", "change"]], percent=["change"])
+risk = ctx.person_rows(a.influencer_risk)
+show_table(risk[["person", "department", "contributions_before", "contributions_now", "change"]], percent=["change"], empty=why(ctx, "influencer risk"))
 
 # %% [markdown]
 # ## Existing successes
@@ -189,7 +191,7 @@ show_table(risk[["person", "department", "contributions_before", "contributions_
 # Conversations and communities that already show what good looks like: wide reach, several departments, fast answers, sustained growth. These are the stories to play back.
 
 # %%
-show_table(a.successes)
+show_table(a.successes, empty=why(ctx, "successes"))
 
 # %% [markdown]
 # ## What users say
@@ -197,14 +199,13 @@ show_table(a.successes)
 # The survey shows how people feel about the network; the interviews say why.
 
 # %%
-if len(a.favourability):
-    plots.plot_favourability(a.favourability)
+plots.plot_favourability(a.favourability, empty=why(ctx, "survey"));
 
 # %%
-show_table(a.favourability_by_department, percent=["favourable"], decimals=2, max_rows=40)
+show_table(a.favourability_by_department, percent=["favourable"], decimals=2, max_rows=40, empty=why(ctx, "survey"))
 
 # %%
-show_table(a.themes)
+show_table(a.themes, empty=why(ctx, "interviews"))
 
 # %% [markdown]
 # ## Benchmarks
@@ -212,7 +213,7 @@ show_table(a.themes)
 # Your figures beside published ones. Definitions differ between publishers (some count reading, some do not) and the figures are self-reported: read them as a direction, not a target to the decimal.
 
 # %%
-show_table(a.benchmarks, percent=["client", "published", "gap"])
+show_table(a.benchmarks, percent=["client", "published", "gap"], empty=why(ctx, "benchmarks"))
 
 # %% [markdown]
 # ## Appendix

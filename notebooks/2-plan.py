@@ -32,6 +32,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import plan
@@ -45,7 +46,7 @@ p = plan.build_plan(ctx)
 show_markdown(plan.plan_summary(p, client=ctx.client))
 
 # %%
-show_table(plan.objectives_table(p))
+show_table(plan.objectives_table(p), empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## Glide paths
@@ -67,7 +68,7 @@ for obj in p.objectives.itertuples():
 # Which objective serves which strategic theme, and who owns it.
 
 # %%
-show_table(p.alignment)
+show_table(p.alignment, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## How the feasibility verdict is reached

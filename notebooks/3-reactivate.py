@@ -32,6 +32,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import reactivate
@@ -50,8 +51,8 @@ show_markdown(reactivate.reactivation_summary(r, client=ctx.client))
 # Active people with wide reach, ties across departments and a habit of responding.
 
 # %%
-ch = r.champions.assign(person=lambda t: ctx.person_labels(t["person_id"]).to_numpy())
-show_table(ch[["person", "department", "role", "degree", "cross_department_ties", "replies_given", "reason"]])
+ch = ctx.person_rows(r.champions)
+show_table(ch[["person", "department", "role", "degree", "cross_department_ties", "replies_given", "reason"]], empty=why(ctx, "champions"))
 
 # %% [markdown]
 # ## Seed communities
@@ -59,7 +60,7 @@ show_table(ch[["person", "department", "role", "degree", "cross_department_ties"
 # Active, growing communities in which to build buzz before inviting others in.
 
 # %%
-show_table(r.seed_communities, percent=["response_rate"])
+show_table(r.seed_communities, percent=["response_rate"], empty=why(ctx, "seed communities"))
 
 # %% [markdown]
 # ## Invite back
@@ -67,11 +68,10 @@ show_table(r.seed_communities, percent=["response_rate"])
 # Lapsed people ranked by what they contributed, how many people they reached and how recently they left, each with the active champion best placed to invite them back (their strongest past tie).
 
 # %%
-ib = r.invite_back.head(20).assign(
-    person=lambda t: ctx.person_labels(t["person_id"]).to_numpy(),
+ib = ctx.person_rows(r.invite_back.head(20)).assign(
     invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna(), "–").to_numpy(),
 )
-show_table(ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by", "reason"]])
+show_table(ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by", "reason"]], empty=why(ctx, "invite back"))
 
 # %% [markdown]
 # ## Never activated, and where to aim above-the-line comms
@@ -79,7 +79,7 @@ show_table(ib[["person", "department", "last_active", "n_messages", "people_reac
 # People on the roster who have never taken part, by department and location; the segments with the lowest adoption and the most people come first.
 
 # %%
-show_table(r.comms_targets, percent=["adoption_rate"])
+show_table(r.comms_targets, percent=["adoption_rate"], empty=why(ctx, "comms targets"))
 
 # %% [markdown]
 # ## Campaigns
@@ -87,7 +87,7 @@ show_table(r.comms_targets, percent=["adoption_rate"])
 # The measured effect of each recorded campaign against comparable people who were not targeted.
 
 # %%
-show_table(r.campaigns, decimals=3)
+show_table(r.campaigns, decimals=3, empty=why(ctx, "campaigns"))
 
 # %% [markdown]
 # ## Appendix

@@ -32,6 +32,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import sustain
@@ -48,7 +49,7 @@ show_markdown(sustain.sustain_summary(s, client=ctx.client))
 # ## Community-management scorecards
 
 # %%
-show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h"], max_rows=60)
+show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h"], max_rows=60, empty=why(ctx, "all communities"))
 
 # %% [markdown]
 # ## Lifecycle triage
@@ -56,10 +57,10 @@ show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h
 # Every community's status with the recommended action and the evidence behind it.
 
 # %%
-plots.plot_community_status(s.triage);
+plots.plot_community_status(s.triage, empty=why(ctx, "all communities"));
 
 # %%
-show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80)
+show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80, empty=why(ctx, "all communities"))
 
 # %% [markdown]
 # ## Newcomers
@@ -67,19 +68,19 @@ show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80)
 # Do first posts get a welcome, and do newcomers come back to post again?
 
 # %%
-show_table(s.funnel, percent=["share"])
+show_table(s.funnel, percent=["share"], empty=why(ctx, "newcomers"))
 
 # %% [markdown]
 # ## Is the behaviour spreading?
 
 # %%
-show_table(s.embedding, percent=["habitual_share", "beyond_core_share", "cross_department_share"])
+show_table(s.embedding, percent=["habitual_share", "beyond_core_share", "cross_department_share"], empty=why(ctx, "embedding"))
 
 # %% [markdown]
 # ## Success stories to play back
 
 # %%
-show_table(s.stories)
+show_table(s.stories, empty=why(ctx, "successes"))
 
 # %% [markdown]
 # ## Appendix

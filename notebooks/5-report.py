@@ -32,6 +32,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import report
@@ -50,7 +51,7 @@ show_markdown(report.report_summary(rep, client=ctx.client))
 # Each objective's value now, where its glide path says it should be this month, and its status: *on track* at or ahead of the path, *at risk* behind it by no more than a tenth of the distance from baseline to target, *off track* further behind. The forecast extends the last three months' trend to the deadline.
 
 # %%
-show_table(report.scorecard_table(rep))
+show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## Trends
@@ -65,19 +66,19 @@ for name, t in rep.trends.items():
 # Changes larger than the month-to-month noise are flagged.
 
 # %%
-show_table(report.quarter_table(rep))
+show_table(report.quarter_table(rep), empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## What growing communities do differently
 
 # %%
-show_table(rep.best_practices, decimals=2)
+show_table(rep.best_practices, decimals=2, empty=why(ctx, "best practices"))
 
 # %% [markdown]
 # ## Key communities and individuals: who rose, who fell
 
 # %%
-show_table(rep.movers)
+show_table(rep.movers, empty=why(ctx, "movers"))
 
 # %% [markdown]
 # ## Since the last report

@@ -206,3 +206,11 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
     # At the full as-of, b's late reply answers thread 4 after 28 days less 0 hours (Feb 10 10:00 -> Mar 10 10:00).
     full = conversations.thread_responses(ds, as_of=AS_OF).set_index("thread_id")
     assert full.loc["4", "answered"] and full.loc["4", "hours_to_first_response"] == 28 * 24 and full.loc["4", "n_participants"] == 2
+
+
+def test_response_rate_by_an_attribute_drops_groups_under_the_floor():
+    threads = conversations.thread_responses(small_dataset(), as_of=AS_OF)
+    # department X's threads come from a alone, Y's from c and d
+    got = conversations.response_rate(threads, by="department", min_group_size=2)
+    assert got["department"].tolist() == ["Y"] and got["threads"].tolist() == [2]
+    assert conversations.response_rate(threads, by="department")["department"].tolist() == ["X", "Y"]

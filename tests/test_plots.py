@@ -51,9 +51,15 @@ def test_monthly_active_draws_both_series_and_marks_the_peak():
     assert "peak 30" in texts and " relaunch" in texts
 
 
-def test_monthly_active_says_when_there_is_nothing():
-    ax = plots.plot_monthly_active(pd.DataFrame({"month": months(), "active": [], "engaged": []}))
-    assert ax.get_title() == "No activity in the period" and not ax.get_lines()
+def test_an_empty_table_draws_the_reason_instead_of_a_chart():
+    empty = pd.DataFrame({"month": months(), "active": [], "engaged": []})
+    ax = plots.plot_monthly_active(empty, empty="No one posted, replied or reacted up to 2026-03-31.")
+    assert [t.get_text() for t in ax.texts] == ["No one posted, replied or reacted up to 2026-03-31."]
+    assert not ax.get_lines() and not ax.axison
+    for plot in (plots.plot_cohort_retention, plots.plot_community_status, plots.plot_key_individuals):
+        assert plot(pd.DataFrame(), empty="why").texts[0].get_text() == "why"
+    with pytest.raises(ValueError, match="pass empty="):
+        plots.plot_monthly_active(empty)
 
 
 def test_adoption_by_draws_one_bar_per_department_as_a_share():

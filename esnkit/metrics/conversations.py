@@ -140,7 +140,7 @@ def _threads_at(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     return ds.cached("thread_base", (), lambda: _ThreadBase(ds)).at(end)
 
 
-def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, period: str | None = None) -> pd.DataFrame:
+def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, period: str | None = None, min_group_size: int = 1) -> pd.DataFrame:
     """Response rate and median time to first response from :func:`thread_responses`.
 
     Parameters
@@ -151,6 +151,9 @@ def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, p
         Columns of ``threads`` to break down by (e.g. ``"group_id"``).
     period : {"M", "Q", "W"}, optional
         Also break down by the thread start's calendar period.
+    min_group_size : int
+        With ``by``, rows whose threads come from fewer distinct authors are dropped (pass the
+        client's floor when ``by`` is an HR attribute such as ``department``).
 
     Returns
     -------
@@ -175,9 +178,16 @@ def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, p
         keys = ["_all"]
     out = (
         frame.groupby(keys, dropna=True)
-        .agg(threads=("answered", "size"), answered=("answered", "sum"), median_hours_to_first_response=("hours_to_first_response", "median"))
+        .agg(
+            threads=("answered", "size"),
+            answered=("answered", "sum"),
+            median_hours_to_first_response=("hours_to_first_response", "median"),
+            **({"_authors": ("author_id", "nunique")} if by is not None and min_group_size > 1 else {}),
+        )
         .reset_index()
     )
+    if "_authors" in out:
+        out = out[out["_authors"] >= min_group_size].drop(columns="_authors").reset_index(drop=True)
     out["threads"] = out["threads"].astype("int64")
     out["answered"] = out["answered"].astype("int64")
     out.insert(len(keys) + 2, "response_rate", out["answered"] / out["threads"])

@@ -15,6 +15,7 @@ import pandas as pd
 from ..config import ClientConfig, ClientPaths, load_config
 from ..dataset import Dataset
 from ..errors import ConfigError
+from ..metrics._base import population
 
 __all__ = ["StepContext", "open_step"]
 
@@ -61,6 +62,24 @@ class StepContext:
             if i not in self._labels:
                 self._labels[i] = f"{prefix} {len(self._labels) + 1}"
         return ids.map(self._labels).astype("str")
+
+    def floored(self, values: pd.Series, attribute: str = "department") -> pd.Series:
+        """``values`` of a people attribute, blanked (``–``) where fewer than ``min_group_size`` people hold the value.
+
+        The privacy floor beside a person: a department of three people next to a role would
+        identify them, so such a value is never shown, in any table or label.
+        """
+        held = population(self.ds)[attribute].value_counts() if attribute in self.ds.people.columns else pd.Series(dtype="int64")
+        counts = values.map(held).fillna(0).to_numpy()
+        return values.where(pd.Series(counts >= self.min_group_size, index=values.index) & values.notna(), "–").astype("str")
+
+    def person_rows(self, frame: pd.DataFrame, *, id_column: str = "person_id") -> pd.DataFrame:
+        """``frame`` with a ``person`` label per row and every people attribute it shows held to the privacy floor."""
+        out = frame.assign(person=self.person_labels(frame[id_column]).to_numpy())
+        for column in out.columns:
+            if column in self.ds.people.columns and column not in ("person_id", "joined_at", "state", "is_external", "is_bot"):
+                out[column] = self.floored(out[column], column)
+        return out
 
     def group_names(self, ids: Iterable[str]) -> pd.Series:
         names = self.ds.groups.set_index("group_id")["name"]

@@ -205,7 +205,12 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
         if b < a
     ]
     rows += [
-        {"who": f"Influencer in {d}", "kind": "person", "movement": "at risk", "detail": f"{b} → {n} contributions a quarter"}
+        {
+            "who": "Influencer" + (f" in {d}" if d and d != "–" else ""),
+            "kind": "person",
+            "movement": "at risk",
+            "detail": f"{b} → {n} contributions a quarter",
+        }
         for d, b, n in zip(risk["department"], risk["contributions_before"], risk["contributions_now"])
     ][:top]
     return pd.DataFrame(rows, columns=["who", "kind", "movement", "detail"])
@@ -319,6 +324,7 @@ def _build_report(ctx: StepContext) -> Report:
     qc = pd.DataFrame(qrows, columns=["metric", "kpi", "this_label", "last_label", "this_quarter", "last_quarter", "change", "noise", "significant"])
     sc = communities.community_scorecard(ds, as_of=as_of)
     risk = network.influencer_risk(ds, as_of=as_of)
+    risk = risk.assign(department=ctx.floored(risk["department"].astype("str")))  # the privacy floor beside a person
     marks = {str(c["start"]): str(c.get("name", "campaign")) for c in ctx.config.campaigns if "start" in c}
     previous = _previous_kpis(ctx.paths.reports_root, as_of)
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)

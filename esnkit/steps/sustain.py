@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._fast import isin, isin_sorted, micros, positions, unique
 from ..dataset import Dataset
-from ..metrics import communities, network, participation
+from ..metrics import communities, kpis, network, participation
 from ..metrics._base import as_of_end, event_codes, interaction_events
 from ..metrics.successes import successful_threads
 from ..render import escape_md
@@ -225,16 +225,33 @@ def triage(
 
 
 def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.DataFrame:
-    """Per quarter (ending at ``as_of``): habitual share, beyond-core share, cross-department thread share."""
+    """Per calendar quarter up to ``as_of`` (the last ``quarters`` inside the data): how embedded the network is.
+
+    Returns
+    -------
+    DataFrame
+        ``quarter`` (``Q1 2026``), ``partial`` (the as-of date cuts it short), ``active_people``
+        (the ``active_90`` KPI at the quarter's last day), ``habitual_share`` (habitual or power
+        users among those with any use in the 12 weeks to then), ``beyond_core_share`` (share of the
+        quarter's contributions made outside its most active 10% of people),
+        ``cross_department_share`` (share of its threads with people of 2+ departments).
+    """
     end = as_of_end(as_of, ds)
+    last_day = (end - pd.Timedelta(days=1)).tz_localize(None)
+    start, _ = ds.coverage()
+    if start is None:
+        return pd.DataFrame(columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
+    first_q = start.tz_localize(None).to_period("Q")
+    periods = [q for q in pd.period_range(last_day.to_period("Q") - (quarters - 1), last_day.to_period("Q"), freq="Q") if q >= first_q]
     dept = ds.people.set_index("person_id")["department"]
     rows = []
-    for k in range(quarters - 1, -1, -1):  # a handful of quarters, each vectorised
-        q_end = end - pd.Timedelta(days=91 * k)
-        q_start = q_end - pd.Timedelta(days=91)
-        usage = participation.usage_segments(ds, as_of=q_end - pd.Timedelta(days=1))
+    for q in periods:  # a handful of quarters, each vectorised
+        q_start = q.start_time.tz_localize("UTC")
+        q_last = min(q.end_time.normalize(), last_day.normalize())
+        q_end = q_last.tz_localize("UTC") + pd.Timedelta(days=1)
+        usage = participation.usage_segments(ds, as_of=q_last)
         active = usage[usage["segment"] != "non-user"]
-        ev = interaction_events(ds, as_of=q_end - pd.Timedelta(days=1))
+        ev = interaction_events(ds, as_of=q_last)
         ev = ev[ev["created_at"] >= q_start]
         counts = ev.groupby("person_id").size().sort_values(ascending=False)
         core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
@@ -242,14 +259,15 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         d = m.assign(d=m["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
         rows.append(
             {
-                "quarter_ending": (q_end - pd.Timedelta(days=1)).date().isoformat(),
-                "active_people": len(active),
+                "quarter": f"Q{q.quarter} {q.year}",
+                "partial": bool(q_last < q.end_time.normalize()),
+                "active_people": int(kpis.kpi_values(ds, as_of=q_last, which=["active_90"])["active_90"]),
                 "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
                 "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
                 "cross_department_share": float((d >= 2).mean()) if len(d) else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
 
 
 def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None = None, top: int = 8) -> pd.DataFrame:
@@ -259,7 +277,7 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
     names = ds.groups.set_index("group_id")["name"]
     m = ds.messages[isin(ds.messages["thread_id"], threads["thread_id"])]
     who = m[["thread_id", "author_id"]].drop_duplicates()
-    who = who.assign(role=who["author_id"].map(roles).fillna("").replace("", "member"))
+    who = who.assign(role=who["author_id"].map(roles).astype("str").fillna("").replace("", "member"))
     mix = who.groupby(["thread_id", "role"]).size().unstack(fill_value=0)
 
     def describe(tid):
@@ -333,7 +351,7 @@ def sustain_summary(s: Sustain, *, client: str) -> str:
     trend = ""
     if len(e) >= 2 and pd.notna(e["habitual_share"].iloc[-1]) and pd.notna(e["habitual_share"].iloc[0]):
         change = e["habitual_share"].iloc[-1] - e["habitual_share"].iloc[0]
-        trend = f" The habitual share of active people moved {change * 100:+.0f} points over the last year."
+        trend = f" The habitual share of active people moved {change * 100:+.0f} points from {e['quarter'].iloc[0]} to {e['quarter'].iloc[-1]}."
     f = s.funnel
     conv = f"{f['share'].iloc[1]:.0%}" if len(f) > 1 and pd.notna(f["share"].iloc[1]) else "–"
     actions = "; ".join(f"{escape_md(a)}: {n}" for a, n in counts.items())
