@@ -17,7 +17,7 @@
 # # Step 5 · Report: are we on track?
 
 # %% [markdown]
-# This report tracks the network against the objectives agreed in step 2: where each stands against its glide path, what moved this quarter, what distinguishes the communities that grow, and who and what rose or fell.
+# This report tracks the network against the objectives of the plan (step 2): where each stands against its glide path, what moved this quarter, what distinguishes the communities that grow, and who and what rose or fell.
 
 # %% tags=["parameters", "remove-cell"]
 from typing import Optional
@@ -48,7 +48,7 @@ show_markdown(report.report_summary(rep, client=ctx.client))
 # %% [markdown]
 # ## KPI scorecard
 #
-# Each objective's value now, where its glide path says it should be this month, and its status: *on track* at or ahead of the path, *at risk* behind it by no more than a tenth of the distance from baseline to target, *off track* further behind. The forecast extends the last three months' trend to the deadline.
+# Each objective's value now, where its glide path says it should be this month, and its status. Against an agreed plan from an earlier date: *on track* at or ahead of the path with a forecast that reaches the target, *at risk* behind it by no more than a tenth of the distance from baseline to target (or on the path with a forecast that falls short), *off track* further behind. Until a plan is agreed, or on the plan's own date, the status is *baseline*. The forecast extends the last three months' trend to the deadline, within what the figure can reach.
 
 # %%
 show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))

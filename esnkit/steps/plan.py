@@ -414,12 +414,17 @@ def plan_summary(plan: Plan, *, client: str) -> str:
 
 
 def display_change(kpi_id: str, change: float) -> str:
-    """A monthly change as a reader expects it: ``+1.2 points``, ``+3 people``, ``-0.5 h``; ``–`` when unknown.
+    """A change as a reader expects it: ``+1.2 points``, ``+3``, ``+0.5``, ``-0.5 h``; ``–`` when unknown.
+
+    A count changes by whole people over a period, but a monthly *rate* of change of a count can
+    be a fraction: under 10 it keeps one decimal, so half a community a month is not printed as 0.
 
     Examples
     --------
-    >>> display_change("response_rate", 0.012), display_change("active_30", 2.6), display_change("lapsed", -0.4), display_change("active_30", float("nan"))
-    ('+1.2 points', '+3', '-<1', '–')
+    >>> display_change("response_rate", 0.012), display_change("active_30", 12.6), display_change("healthy_communities", 0.5)
+    ('+1.2 points', '+13', '+0.5')
+    >>> display_change("median_hours_to_first_response", -0.5), display_change("active_30", float("nan"))
+    ('-0.5 h', '–')
     """
     if change is None or not np.isfinite(change):
         return "–"
@@ -428,9 +433,7 @@ def display_change(kpi_id: str, change: float) -> str:
         return f"{change * 100:+.1f} points"
     if unit == "hours":
         return f"{change:+.1f} h"
-    if change != 0 and abs(change) < 0.5:
-        return ("+" if change > 0 else "-") + "<1"
-    return f"{round(change):+,}"
+    return f"{change:+.1f}" if abs(change) < 10 and not float(change).is_integer() else f"{round(change):+,}"
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:
