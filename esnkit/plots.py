@@ -74,16 +74,18 @@ def _empty_note(message: str, ax=None):
 def _says_why_when_empty(plot):
     """Give ``plot`` an ``empty=`` sentence, drawn instead of the chart when its table has no rows.
 
-    The sentence says what is missing (see :mod:`esnkit.steps.empty`); a chart with nothing to draw
-    and nothing to say is a mistake in the caller, so it raises.
+    The sentence says what is missing (see :mod:`esnkit.steps.empty`); ``empty=""`` draws nothing
+    (a table above already said why). A chart with nothing to draw and no ``empty`` is a mistake
+    in the caller, so it raises.
     """
 
     @functools.wraps(plot)
     def wrapper(table, *args, empty: str | None = None, ax=None, **kwargs):
         if table is None or len(table) == 0:
-            if not empty:
+            if empty is None:
                 raise ValueError(f"{plot.__name__}: the table is empty; pass empty= with the reason to show instead")
-            return _empty_note(empty, ax)
+            # empty="": the table shown just above already says why; draw nothing rather than say it twice
+            return _empty_note(empty, ax) if empty else None
         return plot(table, *args, ax=ax, **kwargs)
 
     return wrapper

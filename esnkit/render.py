@@ -107,9 +107,10 @@ def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> No
     from IPython.display import HTML, display
 
     if len(table) == 0:
-        if not empty:
+        if empty is None:
             raise ValueError("show_table: the table is empty; pass empty= with the reason to show instead")
-        display(HTML(f'<div class="esn-note">{html.escape(empty)}</div>'))
+        if empty:  # empty="": the chart just above already says why
+            display(HTML(f'<div class="esn-note">{html.escape(empty)}</div>'))
         return
     display(HTML(table_html(table, **kwargs)))
 

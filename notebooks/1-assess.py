@@ -69,7 +69,7 @@ plots.plot_flows(a.flows, empty=why(ctx, "activity"));
 
 # %%
 show_table(a.by_department, percent=["adoption_rate"], empty=why(ctx, "departments"))
-plots.plot_adoption_by(a.by_department, empty=why(ctx, "departments"));
+plots.plot_adoption_by(a.by_department, empty="");  # the table above says why when empty
 
 # %% [markdown]
 # ### How far adoption has spread

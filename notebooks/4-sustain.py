@@ -60,7 +60,7 @@ show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h
 plots.plot_community_status(s.triage, empty=why(ctx, "all communities"));
 
 # %%
-show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80, empty=why(ctx, "all communities"))
+show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80, empty="")  # the chart above says why when empty
 
 # %% [markdown]
 # ## Newcomers

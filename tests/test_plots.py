@@ -164,3 +164,7 @@ def test_kpi_trend_drops_missing_months_and_marks_campaigns():
     assert list(ax.get_lines()[0].get_ydata()) == [5.0, 7.0]
     assert [t.get_text() for t in ax.texts] == [" Spring relaunch"]
     assert ax.get_title() == "Active people"
+
+
+def test_an_empty_reason_already_given_above_draws_nothing():
+    assert plots.plot_adoption_by(pd.DataFrame(), empty="") is None

@@ -51,13 +51,18 @@ def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.Dat
     t = individuals[isin(individuals["person_id"], set(active_ids))].copy()
     t["score"] = t["degree"] + 2 * t["cross_department_ties"] + t["replies_given"]
     t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(top)
+
+    def counted(values: pd.Series, one: str, many: str) -> pd.Series:
+        n = values.astype("int64")
+        return n.astype(str) + np.where(n == 1, one, many)
+
     t["reason"] = (
-        t["degree"].astype(str)
-        + " people reached, ties into "
-        + t["cross_department_ties"].astype(str)
-        + " people in other departments, "
-        + t["replies_given"].astype(str)
-        + " replies given"
+        counted(t["degree"], " person reached", " people reached")
+        + ", ties into "
+        + counted(t["cross_department_ties"], " person", " people")
+        + " in other departments, "
+        + counted(t["replies_given"], " reply", " replies")
+        + " given"
         + np.where(t["role"] != "", " (" + t["role"] + ")", "")
     )
     return t.reset_index(drop=True)
@@ -360,15 +365,34 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
 
 
 def reactivation_summary(r: Reactivation, *, client: str) -> str:
+    """The step's summary, each sentence written from its numbers."""
+    lines = []
+    bridging = int((r.champions["cross_department_ties"] > 0).sum()) if len(r.champions) else 0
+    if len(r.champions) == 0:
+        lines.append("- **No champion stands out yet**: no one active recently holds a key role in the network of ties.")
+    elif bridging:
+        lines.append(f"- **{len(r.champions)} champions** are active now; {bridging} of them reach into other departments: start with them.")
+    else:
+        lines.append(f"- **{len(r.champions)} champions** are active now and reach the most people: start with them.")
+    if len(r.seed_communities):
+        lines.append(f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.")
+    else:
+        lines.append("- **No community is growing or thriving** to seed from: start with the champions' own conversations.")
+    if r.lapsed:
+        lines.append(
+            f"- **{kpis.display('lapsed', r.lapsed)} {'person has' if r.lapsed == 1 else 'people have'} lapsed** (no activity for 90+ days); "
+            f"{len(r.invite_back):,} still have an account and can be invited back: the top 20 are listed below with the colleague best placed to ask them."
+        )
+    else:
+        lines.append("- **No one has lapsed**: everyone who took part was active in the last 90 days.")
     top = r.comms_targets.head(3)
-    targets = ", ".join(f"{escape_md(v)} ({n:,} never active)" for v, n in zip(top["value"], top["never_active"])) or "none above the privacy floor"
-    return "\n".join(
-        [
-            f"- **{len(r.champions)} champions** are active now and reach across departments: start with them.",
-            f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.",
-            f"- **{kpis.display('lapsed', r.lapsed)} people have lapsed** (no activity for 90+ days); {len(r.invite_back):,} of them still "
-            "have an account and can be invited back: the top 20 are listed below with the colleague best placed to ask them.",
-            f"- **{kpis.display('never_activated', r.never_activated)} people have never taken part**; above-the-line comms should aim first at {targets}.",
-            f"- Contact lists with names for {escape_md(client)}'s comms team are kept in a restricted folder, apart from this report.",
-        ]
-    )
+    never = f"{kpis.display('never_activated', r.never_activated)} {'person has' if r.never_activated == 1 else 'people have'} never taken part"
+    if len(top):
+        targets = ", ".join(f"{escape_md(v)} ({n:,} never active)" for v, n in zip(top["value"], top["never_active"]))
+        lines.append(f"- **{never}**; above-the-line comms should aim first at {targets}.")
+    elif r.never_activated:
+        lines.append(f"- **{never}**; no department or location reaches the privacy floor, so comms go to everyone alike.")
+    else:
+        lines.append("- **Everyone has taken part at least once.**")
+    lines.append(f"- Contact lists with names for {escape_md(client)}'s comms team are kept in a restricted folder, apart from this report.")
+    return "\n".join(lines)
