@@ -95,9 +95,9 @@ STEPS_CODE = """
 import json, os, time
 from esnkit.steps.context import open_step
 from esnkit.steps import assess, plan, reactivate, sustain, report
-steps = (("assess", assess.assess, {{}}), ("plan", plan.build_plan, {{"save": False}}),
-         ("reactivate", reactivate.build_reactivation, {{"write_lists": False}}), ("sustain", sustain.build_sustain, {{}}),
-         ("reporting", report.build_report, {{"save": False}}))
+steps = (("assess", assess.assess, {{}}), ("plan", plan.build_plan, {{}}),  # builders are pure: nothing is saved
+         ("reactivate", reactivate.build_reactivation, {{}}), ("sustain", sustain.build_sustain, {{}}),
+         ("reporting", report.build_report, {{}}))
 t = time.perf_counter()
 ctx = open_step({client!r})
 print(json.dumps({{"step": "read", "seconds": time.perf_counter() - t}}), flush=True)
