@@ -261,9 +261,7 @@ class Dataset:
         object.__setattr__(self, "meta", meta if meta is not None else Meta())
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._tables:
-            raise AttributeError(f"a Dataset cannot be changed: use ds.replace({name}=...) for a new one")
-        raise AttributeError(f"a Dataset has no attribute {name!r} to set")
+        raise AttributeError(f"a Dataset cannot be changed: use ds.replace({name}=...) for a new one")
 
     def replace(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame) -> Dataset:
         """A new Dataset with the given tables (and identities or meta) in place of this one's.

@@ -162,9 +162,14 @@ def _registration_days(ds: Dataset) -> np.ndarray:
 
 
 def _population_mask(ds: Dataset, include_bots: bool, include_external: bool) -> np.ndarray:
-    """Booleans over ``ds.people`` rows plus a last slot (False) for people missing from it."""
+    """Booleans over ``ds.people`` rows plus a last slot (False) for people missing from it (kept per Dataset)."""
+    return ds.cached("population_mask", (include_bots, include_external), lambda: _population_rows(ds, include_bots, include_external))
+
+
+def _population_rows(ds: Dataset, include_bots: bool, include_external: bool) -> np.ndarray:
     keep = np.zeros(len(ds.people) + 1, dtype=bool)
     keep[:-1] = isin(ds.people["person_id"], population(ds, include_bots=include_bots, include_external=include_external)["person_id"]).to_numpy()
+    keep.flags.writeable = False  # shared through the cache: callers index it, never write to it
     return keep
 
 

@@ -171,10 +171,16 @@ def quantise(kpi_id: str, value: float) -> float:
 
 
 def _segment_mask(ds: Dataset, people: Iterable[str] | None) -> np.ndarray:
-    """Booleans over ``ds.people`` rows: in the population and, when ``people`` is given, among them."""
+    """Booleans over ``ds.people`` rows: in the population and, when ``people`` is given, among them (kept per Dataset)."""
+    key = None if people is None else tuple(sorted(set(map(str, people))))
+    return ds.cached("kpi_people", (key,), lambda: _segment_rows(ds, key))
+
+
+def _segment_rows(ds: Dataset, people: tuple[str, ...] | None) -> np.ndarray:
     mask = isin(ds.people["person_id"], population(ds)["person_id"]).to_numpy()
     if people is not None:
         mask = mask & isin(ds.people["person_id"], pd.Series(list(people), dtype="str")).to_numpy()
+    mask.flags.writeable = False  # shared through the cache
     return mask
 
 
