@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import re
 from pathlib import Path
@@ -28,10 +29,12 @@ __all__ = [
     "data_dir",
     "load_config",
     "client_template",
+    "check_logo",
     "DATA_DIR_ENV",
 ]
 
 DATA_DIR_ENV = "ESNKIT_DATA_DIR"
+SMALLEST_SAFE_GROUP = 3  # below this, suppression needs allow_small_groups: true
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -75,6 +78,7 @@ class ClientConfig:
     interviews: str | None = None
     as_of: dt.date | None = None  # last day analysed; default: the last day in the data
     min_group_size: int = 5  # breakdowns by an HR attribute hide cells with fewer people
+    allow_small_groups: bool = False  # min_group_size under 3 only with this set, and a warning on every run
     show_names: bool = False  # names in deliverables only with the client's consent
     keep_text: bool = False  # message bodies are dropped at load unless a step needs them
     inactive_days: int = 90  # no activity for this long = lapsed
@@ -176,7 +180,7 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
             kw[key] = _typed(data[key], int, f"{where}: {key}")
             if kw[key] < 1:
                 raise ConfigError(f"{where}: {key} must be at least 1")
-    for key in ("show_names", "keep_text"):
+    for key in ("show_names", "keep_text", "allow_small_groups"):
         if key in data:
             kw[key] = _typed(data[key], bool, f"{where}: {key}")
     if data.get("branding") is not None:
@@ -191,6 +195,11 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise ConfigError(f"{where}: `{key}` must be a list of mappings")
         kw[key] = tuple(items)
+    if kw.get("min_group_size", 5) < SMALLEST_SAFE_GROUP and not kw.get("allow_small_groups"):
+        raise ConfigError(
+            f"{where}: min_group_size {kw['min_group_size']} would show groups of fewer than {SMALLEST_SAFE_GROUP} people, "
+            "who can be recognised; use 3 or more, or set allow_small_groups: true if the client has agreed in writing"
+        )
     opt_outs = data.get("opt_outs") or []
     if not isinstance(opt_outs, list):
         raise ConfigError(f"{where}: `opt_outs` must be a list of e-mail addresses")
@@ -198,18 +207,105 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
     return ClientConfig(**kw)
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a client.yml is a page of settings; anything larger is not one
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as an error message may quote it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML without anchors, aliases or duplicate keys.
+
+    Aliases let a few hundred bytes expand to gigabytes ("billion laughs"), and a repeated key
+    silently overrides the first (a second ``show_names: true``); a client.yml needs neither.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise ConfigError(f"line {mark.line + 1}: anchors and aliases (&name, *name) are not allowed in client.yml; write the value out")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)):
+                continue  # an unhashable key fails in the base class with its own message
+            if key in seen:
+                raise ConfigError(f"line {key_node.start_mark.line + 1}: the key {_short(key)} appears twice; keep one")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | os.PathLike[str]) -> ClientConfig:
-    """Read and check ``client.yml``."""
+    """Read and check ``client.yml`` (strict YAML: no aliases, no duplicate keys), branding assets included."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no client.yml; create the client with `esnkit init CLIENT`")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {path.stat().st_size:,} bytes is far too large for a client.yml; is this the right file?")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return config_from_dict(data, where=str(path))
+        raise ConfigError(f"{path}:{line} is not valid YAML ({str(getattr(exc, 'problem', exc))[:80]})") from None
+    config = config_from_dict(data, where=str(path))
+    if config.branding.logo:
+        check_logo(path.parent, config.branding.logo, where=f"{path}: branding.logo")
+    return config
+
+
+MAX_LOGO_BYTES = 2_000_000
+_NEVER_ASSETS = (".esnkit-key", "processed", "restricted", "plans", "reports")
+
+
+def check_logo(client_root: Path, logo: str, *, where: str = "branding.logo") -> tuple[Path, str]:
+    """The logo's path and MIME type, after checking it is an image inside the client folder.
+
+    It must be a PNG, JPEG or script-free SVG (judged by its bytes, not its name), at most 2 MB,
+    inside the client folder and outside the key file and the folders esnkit writes, since the
+    logo is embedded into every deliverable the client receives.
+    """
+    try:
+        return _check_logo(client_root, logo, where)
+    except OSError as exc:  # a name too long, a folder that cannot be read...
+        raise ConfigError(f"{where}: {_short(logo)} cannot be read ({exc.strerror or exc}); name an image file in raw/") from None
+
+
+def _check_logo(client_root: Path, logo: str, where: str) -> tuple[Path, str]:
+    root = client_root.resolve()
+    target = (root / logo).resolve() if not Path(logo).is_absolute() else Path(logo).resolve()
+    if not target.is_relative_to(root):
+        raise ConfigError(f"{where}: {_short(logo)} is outside the client folder; copy the logo into raw/ and name it there")
+    if target.relative_to(root).parts[:1] and target.relative_to(root).parts[0] in _NEVER_ASSETS:
+        raise ConfigError(f"{where}: {_short(logo)} is not a logo (it is esnkit's own data); copy the logo into raw/ and name it there")
+    if not target.is_file():
+        raise ConfigError(f"{where}: {_short(logo)} does not exist in the client folder")
+    size = target.stat().st_size
+    if size > MAX_LOGO_BYTES:
+        raise ConfigError(f"{where}: {_short(logo)} is {size:,} bytes; use an image under 2 MB")
+    head = target.read_bytes()[:4096] if size else b""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return target, "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return target, "image/jpeg"
+    text = target.read_bytes().decode("utf-8", errors="replace").lower()
+    if "<svg" in text[:4096] and text.lstrip().startswith(("<svg", "<?xml")):
+        # scripts, event handlers, embedded HTML, and links to anything but the SVG's own parts
+        if re.search(r"<script|\bon[a-z]+\s*=|javascript:|<foreignobject|href\s*=\s*[\"'](?!#)", text):
+            raise ConfigError(f"{where}: {_short(logo)} is an SVG with scripts or links; export a plain SVG or a PNG")
+        return target, "image/svg+xml"
+    raise ConfigError(f"{where}: {_short(logo)} is not a PNG, JPEG or SVG image")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -289,7 +385,7 @@ def client_template(name: str) -> str:
 # esnkit client configuration. Paths are relative to this folder.
 # Everything under data/ stays out of git: this file, the raw exports and every output.
 
-name: "{name}"                 # the client's display name, shown on every deliverable
+name: {json.dumps(str(name), ensure_ascii=False)}  # the client's display name, shown on every deliverable
 
 sources:                        # platform exports, as received, under raw/
   # - path: raw/yammer-export.zip

@@ -14,6 +14,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+# Client strings ("$$ Sales Club $$", "$\\input{...}$") are text, never mathtext: from import on,
+# not only once set_theme has run.
+plt.rcParams["text.parse_math"] = False
+
 __all__ = [
     "set_theme",
     "plot_monthly_active",
@@ -52,7 +56,15 @@ def set_theme(primary: str = PRIMARY, accent: str = ACCENT) -> None:
     ROLE_COLOURS.update({"connector": accent, "influencer": primary})
     sns.set_theme(style="whitegrid", context="notebook", palette=[primary, accent, "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63"])
     plt.rcParams.update(
-        {"figure.figsize": (9, 3.6), "figure.dpi": 110, "axes.titleweight": "bold", "axes.titlesize": 12, "font.family": "DejaVu Sans"}
+        {
+            "figure.figsize": (9, 3.6),
+            "figure.dpi": 110,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "font.family": "DejaVu Sans",
+            # client strings ("$$ Sales Club $$", "$\\input{...}$") are text, never mathtext
+            "text.parse_math": False,
+        }
     )
 
 

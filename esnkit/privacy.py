@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -25,6 +26,7 @@ __all__ = [
     "identity_keys",
     "load_or_create_key",
     "excel_safe",
+    "write_client_csv",
     "suppress_small",
 ]
 
@@ -105,25 +107,42 @@ def identity_keys(platform: str, user_ids: pd.Series, emails: pd.Series | None =
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A trigger at the start of a cell, or right after a separator a spreadsheet may split the cell on
+# (a ";"-separated locale reads "London;=1+1" as two cells, the second a formula).
+_FORMULA_ANYWHERE = re.compile(r"(^|[,;|\t\r\n])([=+\-@\t\r])")
 
 
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a string copy of ``frame`` that spreadsheet programs will not run as formulas.
 
-    A cell beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'``.
+    A formula trigger (``=``, ``+``, ``-``, ``@``, tab, carriage return) at the start of a cell or
+    right after a separator (``,`` ``;`` ``|`` tab, line break) gets a ``'`` before it.
 
     Examples
     --------
-    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", "-3", None]}))["a"].tolist()
-    ["'=1+1", 'ok', "'-3", nan]
+    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", "-3", None, "London;=1+1", "a,@SUM(A1)"]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-3", nan, "London;'=1+1", "a,'@SUM(A1)"]
     """
     out = {}
     for column in frame.columns:
         values = frame[column].astype("str")
-        risky = values.str.startswith(_FORMULA_START).fillna(False)
-        out[column] = values.where(~risky, "'" + values)
-    safe_columns = [("'" + str(c)) if str(c).startswith(_FORMULA_START) else str(c) for c in frame.columns]
+        out[column] = values.str.replace(_FORMULA_ANYWHERE, r"\1'\2", regex=True)
+    safe_columns = [_FORMULA_ANYWHERE.sub(r"\1'\2", str(c)) for c in frame.columns]
     return pd.DataFrame(out, index=frame.index).set_axis(safe_columns, axis=1)
+
+
+def write_client_csv(frame: pd.DataFrame, target: Path, *, mode: int = 0o600) -> Path:
+    """Write a CSV a client will open in Excel: every field quoted, formulas neutralised, atomically.
+
+    Files go to the restricted folder, so they are readable by their owner only (``mode``).
+    """
+    import csv
+
+    from ._io import atomic_path
+
+    with atomic_path(target, mode=mode) as tmp:
+        excel_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL)
+    return target
 
 
 def suppress_small(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:

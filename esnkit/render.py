@@ -63,17 +63,33 @@ def pct(x: float | None, digits: int = 0) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+# Bidirectional controls can make a name read backwards or hide text; they are removed.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# "scheme://" in a client string would become a live link in the deliverable: a zero-width space
+# after the colon keeps the text as typed but no longer a URL.
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=//)")
+
+
+def clean_text(text: object) -> str:
+    r"""A client-supplied string made inert: no bidirectional controls, no live URLs.
+
+    Examples
+    --------
+    >>> clean_text("Sales\u202eevil"), clean_text("see https://x.example") == "see https:\u200b//x.example"
+    ('Salesevil', True)
+    """
+    return _SCHEME.sub("\\1:\u200b", _BIDI.sub("", str(text)))
 
 
 def escape_md(text: object) -> str:
-    """Escape a client-supplied string for Markdown, then for HTML, so it shows as typed.
+    """Escape a client-supplied string for Markdown, then for HTML, so it shows as typed (and inert).
 
     Examples
     --------
     >>> print(escape_md("<script>*Sales* [Q&A]"))
     &lt;script&gt;\\*Sales\\* \\[Q&amp;A\\]
     """
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False)
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", clean_text(text)), quote=False)
 
 
 def table_html(
@@ -90,6 +106,8 @@ def table_html(
             t[column] = t[column].map(lambda v: "–" if pd.isna(v) else f"{v:,}")
         elif pd.api.types.is_datetime64_any_dtype(t[column]):
             t[column] = t[column].dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_string_dtype(t[column]) or t[column].dtype == object:
+            t[column] = t[column].map(lambda v: v if v is None or (isinstance(v, float) and pd.isna(v)) else clean_text(v))
     if rename:
         t = t.rename(columns=dict(rename))
     t.columns = [str(c).replace("_", " ") for c in t.columns]
@@ -123,7 +141,8 @@ def show_markdown(text: str) -> None:
 
 def kpi_html(items: Mapping[str, str]) -> str:
     cards = "".join(
-        f'<div class="esn-kpi"><div class="v">{html.escape(str(v))}</div><div class="l">{html.escape(str(k))}</div></div>' for k, v in items.items()
+        f'<div class="esn-kpi"><div class="v">{html.escape(clean_text(v))}</div><div class="l">{html.escape(clean_text(k))}</div></div>'
+        for k, v in items.items()
     )
     return f'<div class="esn-kpis">{cards}</div>'
 

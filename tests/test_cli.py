@@ -152,3 +152,13 @@ def test_global_options_go_before_or_after_the_command(tmp_path):
         assert r.returncode != 0 and "Traceback" in r.stderr, args
     plain = esnkit("ingest", "nobody", "--data-dir", tmp_path)
     assert plain.returncode == 1 and "Traceback" not in plain.stderr and plain.stderr.startswith("esnkit: error:")
+
+
+def test_init_name_cannot_inject_yaml(tmp_path):
+    from esnkit.config import load_config
+
+    name = 'Acme "Group"\nshow_names: true\nmin_group_size: 1'
+    r = esnkit("init", "acme", "--data-dir", tmp_path, "--name", name)
+    assert r.returncode == 0, r.stderr
+    cfg = load_config(tmp_path / "acme" / "client.yml")
+    assert cfg.name == name and cfg.show_names is False and cfg.min_group_size == 5

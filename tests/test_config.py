@@ -72,3 +72,74 @@ def test_client_paths_and_names(tmp_path):
     assert p.resolve("raw/x.zip") == tmp_path / "acme" / "raw" / "x.zip"
     with pytest.raises(ConfigError, match="client name"):
         ClientPaths.for_client("../evil", tmp_path)
+
+
+def _config(tmp_path, text):
+    path = tmp_path / "client.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nname: *c\n'
+    with pytest.raises(ConfigError, match=r"client\.yml: line 1: anchors and aliases"):
+        load_config(_config(tmp_path, bomb))
+
+
+def test_a_duplicated_key_is_an_error_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match=r"line 3: the key 'show_names' appears twice"):
+        load_config(_config(tmp_path, "name: A\nshow_names: false\nshow_names: true\n"))
+
+
+def test_values_in_errors_are_cut_short(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(_config(tmp_path, f"name: A\nbranding: {{logo: {'x' * 5000}.png}}\n"))
+    assert len(str(err.value)) < 300
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.mark.parametrize(
+    "logo, setup, words",
+    [
+        (".esnkit-key", lambda root: (root / ".esnkit-key").write_text("ab" * 32), ["esnkit's own data"]),
+        (
+            "processed/people.parquet",
+            lambda root: ((root / "processed").mkdir(), (root / "processed" / "people.parquet").write_bytes(PNG)),
+            ["esnkit's own data"],
+        ),
+        ("/etc/passwd", lambda root: None, ["outside the client folder"]),
+        ("../outside.png", lambda root: (root.parent / "outside.png").write_bytes(PNG), ["outside the client folder"]),
+        ("raw/logo.png", lambda root: ((root / "raw").mkdir(), (root / "raw" / "logo.png").write_text("not an image")), ["not a PNG, JPEG or SVG"]),
+        (
+            "raw/logo.svg",
+            lambda root: ((root / "raw").mkdir(), (root / "raw" / "logo.svg").write_text('<svg onload="alert(1)"></svg>')),
+            ["scripts or links"],
+        ),
+        ("raw/missing.png", lambda root: None, ["does not exist"]),
+    ],
+)
+def test_branding_logo_must_be_an_image_inside_the_client_folder(tmp_path, logo, setup, words):
+    root = tmp_path / "acme"
+    root.mkdir()
+    setup(root)
+    path = _config(root, f"name: A\nbranding: {{logo: {logo}}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "branding.logo" in str(err.value) and all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_a_real_logo_passes(tmp_path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "logo.png").write_bytes(PNG)
+    (tmp_path / "raw" / "logo.svg").write_text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><use href="#a"/></svg>')
+    assert load_config(_config(tmp_path, "name: A\nbranding: {logo: raw/logo.png}\n")).branding.logo == "raw/logo.png"
+    assert load_config(_config(tmp_path, "name: A\nbranding: {logo: raw/logo.svg}\n")).branding.logo == "raw/logo.svg"
+
+
+def test_a_floor_under_three_needs_an_explicit_allowance():
+    with pytest.raises(ConfigError, match="allow_small_groups"):
+        config_from_dict({"name": "A", "min_group_size": 1})
+    assert config_from_dict({"name": "A", "min_group_size": 2, "allow_small_groups": True}).min_group_size == 2
+    assert config_from_dict({"name": "A", "min_group_size": 3}).min_group_size == 3

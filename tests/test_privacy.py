@@ -52,3 +52,22 @@ def test_suppress_small_drops_cells_under_the_floor_and_keeps_the_floor():
     t = pd.DataFrame({"department": ["A", "B", "C"], "people": [4, 5, 6]})
     got = suppress_small(t, count_column="people", min_group_size=5)
     pd.testing.assert_frame_equal(got, pd.DataFrame({"department": ["B", "C"], "people": [5, 6]}))
+
+
+def test_client_csvs_quote_every_field_neutralise_formulas_after_separators_and_are_private(tmp_path):
+    import csv
+
+    from esnkit.privacy import write_client_csv
+
+    frame = pd.DataFrame({"name": ["Ann", "Bob"], "department": ["London;=1+1", '=HYPERLINK("x")'], "n": [3, -2]})
+    path = write_client_csv(frame, tmp_path / "list.csv")
+    raw = path.read_text(encoding="utf-8-sig")
+    assert raw.splitlines()[0] == '"name","department","n"'
+    assert raw.splitlines()[1] == '"Ann","London;\'=1+1","3"'
+    rows = list(csv.reader(raw.splitlines()))
+    assert rows[2] == ["Bob", '\'=HYPERLINK("x")', "'-2"]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    # opened as ";"-separated text, no cell starts with a trigger
+    for line in raw.splitlines()[1:]:
+        for cell in line.replace('"', "").split(";"):
+            assert not cell.startswith(("=", "+", "-", "@")), cell

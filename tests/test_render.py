@@ -69,3 +69,26 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
     assert "- 3 bots\\_\\* left out" in text
     assert "- `as_of` = 2026\\-03\\-31" in text and "- `min_group_size` = 5" in text and "client_dir" not in text
     assert "groups smaller than 5 people are not shown" in text
+
+
+def test_client_strings_are_inert_in_tables_markdown_and_tiles():
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    hostile = "Sales https://evil.example/x \u202etxt.exe"
+    md = markdown2html_mistune(render.escape_md(hostile))
+    assert "<a " not in md and "\u202e" not in md and "evil" in md
+    table = render.table_html(pd.DataFrame({"department": [hostile]}))
+    assert "<a " not in table and "\u202e" not in table and "https:\u200b//evil" in table
+    assert "\u202e" not in render.kpi_html({hostile: "1"})
+
+
+def test_plot_labels_are_never_parsed_as_math():
+    import matplotlib.pyplot as plt
+
+    from esnkit import plots
+
+    table = pd.DataFrame({"department": ["$$ Sales Club $$", "$\\input{/etc/passwd}$"], "adoption_rate": [0.5, 0.2]})
+    ax = plots.plot_adoption_by(table)
+    ax.figure.canvas.draw()  # mathtext would fail or typeset here
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["$$ Sales Club $$", "$\\input{/etc/passwd}$"]
+    plt.close(ax.figure)

@@ -117,6 +117,9 @@ def test_restricted_contact_lists_are_excel_safe_and_outside_reports(delivered):
         cells = frame.to_numpy().ravel().tolist() + list(frame.columns)
         assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
     assert "email" in pd.read_csv(paths.restricted / "invite-back.csv").columns
+    # names and e-mails: readable by their owner only
+    assert oct(paths.restricted.stat().st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in paths.restricted.glob("*.csv")} == {"0o600"}
 
 
 def _broken_notebooks(tmp_path: Path) -> Path:

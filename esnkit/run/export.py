@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import mimetypes
 import os
 import re
 import shutil
@@ -19,8 +18,8 @@ from pathlib import Path
 
 from .._io import atomic_path, atomic_write
 from .._version import __version__
-from ..config import ClientConfig, ClientPaths
-from ..errors import ConfigError, RunError
+from ..config import ClientConfig, ClientPaths, check_logo
+from ..errors import RunError
 from ..resources import templates_dir
 from ..steps import Step
 
@@ -33,10 +32,7 @@ HIDDEN_TAGS = ("remove-cell", "parameters", "injected-parameters")
 def _logo_data_uri(paths: ClientPaths, config: ClientConfig) -> str | None:
     if not config.branding.logo:
         return None
-    path = paths.resolve(config.branding.logo)
-    if not path.is_file():
-        raise ConfigError(f"{paths.config_file}: branding.logo {path} does not exist")
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    path, mime = check_logo(paths.root, config.branding.logo, where=f"{paths.config_file}: branding.logo")
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 

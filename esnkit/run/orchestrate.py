@@ -96,6 +96,10 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
     run = _Run(
         paths, config, list(steps or STEPS), day, formats, progress, find_chromium() if "pdf" in formats else None, period_note(day, start, end)
     )
+    if config.min_group_size < 3:
+        progress(
+            f"WARNING: min_group_size is {config.min_group_size} (allow_small_groups: true): breakdowns may show groups small enough to identify people"
+        )
     if month_is_partial(day):
         progress(f"note: {day} is not a month's end: the deliverables label {day:%B %Y} as a partial month")
     parameters = notebook_parameters(paths, config, run.as_of)

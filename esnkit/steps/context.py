@@ -131,6 +131,11 @@ def open_step(
     config = load_config(paths.config_file)
     if not (paths.processed / "manifest.json").is_file():
         raise ConfigError(f"{paths.processed}: no processed data yet; run `esnkit ingest {paths.client}` first")
+    floor = int(config.min_group_size if min_group_size is None else min_group_size)
+    if floor < 3 and not config.allow_small_groups:
+        raise ConfigError(
+            f"min_group_size {floor} would show groups small enough to identify people; set allow_small_groups: true in client.yml to allow it"
+        )
     ds = _read_dataset(paths.processed)
     set_theme(config.branding.primary_color, config.branding.accent_color)
     return StepContext(
@@ -138,7 +143,7 @@ def open_step(
         config=config,
         paths=paths,
         as_of=resolve_as_of(as_of, config, ds.meta.coverage_end, ds.meta.coverage_start),
-        min_group_size=int(config.min_group_size if min_group_size is None else min_group_size),
+        min_group_size=floor,
         show_names=bool(config.show_names if show_names is None else show_names),
         inactive_days=int(config.inactive_days if inactive_days is None else inactive_days),
     )

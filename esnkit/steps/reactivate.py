@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 
 from .._fast import id_ranks, isin, positions
-from .._io import atomic_path
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
 from ..metrics._base import active_days, as_of_end, interaction_events, population
-from ..privacy import excel_safe
+from ..privacy import write_client_csv
 from ..render import escape_md
 from .context import StepContext
 
@@ -277,7 +276,8 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
     Each list's ``person_id`` column (and ``best_inviter``, when present) is resolved to name and
     e-mail through ``identities``; people whose e-mail is in ``opt_outs`` are left out entirely.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # names and e-mails: the owner only
     ids = ds.identities.sort_values("email", na_position="last").drop_duplicates("person_id").set_index("person_id")
     blocked = {o.strip().lower() for o in opt_outs}
     written = []
@@ -291,10 +291,7 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
             inviter_blocked = isin(t["inviter_email"].str.lower(), blocked)
             t.loc[inviter_blocked, ["inviter_name", "inviter_email"]] = None
         t = t[~isin(t["email"].astype("str").str.lower(), blocked)]
-        target = folder / f"{name}.csv"
-        with atomic_path(target) as tmp:
-            excel_safe(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns])).to_csv(tmp, index=False, encoding="utf-8-sig")
-        written.append(target)
+        written.append(write_client_csv(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns]), folder / f"{name}.csv"))
     return written
 
 
