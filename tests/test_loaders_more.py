@@ -367,3 +367,41 @@ def test_roster_joined_by_platform_user_id(tmp_path):
     people = ds.people.set_index("person_id")
     assert people.loc[bob, "department"] == "Treasury" and people.loc[bob, "on_platform"]
     assert people.loc[stranger, "department"] == "Sales" and not people.loc[stranger, "on_platform"]
+
+
+def _zip_with(tmp_path, *, flag_bits=0, method=None):
+    """A zip whose member claims to be encrypted or packed with another method (headers patched)."""
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("Messages.csv", "id,body\n1,hi\n")
+    data = bytearray(path.read_bytes())
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.index(signature)
+        data[at + flags_at] |= flag_bits
+        if method is not None:
+            data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("kind, words", [("encrypted", ["encrypted", "without a password"]), ("deflate64", ["compression method", "7-Zip"])])
+def test_unreadable_zip_members_are_one_clear_error(tmp_path, kind, words):
+    from esnkit.loaders._common import ExportSource
+
+    path = _zip_with(tmp_path, flag_bits=0x1) if kind == "encrypted" else _zip_with(tmp_path, method=9)
+    with pytest.raises(DataError) as err:
+        ExportSource(path)
+    assert "Messages.csv" in str(err.value) and all(w in str(err.value) for w in words)
+
+
+def test_a_folder_export_refuses_links_out_of_it(tmp_path):
+    from esnkit.loaders._common import ExportSource
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the client's payroll")
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "Messages.csv").write_text("id\n1\n")
+    (export / "Users.csv").symlink_to(secret)
+    with pytest.raises(DataError, match=r"'Users\.csv' is a link to outside the export"):
+        ExportSource(export)

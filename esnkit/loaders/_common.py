@@ -41,7 +41,7 @@ class ExportSource:
         if not self.path.exists():
             raise DataError(f"{self.path}: no such file or folder; check the path in client.yml")
         if self.path.is_dir():
-            self._names = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file())
+            self._names = self._list_folder()
         elif zipfile.is_zipfile(self.path):
             try:
                 self._zip = zipfile.ZipFile(self.path)
@@ -56,9 +56,30 @@ class ExportSource:
             self._names = [self.path.name]
             self.root = self.path.parent
 
+    def _list_folder(self) -> list[str]:
+        """The files of an unpacked export; an entry whose real path leaves the folder (a symlink) is refused."""
+        root = self.path.resolve()
+        names = []
+        for p in self.path.rglob("*"):
+            if p.is_symlink() or not p.resolve().is_relative_to(root):
+                raise DataError(
+                    f"{self.path}: {p.relative_to(self.path).as_posix()!r} is a link to {'outside the export' if not p.resolve().is_relative_to(root) else 'another file'}; "
+                    "exports contain no links - copy the real files in, or use the export's zip"
+                )
+            if p.is_file():
+                names.append(p.relative_to(self.path).as_posix())
+        return sorted(names)
+
     def _check_zip(self, infos: list[zipfile.ZipInfo]) -> None:
         total = 0
         for info in infos:
+            if info.flag_bits & 0x1:
+                raise DataError(f"{self.path}: member {info.filename!r} is encrypted; ask for the export without a password")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+                raise DataError(
+                    f"{self.path}: member {info.filename!r} uses a compression method Python cannot read (type {info.compress_type}, "
+                    "e.g. Deflate64); unpack it with 7-Zip and re-zip it with ordinary Deflate, or point client.yml at the unpacked folder"
+                )
             name = info.filename.replace("\\", "/")
             parts = PurePosixPath(name).parts
             if name.startswith("/") or ".." in parts or (len(name) > 1 and name[1] == ":"):
@@ -103,6 +124,8 @@ class ExportSource:
                     raise DataError(f"{self.describe(member)}: larger than its zip header says; refusing to read it")
                 return data
             return (self.root / member).read_bytes()
+        except (RuntimeError, NotImplementedError) as exc:  # encrypted or unsupported members found late
+            raise DataError(f"{self.describe(member)}: cannot be unpacked ({exc}); ask for a plain zip export") from None
         except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
             raise DataError(f"{self.describe(member)}: cannot be read ({exc}); the export may be truncated - re-download it") from None
 
