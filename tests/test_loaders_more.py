@@ -405,3 +405,25 @@ def test_a_folder_export_refuses_links_out_of_it(tmp_path):
     (export / "Users.csv").symlink_to(secret)
     with pytest.raises(DataError, match=r"'Users\.csv' is a link to outside the export"):
         ExportSource(export)
+
+
+def test_slack_conversations_missing_from_the_indexes_are_private_under_neutral_names(tmp_path):
+    folder = write_slack(tmp_path / "slack")
+    (folder / "mpdm-ann--bob--cat-1").mkdir()
+    (folder / "mpdm-ann--bob--cat-1" / "2023-11-14.json").write_text(
+        json.dumps([{"type": "message", "user": "U1", "text": "x", "ts": "1700000950.0"}])
+    )
+    ds = esnkit.load(folder, key=KEY)
+    groups = ds.groups.set_index("group_id")
+    assert groups.loc["unlisted-1", "name"] == "Unlisted conversation 1" and groups.loc["unlisted-1", "is_private"]
+    assert not ds.groups["name"].str.contains("ann|bob|cat|mpdm").any() and not ds.groups["group_id"].str.contains("mpdm").any()
+    m = ds.messages.set_index("message_id")
+    assert m.loc["unlisted-1:1700000950.0", "is_private"]
+    assert any("read as private conversations under neutral names" in w for w in ds.meta.warnings)
+
+
+def test_slack_users_that_are_not_objects_are_one_clear_error(tmp_path):
+    folder = write_slack(tmp_path / "slack")
+    (folder / "org_users.json").write_text(json.dumps([["U1", "ann"]]))
+    with pytest.raises(DataError, match=r"org_users\.json: entry 0 is not a user object"):
+        esnkit.load(folder, key=KEY)

@@ -75,9 +75,14 @@ def _ts(values: pd.Series) -> pd.Series:
 def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool = False) -> Dataset:
     meta = Meta()
     root = _root(source)
-    users = _list(source, root, "users.json") or _list(source, root, "org_users.json")
+    users, users_file = _list(source, root, "users.json"), "users.json"
+    if not users:
+        users, users_file = _list(source, root, "org_users.json"), "org_users.json"
     if not users:
         raise DataError(f"{source.describe(root + 'users.json')}: missing or empty; export the workspace again with its member list")
+    bad = next((i for i, x in enumerate(users) if not isinstance(x, dict) or "id" not in x), None)
+    if bad is not None:
+        raise DataError(f"{source.describe(root + users_file)}: entry {bad} is not a user object with an id; re-export the workspace")
     conversations = []  # (folder name, id, kind, is_private, name, created, members)
     for name, kind, private in (
         ("channels.json", "channel", False),
@@ -95,8 +100,13 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     folders = sorted({str(PurePosixPath(n).parent.relative_to(root.rstrip("/") or ".")) if root else str(PurePosixPath(n).parent) for n in day_files})
     unknown = [f for f in folders if f not in known_folders]
     if unknown:
-        meta.warn(f"{len(unknown)} conversation folder(s) are not listed in channels.json/groups.json/dms.json/mpims.json; read as public channels")
-        conversations += [(f, f, "channel", False, f, None, []) for f in unknown]
+        # A folder missing from every index may be a group DM ("mpdm-ann--bob--cat-1", handles in its
+        # name): read it as a private conversation with a neutral id and name, never as a public channel.
+        meta.warn(
+            f"{len(unknown)} conversation folder(s) are not listed in channels.json/groups.json/dms.json/mpims.json; "
+            "read as private conversations under neutral names"
+        )
+        conversations += [(f, f"unlisted-{i}", "channel", True, f"Unlisted conversation {i}", None, []) for i, f in enumerate(unknown, 1)]
     by_folder = {c[0]: c for c in conversations}
 
     # -- people ------------------------------------------------------------------------------
@@ -161,6 +171,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     msgs["thread_id"] = msgs["conv"] + ":" + msgs["thread_ts"].fillna(msgs["ts"])
     conv_kind = pd.Series({c[1]: c[2] for c in conversations})
     is_dm = msgs["conv"].map(conv_kind) == "dm"
+    unlisted = msgs["conv"].str.startswith("unlisted-")  # private: see above
     text = msgs["text"].astype("str")
     if keep_text:
         kept = text.str.replace(MENTION, lambda m: f"<@{person_ids(pd.Series([m.group(1)])).iloc[0]}>", regex=True)
@@ -175,7 +186,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "author_id": person_ids(msgs["author"]).to_numpy(),
             "created_at": msgs["created_at"],
             "is_thread_start": ~is_reply,
-            "is_private": is_dm,
+            "is_private": is_dm | unlisted,
             "n_chars": text.str.len(),
             "text": kept,
             "platform": FORMAT,
