@@ -30,6 +30,15 @@ def _timed() -> Console:
     return Console()
 
 
+def _date_option(text: str | None, option: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} {text[:40]!r} is not a date; use YYYY-MM-DD, e.g. 2026-06-30") from None
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     paths = ClientPaths.for_client(args.client, args.data_dir)
     if paths.config_file.exists():
@@ -88,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .run import parse_formats, parse_steps, run_client
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    as_of = _date_option(args.as_of, "--as-of")
     run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
     return 0
 

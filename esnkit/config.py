@@ -255,6 +255,8 @@ def load_config(path: str | os.PathLike[str]) -> ClientConfig:
         raise ConfigError(f"{path}: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text; save it as UTF-8") from None
+    except ValueError as exc:  # YAML reads 2026-02-30 as a date and fails to build it
+        raise ConfigError(f"{path}: {str(exc)[:80]} (an impossible date?); write dates as real days, e.g. 2026-02-28") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""

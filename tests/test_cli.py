@@ -162,3 +162,23 @@ def test_init_name_cannot_inject_yaml(tmp_path):
     assert r.returncode == 0, r.stderr
     cfg = load_config(tmp_path / "acme" / "client.yml")
     assert cfg.name == name and cfg.show_names is False and cfg.min_group_size == 5
+
+
+@pytest.mark.parametrize(
+    "setup, args, words",
+    [
+        (lambda c: None, ["run", "acme", "--as-of", "2026-13-01"], ["--as-of", "not a date"]),
+        (
+            lambda c: (c / "client.yml").write_text((c / "client.yml").read_text() + "\nas_of: 2026-02-30\n"),
+            ["run", "acme"],
+            ["client.yml", "impossible date"],
+        ),
+    ],
+)
+def test_impossible_dates_are_one_line(tmp_path, setup, args, words):
+    client = make_client(tmp_path)
+    setup(client)
+    r = esnkit(*args, "--data-dir", tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    line = r.stderr.strip()
+    assert line.startswith("esnkit: error:") and "\n" not in line and all(w in line for w in words), line

@@ -427,3 +427,22 @@ def test_slack_users_that_are_not_objects_are_one_clear_error(tmp_path):
     (folder / "org_users.json").write_text(json.dumps([["U1", "ann"]]))
     with pytest.raises(DataError, match=r"org_users\.json: entry 0 is not a user object"):
         esnkit.load(folder, key=KEY)
+
+
+def test_teams_from_as_a_list_is_one_clear_error(tmp_path):
+    page = {
+        "value": [
+            {
+                "id": "1",
+                "messageType": "message",
+                "createdDateTime": "2026-01-01T00:00:00Z",
+                "from": [{"user": {"id": "u"}}],
+                "body": {"content": "x"},
+            }
+        ]
+    }
+    folder = tmp_path / "teams"
+    folder.mkdir()
+    (folder / "page-1.json").write_text(json.dumps(page))
+    with pytest.raises(DataError, match=r"page-1\.json: `from` is a list, not an object"):
+        esnkit.load(folder, source="teams", key=KEY)

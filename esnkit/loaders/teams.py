@@ -78,8 +78,19 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     if not rows:
         raise DataError(f"{source.label}: no chatMessage objects found; export channel messages from Microsoft Graph as JSON pages")
     where = source.label
-    ident = [(m.get("channelIdentity") or {}) for _, m in rows]
-    frm = [((m.get("from") or {}).get("user") or {}) for _, m in rows]
+
+    def obj(value, member: str, field: str) -> dict:
+        """A nested Graph object; anything else (a list, a string) is a malformed export, said in one line."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise DataError(f"{source.describe(member)}: `{field}` is a {type(value).__name__}, not an object; re-export the messages from Graph")
+        return value
+
+    ident = [obj(m.get("channelIdentity"), member, "channelIdentity") for member, m in rows]
+    frm = [obj(obj(m.get("from"), member, "from").get("user"), member, "from.user") for member, m in rows]
+    for member, m in rows:
+        obj(m.get("body"), member, "body")
     raw = pd.DataFrame(
         {
             "id": [str(m.get("id")) for _, m in rows],
