@@ -10,7 +10,7 @@ from ._fast import isin
 from .dataset import Dataset
 from .loaders import load
 
-__all__ = ["quality_warnings", "check_export"]
+__all__ = ["quality_warnings", "unusable_reason", "check_export"]
 
 # No enterprise social network existed before Yammer's launch in 2008.
 EARLIEST_PLAUSIBLE = pd.Timestamp("2008-01-01", tz="UTC")
@@ -43,6 +43,13 @@ def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None) -> list[st
     return out
 
 
+def unusable_reason(ds: Dataset) -> str | None:
+    """Why a loaded export cannot be analysed, or ``None`` when it can: the one rule ``check`` and ``ingest`` share."""
+    if len(ds.messages) == 0 and len(ds.activity) == 0:
+        return "no messages or activity found"
+    return None
+
+
 def check_export(path: Path, *, source: str = "auto") -> tuple[str, bool]:
     """Load ``path`` with a one-off key and describe it. Returns (report, usable)."""
     from .ingest import summary
@@ -52,7 +59,8 @@ def check_export(path: Path, *, source: str = "auto") -> tuple[str, bool]:
         ds.meta.warn(w)
     ds.meta.warnings = [w for w in ds.meta.warnings if not w.startswith("loaded without a client key")]
     formats = ", ".join(sorted({s.get("format", "?") for s in ds.meta.sources}))
-    usable = len(ds.messages) > 0 or len(ds.activity) > 0
-    verdict = "usable" if usable else "NOT usable: no messages or activity found"
+    problem = unusable_reason(ds)
+    usable = problem is None
+    verdict = "usable" if usable else f"NOT usable: {problem}"
     report = f"{path}: {formats} export, {verdict}\n" + summary(ds)
     return report, usable

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import loaders
 from ._fast import isin
+from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError
@@ -282,6 +283,12 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
             advance("interviews")
         ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
         ds.refresh_coverage()
+        # The rule `esnkit check` applies, before anything replaces the previous processed/ data.
+        for warning in quality_warnings(ds):
+            ds.meta.warn(warning)
+        problem = unusable_reason(ds)
+        if problem:
+            raise DataError(f"{paths.config_file}: the sources hold {problem}; nothing was written, and processed/ is as it was")
         progress("validating ...")
         with heartbeat(progress, "validating"):
             ds.validate()

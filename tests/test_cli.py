@@ -182,3 +182,47 @@ def test_impossible_dates_are_one_line(tmp_path, setup, args, words):
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     line = r.stderr.strip()
     assert line.startswith("esnkit: error:") and "\n" not in line and all(w in line for w in words), line
+
+
+def _header_only(client):
+    shutil.copytree(FIXTURE, client / "raw" / "export")
+    path = client / "raw" / "export" / "Messages.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").splitlines()[0] + "\n", encoding="utf-8")
+
+
+def _duplicate_header(client):
+    shutil.copytree(FIXTURE, client / "raw" / "export")
+    path = client / "raw" / "export" / "Messages.csv"
+    lines = path.read_text(encoding="utf-8-sig").split("\n", 1)
+    path.write_text(lines[0].replace("future_column", "sender_id") + "\n" + lines[1], encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "breakage, words",
+    [(_header_only, ["no messages or activity", "processed/ is as it was"]), (_duplicate_header, ["Messages.csv", "'sender_id' appears 2 times"])],
+)
+def test_ingest_refuses_what_check_calls_unusable_and_keeps_the_good_data(tmp_path, breakage, words):
+    client = make_client(tmp_path)
+    shutil.copytree(FIXTURE, client / "raw" / "good")
+    (client / "client.yml").write_text((client / "client.yml").read_text().replace("raw/export", "raw/good"))
+    assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in (client / "processed").iterdir()}
+    (client / "client.yml").write_text((client / "client.yml").read_text().replace("raw/good", "raw/export"))
+    breakage(client)
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    line = r.stderr.strip()
+    assert r.returncode == 1 and "\n" not in line and all(w in line for w in words), r.stderr
+    assert {p.name: p.read_bytes() for p in (client / "processed").iterdir()} == before
+    check = esnkit("check", client / "raw" / "export")
+    assert check.returncode == 1
+
+
+def test_ingest_records_the_warnings_check_gives(tmp_path):
+    client = make_client(tmp_path)
+    shutil.copytree(FIXTURE, client / "raw" / "export")
+    path = client / "raw" / "export" / "Messages.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace("2024-03-05T10:22:11Z", "2099-03-05T10:22:11Z", 1), encoding="utf-8")
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "1 message(s) dated in the future" in r.stdout
+    assert any("dated in the future" in w for w in Dataset.read(client / "processed").meta.warnings)

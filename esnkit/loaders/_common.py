@@ -186,6 +186,11 @@ def read_csv_table(source: ExportSource, member: str, *, required: Iterable[str]
         raise DataError(f"{where}: not a well-formed CSV ({str(exc).strip()}); check it was not truncated") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: no header row; re-export it") from None
+    header = next(csv.reader(io.StringIO(data[:1_000_000].decode("utf-8-sig", errors="replace"))), [])
+    names = [h.strip() for h in header]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(f"{where}: the column {repeated[0][:40]!r} appears {names.count(repeated[0])} times in the header; keep one and re-export")
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame, required, where)
     return frame
