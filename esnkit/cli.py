@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ._io import atomic_write
@@ -167,7 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(message: object) -> str:
+    """An error message as one printable line: control characters (NUL, escapes, line breaks) made visible."""
+    text = str(message).replace("\r\n", " ").replace("\n", " ")
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _terminate(signum, frame) -> None:
+    # SIGTERM (a scheduler, `kill`) unwinds like Ctrl-C: the run's kernel is shut down and temporary files removed.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -175,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     except EsnkitError as exc:
         if args.debug or os.environ.get("ESNKIT_DEBUG"):
             raise
-        print(f"esnkit: error: {exc}", file=sys.stderr, flush=True)
+        print(f"esnkit: error: {_one_line(exc)}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         print("esnkit: interrupted", file=sys.stderr)

@@ -375,6 +375,8 @@ class Dataset:
         """
         target = Path(directory)
         target.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # a killed save's copy (identities included)
+            shutil.rmtree(leftover, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         try:
             tables = {}

@@ -226,3 +226,9 @@ def test_ingest_records_the_warnings_check_gives(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "1 message(s) dated in the future" in r.stdout
     assert any("dated in the future" in w for w in Dataset.read(client / "processed").meta.warnings)
+
+
+def test_an_error_line_never_carries_control_characters():
+    from esnkit.cli import _one_line
+
+    assert _one_line("bad\x00name\nsecond line\x1b[31m") == "bad\\x00name second line\\x1b[31m"

@@ -118,3 +118,11 @@ def test_save_replaces_atomically_and_leaves_no_temporary_folders(tmp_path, monk
 def test_read_explains_a_missing_folder(tmp_path):
     with pytest.raises(DataError, match="esnkit ingest"):
         Dataset.read(tmp_path)
+
+
+def test_save_removes_what_a_killed_save_left_behind(tmp_path):
+    leftover = tmp_path / ".processed.k1ll3d.tmp"
+    leftover.mkdir()
+    (leftover / "identities.parquet").write_bytes(b"names and e-mails")
+    small().save(tmp_path / "processed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]

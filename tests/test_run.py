@@ -313,3 +313,45 @@ def test_an_agreed_plan_gets_traffic_lights_a_quarter_later(tmp_path):
         assert o["now"] == kpi_now[o["kpi"]]  # one definition: the objective's now is the KPI's value
         if o["status"] == "on track":
             assert (o["forecast_at_deadline"] >= o["target"]) == o["higher_is_better"]
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Pids of the processes whose working folder is ``folder`` (the run's kernel works in its report folder)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if Path(os.readlink(proc / "cwd")) == folder:
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_killed_run_leaves_no_kernel_and_the_next_run_no_leftovers(tmp_path, how):
+    import signal
+    import time
+
+    paths = copy_client(tmp_path)
+    out = paths.reports("2026-09-30")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "esnkit.cli", "run", "tiny", "--data-dir", str(tmp_path), "--to", "html"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.time() + 120
+    kernels = []
+    while time.time() < deadline and not kernels:
+        kernels = [pid for pid in _processes_in(out.resolve()) if pid != proc.pid] if out.exists() else []
+        time.sleep(0.2)
+    assert kernels, "the run never started its kernel"
+    time.sleep(1.0)  # mid-step
+    proc.send_signal(getattr(signal, how))
+    proc.wait(timeout=60)
+    deadline = time.time() + 20
+    while time.time() < deadline and any(Path(f"/proc/{pid}").exists() for pid in kernels):
+        time.sleep(0.2)
+    assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "the kernel outlived its run"
+    (out / ".1-assess.ipynb.abc123.ipynb").write_text("a killed run's temporary notebook")
+    runmod.run_client(paths, steps=runmod.parse_steps("1"), formats=("html",), progress=lambda s: None)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]

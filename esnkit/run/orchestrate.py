@@ -106,7 +106,18 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
     for step in run.steps:
         _check_parameters(step_notebook(step.stem), parameters)
     run.out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(run)
     return run
+
+
+def _remove_leftovers(run: _Run) -> None:
+    """Temporary files a killed run left beside its outputs (``.<output>.<random>.tmp``): never a deliverable."""
+    for step in STEPS:
+        for fmt in (*FORMATS, "ipynb"):
+            for leftover in run.out_dir.glob(f".{step.stem}.{fmt}.*"):
+                leftover.unlink(missing_ok=True)
+    for leftover in run.out_dir.glob(".kpis.json.*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _check_parameters(notebook: Path, parameters: dict[str, object]) -> None:
