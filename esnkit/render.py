@@ -62,6 +62,9 @@ def pct(x: float | None, digits: int = 0) -> str:
     return f"{x * 100:.{digits}f}%"
 
 
+#: Columns never shown in a deliverable's table.
+ID_COLUMNS = frozenset({"person_id", "group_id", "thread_id", "message_id", "id", "best_inviter", "author_id", "source_user_id", "email"})
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 # Bidirectional controls can make a name read backwards or hide text; they are removed.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -96,7 +99,9 @@ def table_html(
     table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None
 ) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows."""
-    t = table.head(max_rows).copy()
+    # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
+    # source ids a deliverable must not carry: they never reach the page.
+    t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
     for column in t.columns:
         if column in set(percent):
             t[column] = t[column].map(pct)

@@ -92,3 +92,10 @@ def test_plot_labels_are_never_parsed_as_math():
     ax.figure.canvas.draw()  # mathtext would fail or typeset here
     assert [t.get_text() for t in ax.get_yticklabels()] == ["$$ Sales Club $$", "$\\input{/etc/passwd}$"]
     plt.close(ax.figure)
+
+
+def test_platform_ids_never_reach_a_table():
+    table = pd.DataFrame({"rank": [1], "group_id": ["10000306"], "id": ["2001"], "person_id": ["a1b2"], "name": ["Sales Hub"]})
+    html = render.table_html(table)
+    assert "10000306" not in html and "2001" not in html and "a1b2" not in html and "Sales Hub" in html
+    assert "<th>group id</th>" not in html
