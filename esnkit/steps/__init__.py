@@ -169,11 +169,18 @@ def period_note(as_of: dt.date, coverage_start: str | None, coverage_end: str | 
     'Covers March 2024 to June 2025 (complete months; the data run to 1 July 2025, the partial month after is not analysed)'
     >>> period_note(dt.date(2025, 7, 12), "2024-03-04T10:00:00+00:00", "2025-07-20T08:00:00+00:00")
     'Covers March 2024 to 12 July 2025 (July 2025 is a partial month)'
+    >>> period_note(dt.date(2022, 10, 31), "2022-10-01T00:00:00+00:00", "2022-10-31T00:00:00+00:00")
+    'Covers October 2022 (a complete month)'
+    >>> period_note(dt.date(2026, 3, 13), "2026-03-03T09:00:00+00:00", "2026-03-13T00:00:00+00:00")
+    'Covers 3 to 13 March 2026 (March 2026 is a partial month)'
     """
-    start = f"{dt.date.fromisoformat(coverage_start[:10]):%B %Y} to " if coverage_start else "up to "
+    first = dt.date.fromisoformat(coverage_start[:10]) if coverage_start else None
+    same_month = first is not None and (first.year, first.month) == (as_of.year, as_of.month)
+    start = "" if same_month else (f"{first:%B %Y} to " if first else "up to ")
     if month_is_partial(as_of):
+        start = f"{first.day} to " if same_month else start
         return f"Covers {start}{as_of.day} {as_of:%B %Y} ({as_of:%B %Y} is a partial month)"
-    text = f"Covers {start}{as_of:%B %Y} (complete months"
+    text = f"Covers {start}{as_of:%B %Y} ({'a complete month' if same_month else 'complete months'}"
     if coverage_end and dt.date.fromisoformat(coverage_end[:10]) > as_of:
         end = dt.date.fromisoformat(coverage_end[:10])
         text += f"; the data run to {end.day} {end:%B %Y}, the partial month after is not analysed"
