@@ -49,11 +49,15 @@ __all__ = [
     "display",
     "quantise",
     "bounds",
+    "clip",
+    "month_ends",
     "HEALTHY",
 ]
 
 #: Community statuses that count as healthy.
 HEALTHY = ("thriving", "growing")
+#: Days in the window of each "people active" KPI.
+ACTIVE_WINDOWS = {"active_30": 30, "active_90": 90}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -240,8 +244,8 @@ def _measure(ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, pe
         registered = seg & (registration_days(ds) < end_day)
         total = int(registered.sum())
         return float(registered[np.unique(who[day >= end_day - 180])].sum() / total) if total else float("nan")
-    if kpi_id in ("active_30", "active_90"):
-        return float(len(np.unique(who[day >= end_day - int(kpi_id.split("_")[1])])))
+    if kpi_id in ACTIVE_WINDOWS:
+        return float(len(np.unique(who[day >= end_day - ACTIVE_WINDOWS[kpi_id]])))
     if kpi_id == "engaged_30":
         return float((np.bincount(who[day >= end_day - 30], minlength=n) >= 4).sum())
     ever = np.zeros(n, dtype=bool)
