@@ -139,3 +139,10 @@ def test_comms_targets_rank_low_adoption_and_many_never_active():
         }
     )
     assert_frame_equal(got, expected.astype({"value": "str"}))
+
+
+def test_agreed_targets_must_be_attainable():
+    with pytest.raises(ConfigError, match=r"target 1\.2 for interactive_share cannot be reached; it must be between 0 and 1"):
+        planmod.parse_objectives([{"metric": "interactive_share", "target": 1.2, "deadline": "2027-01-31"}])
+    with pytest.raises(ConfigError, match="cannot be reached"):
+        planmod.parse_objectives([{"metric": "active_30", "target": -5, "deadline": "2027-01-31"}])

@@ -74,3 +74,12 @@ def test_one_definition_per_number_across_steps_1_2_and_5(tmp_path):
     table5 = report.scorecard_table(rep)
     for k, base, now in zip(p.objectives["metric"], table2["baseline"], table5["now"]):
         assert shown1[k] == base == now
+
+
+def test_an_agreed_count_target_above_the_people_there_are_is_refused(tmp_path):
+    from esnkit.errors import ConfigError
+
+    root = client_folder(tmp_path / "client", small_dataset())
+    (root / "client.yml").write_text('name: "Shape Co"\nobjectives:\n  - {id: active, metric: active_30, target: 999, deadline: 2027-03-31}\n')
+    with pytest.raises(ConfigError, match=r"objective 'active': target 999 for active_30 is more than there can be \(5\)"):
+        plan.build_plan(open_step(str(root), as_of="2026-03-31"))

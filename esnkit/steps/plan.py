@@ -185,6 +185,9 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
             deadline = dt.date.fromisoformat(str(item["deadline"]))
         except ValueError:
             raise ConfigError(f"{here}: target must be a number and deadline a date like 2027-06-30") from None
+        if not np.isfinite(target) or target < 0 or (k.unit == "share" and target > 1):
+            bound = "between 0 and 1 (a share: 0.38 means 38%)" if k.unit == "share" else "0 or more"
+            raise ConfigError(f"{here}: target {item['target']!r} for {k.id} cannot be reached; it must be {bound}")
         seg = item.get("segment") or None
         if seg is not None and not isinstance(seg, dict):
             raise ConfigError(f"{here}: segment must be a mapping like {{department: Sales}}")
@@ -311,6 +314,12 @@ def _build_plan(ctx: StepContext) -> Plan:
     for obj in objectives:
         k = objective_kpi(obj["metric"])
         people = segment_people(ds, obj["segment"])
+        highest = kpis.bounds(ds, k.id, people=people, as_of=as_of)[1]
+        if obj["target"] > highest:
+            raise ConfigError(
+                f"client.yml: objective {obj['id']!r}: target {kpis.display(k.id, obj['target'])} for {k.id} is more than there can be "
+                f"({kpis.display(k.id, highest)}); choose an attainable target"
+            )
         hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=12, people=people, inactive_days=ctx.inactive_days)
         baseline = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
