@@ -95,28 +95,61 @@ def escape_md(text: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", clean_text(text)), quote=False)
 
 
+_LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?(<)?[\d,]*\.?\d+(%| h| points)?)$")
+_LOOKS_DATE = re.compile(r"^(–|\d{4}-\d{2}(-\d{2})?)$")
+
+
+def _text_kind(values: pd.Series) -> str:
+    """Already-formatted values (``35.7%``, ``+0.5``, ``2027-09-30``) keep the alignment of what they show."""
+    text = values.astype("str")
+    if len(text) and (text != "–").any():
+        if text.str.fullmatch(_LOOKS_DATE).all():
+            return "date"
+        if text.str.fullmatch(_LOOKS_NUMERIC).all():
+            return "num"
+    return "text"
+
+
 def table_html(
     table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None
 ) -> str:
-    """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows."""
+    """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows.
+
+    Each cell carries its column's kind as a class — ``num`` (right-aligned), ``date`` (never
+    wraps) or ``text`` (left-aligned) — and the header row is a ``<thead>``, which print repeats on
+    every page a table spans.
+
+    Examples
+    --------
+    >>> print(table_html(pd.DataFrame({"name": ["A&B"], "people": [1200], "share": [0.5]}), percent=["share"]))
+    <table class="esn-table"><thead><tr><th class="text">name</th><th class="num">people</th><th class="num">share</th></tr></thead><tbody><tr><td class="text">A&amp;B</td><td class="num">1,200</td><td class="num">50%</td></tr></tbody></table>
+    """
     # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
     # source ids a deliverable must not carry: they never reach the page.
     t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
+    kinds = {}
     for column in t.columns:
+        values = t[column]
         if column in set(percent):
-            t[column] = t[column].map(pct)
-        elif pd.api.types.is_float_dtype(t[column]):
-            t[column] = t[column].map(lambda v: "–" if pd.isna(v) else f"{v:,.{decimals}f}")
-        elif pd.api.types.is_integer_dtype(t[column]):
-            t[column] = t[column].map(lambda v: "–" if pd.isna(v) else f"{v:,}")
-        elif pd.api.types.is_datetime64_any_dtype(t[column]):
-            t[column] = t[column].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_string_dtype(t[column]) or t[column].dtype == object:
-            t[column] = t[column].map(lambda v: v if v is None or (isinstance(v, float) and pd.isna(v)) else clean_text(v))
-    if rename:
-        t = t.rename(columns=dict(rename))
-    t.columns = [str(c).replace("_", " ") for c in t.columns]
-    body = t.to_html(index=False, escape=True, classes="esn-table", border=0, na_rep="–")
+            t[column], kinds[column] = values.map(pct), "num"
+        elif pd.api.types.is_bool_dtype(values):
+            t[column], kinds[column] = values.map(lambda v: "–" if pd.isna(v) else ("yes" if v else "no")), "text"
+        elif pd.api.types.is_float_dtype(values):
+            t[column], kinds[column] = values.map(lambda v: "–" if pd.isna(v) else f"{v:,.{decimals}f}"), "num"
+        elif pd.api.types.is_integer_dtype(values):
+            t[column], kinds[column] = values.map(lambda v: "–" if pd.isna(v) else f"{v:,}"), "num"
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            t[column], kinds[column] = values.dt.strftime("%Y-%m-%d").fillna("–"), "date"
+        else:
+            shown = values.map(lambda v: "–" if v is None or (isinstance(v, float) and pd.isna(v)) else clean_text(v))
+            t[column], kinds[column] = shown, _text_kind(shown)
+    names = {c: str((rename or {}).get(c, c)).replace("_", " ") for c in t.columns}
+    head = "".join(f'<th class="{kinds[c]}">{html.escape(clean_text(names[c]))}</th>' for c in t.columns)
+    rows = "".join(
+        "<tr>" + "".join(f'<td class="{kinds[c]}">{html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
+        for row in t.itertuples(index=False, name=None)
+    )
+    body = f'<table class="esn-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
     more = f'<div class="esn-note">Showing {max_rows:,} of {len(table):,} rows.</div>' if len(table) > max_rows else ""
     return body + more
 

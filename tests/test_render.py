@@ -27,8 +27,10 @@ def test_table_html_formats_escapes_and_says_what_it_cut():
     )
     html = render.table_html(table, percent=["share"], max_rows=1, rename={"hours": "median hours"})
     assert "&lt;b&gt;Sales&lt;/b&gt;" in html and "<b>Sales" not in html
-    assert "<td>50%</td>" in html and "<td>1.2</td>" in html and "<td>1,200</td>" in html and "<td>2026-01-05</td>" in html
-    assert "<th>median hours</th>" in html and "R&amp;D" not in html  # the second row is cut...
+    assert '<td class="num">50%</td>' in html and '<td class="num">1.2</td>' in html and '<td class="num">1,200</td>' in html
+    assert '<td class="date">2026-01-05</td>' in html and '<td class="text">&lt;b&gt;Sales&lt;/b&gt;</td>' in html
+    assert '<th class="num">median hours</th>' in html and "R&amp;D" not in html  # the second row is cut...
+    assert html.startswith('<table class="esn-table"><thead>')  # the header row repeats on every printed page
     assert "Showing 1 of 2 rows." in html  # ...and the reader is told
     assert "Showing" not in render.table_html(table)
 
@@ -98,4 +100,13 @@ def test_platform_ids_never_reach_a_table():
     table = pd.DataFrame({"rank": [1], "group_id": ["10000306"], "id": ["2001"], "person_id": ["a1b2"], "name": ["Sales Hub"]})
     html = render.table_html(table)
     assert "10000306" not in html and "2001" not in html and "a1b2" not in html and "Sales Hub" in html
-    assert "<th>group id</th>" not in html
+    assert "group id" not in html
+
+
+def test_formatted_values_keep_the_alignment_of_what_they_show():
+    html = render.table_html(
+        pd.DataFrame(
+            {"target": ["35.7%", "–", "+0.5 points"], "deadline": ["2027-09-30", "2027-09-30", "–"], "objective": ["Share", "Count", "9 lives"]}
+        )
+    )
+    assert html.count('<td class="num">') == 3 and html.count('<td class="date">') == 3 and html.count('<td class="text">') == 3

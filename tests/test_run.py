@@ -294,7 +294,7 @@ def test_an_agreed_plan_gets_traffic_lights_a_quarter_later(tmp_path):
     config = paths.config_file.read_text().replace(
         "objectives: []",
         "objectives:\n  - {id: answered, metric: response_rate, target: 0.9, deadline: 2027-06-30, owner: Comms, theme: Questions get answers}\n"
-        "  - {id: active, metric: active_30, target: 400, deadline: 2027-06-30, owner: Comms, theme: Momentum}",
+        "  - {id: active, metric: active_30, target: 120, deadline: 2027-06-30, owner: Comms, theme: Momentum}",
     )
     assert "objectives:\n  - {id: answered" in config, "the tiny client's client.yml changed shape"
     paths.config_file.write_text(config)

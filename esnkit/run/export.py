@@ -36,6 +36,21 @@ def _logo_data_uri(paths: ClientPaths, config: ClientConfig) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+def css_string(text: str) -> str:
+    r"""``text`` as the inside of a double-quoted CSS string in a ``<style>`` block.
+
+    Every character that could end the string, the rule or the block (quotes, backslashes, line
+    breaks, ``<``, ``>``, ``/``, ``&``...) becomes a hex escape, so a client's name cannot inject
+    CSS or HTML; letters, digits and plain punctuation stay as they are.
+
+    Examples
+    --------
+    >>> print(css_string('Acme "Ltd" </style> x'))
+    Acme \000022 Ltd\000022  \00003c \00002f style\00003e  x
+    """
+    return "".join(ch if ch.isalnum() or ch in " .,:;·-_()'!?%+=" else f"\\{ord(ch):06x} " for ch in str(text))
+
+
 def _toc(nb) -> list[dict[str, str]]:
     """Level-2 headings of the narrative, with the anchors nbconvert gives them."""
     entries = []
@@ -92,6 +107,7 @@ def export_html(
             "logo": _logo_data_uri(paths, config),
             "toc": _toc(nb),
             "period": period,
+            "css_running_head": css_string(f"{config.name} · Step {step.number}: {step.title.split(':')[0]}"),
         }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
