@@ -98,6 +98,9 @@ def test_pdf_carries_client_and_step_title(delivered, step):
     flat = " ".join(text.split())
     assert "TINY TEST CO" in flat.upper()
     assert f"Step {step.number}" in flat and step.title.split(":")[0] in flat
+    pages = [page for page in text.split("\f") if page.strip()]
+    for number, page in enumerate(pages, 1):  # a running head and foot on every printed page
+        assert f"page {number} of {len(pages)}" in page and f"Tiny Test Co · Step {step.number}" in page and "Confidential" in page, number
 
 
 def test_plan_and_kpis_are_saved_for_later_runs(delivered):
