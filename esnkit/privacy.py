@@ -27,6 +27,7 @@ __all__ = [
     "load_or_create_key",
     "excel_safe",
     "write_client_csv",
+    "person_refs",
     "suppress_small",
 ]
 
@@ -143,6 +144,34 @@ def write_client_csv(frame: pd.DataFrame, target: Path, *, mode: int = 0o600) ->
     with atomic_path(target, mode=mode) as tmp:
         excel_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL)
     return target
+
+
+REF_CHARS = 8  # 40 bits: a collision among 100,000 people has odds of about 1 in 200, and is resolved below
+
+
+def person_refs(person_ids: pd.Series) -> pd.Series:
+    """A short, stable reference per person (``P-7KQ2M4XA``), the same in every report and every quarter.
+
+    Derived from the keyed pseudonym (``person_id``) by a plain hash, so it reveals nothing the
+    pseudonym does not; the same person always gets the same reference. In the rare case two
+    people of one client share a code, each of them gets two more characters.
+
+    Examples
+    --------
+    >>> refs = person_refs(pd.Series(["0a1b2c3d4e5f6a7b", "ffffffffffffffff", "0a1b2c3d4e5f6a7b"]))
+    >>> refs.tolist()
+    ['P-EQ4BOMTD', 'P-BXNC5ACI', 'P-EQ4BOMTD']
+    """
+    import base64
+
+    ids = person_ids.astype("str")
+    uniques = pd.Series(ids.dropna().unique())
+    digests = uniques.map(lambda i: base64.b32encode(hashlib.sha256(b"esnkit-ref:" + i.encode("utf-8")).digest()).decode("ascii"))
+    codes = digests.str[:REF_CHARS]
+    clash = codes.duplicated(keep=False)
+    codes = codes.where(~clash, digests.str[: REF_CHARS + 2])
+    refs = pd.Series(("P-" + codes).to_numpy(), index=uniques.to_numpy())
+    return ids.map(refs).astype("str")
 
 
 def suppress_small(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:

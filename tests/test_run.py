@@ -358,3 +358,22 @@ def test_a_killed_run_leaves_no_kernel_and_the_next_run_no_leftovers(tmp_path, h
     (out / ".1-assess.ipynb.abc123.ipynb").write_text("a killed run's temporary notebook")
     runmod.run_client(paths, steps=runmod.parse_steps("1"), formats=("html",), progress=lambda s: None)
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_every_person_in_step_3_is_found_by_ref_in_the_restricted_lists_and_refs_are_stable(delivered):
+    paths, written, _ = delivered
+    html = {p.stem: p.read_text() for p in written if p.suffix == ".html"}
+    shown = set(re.findall(r"P-[A-Z2-7]{8,10}", html["3-reactivate"]))
+    assert shown, "step 3 shows no person"
+    listed = set()
+    for csv_path in paths.restricted.glob("*.csv"):
+        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+        listed |= set(frame["ref"]) | set(frame.get("inviter_ref", pd.Series(dtype=str)))
+    assert shown <= listed, shown - listed
+    # the same person has the same reference in every report: recomputed from the data, refs agree
+    from esnkit.privacy import person_refs
+
+    ds = Dataset.read(paths.processed)
+    all_refs = set(person_refs(ds.people["person_id"]))
+    for stem, page in html.items():
+        assert set(re.findall(r"P-[A-Z2-7]{8,10}", page)) <= all_refs, stem

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,7 @@ from ..config import ClientConfig, ClientPaths, load_config
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics._base import population
+from ..privacy import person_refs
 
 __all__ = ["StepContext", "open_step"]
 
@@ -31,7 +32,6 @@ class StepContext:
     min_group_size: int
     show_names: bool
     inactive_days: int
-    _labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def client(self) -> str:
@@ -52,16 +52,22 @@ class StepContext:
             "inactive_days": self.inactive_days,
         }
 
-    def person_labels(self, ids: Iterable[str], *, prefix: str = "Person") -> pd.Series:
-        """Display labels: names when ``show_names`` is true, else stable neutral labels (Person 1, ...)."""
+    def person_labels(self, ids: Iterable[str]) -> pd.Series:
+        """Display labels: names when ``show_names`` is true, else each person's stable reference.
+
+        The reference (``P-7KQ2M4XA``, :func:`esnkit.privacy.person_refs`) is the same in all five
+        reports and every quarter's run, and it is the ``ref`` column of the restricted contact
+        lists, so the client's comms team can find a person named in a report.
+        """
         ids = pd.Series(list(ids), dtype="str")
+        refs = self.ds.cached(
+            "person_refs", (), lambda: pd.Series(person_refs(self.ds.people["person_id"]).to_numpy(), index=self.ds.people["person_id"].to_numpy())
+        )
+        shown = ids.map(refs).where(ids.isin(refs.index), person_refs(ids))
         if self.show_names:
             names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
-            return ids.map(names).fillna(ids).astype("str")
-        for i in ids:
-            if i not in self._labels:
-                self._labels[i] = f"{prefix} {len(self._labels) + 1}"
-        return ids.map(self._labels).astype("str")
+            return ids.map(names).fillna(shown).astype("str")
+        return shown.astype("str")
 
     def floored(self, values: pd.Series, attribute: str = "department") -> pd.Series:
         """``values`` of a people attribute, blanked (``–``) where fewer than ``min_group_size`` people hold the value.

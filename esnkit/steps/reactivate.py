@@ -24,7 +24,7 @@ from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
 from ..metrics._base import active_days, as_of_end, interaction_events, population
-from ..privacy import write_client_csv
+from ..privacy import person_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
 
@@ -283,9 +283,11 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
     written = []
     for name, table in lists.items():
         t = table.copy()
-        t.insert(1, "name", t["person_id"].map(ids["name"]))
-        t.insert(2, "email", t["person_id"].map(ids["email"]))
+        t.insert(1, "ref", person_refs(t["person_id"]).to_numpy())  # the reference the reports show
+        t.insert(2, "name", t["person_id"].map(ids["name"]))
+        t.insert(3, "email", t["person_id"].map(ids["email"]))
         if "best_inviter" in t.columns:
+            t["inviter_ref"] = person_refs(t["best_inviter"]).where(t["best_inviter"].notna()).to_numpy()
             t["inviter_name"] = t["best_inviter"].map(ids["name"])
             t["inviter_email"] = t["best_inviter"].map(ids["email"])
             inviter_blocked = isin(t["inviter_email"].str.lower(), blocked)
