@@ -7,6 +7,7 @@ returns, draws on ``ax`` (a new figure when omitted) and returns the Axes.
 from __future__ import annotations
 
 import functools
+import re
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mtick
@@ -103,6 +104,27 @@ def _says_why_when_empty(plot):
     return wrapper
 
 
+def _period_label(period) -> str:
+    """``2026Q3`` -> ``Q3 2026``; other periods as they print."""
+    text = str(period)
+    m = re.fullmatch(r"(\d{4})Q([1-4])", text)
+    return f"Q{m.group(2)} {m.group(1)}" if m else text
+
+
+def _integer_ticks(ax, axis: str = "y") -> None:
+    """Counts of people or communities: whole-number ticks only."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(mtick.MaxNLocator(integer=True))
+
+
+def _month_axis(ax) -> None:
+    """Month labels that never overlap (matplotlib's concise date labels)."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _month_x(periods: pd.Series) -> pd.Series:
     return periods.dt.to_timestamp() if hasattr(periods, "dt") else pd.PeriodIndex(periods).to_timestamp()
 
@@ -120,6 +142,8 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
         ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
     ax.set(title="People active each month", ylabel="people", xlabel="")
+    _integer_ticks(ax)
+    _month_axis(ax)
     ax.legend(frameon=False)
     return ax
 
@@ -146,6 +170,8 @@ def plot_flows(table: pd.DataFrame, *, ax=None):
         bottom += table[column].to_numpy()
     ax.bar(x, -table["lapsed"], color="#b71c1c", label="lapsed", width=0.8)
     ax.axhline(0, color="#333", lw=0.8)
+    _integer_ticks(ax)
+    ax.yaxis.set_major_formatter(mtick.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))  # lapsed people below the line, counted positive
     step = max(1, len(table) // 12)
     ax.set_xticks(x[::step], [str(p) for p in table["month"]][::step], rotation=45, ha="right")
     ax.set(title="Who is active each month, and who lapsed", ylabel="people")
@@ -158,7 +184,10 @@ def plot_cohort_retention(table: pd.DataFrame, *, ax=None):
     """Cohort retention heatmap (from ``adoption.cohort_retention``)."""
     grid = table.pivot(index="cohort", columns="months_since", values="retention")
     ax = _ax(ax, figsize=(9, max(3, 0.28 * len(grid) + 1)))
-    sns.heatmap(grid, cmap="Blues", vmin=0, vmax=1, annot=len(grid) <= 24, fmt=".0%", annot_kws={"fontsize": 6}, cbar=False, ax=ax)
+    sns.heatmap(
+        grid, cmap="Blues", vmin=0, vmax=1, annot=len(grid) <= 24, fmt=".0%", annot_kws={"fontsize": 8},
+        cbar=True, cbar_kws={"label": "still active", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
+    )  # fmt: skip
     ax.set(title="Share of each starting cohort still active k months later", xlabel="months since first activity", ylabel="first active")
     return ax
 
@@ -172,23 +201,27 @@ def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, a
     for y, v in enumerate(counts.to_numpy()[::-1]):
         ax.text(v, y, f" {v:,} ({v / max(1, counts.sum()):.0%})", va="center", fontsize=8)
     ax.set(title=f"People by {column}", xlabel="people")
+    _integer_ticks(ax, "x")
     return ax
 
 
 @_says_why_when_empty
 def plot_response_rate(table: pd.DataFrame, *, ax=None):
-    """Response rate per period (from ``conversations.response_rate(..., period=...)``)."""
+    """Response rate per period (from ``conversations.response_rate(..., period=...)``), each point labelled with its median hours.
+
+    One axis (no second scale to misread): the share answered, in percent; the median time to the
+    first response is written beside each point.
+    """
     ax = _ax(ax)
-    x = [str(p) for p in table["period"]]
-    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label="response rate")
+    x = [_period_label(p) for p in table["period"]]
+    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label="threads answered")
+    for xi, rate, hours in zip(x, table["response_rate"], table["median_hours_to_first_response"]):
+        if pd.notna(hours):
+            ax.annotate(f"{hours:.1f} h", (xi, rate), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8, color="#555")
     ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
-    ax.set_ylim(0, 1)
-    ax2 = ax.twinx()
-    ax2.bar(x, table["median_hours_to_first_response"], alpha=0.25, color=ACCENT, label="median hours to first response")
-    ax2.set_ylabel("hours", color=ACCENT)
-    ax2.grid(False)
-    ax.set(title="Share of threads answered, and how fast", xlabel="")
-    ax.tick_params(axis="x", rotation=45)
+    ax.set_ylim(0, 1.08)
+    ax.set(title="Share of new threads answered (labels: median time to the first response)", xlabel="", ylabel="threads answered")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax
 
 
@@ -198,7 +231,7 @@ def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
     grid = table.pivot(index="weekday", columns="hour", values="messages")
     grid.index = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][: len(grid)]
     ax = _ax(ax, figsize=(9, 2.8))
-    sns.heatmap(grid, cmap="Blues", cbar=False, ax=ax)
+    sns.heatmap(grid, cmap="Blues", cbar=True, cbar_kws={"label": "messages"}, ax=ax)
     ax.set(title="When people post (UTC)", xlabel="hour", ylabel="")
     return ax
 
@@ -213,6 +246,7 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v}", ha="center", va="bottom", fontsize=9)
     ax.set(title="Communities by status", ylabel="communities")
+    _integer_ticks(ax)
     return ax
 
 
@@ -230,15 +264,23 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
 
 
 @_says_why_when_empty
-def plot_key_individuals(table: pd.DataFrame, *, ax=None):
-    """PageRank against betweenness, coloured by role (from ``network.key_individuals``)."""
-    ax = _ax(ax, figsize=(9, 4))
-    for role, colour in ROLE_COLOURS.items():
-        part = table[table["role"] == role]
-        if len(part):
-            ax.scatter(part["pagerank"], part["betweenness"], s=12 + 2 * np.sqrt(part["degree"]), color=colour, alpha=0.7, label=role or "others")
-    ax.set(xscale="log", yscale="symlog", title="Reach (PageRank) and brokerage (betweenness)", xlabel="PageRank", ylabel="betweenness")
-    ax.legend(frameon=False, fontsize=8)
+def plot_key_individuals(table: pd.DataFrame, *, top: int = 15, ax=None):
+    """The people who hold the network together, ranked by brokerage (from ``network.key_individuals``).
+
+    A ranked bar of the top ``top`` by betweenness, coloured by role and labelled by the ``person``
+    column (a stable reference, see :meth:`esnkit.steps.context.StepContext.person_rows`) when there
+    is one. The bar is the person's share of the top person's brokerage, so no raw centrality is shown.
+    """
+    t = table.sort_values("betweenness", ascending=False).head(top).iloc[::-1]
+    ax = _ax(ax, figsize=(9, max(2.5, 0.3 * len(t) + 1)))
+    labels = t["person"].astype(str) if "person" in t.columns else [f"#{i}" for i in range(len(t), 0, -1)]
+    peak = float(t["betweenness"].max()) or 1.0
+    ax.barh(list(labels), t["betweenness"] / peak, color=[ROLE_COLOURS.get(r, ROLE_COLOURS[""]) for r in t["role"]])
+    ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set(title="Who connects the network: brokerage relative to the top person", xlabel="brokerage (share of the top person's)", ylabel="")
+    present = [r for r in ROLE_COLOURS if (t["role"] == r).any()]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=ROLE_COLOURS[r]) for r in present]
+    ax.legend(handles, [r or "others" for r in present], frameon=False, fontsize=8, loc="lower right")
     return ax
 
 
@@ -254,31 +296,51 @@ def plot_favourability(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+def _kpi_axis(ax, kpi: str | None, percent: bool) -> None:
+    """The value axis as the KPI prints: percent for shares, whole numbers for counts, hours with ``h``."""
+    unit = None
+    if kpi:
+        from .metrics.kpis import kpi as lookup
+
+        unit = lookup(kpi).unit
+    if unit == "share" or (unit is None and percent):
+        ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    elif unit == "count":
+        _integer_ticks(ax)
+        ax.yaxis.set_major_formatter(mtick.StrMethodFormatter("{x:,.0f}"))
+    elif unit == "hours":
+        ax.yaxis.set_major_formatter(mtick.FuncFormatter(lambda v, _: f"{v:g} h"))
+
+
 @_says_why_when_empty
-def plot_glide_path(path: pd.DataFrame, *, actual: pd.DataFrame | None = None, title: str = "", percent: bool = False, ax=None):
-    """An objective's monthly glide path (``month``, ``target``), with actual values when given."""
+def plot_glide_path(
+    path: pd.DataFrame, *, actual: pd.DataFrame | None = None, title: str = "", percent: bool = False, kpi: str | None = None, ax=None
+):
+    """An objective's monthly glide path (``month``, ``target``), with actual values when given; ``kpi`` formats the axis."""
     ax = _ax(ax, figsize=(9, 3))
     ax.plot(_month_x(path["month"]), path["target"], color=ACCENT, ls="--", marker=".", label="glide path")
     if actual is not None and len(actual):
         measured = actual.dropna(subset=["value"])
         ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", label="actual")
-    if percent:
-        ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _kpi_axis(ax, kpi, percent)
+    _month_axis(ax)
     ax.set(title=title, xlabel="")
     ax.legend(frameon=False, fontsize=8)
     return ax
 
 
 @_says_why_when_empty
-def plot_kpi_trend(table: pd.DataFrame, *, value: str, title: str = "", percent: bool = False, marks: dict | None = None, ax=None):
-    """A monthly KPI (``month`` and ``value`` columns) with campaign dates marked."""
+def plot_kpi_trend(
+    table: pd.DataFrame, *, value: str, title: str = "", percent: bool = False, marks: dict | None = None, kpi: str | None = None, ax=None
+):
+    """A monthly KPI (``month`` and ``value`` columns) with campaign dates marked; ``kpi`` formats the axis."""
     ax = _ax(ax, figsize=(9, 3))
     table = table.dropna(subset=[value])
     ax.plot(_month_x(table["month"]), table[value], color=PRIMARY, marker="o", ms=3)
     for when, label in (marks or {}).items():
         ax.axvline(pd.Timestamp(when), color=ACCENT, ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1], f" {label}", fontsize=8, color=ACCENT, va="top")
-    if percent:
-        ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _kpi_axis(ax, kpi, percent)
+    _month_axis(ax)
     ax.set(title=title, xlabel="")
     return ax

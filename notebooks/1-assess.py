@@ -148,7 +148,6 @@ show_table(
             "median_hours_to_first_response",
             "absence_factor",
             "newcomer_share",
-            "rule",
         ]
     ],
     percent=["response_rate", "newcomer_share"],
@@ -162,7 +161,7 @@ show_table(
 # The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
 
 # %%
-plots.plot_key_individuals(a.individuals, empty=why(ctx, "ties"));
+plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), empty=why(ctx, "ties"));
 
 # %%
 top = ctx.person_rows(a.individuals.head(15))

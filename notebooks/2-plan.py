@@ -59,7 +59,7 @@ for obj in p.objectives.itertuples():
         p.glide_paths[p.glide_paths["objective_id"] == obj.objective_id],
         actual=p.history.get(obj.objective_id),
         title=obj.objective,
-        percent=obj.is_share,
+        kpi=obj.metric,
     )
 
 # %% [markdown]

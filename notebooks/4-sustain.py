@@ -49,7 +49,13 @@ show_markdown(sustain.sustain_summary(s, client=ctx.client))
 # ## Community-management scorecards
 
 # %%
-show_table(s.scorecards, percent=["response_rate", "welcomed_24h", "welcomed_48h"], max_rows=60, empty=why(ctx, "all communities"))
+show_table(
+    s.scorecards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor"]],
+    percent=["response_rate", "welcomed_48h"],
+    rename={"median_hours_to_first_response": "median hours to answer", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers now regular"},
+    max_rows=60,
+    empty=why(ctx, "all communities"),
+)
 
 # %% [markdown]
 # ## Lifecycle triage

@@ -58,7 +58,7 @@ show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
 
 # %%
 for name, t in rep.trends.items():
-    plots.plot_kpi_trend(t, value="value", title=name, percent=t.attrs.get("percent", False), marks=rep.campaign_marks)
+    plots.plot_kpi_trend(t, value="value", title=name, kpi=t.attrs.get("kpi"), marks=rep.campaign_marks)
 
 # %% [markdown]
 # ## This quarter against the last

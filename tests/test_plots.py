@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,12 +102,13 @@ def test_segments_count_people_in_the_given_order_with_shares():
     assert ax.get_title() == "People by segment" and ax.get_xlabel() == "people"
 
 
-def test_response_rate_draws_the_rate_and_the_hours():
-    table = pd.DataFrame({"period": ["2026Q1", "2026Q2"], "response_rate": [0.5, 0.75], "median_hours_to_first_response": [3.0, 1.5]})
+def test_response_rate_is_one_percent_axis_with_the_hours_written_on_the_points():
+    table = pd.DataFrame({"period": ["2026Q1", "2026Q2"], "response_rate": [0.5, 0.75], "median_hours_to_first_response": [3.0, np.nan]})
     ax = plots.plot_response_rate(table)
-    assert list(ax.get_lines()[0].get_ydata()) == [0.5, 0.75] and ax.get_ylim() == (0, 1)
-    hours = ax.figure.axes[1]
-    assert bar_heights(hours) == [3.0, 1.5] and hours.get_ylabel() == "hours"
+    assert list(ax.get_lines()[0].get_ydata()) == [0.5, 0.75] and len(ax.figure.axes) == 1  # no second scale
+    assert [t.get_text() for t in ax.texts] == ["3.0 h"]  # a period without answers has no label
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Q1 2026", "Q2 2026"]
+    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%" and legend(ax) == ["threads answered"]
 
 
 def test_activity_heatmap_is_weekday_by_hour():
@@ -132,12 +135,14 @@ def test_department_mixing_colours_inward_departments_red():
     assert ax.get_xlim() == (-1, 1) and ax.get_xlabel() == "E-I index"
 
 
-def test_key_individuals_one_series_per_role_present():
-    table = pd.DataFrame({"pagerank": [0.2, 0.1, 0.05], "betweenness": [10.0, 2.0, 0.0], "degree": [4, 2, 1], "role": ["connector", "", ""]})
+def test_key_individuals_are_a_ranked_bar_relative_to_the_top_person():
+    table = pd.DataFrame({"person": ["P-AAAAAAAA", "P-BBBBBBBB", "P-CCCCCCCC"], "betweenness": [2.0, 10.0, 0.0], "role": ["", "connector", ""]})
     ax = plots.plot_key_individuals(table)
-    assert legend(ax) == ["connector", "others"]
-    assert [len(c.get_offsets()) for c in ax.collections] == [1, 2]
-    assert ax.get_xlabel() == "PageRank" and ax.get_ylabel() == "betweenness"
+    # highest first from the top: drawn bottom-up, so the widths read in reverse
+    assert bar_widths(ax) == [0.0, 0.2, 1.0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["P-CCCCCCCC", "P-AAAAAAAA", "P-BBBBBBBB"]
+    assert legend(ax) == ["connector", "others"] and ax.xaxis.get_major_formatter()(0.2, 0) == "20%"
+    assert ax.get_xscale() == "linear" and ax.get_yscale() == "linear"
 
 
 def test_favourability_sorts_questions_weakest_first():
@@ -168,3 +173,26 @@ def test_kpi_trend_drops_missing_months_and_marks_campaigns():
 
 def test_an_empty_reason_already_given_above_draws_nothing():
     assert plots.plot_adoption_by(pd.DataFrame(), empty="") is None
+
+
+def test_count_axes_have_whole_number_ticks_and_lapsed_counts_read_positive():
+    table = pd.DataFrame({"month": months("2026-01", "2026-02"), "returning": [1, 2], "new": [1, 0], "reactivated": [0, 1], "lapsed": [2, 1]})
+    ax = plots.plot_flows(table)
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert all(re.fullmatch(r"\d[\d,]*", t) for t in ticks if t) and "-1" not in ticks
+    trend = plots.plot_kpi_trend(
+        pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03"), "value": [4.0, 4.5, 5.0]}), value="value", kpi="healthy_communities"
+    )
+    trend.figure.canvas.draw()
+    assert all("." not in t.get_text() for t in trend.get_yticklabels())
+    hours = plots.plot_kpi_trend(
+        pd.DataFrame({"month": months("2026-01", "2026-02"), "value": [1.5, 2.0]}), value="value", kpi="median_hours_to_first_response"
+    )
+    assert hours.yaxis.get_major_formatter()(1.5, 0) == "1.5 h"
+
+
+def test_heatmaps_carry_a_colour_scale():
+    table = pd.DataFrame({"weekday": [0, 0, 1, 1], "hour": [9, 10, 9, 10], "messages": [4, 0, 1, 2]})
+    ax = plots.plot_activity_heatmap(table)
+    assert len(ax.figure.axes) == 2 and ax.figure.axes[1].get_ylabel() == "messages"

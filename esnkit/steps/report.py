@@ -286,6 +286,7 @@ def _build_report(ctx: StepContext) -> Report:
         people = segment_people(ds, segment)
         hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=12, people=people, inactive_days=ctx.inactive_days)
         hist.attrs["percent"] = k.unit == "share"
+        hist.attrs["kpi"] = k.id
         label = k.label + (f" ({', '.join(f'{a} = {b}' for a, b in segment.items())})" if segment else "")
         trends[label] = hist
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
