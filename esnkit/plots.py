@@ -116,13 +116,23 @@ def _integer_ticks(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(mtick.MaxNLocator(integer=True))
 
 
-def _month_axis(ax) -> None:
-    """Month labels that never overlap (matplotlib's concise date labels)."""
+def _month_axis(ax, x=None) -> None:
+    """Month labels that never overlap (matplotlib's concise date labels), on month starts only.
+
+    ``x``, the dates plotted: a single month gets a narrow window instead of matplotlib's years.
+    """
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    dates = pd.Series(x) if x is not None else pd.Series(dtype="datetime64[ns]")
+    if len(dates) and (dates == dates.iloc[0]).all():
+        only = pd.Timestamp(dates.iloc[0])
+        ax.set_xlim(only - pd.Timedelta(days=20), only + pd.Timedelta(days=20))
+    lo, hi = ax.get_xlim()
+    months = max(1, round((hi - lo) / 30.4))
+    locator = mdates.MonthLocator(interval=max(1, -(-months // 8)))  # at most ~8 labels, always on month starts
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    # two months or less: name each month in full (the concise labels would print times of day)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mdates.ConciseDateFormatter(locator))
 
 
 def _month_x(periods: pd.Series) -> pd.Series:
@@ -143,7 +153,7 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
         ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
     ax.set(title="People active each month", ylabel="people", xlabel="")
     _integer_ticks(ax)
-    _month_axis(ax)
+    _month_axis(ax, x)
     ax.legend(frameon=False)
     return ax
 
@@ -274,9 +284,12 @@ def plot_key_individuals(table: pd.DataFrame, *, top: int = 15, ax=None):
     t = table.sort_values("betweenness", ascending=False).head(top).iloc[::-1]
     ax = _ax(ax, figsize=(9, max(2.5, 0.3 * len(t) + 1)))
     labels = t["person"].astype(str) if "person" in t.columns else [f"#{i}" for i in range(len(t), 0, -1)]
-    peak = float(t["betweenness"].max()) or 1.0
+    peak = float(t["betweenness"].max())
+    if peak <= 0:  # every tie is direct: no one brokers between others yet
+        return _empty_note("No one yet links people who are not otherwise connected: every tie in this network is direct.", ax)
     ax.barh(list(labels), t["betweenness"] / peak, color=[ROLE_COLOURS.get(r, ROLE_COLOURS[""]) for r in t["role"]])
     ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0, 1.05)
     ax.set(title="Who connects the network: brokerage relative to the top person", xlabel="brokerage (share of the top person's)", ylabel="")
     present = [r for r in ROLE_COLOURS if (t["role"] == r).any()]
     handles = [plt.Rectangle((0, 0), 1, 1, color=ROLE_COLOURS[r]) for r in present]
@@ -303,9 +316,15 @@ def _kpi_axis(ax, kpi: str | None, percent: bool) -> None:
         from .metrics.kpis import kpi as lookup
 
         unit = lookup(kpi).unit
+    lo, hi = ax.get_ylim()
     if unit == "share" or (unit is None and percent):
+        bottom, top = max(lo, 0.0), min(hi, 1.0)  # a share lives in 0-100%: no 104% or -4% ticks
+        if top - bottom < 0.1:  # a flat line at 0% or at 100%: a 10-point window inside the bounds
+            bottom, top = (0.0, 0.1) if top <= 0.1 else (top - 0.1, top)
+        ax.set_ylim(bottom, top)
         ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     elif unit == "count":
+        ax.set_ylim(max(lo, 0.0), max(hi, 1.0))  # never below zero; a flat zero still has a scale
         _integer_ticks(ax)
         ax.yaxis.set_major_formatter(mtick.StrMethodFormatter("{x:,.0f}"))
     elif unit == "hours":
@@ -323,7 +342,7 @@ def plot_glide_path(
         measured = actual.dropna(subset=["value"])
         ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", label="actual")
     _kpi_axis(ax, kpi, percent)
-    _month_axis(ax)
+    _month_axis(ax, _month_x(path["month"]))
     ax.set(title=title, xlabel="")
     ax.legend(frameon=False, fontsize=8)
     return ax
@@ -341,6 +360,6 @@ def plot_kpi_trend(
         ax.axvline(pd.Timestamp(when), color=ACCENT, ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1], f" {label}", fontsize=8, color=ACCENT, va="top")
     _kpi_axis(ax, kpi, percent)
-    _month_axis(ax)
+    _month_axis(ax, _month_x(table["month"]))
     ax.set(title=title, xlabel="")
     return ax

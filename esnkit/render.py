@@ -102,6 +102,8 @@ _LOOKS_DATE = re.compile(r"^(–|\d{4}-\d{2}(-\d{2})?)$")
 def _text_kind(values: pd.Series) -> str:
     """Already-formatted values (``35.7%``, ``+0.5``, ``2027-09-30``) keep the alignment of what they show."""
     text = values.astype("str")
+    if len(text) and (text != "–").any() and text.str.fullmatch(r"–|P-[A-Z2-7]{8,10}").all():
+        return "ref"  # a person's reference: never broken at its hyphen
     if len(text) and (text != "–").any():
         if text.str.fullmatch(_LOOKS_DATE).all():
             return "date"
@@ -204,7 +206,8 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     lines += ["", "### Data sources and coverage", ""]
     for src in meta.sources:
         fmt = src.get("format", "?")
-        lines.append(f"- {escape_md(fmt)} export `{escape_md(src.get('path', ''))}`")
+        # not in a code span: Markdown escapes there would print as backslashes ("viva\-engage")
+        lines.append(f"- {escape_md(fmt)} export {escape_md(src.get('path', ''))}")
     counts = ctx.ds.counts()
     lines.append(
         f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
@@ -220,7 +223,7 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
         lines.append(f"- `{k}` = {escape_md(v)}")
     lines += [
         "",
-        f"Prepared with esnkit {__version__}. People appear by role or neutral label unless the client consented to names; "
+        f"Prepared with esnkit {__version__}. People appear by role and a stable reference (P-…) unless the client consented to names; "
         f"groups smaller than {ctx.min_group_size} people are not shown in any breakdown.",
     ]
     return "\n".join(lines)

@@ -198,7 +198,7 @@ show_table(a.successes, empty=why(ctx, "successes"))
 # The survey shows how people feel about the network; the interviews say why.
 
 # %%
-plots.plot_favourability(a.favourability, empty=why(ctx, "survey"));
+plots.plot_favourability(a.favourability, empty="");  # the table below says why when there is no survey
 
 # %%
 show_table(a.favourability_by_department, percent=["favourable"], decimals=2, max_rows=40, empty=why(ctx, "survey"))

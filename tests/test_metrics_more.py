@@ -48,3 +48,12 @@ def test_interview_themes_hide_small_user_types_and_count_sentiment():
     ).astype({"mentions": "int64", "positive": "int64", "negative": "int64"})
     assert_frame_equal(got, expected)
     assert voice.interview_themes(interviews, min_group_size=2)["user_type"].tolist() == ["exec", "manager", "manager"]
+
+
+def test_a_success_draws_in_someone_else_and_gets_an_answer():
+    from esnkit.metrics import successes
+
+    got = successes.successful_threads(small_dataset(), as_of=AS_OF)
+    # threads 1 (a, b) and 5 (d, a's reaction, c) had others take part and an answer; 4 and the bot's 7 did not
+    assert got["thread_id"].tolist() == ["5", "1"] and got["participants"].tolist() == [2, 2]
+    assert got["reason"].tolist() == ["2 people from one department, first answer in 1.0h", "2 people from one department, first answer in 2.0h"]

@@ -196,3 +196,21 @@ def test_heatmaps_carry_a_colour_scale():
     table = pd.DataFrame({"weekday": [0, 0, 1, 1], "hour": [9, 10, 9, 10], "messages": [4, 0, 1, 2]})
     ax = plots.plot_activity_heatmap(table)
     assert len(ax.figure.axes) == 2 and ax.figure.axes[1].get_ylabel() == "messages"
+
+
+def test_share_axes_stay_within_0_and_100_percent_and_counts_above_zero():
+    full = plots.plot_kpi_trend(pd.DataFrame({"month": months("2026-01", "2026-02"), "value": [1.0, 1.0]}), value="value", kpi="interactive_share")
+    assert full.get_ylim() == (0.9, 1.0)
+    none = plots.plot_kpi_trend(pd.DataFrame({"month": months("2026-01", "2026-02"), "value": [0.0, 0.0]}), value="value", kpi="response_rate")
+    assert none.get_ylim() == (0.0, 0.1)
+    one = plots.plot_kpi_trend(pd.DataFrame({"month": months("2026-01"), "value": [0.0]}), value="value", kpi="healthy_communities")
+    lo, hi = one.get_xlim()
+    assert one.get_ylim()[0] >= 0 and hi - lo <= 41  # one month: a narrow window, not years
+    one.figure.canvas.draw()
+    assert [t.get_text() for t in one.get_xticklabels()] == ["Jan 2026"]
+
+
+def test_key_individuals_without_brokers_say_so():
+    table = pd.DataFrame({"person": ["P-AAAAAAAA"], "betweenness": [0.0], "role": [""]})
+    ax = plots.plot_key_individuals(table)
+    assert ax.texts[0].get_text().startswith("No one yet links people") and not ax.patches

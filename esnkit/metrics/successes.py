@@ -22,7 +22,7 @@ FAST_HOURS = 4.0
 
 
 def successful_threads(ds: Dataset, *, as_of=None, window_days: int = 180, top: int = 10) -> pd.DataFrame:
-    """Public threads of the last ``window_days`` ranked by reach, departments and speed of answer.
+    """Public threads of the last ``window_days`` that drew 2+ people and got an answer, ranked by reach, departments and speed.
 
     Returns
     -------
@@ -39,10 +39,20 @@ def successful_threads(ds: Dataset, *, as_of=None, window_days: int = 180, top: 
     who = m[["thread_id", "author_id"]].drop_duplicates()
     depts = who.assign(d=who["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
     out = threads.assign(departments=threads["thread_id"].map(depts).fillna(0).astype("int64")).rename(columns={"n_participants": "participants"})
+    # A success drew in someone besides its author and got an answer: a monologue is no story to play back.
+    out = out[(out["participants"] >= 2) & out["answered"].astype(bool)]
     fast = out["hours_to_first_response"] <= FAST_HOURS
     out["score"] = (out["participants"] + 2 * out["departments"] + np.where(fast, 3, 0)).astype("int64")
     out = out.sort_values(["score", "created_at"], ascending=[False, False]).head(top)
-    reason = out["participants"].astype(str) + " people from " + out["departments"].astype(str) + " department(s)"
+    reason = (
+        out["participants"].astype(str)
+        + " people"
+        + np.where(
+            out["departments"] >= 2,
+            " from " + out["departments"].astype(str) + " departments",
+            np.where(out["departments"] == 1, " from one department", ""),
+        )
+    )
     reason = reason.where(
         ~(out["hours_to_first_response"] <= FAST_HOURS), reason + ", first answer in " + out["hours_to_first_response"].round(1).astype(str) + "h"
     )

@@ -292,16 +292,20 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
             "community": threads["group_id"].map(names).fillna("(no community)").astype("str"),
             "when": threads["created_at"].dt.strftime("%Y-%m-%d"),
             "what_happened": threads["participants"].astype(str)
-            + " people from "
-            + threads["departments"].astype(str)
-            + " departments joined in"
+            + " people"
+            + np.where(threads["departments"] >= 2, " from " + threads["departments"].astype(str) + " departments", "")
+            + " joined in"
             + np.where(
                 threads["hours_to_first_response"].notna(),
                 ", first answer after " + threads["hours_to_first_response"].round(1).astype(str) + " hours",
                 "",
             ),
             "who": threads["thread_id"].map(describe),
-            "why_it_matters": np.where(threads["departments"] >= 3, "knowledge crossed departmental lines", "a question got a fast, shared answer"),
+            "why_it_matters": np.where(
+                threads["departments"] >= 3,
+                "knowledge crossed departmental lines",
+                np.where(threads["hours_to_first_response"] <= 4, "a question got a fast, shared answer", "several people built on one post"),
+            ),
         }
     )
     return out
