@@ -23,6 +23,7 @@ def test_every_kpi_by_hand():
         "response_rate": 2 / 3,  # threads 1 (b replied), 4 (no answer), 5 (a reacted); the bot's thread 7 is not counted
         "median_hours_to_first_response": 1.5,  # 2 h (thread 1) and 1 h (thread 5)
         "healthy_communities": 0.0,  # both groups are idle: fewer than 6 messages in 90 days
+        "cross_department_share": 1 / 4,  # ties b>a, a>b (X), c>d (Y) and a's reaction to d (X to Y)
         "lapsed": 0.0,
         "never_activated": 1.0,  # e
     }
@@ -40,6 +41,7 @@ def test_a_segment_restricts_the_people_counted():
     got = kpis.kpi_values(small_dataset(), as_of=AS_OF, people=["a", "b"])
     assert got["interactive_share"] == 1.0 and got["active_90"] == 2.0 and got["never_activated"] == 0.0
     assert got["response_rate"] == 1.0 and got["median_hours_to_first_response"] == 2.0  # a's thread 1 only
+    assert got["cross_department_share"] == 1 / 3  # the ties a or b take part in: b>a, a>b and a>d
 
 
 def test_registered_people_without_a_join_date_count_from_their_first_activity():
@@ -72,6 +74,7 @@ def test_kpi_table_displays_each_value_as_the_deliverables_print_it():
         "response_rate": "66.7%",
         "median_hours_to_first_response": "1.5 h",
         "healthy_communities": "0",
+        "cross_department_share": "25.0%",
         "lapsed": "0",
         "never_activated": "1",
     }

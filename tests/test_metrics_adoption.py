@@ -191,3 +191,26 @@ def test_people_without_a_join_date_are_registered_from_their_first_activity():
     ds = ds.replace(people=ds.people.assign(joined_at=pd.NaT))
     # a, b first active in January, c in February, d in March; e never: registered from the start
     assert adoption.monthly_active(ds, as_of=AS_OF)["registered"].tolist() == [3, 4, 5]
+
+
+def test_silent_heavy_contributors_are_the_lapsed_among_the_top_writers():
+    # Posts and replies to 2026-03-31: a 2, c 2, b 1, d 1 (the bot is not counted). With the top
+    # half heavy (2 of 4: at least 2 messages) and 30 days' silence lapsed (all four), a and c.
+    got = adoption.silent_heavy_contributors(small_dataset(), as_of=AS_OF, inactive_days=30, top_share=0.5)
+    expected = pd.DataFrame(
+        {
+            "person_id": ["a", "c"],
+            "department": ["X", "Y"],
+            "state": ["active", "active"],
+            "first_active": [ts("2026-01-05 09:00"), ts("2026-02-10 10:00")],
+            "last_active": [ts("2026-03-01 09:00"), ts("2026-03-01 20:00")],
+            "days_inactive": [30, 30],
+            "n_messages": [2, 2],
+            "n_posts": [1, 1],
+            "n_reactions": [1, 0],
+            "main_group_id": ["g1", "g1"],  # c wrote once in g1 and once in g2: the tie goes to g1
+        }
+    ).astype({"person_id": "str", "department": "str", "state": "str"})
+    assert_frame_equal(got, expected, check_dtype=False)
+    assert got["n_messages"].dtype == "int64"
+    assert adoption.silent_heavy_contributors(small_dataset(), as_of=AS_OF).empty  # nobody silent for 90 days

@@ -138,3 +138,56 @@ def test_a_reaction_without_a_time_counts_at_its_messages_time():
     ties = lambda as_of: [(e["source"], e["target"], e["reactions"]) for e in network.interaction_edges(ds, as_of=as_of).to_dict("records")]
     assert ties(AS_OF) == [("a", "b", 0), ("a", "d", 1), ("b", "a", 0), ("c", "d", 0)]
     assert ties("2026-02-28") == [("a", "b", 0), ("b", "a", 0)]
+
+
+def _five_people():
+    """p1, p2 in X; p3, p4 in Y; p5 in Z. Ties p1>p3 (3), p3>p5 (1), p2>p4 (2) cross; p1>p2 (5) inside X."""
+    from esnkit import Dataset
+
+    people = pd.DataFrame({"person_id": ["p1", "p2", "p3", "p4", "p5"], "department": ["X", "X", "Y", "Y", "Z"]})
+    edges = pd.DataFrame({"source": ["p1", "p3", "p2", "p1"], "target": ["p3", "p5", "p4", "p2"], "weight": [3, 1, 2, 5]})
+    return Dataset(people=people), network.InteractionGraph(edges)
+
+
+def test_department_matrix_rows_are_shares_of_what_each_department_gave():
+    ds, g = _five_people()
+    got = network.department_matrix(ds, graph=g, min_group_size=1)
+    # X gave 5 inside, 3 to Y, 2 to Y: 5/10, 5/10. Y gave 1 to Z. Z gave nothing: no row.
+    expected = pd.DataFrame({"X": [0.5, 0.0], "Y": [0.5, 0.0], "Z": [0.0, 1.0]}, index=pd.Index(["X", "Y"], name="from department"))
+    expected.columns.name = "to department"
+    assert_frame_equal(got, expected)
+
+
+def test_department_matrix_folds_small_departments_into_other():
+    ds, g = _five_people()
+    got = network.department_matrix(ds, graph=g, min_group_size=2)  # Z (1 person) has no row or column of its own
+    expected = pd.DataFrame(
+        {"X": [0.5, 0.0], "Y": [0.5, 0.0], network.OTHER_SEGMENTS: [0.0, 1.0]}, index=pd.Index(["X", "Y"], name="from department")
+    )
+    expected.columns.name = "to department"
+    assert_frame_equal(got, expected)
+    assert network.department_matrix(ds, graph=g, min_group_size=3).empty  # no department is big enough
+
+
+def test_cross_department_carriers_count_a_shared_tie_once():
+    ds, g = _five_people()
+    got = network.cross_department_carriers(ds, graph=g)
+    # Cross weight 6: p3 takes part in 3 + 1, p1 in 3, p2 and p4 in 2, p5 in 1. p3 alone covers
+    # the p1-p3 and p3-p5 ties (4 of 6); adding p1 covers nothing new; p2 covers the last 2.
+    expected = pd.DataFrame(
+        {
+            "person_id": ["p3", "p1", "p2", "p4", "p5"],
+            "department": ["Y", "X", "X", "Y", "Z"],
+            "cross_weight": [4.0, 3.0, 2.0, 2.0, 1.0],
+            "share": [4 / 6, 3 / 6, 2 / 6, 2 / 6, 1 / 6],
+            "cumulative_share": [4 / 6, 4 / 6, 1.0, 1.0, 1.0],
+        }
+    ).astype({"person_id": "str", "department": "str"})
+    assert_frame_equal(got, expected)
+
+
+def test_cross_department_share_whole_network_and_one_department():
+    ds = small_dataset()
+    assert network.cross_department_share(ds, as_of=AS_OF) == 1 / 4  # a>d of b>a, a>b, c>d, a>d
+    assert network.cross_department_share(ds, as_of=AS_OF, people=["c", "d"]) == 1 / 2  # c>d inside, a>d across
+    assert np.isnan(network.cross_department_share(ds, as_of="2026-01-04"))  # no tie yet

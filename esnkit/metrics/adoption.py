@@ -27,6 +27,7 @@ __all__ = [
     "growth_summary",
     "adoption_segments",
     "lapsed_people",
+    "silent_heavy_contributors",
     "cohort_retention",
     "ROGERS",
 ]
@@ -323,6 +324,38 @@ def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90, include_e
     for c in ("n_messages", "n_posts", "n_reactions"):
         lapsed[c] = lapsed[c].astype("int64")
     return lapsed.sort_values(["last_active", "person_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 90, top_share: float = 0.1) -> pd.DataFrame:
+    """The heaviest contributors who have gone silent: the lapsed people worth a personal call.
+
+    Heavy: among the top ``top_share`` of everyone who ever posted or replied (bots and guests
+    excluded) by posts and replies to ``as_of`` — at least as many as the person at that rank, so
+    ties are kept. Silent: lapsed (:func:`lapsed_people`, the ``lapsed`` KPI's people).
+
+    Returns
+    -------
+    DataFrame
+        The :func:`lapsed_people` columns of those people plus ``main_group_id`` (the community
+        they posted and replied in most; ties by group id; empty when they wrote only outside
+        communities), most messages first (ties by person id).
+    """
+    end = as_of_end(as_of, ds)
+    lapsed = lapsed_people(ds, as_of=as_of, inactive_days=inactive_days)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    written = events[events["kind"] != "reaction"]
+    per_person = written.groupby("person_id", observed=True).size().sort_values(ascending=False)
+    cols = [*lapsed.columns, "main_group_id"]
+    if len(per_person) == 0:
+        return pd.DataFrame({c: lapsed[c].iloc[:0] if c in lapsed else pd.Series(dtype="str") for c in cols})
+    k = max(1, int(np.ceil(top_share * len(per_person))))
+    threshold = int(per_person.iloc[k - 1])
+    heavy = lapsed[lapsed["n_messages"] >= threshold]
+    mine = written[isin(written["person_id"], heavy["person_id"]).to_numpy() & written["group_id"].notna().to_numpy()]
+    counts = mine.groupby(["person_id", "group_id"], observed=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["person_id", "n", "group_id"], ascending=[True, False, True]).drop_duplicates("person_id")
+    out = heavy.assign(main_group_id=heavy["person_id"].map(counts.set_index("person_id")["group_id"]).astype("str"))
+    return out.sort_values(["n_messages", "person_id"], ascending=[False, True]).reset_index(drop=True)[cols]
 
 
 def cohort_retention(ds: Dataset, *, as_of=None, max_months: int = 12) -> pd.DataFrame:

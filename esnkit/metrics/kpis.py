@@ -36,7 +36,7 @@ import pandas as pd
 
 from .._fast import isin, micros
 from ..dataset import Dataset
-from . import communities, conversations
+from . import communities, conversations, network
 from ._base import DAY_US, NEVER, active_days, as_of_end, population, registration_days
 
 __all__ = [
@@ -70,6 +70,7 @@ class KPI:
     definition: str
     higher_is_better: bool = True
     segmentable: bool = True  # can be measured for one department, location...
+    owner_theme: str = "adoption"  # whose actions move it: a key of esnkit.config.OWNER_THEMES
 
 
 KPIS: tuple[KPI, ...] = (
@@ -104,6 +105,7 @@ KPIS: tuple[KPI, ...] = (
         "share",
         "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
         "reaction from someone other than the author (SWOOP).",
+        owner_theme="conversation",
     ),
     KPI(
         "median_hours_to_first_response",
@@ -112,6 +114,7 @@ KPIS: tuple[KPI, ...] = (
         "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
         "else (CHAOSS time to first response).",
         higher_is_better=False,
+        owner_theme="conversation",
     ),
     KPI(
         "healthy_communities",
@@ -119,6 +122,16 @@ KPIS: tuple[KPI, ...] = (
         "count",
         "Communities whose lifecycle status at the as-of date is thriving or growing (the rule is under 'community status').",
         segmentable=False,
+        owner_theme="communities",
+    ),
+    KPI(
+        "cross_department_share",
+        "Interactions between departments (last 12 months)",
+        "share",
+        "Of the replies, @mentions and reactions in the 365 days to the as-of date (the interaction graph's window) between two people whose departments are known "
+        "(bots and guests excluded), the share between people of different departments. For one department: the share of its "
+        "people's interactions that cross its boundary, (1 + E-I index) / 2.",
+        owner_theme="network",
     ),
     KPI(
         "lapsed",
@@ -127,6 +140,7 @@ KPIS: tuple[KPI, ...] = (
         "People (bots and guests excluded) who were active at some time but not in the last N days to the as-of date "
         "(N = inactive_days, 90 unless the client chose otherwise).",
         higher_is_better=False,
+        owner_theme="people",
     ),
     KPI(
         "never_activated",
@@ -228,6 +242,8 @@ def _measure(ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, pe
     if kpi_id == "healthy_communities":
         scorecard = communities.community_scorecard(ds, as_of=end - pd.Timedelta(days=1))
         return float(isin(scorecard["status"], list(HEALTHY)).sum()) if len(scorecard) else float("nan")
+    if kpi_id == "cross_department_share":
+        return network.cross_department_share(ds, as_of=end - pd.Timedelta(days=1), window_days=365, people=people)
     if kpi_id in ("response_rate", "median_hours_to_first_response"):
         threads = _recent_threads(ds, end, seg)
         answered = threads["answered"].to_numpy(dtype=bool)

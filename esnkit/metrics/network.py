@@ -43,6 +43,10 @@ __all__ = [
     "build_graph",
     "key_individuals",
     "department_mixing",
+    "department_matrix",
+    "cross_department_carriers",
+    "key_person_risk",
+    "cross_department_share",
     "detect_communities",
     "influencer_risk",
 ]
@@ -311,6 +315,139 @@ def department_mixing(
     out["ei_index"] = ((out["external"] - out["internal"]) / total.where(total > 0)).astype("float64")
     out = suppress(out, count_column="people", min_group_size=min_group_size)
     return out.sort_values(["ei_index", by]).reset_index(drop=True)
+
+
+#: The column of :func:`department_matrix` that gathers segments too small to show and people whose segment is unknown.
+OTHER_SEGMENTS = "other or unknown"
+
+
+def _segment_edges(ds: Dataset, g: InteractionGraph, by: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The graph's ties between people of the population, with each end's ``by`` value (NaN when unknown)."""
+    people = population(ds)
+    if by not in people.columns:
+        raise ValueError(f"people has no column {by!r}; choose one of {', '.join(c for c in people.columns if c != 'person_id')}")
+    e = g.edges
+    members = pd.Index(people["person_id"].astype("str"))
+    keep = members.get_indexer(e["source"]) >= 0
+    keep &= members.get_indexer(e["target"]) >= 0
+    e = e[keep]
+    attr = people.set_index("person_id")[by]
+    return e, e["source"].map(attr), e["target"].map(attr)
+
+
+def department_matrix(
+    ds: Dataset, *, by: str = "department", as_of=None, window_days: int | None = 365, min_group_size: int = 5, graph: InteractionGraph | None = None
+) -> pd.DataFrame:
+    """Who talks to whom between segments: row = from-segment, column = to-segment (SWOOP's segment map).
+
+    Each row is the share of that segment's interactions (replies, mentions, reactions it gave,
+    weighted as in the interaction graph) directed at each segment, so every row sums to 1; the
+    diagonal is the share kept inside. ``by`` is any people attribute. Segments with fewer than
+    ``min_group_size`` people get no row, and interactions with them (or with people whose segment
+    is unknown) are gathered in the :data:`OTHER_SEGMENTS` column, shown only when it is not empty.
+    A segment that gave no interaction has no row. Bots and guests are left out.
+
+    Examples
+    --------
+    >>> from esnkit import Dataset
+    >>> people = pd.DataFrame({"person_id": list("abcd"), "department": ["X", "X", "Y", "Y"]})
+    >>> g = InteractionGraph(pd.DataFrame({"source": ["a", "a", "c"], "target": ["b", "c", "d"], "weight": [3, 1, 2]}))
+    >>> department_matrix(Dataset(people=people), graph=g, min_group_size=1).round(2).to_dict("index")
+    {'X': {'X': 0.75, 'Y': 0.25}, 'Y': {'X': 0.0, 'Y': 1.0}}
+    """
+    g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
+    e, sa, ta = _segment_edges(ds, g, by)
+    sizes = population(ds)[by].value_counts()
+    shown = sorted(str(v) for v in sizes[sizes >= min_group_size].index)
+    src = sa.where(sa.isin(shown))
+    tgt = ta.where(ta.isin(shown)).astype("object").fillna(OTHER_SEGMENTS)
+    known = src.notna()
+    weights = e.loc[known, "weight"].groupby([src[known].astype("str"), tgt[known].astype("str")]).sum()
+    table = weights.unstack(fill_value=0) if len(weights) else pd.DataFrame()
+    columns = [c for c in shown if c in table.columns or c in table.index]
+    if OTHER_SEGMENTS in table.columns and table[OTHER_SEGMENTS].sum() > 0:
+        columns.append(OTHER_SEGMENTS)
+    table = table.reindex(index=[c for c in shown if c in table.index], columns=columns, fill_value=0)
+    totals = table.sum(axis=1)
+    out = table[totals > 0].div(totals[totals > 0], axis=0).astype("float64")
+    out.index.name, out.columns.name = f"from {by}", f"to {by}"
+    return out
+
+
+def cross_department_carriers(
+    ds: Dataset, *, as_of=None, window_days: int | None = 365, graph: InteractionGraph | None = None, by: str = "department"
+) -> pd.DataFrame:
+    """The people who carry the conversation between departments, and how much of it the top ones carry.
+
+    A cross-department interaction is a tie (weighted as in the interaction graph) between two
+    people of different known departments; each of the two takes part in it. People are ranked by
+    the weight they take part in; ``cumulative_share`` at a row is the share of all
+    cross-department weight that involves at least one person of that rank or above (a tie between
+    two top people counts once). Its first rows are the key-person risk: when one or two people
+    reach 50%, the links between departments hang on them.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id``, ``department``, ``cross_weight``, ``share`` (their own, of the total),
+        ``cumulative_share``, most first (ties by person id); only people with cross-department ties.
+    """
+    g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
+    e, sa, ta = _segment_edges(ds, g, by)
+    cross = sa.notna() & ta.notna() & (sa != ta)
+    e = e[cross]
+    cols = ["person_id", by, "cross_weight", "share", "cumulative_share"]
+    total = float(e["weight"].sum())
+    if total == 0:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", by) else "float64") for c in cols})
+    w = e["weight"].to_numpy(dtype="float64")
+    carried = pd.concat([pd.Series(w, index=e["source"].to_numpy()), pd.Series(w, index=e["target"].to_numpy())]).groupby(level=0).sum()
+    order = pd.DataFrame({"person_id": carried.index.astype("str"), "cross_weight": carried.to_numpy()})
+    order = order.sort_values(["cross_weight", "person_id"], ascending=[False, True]).reset_index(drop=True)
+    rank = pd.Series(np.arange(len(order)), index=order["person_id"].to_numpy())
+    first = np.minimum(rank.loc[e["source"].to_numpy()].to_numpy(), rank.loc[e["target"].to_numpy()].to_numpy())
+    order["share"] = order["cross_weight"] / total
+    order["cumulative_share"] = np.cumsum(np.bincount(first, weights=w, minlength=len(order))) / total
+    order.insert(1, by, order["person_id"].map(population(ds).set_index("person_id")[by]).astype("str"))
+    return order[cols]
+
+
+def key_person_risk(carriers: pd.DataFrame, *, max_people: int = 3) -> tuple[int, float] | None:
+    """From :func:`cross_department_carriers`: ``(k, share)``, the fewest people (at most ``max_people``)
+    who take part in half of all conversation between departments, and the share they take part in.
+
+    When even ``max_people`` fall short of half, ``k`` is ``max_people`` (or everyone, when fewer) and
+    ``share`` is under 0.5: no key-person risk. ``None`` without any cross-department tie.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"cumulative_share": [0.3, 0.55, 0.7, 1.0]})
+    >>> key_person_risk(c), key_person_risk(c, max_people=1)
+    ((2, 0.55), (1, 0.3))
+    """
+    if len(carriers) == 0:
+        return None
+    cumulative = carriers["cumulative_share"].to_numpy()
+    k = min(int(np.searchsorted(cumulative, 0.5 - 1e-12)) + 1, max_people, len(cumulative))
+    return k, float(cumulative[k - 1])
+
+
+def cross_department_share(ds: Dataset, *, as_of=None, window_days: int = 365, people=None) -> float:
+    """Of the interactions between people of known departments in the window, the share between two departments.
+
+    The ``cross_department_share`` KPI. With ``people`` (ids), only interactions in which one of
+    them takes part count: for one department this is ``(1 + E-I) / 2`` of its ties. NaN without
+    any such interaction.
+    """
+    e, sa, ta = _segment_edges(ds, build_graph(ds, as_of=as_of, window_days=window_days), "department")
+    known = (sa.notna() & ta.notna()).to_numpy()
+    if people is not None:
+        ids = pd.Index(pd.Series(list(people), dtype="str"))
+        known = known & ((ids.get_indexer(e["source"]) >= 0) | (ids.get_indexer(e["target"]) >= 0))
+    w = e["weight"].to_numpy(dtype="float64")[known]
+    if w.sum() == 0:
+        return float("nan")
+    return float(w[(sa != ta).to_numpy()[known]].sum() / w.sum())
 
 
 def detect_communities(edges: pd.DataFrame, *, seed: int = 0, resolution: float = 1.5) -> pd.DataFrame:
