@@ -21,6 +21,7 @@ from .errors import ConfigError
 
 __all__ = [
     "ClientConfig",
+    "OWNER_THEMES",
     "SourceConfig",
     "RosterConfig",
     "SurveyConfig",
@@ -86,6 +87,24 @@ class ClientConfig:
     objectives: tuple[dict[str, Any], ...] = ()
     campaigns: tuple[dict[str, Any], ...] = ()
     opt_outs: tuple[str, ...] = ()  # e-mails never to appear in contact lists
+    prepared_by: str | None = None  # who prepared the deliverables, on every cover
+    owners: tuple[tuple[str, str], ...] = ()  # (theme, role): who owns the actions of each OWNER_THEMES theme
+
+    def owner(self, theme: str) -> str:
+        """The role ``owners:`` names for ``theme`` (one of :data:`OWNER_THEMES`), or ``""`` when none is named yet."""
+        if theme not in OWNER_THEMES:
+            raise ValueError(f"unknown owner theme {theme!r}; choose one of {', '.join(OWNER_THEMES)}")
+        return dict(self.owners).get(theme, "")
+
+
+#: The themes whose actions ``owners:`` assigns, and what each covers.
+OWNER_THEMES: dict[str, str] = {
+    "adoption": "bringing people in and back: launch comms, invitations, the never-activated",
+    "conversation": "questions answered and response times",
+    "communities": "community management: reviving, merging and archiving communities",
+    "people": "the people the network depends on: lapsed heavy contributors, champions",
+    "network": "silos and key-person risk: links between departments",
+}
 
 
 def _check_keys(cls: type, data: dict[str, Any], where: str) -> None:
@@ -204,6 +223,14 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
     if not isinstance(opt_outs, list):
         raise ConfigError(f"{where}: `opt_outs` must be a list of e-mail addresses")
     kw["opt_outs"] = tuple(str(o).strip().lower() for o in opt_outs)
+    if data.get("prepared_by") is not None:
+        kw["prepared_by"] = _typed(data["prepared_by"], str, f"{where}: prepared_by").strip() or None
+    if data.get("owners") is not None:
+        owners = _mapping(data["owners"], f"{where}: owners")
+        unknown = sorted(str(k) for k in owners if k not in OWNER_THEMES)
+        if unknown:
+            raise ConfigError(f"{where}: owners: unknown theme(s) {', '.join(map(_short, unknown))}; use {', '.join(OWNER_THEMES)}")
+        kw["owners"] = tuple((str(k), _typed(v, str, f"{where}: owners.{k}").strip()) for k, v in owners.items() if v is not None)
     return ClientConfig(**kw)
 
 
@@ -415,6 +442,14 @@ branding:
   primary_color: "#1f3a5f"
   accent_color: "#e0822c"
   # logo: raw/logo.png
+
+# prepared_by: "Jane Smith, Example Consulting"   # shown on the cover of every deliverable
+# owners:                       # who owns each kind of action (blank: agreed at the workshop)
+#   adoption: Head of Internal Comms
+#   conversation: Community managers
+#   communities: Community managers
+#   people: Network champions lead
+#   network: HR business partners
 
 objectives: []                  # step 2 proposes a set when empty
 campaigns: []                   # step 3 campaign tracking

@@ -707,6 +707,11 @@ interviews: raw/interviews.csv
 as_of: {spec.end.isoformat()}
 min_group_size: 5
 show_names: false
+prepared_by: "esnkit demo consultant"
+owners:
+  adoption: Head of Internal Comms
+  communities: Community managers
+  people: Network champions lead
 branding:
   primary_color: "#1f3a5f"
   accent_color: "#e0822c"

@@ -41,6 +41,9 @@ def test_full_config():
         ({"name": "A", "as_of": "30/06/2026"}, ["as_of", "2026-06-30"]),
         ({"sources": []}, ["name", "required"]),
         ({"name": "A", "sources": [{"format": "slack"}]}, ["sources[0]", "path"]),
+        ({"name": "A", "owners": {"comms": "Head of Comms"}}, ["owners", "'comms'", "adoption, conversation"]),
+        ({"name": "A", "owners": ["Head of Comms"]}, ["owners", "mapping"]),
+        ({"name": "A", "prepared_by": ["x"]}, ["prepared_by", "text"]),
     ],
 )
 def test_bad_config_is_explained(data, words):
@@ -143,3 +146,16 @@ def test_a_floor_under_three_needs_an_explicit_allowance():
         config_from_dict({"name": "A", "min_group_size": 1})
     assert config_from_dict({"name": "A", "min_group_size": 2, "allow_small_groups": True}).min_group_size == 2
     assert config_from_dict({"name": "A", "min_group_size": 3}).min_group_size == 3
+
+
+def test_owners_and_prepared_by():
+    cfg = config_from_dict({"name": "A", "prepared_by": " Jane Smith ", "owners": {"communities": "Community managers", "network": None}})
+    assert cfg.prepared_by == "Jane Smith"
+    assert cfg.owner("communities") == "Community managers" and cfg.owner("network") == "" and cfg.owner("people") == ""
+    with pytest.raises(ValueError, match="unknown owner theme"):
+        cfg.owner("comms")
+    lines = client_template("Acme").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# prepared_by"))
+    block = [line[2:] for line in lines[start:] if line.startswith("# ")][:7]  # prepared_by and the owners example
+    cfg = config_from_dict({"name": "Acme", **yaml.safe_load("\n".join(block))})  # the commented example is valid once uncommented
+    assert cfg.owner("adoption") == "Head of Internal Comms" and cfg.prepared_by == "Jane Smith, Example Consulting"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
@@ -49,6 +50,30 @@ def css_string(text: str) -> str:
     Acme \000022 Ltd\000022  \00003c \00002f style\00003e  x
     """
     return "".join(ch if ch.isalnum() or ch in " .,:;·-_()'!?%+=" else f"\\{ord(ch):06x} " for ch in str(text))
+
+
+#: What may follow a heading on the same page, at most: a chart, a note, a short table.
+KEEP_MAX_IMAGES, KEEP_MAX_ROWS = 1, 14
+
+
+def keep_headings_with_what_follows(nb) -> None:
+    """Mark each heading cell and the output after it to print on one page (``esnkit_keep``: start / end).
+
+    Chromium does not honour ``break-after: avoid`` between notebook cells, so a heading could end
+    a page with its chart or table on the next. The template wraps a marked pair in one block that
+    may not break inside — only when what follows is short (a chart, a note, a table of a few rows),
+    so a long table still starts under its heading and flows on.
+    """
+    cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & set(HIDDEN_TAGS)]
+    for heading, after in itertools.pairwise(cells):
+        if heading.cell_type != "markdown" or not re.search(r"(?m)^#{2,3}\s", heading.source):
+            continue
+        if after.cell_type != "code" or not after.get("outputs"):
+            continue
+        images = sum("image/png" in o.get("data", {}) for o in after.outputs)
+        rows = sum(str(o.get("data", {}).get("text/html", "")).count("<tr>") for o in after.outputs)
+        if images <= KEEP_MAX_IMAGES and rows <= KEEP_MAX_ROWS and "esnkit_keep" not in heading.metadata:
+            heading.metadata["esnkit_keep"], after.metadata["esnkit_keep"] = "start", "end"
 
 
 def _toc(nb) -> list[dict[str, str]]:
@@ -94,6 +119,7 @@ def export_html(
     exporter = HTMLExporter(config=c)
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
     nb.metadata["title"] = f"{config.name} — Step {step.number}: {step.title}"
+    keep_headings_with_what_follows(nb)
     resources = {
         "esnkit": {
             "client": config.name,
@@ -101,6 +127,7 @@ def export_html(
             "step_title": step.title,
             "as_of": as_of.isoformat(),
             "run_date": run_date.isoformat(),
+            "prepared_by": config.prepared_by or "",
             "version": __version__,
             "primary": config.branding.primary_color,
             "accent": config.branding.accent_color,
