@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import textwrap
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mtick
@@ -104,6 +105,11 @@ def _says_why_when_empty(plot):
     return wrapper
 
 
+def _wrapped(title: str, width: int = 80) -> str:
+    """A title that states a finding can be long: wrapped, so the figure keeps its width and its type size."""
+    return textwrap.fill(title, width) if title else title
+
+
 def _period_label(period) -> str:
     """``2026Q3`` -> ``Q3 2026``; other periods as they print."""
     text = str(period)
@@ -144,8 +150,9 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
     """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked."""
     ax = _ax(ax)
     x = _month_x(table["month"])
-    ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active")
-    ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged")
+    marker = "o" if len(table) <= 3 else None  # a line needs two points: a month or two of data are drawn as dots
+    ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active", marker=marker)
+    ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged", marker=marker)
     peak = table["active"].idxmax()
     ax.annotate(f"peak {table['active'][peak]:,}", (x[peak], table["active"][peak]), xytext=(8, -4), textcoords="offset points", fontsize=9)
     for when, label in (events or {}).items():
@@ -274,6 +281,50 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
 
 
 @_says_why_when_empty
+def plot_department_matrix(matrix: pd.DataFrame, *, ax=None):
+    """Who talks to whom between departments (from ``network.department_matrix``): each row sums to 100%.
+
+    The title states the finding: the most inward-looking row (the largest share kept on the diagonal).
+    """
+    rows = list(matrix.index)
+    inside = pd.Series([matrix.loc[r, r] if r in matrix.columns else 0.0 for r in rows], index=rows)
+    size = max(len(matrix.columns), len(rows))
+    ax = _ax(ax, figsize=(9, max(3.2, 0.42 * len(rows) + 1.6)))
+    sns.heatmap(
+        matrix, cmap="Blues", vmin=0, vmax=1, annot=size <= 14, fmt=".0%", annot_kws={"fontsize": 8}, linewidths=0.5,
+        cbar=True, cbar_kws={"label": "share of the row's interactions", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
+    )  # fmt: skip
+    top = inside.idxmax()
+    ax.set_title(
+        _wrapped(f"{top} directs {inside.max():.0%} of the interactions it gives at itself; the median department, {inside.median():.0%}"),
+        fontsize=10,
+    )
+    ax.set(xlabel=f"interactions directed at ({matrix.columns.name or 'to'})", ylabel=f"interactions given by ({matrix.index.name or 'from'})")
+    ax.tick_params(axis="x", labelrotation=35, labelsize=8)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    ax.tick_params(axis="y", labelsize=8)
+    return ax
+
+
+@_says_why_when_empty
+def plot_survey_heatmap(table: pd.DataFrame, *, by: str = "department", ax=None):
+    """Favourable share for every question (rows, weakest first) by segment (columns), from ``voice.survey_favourability(by=...)``."""
+    grid = table.pivot(index="question", columns=by, values="favourable")
+    grid = grid.loc[grid.mean(axis=1).sort_values().index]
+    ax = _ax(ax, figsize=(9, max(2.8, 0.45 * len(grid) + 1.8)))
+    sns.heatmap(
+        grid, cmap="RdYlGn", vmin=0, vmax=1, annot=grid.shape[1] <= 14, fmt=".0%", annot_kws={"fontsize": 8}, linewidths=0.5,
+        cbar=True, cbar_kws={"label": "favourable (4 or 5 of 5)", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
+    )  # fmt: skip
+    ax.set_title(_wrapped(f"Weakest on average: \u201c{grid.index[0]}\u201d"), fontsize=10)
+    ax.set(xlabel=by, ylabel="")
+    ax.tick_params(axis="x", labelrotation=35, labelsize=8)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    ax.set_yticklabels([textwrap.fill(str(t.get_text()), 45) for t in ax.get_yticklabels()], fontsize=8)
+    return ax
+
+
+@_says_why_when_empty
 def plot_key_individuals(table: pd.DataFrame, *, top: int = 15, ax=None):
     """The people who hold the network together, ranked by brokerage (from ``network.key_individuals``).
 
@@ -343,7 +394,7 @@ def plot_glide_path(
         ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", label="actual")
     _kpi_axis(ax, kpi, percent)
     _month_axis(ax, _month_x(path["month"]))
-    ax.set(title=title, xlabel="")
+    ax.set(title=_wrapped(title), xlabel="")
     ax.legend(frameon=False, fontsize=8)
     return ax
 
@@ -361,5 +412,5 @@ def plot_kpi_trend(
         ax.text(pd.Timestamp(when), ax.get_ylim()[1], f" {label}", fontsize=8, color=ACCENT, va="top")
     _kpi_axis(ax, kpi, percent)
     _month_axis(ax, _month_x(table["month"]))
-    ax.set(title=title, xlabel="")
+    ax.set(title=_wrapped(title), xlabel="")
     return ax

@@ -23,6 +23,8 @@ __all__ = [
     "table_html",
     "show_table",
     "show_markdown",
+    "show_note",
+    "show_reason_if_empty",
     "kpi_html",
     "show_kpis",
     "escape_md",
@@ -113,13 +115,20 @@ def _text_kind(values: pd.Series) -> str:
 
 
 def table_html(
-    table: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 1, max_rows: int = 25, rename: Mapping[str, str] | None = None
+    table: pd.DataFrame,
+    *,
+    percent: Iterable[str] = (),
+    decimals: int = 1,
+    max_rows: int = 25,
+    rename: Mapping[str, str] | None = None,
+    csv: str | None = None,
 ) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows.
 
     Each cell carries its column's kind as a class — ``num`` (right-aligned), ``date`` (never
     wraps) or ``text`` (left-aligned) — and the header row is a ``<thead>``, which print repeats on
-    every page a table spans.
+    every page a table spans. A longer table shows its first ``max_rows`` rows (callers sort the
+    most important first) and says how many more there are, and in which file (``csv``).
 
     Examples
     --------
@@ -152,12 +161,27 @@ def table_html(
         for row in t.itertuples(index=False, name=None)
     )
     body = f'<table class="esn-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-    more = f'<div class="esn-note">Showing {max_rows:,} of {len(table):,} rows.</div>' if len(table) > max_rows else ""
-    return body + more
+    if len(table) <= max_rows:
+        return body
+    where = f" All {len(table):,} are in <code>{html.escape(csv)}</code>, beside this report." if csv else ""
+    return body + f'<div class="esn-note">Showing {max_rows:,} of {len(table):,} rows, the most important first.{where}</div>'
+
+
+#: Tables too long for the page, by file name, kept until ``esnkit run`` writes them beside the report
+#: (:func:`esnkit.steps.outputs.save_step_outputs`); a notebook run by hand writes nothing.
+PENDING_CSV: dict[str, pd.DataFrame] = {}
+
+
+def _csv_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".csv"
 
 
 def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> None:
     """Display ``table`` (see :func:`table_html`); when it has no rows, the ``empty`` sentence saying why.
+
+    ``csv="all communities"``: when the table is longer than the page shows, every row goes to
+    ``all-communities.csv`` beside the report (``esnkit run`` writes it, Excel-safe) and the note
+    under the table names that file.
 
     The sentence names what is missing (:mod:`esnkit.steps.empty` writes them); an empty table with
     no reason is a mistake in the caller, so it raises rather than showing a vague placeholder.
@@ -170,7 +194,26 @@ def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> No
         if empty:  # empty="": the chart just above already says why
             display(HTML(f'<div class="esn-note">{html.escape(empty)}</div>'))
         return
-    display(HTML(table_html(table, **kwargs)))
+    csv = kwargs.pop("csv", None)
+    if csv and len(table) > kwargs.get("max_rows", 25):
+        csv = _csv_name(csv)
+        PENDING_CSV[csv] = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).rename(
+            columns=lambda c: str((kwargs.get("rename") or {}).get(c, c)).replace("_", " ")
+        )
+    display(HTML(table_html(table, csv=csv, **kwargs)))
+
+
+def show_note(text: str) -> None:
+    """One sentence for the reader, set as a note (an empty section's reason, a caveat under a table)."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<div class="esn-note">{html.escape(clean_text(text))}</div>'))
+
+
+def show_reason_if_empty(table: pd.DataFrame, reason: str) -> None:
+    """The ``reason`` as a note when ``table`` has no rows (beside a chart drawn with ``empty=""``); nothing otherwise."""
+    if len(table) == 0:
+        show_note(reason)
 
 
 def show_markdown(text: str) -> None:
@@ -217,10 +260,7 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     lines += ["", "### Data-quality notes", ""]
     lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]
     lines += ["", "### Run parameters", ""]
-    for k, v in ctx.parameters.items():
-        if k == "client_dir":
-            continue
-        lines.append(f"- `{k}` = {escape_md(v)}")
+    lines.append(" · ".join(f"`{k}` = {escape_md(v)}" for k, v in ctx.parameters.items() if k != "client_dir"))
     lines += [
         "",
         f"Prepared with esnkit {__version__}. People appear by role and a stable reference (P-…) unless the client consented to names; "

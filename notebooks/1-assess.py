@@ -30,12 +30,13 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 
 # %% tags=["remove-cell"]
 from esnkit import plots
-from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
+from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
-from esnkit.steps.assess import assess, kpi_tiles, summary_markdown
+from esnkit.steps.assess import MATRIX_NOTE, assess, key_people_table, kpi_tiles, reconciliation_note, summary_markdown
+from esnkit.steps.findings import show_findings
 
 a = assess(ctx)
 
@@ -49,12 +50,21 @@ show_markdown(summary_markdown(a, client=ctx.client))
 show_kpis(kpi_tiles(a))
 
 # %% [markdown]
+# ### What we found and what to do
+
+# %%
+show_findings(ctx)
+
+# %% [markdown]
 # ## Adoption and usage
 #
 # How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
 
 # %%
 plots.plot_monthly_active(a.monthly, empty=why(ctx, "activity"));
+
+# %%
+show_markdown(reconciliation_note(ctx, a))
 
 # %% [markdown]
 # Each month some people arrive for the first time, some come back, some return after a break and some stop. A network grows only while the first three outnumber the last.
@@ -151,7 +161,8 @@ show_table(
         ]
     ],
     percent=["response_rate", "newcomer_share"],
-    max_rows=60,
+    max_rows=40,
+    csv="1-assess all communities",
     empty=why(ctx, "all communities"),
 )
 
@@ -164,8 +175,7 @@ show_table(
 plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), empty=why(ctx, "ties"));
 
 # %%
-top = ctx.person_rows(a.individuals.head(15))
-show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "betweenness", "pagerank"]], decimals=3, empty=why(ctx, "ties"))
+show_table(key_people_table(ctx, a.individuals), empty=why(ctx, "ties"))
 
 # %% [markdown]
 # ### Silos
@@ -174,6 +184,11 @@ show_table(top[["person", "role", "department", "degree", "two_way_ties", "cross
 
 # %%
 plots.plot_department_mixing(a.mixing, empty=why(ctx, "silos"));
+
+# %%
+if len(a.department_matrix):  # the E-I chart above says why when there are no ties
+    show_markdown(MATRIX_NOTE)
+plots.plot_department_matrix(a.department_matrix, empty="");
 
 # %% [markdown]
 # ### Influencers at risk
@@ -201,7 +216,8 @@ show_table(a.successes, empty=why(ctx, "successes"))
 plots.plot_favourability(a.favourability, empty="");  # the table below says why when there is no survey
 
 # %%
-show_table(a.favourability_by_department, percent=["favourable"], decimals=2, max_rows=40, empty=why(ctx, "survey"))
+plots.plot_survey_heatmap(a.favourability_by_department, empty="")
+show_reason_if_empty(a.favourability_by_department, why(ctx, "survey by department"))
 
 # %%
 show_table(a.themes, empty=why(ctx, "interviews"))

@@ -33,6 +33,7 @@ from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
+from esnkit.steps.findings import show_findings
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import plan
@@ -44,6 +45,12 @@ p = plan.build_plan(ctx)
 
 # %%
 show_markdown(plan.plan_summary(p, client=ctx.client))
+
+# %% [markdown]
+# ### What we found and what to do
+
+# %%
+show_findings(ctx)
 
 # %%
 show_table(plan.objectives_table(p), empty=why(ctx, "objectives"))
@@ -58,7 +65,7 @@ for obj in p.objectives.itertuples():
     plots.plot_glide_path(
         p.glide_paths[p.glide_paths["objective_id"] == obj.objective_id],
         actual=p.history.get(obj.objective_id),
-        title=obj.objective,
+        title=plan.objective_title(obj),
         kpi=obj.metric,
     )
 

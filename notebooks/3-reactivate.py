@@ -33,6 +33,7 @@ from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
+from esnkit.steps.findings import show_findings
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import reactivate
@@ -46,13 +47,23 @@ r = reactivate.build_reactivation(ctx)
 show_markdown(reactivate.reactivation_summary(r, client=ctx.client))
 
 # %% [markdown]
+# ### What we found and what to do
+
+# %%
+show_findings(ctx)
+
+# %% [markdown]
 # ## Champions to harness
 #
 # Active people with wide reach, ties across departments and a habit of responding.
 
 # %%
 ch = ctx.person_rows(r.champions)
-show_table(ch[["person", "department", "role", "degree", "cross_department_ties", "replies_given", "reason"]], empty=why(ctx, "champions"))
+show_table(
+    ch[["person", "department", "role", "degree", "cross_department_ties", "replies_given"]],
+    rename={"degree": "people reached", "cross_department_ties": "ties to other departments"},
+    empty=why(ctx, "champions"),
+)
 
 # %% [markdown]
 # ## Seed communities
@@ -71,7 +82,20 @@ show_table(r.seed_communities, percent=["response_rate"], empty=why(ctx, "seed c
 ib = ctx.person_rows(r.invite_back.head(20)).assign(
     invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna(), "–").to_numpy(),
 )
-show_table(ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by", "reason"]], empty=why(ctx, "invite back"))
+show_table(
+    ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by"]],
+    rename={"n_messages": "posts and replies"},
+    empty=why(ctx, "invite back"),
+)
+
+# %% [markdown]
+# ### Heavy contributors who went silent
+#
+# The lapsed among the top 10% of contributors by posts and replies: the people to contact first, personally. Their names are in the restricted list *silent-heavy-contributors.csv*, found by the same reference.
+
+# %%
+sh = ctx.person_rows(r.silent)
+show_table(sh[["person", "department", "last_active", "n_messages", "main_community"]], rename={"n_messages": "posts and replies", "main_community": "wrote most in"}, max_rows=30, csv="3-reactivate silent heavy contributors", empty=why(ctx, "silent heavy"))
 
 # %% [markdown]
 # ## Never activated, and where to aim above-the-line comms

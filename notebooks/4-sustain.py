@@ -33,6 +33,7 @@ from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
+from esnkit.steps.findings import show_findings
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import sustain
@@ -46,6 +47,12 @@ s = sustain.build_sustain(ctx)
 show_markdown(sustain.sustain_summary(s, client=ctx.client))
 
 # %% [markdown]
+# ### What we found and what to do
+
+# %%
+show_findings(ctx)
+
+# %% [markdown]
 # ## Community-management scorecards
 
 # %%
@@ -53,7 +60,8 @@ show_table(
     s.scorecards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor"]],
     percent=["response_rate", "welcomed_48h"],
     rename={"median_hours_to_first_response": "median hours to answer", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers now regular"},
-    max_rows=60,
+    max_rows=40,
+    csv="4-sustain community scorecards",
     empty=why(ctx, "all communities"),
 )
 
@@ -66,7 +74,7 @@ show_table(
 plots.plot_community_status(s.triage, empty=why(ctx, "all communities"));
 
 # %%
-show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=80, empty="")  # the chart above says why when empty
+show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=40, csv="4-sustain community triage", empty="")  # the chart above says why when empty
 
 # %% [markdown]
 # ## Newcomers

@@ -33,6 +33,7 @@ from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
+from esnkit.steps.findings import show_findings
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import report
@@ -44,6 +45,12 @@ rep = report.build_report(ctx)
 
 # %%
 show_markdown(report.report_summary(rep, client=ctx.client))
+
+# %% [markdown]
+# ### What we found and what to do
+
+# %%
+show_findings(ctx)
 
 # %% [markdown]
 # ## KPI scorecard

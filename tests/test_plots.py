@@ -214,3 +214,31 @@ def test_key_individuals_without_brokers_say_so():
     table = pd.DataFrame({"person": ["P-AAAAAAAA"], "betweenness": [0.0], "role": [""]})
     ax = plots.plot_key_individuals(table)
     assert ax.texts[0].get_text().startswith("No one yet links people") and not ax.patches
+
+
+def test_department_matrix_is_a_percent_heatmap_whose_title_names_the_most_inward_row():
+    matrix = pd.DataFrame({"X": [0.5, 0.1], "Y": [0.5, 0.9]}, index=pd.Index(["X", "Y"], name="from department"))
+    matrix.columns.name = "to department"
+    ax = plots.plot_department_matrix(matrix)
+    assert ax.get_title() == "Y directs 90% of the interactions it gives at itself; the median department, 70%"
+    assert [t.get_text() for t in ax.texts] == ["50%", "50%", "10%", "90%"]
+    assert all(t.get_fontsize() >= 8 for t in ax.texts)
+    assert len(ax.figure.axes) == 2 and ax.figure.axes[1].get_ylabel() == "share of the row's interactions"
+    assert plots.plot_department_matrix(matrix.iloc[:0], empty="") is None
+
+
+def test_survey_heatmap_shows_every_question_weakest_first():
+    table = pd.DataFrame(
+        {
+            "question": ["Useful", "Useful", "Leaders visible", "Leaders visible"],
+            "department": ["Sales", "IT", "Sales", "IT"],
+            "respondents": [6, 7, 6, 7],
+            "favourable": [0.8, 0.6, 0.2, 0.4],
+            "mean": [4.0, 3.5, 2.0, 2.5],
+        }
+    )
+    ax = plots.plot_survey_heatmap(table)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Leaders visible", "Useful"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["IT", "Sales"]
+    assert ax.get_title() == "Weakest on average: \u201cLeaders visible\u201d"
+    assert [t.get_text() for t in ax.texts] == ["40%", "20%", "60%", "80%"]

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pandas as pd
 from helpers import small_dataset
+from pandas.testing import assert_frame_equal
 
 from esnkit import render
 from esnkit.config import ClientConfig, ClientPaths
@@ -31,7 +32,7 @@ def test_table_html_formats_escapes_and_says_what_it_cut():
     assert '<td class="date">2026-01-05</td>' in html and '<td class="text">&lt;b&gt;Sales&lt;/b&gt;</td>' in html
     assert '<th class="num">median hours</th>' in html and "R&amp;D" not in html  # the second row is cut...
     assert html.startswith('<table class="esn-table"><thead>')  # the header row repeats on every printed page
-    assert "Showing 1 of 2 rows." in html  # ...and the reader is told
+    assert "Showing 1 of 2 rows, the most important first." in html  # ...and the reader is told
     assert "Showing" not in render.table_html(table)
 
 
@@ -69,7 +70,7 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
     assert "- slack export raw/export\\.zip" in text and "`" not in text.split("### Data sources")[1].split("### Data-quality")[0]
     assert "- Coverage: 2026-01-05 to 2026-03-02; 6 people, 2 communities, 7 messages, 1 reactions, 0 survey answers, 0 interview notes." in text
     assert "- 3 bots\\_\\* left out" in text
-    assert "- `as_of` = 2026\\-03\\-31" in text and "- `min_group_size` = 5" in text and "client_dir" not in text
+    assert "`as_of` = 2026\\-03\\-31 · `min_group_size` = 5" in text and "client_dir" not in text
     assert "groups smaller than 5 people are not shown" in text
 
 
@@ -110,3 +111,44 @@ def test_formatted_values_keep_the_alignment_of_what_they_show():
         )
     )
     assert html.count('<td class="num">') == 3 and html.count('<td class="date">') == 3 and html.count('<td class="text">') == 3
+
+
+def test_a_long_table_names_the_file_that_holds_every_row(monkeypatch):
+    from IPython.display import HTML
+
+    from esnkit import render
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(render, "PENDING_CSV", {})
+    table = pd.DataFrame({"group_id": ["g1", "g2", "g3"], "name": ["A", "B", "C"], "active_members": [3, 2, 1]})
+    render.show_table(table, max_rows=2, csv="1-assess all communities", rename={"active_members": "active members"})
+    assert isinstance(shown[0], HTML)
+    assert "Showing 2 of 3 rows, the most important first. All 3 are in <code>1-assess-all-communities.csv</code>" in shown[0].data
+    expected = pd.DataFrame({"name": ["A", "B", "C"], "active members": [3, 2, 1]})
+    assert_frame_equal(render.PENDING_CSV["1-assess-all-communities.csv"], expected)  # no platform id, headers as shown
+    render.show_table(table, max_rows=5, csv="short")  # a table that fits needs no file
+    assert list(render.PENDING_CSV) == ["1-assess-all-communities.csv"]
+
+
+def test_a_heading_keeps_with_a_short_output_but_not_with_a_long_table():
+    import nbformat
+
+    from esnkit.run.export import keep_headings_with_what_follows
+
+    def code(html):
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+        return cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Campaigns\n\nThe measured effect."),
+        code('<div class="esn-note">No campaign has been recorded.</div>'),
+        nbformat.v4.new_markdown_cell("## All communities"),
+        code("<table>" + "<tr><td>x</td></tr>" * 40 + "</table>"),
+        nbformat.v4.new_markdown_cell("Plain text, no heading"),
+        code("<p>short</p>"),
+    ]
+    keep_headings_with_what_follows(nb)
+    assert [c.metadata.get("esnkit_keep") for c in nb.cells] == ["start", "end", None, None, None, None]

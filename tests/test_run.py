@@ -56,7 +56,9 @@ def test_every_step_writes_notebook_html_and_pdf(delivered):
             f"plans/{out.name}.json",
             "restricted/champions.csv",
             "restricted/invite-back.csv",
+            "restricted/key-people.csv",
             "restricted/never-activated.csv",
+            "restricted/silent-heavy-contributors.csv",
             f"reports/{out.name}/kpis.json",
         ]
     )
@@ -114,7 +116,7 @@ def test_plan_and_kpis_are_saved_for_later_runs(delivered):
 def test_restricted_contact_lists_are_excel_safe_and_outside_reports(delivered):
     paths, _written, _ = delivered
     lists = sorted(p.name for p in paths.restricted.glob("*.csv"))
-    assert lists == ["champions.csv", "invite-back.csv", "never-activated.csv"]
+    assert lists == ["champions.csv", "invite-back.csv", "key-people.csv", "never-activated.csv", "silent-heavy-contributors.csv"]
     for p in paths.restricted.glob("*.csv"):
         frame = pd.read_csv(p, dtype=str, keep_default_na=False)
         cells = frame.to_numpy().ravel().tolist() + list(frame.columns)
@@ -377,3 +379,26 @@ def test_every_person_in_step_3_is_found_by_ref_in_the_restricted_lists_and_refs
     all_refs = set(person_refs(ds.people["person_id"]))
     for stem, page in html.items():
         assert set(re.findall(r"P-[A-Z2-7]{8,10}", page)) <= all_refs, stem
+
+
+def test_a_full_table_is_written_beside_the_report_and_the_consultant_is_told_what_to_do(delivered, monkeypatch):
+    import datetime as dt
+
+    from esnkit import render
+    from esnkit.config import load_config
+    from esnkit.steps import notebook_parameters
+    from esnkit.steps.outputs import consultant_notes, save_step_outputs
+
+    paths, _written, lines = delivered
+    parameters = notebook_parameters(paths, load_config(paths.config_file), dt.date(2026, 9, 30))
+    monkeypatch.setattr(render, "PENDING_CSV", {"1-assess-all-communities.csv": pd.DataFrame({"name": ["=HYPERLINK(1)", "Sales"]})})
+    written = save_step_outputs("assess", **parameters)
+    assert written == [paths.reports("2026-09-30") / "1-assess-all-communities.csv"] and render.PENDING_CSV == {}
+    frame = pd.read_csv(written[0], dtype=str)
+    assert frame["name"].tolist() == ["'=HYPERLINK(1)", "Sales"]  # Excel-safe
+    # Advice for the consultant goes to the console, never into the client's documents
+    notes = consultant_notes(**parameters)
+    assert any("owners:" in n for n in notes) and any("objectives:" in n for n in notes)
+    assert any("note: no owner named for" in line for line in lines)
+    html = (paths.reports("2026-09-30") / "2-plan.html").read_text()
+    assert "client.yml" not in html.split("<body", 1)[1].split('id="Appendix"')[0]

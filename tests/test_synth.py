@@ -69,3 +69,19 @@ def test_story_is_planted(demo):
     for gid, status in story.group_status.items():
         if status == "dormant" and gid in last:
             assert last[gid] < end - pd.Timedelta(days=90)
+
+
+def test_the_findings_name_the_planted_silo_and_connectors(tmp_path):
+    from esnkit.config import ClientPaths
+    from esnkit.ingest import ingest_client
+    from esnkit.steps.context import open_step
+    from esnkit.steps.findings import findings
+
+    story = write_demo_client(tmp_path, spec=SynthSpec(n_people=1200, months=18, seed=3))
+    ingest_client(ClientPaths(tmp_path))
+    ctx = open_step(str(tmp_path))
+    items = {f.found.split(":", 1)[0]: f for f in findings(ctx)}
+    assert items["Silo"].found.split(" stay inside ")[1].startswith(f"{story.silo_department} ")
+    ids = ctx.ds.identities.set_index("source_user_id")["person_id"]
+    planted = set(ids.reindex(story.connectors).dropna())
+    assert set(items["Key-person risk"].people) <= planted  # the people the links hang on are the planted connectors

@@ -188,6 +188,18 @@ def _save_outputs(run: _Run, what: str, kernel: SharedKernel) -> None:
     run.written.extend(Path(p) for p in written)
 
 
+def _consultant_notes(run: _Run, kernel: SharedKernel) -> None:
+    """Print what the consultant should do next (owners, objectives...): the console's, never the client's."""
+    parameters = notebook_parameters(run.paths, run.config, run.as_of)
+    code = f"import json as _json\nfrom esnkit.steps.outputs import consultant_notes as _notes\nprint(_json.dumps(_notes(**{parameters!r})))"
+    try:
+        notes = json.loads(kernel.execute(code).strip().splitlines()[-1])
+    except Exception:  # notes are advice; a run never fails for them
+        return
+    for note in notes:
+        run.progress(f"      note: {note}")
+
+
 def _export(run: _Run, step: Step, executed: Path, started: float) -> list[Path]:
     """Export one executed notebook to the chosen formats; a failure removes what it had written."""
     outputs, done = run.outputs(step), []
@@ -247,10 +259,11 @@ def run_client(
             progress(f"[{i}/{len(run.steps)}] {step.stem}: executing notebook ...")
             executed = _execute(run, step, kernel)
             advance(f"{step.stem} executed")
-            if executed is not None and step.name in SAVED_BY:
-                _save_outputs(run, step.name, kernel)
+            if executed is not None:
+                _save_outputs(run, step.name, kernel)  # its full tables, and the plan, lists... of SAVED_BY
             if i == len(run.steps):
                 _save_outputs(run, "record", kernel)
+                _consultant_notes(run, kernel)
             if executed is not None:
                 progress(f"      executed in {time.perf_counter() - started:.1f}s")
                 exports.append(pool.submit(_export, run, step, executed, started))

@@ -18,7 +18,7 @@ from ..metrics.benchmarks import compare_with_benchmarks
 from ..render import escape_md, pct
 from .context import StepContext
 
-__all__ = ["Assessment", "assess", "summary_markdown", "kpi_tiles"]
+__all__ = ["Assessment", "assess", "summary_markdown", "kpi_tiles", "key_people_table", "reconciliation_note"]
 
 
 @dataclasses.dataclass
@@ -44,6 +44,7 @@ class Assessment:
     key_communities: pd.DataFrame
     individuals: pd.DataFrame
     mixing: pd.DataFrame
+    department_matrix: pd.DataFrame
     influencer_risk: pd.DataFrame
     successes: pd.DataFrame
     favourability: pd.DataFrame
@@ -82,6 +83,7 @@ def assess(ctx: StepContext) -> Assessment:
         "communities": len(scorecard),
         "status_counts": scorecard["status"].value_counts().to_dict(),
         "connectors": int((individuals["role"] == "connector").sum()),
+        "cross_carriers": network.key_person_risk(network.cross_department_carriers(ds, as_of=as_of, graph=graph)),
         "lurker_share": float(inequality["lurker_share"].iloc[0]),
         "top10_share": float(inequality["top10_share"].iloc[0]),
     }
@@ -107,6 +109,7 @@ def assess(ctx: StepContext) -> Assessment:
         key_communities=communities.key_communities(scorecard),
         individuals=individuals,
         mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
+        department_matrix=network.department_matrix(ds, as_of=as_of, min_group_size=floor, graph=graph),
         influencer_risk=network.influencer_risk(ds, as_of=as_of),
         successes=successes.existing_successes(ds, as_of=as_of),
         favourability=fav,
@@ -175,9 +178,15 @@ def summary_markdown(a: Assessment, *, client: str) -> str:
         )
     if len(a.mixing):
         silo = a.mixing.iloc[0]
+        carriers = h["cross_carriers"]
         lines.append(
-            f"- **{escape_md(silo.iloc[0])} is the most inward-looking department** (E-I index {silo['ei_index']:+.2f}); "
-            f"{h['connectors']} connectors carry most conversation between departments."
+            f"- **{escape_md(silo.iloc[0])} is the most inward-looking department** (E-I index {silo['ei_index']:+.2f})"
+            + (
+                f"; {carriers[0]} {'person takes' if carriers[0] == 1 else 'people take'} part in {pct(carriers[1])} of all "
+                "conversation between departments."
+                if carriers
+                else "."
+            )
         )
     if len(a.favourability):
         low = a.favourability.sort_values("favourable").iloc[0]
@@ -199,3 +208,48 @@ def people(shown: str, n: float, one: str = "person was", many: str = "people we
 def kpi_tiles(a: Assessment) -> dict[str, str]:
     """The headline tiles: every KPI's label and the text it prints as."""
     return dict(zip(a.kpis["label"], a.kpis["display"]))
+
+
+#: What the department matrix shows, above it in step 1.
+MATRIX_NOTE = (
+    "Who talks to whom: each row is one department's replies, mentions and reactions over the last 12 months, split by the "
+    "department they went to (each row adds up to 100%; the diagonal is what stays inside). Interactions with departments "
+    "below the minimum group size, or with people whose department is unknown, are gathered under *other or unknown*."
+)
+
+
+def key_people_table(ctx: StepContext, individuals: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
+    """The top people by brokerage as the deliverable lists them: reference, role, department (floored), ties, and ranks.
+
+    Centralities are shown as ranks among everyone in the graph (1 = the highest), not as raw
+    betweenness or PageRank values, which mean nothing to a reader.
+    """
+    t = individuals.assign(
+        brokerage_rank=individuals["betweenness"].rank(ascending=False, method="min").astype("int64"),
+        reach_rank=individuals["pagerank"].rank(ascending=False, method="min").astype("int64"),
+    ).head(top)
+    t = ctx.person_rows(t)
+    return t[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "brokerage_rank", "reach_rank"]].rename(
+        columns={"degree": "people tied to", "two_way_ties": "two-way ties", "cross_department_ties": "ties to other departments"}
+    )
+
+
+def reconciliation_note(ctx: StepContext, a: Assessment) -> str:
+    """Why esnkit's active figure differs from the platform's own dashboard: what each counts, and the two side by side when reads exist."""
+    active = kpis.display("active_90", a.headline["active_90"])
+    act = ctx.ds.activity
+    end = pd.Timestamp(ctx.as_of, tz="UTC") + pd.Timedelta(days=1)
+    recent = act[(act["period_end"] > end - pd.Timedelta(days=90)) & (act["period_start"] < end)] if len(act) else act
+    base = (
+        f"esnkit counts a person as active when they posted, replied or reacted ({active} in the last 90 days), from the message "
+        "export. The platform's own dashboard usually counts anyone who *visited or read* as active, so its figure is higher. "
+    )
+    if len(recent) and recent["read"].fillna(0).sum() > 0:
+        engaged = recent.loc[(recent[["read", "posted", "liked"]].fillna(0).sum(axis=1) > 0), "person_id"].nunique()
+        readers = recent.loc[recent["read"].fillna(0) > 0, "person_id"].nunique()
+        return base + (
+            f"This client's usage reports carry reads: over the reporting periods that overlap the last 90 days, {engaged:,} people "
+            f"read, posted or liked (the platform's *engaged* figure) and {readers:,} read something. The difference from esnkit's "
+            f"{active} is people who read without contributing."
+        )
+    return base + "This export carries no reads or page views, so readers who never contribute cannot be counted here."

@@ -53,6 +53,12 @@ def _survey(ctx: StepContext) -> str:
     return f"No survey question was answered by at least {ctx.min_group_size} people in any department, the privacy floor."
 
 
+def _survey_by_department(ctx: StepContext) -> str:
+    if len(ctx.ds.survey) == 0 or "department" in ctx.ds.survey.columns:
+        return _survey(ctx)
+    return "The survey answers carry no department (anonymous, or no roster to join), so they cannot be broken down by department."
+
+
 def _interviews(ctx: StepContext) -> str:
     if len(ctx.ds.interviews) == 0:
         return "No interview notes were supplied for this client."
@@ -75,6 +81,12 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
     "influencer risk": lambda ctx: "None of last quarter's most central people has halved their activity since: no influencer is at risk.",
     "successes": lambda ctx: "No thread or community stands out yet: none drew several people, several departments or fast answers.",
     "survey": _survey,
+    "survey by department": _survey_by_department,
+    "findings": lambda ctx: (
+        f"No figure at {ctx.as_of} calls for a specific action: no key-person risk, silo, silent heavy contributors, "
+        "quiet communities, unanswered threads or large never-activated group was found."
+    ),
+    "silent heavy": lambda ctx: f"None of the heaviest contributors has been silent for {ctx.inactive_days} days or more.",
     "interviews": _interviews,
     "champions": lambda ctx: f"No one active in the last {ctx.inactive_days} days holds a key role in the network of ties yet.",
     "seed communities": lambda ctx: (

@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,11 @@ import pandas as pd
 from .._io import atomic_write
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..metrics import kpis
+from ..metrics import kpis, network
 from ..metrics._base import population
 from ..render import escape_md
 from .context import StepContext
+from .findings import BLANK_OWNER
 
 __all__ = [
     "objective_kpi",
@@ -200,7 +202,7 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
                 "segment": seg,
                 "target": target,
                 "deadline": deadline,
-                "owner": str(item.get("owner") or "unassigned"),
+                "owner": str(item.get("owner") or "").strip(),
                 "theme": str(item.get("theme") or "unassigned"),
                 "path": str(item.get("path") or "linear"),
                 "reason": str(item.get("reason") or "agreed with the sponsor"),
@@ -215,7 +217,7 @@ def _deadline(as_of: dt.date, months: int) -> dt.date:
     return month.end_time.date()
 
 
-def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90) -> list[dict[str, Any]]:
+def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90, min_group_size: int = 5) -> list[dict[str, Any]]:
     """A starting set of objectives from the KPIs and the published benchmarks, each with its reason.
 
     Every target is attainable (a share at most 100%, a count at most the people or communities
@@ -278,9 +280,27 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
                 "Communities that run themselves",
                 f"from {shown('healthy_communities', healthy)} to {{target}} of {shown('healthy_communities', n_communities)} communities thriving or growing, seeded from today's healthy ones",
             )
+    # From the findings (esnkit.steps.findings): the silo. (The heavy contributors who went silent are
+    # a finding with an action, not an objective: no KPI counts them apart from everyone else who lapsed.)
+    mixing = network.department_mixing(ds, as_of=as_of, min_group_size=min_group_size)
+    if len(mixing) and mixing["ei_index"].iloc[0] < 0:
+        silo = str(mixing["department"].iloc[0])
+        people = segment_people(ds, {"department": silo})
+        inside = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=inactive_days, which=["cross_department_share"])[
+            "cross_department_share"
+        ]
+        if np.isfinite(inside) and inside < 0.9:
+            goal(
+                "cross_department_share",
+                inside + 0.1,
+                "Departments work together",
+                f"{silo} is the most inward-looking department: from {shown('cross_department_share', inside)} of its interactions "
+                "with other departments to {target}",
+            )
+            goals[-1].update({"id": "cross_department_share_" + re.sub(r"[^a-z0-9]+", "_", silo.lower()).strip("_"), "segment": {"department": silo}})
     deadline = _deadline(as_of, months)
     for g in goals:
-        g.update({"deadline": deadline, "owner": "to be agreed", "path": "linear", "segment": None})
+        g.update({"deadline": deadline, "owner": "", "path": "linear", "segment": g.get("segment")})
     return parse_objectives(goals, where="proposed objectives")
 
 
@@ -309,7 +329,11 @@ def build_plan(ctx: StepContext, *, save: bool = False) -> Plan:
 def _build_plan(ctx: StepContext) -> Plan:
     ds, as_of = ctx.ds, ctx.as_of
     proposed = not ctx.config.objectives
-    objectives = propose_objectives(ds, as_of=as_of, inactive_days=ctx.inactive_days) if proposed else parse_objectives(ctx.config.objectives)
+    objectives = (
+        propose_objectives(ds, as_of=as_of, inactive_days=ctx.inactive_days, min_group_size=ctx.min_group_size)
+        if proposed
+        else parse_objectives(ctx.config.objectives)
+    )
     rows, paths, history = [], [], {}
     for obj in objectives:
         k = objective_kpi(obj["metric"])
@@ -341,7 +365,7 @@ def _build_plan(ctx: StepContext) -> Plan:
                 "required_monthly_change": required,
                 "best_past_monthly_change": best,
                 "feasibility": verdict,
-                "owner": obj["owner"],
+                "owner": obj["owner"] or ctx.config.owner(k.owner_theme),
                 "theme": obj["theme"],
                 "reason": obj["reason"],
                 "is_share": k.unit == "share",
@@ -357,6 +381,7 @@ def _build_plan(ctx: StepContext) -> Plan:
         target=[kpis.display(m, v) for m, v in zip(ordered["metric"], ordered["target"])]
     )
     alignment = alignment[["theme", "objective", "owner", "target", "deadline"]]
+    alignment["owner"] = alignment["owner"].where(alignment["owner"].astype("str").str.strip() != "", BLANK_OWNER)
     return Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
 
 
@@ -443,6 +468,15 @@ def display_change(kpi_id: str, change: float) -> str:
     if unit == "hours":
         return f"{change:+.1f} h"
     return f"{change:+.1f}" if abs(change) < 10 and not float(change).is_integer() else f"{round(change):+,}"
+
+
+def objective_title(row) -> str:
+    """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``."""
+    where = "" if row.segment == "whole network" else f", {row.segment.split(' = ', 1)[-1]}"
+    return (
+        f"{row.objective}{where}: {kpis.display(row.metric, row.baseline)} to {kpis.display(row.metric, row.target)} "
+        f"by {row.deadline} ({row.feasibility})"
+    )
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:

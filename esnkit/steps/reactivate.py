@@ -27,6 +27,7 @@ from ..metrics._base import active_days, as_of_end, interaction_events, populati
 from ..privacy import person_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
+from .findings import finding_people
 
 __all__ = [
     "champions",
@@ -308,6 +309,7 @@ class Reactivation:
     contact_lists: list[Path]
     lapsed: int  # the KPI: every lapsed person; invite_back lists those who still have an account
     never: pd.DataFrame
+    silent: pd.DataFrame  # adoption.silent_heavy_contributors: the heavy contributors who went silent
 
 
 def build_reactivation(ctx: StepContext, *, write_lists: bool = False) -> Reactivation:
@@ -326,6 +328,8 @@ def save_contact_lists(ctx: StepContext, r: Reactivation) -> list[Path]:
             "invite-back": r.invite_back.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
             "champions": r.champions[["person_id", "department", "role", "reason"]],
             "never-activated": r.never[["person_id", "department", "location"]],
+            "silent-heavy-contributors": r.silent[["person_id", "department", "last_active", "n_messages", "main_community"]],
+            "key-people": finding_people(ctx),
         },
         ctx.paths.restricted,
         opt_outs=ctx.config.opt_outs,
@@ -360,7 +364,14 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
         [],
         int(values["lapsed"]),
         never,
+        silent_heavy(ctx),
     )
+
+
+def silent_heavy(ctx: StepContext) -> pd.DataFrame:
+    """:func:`esnkit.metrics.adoption.silent_heavy_contributors` with the name of the community each wrote in most."""
+    silent = adoption.silent_heavy_contributors(ctx.ds, as_of=ctx.as_of, inactive_days=ctx.inactive_days)
+    return silent.assign(main_community=ctx.group_names(silent["main_group_id"]).to_numpy())
 
 
 def reactivation_summary(r: Reactivation, *, client: str) -> str:

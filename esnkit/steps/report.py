@@ -190,7 +190,7 @@ def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
 
 
 def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
-    """Communities that rose and fell most this quarter, and influencers at risk (by label)."""
+    """Communities that rose and fell most this quarter, and influencers at risk (by ``person``, their reference, when given)."""
     sc = scorecard[(scorecard["messages_q1"] > 0) | (scorecard["messages_q0"] > 0)].assign(delta=lambda t: t["messages_q0"] - t["messages_q1"])
     rose = sc.nlargest(top, "delta")
     fell = sc.nsmallest(top, "delta")
@@ -204,14 +204,15 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
         for n, a, b in zip(fell["name"], fell["messages_q1"], fell["messages_q0"])
         if b < a
     ]
+    labels = risk["person"] if "person" in risk.columns else pd.Series(["Influencer"] * len(risk), index=risk.index)
     rows += [
         {
-            "who": "Influencer" + (f" in {d}" if d and d != "–" else ""),
+            "who": f"{who} (influencer" + (f", {d})" if d and d != "–" else ")"),
             "kind": "person",
             "movement": "at risk",
             "detail": f"{b} → {n} contributions a quarter",
         }
-        for d, b, n in zip(risk["department"], risk["contributions_before"], risk["contributions_now"])
+        for who, d, b, n in zip(labels, risk["department"], risk["contributions_before"], risk["contributions_now"])
     ][:top]
     return pd.DataFrame(rows, columns=["who", "kind", "movement", "detail"])
 
@@ -325,7 +326,7 @@ def _build_report(ctx: StepContext) -> Report:
     qc = pd.DataFrame(qrows, columns=["metric", "kpi", "this_label", "last_label", "this_quarter", "last_quarter", "change", "noise", "significant"])
     sc = communities.community_scorecard(ds, as_of=as_of)
     risk = network.influencer_risk(ds, as_of=as_of)
-    risk = risk.assign(department=ctx.floored(risk["department"].astype("str")))  # the privacy floor beside a person
+    risk = ctx.person_rows(risk)  # the stable reference, and the privacy floor on the department beside it
     marks = {str(c["start"]): str(c.get("name", "campaign")) for c in ctx.config.campaigns if "start" in c}
     previous = _previous_kpis(ctx.paths.reports_root, as_of)
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)

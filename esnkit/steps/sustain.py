@@ -39,6 +39,7 @@ __all__ = [
     "newcomer_funnel",
     "find_duplicates",
     "triage",
+    "community_triage",
     "embedding_indicators",
     "success_stories",
     "build_sustain",
@@ -224,6 +225,17 @@ def triage(
     return t
 
 
+def community_triage(ds: Dataset, *, as_of) -> pd.DataFrame:
+    """:func:`triage` of every community at ``as_of``, duplicates and past crowds found; once per Dataset and as-of."""
+    end = as_of_end(as_of, ds)
+
+    def compute() -> pd.DataFrame:
+        sc = communities.community_scorecard(ds, as_of=as_of)
+        return triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak_active_members(ds, as_of=as_of))
+
+    return ds.cached("community_triage", (end,), compute)
+
+
 def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.DataFrame:
     """Per calendar quarter up to ``as_of`` (the last ``quarters`` inside the data): how embedded the network is.
 
@@ -341,8 +353,7 @@ def build_sustain(ctx: StepContext) -> Sustain:
             "absence_factor",
         ]
     ]
-    peak = peak_active_members(ds, as_of=as_of)
-    tri = triage(sc, find_duplicates(ds, sc, as_of=as_of), peak_members=peak)
+    tri = community_triage(ds, as_of=as_of)
     individuals = network.key_individuals(ds, as_of=as_of)
     return Sustain(
         cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals)

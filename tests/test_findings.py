@@ -1,0 +1,77 @@
+"""Findings into actions, worked out by hand on helpers.small_dataset (as of 2026-03-31, 30 days' silence = lapsed).
+
+Ties in the last 12 months: b>a and a>b inside X, c>d inside Y, a's reaction to d from X to Y.
+Posts and replies: a 2, c 2, b 1, d 1; everyone's last activity is on or before 1 March.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from helpers import small_dataset
+from pandas.testing import assert_frame_equal
+
+from esnkit.config import ClientConfig, ClientPaths
+from esnkit.steps.context import StepContext
+from esnkit.steps.findings import BLANK_OWNER, finding_people, findings, findings_table
+
+
+def context(**config) -> StepContext:
+    return StepContext(
+        ds=small_dataset(),
+        config=ClientConfig(name="Acme", min_group_size=1, allow_small_groups=True, **config),
+        paths=ClientPaths(Path(".")),
+        as_of=dt.date(2026, 3, 31),
+        min_group_size=1,
+        show_names=False,
+        inactive_days=30,
+    )
+
+
+def test_every_rule_from_the_numbers():
+    ctx = context(owners=(("people", "Champions lead"),))
+    items = findings(ctx)
+    assert [f.theme for f in items] == ["network", "people", "communities", "network", "conversation", "adoption"]
+    key, silent, groups, silo, answers, never = items
+    # The one cross-department tie (a>d) involves a: one person takes part in all of it.
+    assert key.found.startswith("Key-person risk: One person takes part in 100% of all conversation between departments")
+    assert key.people == ("a",) and key.by == dt.date(2026, 4, 30) and key.owner == ""
+    # a and c wrote most (2 each: the top 10% of four writers, ties kept), and both have been quiet since 1 March.
+    assert silent.found == (
+        "2 people among the heaviest contributors (top 10% by posts and replies) have been silent for 30+ days. "
+        "2 of them stopped in March 2026. They wrote most in Group One."
+    )
+    assert silent.owner == "Champions lead"
+    # Both groups are idle (under 6 messages in 90 days): revive or merge.
+    assert groups.found == "2 of 2 communities are declining, idle or dormant."
+    assert groups.action.startswith("Revive or merge 2 (step 4 names each") and groups.by == dt.date(2026, 6, 30)
+    # X: 2 inside (a<>b), 1 across (a>d): E-I = (1 - 2) / 3; Y: 1 inside, 1 across: E-I 0.
+    assert silo.found == (
+        "Silo: 67% of the interactions X's people give or receive stay inside X (E-I index -0.33), "
+        "the most inward-looking department, over the last 12 months."
+    )
+    assert silo.people == ("a",)  # the one person in X who already talks across
+    # Threads 1 and 5 answered, 4 not (the bot's 7 is not counted): 2 of 3.
+    assert answers.found == "Only 66.7% of the threads started in the last 90 days got a response."
+    # e, one of the five people counted (not the bot), never took part: 20%.
+    assert never.found == "1 person (20% of everyone counted) has never taken part."
+
+
+def test_the_table_leaves_unnamed_owners_visibly_blank_and_the_restricted_list_names_the_people():
+    ctx = context(owners=(("people", "Champions lead"),))
+    table = findings_table(findings(ctx))
+    assert list(table.columns) == ["what we found", "what to do", "who", "by"]
+    assert table["who"].tolist() == [BLANK_OWNER, "Champions lead", BLANK_OWNER, BLANK_OWNER, BLANK_OWNER, BLANK_OWNER]
+    assert table["by"].tolist() == ["2026-04-30", "2026-04-30", "2026-06-30", "2026-06-30", "2026-04-30", "2026-06-30"]
+    people = finding_people(ctx)
+    expected = pd.DataFrame({"person_id": ["a"], "department": ["X"], "role": [people["role"].iloc[0]], "finding": ["Key-person risk; Silo"]})
+    assert_frame_equal(people, expected.astype("str"))
+
+
+def test_before_anyone_took_part_only_the_communities_and_the_never_activated_are_findings():
+    ctx = context()
+    ctx = StepContext(**{**ctx.__dict__, "as_of": dt.date(2026, 1, 4)})
+    groups, never = findings(ctx)
+    assert groups.found == "2 of 2 communities are declining, idle or dormant."
+    assert groups.action == "Archive 2 (step 4 names each, with its evidence)."  # dormant, never had 10+ members
+    assert never.found == "5 people (100% of everyone counted) have never taken part."
