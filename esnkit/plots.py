@@ -111,10 +111,13 @@ def _wrapped(title: str, width: int = 80) -> str:
 
 
 def _period_label(period) -> str:
-    """``2026Q3`` -> ``Q3 2026``; other periods as they print."""
+    """``2026Q3`` -> ``Q3 2026``, ``2026-03`` -> ``Mar 2026``; other periods as they print."""
     text = str(period)
     m = re.fullmatch(r"(\d{4})Q([1-4])", text)
-    return f"Q{m.group(2)} {m.group(1)}" if m else text
+    if m:
+        return f"Q{m.group(2)} {m.group(1)}"
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    return pd.Timestamp(f"{text}-01").strftime("%b %Y") if m else text
 
 
 def _integer_ticks(ax, axis: str = "y") -> None:
@@ -158,7 +161,14 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
     for when, label in (events or {}).items():
         ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
-    ax.set(title="People active each month", ylabel="people", xlabel="")
+    last = table["active"].iloc[-1]
+    if peak != table.index[-1] and table["active"][peak] > 0:
+        change = last / table["active"][peak] - 1
+        trend = f"{abs(change):.0%} {'below' if change < 0 else 'above'} the peak of {_period_label(table['month'][peak])}"
+        title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, {trend}"
+    else:
+        title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, the most so far"
+    ax.set(title=_wrapped(title), ylabel="people", xlabel="")
     _integer_ticks(ax)
     _month_axis(ax, x)
     ax.legend(frameon=False)
@@ -172,7 +182,9 @@ def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None):
     ax = _ax(ax, figsize=(9, max(2.5, 0.32 * len(table) + 1)))
     sns.barplot(data=table, y=by, x="adoption_rate", color=PRIMARY, ax=ax)
     ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
-    ax.set(title=f"Active in the last 90 days, share of headcount, by {by}", xlabel="", ylabel="")
+    hi, lo = table.loc[table["adoption_rate"].idxmax()], table.loc[table["adoption_rate"].idxmin()]
+    spread = f": from {lo['adoption_rate']:.0%} ({lo[by]}) to {hi['adoption_rate']:.0%} ({hi[by]})" if len(table) > 1 else ""
+    ax.set(title=_wrapped(f"Active in the last 90 days, share of headcount, by {by}{spread}"), xlabel="", ylabel="")
     return ax
 
 
@@ -191,7 +203,12 @@ def plot_flows(table: pd.DataFrame, *, ax=None):
     ax.yaxis.set_major_formatter(mtick.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))  # lapsed people below the line, counted positive
     step = max(1, len(table) // 12)
     ax.set_xticks(x[::step], [str(p) for p in table["month"]][::step], rotation=45, ha="right")
-    ax.set(title="Who is active each month, and who lapsed", ylabel="people")
+    recent = table.tail(6)
+    losing = int((recent["lapsed"] > recent["new"] + recent["reactivated"]).sum())
+    ax.set(
+        title=_wrapped(f"Who is active each month, and who lapsed: more lapsed than arrived in {losing} of the last {len(recent)} months"),
+        ylabel="people",
+    )
     ax.legend(frameon=False, ncol=4, fontsize=8)
     return ax
 
@@ -237,7 +254,13 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
             ax.annotate(f"{hours:.1f} h", (xi, rate), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8, color="#555")
     ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.08)
-    ax.set(title="Share of new threads answered (labels: median time to the first response)", xlabel="", ylabel="threads answered")
+    ax.set(
+        title=_wrapped(
+            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.0%} in {x[-1]} (labels: median time to the first response)"
+        ),
+        xlabel="",
+        ylabel="threads answered",
+    )
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax
 
@@ -249,7 +272,8 @@ def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
     grid.index = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][: len(grid)]
     ax = _ax(ax, figsize=(9, 2.8))
     sns.heatmap(grid, cmap="Blues", cbar=True, cbar_kws={"label": "messages"}, ax=ax)
-    ax.set(title="When people post (UTC)", xlabel="hour", ylabel="")
+    day, hour = np.unravel_index(int(np.nanargmax(grid.to_numpy())), grid.shape)
+    ax.set(title=f"When people post (UTC): busiest on {grid.index[day]} at {int(grid.columns[hour]):02d}:00", xlabel="hour", ylabel="")
     return ax
 
 
@@ -262,7 +286,8 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     ax.bar(counts.index, counts.to_numpy(), color=[STATUS_COLOURS[s] for s in counts.index])
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v}", ha="center", va="bottom", fontsize=9)
-    ax.set(title="Communities by status", ylabel="communities")
+    healthy = int(counts.reindex(["thriving", "growing"], fill_value=0).sum())
+    ax.set(title=f"Communities by status: {healthy} of {int(counts.sum())} thriving or growing", ylabel="communities")
     _integer_ticks(ax)
     return ax
 
@@ -276,7 +301,9 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
     ax.barh(table[by].astype(str)[::-1], table["ei_index"].fillna(0)[::-1], color=colours[::-1])
     ax.axvline(0, color="#333", lw=0.8)
     ax.set_xlim(-1, 1)
-    ax.set(title="Who talks beyond their own department (E-I index: -1 only inward, +1 only outward)", xlabel="E-I index")
+    low = table.loc[table["ei_index"].idxmin()] if table["ei_index"].notna().any() else None
+    finding = f": {low[by]} the most inward-looking ({low['ei_index']:+.2f})" if low is not None and low["ei_index"] < 0 else ""
+    ax.set(title=_wrapped(f"Who talks beyond their own department (E-I index, -1 only inward, +1 only outward){finding}"), xlabel="E-I index")
     return ax
 
 

@@ -22,6 +22,7 @@ from ._version import __version__
 __all__ = [
     "table_html",
     "show_table",
+    "measures_table",
     "show_markdown",
     "show_note",
     "show_reason_if_empty",
@@ -160,11 +161,43 @@ def table_html(
         "<tr>" + "".join(f'<td class="{kinds[c]}">{html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
         for row in t.itertuples(index=False, name=None)
     )
-    body = f'<table class="esn-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    wide = " wide" if len(t.columns) >= WIDE_COLUMNS else ""  # smaller type and padding, so it fits the A4 width
+    body = f'<table class="esn-table{wide}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
     if len(table) <= max_rows:
         return body
     where = f" All {len(table):,} are in <code>{html.escape(csv)}</code>, beside this report." if csv else ""
     return body + f'<div class="esn-note">Showing {max_rows:,} of {len(table):,} rows, the most important first.{where}</div>'
+
+
+#: From this many columns a table is set in smaller type (class ``wide``) to fit the printable A4 width.
+WIDE_COLUMNS = 8
+
+
+def measures_table(row: pd.DataFrame, *, percent: Iterable[str] = (), decimals: int = 2, rename: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A one-row table turned on its side, ``measure`` | ``value``: a dozen figures read down a page, not across it.
+
+    Examples
+    --------
+    >>> measures_table(pd.DataFrame({"gini": [0.4812], "top10_share": [0.9]}), percent=["top10_share"]).to_dict("list")
+    {'measure': ['gini', 'top10 share'], 'value': ['0.48', '90%']}
+    """
+    if len(row) != 1:
+        raise ValueError(f"measures_table takes a table of one row, not {len(row)}")
+    shown = []
+    for column in row.columns:
+        v = row[column].iloc[0]
+        if column in set(percent):
+            shown.append(pct(v))
+        elif pd.isna(v):
+            shown.append("–")
+        elif isinstance(v, float) and not float(v).is_integer():
+            shown.append(f"{v:,.{decimals}f}")
+        elif isinstance(v, (int, float)):
+            shown.append(f"{int(v):,}")
+        else:
+            shown.append(str(v))
+    names = [str((rename or {}).get(c, c)).replace("_", " ") for c in row.columns]
+    return pd.DataFrame({"measure": names, "value": shown}, dtype="str")
 
 
 #: Tables too long for the page, by file name, kept until ``esnkit run`` writes them beside the report

@@ -30,12 +30,12 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 
 # %% tags=["remove-cell"]
 from esnkit import plots
-from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
+from esnkit.render import measures_table, show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
-from esnkit.steps.assess import MATRIX_NOTE, assess, key_people_table, kpi_tiles, reconciliation_note, summary_markdown
+from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_people_table, kpi_tiles, reconciliation_note, summary_markdown
 from esnkit.steps.findings import show_findings
 
 a = assess(ctx)
@@ -103,7 +103,10 @@ plots.plot_cohort_retention(a.retention, empty=why(ctx, "activity"));
 # In most online communities a few people contribute most (the *90-9-1* pattern: 90% only read, 9% contribute a little, 1% contribute most). Here is how concentrated contribution is in your network over the last six months.
 
 # %%
-show_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "occasional_share", "lurker_share"], decimals=2, empty=why(ctx, "activity"))
+if len(a.inequality):
+    show_table(measures_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "occasional_share", "lurker_share"], rename=INEQUALITY_LABELS))
+else:
+    show_table(a.inequality, empty=why(ctx, "activity"))
 
 # %% [markdown]
 # Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.

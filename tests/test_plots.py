@@ -48,7 +48,10 @@ def test_monthly_active_draws_both_series_and_marks_the_peak():
     active, engaged = ax.get_lines()[:2]
     assert list(active.get_ydata()) == [10, 30, 20] and list(engaged.get_ydata()) == [2, 6, 5]
     assert legend(ax) == ["active", "engaged"]
-    assert ax.get_title() == "People active each month" and ax.get_ylabel() == "people"
+    assert (
+        ax.get_title().replace("\n", " ") == "People active each month: 20 in Mar 2026, 33% below the peak of Feb 2026"
+        and ax.get_ylabel() == "people"
+    )
     texts = [t.get_text() for t in ax.texts]
     assert "peak 30" in texts and " relaunch" in texts
 
@@ -69,7 +72,7 @@ def test_adoption_by_draws_one_bar_per_department_as_a_share():
     ax = plots.plot_adoption_by(table)
     assert bar_widths(ax) == [0.5, 0.25]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Sales", "Finance"]
-    assert ax.get_title() == "Active in the last 90 days, share of headcount, by department"
+    assert ax.get_title().replace("\n", " ") == "Active in the last 90 days, share of headcount, by department: from 25% (Finance) to 50% (Sales)"
     assert ax.xaxis.get_major_formatter()(0.25, 0) == "25%"
 
 
@@ -81,6 +84,8 @@ def test_flows_stack_arrivals_above_the_line_and_lapses_below():
     assert [p.get_y() for p in ax.patches[2:4]] == [5, 6]
     assert legend(ax) == ["returning", "new", "reactivated", "lapsed"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-01", "2026-02"]
+    # January: 1 lapsed against 3 new; February: 4 lapsed against 1 new and 2 back
+    assert ax.get_title().replace("\n", " ") == "Who is active each month, and who lapsed: more lapsed than arrived in 1 of the last 2 months"
 
 
 def test_cohort_retention_is_a_cohort_by_month_grid():
@@ -109,6 +114,7 @@ def test_response_rate_is_one_percent_axis_with_the_hours_written_on_the_points(
     assert [t.get_text() for t in ax.texts] == ["3.0 h"]  # a period without answers has no label
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Q1 2026", "Q2 2026"]
     assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%" and legend(ax) == ["threads answered"]
+    assert ax.get_title().replace("\n", " ") == "Share of new threads answered: 75% in Q2 2026 (labels: median time to the first response)"
 
 
 def test_activity_heatmap_is_weekday_by_hour():
@@ -116,7 +122,7 @@ def test_activity_heatmap_is_weekday_by_hour():
     ax = plots.plot_activity_heatmap(table)
     assert list(ax.collections[0].get_array().ravel()) == [4, 0, 1, 2]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Mon", "Tue"]
-    assert ax.get_title() == "When people post (UTC)"
+    assert ax.get_title() == "When people post (UTC): busiest on Mon at 09:00"
 
 
 def test_community_status_counts_in_lifecycle_order_with_status_colours():
@@ -125,6 +131,7 @@ def test_community_status_counts_in_lifecycle_order_with_status_colours():
     assert bar_heights(ax) == [1, 1, 2]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["thriving", "stable", "dormant"]
     assert matplotlib.colors.to_hex(ax.patches[2].get_facecolor()) == plots.STATUS_COLOURS["dormant"]
+    assert ax.get_title() == "Communities by status: 1 of 4 thriving or growing"
 
 
 def test_department_mixing_colours_inward_departments_red():
@@ -133,6 +140,7 @@ def test_department_mixing_colours_inward_departments_red():
     assert bar_widths(ax) == [0.25, -0.5]  # drawn bottom-up
     assert matplotlib.colors.to_hex(ax.patches[1].get_facecolor()) == "#b71c1c"
     assert ax.get_xlim() == (-1, 1) and ax.get_xlabel() == "E-I index"
+    assert ax.get_title().endswith(": Sales the most inward-looking (-0.50)")
 
 
 def test_key_individuals_are_a_ranked_bar_relative_to_the_top_person():

@@ -402,3 +402,23 @@ def test_a_full_table_is_written_beside_the_report_and_the_consultant_is_told_wh
     assert any("note: no owner named for" in line for line in lines)
     html = (paths.reports("2026-09-30") / "2-plan.html").read_text()
     assert "client.yml" not in html.split("<body", 1)[1].split('id="Appendix"')[0]
+
+
+@needs_chromium
+def test_no_table_or_figure_is_wider_than_the_printable_a4_width(delivered, tmp_path):
+    from print_layout import overflowing
+
+    _paths, written, _ = delivered
+    for html in [p for p in written if p.suffix == ".html"]:
+        assert overflowing(html, CHROMIUM) == [], html.name
+    # the check itself sees an overflow: a table of 30 columns of long numbers cannot fit
+    wide = pd.DataFrame({f"column {i}": [123456789.123] for i in range(30)})
+    page = tmp_path / "wide.html"
+    page.write_text(f"<html><body>{render_table(wide)}</body></html>")
+    assert overflowing(page, CHROMIUM)
+
+
+def render_table(frame):
+    from esnkit.render import table_html
+
+    return table_html(frame)

@@ -210,6 +210,21 @@ def kpi_tiles(a: Assessment) -> dict[str, str]:
     return dict(zip(a.kpis["label"], a.kpis["display"]))
 
 
+#: How step 1 names each figure of ``participation.contribution_inequality``.
+INEQUALITY_LABELS = {
+    "registered": "registered people",
+    "contributors": "people who contributed (six months)",
+    "contributions": "contributions (six months)",
+    "gini": "Gini of contributions (0 equal, 1 one person)",
+    "top1_share": "contributions by the top 1% of people",
+    "top10_share": "contributions by the top 10% of people",
+    "absence_factor": "contributor absence factor (fewest people making half)",
+    "heavy_share": "heavy contributors (share of people)",
+    "occasional_share": "occasional contributors (share of people)",
+    "lurker_share": "people who made no contribution",
+}
+
+
 #: What the department matrix shows, above it in step 1.
 MATRIX_NOTE = (
     "Who talks to whom: each row is one department's replies, mentions and reactions over the last 12 months, split by the "
