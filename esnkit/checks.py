@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._fast import isin
+from ._text import count
 from .dataset import Dataset
 from .loaders import load
 
@@ -26,20 +27,20 @@ def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None) -> list[st
     out = []
     m = ds.messages
     orphan = m["reply_to_id"].notna() & ~isin(m["reply_to_id"], m["message_id"])
-    if orphan.any():
-        out.append(f"{int(orphan.sum())} repl(y/ies) to messages not in the data")
+    if orphan.any() and not any(" to messages not in the export" in w or " to root messages not in" in w for w in ds.meta.warnings):
+        out.append(f"{count(orphan.sum(), 'reply', 'replies')} to messages not in the data")
     bare = ds.people["department"].isna() & ds.people["state"].isna() & ~ds.people["is_bot"].fillna(False).astype(bool)
     authors_bare = isin(m["author_id"], ds.people.loc[bare, "person_id"])
     if authors_bare.any():
-        out.append(f"{int(authors_bare.sum())} message(s) by authors missing from the user list")
+        out.append(f"{count(authors_bare.sum(), 'message')} by authors missing from the user list")
     future = m["created_at"] > now
     if future.any():
-        out.append(f"{int(future.sum())} message(s) dated in the future (after {now:%Y-%m-%d})")
+        out.append(f"{count(future.sum(), 'message')} dated in the future (after {now:%Y-%m-%d})")
     start = ds.groups["created_at"].min()
     start = start if pd.notna(start) else EARLIEST_PLAUSIBLE
     early = m["created_at"] < min(start, now)
     if early.any():
-        out.append(f"{int(early.sum())} message(s) dated before the network existed ({start:%Y-%m-%d})")
+        out.append(f"{count(early.sum(), 'message')} dated before the network existed ({start:%Y-%m-%d})")
     return out
 
 

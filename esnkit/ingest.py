@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import loaders
 from ._fast import isin
+from ._text import count
 from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
@@ -157,7 +158,7 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
     meta = ds.meta
     n_platform = int((~on_platform & ~people["is_bot"].fillna(False).astype(bool)).sum())
     n_never = int((~merged["on_platform"]).sum())
-    meta.warn(f"roster: {len(attrs)} people; {n_never} never seen on the platform; {n_platform} platform user(s) not in the roster")
+    meta.warn(f"roster: {len(attrs)} people; {n_never} never seen on the platform; {count(n_platform, 'platform user')} not in the roster")
     new_ids = pd.DataFrame(
         {
             "person_id": pids.to_numpy(),

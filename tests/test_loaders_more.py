@@ -176,7 +176,7 @@ def test_teams_expanded_replies_deleted_chats_and_reactions(tmp_path):
     assert ds.reactions["created_at"].tolist() == [pd.Timestamp("2026-01-01 11:00", tz="UTC")]
     chat_row = ds.messages.set_index("message_id").loc["19:chat@unq.gbl.spaces/4"]
     assert chat_row["is_private"] and pd.isna(chat_row["group_id"])
-    assert "1 deleted message(s) left out (deletedDateTime set)" in ds.meta.warnings
+    assert "1 deleted message left out (deletedDateTime set)" in ds.meta.warnings
 
 
 # -- Microsoft 365 usage reports -----------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_check_reports_quality_problems(tmp_path):
     frame.to_csv(folder / "Messages.csv", index=False)
     r = run_cli("check", folder)
     assert r.returncode == 0, r.stderr
-    for w in ("dated in the future", "repl(y/ies) to messages not in", "missing from Users.csv"):
+    for w in ("1 message dated in the future", "1 reply to messages not in", "missing from Users.csv"):
         assert w in r.stdout, (w, r.stdout)
 
 

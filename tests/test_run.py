@@ -422,3 +422,19 @@ def render_table(frame):
     from esnkit.render import table_html
 
     return table_html(frame)
+
+
+@needs_chromium
+def test_a_last_page_left_nearly_empty_is_printed_again_tighter(tmp_path):
+    from esnkit.run.export import _last_page, print_pdf
+
+    # A block a little taller than a page leaves one line for page 2; the tighter print (esn-tight) fits on one.
+    page = """<html><head><style>@page { size: A4; margin: 14mm 12mm; } .block { height: 1080px; } .esn-tight .block { height: 700px; }
+    </style></head><body class="jp-Notebook esn-report"><div class="block">Body</div><p>Prepared with esnkit.</p></body></html>"""
+    html = tmp_path / "report.html"
+    html.write_text(page)
+    plain = tmp_path / "plain.pdf"
+    runmod.export._chromium_print(html, plain, chromium=CHROMIUM, timeout=120)
+    assert _last_page(plain)[0] == 2 and _last_page(plain)[1] < 50  # as printed first: a page for one line
+    printed = print_pdf(html, tmp_path / "report.pdf", chromium=CHROMIUM)
+    assert _last_page(printed)[0] == 1

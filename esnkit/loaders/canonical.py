@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._fast import isin
 from .._io import atomic_write
+from .._text import count
 from ..dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
@@ -83,7 +84,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     ids = people["person_id"].astype("str").str.strip()
     dup = ids.duplicated()
     if dup.any():
-        meta.warn(f"{people.attrs['where']}: {int(dup.sum())} duplicate person_id(s); the first of each was kept")
+        meta.warn(f"{people.attrs['where']}: {count(dup.sum(), 'duplicate person_id')}; the first of each was kept")
         people, ids = people.loc[~dup].reset_index(drop=True), ids[~dup].reset_index(drop=True)
         emails = emails[~dup.to_numpy()].reset_index(drop=True) if emails is not None else None
     pid = pd.Series(pseudonymiser.ids(identity_keys(platform, ids, emails)).to_numpy(), index=ids.to_numpy())
@@ -143,7 +144,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     refs = pd.concat([tables[t][c] for t, cols in PERSON_COLUMNS.items() if t in tables and t != "people" for c in cols])
     extra = pd.Series(refs[~isin(refs, tables["people"]["person_id"])].unique(), dtype="str")
     if len(extra):
-        meta.warn(f"{len(extra)} person id(s) used in other tables are missing from people; added without attributes")
+        meta.warn(f"{count(len(extra), 'person id')} used in other tables are missing from people; added without attributes")
         tables["people"] = pd.concat([tables["people"], pd.DataFrame({"person_id": extra})], ignore_index=True)
     meta.sources.append({"format": FORMAT, "platform": platform, "path": source.path.name})
     ds = Dataset(identities=identities, meta=meta, **tables)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._fast import isin
+from .._text import count
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
@@ -144,7 +145,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     raw = pd.DataFrame(records, columns=["conv", "ts", "thread_ts", "subtype", "user", "bot_id", "text", "reactions"])
     bad_ts = raw["ts"].isna()
     if bad_ts.any():
-        meta.warn(f"{int(bad_ts.sum())} message(s) without a ts were skipped")
+        meta.warn(f"{count(bad_ts.sum(), 'message')} without a ts were skipped")
         raw = raw[~bad_ts]
     raw = raw.astype({"conv": "str", "ts": "str", "thread_ts": "str", "subtype": "str", "user": "str", "bot_id": "str"})
     created = _ts(raw["ts"])
@@ -153,19 +154,19 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     membership_events = raw[isin(subtype, list(MEMBERSHIP_SUBTYPES))].assign(event=lambda t: t["subtype"].map(MEMBERSHIP_SUBTYPES), at=created)
     n_other = int((~content & ~isin(subtype, list(MEMBERSHIP_SUBTYPES))).sum())
     if n_other:
-        meta.warn(f"{n_other} system message(s) (topic, purpose, pins, bot additions, ...) are not counted as messages")
+        meta.warn(f"{count(n_other, 'system message')} (topic, purpose, pins, bot additions, ...) are not counted as messages")
     msgs = raw[content].copy()
     msgs["created_at"] = created[content]
     author_raw = msgs["user"].where(msgs["user"].notna(), msgs["bot_id"])
     missing_author = author_raw.isna()
     if missing_author.any():
-        meta.warn(f"{int(missing_author.sum())} message(s) name no author; they are kept under one 'unknown author'")
+        meta.warn(f"{count(missing_author.sum(), 'message')} name no author; kept kept under one 'unknown author'")
         author_raw = author_raw.fillna(UNKNOWN_AUTHOR)
     msgs["author"] = author_raw
     msgs["message_id"] = msgs["conv"] + ":" + msgs["ts"]
     dup = msgs["message_id"].duplicated()
     if dup.any():
-        meta.warn(f"{int(dup.sum())} duplicate message(s) (same conversation and ts) were dropped")
+        meta.warn(f"{count(dup.sum(), 'duplicate message')} (same conversation and ts) were dropped")
         msgs = msgs[~dup]
     is_reply = msgs["thread_ts"].notna() & (msgs["thread_ts"] != msgs["ts"])
     msgs["thread_id"] = msgs["conv"] + ":" + msgs["thread_ts"].fillna(msgs["ts"])
@@ -282,7 +283,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     people_extra = pd.DataFrame({"person_id": person_ids(extra).to_numpy(), "is_bot": isin(extra, bot_authors).to_numpy()})
     humans_missing = int((~isin(extra, bot_authors)).sum())
     if humans_missing:
-        meta.warn(f"{humans_missing} user id(s) in messages are missing from users.json; added without attributes")
+        meta.warn(f"{count(humans_missing, 'user id')} in messages are missing from users.json; added without attributes")
     people = pd.concat([people_users, people_extra], ignore_index=True).drop_duplicates("person_id")
     identities = pd.concat(
         [

@@ -25,6 +25,7 @@ import re
 import pandas as pd
 
 from .._fast import isin
+from .._text import count
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
@@ -111,13 +112,13 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     raw = raw.drop_duplicates("message_id").reset_index(drop=True)
     system = raw["type"] != "message"
     if system.any():
-        meta.warn(f"{int(system.sum())} system event(s) (messageType other than message) are not counted as messages")
+        meta.warn(f"{count(system.sum(), 'system event')} (messageType other than message) are not counted as messages")
     deleted = ~system & raw["deleted"].notna()
     if deleted.any():
-        meta.warn(f"{int(deleted.sum())} deleted message(s) left out (deletedDateTime set)")
+        meta.warn(f"{count(deleted.sum(), 'deleted message')} left out (deletedDateTime set)")
     no_author = ~system & ~deleted & raw["user"].isna()
     if no_author.any():
-        meta.warn(f"{int(no_author.sum())} message(s) from applications or unknown senders were left out")
+        meta.warn(f"{count(no_author.sum(), 'message')} from applications or unknown senders were left out")
     msgs = raw[~system & ~deleted & ~no_author].copy()
     # mentions and reactions
     m_rows, r_rows = [], []
@@ -161,7 +162,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     )
     orphans = is_reply & ~isin(thread, msgs["message_id"])
     if orphans.any():
-        meta.warn(f"{int(orphans.sum())} repl(y/ies) to root messages not in the export")
+        meta.warn(f"{count(orphans.sum(), 'reply', 'replies')} to root messages not in the export")
     kept_ids = set(messages["message_id"])
     mentions = mentions[isin(mentions["message_id"], kept_ids)]
     reactions = reactions[isin(reactions["message_id"], kept_ids)]

@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from .._fast import isin
+from .._text import count
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
@@ -173,11 +174,11 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     n_read = len(messages)
     deleted = _col(messages, "deleted_at").notna()
     if deleted.any():
-        meta.warn(f"{int(deleted.sum())} deleted message(s) left out (non-empty deleted_at)")
+        meta.warn(f"{count(deleted.sum(), 'deleted message')} left out (non-empty deleted_at)")
     messages = messages.loc[~deleted].reset_index(drop=True)
     dup = messages["id"].duplicated()
     if dup.any():
-        meta.warn(f"{msg_where}: {int(dup.sum())} duplicate message id(s); the first of each was kept")
+        meta.warn(f"{msg_where}: {count(dup.sum(), 'duplicate message id')}; the first of each was kept")
         messages = messages.loc[~dup].reset_index(drop=True)
 
     person_ids = person_id_mapper(pseudonymiser, FORMAT, user_pid)
@@ -213,7 +214,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     )
     orphans = reply_to.notna() & ~isin(reply_to, messages["id"])
     if orphans.any():
-        meta.warn(f"{int(orphans.sum())} repl(y/ies) to messages not in the export (deleted or outside the window)")
+        meta.warn(f"{count(orphans.sum(), 'reply', 'replies')} to messages not in the export (deleted or outside the window)")
 
     # -- mentions ----------------------------------------------------------------------------
     found = body.str.extractall(MENTION)
@@ -237,7 +238,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         bots = set(sender[is_bot_sender])
         humans_missing = int((~isin(extra, bots)).sum())
         if humans_missing:
-            meta.warn(f"{users_where}: {humans_missing} author(s) or mentioned people missing from Users.csv were added without attributes")
+            meta.warn(
+                f"{users_where}: {count(humans_missing, 'author or mentioned person', 'authors or mentioned people')} missing from Users.csv were added without attributes"
+            )
         extra_people = pd.DataFrame({"person_id": person_ids(extra).to_numpy(), "is_bot": isin(extra, bots).to_numpy()})
         people = pd.concat([people, extra_people], ignore_index=True)
         identities = pd.concat(
@@ -264,14 +267,14 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         )
         n_deleted_groups = int(parse_bool(_col(groups, "deleted"), where=g_where, column="deleted").fillna(False).sum())
         if n_deleted_groups:
-            meta.warn(f"{n_deleted_groups} group(s) are marked deleted in Groups.csv")
+            meta.warn(f"{count(n_deleted_groups, 'group')} marked deleted in Groups.csv")
     else:
         out_groups = pd.DataFrame(columns=["group_id", "name", "kind", "is_private", "platform"])
     used = pd.DataFrame({"group_id": group_id, "name": _col(messages, "group_name")}).dropna(subset=["group_id"])
     missing_groups = used[~isin(used["group_id"], out_groups["group_id"])].drop_duplicates("group_id")
     if len(missing_groups):
         if groups_parts:
-            meta.warn(f"{len(missing_groups)} group(s) used in Messages.csv are missing from Groups.csv; added from Messages.csv")
+            meta.warn(f"{count(len(missing_groups), 'group')} used in Messages.csv are missing from Groups.csv; added from Messages.csv")
         private_group = parse_bool(_col(messages, "in_private_group"), where=msg_where, column="in_private_group")
         privacy = pd.Series(private_group.to_numpy(), index=group_id.to_numpy())
         privacy = privacy[~privacy.index.duplicated()]

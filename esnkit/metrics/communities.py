@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._fast import isin, micros, unique
+from .._text import count
 from ..dataset import Dataset
 from ._base import as_of_end, event_codes
 from .conversations import thread_responses
@@ -43,7 +44,7 @@ def _status(row: pd.Series, busy: float = THRIVING_MIN_MESSAGES) -> tuple[str, s
     if row["contributions_q0"] == 0:
         return "dormant", "no activity in the last 90 days"
     if row["active_members"] < IDLE_MIN_MEMBERS or q0 < IDLE_MIN_MESSAGES:
-        return "idle", f"{row['active_members']} active member(s) and {q0} message(s) in the last 90 days"
+        return "idle", f"{count(row['active_members'], 'active member')} and {count(q0, 'message')} in the last 90 days"
     ratio = q0 / q1 if q1 else np.inf
     if ratio >= GROWING_RATIO:
         return "growing", f"messages up {('from none' if q1 == 0 else f'{ratio - 1:+.0%}')} on the previous 90 days"

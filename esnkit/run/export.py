@@ -154,9 +154,43 @@ def find_chromium() -> str | None:
     return None
 
 
+#: A last page with less text than this (besides its running header and footer) is nearly empty.
+NEARLY_EMPTY_CHARS = 400
+
+
 def print_pdf(html_path: Path, target: Path, *, chromium: str, timeout: float = 180) -> Path:
-    """Print ``html_path`` to an A4 PDF with headless Chromium (flags tried on this machine type)."""
-    with tempfile.TemporaryDirectory(prefix="esnkit-chromium-") as profile, atomic_path(target) as tmp_pdf:
+    """Print ``html_path`` to an A4 PDF with headless Chromium (flags tried on this machine type).
+
+    The PDF is read back: when its last page is nearly empty (a few lines of the appendix, or
+    nothing but the running header and footer), it is printed once more with tighter spacing
+    (``esn-tight``), and the tighter print is kept when it has fewer pages.
+    """
+    with atomic_path(target) as tmp_pdf:
+        _chromium_print(html_path, tmp_pdf, chromium=chromium, timeout=timeout)
+        pages, last = _last_page(tmp_pdf)
+        if pages > 1 and last < NEARLY_EMPTY_CHARS:
+            with tempfile.TemporaryDirectory(prefix="esnkit-tight-") as folder:
+                tight_html, tight_pdf = Path(folder) / html_path.name, Path(folder) / "tight.pdf"
+                text = html_path.read_text(encoding="utf-8").replace('class="jp-Notebook esn-report"', 'class="jp-Notebook esn-report esn-tight"', 1)
+                tight_html.write_text(text, encoding="utf-8")
+                _chromium_print(tight_html, tight_pdf, chromium=chromium, timeout=timeout)
+                if _last_page(tight_pdf)[0] < pages:
+                    shutil.copyfile(tight_pdf, tmp_pdf)
+    return target
+
+
+def _last_page(pdf: Path) -> tuple[int, int]:
+    """``(pages, characters on the last page)``, the running header and footer left out."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    text = re.sub(r"page \d+ of \d+|Con(\ufb01|fi)dential", "", reader.pages[-1].extract_text() or "")
+    body = text.split("\n", 1)[1] if "\n" in text else ""  # the first line is the running header
+    return len(reader.pages), len(re.sub(r"\s+", "", body))
+
+
+def _chromium_print(html_path: Path, tmp_pdf: Path, *, chromium: str, timeout: float) -> None:
+    with tempfile.TemporaryDirectory(prefix="esnkit-chromium-") as profile:
         cmd = [
             chromium,
             "--headless",
@@ -183,4 +217,3 @@ def print_pdf(html_path: Path, target: Path, *, chromium: str, timeout: float = 
         if proc.returncode != 0 or tmp_pdf.stat().st_size == 0:
             tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
             raise RunError(f"Chromium failed to print {html_path.name} (exit {proc.returncode}): {tail[0]}")
-    return target
