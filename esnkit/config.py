@@ -22,6 +22,7 @@ from .errors import ConfigError
 __all__ = [
     "ClientConfig",
     "OWNER_THEMES",
+    "Leaders",
     "SourceConfig",
     "RosterConfig",
     "SurveyConfig",
@@ -69,6 +70,15 @@ class Branding:
 
 
 @dataclasses.dataclass(frozen=True)
+class Leaders:
+    """Who counts as a leader: people whose roster ``attribute`` is one of ``values`` (a grade, say), and/or by e-mail."""
+
+    attribute: str | None = None  # a people attribute from the roster, e.g. grade
+    values: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class ClientConfig:
     """Everything that varies per client. Unknown keys are errors, so typos cannot pass silently."""
 
@@ -89,6 +99,7 @@ class ClientConfig:
     opt_outs: tuple[str, ...] = ()  # e-mails never to appear in contact lists
     prepared_by: str | None = None  # who prepared the deliverables, on every cover
     owners: tuple[tuple[str, str], ...] = ()  # (theme, role): who owns the actions of each OWNER_THEMES theme
+    leaders: Leaders | None = None  # who counts as a leader, for step 1's leader analytics
 
     def owner(self, theme: str) -> str:
         """The role ``owners:`` names for ``theme`` (one of :data:`OWNER_THEMES`), or ``""`` when none is named yet."""
@@ -225,6 +236,21 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
     kw["opt_outs"] = tuple(str(o).strip().lower() for o in opt_outs)
     if data.get("prepared_by") is not None:
         kw["prepared_by"] = _typed(data["prepared_by"], str, f"{where}: prepared_by").strip() or None
+    if data.get("leaders") is not None:
+        leaders = _mapping(data["leaders"], f"{where}: leaders")
+        _check_keys(Leaders, leaders, f"{where}: leaders")
+        values, emails = leaders.get("values") or [], leaders.get("emails") or []
+        if not isinstance(values, list) or not isinstance(emails, list):
+            raise ConfigError(f"{where}: leaders.values and leaders.emails must be lists, e.g. values: [G5, G6]")
+        if bool(leaders.get("attribute")) != bool(values):
+            raise ConfigError(f"{where}: leaders needs both attribute and values (e.g. attribute: grade, values: [G5]), or emails")
+        if not values and not emails:
+            raise ConfigError(f"{where}: leaders names no one; give attribute and values, or emails")
+        kw["leaders"] = Leaders(
+            attribute=str(leaders["attribute"]) if leaders.get("attribute") else None,
+            values=tuple(str(v) for v in values),
+            emails=tuple(str(e).strip().lower() for e in emails),
+        )
     if data.get("owners") is not None:
         owners = _mapping(data["owners"], f"{where}: owners")
         unknown = sorted(str(k) for k in owners if k not in OWNER_THEMES)
@@ -444,6 +470,7 @@ branding:
   # logo: raw/logo.png
 
 # prepared_by: "Jane Smith, Example Consulting"   # shown on the cover of every deliverable
+# leaders: {{attribute: grade, values: [G5, G6]}}   # or emails: [ceo@example.com]: step 1's leader analytics
 # owners:                       # who owns each kind of action (blank: agreed at the workshop)
 #   adoption: Head of Internal Comms
 #   conversation: Community managers

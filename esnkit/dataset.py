@@ -79,6 +79,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "n_chars": INT,
         "text": STR,
         "platform": STR,
+        "message_type": STR,  # Viva Engage's type where the export has it: update, question, praise, announcement, poll...
     },
     "reactions": {"message_id": STR, "person_id": STR, "created_at": TS, "reaction": STR},
     "mentions": {"message_id": STR, "person_id": STR},

@@ -308,6 +308,20 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
 
 
 @_says_why_when_empty
+def plot_influence_curve(curve: pd.DataFrame, *, score: float | None = None, ax=None):
+    """How influence drops from the most influential person down (from ``network.influence_curve``)."""
+    ax = _ax(ax, figsize=(9, 2.8))
+    ax.bar(curve["rank"], curve["relative"], color=PRIMARY, width=0.7)
+    ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1.05)
+    ax.set_xticks(curve["rank"].tolist())
+    finding = f": influencer risk score {score:.2f} (0 shared, 1 one person)" if score is not None and np.isfinite(score) else ""
+    ax.set(title=_wrapped(f"Influence of the top {len(curve)} people relative to the most influential{finding}"), xlabel="rank by PageRank",
+           ylabel="share of the top person's")  # fmt: skip
+    return ax
+
+
+@_says_why_when_empty
 def plot_department_matrix(matrix: pd.DataFrame, *, ax=None):
     """Who talks to whom between departments (from ``network.department_matrix``): each row sums to 100%.
 

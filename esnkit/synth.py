@@ -708,6 +708,7 @@ as_of: {spec.end.isoformat()}
 min_group_size: 5
 show_names: false
 prepared_by: "esnkit demo consultant"
+leaders: {{attribute: grade, values: [G5]}}
 owners:
   adoption: Head of Internal Comms
   communities: Community managers

@@ -30,12 +30,12 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 
 # %% tags=["remove-cell"]
 from esnkit import plots
-from esnkit.render import measures_table, show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
+from esnkit.render import measures_table, show_note, show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
 from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
-from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_people_table, kpi_tiles, reconciliation_note, summary_markdown
+from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_people_table, kpi_tiles, leaders_table, lurker_note, network_shape_note, questions_summary, questions_table, reconciliation_note, summary_markdown
 from esnkit.steps.findings import show_findings
 
 a = assess(ctx)
@@ -107,6 +107,7 @@ if len(a.inequality):
     show_table(measures_table(a.inequality, percent=["top1_share", "top10_share", "heavy_share", "occasional_share", "lurker_share"], rename=INEQUALITY_LABELS))
 else:
     show_table(a.inequality, empty=why(ctx, "activity"))
+show_note(lurker_note(ctx))
 
 # %% [markdown]
 # Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.
@@ -120,7 +121,7 @@ plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", 
 # %% [markdown]
 # ## Conversations
 #
-# A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the bars show how long the first response took.
+# A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the labels show how long the first response took.
 
 # %%
 plots.plot_response_rate(a.response_by_quarter.tail(8), empty=why(ctx, "threads"));
@@ -130,6 +131,15 @@ show_table(a.depth, percent=["share"], empty=why(ctx, "threads"))
 
 # %%
 plots.plot_activity_heatmap(a.heatmap, empty=why(ctx, "activity"));
+
+# %% [markdown]
+# ### Questions and answers
+#
+# Questions asked in the last 90 days (where the export marks them) and whether someone else replied: a reaction is not an answer.
+
+# %%
+show_markdown(questions_summary(a))
+show_table(questions_table(ctx, a), percent=["answer_rate"], rename={"median_hours_to_first_answer": "median hours to answer"}, empty=why(ctx, "questions"))
 
 # %% [markdown]
 # ## Communities
@@ -180,6 +190,10 @@ plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), empty=why(ct
 # %%
 show_table(key_people_table(ctx, a.individuals), empty=why(ctx, "ties"))
 
+# %%
+show_markdown(network_shape_note(a))
+plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, empty="");  # the table above says why when there are no ties
+
 # %% [markdown]
 # ### Silos
 #
@@ -192,6 +206,21 @@ plots.plot_department_mixing(a.mixing, empty=why(ctx, "silos"));
 if len(a.department_matrix):  # the E-I chart above says why when there are no ties
     show_markdown(MATRIX_NOTE)
 plots.plot_department_matrix(a.department_matrix, empty="");
+
+# %% [markdown]
+# ### Leaders
+#
+# How the leaders named for this analysis reach and engage their people: the threads they started, how many people interacted with them, how much of their organisation (everyone below them in the manager chain) they are tied to, and how many of the people who reached out to them got a reply in return. Organisations smaller than the minimum group size are not measured.
+
+# %%
+show_table(
+    leaders_table(ctx, a),
+    percent=["organisation_reached", "responds_to_their_people"],
+    rename={"organisation": "people in their organisation", "organisation_reached": "of them tied to the leader", "responds_to_their_people": "who reached out and got a reply"},
+    max_rows=15,
+    csv="1-assess leaders",
+    empty=why(ctx, "leaders"),
+)
 
 # %% [markdown]
 # ### Influencers at risk

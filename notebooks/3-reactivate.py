@@ -76,11 +76,11 @@ show_table(r.seed_communities, percent=["response_rate"], empty=why(ctx, "seed c
 # %% [markdown]
 # ## Invite back
 #
-# Lapsed people ranked by what they contributed, how many people they reached and how recently they left, each with the active champion best placed to invite them back (their strongest past tie).
+# People who went quiet while the communities they used carried on: a personal invitation is what brings them back. Ranked by what they contributed, how many people they reached, how sharply they broke their own rhythm and how recently they left, each with the active person best placed to invite them (their strongest past tie). People whose communities went quiet with them are listed with those communities in step 4; people who wrote only once need an onboarding nudge instead.
 
 # %%
-ib = ctx.person_rows(r.invite_back.head(20)).assign(
-    invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna(), "–").to_numpy(),
+ib = ctx.person_rows(r.invite_back[r.invite_back["cause"] == "personal"].head(20).reset_index(drop=True)).assign(
+    invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna().to_numpy(), "–").to_numpy(),
 )
 show_table(
     ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by"]],

@@ -54,12 +54,16 @@ show_findings(ctx)
 
 # %% [markdown]
 # ## Community-management scorecards
+#
+# *Two-way pairs*: of the pairs of people who interacted in the community in the last 12 months, the share where each replied to, mentioned or reacted to the other (SWOOP finds 70-80% in small working teams). *Absence factor*: the fewest people who make half its contributions.
 
 # %%
 show_table(
-    s.scorecards[["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor"]],
-    percent=["response_rate", "welcomed_48h"],
-    rename={"median_hours_to_first_response": "median hours to answer", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers now regular"},
+    s.scorecards[
+        ["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor", "two_way_share"]
+    ],
+    percent=["response_rate", "welcomed_48h", "two_way_share"],
+    rename={"median_hours_to_first_response": "median hours to answer", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers now regular", "two_way_share": "two-way pairs"},
     max_rows=40,
     csv="4-sustain community scorecards",
     empty=why(ctx, "all communities"),
@@ -68,13 +72,19 @@ show_table(
 # %% [markdown]
 # ## Lifecycle triage
 #
-# Every community's status with the recommended action and the evidence behind it.
+# Every community's status with the recommended action and the evidence behind it. *People who lapsed with it* counts the lapsed who did most of what they did there and whose communities went quiet too: reviving the community is what brings them back.
 
 # %%
 plots.plot_community_status(s.triage, empty=why(ctx, "all communities"));
 
 # %%
-show_table(s.triage[["name", "status", "action", "evidence"]], max_rows=40, csv="4-sustain community triage", empty="")  # the chart above says why when empty
+show_table(
+    s.triage[["name", "status", "action", "lapsed_with_it", "key_person_risk", "evidence"]],
+    rename={"lapsed_with_it": "people who lapsed with it", "key_person_risk": "key-person risk"},
+    max_rows=40,
+    csv="4-sustain community triage",
+    empty="",
+)  # the chart above says why when empty
 
 # %% [markdown]
 # ## Newcomers

@@ -156,6 +156,6 @@ def test_owners_and_prepared_by():
         cfg.owner("comms")
     lines = client_template("Acme").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("# prepared_by"))
-    block = [line[2:] for line in lines[start:] if line.startswith("# ")][:7]  # prepared_by and the owners example
+    block = [line[2:] for line in lines[start:] if line.startswith("# ")][:8]  # prepared_by, leaders and the owners example
     cfg = config_from_dict({"name": "Acme", **yaml.safe_load("\n".join(block))})  # the commented example is valid once uncommented
     assert cfg.owner("adoption") == "Head of Internal Comms" and cfg.prepared_by == "Jane Smith, Example Consulting"

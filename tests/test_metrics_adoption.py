@@ -214,3 +214,52 @@ def test_silent_heavy_contributors_are_the_lapsed_among_the_top_writers():
     assert_frame_equal(got, expected, check_dtype=False)
     assert got["n_messages"].dtype == "int64"
     assert adoption.silent_heavy_contributors(small_dataset(), as_of=AS_OF).empty  # nobody silent for 90 days
+
+
+def _with_reads(ds):
+    """Usage-report rows for the 90 days to 2026-03-31: b read, e (who never contributed) read and liked nothing; c read nothing."""
+    start, end = ts("2026-01-01"), ts("2026-03-31")
+    activity = pd.DataFrame(
+        {
+            "person_id": ["b", "e", "c"],
+            "period_start": [start] * 3,
+            "period_end": [end] * 3,
+            "platform": "viva-engage",
+            "posted": [0, 0, 0],
+            "read": [12, 3, 0],
+            "liked": [0, 0, 0],
+        }
+    )
+    return ds.replace(activity=activity)
+
+
+def test_people_engaged_counts_readers_when_the_data_carry_reads():
+    from esnkit.metrics import participation
+
+    ds = small_dataset()
+    # Without reads: engaged = contributors (a, b, c, d in the 90 days to 2026-03-31).
+    assert adoption.people_engaged(ds, as_of=AS_OF) == {"has_reads": False, "engaged": 4, "readers": 0, "contributors": 4, "readers_only": 0}
+    got = adoption.people_engaged(_with_reads(ds), as_of=AS_OF)
+    assert got == {"has_reads": True, "engaged": 5, "readers": 2, "contributors": 4, "readers_only": 1}  # e read without contributing
+    # Lurkers and Observers are readers who did not contribute once reads exist: e only.
+    personas = participation.personas(_with_reads(ds), as_of=AS_OF).set_index("person_id")["persona"]
+    assert personas["e"] == "Observer"
+    assert participation.contribution_inequality(_with_reads(ds), as_of=AS_OF)["lurker_share"].iloc[0] == 1 / 5
+    assert participation.personas(ds, as_of=AS_OF).set_index("person_id")["persona"]["e"] == "Observer"  # no reads: gave nothing
+    no_reader = _with_reads(ds).replace(activity=_with_reads(ds).activity.iloc[:1])  # only b read: e neither read nor gave
+    assert participation.personas(no_reader, as_of=AS_OF).set_index("person_id")["persona"]["e"] == "Inactive"
+
+
+def test_people_engaged_on_the_real_usage_report_samples():
+    from pathlib import Path
+
+    import esnkit
+
+    folder = Path(__file__).parent / "fixtures" / "m365-usage-reports"
+    ds = esnkit.load(folder, key=b"k")
+    ve = pd.read_csv(folder / "viva-engage-activityuserdetail.csv")
+    teams = pd.read_csv(folder / "teams-useractivityuserdetail.csv")
+    messages = [c for c in ("Team Chat Message Count", "Private Chat Message Count", "Post Messages", "Reply Messages") if c in teams]
+    gave = int((ve[["Posted Count", "Liked Count"]].fillna(0).sum(axis=1) > 0).sum()) + int((teams[messages].fillna(0).sum(axis=1) > 0).sum())
+    got = adoption.people_engaged(ds, as_of="2022-11-10")
+    assert got == {"has_reads": bool((ve["Read Count"].fillna(0) > 0).any()), "engaged": gave, "readers": 0, "contributors": gave, "readers_only": 0}

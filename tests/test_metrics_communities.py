@@ -65,6 +65,7 @@ def test_scorecard_statuses_and_figures():
 def test_newcomer_share_absence_factor_and_trend():
     got = communities.community_scorecard(community_dataset(), as_of=AS_OF).set_index("group_id")
     assert got.loc["thriving", "absence_factor"] == 4  # 80 messages spread over 8 people: 4 make half
+    assert got.loc["thriving", "key_people_share"] == 0.5  # ...and those four make exactly half
     assert got.loc["thriving", "newcomer_share"] == 0.0  # all eight were active the quarter before
     assert got.loc["declining", "trend"] == -0.5
     assert pd.isna(got.loc["idle", "trend"])

@@ -214,3 +214,38 @@ def test_response_rate_by_an_attribute_drops_groups_under_the_floor():
     got = conversations.response_rate(threads, by="department", min_group_size=2)
     assert got["department"].tolist() == ["Y"] and got["threads"].tolist() == [2]
     assert conversations.response_rate(threads, by="department")["department"].tolist() == ["X", "Y"]
+
+
+def test_questions_and_answers_by_community():
+    ds = small_dataset()
+    types = {"1": "question", "4": "question", "5": "question", "7": "update"}
+    ds = ds.replace(messages=ds.messages.assign(message_type=ds.messages["message_id"].map(types)))
+    got = conversations.questions(ds, as_of=AS_OF)
+    # g1: a's question got b's reply 2 h later; c's got none. g2: d's got a reaction (no answer) then c's reply after 12 h.
+    expected = pd.DataFrame(
+        {
+            "group_id": ["g1", "g2"],
+            "questions": [2, 1],
+            "answered": [1, 1],
+            "answer_rate": [0.5, 1.0],
+            "median_hours_to_first_answer": [2.0, 12.0],
+            "unanswered": [1, 0],
+        }
+    ).astype({"group_id": "str"})
+    assert_frame_equal(got, expected)
+    assert conversations.marks_questions(ds) and not conversations.marks_questions(small_dataset())
+    assert conversations.questions(small_dataset(), as_of=AS_OF).empty
+
+
+def test_questions_in_the_real_viva_engage_sample():
+    from pathlib import Path
+
+    import esnkit
+
+    folder = Path(__file__).parent / "fixtures" / "viva-engage-small"
+    raw = pd.read_csv(folder / "Messages.csv", dtype=str, encoding="utf-8-sig")
+    asked = raw[(raw["message_type"] == "question") & (raw["thread_id"] == raw["id"])]
+    replied = raw["replied_to_id"].isin(asked["id"]) | (raw["thread_id"].isin(asked["id"]) & (raw["id"] != raw["thread_id"]))
+    got = conversations.questions(esnkit.load(folder, key=b"k"), as_of="2024-03-31")
+    assert got["questions"].sum() == len(asked) == 1 and got["answered"].sum() == int(replied.any()) == 0
+    assert got["group_id"].tolist() == asked["group_id"].tolist()

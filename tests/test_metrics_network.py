@@ -191,3 +191,78 @@ def test_cross_department_share_whole_network_and_one_department():
     assert network.cross_department_share(ds, as_of=AS_OF) == 1 / 4  # a>d of b>a, a>b, c>d, a>d
     assert network.cross_department_share(ds, as_of=AS_OF, people=["c", "d"]) == 1 / 2  # c>d inside, a>d across
     assert np.isnan(network.cross_department_share(ds, as_of="2026-01-04"))  # no tie yet
+
+
+def test_two_way_share_counts_pairs_not_ties():
+    edges = pd.DataFrame({"source": ["a", "b", "a", "c", "a", "d"], "target": ["b", "a", "c", "c", "b", "a"]})
+    # Pairs with a tie: a-b (both ways, twice one way), a-c (one way), a-d (one way); c-c is a self-tie.
+    assert network.two_way_share(edges) == 1 / 3
+    assert np.isnan(network.two_way_share(edges.iloc[3:4]))
+
+
+def test_two_way_share_on_the_real_email_eu_core_network():
+    edges = pd.read_csv(EU / "email-Eu-core.txt", sep=r"\s+", header=None, names=["source", "target"])
+    assert round(network.two_way_share(edges), 4) == 0.5519  # reciprocated pairs / related pairs, computed independently
+
+
+def test_community_two_way_share_counts_ties_made_inside_each_community():
+    # g1: b replies to a, a replies to b (both ways); g2: c replies to d, a reacts to d (two one-way pairs).
+    got = network.community_two_way_share(small_dataset(), as_of=AS_OF)
+    expected = pd.Series([1.0, 0.0], index=pd.Index(["g1", "g2"], name="group_id"), name="two_way_share")
+    pd.testing.assert_series_equal(got, expected)
+
+
+def test_influencer_risk_score_measures_the_drop_from_the_top_person():
+    flat = pd.Series([0.1] * 10)
+    steep = pd.Series([0.9] + [0.01] * 9)
+    assert network.influencer_risk_score(flat) == 0.0
+    assert network.influencer_risk_score(steep) == pytest.approx(1 - 0.01 / 0.9)
+    curve = network.influence_curve(pd.Series([2.0, 4.0, 1.0]))
+    assert_frame_equal(curve, pd.DataFrame({"rank": np.array([1, 2, 3], dtype="int64"), "relative": [1.0, 0.5, 0.25]}))
+
+
+def _leader_world():
+    """L leads m1 and p3; m1 leads p1 and p2; x is outside. L started two threads."""
+    from esnkit import Dataset
+
+    people = pd.DataFrame(
+        {
+            "person_id": ["L", "m1", "p1", "p2", "p3", "x"],
+            "manager_id": [None, "L", "m1", "m1", "L", None],
+            "grade": ["G5", "G4", "G1", "G1", "G1", "G2"],
+        }
+    )
+    messages = pd.DataFrame(
+        {
+            "message_id": ["1", "2"],
+            "thread_id": ["1", "2"],
+            "group_id": ["g", "g"],
+            "author_id": ["L", "L"],
+            "created_at": ["2026-02-01", "2026-03-01"],
+            "is_thread_start": [True, True],
+            "is_private": [False, False],
+        }
+    )
+    ds = Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=messages)
+    edges = pd.DataFrame({"source": ["p1", "L", "p2", "x", "L"], "target": ["L", "p1", "L", "L", "m1"], "weight": [2, 1, 1, 1, 1]})
+    return ds, network.InteractionGraph(edges)
+
+
+def test_organisation_walks_the_manager_chain():
+    ds, _ = _leader_world()
+    got = network.organisation(ds.people, ["L", "m1"])
+    expected = pd.DataFrame({"leader_id": ["L", "L", "L", "L", "m1", "m1"], "person_id": ["m1", "p1", "p2", "p3", "p1", "p2"]})
+    assert_frame_equal(got, expected.astype("str"))
+
+
+def test_leader_reach_by_hand():
+    ds, g = _leader_world()
+    got = network.leader_reach(ds, ["L"], as_of="2026-03-31", graph=g, min_group_size=1)
+    # Reached by p1, p2 and x; of L's four people, p1 and p2 reached out, m1 was reached: 3 of 4 tied;
+    # of the two who reached out, L answered p1: a half.
+    expected = pd.DataFrame(
+        {"person_id": ["L"], "posts": [2], "reach": [3], "organisation": [4], "organisation_reached": [0.75], "responds_to_their_people": [0.5]}
+    ).astype({"person_id": "str"})
+    assert_frame_equal(got, expected)
+    small = network.leader_reach(ds, ["L"], as_of="2026-03-31", graph=g, min_group_size=5)  # an organisation of 4 is under the floor
+    assert small["organisation_reached"].isna().all() and small["responds_to_their_people"].isna().all() and small["reach"].tolist() == [3]

@@ -8,6 +8,7 @@ from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
 from esnkit.errors import ConfigError
+from esnkit.metrics import adoption
 from esnkit.steps import plan as planmod
 from esnkit.steps import reactivate
 
@@ -81,10 +82,30 @@ def test_invite_back_ranks_by_past_value_and_names_the_strongest_active_tie():
     assert got["best_inviter"].tolist()[0] == "k" and pd.isna(got["best_inviter"].iloc[1])
     x = got.iloc[0]
     assert (x["n_messages"], x["people_reached"], x["days_inactive"]) == (10, 1, 173)
-    # x posted on 10 consecutive days (rhythm 1 day, floored at 7): a break of 173 / 7 = 24.7 rhythms.
-    assert x["break_ratio"] == pytest.approx(173 / 7)
-    assert x["score"] == pytest.approx(np.log1p(10) + np.log1p(1) + np.log1p(173 / 7) + 0.5 * np.exp(-173 / 365))
+    # x posted on 10 consecutive days (rhythm 1 day, floored at 7): a break of 173 / 7 = 24.7 rhythms, capped at 10.
+    assert x["break_ratio"] == 10.0
+    assert x["score"] == pytest.approx(np.log1p(10) + np.log1p(1) + np.log1p(10) + np.exp(-173 / 365))
     assert "strongest active tie: 10 interactions" in x["reason"]
+    # g has 2 active members and 2 messages in the last 90 days: idle, so x lapsed with it; y wrote once.
+    assert got["cause"].tolist() == ["community", "one-off"]
+
+
+def test_lapse_causes_tell_personal_from_community_from_one_off():
+    # Group b stays busy (a1-a3 write 9 messages in March); group q went quiet in October.
+    rows = [(f"b{i}", f"b{i}", None, "b", f"a{i % 3 + 1}", f"2026-03-{i + 1:02d}", True) for i in range(9)]
+    rows += [(f"p1-{i}", f"p1-{i}", None, "b", "p1", f"2025-10-0{i + 1}", True) for i in range(3)]  # b carried on without p1
+    rows += [(f"p2-{i}", f"p2-{i}", None, "q", "p2", f"2025-10-0{i + 1}", True) for i in range(3)]  # q went quiet with p2
+    rows += [("p3-0", "p3-0", None, "b", "p3", "2025-10-01", True)]  # one post, ever
+    rows += [(f"p4-{i}", f"p4-{i}", None, "b" if i < 2 else "q", "p4", f"2025-10-0{i + 1}", True) for i in range(5)]  # 3 of 5 in q
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    ids = ["a1", "a2", "a3", "p1", "p2", "p3", "p4"]
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ids, "state": "active"}), groups=pd.DataFrame({"group_id": ["b", "q"]}), messages=m.assign(is_private=False)
+    ).validate()
+    lapsed = adoption.lapsed_people(ds, as_of=AS_OF).sort_values("person_id").reset_index(drop=True)
+    assert lapsed["person_id"].tolist() == ["p1", "p2", "p3", "p4"]
+    got = reactivate.lapse_causes(ds, lapsed, as_of=AS_OF)
+    assert got.tolist() == ["personal", "community", "one-off", "community"]
 
 
 def test_contact_lists_are_excel_safe_and_respect_opt_outs(tmp_path):

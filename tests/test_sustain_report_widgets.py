@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import AS_OF, small_dataset
@@ -26,19 +27,25 @@ def test_triage_actions_and_duplicates():
             "status": ["thriving", "stable", "declining", "dormant", "idle", "dormant"],
             "rule": ["r1", "r2", "r3", "r4", "r5", "r6"],
             "active_members": [10, 4, 3, 0, 1, 0],
+            "messages_q0": [10, 8, 3, 0, 2, 0],
+            "messages_q1": [5, 8, 3, 0, 1, 0],
+            "absence_factor": [1, 1, 2, 0, 1, 0],
+            "key_people_share": [0.8, 0.9, 0.6, np.nan, 1.0, np.nan],
         }
     )
     dups = pd.DataFrame({"group_id": ["b"], "duplicate_of": ["a"], "name_overlap": [1.0], "member_overlap": [0.6]})
     got = sustain.triage(sc, dups, peak_members=pd.Series({"f": 25, "d": 3}))
     assert got["status"].tolist() == ["thriving", "duplicate", "declining", "dormant", "idle", "dormant"]
+    # a and c are live and hang on one or two people; b is a duplicate (merged anyway), e idle
     assert got["action"].tolist() == [
-        "leave alone, play back",
+        "leave alone, play back; recruit co-hosts (key-person risk)",
         "merge",
-        "revive and assign an owner",
+        "revive and assign an owner; recruit co-hosts (key-person risk)",
         "archive",
         "revive or merge",
         "revive (it once had 10+ active members)",
     ]
+    assert got["key_person_risk"].tolist() == ["1 person makes 80% of its contributions", "", "2 people make 60% of its contributions", "", "", ""]
     assert got.loc[1, "evidence"] == "overlaps with Sales Hub in name and members"
 
 

@@ -85,3 +85,32 @@ def test_the_findings_name_the_planted_silo_and_connectors(tmp_path):
     ids = ctx.ds.identities.set_index("source_user_id")["person_id"]
     planted = set(ids.reindex(story.connectors).dropna())
     assert set(items["Key-person risk"].people) <= planted  # the people the links hang on are the planted connectors
+
+
+def test_heavy_contributors_who_stopped_while_their_communities_went_on_are_invited_personally_first(tmp_path):
+    import numpy as np
+
+    from esnkit.config import ClientPaths
+    from esnkit.ingest import ingest_client
+    from esnkit.steps import reactivate
+
+    write_demo_client(tmp_path, spec=SynthSpec(n_people=1500, months=18, seed=5))
+    ds = ingest_client(ClientPaths(tmp_path))
+    m = ds.messages
+    end = m["created_at"].max().normalize()
+    cut = end - pd.Timedelta(days=150)
+    # Plant it: the 20 heaviest writers among recent authors stop 150 days ago, and what they would
+    # have written is written by others, so their communities carry on exactly as before.
+    recent = m.loc[m["created_at"] >= cut, "author_id"]
+    heavy = m[m["author_id"].isin(recent.unique())].groupby("author_id").size().sort_values(ascending=False).head(20).index
+    moved = m["author_id"].isin(heavy) & (m["created_at"] >= cut)
+    others = recent[~recent.isin(heavy)].unique()
+    planted = ds.replace(messages=m.assign(author_id=m["author_id"].mask(moved, np.random.default_rng(0).choice(others, len(m)))))
+    ib = reactivate.invite_back(planted, as_of=end.date())
+    mine = ib[ib["person_id"].isin(heavy)]
+    gone = planted.people.set_index("person_id").loc[list(heavy), "state"].isin(["deleted", "suspended"]).sum()
+    assert len(mine) == 20 - gone and gone <= 1  # people who have left the organisation are not invited
+    # One of them wrote mostly in a community that is idle in any case; the others are personal.
+    assert (mine["cause"] == "personal").sum() >= len(mine) - 1
+    personal = ib[ib["cause"] == "personal"]
+    assert personal.head(20)["person_id"].isin(heavy).sum() == (mine["cause"] == "personal").sum()  # every one of them

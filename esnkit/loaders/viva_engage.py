@@ -210,6 +210,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "n_chars": body.str.len().fillna(0).astype("Int64"),
             "text": text,
             "platform": FORMAT,
+            "message_type": _col(messages, "message_type").str.strip().str.lower(),
         }
     )
     orphans = reply_to.notna() & ~isin(reply_to, messages["id"])

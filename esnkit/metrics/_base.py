@@ -10,7 +10,7 @@ import pandas as pd
 from .._fast import isin, micros, positions, take, unique
 from ..dataset import Dataset
 
-__all__ = ["as_of_end", "population", "interaction_events", "registration_days", "EVENT_KINDS", "DAY_US", "suppress", "gini"]
+__all__ = ["as_of_end", "population", "interaction_events", "registration_days", "readers", "has_reads", "EVENT_KINDS", "DAY_US", "suppress", "gini"]
 
 EVENT_KINDS = ("post", "reply", "reaction")
 DAY_US = 86_400_000_000  # microseconds in a day
@@ -237,6 +237,30 @@ def _interaction_events(ds: Dataset) -> pd.DataFrame:
     events["kind"] = pd.Categorical.from_codes(events["kind"].to_numpy(), categories=list(EVENT_KINDS))
     events["group_id"] = events["group_id"].astype("str")
     return events[events["created_at"].notna()].reset_index(drop=True)
+
+
+def has_reads(ds: Dataset) -> bool:
+    """Whether the data carry reads at all: usage reports (``activity``) with a read count above 0.
+
+    Message exports never do; without reads, "lurker" and "Observer" can only mean "made no contribution".
+    """
+    return bool(len(ds.activity)) and bool((ds.activity["read"].fillna(0) > 0).any())
+
+
+def readers(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.Index:
+    """People who read something in a usage-report period that overlaps the ``window_days`` to ``as_of``.
+
+    A report row covers its period as a whole (7 to 180 days), so "read in the window" means read in
+    a period that overlaps it; bots and guests are left out.
+    """
+    act = ds.activity
+    if not len(act):
+        return pd.Index([], dtype="str")
+    end = as_of_end(as_of, ds)
+    start = end - pd.Timedelta(days=window_days)
+    overlap = (act["period_end"] > start) & (act["period_start"] < end) & (act["read"].fillna(0) > 0)
+    ids = pd.Index(act.loc[overlap, "person_id"].unique(), dtype="str")
+    return ids[ids.isin(population(ds)["person_id"])]
 
 
 def suppress(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._fast import isin
 from ..dataset import Dataset
-from ._base import DAY_US, NEVER, active_days, as_of_end, interaction_events, population, registration_days, suppress
+from ._base import DAY_US, NEVER, active_days, as_of_end, has_reads, interaction_events, population, readers, registration_days, suppress
 
 __all__ = [
     "monthly_active",
@@ -28,6 +28,7 @@ __all__ = [
     "adoption_segments",
     "lapsed_people",
     "silent_heavy_contributors",
+    "people_engaged",
     "cohort_retention",
     "ROGERS",
 ]
@@ -324,6 +325,33 @@ def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90, include_e
     for c in ("n_messages", "n_posts", "n_reactions"):
         lapsed[c] = lapsed[c].astype("int64")
     return lapsed.sort_values(["last_active", "person_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def people_engaged(ds: Dataset, *, as_of=None, window_days: int = 90) -> dict[str, object]:
+    """Viva Engage's *people engaged*: who read or contributed in the window, where the data carry reads.
+
+    Returns ``{"has_reads", "engaged", "readers", "contributors", "readers_only"}``: counts of
+    people (bots and guests excluded) who read or contributed, read, contributed (posted, replied
+    or reacted, the KPIs' "active"), and read without contributing. Without reads in the data
+    (message exports never carry them) ``engaged`` equals ``contributors`` and ``has_reads`` is False.
+    """
+    end = as_of_end(as_of, ds)
+    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    contributed = pd.Index(events.loc[events["created_at"] >= end - pd.Timedelta(days=window_days), "person_id"].unique(), dtype="str")
+    act = ds.activity
+    if len(act):  # a usage report's own contributions count too (it covers reads and posts alike)
+        overlap = (act["period_end"] > end - pd.Timedelta(days=window_days)) & (act["period_start"] < end)
+        gave = overlap & (act[["posted", "liked"]].fillna(0).sum(axis=1) > 0)
+        contributed = contributed.union(pd.Index(act.loc[gave, "person_id"].unique(), dtype="str"))
+        contributed = contributed[contributed.isin(population(ds)["person_id"])]
+    read = readers(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
+    return {
+        "has_reads": has_reads(ds),
+        "engaged": len(contributed.union(read)),
+        "readers": len(read),
+        "contributors": len(contributed),
+        "readers_only": len(read.difference(contributed)),
+    }
 
 
 def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 90, top_share: float = 0.1) -> pd.DataFrame:

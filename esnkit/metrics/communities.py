@@ -66,7 +66,8 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
         (people who contributed in q0), ``messages_q0`` .. ``messages_q{quarters-1}``,
         ``contributions_q0``, ``posts_per_active_member``, ``response_rate`` and
         ``median_hours_to_first_response`` (threads started in q0 and q1),
-        ``absence_factor`` (q0 and q1), ``newcomer_share`` (share of q0's active members whose
+        ``absence_factor`` (q0 and q1), ``key_people_share`` (the share of q0 and q1's contributions
+        those absence-factor people make), ``newcomer_share`` (share of q0's active members whose
         first contribution to the community was in q0), ``trend`` (q0 / q1 - 1), ``ms_active``,
         ``last_activity``, ``status``, ``rule``.
     """
@@ -124,7 +125,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
     half_pairs, half_counts = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_counts=True)
-    out["absence_factor"] = absence_factors(half_pairs // n_people, half_counts, n_groups)
+    out["absence_factor"], out["key_people_share"] = absence_factors(half_pairs // n_people, half_counts, n_groups, with_share=True)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
     recent_keys = unique(where[recent].astype(np.int64) * n_people + who[recent])

@@ -19,7 +19,7 @@ from .._fast import lookup, micros
 from ..dataset import Dataset
 from ._base import as_of_end, codes
 
-__all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap"]
+__all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap", "questions", "marks_questions"]
 
 
 def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
@@ -224,3 +224,52 @@ def activity_heatmap(ds: Dataset, *, as_of=None, tz: str = "UTC") -> pd.DataFram
     grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
     out = counts.reindex(grid, fill_value=0).rename("messages").reset_index()
     return out.astype({"weekday": "int64", "hour": "int64", "messages": "int64"})
+
+
+def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame:
+    """Questions and answers by community, where the export marks questions (Viva Engage's ``message_type``).
+
+    A question is a thread start of type ``question`` posted in the ``window_days`` to ``as_of``;
+    it is *answered* when someone other than its author replied by the end of the as-of day (a
+    reaction is not an answer). Slack and Teams exports have no question type, and Viva Engage
+    exports mark no best answer, so neither is measured; :func:`marks_questions` says whether the
+    export marks any message type at all.
+
+    Returns
+    -------
+    DataFrame
+        ``group_id`` (null: private conversations), ``questions``, ``answered``, ``answer_rate``,
+        ``median_hours_to_first_answer``, ``unanswered``; most unanswered first (ties by group id).
+    """
+    end = as_of_end(as_of, ds)
+    m = ds.messages
+    cols = ["group_id", "questions", "answered", "answer_rate", "median_hours_to_first_answer", "unanswered"]
+    is_q = (m["message_type"] == "question").fillna(False).to_numpy(dtype=bool) & m["is_thread_start"].fillna(False).to_numpy(dtype=bool)
+    created = m["created_at"]
+    in_window = ((created >= end - pd.Timedelta(days=window_days)) & (created < end)).fillna(False).to_numpy(dtype=bool)
+    q = m.loc[is_q & in_window, ["thread_id", "group_id", "author_id", "created_at"]]
+    if len(q) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c == "group_id" else "float64") for c in cols})
+    replies = m[~m["is_thread_start"].fillna(False).astype(bool) & (created < end).fillna(False) & m["thread_id"].isin(q["thread_id"])]
+    replies = replies.merge(q[["thread_id", "author_id"]].rename(columns={"author_id": "asker"}), on="thread_id")
+    first = replies[replies["author_id"] != replies["asker"]].groupby("thread_id")["created_at"].min()
+    q = q.merge(first.rename("first_answer"), left_on="thread_id", right_index=True, how="left")
+    q["hours"] = (q["first_answer"] - q["created_at"]).dt.total_seconds() / 3600
+    q["answered"] = q["first_answer"].notna()
+    out = (
+        q.groupby("group_id", dropna=False)
+        .agg(questions=("thread_id", "size"), answered=("answered", "sum"), median_hours_to_first_answer=("hours", "median"))
+        .reset_index()
+    )
+    out["questions"] = out["questions"].astype("int64")
+    out["answered"] = out["answered"].astype("int64")
+    out["answer_rate"] = (out["answered"] / out["questions"]).astype("float64")
+    out["median_hours_to_first_answer"] = out["median_hours_to_first_answer"].astype("float64")
+    out["unanswered"] = (out["questions"] - out["answered"]).astype("int64")
+    out["group_id"] = out["group_id"].astype("str")
+    return out.sort_values(["unanswered", "group_id"], ascending=[False, True]).reset_index(drop=True)[cols]
+
+
+def marks_questions(ds: Dataset) -> bool:
+    """Whether the export marks message types (and so questions) at all: only newer Viva Engage exports do."""
+    return bool(ds.messages["message_type"].notna().any())

@@ -46,6 +46,12 @@ __all__ = [
     "department_matrix",
     "cross_department_carriers",
     "key_person_risk",
+    "two_way_share",
+    "community_two_way_share",
+    "organisation",
+    "leader_reach",
+    "influence_curve",
+    "influencer_risk_score",
     "cross_department_share",
     "detect_communities",
     "influencer_risk",
@@ -73,30 +79,8 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     >>> interaction_edges(ds, as_of="2026-01-31").to_string(index=False)
     'source target  replies  mentions  reactions  weight\\n     b      a        1         1          0       2'
     """
-    end = as_of_end(as_of, ds)
-    start = end - pd.Timedelta(days=window_days) if window_days else None
-    m, c = ds.messages, codes(ds)
-    times = micros(m["created_at"])
-    lo = micros(start) if start is not None else np.iinfo(np.int64).min + 1
-    hi = micros(end)
-    in_window = (times < hi) & (times >= lo)  # NaT is the int64 minimum: never in
-    # Everything on integer codes of people (string keys cost seconds per million rows).
-    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
-    parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
-    author = np.append(c.author, -1)  # author[-1]: no message
-    sources, targets = [c.author[replies]], [author[parent]]
-    at = c.mention_message
-    ok = (at >= 0) & in_window[at]
-    sources.append(author[at[ok]])
-    targets.append(c.mentioned[ok])
-    at = c.reaction_message
-    # A reaction without a time counts at its message's time (none, the int64 minimum, without a message).
-    rt = np.where(ds.reactions["created_at"].isna().to_numpy(), np.append(times, np.iinfo(np.int64).min)[at], micros(ds.reactions["created_at"]))
-    ok = (rt < hi) & (rt >= lo)
-    sources.append(c.reactor[ok])
-    targets.append(author[at[ok]])
-    kinds = np.repeat(np.arange(3, dtype=np.int64), [len(x) for x in sources])
-    src, tgt = np.concatenate(sources), np.concatenate(targets)
+    src, tgt, kinds, _ = _ties(ds, as_of=as_of, window_days=window_days)
+    c = codes(ds)
     keep = (src >= 0) & (tgt >= 0) & (src != tgt)
     # Ranks in id order, so ties come out sorted by (source, target) as a string group-by would.
     rank = id_ranks(c.people)
@@ -119,6 +103,66 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     )
     out["weight"] = table.sum(axis=1)
     return out.astype({"source": "str", "target": "str"})
+
+
+def _ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every tie event in the window as integer codes: ``(source, target, kind, message)``.
+
+    Source and target are rows of the people codes (-1 unknown), kind 0 reply, 1 mention,
+    2 reaction, and message the row of ``ds.messages`` the tie happened on (the reply itself, the
+    mentioning message, the message reacted to), which gives its community.
+    """
+    end = as_of_end(as_of, ds)
+    start = end - pd.Timedelta(days=window_days) if window_days else None
+    m, c = ds.messages, codes(ds)
+    times = micros(m["created_at"])
+    lo = micros(start) if start is not None else np.iinfo(np.int64).min + 1
+    hi = micros(end)
+    in_window = (times < hi) & (times >= lo)  # NaT is the int64 minimum: never in
+    # Everything on integer codes of people (string keys cost seconds per million rows).
+    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
+    parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
+    author = np.append(c.author, -1)  # author[-1]: no message
+    sources, targets, messages = [c.author[replies]], [author[parent]], [replies]
+    at = c.mention_message
+    ok = (at >= 0) & in_window[at]
+    sources.append(author[at[ok]])
+    targets.append(c.mentioned[ok])
+    messages.append(at[ok])
+    at = c.reaction_message
+    # A reaction without a time counts at its message's time (none, the int64 minimum, without a message).
+    rt = np.where(ds.reactions["created_at"].isna().to_numpy(), np.append(times, np.iinfo(np.int64).min)[at], micros(ds.reactions["created_at"]))
+    ok = (rt < hi) & (rt >= lo)
+    sources.append(c.reactor[ok])
+    targets.append(author[at[ok]])
+    messages.append(at[ok])
+    kinds = np.repeat(np.arange(3, dtype=np.int64), [len(x) for x in sources])
+    return np.concatenate(sources), np.concatenate(targets), kinds, np.concatenate(messages).astype(np.int64)
+
+
+def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.Series:
+    """:func:`two_way_share` of the ties made inside each community over the window, by ``group_id``.
+
+    SWOOP's guidance for small working teams is 70-80%. Communities without a tie are left out.
+    """
+    src, tgt, _kinds, msg = _ties(ds, as_of=as_of, window_days=window_days)
+    group_codes, group_ids = pd.factorize(ds.messages["group_id"])
+    keep = (src >= 0) & (tgt >= 0) & (src != tgt) & (msg >= 0)
+    g = np.where(keep, group_codes[np.clip(msg, 0, None)] if len(group_codes) else -1, -1)
+    keep &= g >= 0
+    src, tgt, g = src[keep], tgt[keep], g[keep].astype(np.int64)
+    if len(src) == 0:
+        return pd.Series(dtype="float64", name="two_way_share")
+    n = int(max(src.max(), tgt.max())) + 1
+    directed = np.unique((g * n + src) * n + tgt)  # one key per community and direction
+    pairs = np.unique((g * n + np.minimum(src, tgt)) * n + np.maximum(src, tgt))
+    dg, rest = directed // (n * n), directed % (n * n)
+    back = (dg * n + rest % n) * n + rest // n
+    both = np.bincount(dg[isin_sorted(back, directed)], minlength=len(group_ids)) / 2
+    related = np.bincount(pairs // (n * n), minlength=len(group_ids))
+    has = related > 0
+    out = pd.Series(both[has] / related[has], index=pd.Index(group_ids[has].astype("str"), name="group_id"), name="two_way_share")
+    return out.sort_index().astype("float64")
 
 
 class InteractionGraph:
@@ -430,6 +474,147 @@ def key_person_risk(carriers: pd.DataFrame, *, max_people: int = 3) -> tuple[int
     cumulative = carriers["cumulative_share"].to_numpy()
     k = min(int(np.searchsorted(cumulative, 0.5 - 1e-12)) + 1, max_people, len(cumulative))
     return k, float(cumulative[k - 1])
+
+
+def two_way_share(edges: pd.DataFrame) -> float:
+    """The share of related pairs whose tie runs both ways (SWOOP's *two-way relationships*).
+
+    Pair-based: of the unordered pairs of people with a tie either way (``source``, ``target``;
+    self-ties and repeats ignored), the share with a tie each way. NaN without any tie.
+
+    Examples
+    --------
+    >>> two_way_share(pd.DataFrame({"source": ["a", "b", "a", "c"], "target": ["b", "a", "c", "c"]}))
+    0.5
+    """
+    if not {"source", "target"} <= set(edges.columns):
+        raise ValueError("edges needs columns source and target")
+    e = edges[edges["source"] != edges["target"]]
+    if len(e) == 0:
+        return float("nan")
+    codes, _ = pd.factorize(pd.concat([e["source"], e["target"]], ignore_index=True))
+    src, dst = codes[: len(e)].astype(np.int64), codes[len(e) :].astype(np.int64)
+    n = int(codes.max()) + 1
+    directed = np.unique(src * n + dst)
+    pairs = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
+    a, b = directed // n, directed % n
+    both = isin_sorted(b * n + a, directed)  # (a, b) whose reverse (b, a) exists: each such pair counted twice
+    return float(both.sum() / 2 / len(pairs))
+
+
+def influence_curve(pagerank: pd.Series, *, top: int = 20) -> pd.DataFrame:
+    """The drop-off of influence from the top person down: each of the ``top`` highest PageRanks over the highest.
+
+    Returns ``rank`` (1 = the most influential), ``relative`` (their PageRank over the top person's).
+    """
+    pr = pd.Series(pagerank, dtype="float64").sort_values(ascending=False).head(top)
+    if len(pr) == 0 or pr.iloc[0] <= 0:
+        return pd.DataFrame({"rank": pd.Series(dtype="int64"), "relative": pd.Series(dtype="float64")})
+    return pd.DataFrame({"rank": np.arange(1, len(pr) + 1, dtype=np.int64), "relative": (pr / pr.iloc[0]).to_numpy()})
+
+
+def influencer_risk_score(pagerank: pd.Series, *, top: int = 10) -> float:
+    """How steeply influence drops from the top person (SWOOP's influencer risk), from 0 to 1.
+
+    Defined here as ``1 - mean(relative influence of ranks 2..top)``, where relative influence is a
+    person's PageRank over the top person's (:func:`influence_curve`): 0 when the next nine people
+    are as influential as the first (influence is shared), near 1 when the network hangs on one
+    person. NaN with fewer than two people.
+
+    Examples
+    --------
+    >>> influencer_risk_score(pd.Series([4.0, 2.0, 1.0]), top=3), influencer_risk_score(pd.Series([1.0, 1.0]))
+    (0.625, 0.0)
+    """
+    curve = influence_curve(pagerank, top=top)
+    if len(curve) < 2:
+        return float("nan")
+    return float(1 - curve["relative"].iloc[1:].mean())
+
+
+def organisation(people: pd.DataFrame, leader_ids, *, max_depth: int = 30) -> pd.DataFrame:
+    """Everyone below each leader in the manager chain (``manager_id``): ``leader_id``, ``person_id``.
+
+    Walks up from every person through ``manager_id`` (a loop over levels of the hierarchy, not
+    over people); a cycle in the roster stops at ``max_depth``.
+    """
+    if "manager_id" not in people.columns:
+        return pd.DataFrame({"leader_id": pd.Series(dtype="str"), "person_id": pd.Series(dtype="str")})
+    manager = people.dropna(subset=["manager_id"]).drop_duplicates("person_id").set_index("person_id")["manager_id"]
+    leaders = set(map(str, leader_ids))
+    pairs, person, above = [], manager.index.to_series(), manager
+    for _ in range(max_depth):
+        if len(above) == 0:
+            break
+        hit = above.isin(leaders).to_numpy()
+        pairs.append(pd.DataFrame({"leader_id": above.to_numpy()[hit], "person_id": person.to_numpy()[hit]}))
+        nxt = above.map(manager)
+        keep = nxt.notna() & (nxt != person.reindex(nxt.index).to_numpy())
+        person, above = person[keep.to_numpy()], nxt[keep]
+    out = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["leader_id", "person_id"])
+    out = out[out["leader_id"] != out["person_id"]].drop_duplicates()
+    return out.astype("str").sort_values(["leader_id", "person_id"]).reset_index(drop=True)
+
+
+def leader_reach(
+    ds: Dataset, leader_ids, *, as_of=None, window_days: int | None = 365, min_group_size: int = 5, graph: InteractionGraph | None = None
+) -> pd.DataFrame:
+    """How each leader reaches and engages their organisation (Viva Engage audience analytics, SWOOP).
+
+    - ``posts``: threads the leader started in the window;
+    - ``reach``: distinct people who replied to, mentioned or reacted to the leader;
+    - ``organisation``: people below them in the manager chain (:func:`organisation`);
+    - ``organisation_reached``: the share of their organisation tied to them either way;
+    - ``responds_to_their_people``: of the people in their organisation who reached out to them,
+      the share the leader interacted with in return.
+
+    The two organisation shares are left empty (NaN) for an organisation under ``min_group_size``.
+    Bots and guests are not counted. Most reach first.
+    """
+    g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
+    end = as_of_end(as_of, ds)
+    ids = pd.Index(pd.Series(list(leader_ids), dtype="str").unique())
+    cols = ["person_id", "posts", "reach", "organisation", "organisation_reached", "responds_to_their_people"]
+    if len(ids) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c == "person_id" else "float64") for c in cols})
+    members = pd.Index(population(ds)["person_id"].astype("str"))
+    e = g.edges[members.get_indexer(g.edges["source"]) >= 0]
+    e = e[members.get_indexer(e["target"]) >= 0]
+    to_leader = e[ids.get_indexer(e["target"]) >= 0]
+    from_leader = e[ids.get_indexer(e["source"]) >= 0]
+    reach = to_leader.groupby("target")["source"].nunique()
+    m = ds.messages
+    start = end - pd.Timedelta(days=window_days) if window_days else None
+    started = m[
+        m["is_thread_start"].fillna(False).astype(bool) & (m["created_at"] < end) & ((m["created_at"] >= start) if start is not None else True)
+    ]
+    posts = started[started["author_id"].isin(ids)].groupby("author_id").size()
+    org = organisation(ds.people, ids)
+    org = org[org["person_id"].isin(members)]
+    size = org.groupby("leader_id").size()
+    tied = pd.concat(
+        [
+            to_leader.rename(columns={"target": "leader_id", "source": "person_id"}),
+            from_leader.rename(columns={"source": "leader_id", "target": "person_id"}),
+        ]
+    )
+    tied = tied[["leader_id", "person_id"]].drop_duplicates().merge(org, on=["leader_id", "person_id"])
+    reached_out = to_leader.rename(columns={"target": "leader_id", "source": "person_id"})[["leader_id", "person_id"]].drop_duplicates().merge(org)
+    answered = reached_out.merge(
+        from_leader.rename(columns={"source": "leader_id", "target": "person_id"})[["leader_id", "person_id"]].drop_duplicates()
+    )
+    out = pd.DataFrame({"person_id": ids.astype("str")})
+    out["posts"] = out["person_id"].map(posts).fillna(0).astype("int64")
+    out["reach"] = out["person_id"].map(reach).fillna(0).astype("int64")
+    out["organisation"] = out["person_id"].map(size).fillna(0).astype("int64")
+    big = out["organisation"] >= min_group_size
+    out["organisation_reached"] = (
+        (out["person_id"].map(tied.groupby("leader_id").size()).fillna(0) / out["organisation"]).where(big).astype("float64")
+    )
+    asked = out["person_id"].map(reached_out.groupby("leader_id").size()).fillna(0)
+    back = out["person_id"].map(answered.groupby("leader_id").size()).fillna(0)
+    out["responds_to_their_people"] = (back / asked.where(asked > 0)).where(big).astype("float64")
+    return out.sort_values(["reach", "person_id"], ascending=[False, True]).reset_index(drop=True)[cols]
 
 
 def cross_department_share(ds: Dataset, *, as_of=None, window_days: int = 365, people=None) -> float:

@@ -5,13 +5,16 @@ Definitions:
 - *contribution*: a post, reply or reaction;
 - *contributor absence factor* (CHAOSS): the fewest people who account for 50% of contributions;
 - *heavy contributors*: those people (the absence-factor set); *occasional*: other
-  contributors; *lurkers*: registered people with no contribution — compared with 90-9-1;
+  contributors; *lurkers*: registered people with no contribution — compared with 90-9-1; where
+  the data carry reads (usage reports), lurkers are those who read but did not contribute, and
+  people who did neither are not lurkers but absent;
 - *usage segments* (vivainsights), over the last 12 complete weeks: **power** active in ≥9
   weeks with a weekly average ≥15 contributions; **habitual** active in ≥9 weeks; **novice**
   weekly average ≥1; **low** any contribution; **non-user** none;
 - *personas* (after SWOOP), over ``window_days``: *given* = posts + replies + reactions made;
   *received* = replies + reactions + mentions received from others. With ratio
-  ``r = (received + 1) / (given + 1)``: **Observer** gave nothing; **Catalyst** r > 2;
+  ``r = (received + 1) / (given + 1)``: **Observer** gave nothing (and, where the data carry
+  reads, read something; who neither read nor gave is **Inactive**); **Catalyst** r > 2;
   **Engager** 0.5 ≤ r ≤ 2; otherwise (r < 0.5) **Broadcaster** when at least half of what they
   gave were new posts, else **Responder**. SWOOP publishes no cut-offs; these are ours.
 """
@@ -23,12 +26,12 @@ import pandas as pd
 
 from .._fast import micros
 from ..dataset import Dataset
-from ._base import as_of_end, codes, gini, interaction_events, population
+from ._base import as_of_end, codes, gini, has_reads, interaction_events, population, readers
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
 SEGMENTS = ("power", "habitual", "novice", "low", "non-user")
-PERSONAS = ("Engager", "Catalyst", "Responder", "Broadcaster", "Observer")
+PERSONAS = ("Engager", "Catalyst", "Responder", "Broadcaster", "Observer", "Inactive")
 
 
 def absence_factor(counts: pd.Series | np.ndarray, *, share: float = 0.5) -> int:
@@ -47,15 +50,18 @@ def absence_factor(counts: pd.Series | np.ndarray, *, share: float = 0.5) -> int
     return int(absence_factors(np.zeros(len(counts), dtype=np.int64), counts, 1, share=share)[0])
 
 
-def absence_factors(groups: np.ndarray, counts: np.ndarray, n_groups: int, *, share: float = 0.5) -> np.ndarray:
+def absence_factors(groups: np.ndarray, counts: np.ndarray, n_groups: int, *, share: float = 0.5, with_share: bool = False):
     """:func:`absence_factor` of many groups at once: contributor ``i`` of group ``groups[i]`` made ``counts[i]``.
 
-    Groups are numbered ``0 .. n_groups - 1``; a group without contributions gets 0.
+    Groups are numbered ``0 .. n_groups - 1``; a group without contributions gets 0. With
+    ``with_share``, also the share of each group's contributions those people make (NaN without any).
 
     Examples
     --------
     >>> absence_factors(np.array([0, 0, 0, 0, 0, 1, 1, 1, 1]), np.array([10, 1, 1, 1, 1, 3, 3, 3, 3]), 3).tolist()
     [1, 2, 0]
+    >>> absence_factors(np.array([0, 0, 0, 0, 0, 1, 1, 1, 1]), np.array([10, 1, 1, 1, 1, 3, 3, 3, 3]), 3, with_share=True)[1].round(3).tolist()
+    [0.714, 0.5, nan]
     """
     groups, counts = np.asarray(groups, dtype=np.int64), np.asarray(counts, dtype=float)
     groups, counts = groups[counts > 0], counts[counts > 0]
@@ -66,7 +72,12 @@ def absence_factors(groups: np.ndarray, counts: np.ndarray, n_groups: int, *, sh
     start = np.searchsorted(groups, np.arange(n_groups))
     running -= np.concatenate([[0.0], running])[start][groups]  # cumulative sums restarted per group
     below = running < share * total[groups] - 1e-9
-    return np.where(total > 0, np.bincount(groups[below], minlength=n_groups) + 1, 0).astype("int64")
+    factors = np.where(total > 0, np.bincount(groups[below], minlength=n_groups) + 1, 0).astype("int64")
+    if not with_share:
+        return factors
+    rank = np.arange(len(groups)) - start[groups]  # 0 for each group's biggest contributor
+    carried = np.bincount(groups[rank < factors[groups]], weights=counts[rank < factors[groups]], minlength=n_groups)
+    return factors, np.where(total > 0, carried / np.where(total > 0, total, 1), np.nan)
 
 
 def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None = 180) -> pd.DataFrame:
@@ -98,6 +109,10 @@ def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None 
         return float(values[:k].sum() / total) if total else 0.0
 
     contributors = int((values > 0).sum())
+    lurkers = n - contributors
+    if has_reads(ds):  # lurking is reading without contributing
+        read = readers(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days or 100_000)
+        lurkers = int((counts[counts.index.isin(read)] == 0).sum())
     return pd.DataFrame(
         {
             "registered": [n],
@@ -109,7 +124,7 @@ def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None 
             "absence_factor": [af],
             "heavy_share": [af / n if n else 0.0],
             "occasional_share": [(contributors - af) / n if n else 0.0],
-            "lurker_share": [(n - contributors) / n if n else 0.0],
+            "lurker_share": [lurkers / n if n else 0.0],
         }
     )
 
@@ -199,5 +214,8 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
         ["Observer", "Catalyst", "Engager", "Broadcaster"],
         default="Responder",
     )
+    if has_reads(ds):  # an Observer reads; who neither read nor gave is Inactive
+        read = readers(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
+        out.loc[(out["given"] == 0) & ~out["person_id"].isin(read), "persona"] = "Inactive"
     out["persona"] = out["persona"].astype("str")
     return out

@@ -13,12 +13,25 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
+from ..metrics._base import population
 from ..metrics.benchmarks import compare_with_benchmarks
 from ..render import escape_md, pct
 from .context import StepContext
 
-__all__ = ["Assessment", "assess", "summary_markdown", "kpi_tiles", "key_people_table", "reconciliation_note"]
+__all__ = [
+    "Assessment",
+    "assess",
+    "summary_markdown",
+    "kpi_tiles",
+    "key_people_table",
+    "network_shape_note",
+    "reconciliation_note",
+    "lurker_note",
+    "questions_table",
+    "questions_summary",
+]
 
 
 @dataclasses.dataclass
@@ -45,6 +58,11 @@ class Assessment:
     individuals: pd.DataFrame
     mixing: pd.DataFrame
     department_matrix: pd.DataFrame
+    two_way_share: float
+    questions: pd.DataFrame
+    leaders: pd.DataFrame
+    influence_curve: pd.DataFrame
+    influencer_risk_score: float
     influencer_risk: pd.DataFrame
     successes: pd.DataFrame
     favourability: pd.DataFrame
@@ -110,6 +128,11 @@ def assess(ctx: StepContext) -> Assessment:
         individuals=individuals,
         mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
         department_matrix=network.department_matrix(ds, as_of=as_of, min_group_size=floor, graph=graph),
+        two_way_share=network.two_way_share(graph.edges),
+        questions=conversations.questions(ds, as_of=as_of),
+        leaders=network.leader_reach(ds, leader_ids(ctx), as_of=as_of, min_group_size=floor, graph=graph),
+        influence_curve=network.influence_curve(individuals["pagerank"]),
+        influencer_risk_score=network.influencer_risk_score(individuals["pagerank"]),
         influencer_risk=network.influencer_risk(ds, as_of=as_of),
         successes=successes.existing_successes(ds, as_of=as_of),
         favourability=fav,
@@ -233,6 +256,23 @@ MATRIX_NOTE = (
 )
 
 
+def network_shape_note(a: Assessment) -> str:
+    """Two-way ties and influencer risk in a sentence each, with SWOOP's reading of them."""
+    if not np.isfinite(a.two_way_share):
+        return ""
+    return (
+        f"**{pct(a.two_way_share)} of related pairs are two-way** (each has replied to, mentioned or reacted to the other in the "
+        "last 12 months); SWOOP finds 70-80% in small working teams and far less across a whole network. "
+        + (
+            f"The **influencer risk score is {a.influencer_risk_score:.2f}**: 1 minus the average influence of the next nine most "
+            "influential people relative to the first (PageRank), so 0 means influence is shared and values near 1 mean the network "
+            "hangs on one person."
+            if np.isfinite(a.influencer_risk_score)
+            else ""
+        )
+    )
+
+
 def key_people_table(ctx: StepContext, individuals: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
     """The top people by brokerage as the deliverable lists them: reference, role, department (floored), ties, and ranks.
 
@@ -249,22 +289,75 @@ def key_people_table(ctx: StepContext, individuals: pd.DataFrame, *, top: int = 
     )
 
 
+def leader_ids(ctx: StepContext) -> pd.Index:
+    """The person ids of client.yml's ``leaders:`` (by a roster attribute's values and by e-mail); empty when none are named."""
+    spec = ctx.config.leaders
+    if spec is None:
+        return pd.Index([], dtype="str")
+    people = population(ctx.ds)
+    ids = pd.Index([], dtype="str")
+    if spec.attribute:
+        if spec.attribute not in people.columns:
+            raise ConfigError(f"client.yml: leaders.attribute {spec.attribute!r} is not a people attribute; map it from the roster first")
+        ids = ids.union(pd.Index(people.loc[people[spec.attribute].astype("str").isin(spec.values), "person_id"], dtype="str"))
+    if spec.emails:
+        by_email = ctx.ds.identities.dropna(subset=["email"])
+        ids = ids.union(pd.Index(by_email.loc[by_email["email"].str.lower().isin(spec.emails), "person_id"].unique(), dtype="str"))
+    return ids[ids.isin(people["person_id"])]
+
+
+def leaders_table(ctx: StepContext, a: Assessment) -> pd.DataFrame:
+    """The leaders as step 1 lists them: reference, reach, organisation and how they engage it."""
+    t = ctx.person_rows(a.leaders)
+    return t[["person", "posts", "reach", "organisation", "organisation_reached", "responds_to_their_people"]]
+
+
+def questions_table(ctx: StepContext, a: Assessment) -> pd.DataFrame:
+    """Questions by community as step 1 lists them: the community's name, most unanswered first."""
+    q = a.questions
+    named = ctx.group_names(q["group_id"]).where(q["group_id"].ne("nan").to_numpy() & q["group_id"].notna().to_numpy(), "(private conversations)")
+    return q.assign(community=named.to_numpy())[["community", "questions", "answered", "answer_rate", "median_hours_to_first_answer", "unanswered"]]
+
+
+def questions_summary(a: Assessment) -> str:
+    """One sentence on questions and answers (empty when the export marks no questions; the table says why)."""
+    q = a.questions
+    if len(q) == 0:
+        return ""
+    asked, answered = int(q["questions"].sum()), int(q["answered"].sum())
+    return (
+        f"**{asked:,} question{'s' if asked != 1 else ''} asked in the last 90 days, {pct(answered / asked)} answered** by someone "
+        f"else; {asked - answered:,} still wait for an answer. The export marks no best answers, so best-answer rate is not measured."
+    )
+
+
+def lurker_note(ctx: StepContext) -> str:
+    """What *lurker* and *Observer* mean for this client: readers who do not contribute, or (without reads) anyone who did not contribute."""
+    from ..metrics._base import has_reads
+
+    if has_reads(ctx.ds):
+        return (
+            "Reads come from the Microsoft 365 usage reports: a lurker (and an Observer) read without contributing; people who "
+            "neither read nor contributed are counted apart, as inactive."
+        )
+    return (
+        "This export carries no reads: a lurker here is a registered person who made no contribution in six months, and an "
+        "Observer gave nothing. Some of them read; this export cannot tell."
+    )
+
+
 def reconciliation_note(ctx: StepContext, a: Assessment) -> str:
-    """Why esnkit's active figure differs from the platform's own dashboard: what each counts, and the two side by side when reads exist."""
+    """Why esnkit's active figure differs from the platform's own dashboard: what each counts, side by side when reads exist."""
     active = kpis.display("active_90", a.headline["active_90"])
-    act = ctx.ds.activity
-    end = pd.Timestamp(ctx.as_of, tz="UTC") + pd.Timedelta(days=1)
-    recent = act[(act["period_end"] > end - pd.Timedelta(days=90)) & (act["period_start"] < end)] if len(act) else act
     base = (
         f"esnkit counts a person as active when they posted, replied or reacted ({active} in the last 90 days), from the message "
         "export. The platform's own dashboard usually counts anyone who *visited or read* as active, so its figure is higher. "
     )
-    if len(recent) and recent["read"].fillna(0).sum() > 0:
-        engaged = recent.loc[(recent[["read", "posted", "liked"]].fillna(0).sum(axis=1) > 0), "person_id"].nunique()
-        readers = recent.loc[recent["read"].fillna(0) > 0, "person_id"].nunique()
+    e = adoption.people_engaged(ctx.ds, as_of=ctx.as_of, window_days=90)
+    if e["has_reads"]:
         return base + (
-            f"This client's usage reports carry reads: over the reporting periods that overlap the last 90 days, {engaged:,} people "
-            f"read, posted or liked (the platform's *engaged* figure) and {readers:,} read something. The difference from esnkit's "
-            f"{active} is people who read without contributing."
+            f"This client's usage reports carry reads: in the reporting periods that overlap the last 90 days, {e['engaged']:,} people "
+            f"read or contributed (Viva Engage's *people engaged*), {e['readers']:,} read something and {e['readers_only']:,} read "
+            f"without contributing. The difference from esnkit's {active} is mostly those readers."
         )
     return base + "This export carries no reads or page views, so readers who never contribute cannot be counted here."

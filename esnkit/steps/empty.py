@@ -65,6 +65,22 @@ def _interviews(ctx: StepContext) -> str:
     return f"No group of interviewees has at least {ctx.min_group_size} people, so no theme can be shown without identifying someone."
 
 
+def _questions(ctx: StepContext) -> str:
+    from ..metrics.conversations import marks_questions
+
+    if marks_questions(ctx.ds):
+        return f"No question was asked in the 90 days to {ctx.as_of}."
+    return "This export marks no questions: Slack and Teams have no question type, and only newer Viva Engage exports mark them."
+
+
+def _invite_back(ctx: StepContext) -> str:
+    from .reactivate import build_reactivation
+
+    if len(build_reactivation(ctx).invite_back) == 0:
+        return f"No one with an account has lapsed: everyone who took part was active in the last {ctx.inactive_days} days."
+    return "Everyone who lapsed left with a community that went quiet (step 4 lists them with it) or wrote only once: no personal invitation is due."
+
+
 TOPICS: dict[str, Callable[[StepContext], str]] = {
     "departments": _departments,
     "locations": lambda ctx: _departments(ctx, "location"),
@@ -86,13 +102,19 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
         f"No figure at {ctx.as_of} calls for a specific action: no key-person risk, silo, silent heavy contributors, "
         "quiet communities, unanswered threads or large never-activated group was found."
     ),
+    "questions": _questions,
+    "leaders": lambda ctx: (
+        "No leaders were named for this analysis, so leaders' reach is not shown."
+        if ctx.config.leaders is None
+        else "None of the leaders named for this analysis is in the data."
+    ),
     "silent heavy": lambda ctx: f"None of the heaviest contributors has been silent for {ctx.inactive_days} days or more.",
     "interviews": _interviews,
     "champions": lambda ctx: f"No one active in the last {ctx.inactive_days} days holds a key role in the network of ties yet.",
     "seed communities": lambda ctx: (
         _communities(ctx) if not _has_communities(ctx) else f"No community is growing or thriving at {ctx.as_of} to seed from."
     ),
-    "invite back": lambda ctx: f"No one with an account has lapsed: everyone who took part was active in the last {ctx.inactive_days} days.",
+    "invite back": _invite_back,
     "comms targets": _departments,
     "campaigns": lambda ctx: "No campaign has been recorded for this client yet, so there is no uplift to measure.",
     "newcomers": lambda ctx: _communities(ctx) if not _has_communities(ctx) else f"No one had posted in a community up to {ctx.as_of}.",

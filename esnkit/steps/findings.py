@@ -140,14 +140,17 @@ def _findings(ctx: StepContext) -> list[Finding]:
         revive = int(counts[[a for a in counts.index if str(a).startswith("revive") and a != "revive or merge"]].sum())
         merge, archive = int(counts.get("merge", 0)), int(counts.get("archive", 0))
         quiet = int(tri["status"].isin(["dormant", "idle", "declining"]).sum())
-        if revive + either + merge + archive:
+        hanging = int((tri.get("key_person_risk", pd.Series("", index=tri.index)) != "").sum())
+        if revive + either + merge + archive + hanging:
             parts = [f"{label} {n}" for label, n in (("revive", revive), ("revive or merge", either), ("merge", merge), ("archive", archive)) if n]
             out.append(
                 Finding(
                     "communities",
-                    f"{quiet:,} of {len(tri):,} communities are declining, idle or dormant.",
-                    f"{_names(parts).capitalize()} (step 4 names each, with its evidence)"
-                    + ("; give every revived community an owner." if revive + either else "."),
+                    f"{quiet:,} of {len(tri):,} communities are declining, idle or dormant"
+                    + (f"; {hanging:,} in use hang on one or two people." if hanging else "."),
+                    (f"{_names(parts).capitalize()} (step 4 names each, with its evidence)" if parts else "Step 4 names each community")
+                    + ("; give every revived community an owner" if revive + either else "")
+                    + ("; recruit co-hosts where one or two people carry a community." if hanging else "."),
                     owner("communities"),
                     later,
                 )

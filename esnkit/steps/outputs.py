@@ -63,6 +63,8 @@ def consultant_notes(**parameters) -> list[str]:
         notes.append(f"no owner named for {', '.join(missing)}: the deliverables leave those blank; add them under owners: in client.yml")
     if not ctx.config.objectives:
         notes.append("the plan proposes its objectives: once agreed, record them under objectives: in client.yml and re-run")
+    if ctx.config.leaders is None:
+        notes.append("no leaders named: set leaders: (a roster attribute's values, or e-mails) in client.yml for step 1's leader analytics")
     if not ctx.config.prepared_by:
         notes.append("the covers say nothing of who prepared them: set prepared_by: in client.yml")
     return notes

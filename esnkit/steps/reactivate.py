@@ -76,6 +76,10 @@ def seed_communities(scorecard: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
     return s[["group_id", "name", "status", "active_members", "messages_q0", "response_rate", "reason"]].reset_index(drop=True)
 
 
+#: The break in a person's own rhythm beyond which a longer silence adds nothing to their rank.
+BREAK_CAP = 10
+
+
 def invite_back(
     ds: Dataset, *, as_of=None, inactive_days: int = 90, window_days: int | None = None, graph: network.InteractionGraph | None = None
 ) -> pd.DataFrame:
@@ -83,10 +87,14 @@ def invite_back(
 
     Candidates are :func:`~esnkit.metrics.adoption.lapsed_people` still on the platform (not
     deleted or suspended). ``score = log(1 + messages) + log(1 + people reached) + log(1 +
-    break) + 0.5 x recency``: *break* is the silence measured in the person's own rhythm (days
-    inactive over their usual days between active days, at least 7, capped at 50), so a weekly
+    break) + recency``: *break* is the silence measured in the person's own rhythm (days
+    inactive over their usual days between active days, at least 7), capped at 10 — ten of their
+    own rhythms is a clear break, and a longer one says only that they left long ago — so a weekly
     contributor gone quiet ranks above an occasional one on a normal pause; *recency* ``=
-    exp(-days inactive / 365)`` favours people who left recently. The inviter is the
+    exp(-days inactive / 365)`` favours people who left recently. (On a planted export whose 20
+    heaviest contributors stopped while their communities carried on, all 18 of them invited
+    personally are in the top 20 of the personal list; with the break capped at 50 and half the
+    recency, 15 were.) The inviter is the
     person, active in the last ``inactive_days``, with whom the lapsed person had the heaviest tie
     (replies, mentions and reactions, either way, over all their history).
 
@@ -95,7 +103,7 @@ def invite_back(
     DataFrame
         ``rank``, ``person_id``, ``department``, ``last_active``, ``days_inactive``, ``n_messages``,
         ``people_reached``, ``break_ratio``, ``score``, ``best_inviter`` (null when no active tie),
-        ``reason``.
+        ``reason``, ``cause`` (:func:`lapse_causes`), ``main_group_id`` (where they did most).
     """
     end = as_of_end(as_of, ds)
     lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)  # the lapsed KPI's people
@@ -132,10 +140,8 @@ def invite_back(
     days_active = np.bincount(who, minlength=n)
     span_days = (out["last_active"] - out["first_active"]).dt.total_seconds() / 86400
     rhythm = (span_days / (pd.Series(np.where(at >= 0, days_active[at], 1), index=out.index) - 1).clip(lower=1)).clip(lower=7)
-    out["break_ratio"] = (out["days_inactive"] / rhythm).clip(upper=50)
-    out["score"] = (
-        np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.log1p(out["break_ratio"]) + 0.5 * np.exp(-out["days_inactive"] / 365)
-    )
+    out["break_ratio"] = (out["days_inactive"] / rhythm).clip(upper=BREAK_CAP)
+    out["score"] = np.log1p(out["n_messages"]) + np.log1p(out["people_reached"]) + np.log1p(out["break_ratio"]) + np.exp(-out["days_inactive"] / 365)
     out["best_inviter"] = out["person_id"].map(inviter).astype("str")
     out["reason"] = (
         out["n_messages"].astype(str)
@@ -150,9 +156,42 @@ def invite_back(
             "; no active tie left",
         )
     )
+    out["cause"], out["main_group_id"] = lapse_causes(ds, out, as_of=end - pd.Timedelta(days=1), with_group=True)
     out = out.sort_values(["score", "person_id"], ascending=[False, True]).reset_index(drop=True).drop(columns="first_active")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
+
+
+#: Community statuses under which a community has gone quiet (its people lapsed with it).
+QUIET = ("dormant", "idle")
+
+
+def lapse_causes(ds: Dataset, lapsed: pd.DataFrame, *, as_of, with_group: bool = False):
+    """Why each lapsed person stopped: ``personal``, ``community`` or ``one-off``.
+
+    - ``one-off``: they wrote once (one post or reply, ever): a first step never followed up, for
+      onboarding rather than a personal invitation;
+    - ``community``: most of what they did in communities (posts, replies, reactions) was in
+      communities that are now quiet (:data:`QUIET` at ``as_of``): revive or move the community;
+    - ``personal``: the communities they used carried on without them (or they used none): a
+      personal invitation.
+
+    With ``with_group``, also the community each did most in (ties by group id), as a second Series.
+    """
+    events = interaction_events(ds, as_of=as_of)
+    mine = events[isin(events["person_id"], lapsed["person_id"]).to_numpy() & events["group_id"].notna().to_numpy()]
+    status = communities.community_scorecard(ds, as_of=as_of).set_index("group_id")["status"]
+    quiet = isin(mine["group_id"].map(status).astype("str"), list(QUIET)).to_numpy()
+    per_person = pd.DataFrame({"person_id": mine["person_id"].to_numpy(), "quiet": quiet}).groupby("person_id")["quiet"].mean()
+    share_quiet = lapsed["person_id"].map(per_person).fillna(0.0).to_numpy()
+    cause = np.where(share_quiet > 0.5, "community", "personal")
+    cause = np.where(lapsed["n_messages"].to_numpy() <= 1, "one-off", cause)
+    cause = pd.Series(cause, index=lapsed.index, dtype="str")
+    if not with_group:
+        return cause
+    counts = mine.groupby(["person_id", "group_id"], observed=True).size().rename("n").reset_index()
+    top = counts.sort_values(["person_id", "n", "group_id"], ascending=[True, False, True]).drop_duplicates("person_id")
+    return cause, lapsed["person_id"].map(top.set_index("person_id")["group_id"]).astype("str")
 
 
 def comms_targets(ds: Dataset, *, as_of=None, min_group_size: int = 5, by=("department", "location")) -> pd.DataFrame:
@@ -325,7 +364,9 @@ def save_contact_lists(ctx: StepContext, r: Reactivation) -> list[Path]:
     return write_contact_lists(
         ctx.ds,
         {
-            "invite-back": r.invite_back.head(200)[["rank", "person_id", "department", "last_active", "n_messages", "best_inviter", "reason"]],
+            "invite-back": r.invite_back.head(200)[
+                ["rank", "person_id", "department", "last_active", "n_messages", "cause", "best_inviter", "reason"]
+            ],
             "champions": r.champions[["person_id", "department", "role", "reason"]],
             "never-activated": r.never[["person_id", "department", "location"]],
             "silent-heavy-contributors": r.silent[["person_id", "department", "last_active", "n_messages", "main_community"]],
@@ -393,6 +434,19 @@ def reactivation_summary(r: Reactivation, *, client: str) -> str:
             f"- **{kpis.display('lapsed', r.lapsed)} {'person has' if r.lapsed == 1 else 'people have'} lapsed** (no activity for 90+ days); "
             f"{len(r.invite_back):,} still have an account and can be invited back: the top 20 are listed below with the colleague best placed to ask them."
         )
+        causes = r.invite_back["cause"].value_counts()
+        lines.append(
+            f"- **Why they stopped**: {causes.get('personal', 0):,} went quiet while their communities carried on (invite them "
+            f"personally, below); {causes.get('community', 0):,} left with communities that went quiet (revive or move the "
+            f"community: step 4); {causes.get('one-off', 0):,} wrote only once (an onboarding nudge, not a personal call)."
+        )
+        if len(r.silent):
+            months = r.silent["last_active"].dt.tz_localize(None).dt.to_period("M").value_counts()
+            if months.max() > 1:
+                lines.append(
+                    f"- **{int(months.max())} of the {len(r.silent):,} heavy contributors who went silent stopped in "
+                    f"{months.idxmax().strftime('%B %Y')}**: ask what changed that month."
+                )
     else:
         lines.append("- **No one has lapsed**: everyone who took part was active in the last 90 days.")
     top = r.comms_targets.head(3)

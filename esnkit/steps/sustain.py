@@ -206,6 +206,12 @@ ACTIONS = {
 }
 
 
+#: Statuses of a community still in use, where key-person risk matters.
+LIVE = ("thriving", "growing", "stable", "declining")
+#: A live community whose absence factor is at most this hangs on its key people.
+KEY_PERSON_MAX = 2
+
+
 def triage(
     scorecard: pd.DataFrame, duplicates: pd.DataFrame, *, owners: pd.Series | None = None, peak_members: pd.Series | None = None
 ) -> pd.DataFrame:
@@ -222,6 +228,12 @@ def triage(
     no_owner = t["group_id"].map(owners).isna() if owners is not None else pd.Series(True, index=t.index)
     t.loc[(t["status"] == "declining") & no_owner, "action"] = "revive and assign an owner"
     t["evidence"] = t["rule"]
+    # Key-person risk: a live community whose contributions hang on one or two people.
+    risky = isin(t["status"], list(LIVE)) & t["absence_factor"].between(1, KEY_PERSON_MAX) & (t["messages_q0"] + t["messages_q1"] >= 6)
+    people = np.where(t["absence_factor"] == 1, "1 person makes", t["absence_factor"].astype("str") + " people make")
+    share = (t["key_people_share"].fillna(0) * 100).round().astype("int64").astype("str")
+    t["key_person_risk"] = pd.Series(np.where(risky, people + " " + share + "% of its contributions", ""), index=t.index, dtype="str")
+    t.loc[risky, "action"] = t.loc[risky, "action"] + "; recruit co-hosts (key-person risk)"
     return t
 
 
@@ -338,6 +350,7 @@ def build_sustain(ctx: StepContext) -> Sustain:
     welcome = newcomer_welcome(ds, as_of=as_of)
     funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
     cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
+    cards["two_way_share"] = cards["group_id"].map(network.community_two_way_share(ds, as_of=as_of)).astype("float64")
     cards = cards[
         [
             "name",
@@ -351,9 +364,15 @@ def build_sustain(ctx: StepContext) -> Sustain:
             "second message",
             "regular contributor",
             "absence_factor",
+            "two_way_share",
         ]
     ]
+    from .reactivate import build_reactivation
+
+    ib = build_reactivation(ctx).invite_back
+    with_it = ib.loc[ib["cause"] == "community", "main_group_id"].value_counts()
     tri = community_triage(ds, as_of=as_of)
+    tri = tri.assign(lapsed_with_it=tri["group_id"].map(with_it).fillna(0).astype("int64"))
     individuals = network.key_individuals(ds, as_of=as_of)
     return Sustain(
         cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals)
