@@ -395,9 +395,17 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     # Private conversations: pairs mostly within a department.
     n_dm = max(1, int(n * spec.messages_per_person / 30))
     a = rng.choice(platform_idx, n_dm, p=(propensity[platform_idx] + 0.1) / (propensity[platform_idx] + 0.1).sum())
-    same = platform_idx[rng.integers(0, len(platform_idx), n_dm)]
-    b = np.where(rng.random(n_dm) < 0.7, same, platform_idx[rng.integers(0, len(platform_idx), n_dm)])
-    b = np.where(b == a, platform_idx[(np.searchsorted(platform_idx, a) + 1) % len(platform_idx)], b)
+    # A colleague from the same department (always, for the silo: it talks to no one outside).
+    dept_code = pd.factorize(dept)[0]
+    by_dept = platform_idx[np.argsort(dept_code[platform_idx], kind="stable")]
+    first = np.searchsorted(dept_code[by_dept], np.arange(dept_code.max() + 1))
+    size = np.bincount(dept_code[by_dept], minlength=dept_code.max() + 1)
+    same = by_dept[first[dept_code[a]] + (rng.random(n_dm) * size[dept_code[a]]).astype(np.int64)]
+    anyone = platform_idx[rng.integers(0, len(platform_idx), n_dm)]
+    b = np.where((rng.random(n_dm) < 0.7) | silo[a] | silo[anyone], same, anyone)
+    keep = b != a
+    a, b = a[keep], b[keep]
+    n_dm = len(a)
     net = _network_curve(months)
     dm_month = rng.choice(months, n_dm, p=net / net.sum())
     dm_created = month_starts[dm_month] + (rng.random(n_dm) * 28 * 86400).astype("timedelta64[s]")

@@ -92,9 +92,9 @@ def invite_back(
     own rhythms is a clear break, and a longer one says only that they left long ago — so a weekly
     contributor gone quiet ranks above an occasional one on a normal pause; *recency* ``=
     exp(-days inactive / 365)`` favours people who left recently. (On a planted export whose 20
-    heaviest contributors stopped while their communities carried on, all 18 of them invited
+    heaviest contributors stopped while their communities carried on, 17 of the 18 of them invited
     personally are in the top 20 of the personal list; with the break capped at 50 and half the
-    recency, 15 were.) The inviter is the
+    recency, about 15.) The inviter is the
     person, active in the last ``inactive_days``, with whom the lapsed person had the heaviest tie
     (replies, mentions and reactions, either way, over all their history).
 
