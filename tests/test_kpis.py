@@ -107,3 +107,11 @@ def test_bounds_make_targets_attainable():
 def test_unknown_kpi_names_the_choices():
     with pytest.raises(ValueError, match="interactive_share"):
         kpis.kpi("monthly_actives")
+
+
+def test_the_cross_department_history_is_the_kpi_at_each_month_end():
+    ds = small_dataset()
+    hist = kpis.kpi_history(ds, "cross_department_share", as_of=AS_OF, months=3)
+    each = [kpis.kpi_values(ds, as_of=m.end_time.date(), which=["cross_department_share"])["cross_department_share"] for m in hist["month"]]
+    # January and February: b>a, a>b inside X (c's thread had no answer): 0; March adds c>d inside Y and a>d across: 1/4
+    assert hist["value"].tolist() == each == [0.0, 0.0, 0.25]

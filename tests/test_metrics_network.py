@@ -167,6 +167,9 @@ def test_department_matrix_folds_small_departments_into_other():
     expected.columns.name = "to department"
     assert_frame_equal(got, expected)
     assert network.department_matrix(ds, graph=g, min_group_size=3).empty  # no department is big enough
+    unknown = ds.replace(people=ds.people.assign(department=None))
+    assert network.department_matrix(unknown, graph=g, min_group_size=1).empty  # no one's department is known
+    assert network.cross_department_carriers(unknown, graph=g).empty
 
 
 def test_cross_department_carriers_count_a_shared_tie_once():
@@ -203,6 +206,8 @@ def test_two_way_share_counts_pairs_not_ties():
 def test_two_way_share_on_the_real_email_eu_core_network():
     edges = pd.read_csv(EU / "email-Eu-core.txt", sep=r"\s+", header=None, names=["source", "target"])
     assert round(network.two_way_share(edges), 4) == 0.5519  # reciprocated pairs / related pairs, computed independently
+    graph = network.InteractionGraph(edges.astype(str).drop_duplicates().assign(weight=1))
+    assert round(network.two_way_share(graph), 4) == 0.5519  # the same on the graph's integer codes
 
 
 def test_community_two_way_share_counts_ties_made_inside_each_community():

@@ -337,10 +337,14 @@ def kpi_history(
     kpi(kpi_id)
     every = every or (3 if kpi_id == "healthy_communities" else 1)
     ends = month_ends(ds, as_of=as_of, months=months)
-    values = []
-    for i, (_, day, _) in enumerate(ends):  # a loop over months; each measurement is vectorised
-        measured = (len(ends) - 1 - i) % every == 0
-        values.append(kpi_values(ds, as_of=day, inactive_days=inactive_days, people=people, which=[kpi_id])[kpi_id] if measured else float("nan"))
+    if kpi_id == "cross_department_share":  # one pass over the ties for every month end, not a graph a month
+        segment = None if people is None else sorted(set(map(str, people)))
+        values = network.cross_department_share_history(ds, [as_of_end(day, ds) for _, day, _ in ends], window_days=365, people=segment)
+    else:
+        values = []
+        for i, (_, day, _) in enumerate(ends):  # a loop over months; each measurement is vectorised
+            measured = (len(ends) - 1 - i) % every == 0
+            values.append(kpi_values(ds, as_of=day, inactive_days=inactive_days, people=people, which=[kpi_id])[kpi_id] if measured else float("nan"))
     return pd.DataFrame(
         {
             "month": pd.PeriodIndex([m for m, _, _ in ends], freq="M"),

@@ -53,6 +53,7 @@ __all__ = [
     "influence_curve",
     "influencer_risk_score",
     "cross_department_share",
+    "cross_department_share_history",
     "detect_communities",
     "influencer_risk",
 ]
@@ -79,7 +80,7 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     >>> interaction_edges(ds, as_of="2026-01-31").to_string(index=False)
     'source target  replies  mentions  reactions  weight\\n     b      a        1         1          0       2'
     """
-    src, tgt, kinds, _ = _ties(ds, as_of=as_of, window_days=window_days)
+    src, tgt, kinds, _, _ = _ties(ds, as_of=as_of, window_days=window_days)
     c = codes(ds)
     keep = (src >= 0) & (tgt >= 0) & (src != tgt)
     # Ranks in id order, so ties come out sorted by (source, target) as a string group-by would.
@@ -105,12 +106,12 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     return out.astype({"source": "str", "target": "str"})
 
 
-def _ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every tie event in the window as integer codes: ``(source, target, kind, message)``.
+def _ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every tie event in the window as integer codes: ``(source, target, kind, message, time)``.
 
     Source and target are rows of the people codes (-1 unknown), kind 0 reply, 1 mention,
     2 reaction, and message the row of ``ds.messages`` the tie happened on (the reply itself, the
-    mentioning message, the message reacted to), which gives its community.
+    mentioning message, the message reacted to), which gives its community; time in µs.
     """
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(days=window_days) if window_days else None
@@ -123,12 +124,13 @@ def _ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np
     replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
     parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
     author = np.append(c.author, -1)  # author[-1]: no message
-    sources, targets, messages = [c.author[replies]], [author[parent]], [replies]
+    sources, targets, messages, stamps = [c.author[replies]], [author[parent]], [replies], [times[replies]]
     at = c.mention_message
     ok = (at >= 0) & in_window[at]
     sources.append(author[at[ok]])
     targets.append(c.mentioned[ok])
     messages.append(at[ok])
+    stamps.append(times[at[ok]])
     at = c.reaction_message
     # A reaction without a time counts at its message's time (none, the int64 minimum, without a message).
     rt = np.where(ds.reactions["created_at"].isna().to_numpy(), np.append(times, np.iinfo(np.int64).min)[at], micros(ds.reactions["created_at"]))
@@ -136,8 +138,9 @@ def _ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np
     sources.append(c.reactor[ok])
     targets.append(author[at[ok]])
     messages.append(at[ok])
+    stamps.append(rt[ok])
     kinds = np.repeat(np.arange(3, dtype=np.int64), [len(x) for x in sources])
-    return np.concatenate(sources), np.concatenate(targets), kinds, np.concatenate(messages).astype(np.int64)
+    return np.concatenate(sources), np.concatenate(targets), kinds, np.concatenate(messages).astype(np.int64), np.concatenate(stamps).astype(np.int64)
 
 
 def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.Series:
@@ -145,7 +148,7 @@ def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None 
 
     SWOOP's guidance for small working teams is 70-80%. Communities without a tie are left out.
     """
-    src, tgt, _kinds, msg = _ties(ds, as_of=as_of, window_days=window_days)
+    src, tgt, _kinds, msg, _ = _ties(ds, as_of=as_of, window_days=window_days)
     group_codes, group_ids = pd.factorize(ds.messages["group_id"])
     keep = (src >= 0) & (tgt >= 0) & (src != tgt) & (msg >= 0)
     g = np.where(keep, group_codes[np.clip(msg, 0, None)] if len(group_codes) else -1, -1)
@@ -365,18 +368,21 @@ def department_mixing(
 OTHER_SEGMENTS = "other or unknown"
 
 
-def _segment_edges(ds: Dataset, g: InteractionGraph, by: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """The graph's ties between people of the population, with each end's ``by`` value (NaN when unknown)."""
+def _segment_ties(ds: Dataset, g: InteractionGraph, by: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+    """The graph's ties between people of the population, on integer codes.
+
+    Returns ``(src, dst, weight, segment, names)``: node codes of each tie, its weight, each
+    node's ``by`` code (-1 unknown or not in the population) and the segment names.
+    """
     people = population(ds)
     if by not in people.columns:
         raise ValueError(f"people has no column {by!r}; choose one of {', '.join(c for c in people.columns if c != 'person_id')}")
-    e = g.edges
-    members = pd.Index(people["person_id"].astype("str"))
-    keep = members.get_indexer(e["source"]) >= 0
-    keep &= members.get_indexer(e["target"]) >= 0
-    e = e[keep]
-    attr = people.set_index("person_id")[by]
-    return e, e["source"].map(attr), e["target"].map(attr)
+    seg_codes, names = pd.factorize(people[by])
+    at = pd.Index(people["person_id"].astype("str")).get_indexer(g.nodes)  # -1: not in the population
+    segment = np.where(at >= 0, np.append(seg_codes, -1)[at], -1)
+    inside = (at[g.src] >= 0) & (at[g.dst] >= 0)
+    weight = g.edges["weight"].to_numpy(dtype="float64")
+    return g.src[inside], g.dst[inside], weight[inside], segment, pd.Index(names.astype("str"))
 
 
 def department_matrix(
@@ -400,20 +406,26 @@ def department_matrix(
     {'X': {'X': 0.75, 'Y': 0.25}, 'Y': {'X': 0.0, 'Y': 1.0}}
     """
     g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
-    e, sa, ta = _segment_edges(ds, g, by)
+    src, dst, w, segment, names = _segment_ties(ds, g, by)
     sizes = population(ds)[by].value_counts()
     shown = sorted(str(v) for v in sizes[sizes >= min_group_size].index)
-    src = sa.where(sa.isin(shown))
-    tgt = ta.where(ta.isin(shown)).astype("object").fillna(OTHER_SEGMENTS)
-    known = src.notna()
-    weights = e.loc[known, "weight"].groupby([src[known].astype("str"), tgt[known].astype("str")]).sum()
-    table = weights.unstack(fill_value=0) if len(weights) else pd.DataFrame()
-    columns = [c for c in shown if c in table.columns or c in table.index]
-    if OTHER_SEGMENTS in table.columns and table[OTHER_SEGMENTS].sum() > 0:
+    k = len(names)
+    if k == 0:  # nobody's segment is known
+        empty = pd.DataFrame(index=pd.Index([], name=f"from {by}", dtype="str"), columns=pd.Index([], name=f"to {by}", dtype="str"), dtype="float64")
+        return empty
+    big = names.isin(shown)
+    seg_src, seg_dst = segment[src], segment[dst]
+    rows = (seg_src >= 0) & big[np.maximum(seg_src, 0)]
+    col = np.where((seg_dst >= 0) & big[np.maximum(seg_dst, 0)], seg_dst, k)  # k: other or unknown
+    totals = np.bincount(seg_src[rows] * (k + 1) + col[rows], weights=w[rows], minlength=k * (k + 1)).reshape(k, k + 1)
+    table = pd.DataFrame(totals, index=names, columns=[*names, OTHER_SEGMENTS])
+    order = [n for n in shown if n in table.index]
+    columns = [n for n in order if table[n].sum() > 0 or table.loc[n].sum() > 0]
+    if table.loc[order, OTHER_SEGMENTS].sum() > 0:
         columns.append(OTHER_SEGMENTS)
-    table = table.reindex(index=[c for c in shown if c in table.index], columns=columns, fill_value=0)
-    totals = table.sum(axis=1)
-    out = table[totals > 0].div(totals[totals > 0], axis=0).astype("float64")
+    table = table.loc[order, columns]
+    given = table.sum(axis=1)
+    out = table[given > 0].div(given[given > 0], axis=0).astype("float64")
     out.index.name, out.columns.name = f"from {by}", f"to {by}"
     return out
 
@@ -437,23 +449,28 @@ def cross_department_carriers(
         ``cumulative_share``, most first (ties by person id); only people with cross-department ties.
     """
     g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
-    e, sa, ta = _segment_edges(ds, g, by)
-    cross = sa.notna() & ta.notna() & (sa != ta)
-    e = e[cross]
+    src, dst, w, segment, names = _segment_ties(ds, g, by)
+    cross = (segment[src] >= 0) & (segment[dst] >= 0) & (segment[src] != segment[dst])
+    src, dst, w = src[cross], dst[cross], w[cross]
     cols = ["person_id", by, "cross_weight", "share", "cumulative_share"]
-    total = float(e["weight"].sum())
+    total = float(w.sum())
     if total == 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", by) else "float64") for c in cols})
-    w = e["weight"].to_numpy(dtype="float64")
-    carried = pd.concat([pd.Series(w, index=e["source"].to_numpy()), pd.Series(w, index=e["target"].to_numpy())]).groupby(level=0).sum()
-    order = pd.DataFrame({"person_id": carried.index.astype("str"), "cross_weight": carried.to_numpy()})
-    order = order.sort_values(["cross_weight", "person_id"], ascending=[False, True]).reset_index(drop=True)
-    rank = pd.Series(np.arange(len(order)), index=order["person_id"].to_numpy())
-    first = np.minimum(rank.loc[e["source"].to_numpy()].to_numpy(), rank.loc[e["target"].to_numpy()].to_numpy())
-    order["share"] = order["cross_weight"] / total
-    order["cumulative_share"] = np.cumsum(np.bincount(first, weights=w, minlength=len(order))) / total
-    order.insert(1, by, order["person_id"].map(population(ds).set_index("person_id")[by]).astype("str"))
-    return order[cols]
+    n = len(g.nodes)
+    carried = np.bincount(src, weights=w, minlength=n) + np.bincount(dst, weights=w, minlength=n)
+    people = np.flatnonzero(carried > 0)
+    ids = g.nodes.to_numpy()[people].astype(str)
+    order = np.lexsort((ids, -carried[people]))  # most first, ties by person id
+    people = people[order]
+    rank = np.full(n, n, dtype=np.int64)
+    rank[people] = np.arange(len(people))
+    first = np.minimum(rank[src], rank[dst])
+    out = pd.DataFrame({"person_id": pd.array(g.nodes.to_numpy()[people], dtype="str")})
+    out[by] = pd.array(np.append(names.to_numpy(), None)[np.where(segment[people] >= 0, segment[people], len(names))], dtype="str")
+    out["cross_weight"] = carried[people]
+    out["share"] = out["cross_weight"] / total
+    out["cumulative_share"] = np.cumsum(np.bincount(first, weights=w, minlength=len(people)))[: len(people)] / total
+    return out[cols]
 
 
 def key_person_risk(carriers: pd.DataFrame, *, max_people: int = 3) -> tuple[int, float] | None:
@@ -476,25 +493,33 @@ def key_person_risk(carriers: pd.DataFrame, *, max_people: int = 3) -> tuple[int
     return k, float(cumulative[k - 1])
 
 
-def two_way_share(edges: pd.DataFrame) -> float:
+def two_way_share(edges) -> float:
     """The share of related pairs whose tie runs both ways (SWOOP's *two-way relationships*).
 
     Pair-based: of the unordered pairs of people with a tie either way (``source``, ``target``;
-    self-ties and repeats ignored), the share with a tie each way. NaN without any tie.
+    self-ties and repeats ignored), the share with a tie each way. NaN without any tie. ``edges``
+    is an edge table or an :class:`InteractionGraph`.
 
     Examples
     --------
     >>> two_way_share(pd.DataFrame({"source": ["a", "b", "a", "c"], "target": ["b", "a", "c", "c"]}))
     0.5
     """
-    if not {"source", "target"} <= set(edges.columns):
-        raise ValueError("edges needs columns source and target")
-    e = edges[edges["source"] != edges["target"]]
-    if len(e) == 0:
-        return float("nan")
-    codes, _ = pd.factorize(pd.concat([e["source"], e["target"]], ignore_index=True))
-    src, dst = codes[: len(e)].astype(np.int64), codes[len(e) :].astype(np.int64)
-    n = int(codes.max()) + 1
+    if isinstance(edges, InteractionGraph):  # its ties are on integer codes already
+        src, dst, n = edges.src.astype(np.int64), edges.dst.astype(np.int64), max(len(edges), 1)
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+        if len(src) == 0:
+            return float("nan")
+    else:
+        if not {"source", "target"} <= set(edges.columns):
+            raise ValueError("edges needs columns source and target")
+        e = edges[edges["source"] != edges["target"]]
+        if len(e) == 0:
+            return float("nan")
+        codes_, _ = pd.factorize(pd.concat([e["source"], e["target"]], ignore_index=True))
+        src, dst = codes_[: len(e)].astype(np.int64), codes_[len(e) :].astype(np.int64)
+        n = int(codes_.max()) + 1
     directed = np.unique(src * n + dst)
     pairs = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
     a, b = directed // n, directed % n
@@ -620,19 +645,38 @@ def leader_reach(
 def cross_department_share(ds: Dataset, *, as_of=None, window_days: int = 365, people=None) -> float:
     """Of the interactions between people of known departments in the window, the share between two departments.
 
-    The ``cross_department_share`` KPI. With ``people`` (ids), only interactions in which one of
-    them takes part count: for one department this is ``(1 + E-I) / 2`` of its ties. NaN without
-    any such interaction.
+    The ``cross_department_share`` KPI: the interactions of the interaction graph (replies,
+    mentions, reactions; bots and guests left out). With ``people`` (ids), only interactions in
+    which one of them takes part count: for one department this is ``(1 + E-I) / 2`` of its ties.
+    NaN without any such interaction. :func:`cross_department_share_history` is the same at many dates.
     """
-    e, sa, ta = _segment_edges(ds, build_graph(ds, as_of=as_of, window_days=window_days), "department")
-    known = (sa.notna() & ta.notna()).to_numpy()
+    return cross_department_share_history(ds, [as_of_end(as_of, ds)], window_days=window_days, people=people)[0]
+
+
+def cross_department_share_history(ds: Dataset, ends, *, window_days: int = 365, people=None) -> list[float]:
+    """:func:`cross_department_share` at each instant of ``ends`` (exclusive ends, UTC), in one pass over the ties."""
+    ends = [pd.Timestamp(e) for e in ends]
+    src, dst, _kinds, _msg, times = _ties(ds, as_of=max(ends) - pd.Timedelta(days=1), window_days=None)
+    members = population(ds)
+    dept_codes, _names = pd.factorize(members["department"])
+    c = codes(ds)
+    row = pd.Index(members["person_id"].astype("str")).get_indexer(c.people)  # people code -> population row
+    dept = np.append(np.where(row >= 0, np.append(dept_codes, -1)[row], -1), -1)
+    ds_, dd = dept[np.where(src >= 0, src, -1)], dept[np.where(dst >= 0, dst, -1)]
+    keep = (src != dst) & (ds_ >= 0) & (dd >= 0)
     if people is not None:
-        ids = pd.Index(pd.Series(list(people), dtype="str"))
-        known = known & ((ids.get_indexer(e["source"]) >= 0) | (ids.get_indexer(e["target"]) >= 0))
-    w = e["weight"].to_numpy(dtype="float64")[known]
-    if w.sum() == 0:
-        return float("nan")
-    return float(w[(sa != ta).to_numpy()[known]].sum() / w.sum())
+        chosen = np.append(c.people.isin(pd.Index(pd.Series(list(people), dtype="str"))), False)
+        keep &= chosen[np.where(src >= 0, src, -1)] | chosen[np.where(dst >= 0, dst, -1)]
+    order = np.argsort(times[keep], kind="stable")
+    t = times[keep][order]
+    cross = np.concatenate([[0], np.cumsum((ds_ != dd)[keep][order])])
+    out = []
+    for end in ends:  # a loop over dates; each is two binary searches
+        hi = np.searchsorted(t, micros(end), side="left")
+        lo = np.searchsorted(t, micros(end - pd.Timedelta(days=window_days)), side="left")
+        n = hi - lo
+        out.append(float((cross[hi] - cross[lo]) / n) if n else float("nan"))
+    return out
 
 
 def detect_communities(edges: pd.DataFrame, *, seed: int = 0, resolution: float = 1.5) -> pd.DataFrame:

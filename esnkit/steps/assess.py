@@ -128,7 +128,7 @@ def assess(ctx: StepContext) -> Assessment:
         individuals=individuals,
         mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
         department_matrix=network.department_matrix(ds, as_of=as_of, min_group_size=floor, graph=graph),
-        two_way_share=network.two_way_share(graph.edges),
+        two_way_share=network.two_way_share(graph),
         questions=conversations.questions(ds, as_of=as_of),
         leaders=network.leader_reach(ds, leader_ids(ctx), as_of=as_of, min_group_size=floor, graph=graph),
         influence_curve=network.influence_curve(individuals["pagerank"]),
