@@ -108,16 +108,40 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
-    from .resources import step_notebook
-
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
-    notebook = step_notebook("explore")
+    notebook = prepare_explorer(paths)
     env = dict(os.environ, ESNKIT_CLIENT_DIR=str(paths.root))
-    cmd = [sys.executable, "-m", "jupyter", "lab", str(notebook)]
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={paths.root}", notebook.name]
+    if args.port:
+        cmd.append(f"--port={args.port}")
+    if args.ip:
+        cmd.append(f"--ip={args.ip}")
+    if args.no_browser:
+        cmd.append("--no-browser")
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    _say(f"opening JupyterLab on {notebook} for {paths.client} (Ctrl-C to stop)")
-    return subprocess.call(cmd, env=env)
+    _say(f"opening JupyterLab in {paths.root} on {notebook.name}: the explorer, reports/ and restricted/ are in its file browser (Ctrl-C to stop)")
+    return subprocess.call(cmd, env=env, cwd=paths.root)
+
+
+def prepare_explorer(paths: ClientPaths) -> Path:
+    """The client's own copy of the explorer notebook (``<client>/explore.ipynb``, outside git), made from the template when absent.
+
+    A copy the consultant has saved is kept as it is; its parameters cell points at the client folder.
+    """
+    import nbformat
+
+    from .resources import step_notebook
+
+    target = paths.root / "explore.ipynb"
+    if target.exists():
+        return target
+    nb = nbformat.read(step_notebook("explore"), as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = 'client_dir: str = "."  # this client\'s folder (JupyterLab opens here)'
+    atomic_write(target, nbformat.writes(nb).encode("utf-8"))
+    return target
 
 
 def _global_options(parser: argparse.ArgumentParser, *, default) -> None:
@@ -164,8 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="html,pdf", help="export formats: html, pdf or both (default html,pdf)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("lab", parents=[common], help="open JupyterLab on the explorer notebook for a client")
+    p = sub.add_parser("lab", parents=[common], help="open JupyterLab in a client's workspace, on its explorer")
     p.add_argument("client")
+    p.add_argument("--port", type=int, help="the port JupyterLab listens on (default: its own, 8888 or the next free)")
+    p.add_argument("--ip", help="the address JupyterLab listens on (default: localhost)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser (print the URL instead)")
     p.set_defaults(func=cmd_lab)
     return parser
 

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Explore a client
 #
-# Pick a date range, filter by department or location, choose a metric, and drill into a community. Set `client_dir` below (or open this notebook with `esnkit lab CLIENT`).
+# KPI tiles with the change on the previous period; views of active people (by day, week or month), response rate, community status, adoption, personas, the department matrix and the key people; quick ranges; a filter on every roster attribute (only values held by at least the minimum group size are offered, and a combination below it hides everything); a community drill-down in which every view works; *Reset* and *Export view* (an Excel-safe CSV and a PNG in the client's `exports/`). `esnkit lab CLIENT` opens JupyterLab in the client's folder on its own copy of this notebook, beside its `reports/`.
 
 # %% tags=["parameters"]
 import os

@@ -232,3 +232,71 @@ def test_an_error_line_never_carries_control_characters():
     from esnkit.cli import _one_line
 
     assert _one_line("bad\x00name\nsecond line\x1b[31m") == "bad\\x00name second line\\x1b[31m"
+
+
+def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_path):
+    """A real JupyterLab, rooted at the client folder: the explorer copy and the reports are reachable."""
+    import json
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    client = tmp_path / "data" / "tiny"
+    shutil.copytree(
+        Path(__file__).parent / "fixtures" / "tiny-client", client, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans")
+    )
+    (client / "reports" / "2026-09-30").mkdir(parents=True)
+    (client / "reports" / "2026-09-30" / "1-assess.html").write_text("<html></html>")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, JUPYTER_TOKEN="esnkit-test", JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "esnkit.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "lab",
+            "tiny",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--ip",
+            "127.0.0.1",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        def get(path):
+            url = f"http://127.0.0.1:{port}/api/contents/{path}?token=esnkit-test&content=0"
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return json.load(r)
+
+        deadline, found = time.time() + 90, None
+        while time.time() < deadline and found is None:
+            try:
+                found = get("")
+            except OSError:
+                time.sleep(0.5)
+        assert found is not None, "JupyterLab did not start"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/?token=esnkit-test", timeout=5) as r:
+            names = {item["name"] for item in json.load(r)["content"]}
+        assert {"explore.ipynb", "reports", "client.yml"} <= names and ".esnkit-key" not in names
+        assert get("reports/2026-09-30/1-assess.html")["type"] == "file"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    # the copy is the client's own, outside git, pointed at its folder; a saved copy is kept as it is
+    nb = (client / "explore.ipynb").read_text()
+    assert 'client_dir: str = \\".\\"' in nb
+    (client / "explore.ipynb").write_text(nb.replace("Explorer", "Explorer  "))
+    from esnkit.cli import prepare_explorer
+    from esnkit.config import ClientPaths
+
+    assert "Explorer  " in prepare_explorer(ClientPaths(client)).read_text()

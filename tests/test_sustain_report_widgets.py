@@ -107,14 +107,54 @@ def test_explorer_recomputes_on_every_control():
     ex.date_range.value = ("2026-01", "2026-01")
     ex.metric.value = "Monthly active people"
     assert ex.table["active"].tolist() == [2]
-    ex.community.value = "g1"
-    assert ex.table["messages"].tolist() == [3]
+    ex.community.value = "g1"  # inside g1 in January: a and b
+    assert ex.table["active"].tolist() == [2]
+    assert ex.community_table.set_index("measure").loc["status", "value"].startswith("idle")
+    ex.metric.value = "Response rate by month"  # a view changes inside the community too
+    assert ex.table["response_rate"].tolist() == [1.0]
 
 
 def test_explorer_hides_filters_below_the_privacy_floor():
     ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=3)
-    ex.departments.value = ("X",)
-    assert ex.table.empty and "Fewer than 3 people" in ex.status.value
+    # X (a, b) and L2 (d, e) are held by fewer than 3 people: never offered as filters
+    assert ex.departments.options == ("Y",) and ex.locations.options == ("L1",)
+    ex.departments.value = ("Y",)
+    assert len(ex.table) and ex.tiles.value
+    ex.locations.value = ("L1",)  # Y and L1: c alone
+    assert ex.table.empty and "Fewer than 3 people" in ex.status.value and ex.tiles.value == ""
+    # every output is replaced by the notice: nothing of the previous view stays on screen
+    assert len(ex.shown) == 1 and "hidden to protect privacy" in ex.shown[0] and ex.figure is None
+
+
+def test_explorer_views_ranges_granularity_reset_and_export(tmp_path):
+    ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=1, exports=tmp_path)
+    ex.metric.value = "Active people (by day, week or month)"
+    assert ex.table["active"].tolist() == [2, 1, 3]  # by month: Jan a, b; Feb c; Mar a, c, d
+    ex.granularity.value = "W"
+    # weeks to Sunday: Jan 5-11 (a, b), Feb 9-15 (c), Feb 23-Mar 1 (a, c, d)
+    assert ex.table["period"].tolist() == ["2026-01-05/2026-01-11", "2026-02-09/2026-02-15", "2026-02-23/2026-03-01"]
+    assert ex.table["active"].tolist() == [2, 1, 3]
+    ex.quick.value = "28 days"  # Mar 4-31: nobody
+    assert ex.table.empty and "28 days" not in ex.status.value and "2026-03-04" in ex.status.value
+    ex.metric.value = "Community status"  # its windows end on the range's last day, whatever the range
+    assert set(ex.table["status"]) == {"idle"} and "too short" in ex.status.value
+    ex.reset()
+    assert ex.metric.value == "Monthly active people" and ex.quick.value == "all" and ex.table["active"].tolist() == [2, 1, 3]
+    written = ex.export()
+    assert sorted(p.suffix for p in written) == [".csv", ".png"] and all(p.parent == tmp_path for p in written)
+
+
+def test_explorer_shows_a_failing_refresh_as_one_line(monkeypatch):
+    import esnkit.widgets as widgets
+
+    ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=1)
+
+    def broken(ds, as_of, floor, freq):
+        raise RuntimeError("the view broke")
+
+    monkeypatch.setitem(widgets.METRIC_VIEWS, "Personas", (broken, None))
+    ex.metric.value = "Personas"
+    assert ex.status.value == "<b>Could not update this view:</b> RuntimeError: the view broke" and ex.table.empty
 
 
 def test_common_members_counts_each_person_once_in_chunks():
