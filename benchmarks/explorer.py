@@ -70,6 +70,7 @@ def main(argv=None) -> int:
     change("back to a filter seen before (cached)", lambda: (setattr(ex.community, "value", ""), setattr(ex.quick, "value", "all")))
     change("switch view: personas", lambda: setattr(ex.metric, "value", "Personas"))
     change("switch view: key people (network)", lambda: setattr(ex.metric, "value", "Key people (network)"))
+    change("switch view: network of departments", lambda: setattr(ex.metric, "value", "Network: departments"))
     change("reset", ex.reset)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     worst = max(s for label, s in rows[1:])

@@ -308,6 +308,31 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
 
 
 @_says_why_when_empty
+def plot_department_network(table: pd.DataFrame, *, ax=None, seed: int = 0):
+    """Departments as a network (from ``network.department_ties``): node size = people, line width = interactions."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for r in table.itertuples():  # a loop over department pairs (a few hundred at most)
+        g.add_node(r.a, people=r.people_a)
+        g.add_node(r.b, people=r.people_b)
+        g.add_edge(r.a, r.b, weight=r.interactions)
+    ax = _ax(ax, figsize=(9, 6))
+    pos = nx.spring_layout(g, weight="weight", seed=seed)
+    widths = np.asarray([d["weight"] for *_, d in g.edges(data=True)], dtype=float)
+    nx.draw_networkx_edges(g, pos, ax=ax, width=0.5 + 6 * widths / widths.max(), edge_color="#9aa9bb", alpha=0.8)
+    sizes = np.asarray([g.nodes[n]["people"] for n in g.nodes], dtype=float)
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_size=200 + 1800 * sizes / sizes.max(), node_color=PRIMARY, alpha=0.9)
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, font_color="#111", bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 1})
+    top = table.iloc[0]
+    ax.set_title(
+        _wrapped(f"Who talks to whom across departments: most between {top['a']} and {top['b']} ({int(top['interactions']):,})"), fontsize=10
+    )
+    ax.set_axis_off()
+    return ax
+
+
+@_says_why_when_empty
 def plot_influence_curve(curve: pd.DataFrame, *, score: float | None = None, ax=None):
     """How influence drops from the most influential person down (from ``network.influence_curve``)."""
     ax = _ax(ax, figsize=(9, 2.8))

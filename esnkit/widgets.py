@@ -144,6 +144,10 @@ def _matrix(ds, as_of, floor, freq="M"):
     return network.department_matrix(ds, as_of=as_of, min_group_size=floor).reset_index()
 
 
+def _department_network(ds, as_of, floor, freq="M"):
+    return network.department_ties(ds, as_of=as_of, min_group_size=floor)
+
+
 def _key_people(ds, as_of, floor, freq="M"):
     t = network.key_individuals(ds, as_of=as_of).head(15)
     return t.assign(brokerage_rank=np.arange(1, len(t) + 1))[["person_id", "role", "department", "degree", "cross_department_ties", "brokerage_rank"]]
@@ -160,10 +164,11 @@ METRIC_VIEWS: dict[str, tuple[Callable, str | None]] = {
     "Adoption by department": (_by_department, "plot_adoption_by"),
     "Personas": (_personas, None),
     "Department matrix": (_matrix, None),
+    "Network: departments": (_department_network, "plot_department_network"),
     "Key people (network)": (_key_people, None),
 }
 #: Views measured over windows of their own, ending on the range's last day.
-WINDOWED = {"Community status", "Adoption by department", "Personas", "Department matrix", "Key people (network)"}
+WINDOWED = {"Community status", "Adoption by department", "Personas", "Department matrix", "Network: departments", "Key people (network)"}
 
 
 class Explorer:

@@ -271,3 +271,12 @@ def test_leader_reach_by_hand():
     assert_frame_equal(got, expected)
     small = network.leader_reach(ds, ["L"], as_of="2026-03-31", graph=g, min_group_size=5)  # an organisation of 4 is under the floor
     assert small["organisation_reached"].isna().all() and small["responds_to_their_people"].isna().all() and small["reach"].tolist() == [3]
+
+
+def test_department_ties_sum_both_directions_between_departments():
+    ds, g = _five_people()
+    got = network.department_ties(ds, graph=g, min_group_size=1)
+    # X-Y: p1>p3 (3) and p2>p4 (2); Y-Z: p3>p5 (1); inside X (p1>p2) is not a tie between departments
+    expected = pd.DataFrame({"a": ["X", "Y"], "b": ["Y", "Z"], "interactions": [5, 1], "people_a": [2, 2], "people_b": [2, 1]})
+    assert_frame_equal(got, expected.astype({"a": "str", "b": "str"}))
+    assert network.department_ties(ds, graph=g, min_group_size=2)["b"].tolist() == ["Y"]  # Z (1 person) left out

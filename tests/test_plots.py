@@ -250,3 +250,10 @@ def test_survey_heatmap_shows_every_question_weakest_first():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["IT", "Sales"]
     assert ax.get_title() == "Weakest on average: \u201cLeaders visible\u201d"
     assert [t.get_text() for t in ax.texts] == ["40%", "20%", "60%", "80%"]
+
+
+def test_department_network_sizes_nodes_by_people_and_titles_the_busiest_pair():
+    table = pd.DataFrame({"a": ["X", "Y"], "b": ["Y", "Z"], "interactions": [5, 1], "people_a": [20, 10], "people_b": [10, 5]})
+    ax = plots.plot_department_network(table)
+    assert ax.get_title() == "Who talks to whom across departments: most between X and Y (5)"
+    assert sorted(t.get_text() for t in ax.texts) == ["X", "Y", "Z"]

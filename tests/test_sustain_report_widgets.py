@@ -138,6 +138,8 @@ def test_explorer_views_ranges_granularity_reset_and_export(tmp_path):
     assert ex.table.empty and "28 days" not in ex.status.value and "2026-03-04" in ex.status.value
     ex.metric.value = "Community status"  # its windows end on the range's last day, whatever the range
     assert set(ex.table["status"]) == {"idle"} and "too short" in ex.status.value
+    ex.metric.value = "Network: departments"  # a's reaction to d is the one tie between X and Y
+    assert ex.table[["a", "b", "interactions"]].to_dict("list") == {"a": ["X"], "b": ["Y"], "interactions": [1]} and "figure" in ex.shown
     ex.reset()
     assert ex.metric.value == "Monthly active people" and ex.quick.value == "all" and ex.table["active"].tolist() == [2, 1, 3]
     written = ex.export()

@@ -44,6 +44,7 @@ __all__ = [
     "key_individuals",
     "department_mixing",
     "department_matrix",
+    "department_ties",
     "cross_department_carriers",
     "key_person_risk",
     "two_way_share",
@@ -428,6 +429,34 @@ def department_matrix(
     out = table[given > 0].div(given[given > 0], axis=0).astype("float64")
     out.index.name, out.columns.name = f"from {by}", f"to {by}"
     return out
+
+
+def department_ties(
+    ds: Dataset, *, by: str = "department", as_of=None, window_days: int | None = 365, min_group_size: int = 5, graph: InteractionGraph | None = None
+) -> pd.DataFrame:
+    """Interactions between each pair of segments, either way (the edges of a department network).
+
+    Returns ``a``, ``b`` (segment names, a < b), ``interactions`` (tie weight between them, either
+    direction), ``people_a``, ``people_b``; segments under ``min_group_size`` people are left out.
+    """
+    g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
+    src, dst, w, segment, names = _segment_ties(ds, g, by)
+    sizes = population(ds)[by].value_counts()
+    big = names.isin([v for v, n in sizes.items() if n >= min_group_size])
+    sa, sb = segment[src], segment[dst]
+    ok = (sa >= 0) & (sb >= 0) & (sa != sb)
+    ok &= big[np.maximum(sa, 0)] & big[np.maximum(sb, 0)] if len(names) else ok
+    lo, hi = np.minimum(sa[ok], sb[ok]), np.maximum(sa[ok], sb[ok])
+    k = max(len(names), 1)
+    pairs, weight = np.unique(lo * k + hi, return_inverse=True)
+    total = np.bincount(weight, weights=w[ok]) if len(pairs) else np.array([])
+    a, b = names.to_numpy()[pairs // k] if len(pairs) else [], names.to_numpy()[pairs % k] if len(pairs) else []
+    out = pd.DataFrame({"a": pd.array(a, dtype="str"), "b": pd.array(b, dtype="str"), "interactions": total.astype("int64")})
+    swap = out["a"] > out["b"]
+    out.loc[swap, ["a", "b"]] = out.loc[swap, ["b", "a"]].to_numpy()
+    out["people_a"] = out["a"].map(sizes).astype("int64")
+    out["people_b"] = out["b"].map(sizes).astype("int64")
+    return out.sort_values(["interactions", "a", "b"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def cross_department_carriers(
