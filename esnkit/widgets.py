@@ -171,6 +171,14 @@ METRIC_VIEWS: dict[str, tuple[Callable, str | None]] = {
 WINDOWED = {"Community status", "Adoption by department", "Personas", "Department matrix", "Network: departments", "Key people (network)"}
 
 
+#: JupyterLab does not load the deliverables' stylesheet: the tiles carry their own.
+TILE_STYLE = (
+    "<style>.esn-kpis{display:flex;flex-wrap:wrap;gap:8px;margin:4px 0}"
+    ".esn-kpi{border:1px solid #dde3ea;border-top:4px solid #1f3a5f;padding:6px 10px;min-width:160px;flex:1}"
+    ".esn-kpi .v{font-size:17px;font-weight:700;color:#1f3a5f}.esn-kpi .l{font-size:11px;color:#555}</style>"
+)
+
+
 class Explorer:
     """KPI tiles, views, quick ranges, roster filters and a community drill-down over one client's Dataset."""
 
@@ -190,7 +198,7 @@ class Explorer:
         self.date_range = w.SelectionRangeSlider(
             options=self.months, index=(0, len(self.months) - 1), description="Months", layout=w.Layout(width="95%")
         )
-        self.quick = w.ToggleButtons(options=list(QUICK_RANGES), value="all", description="Range", style={"button_width": "70px"})
+        self.quick = w.ToggleButtons(options=list(QUICK_RANGES), value="all", description="Range", style={"button_width": "82px"})
         self.granularity = w.ToggleButtons(options=[("day", "D"), ("week", "W"), ("month", "M")], value="M", description="By")
         people = population(ds)
         self.filters: dict[str, object] = {}
@@ -308,8 +316,8 @@ class Explorer:
             change = now[k] - before[k]
             unit = kpis.kpi(k).unit
             delta = "–" if not np.isfinite(change) else (f"{change * 100:+.1f} pt" if unit == "share" else f"{change:+,.0f}")
-            items[kpis.kpi(k).label] = f"{kpis.display(k, now[k])} ({delta} on the previous {days} days)"
-        return kpi_html(items)
+            items[f"{kpis.kpi(k).label}: {delta} on the previous {days} days"] = kpis.display(k, now[k])
+        return TILE_STYLE + kpi_html(items)
 
     def refresh(self) -> pd.DataFrame:
         """Recompute the tiles and the table for the current controls, and redraw; errors show as one line."""

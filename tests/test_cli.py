@@ -300,3 +300,79 @@ def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_
     from esnkit.config import ClientPaths
 
     assert "Explorer  " in prepare_explorer(ClientPaths(client)).read_text()
+
+
+def test_the_explorer_works_in_a_real_jupyterlab_in_chromium(tmp_path):
+    """Drive `esnkit lab` as a consultant would: run the explorer, pick a department, read what changed."""
+    import os
+    import socket
+    import time
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None and not os.environ.get("CI"):
+        pytest.skip("no Chromium here (CI installs it)")
+    client = tmp_path / "data" / "tiny"
+    shutil.copytree(
+        Path(__file__).parent / "fixtures" / "tiny-client", client, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans")
+    )
+    assert (
+        subprocess.run([sys.executable, "-m", "esnkit.cli", "--data-dir", str(tmp_path / "data"), "ingest", "tiny"], capture_output=True).returncode
+        == 0
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, JUPYTER_TOKEN="esnkit-test", JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"))
+    lab = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "esnkit.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "lab",
+            "tiny",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--ip",
+            "127.0.0.1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            deadline = time.time() + 90
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/lab/tree/explore.ipynb?token=esnkit-test")
+                    page.wait_for_selector(".jp-Notebook", timeout=30000)
+                    break
+                except Exception:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(1)
+            time.sleep(3)
+            page.click("text=Run", timeout=20000)
+            page.click("text=Run All Cells", timeout=20000)
+            page.wait_for_selector("select[multiple]", timeout=120000)
+            status = page.locator(".widget-html-content", has_text="messages from")
+            status.wait_for(timeout=60000)
+            before = status.inner_text()
+            page.locator("select[multiple]").first.select_option(label="Engineering")
+            page.wait_for_function(
+                "t => ![...document.querySelectorAll('.widget-html-content')].some(e => e.innerText.includes(t))", arg=before, timeout=60000
+            )
+            after = page.locator(".widget-html-content", has_text="messages from").inner_text()
+            assert before != after and after.startswith("33 people")  # Engineering's 33
+            assert page.locator(".esn-kpi").count() == 5  # the KPI tiles
+            assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0  # no error in the notebook
+            browser.close()
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
