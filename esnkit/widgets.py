@@ -30,10 +30,24 @@ from .dataset import SCHEMA, Dataset
 from .metrics import adoption, communities, conversations, kpis, network, participation
 from .metrics._base import codes, population
 
-__all__ = ["filter_dataset", "Explorer", "METRIC_VIEWS", "QUICK_RANGES", "ATTRIBUTES"]
+__all__ = ["filter_dataset", "filter_attributes", "Explorer", "METRIC_VIEWS", "QUICK_RANGES", "ATTRIBUTES"]
 
-#: Roster attributes offered as filters, when the people table has them.
+#: People columns that are never filters: ids, dates and flags.
+NOT_ATTRIBUTES = frozenset({"person_id", "joined_at", "state", "is_external", "is_bot", "manager_id", "in_roster", "on_platform"})
+#: Offered first, in this order, when present; every other roster attribute follows.
 ATTRIBUTES = ("department", "location", "grade", "job_title")
+#: An attribute with more distinct values than this (an id-like column) is not offered as a filter.
+MAX_FILTER_VALUES = 500
+
+
+def filter_attributes(people: pd.DataFrame) -> list[str]:
+    """The people attributes offered as filters: department, location, grade, job title, then any other roster column."""
+    others = sorted(c for c in people.columns if c not in NOT_ATTRIBUTES and c not in ATTRIBUTES)
+    columns = [c for c in ATTRIBUTES if c in people.columns] + others
+    text = [c for c in columns if people[c].dtype.kind in "OUS" or str(people[c].dtype) in ("str", "string", "category")]
+    return [c for c in text if people[c].notna().any()]
+
+
 #: Quick ranges: label -> days back from the end of the data (None: everything).
 QUICK_RANGES: dict[str, int | None] = {"all": None, "year": 365, "quarter": 91, "90 days": 90, "28 days": 28}
 
@@ -51,7 +65,7 @@ class _Index:
         self.rx_time = np.where(rt.isna().to_numpy(), np.append(self.msg_time, np.iinfo(np.int64).min)[at], micros(rt))
         self.rx_person, self.rx_msg = c.reactor, at
         self.mention_msg, self.mentioned = c.mention_message, c.mentioned
-        self.attributes = {a: pd.factorize(ds.people[a]) for a in ds.people.columns if a in ATTRIBUTES}
+        self.attributes = {a: pd.factorize(ds.people[a]) for a in filter_attributes(ds.people)}
         lo, hi = self.msg_time[self.msg_time > np.iinfo(np.int64).min], self.msg_time
         self.first = int(lo.min()) if len(lo) else 0
         self.last = int(hi.max()) if len(hi) else 0
@@ -202,9 +216,9 @@ class Explorer:
         self.granularity = w.ToggleButtons(options=[("day", "D"), ("week", "W"), ("month", "M")], value="M", description="By")
         people = population(ds)
         self.filters: dict[str, object] = {}
-        for attribute in ATTRIBUTES:
-            if attribute in people.columns:
-                held = people[attribute].value_counts()
+        for attribute in filter_attributes(people):
+            held = people[attribute].value_counts()
+            if 0 < len(held) <= MAX_FILTER_VALUES:
                 options = sorted(str(v) for v in held[held >= min_group_size].index)  # values few people hold are never listed
                 if options:
                     label = attribute.replace("_", " ")

@@ -181,3 +181,16 @@ def test_peak_active_members_counts_distinct_people_per_90_days():
     assert got.to_dict() == {"g1": 3, "g2": 3}
     # As of Feb 20 (end Feb 21): Feb 10 and Jan 5-6 are 11 and 46 days back: one window, 3 people.
     assert sustain.peak_active_members(small_dataset(), as_of="2026-02-20").to_dict() == {"g1": 3}
+
+
+def test_every_roster_attribute_is_a_filter():
+    from esnkit.widgets import filter_attributes
+
+    ds = small_dataset()
+    ds = ds.replace(people=ds.people.assign(tenure=["new", "new", "old", "old", "old", None], manager_id="m"))
+    assert filter_attributes(ds.people) == ["department", "location", "tenure"]  # not ids, dates or flags
+    ex = Explorer(ds, as_of=AS_OF, min_group_size=1)
+    ex.filters["tenure"].value = ("old",)
+    assert ex.table["active"].tolist() == [1, 2]  # c in February; c and d in March
+    got = filter_dataset(ds, attributes={"tenure": ["new"]})
+    assert got.people["person_id"].tolist() == ["a", "b"] and got.messages["author_id"].unique().tolist() == ["a", "b"]
