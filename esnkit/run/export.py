@@ -155,7 +155,7 @@ def find_chromium() -> str | None:
 
 
 #: A last page with less text than this (besides its running header and footer) is nearly empty.
-NEARLY_EMPTY_CHARS = 400
+NEARLY_EMPTY_CHARS = 700
 
 
 def print_pdf(html_path: Path, target: Path, *, chromium: str, timeout: float = 180) -> Path:
