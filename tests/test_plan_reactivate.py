@@ -106,6 +106,8 @@ def test_lapse_causes_tell_personal_from_community_from_one_off():
     assert lapsed["person_id"].tolist() == ["p1", "p2", "p3", "p4"]
     got = reactivate.lapse_causes(ds, lapsed, as_of=AS_OF)
     assert got.tolist() == ["personal", "community", "one-off", "community"]
+    _, main = reactivate.lapse_causes(ds, lapsed, as_of=AS_OF, with_group=True)
+    assert main.tolist() == ["b", "q", "b", "q"]  # p4 wrote 2 in b and 3 in q
 
 
 def test_contact_lists_are_excel_safe_and_respect_opt_outs(tmp_path):
