@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin
+from .._fast import id_ranks, isin, isin_sorted, positions
 from ..dataset import Dataset
-from ._base import DAY_US, NEVER, active_days, as_of_end, has_reads, interaction_events, population, readers, registration_days, suppress
+from ._base import DAY_US, NEVER, active_days, as_of_end, event_codes, has_reads, interaction_events, population, readers, registration_days, suppress
 
 __all__ = [
     "monthly_active",
@@ -370,19 +370,30 @@ def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 9
     """
     end = as_of_end(as_of, ds)
     lapsed = lapsed_people(ds, as_of=as_of, inactive_days=inactive_days)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    written = events[events["kind"] != "reaction"]
-    per_person = written.groupby("person_id", observed=True).size().sort_values(ascending=False)
+    # On the events' integer codes (people and community rows), not a group-by over id strings.
+    ev = event_codes(ds)
+    cut = ev.cut(end - pd.Timedelta(days=1))
+    who, where = ev.who[:cut], ev.where[:cut]
+    written = (ev.kind[:cut] != 2) & (who >= 0)
+    per_person = np.bincount(who[written], minlength=len(ds.people))
     cols = [*lapsed.columns, "main_group_id"]
-    if len(per_person) == 0:
+    writers = np.sort(per_person[per_person > 0])[::-1]
+    if len(writers) == 0:
         return pd.DataFrame({c: lapsed[c].iloc[:0] if c in lapsed else pd.Series(dtype="str") for c in cols})
-    k = max(1, int(np.ceil(top_share * len(per_person))))
-    threshold = int(per_person.iloc[k - 1])
-    heavy = lapsed[lapsed["n_messages"] >= threshold]
-    mine = written[isin(written["person_id"], heavy["person_id"]).to_numpy() & written["group_id"].notna().to_numpy()]
-    counts = mine.groupby(["person_id", "group_id"], observed=True).size().rename("n").reset_index()
-    counts = counts.sort_values(["person_id", "n", "group_id"], ascending=[True, False, True]).drop_duplicates("person_id")
-    out = heavy.assign(main_group_id=heavy["person_id"].map(counts.set_index("person_id")["group_id"]).astype("str"))
+    k = max(1, int(np.ceil(top_share * len(writers))))
+    heavy = lapsed[lapsed["n_messages"] >= int(writers[k - 1])]
+    rows = positions(heavy["person_id"], ds.people["person_id"])
+    mine = written & (where >= 0) & isin_sorted(who, np.unique(rows[rows >= 0]))
+    n_groups = max(len(ds.groups), 1)
+    pairs, counts = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_counts=True)
+    person, group = pairs // n_groups, pairs % n_groups
+    order = np.lexsort((id_ranks(ds.groups["group_id"])[group], -counts, person))  # most first, ties by group id
+    first = order[np.unique(person[order], return_index=True)[1]]
+    main = np.full(len(ds.people), -1, dtype=np.int64)
+    main[person[first]] = group[first]
+    picked = np.where(rows >= 0, main[np.where(rows >= 0, rows, 0)], -1)
+    ids = np.append(ds.groups["group_id"].to_numpy(dtype=object), None)
+    out = heavy.assign(main_group_id=pd.array(ids[np.where(picked >= 0, picked, len(ids) - 1)], dtype="str"))
     return out.sort_values(["n_messages", "person_id"], ascending=[False, True]).reset_index(drop=True)[cols]
 
 
