@@ -1,5 +1,6 @@
 """The command line as a user meets it: one clear line on bad input, no traceback, nothing written."""
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from esnkit import Dataset
 
 FIXTURE = Path(__file__).parent / "fixtures" / "viva-engage-small"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def esnkit(*args, cwd=None):
@@ -234,64 +236,60 @@ def test_an_error_line_never_carries_control_characters():
     assert _one_line("bad\x00name\nsecond line\x1b[31m") == "bad\\x00name second line\\x1b[31m"
 
 
-def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_path):
-    """A real JupyterLab, rooted at the client folder: the explorer copy and the reports are reachable."""
-    import json
+@contextlib.contextmanager
+def running_lab(tmp_path, *, ingest: bool = False):
+    """`esnkit lab tiny` really running on a free port with a known token: yields (client folder, port)."""
     import os
     import socket
-    import time
-    import urllib.request
 
     client = tmp_path / "data" / "tiny"
     shutil.copytree(
-        Path(__file__).parent / "fixtures" / "tiny-client", client, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans")
+        FIXTURES / "tiny-client", client, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans"), dirs_exist_ok=True
     )
-    (client / "reports" / "2026-09-30").mkdir(parents=True)
-    (client / "reports" / "2026-09-30" / "1-assess.html").write_text("<html></html>")
+    cli = [sys.executable, "-m", "esnkit.cli", "--data-dir", str(tmp_path / "data")]
+    if ingest:
+        assert subprocess.run([*cli, "ingest", "tiny"], capture_output=True).returncode == 0
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, JUPYTER_TOKEN="esnkit-test", JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "esnkit.cli",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "lab",
-            "tiny",
-            "--no-browser",
-            "--port",
-            str(port),
-            "--ip",
-            "127.0.0.1",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    env = dict(os.environ, JUPYTER_TOKEN=LAB_TOKEN, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"))
+    lab = subprocess.Popen(
+        [*cli, "lab", "tiny", "--no-browser", "--port", str(port), "--ip", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
+        yield client, port
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
+
+
+LAB_TOKEN = "esnkit-test"
+
+
+def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_path):
+    """A real JupyterLab, rooted at the client folder: the explorer copy and the reports are reachable."""
+    import json
+    import time
+    import urllib.request
+
+    (tmp_path / "data" / "tiny" / "reports" / "2026-09-30").mkdir(parents=True)
+    (tmp_path / "data" / "tiny" / "reports" / "2026-09-30" / "1-assess.html").write_text("<html></html>")
+    with running_lab(tmp_path) as (client, port):
 
         def get(path):
-            url = f"http://127.0.0.1:{port}/api/contents/{path}?token=esnkit-test&content=0"
-            with urllib.request.urlopen(url, timeout=5) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/{path}?token={LAB_TOKEN}", timeout=5) as r:
                 return json.load(r)
 
-        deadline, found = time.time() + 90, None
-        while time.time() < deadline and found is None:
+        deadline, root = time.time() + 90, None
+        while time.time() < deadline and root is None:
             try:
-                found = get("")
+                root = get("")
             except OSError:
                 time.sleep(0.5)
-        assert found is not None, "JupyterLab did not start"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/?token=esnkit-test", timeout=5) as r:
-            names = {item["name"] for item in json.load(r)["content"]}
+        assert root is not None, "JupyterLab did not start"
+        names = {item["name"] for item in root["content"]}
         assert {"explore.ipynb", "reports", "client.yml"} <= names and ".esnkit-key" not in names
         assert get("reports/2026-09-30/1-assess.html")["type"] == "file"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     # the copy is the client's own, outside git, pointed at its folder; a saved copy is kept as it is
     nb = (client / "explore.ipynb").read_text()
     assert 'client_dir: str = \\".\\"' in nb
@@ -305,74 +303,38 @@ def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_
 def test_the_explorer_works_in_a_real_jupyterlab_in_chromium(tmp_path):
     """Drive `esnkit lab` as a consultant would: run the explorer, pick a department, read what changed."""
     import os
-    import socket
     import time
 
     playwright = pytest.importorskip("playwright.sync_api")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None and not os.environ.get("CI"):
         pytest.skip("no Chromium here (CI installs it)")
-    client = tmp_path / "data" / "tiny"
-    shutil.copytree(
-        Path(__file__).parent / "fixtures" / "tiny-client", client, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans")
-    )
-    assert (
-        subprocess.run([sys.executable, "-m", "esnkit.cli", "--data-dir", str(tmp_path / "data"), "ingest", "tiny"], capture_output=True).returncode
-        == 0
-    )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, JUPYTER_TOKEN="esnkit-test", JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"))
-    lab = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "esnkit.cli",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "lab",
-            "tiny",
-            "--no-browser",
-            "--port",
-            str(port),
-            "--ip",
-            "127.0.0.1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            deadline = time.time() + 90
-            while True:
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/lab/tree/explore.ipynb?token=esnkit-test")
-                    page.wait_for_selector(".jp-Notebook", timeout=30000)
-                    break
-                except Exception:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(1)
-            time.sleep(3)
-            page.click("text=Run", timeout=20000)
-            page.click("text=Run All Cells", timeout=20000)
-            page.wait_for_selector("select[multiple]", timeout=120000)
-            status = page.locator(".widget-html-content", has_text="messages from")
-            status.wait_for(timeout=60000)
-            before = status.inner_text()
-            page.locator("select[multiple]").first.select_option(label="Engineering")
-            page.wait_for_function(
-                "t => ![...document.querySelectorAll('.widget-html-content')].some(e => e.innerText.includes(t))", arg=before, timeout=60000
-            )
-            after = page.locator(".widget-html-content", has_text="messages from").inner_text()
-            assert before != after and after.startswith("33 people")  # Engineering's 33
-            assert page.locator(".esn-kpi").count() == 5  # the KPI tiles
-            assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0  # no error in the notebook
-            browser.close()
-    finally:
-        lab.terminate()
-        lab.wait(timeout=30)
+    with running_lab(tmp_path, ingest=True) as (_client, port), playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        deadline = time.time() + 90
+        while True:
+            try:
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/explore.ipynb?token={LAB_TOKEN}")
+                page.wait_for_selector(".jp-Notebook", timeout=30000)
+                break
+            except Exception:
+                if time.time() > deadline:
+                    raise
+                time.sleep(1)
+        time.sleep(3)
+        page.click("text=Run", timeout=20000)
+        page.click("text=Run All Cells", timeout=20000)
+        page.wait_for_selector("select[multiple]", timeout=120000)
+        status = page.locator(".widget-html-content", has_text="messages from")
+        status.wait_for(timeout=60000)
+        before = status.inner_text()
+        page.locator("select[multiple]").first.select_option(label="Engineering")
+        page.wait_for_function(
+            "t => ![...document.querySelectorAll('.widget-html-content')].some(e => e.innerText.includes(t))", arg=before, timeout=60000
+        )
+        after = page.locator(".widget-html-content", has_text="messages from").inner_text()
+        assert before != after and after.startswith("33 people")  # Engineering's 33
+        assert page.locator(".esn-kpi").count() == 5  # the KPI tiles
+        assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0  # no error in the notebook
+        browser.close()
