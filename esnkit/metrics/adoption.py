@@ -28,6 +28,7 @@ __all__ = [
     "adoption_segments",
     "lapsed_people",
     "silent_heavy_contributors",
+    "stop_month",
     "people_engaged",
     "cohort_retention",
     "ROGERS",
@@ -395,6 +396,20 @@ def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 9
     ids = np.append(ds.groups["group_id"].to_numpy(dtype=object), None)
     out = heavy.assign(main_group_id=pd.array(ids[np.where(picked >= 0, picked, len(ids) - 1)], dtype="str"))
     return out.sort_values(["n_messages", "person_id"], ascending=[False, True]).reset_index(drop=True)[cols]
+
+
+def stop_month(lapsed: pd.DataFrame) -> tuple[pd.Period, int]:
+    """The month most of ``lapsed`` (a :func:`lapsed_people` frame, or part of one) were last active, and how many; ties: the earliest.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"last_active": pd.to_datetime(["2026-06-03", "2026-06-20", "2026-05-01", "2026-05-09"], utc=True)})
+    >>> stop_month(t)
+    (Period('2026-05', 'M'), 2)
+    """
+    months = lapsed["last_active"].dt.tz_localize(None).dt.to_period("M").value_counts().sort_index()
+    peak = months.idxmax()
+    return peak, int(months[peak])
 
 
 def cohort_retention(ds: Dataset, *, as_of=None, max_months: int = 12) -> pd.DataFrame:

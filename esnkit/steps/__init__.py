@@ -36,6 +36,7 @@ __all__ = [
     "default_as_of",
     "month_is_partial",
     "period_note",
+    "month_end_after",
 ]
 
 
@@ -185,3 +186,16 @@ def period_note(as_of: dt.date, coverage_start: str | None, coverage_end: str | 
         end = dt.date.fromisoformat(coverage_end[:10])
         text += f"; the data run to {end.day} {end:%B %Y}, the partial month after is not analysed"
     return text + ")"
+
+
+def month_end_after(as_of: dt.date, months: int) -> dt.date:
+    """The last day of the month ``months`` after ``as_of``'s: deadlines and "by when" fall on month ends.
+
+    Examples
+    --------
+    >>> month_end_after(dt.date(2026, 9, 30), 1), month_end_after(dt.date(2026, 9, 15), 12)
+    (datetime.date(2026, 10, 31), datetime.date(2027, 9, 30))
+    """
+    import pandas as pd
+
+    return (pd.Period(as_of, "M") + months).end_time.date()

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..metrics import adoption, kpis, network
 from ..metrics._base import population
+from . import month_end_after
 from .context import StepContext
 
 __all__ = ["Finding", "findings", "finding_people", "findings_table", "show_findings", "BLANK_OWNER", "SOON_MONTHS", "LATER_MONTHS"]
@@ -53,10 +54,6 @@ class Finding:
     owner: str  # "" when client.yml names none
     by: dt.date
     people: tuple[str, ...] = ()  # person ids the finding names (restricted/key-people.csv gives their names)
-
-
-def _month_end(as_of: dt.date, months: int) -> dt.date:
-    return (pd.Period(as_of, "M") + months).end_time.date()
 
 
 def _names(items: list[str]) -> str:
@@ -84,7 +81,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
     from .sustain import community_triage
 
     ds, as_of = ctx.ds, ctx.as_of
-    soon, later = _month_end(as_of, SOON_MONTHS), _month_end(as_of, LATER_MONTHS)
+    soon, later = month_end_after(as_of, SOON_MONTHS), month_end_after(as_of, LATER_MONTHS)
     owner = ctx.config.owner
     out: list[Finding] = []
     individuals = network.key_individuals(ds, as_of=as_of)
@@ -111,15 +108,11 @@ def _findings(ctx: StepContext) -> list[Finding]:
 
     silent = adoption.silent_heavy_contributors(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     if len(silent):
-        months = silent["last_active"].dt.tz_localize(None).dt.to_period("M").value_counts().sort_index()
-        peak = months.idxmax()
+        peak, stopped = adoption.stop_month(silent)
         groups = silent["main_group_id"].dropna().value_counts().head(3)
         where = f" They wrote most in {_names(ctx.group_names(groups.index).tolist())}." if len(groups) else ""
-        when = (
-            f" {int(months.max())} of them stopped in {peak.strftime('%B %Y')}."
-            if len(silent) > 1 and months.max() > 1
-            else f" The last stopped in {months.index.max().strftime('%B %Y')}."
-        )
+        last = silent["last_active"].max().tz_localize(None).to_period("M")
+        when = f" {stopped} of them stopped in {peak.strftime('%B %Y')}." if stopped > 1 else f" The last stopped in {last.strftime('%B %Y')}."
         many = "person" if len(silent) == 1 else "people"
         out.append(
             Finding(

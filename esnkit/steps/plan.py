@@ -39,6 +39,7 @@ from ..errors import ConfigError
 from ..metrics import kpis, network
 from ..metrics._base import population
 from ..render import escape_md
+from . import month_end_after
 from .context import StepContext
 from .findings import BLANK_OWNER
 
@@ -211,12 +212,6 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
     return out
 
 
-def _deadline(as_of: dt.date, months: int) -> dt.date:
-    """The last day of the month ``months`` after ``as_of``'s: deadlines fall on month ends, like the glide path."""
-    month = pd.Period(as_of, "M") + months
-    return month.end_time.date()
-
-
 def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90, min_group_size: int = 5) -> list[dict[str, Any]]:
     """A starting set of objectives from the KPIs and the published benchmarks, each with its reason.
 
@@ -298,7 +293,7 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
                 "with other departments to {target}",
             )
             goals[-1].update({"id": "cross_department_share_" + re.sub(r"[^a-z0-9]+", "_", silo.lower()).strip("_"), "segment": {"department": silo}})
-    deadline = _deadline(as_of, months)
+    deadline = month_end_after(as_of, months)
     for g in goals:
         g.update({"deadline": deadline, "owner": "", "path": "linear", "segment": g.get("segment")})
     return parse_objectives(goals, where="proposed objectives")

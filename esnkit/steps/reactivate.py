@@ -456,13 +456,11 @@ def reactivation_summary(r: Reactivation, *, client: str) -> str:
             f"personally, below); {causes.get('community', 0):,} left with communities that went quiet (revive or move the "
             f"community: step 4); {causes.get('one-off', 0):,} wrote only once (an onboarding nudge, not a personal call)."
         )
-        if len(r.silent):
-            months = r.silent["last_active"].dt.tz_localize(None).dt.to_period("M").value_counts()
-            if months.max() > 1:
-                lines.append(
-                    f"- **{int(months.max())} of the {len(r.silent):,} heavy contributors who went silent stopped in "
-                    f"{months.idxmax().strftime('%B %Y')}**: ask what changed that month."
-                )
+        if len(r.silent) and (stop := adoption.stop_month(r.silent))[1] > 1:
+            lines.append(
+                f"- **{stop[1]} of the {len(r.silent):,} heavy contributors who went silent stopped in "
+                f"{stop[0].strftime('%B %Y')}**: ask what changed that month."
+            )
     else:
         lines.append("- **No one has lapsed**: everyone who took part was active in the last 90 days.")
     top = r.comms_targets.head(3)
