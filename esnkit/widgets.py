@@ -60,15 +60,27 @@ class _Index:
         self.n_people = len(ds.people)
         self.msg_time = micros(ds.messages["created_at"])
         self.msg_author = c.author
-        rt = ds.reactions["created_at"]
-        at = c.reaction_message
-        self.rx_time = np.where(rt.isna().to_numpy(), np.append(self.msg_time, np.iinfo(np.int64).min)[at], micros(rt))
-        self.rx_person, self.rx_msg = c.reactor, at
+        self.rx_person, self.rx_msg = c.reactor, c.reaction_message  # a reaction goes with its message
         self.mention_msg, self.mentioned = c.mention_message, c.mentioned
         self.attributes = {a: pd.factorize(ds.people[a]) for a in filter_attributes(ds.people)}
-        lo, hi = self.msg_time[self.msg_time > np.iinfo(np.int64).min], self.msg_time
-        self.first = int(lo.min()) if len(lo) else 0
-        self.last = int(hi.max()) if len(hi) else 0
+        dated = self.msg_time[self.msg_time > np.iinfo(np.int64).min]  # NaT is the int64 minimum
+        self.first, self.last = (int(dated.min()), int(dated.max())) if len(dated) else (0, 0)
+
+
+class _Recent:
+    """The last ``size`` results by key, most recently used kept: the explorer's memory of filters and views."""
+
+    def __init__(self, size: int):
+        self.size, self.items = size, {}
+
+    def get(self, key, compute: Callable):
+        if key in self.items:
+            self.items[key] = self.items.pop(key)  # most recent last
+        else:
+            self.items[key] = compute()
+            while len(self.items) > self.size:
+                self.items.pop(next(iter(self.items)))
+        return self.items[key]
 
 
 def _rows(mask: np.ndarray, codes_: np.ndarray) -> np.ndarray:
@@ -241,8 +253,8 @@ class Explorer:
         self.community_table: pd.DataFrame = pd.DataFrame()
         self.figure = None
         self.shown: list[str] = []  # what the output area holds now: HTML of each table or notice, "figure" for a chart
-        self._filtered: dict[tuple, Dataset] = {}
-        self._tables: dict[tuple, pd.DataFrame] = {}
+        self._filtered = _Recent(8)  # filtered Datasets are copies: only the last few are kept
+        self._tables = _Recent(64)
         self._quiet = False
         for control in (self.date_range, self.metric, self.community, self.granularity, *self.filters.values()):
             control.observe(lambda change: self.refresh(), names="value")
@@ -289,10 +301,8 @@ class Explorer:
     def current_dataset(self, *, time: bool = True) -> Dataset:
         """The Dataset the controls select (``time=False``: the people filter only), kept per filter."""
         key = self._key(time=time)
-        if key not in self._filtered:
-            start, end = self._range() if time else (None, None)
-            self._filtered[key] = filter_dataset(self.ds, start=start, end=end, attributes=self._chosen())
-        return self._filtered[key]
+        start, end = self._range() if time else (None, None)
+        return self._filtered.get(key, lambda: filter_dataset(self.ds, start=start, end=end, attributes=self._chosen()))
 
     def _apply_quick(self, label: str) -> None:
         self._quiet = True
@@ -384,26 +394,18 @@ class Explorer:
         note = ""
         if view in WINDOWED and days < 180:
             note = f" {view} uses its own windows (the last 90 days and the 90 before, or 12 months), ending {as_of}: a range of {days} days is too short to cut them."
-        if self.community.value:
-            gid = self.community.value
+        gid = self.community.value
+        if gid:  # the view inside one community: its messages only
             source = source.replace(messages=source.messages[source.messages["group_id"] == gid])
             self.community_table = self._community_summary(people_ds, gid, as_of)
-            key = ("community", gid, view, self._key(time=view not in WINDOWED), self.granularity.value)
-            if key not in self._tables:
-                self._tables[key] = compute(source, as_of, self.min_group_size, self.granularity.value)
-            self.table = extra = self._tables[key]
-        else:
-            key = (view, self._key(time=view not in WINDOWED), self.granularity.value)
-            if key not in self._tables:
-                self._tables[key] = compute(source, as_of, self.min_group_size, self.granularity.value)
-            self.table = extra = self._tables[key]
-        shown = extra
+        key = (gid, view, self._key(time=view not in WINDOWED), self.granularity.value)
+        self.table = shown = self._tables.get(key, lambda: compute(source, as_of, self.min_group_size, self.granularity.value))
         if "person_id" in shown.columns and self.person_labels is not None:
             shown = shown.assign(person=self.person_labels(shown["person_id"]).to_numpy())
         self.status.value = f"{n_people:,} people, {len(ds.messages):,} messages from {start.date()} to {as_of}.{note}"
         with self.output:
             self.figure = None
-            if self.community.value:
+            if gid:
                 show(table_html(self.community_table, max_rows=30))
             if len(shown) and plot_name:
                 ax = getattr(plots, plot_name)(shown)

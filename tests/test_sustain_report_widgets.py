@@ -194,3 +194,17 @@ def test_every_roster_attribute_is_a_filter():
     assert ex.table["active"].tolist() == [1, 2]  # c in February; c and d in March
     got = filter_dataset(ds, attributes={"tenure": ["new"]})
     assert got.people["person_id"].tolist() == ["a", "b"] and got.messages["author_id"].unique().tolist() == ["a", "b"]
+
+
+def test_the_explorer_keeps_only_its_most_recent_results():
+    from esnkit.widgets import _Recent
+
+    made = []
+    recent = _Recent(2)
+
+    def make(k):
+        return lambda: made.append(k) or k.upper()
+
+    assert [recent.get(k, make(k)) for k in ("a", "b", "a", "c", "b", "a")] == ["A", "B", "A", "C", "B", "A"]
+    # a is used again before c arrives, so b is the one dropped; then b and a each come back once
+    assert made == ["a", "b", "c", "b", "a"] and list(recent.items) == ["b", "a"]
