@@ -98,6 +98,11 @@ def escape_md(text: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", clean_text(text)), quote=False)
 
 
+def header(column: object, rename: Mapping[str, str] | None = None) -> str:
+    """How a column is headed for a reader: ``rename``'s word for it, else its name with spaces for underscores."""
+    return str((rename or {}).get(column, column)).replace("_", " ")
+
+
 _LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?(<)?[\d,]*\.?\d+(%| h| points)?)$")
 _LOOKS_DATE = re.compile(r"^(–|\d{4}-\d{2}(-\d{2})?)$")
 
@@ -155,7 +160,7 @@ def table_html(
         else:
             shown = values.map(lambda v: "–" if v is None or (isinstance(v, float) and pd.isna(v)) else clean_text(v))
             t[column], kinds[column] = shown, _text_kind(shown)
-    names = {c: str((rename or {}).get(c, c)).replace("_", " ") for c in t.columns}
+    names = {c: header(c, rename) for c in t.columns}
     head = "".join(f'<th class="{kinds[c]}">{html.escape(clean_text(names[c]))}</th>' for c in t.columns)
     rows = "".join(
         "<tr>" + "".join(f'<td class="{kinds[c]}">{html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
@@ -196,7 +201,7 @@ def measures_table(row: pd.DataFrame, *, percent: Iterable[str] = (), decimals: 
             shown.append(f"{int(v):,}")
         else:
             shown.append(str(v))
-    names = [str((rename or {}).get(c, c)).replace("_", " ") for c in row.columns]
+    names = [header(c, rename) for c in row.columns]
     return pd.DataFrame({"measure": names, "value": shown}, dtype="str")
 
 
@@ -231,7 +236,7 @@ def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> No
     if csv and len(table) > kwargs.get("max_rows", 25):
         csv = _csv_name(csv)
         PENDING_CSV[csv] = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).rename(
-            columns=lambda c: str((kwargs.get("rename") or {}).get(c, c)).replace("_", " ")
+            columns=lambda c: header(c, kwargs.get("rename"))
         )
     display(HTML(table_html(table, csv=csv, **kwargs)))
 
