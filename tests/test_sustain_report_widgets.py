@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,7 +121,16 @@ def test_explorer_hides_filters_below_the_privacy_floor():
     # X (a, b) and L2 (d, e) are held by fewer than 3 people: never offered as filters
     assert ex.departments.options == ("Y",) and ex.locations.options == ("L1",)
     ex.departments.value = ("Y",)
-    assert len(ex.table) and ex.tiles.value
+    # Y (c, d, e) at 2026-03-31 against 90 days earlier, when none of them had taken part: nobody active
+    # since Mar 2; c and d in 90 days; 2 of 3 registered interacted; c's thread unanswered, d's answered.
+    tiles = re.findall(r'<div class="v">([^<]*)</div><div class="l">([^<]*)</div>', ex.tiles.value)
+    assert tiles == [
+        ("0", "People active in the last 30 days: +0 on the previous 90 days"),
+        ("2", "People active in the last 90 days: +2 on the previous 90 days"),
+        ("66.7%", "Registered people who interacted in the last 6 months: +66.7 pt on the previous 90 days"),
+        ("50.0%", "Threads answered (last 90 days): – on the previous 90 days"),
+        ("0", "Lapsed people: +0 on the previous 90 days"),
+    ]
     ex.locations.value = ("L1",)  # Y and L1: c alone
     assert ex.table.empty and "Fewer than 3 people" in ex.status.value and ex.tiles.value == ""
     # every output is replaced by the notice: nothing of the previous view stays on screen
@@ -144,6 +155,8 @@ def test_explorer_views_ranges_granularity_reset_and_export(tmp_path):
     assert ex.metric.value == "Monthly active people" and ex.quick.value == "all" and ex.table["active"].tolist() == [2, 1, 3]
     written = ex.export()
     assert sorted(p.suffix for p in written) == [".csv", ".png"] and all(p.parent == tmp_path for p in written)
+    csv = pd.read_csv(next(p for p in written if p.suffix == ".csv"), encoding="utf-8-sig")
+    assert csv["month"].tolist() == ["2026-01", "2026-02", "2026-03"] and csv["active"].tolist() == [2, 1, 3]  # the view as shown
 
 
 def test_explorer_shows_a_failing_refresh_as_one_line(monkeypatch):
