@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros, positions, take, unique
+from .._fast import id_ranks, isin, isin_sorted, micros, positions, take, unique
 from ..dataset import Dataset
 
 __all__ = ["as_of_end", "population", "interaction_events", "registration_days", "readers", "has_reads", "EVENT_KINDS", "DAY_US", "suppress", "gini"]
@@ -237,6 +237,43 @@ def _interaction_events(ds: Dataset) -> pd.DataFrame:
     events["kind"] = pd.Categorical.from_codes(events["kind"].to_numpy(), categories=list(EVENT_KINDS))
     events["group_id"] = events["group_id"].astype("str")
     return events[events["created_at"].notna()].reset_index(drop=True)
+
+
+class PersonCommunity:
+    """What each of some people did in each community up to an as-of, on integer codes.
+
+    ``person`` and ``group`` are rows of ``ds.people`` and ``ds.groups`` and ``counts`` the events
+    (posts and replies, and reactions unless ``written_only``) of each pair; ``rows`` is each
+    asked-for person's row in ``ds.people`` (-1 when not there).
+    """
+
+    def __init__(self, ds: Dataset, person_ids: pd.Series, *, as_of, written_only: bool = False):
+        ev = event_codes(ds)
+        cut = ev.cut(as_of)
+        who, where = ev.who[:cut], ev.where[:cut]
+        self.ds, self.rows = ds, positions(person_ids, ds.people["person_id"])
+        mine = isin_sorted(who, np.unique(self.rows[self.rows >= 0])) & (where >= 0)
+        if written_only:
+            mine &= ev.kind[:cut] != 2
+        n_groups = max(len(ds.groups), 1)
+        pairs, self.counts = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_counts=True)
+        self.person, self.group = pairs // n_groups, pairs % n_groups
+
+    def per_person(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Each asked-for person's events in communities (``weights`` per group: only those groups' share)."""
+        w = self.counts if weights is None else self.counts * weights[self.group]
+        total = np.bincount(self.person, weights=w, minlength=len(self.ds.people))
+        return np.where(self.rows >= 0, total[np.where(self.rows >= 0, self.rows, 0)], 0.0)
+
+    def main_group(self) -> np.ndarray:
+        """The ``group_id`` each asked-for person did most in (ties: the smallest id), None without any."""
+        order = np.lexsort((id_ranks(self.ds.groups["group_id"])[self.group], -self.counts, self.person))
+        first = order[np.unique(self.person[order], return_index=True)[1]]
+        main = np.full(len(self.ds.people), -1, dtype=np.int64)
+        main[self.person[first]] = self.group[first]
+        picked = np.where(self.rows >= 0, main[np.where(self.rows >= 0, self.rows, 0)], -1)
+        ids = np.append(self.ds.groups["group_id"].to_numpy(dtype=object), None)
+        return ids[np.where(picked >= 0, picked, len(ids) - 1)]
 
 
 def has_reads(ds: Dataset) -> bool:

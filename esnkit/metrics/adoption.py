@@ -15,9 +15,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin, isin_sorted, positions
+from .._fast import isin
 from ..dataset import Dataset
-from ._base import DAY_US, NEVER, active_days, as_of_end, event_codes, has_reads, interaction_events, population, readers, registration_days, suppress
+from ._base import (
+    DAY_US,
+    NEVER,
+    PersonCommunity,
+    active_days,
+    as_of_end,
+    event_codes,
+    has_reads,
+    interaction_events,
+    population,
+    readers,
+    registration_days,
+    suppress,
+)
 
 __all__ = [
     "monthly_active",
@@ -374,7 +387,7 @@ def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 9
     # On the events' integer codes (people and community rows), not a group-by over id strings.
     ev = event_codes(ds)
     cut = ev.cut(end - pd.Timedelta(days=1))
-    who, where = ev.who[:cut], ev.where[:cut]
+    who = ev.who[:cut]
     written = (ev.kind[:cut] != 2) & (who >= 0)
     per_person = np.bincount(who[written], minlength=len(ds.people))
     cols = [*lapsed.columns, "main_group_id"]
@@ -383,18 +396,8 @@ def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 9
         return pd.DataFrame({c: lapsed[c].iloc[:0] if c in lapsed else pd.Series(dtype="str") for c in cols})
     k = max(1, int(np.ceil(top_share * len(writers))))
     heavy = lapsed[lapsed["n_messages"] >= int(writers[k - 1])]
-    rows = positions(heavy["person_id"], ds.people["person_id"])
-    mine = written & (where >= 0) & isin_sorted(who, np.unique(rows[rows >= 0]))
-    n_groups = max(len(ds.groups), 1)
-    pairs, counts = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_counts=True)
-    person, group = pairs // n_groups, pairs % n_groups
-    order = np.lexsort((id_ranks(ds.groups["group_id"])[group], -counts, person))  # most first, ties by group id
-    first = order[np.unique(person[order], return_index=True)[1]]
-    main = np.full(len(ds.people), -1, dtype=np.int64)
-    main[person[first]] = group[first]
-    picked = np.where(rows >= 0, main[np.where(rows >= 0, rows, 0)], -1)
-    ids = np.append(ds.groups["group_id"].to_numpy(dtype=object), None)
-    out = heavy.assign(main_group_id=pd.array(ids[np.where(picked >= 0, picked, len(ids) - 1)], dtype="str"))
+    main = PersonCommunity(ds, heavy["person_id"], as_of=end - pd.Timedelta(days=1), written_only=True).main_group()
+    out = heavy.assign(main_group_id=pd.array(main, dtype="str"))
     return out.sort_values(["n_messages", "person_id"], ascending=[False, True]).reset_index(drop=True)[cols]
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin, isin_sorted, positions
+from .._fast import id_ranks, isin, positions
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
-from ..metrics._base import active_days, as_of_end, event_codes, interaction_events, population
+from ..metrics._base import PersonCommunity, active_days, as_of_end, interaction_events, population
 from ..privacy import person_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
@@ -178,36 +178,16 @@ def lapse_causes(ds: Dataset, lapsed: pd.DataFrame, *, as_of, with_group: bool =
 
     With ``with_group``, also the community each did most in (ties by group id), as a second Series.
     """
-    # On the events' integer codes (people and community rows): millions of events at 100,000 people.
-    ev = event_codes(ds)
-    cut = ev.cut(as_of)
-    who, where = ev.who[:cut], ev.where[:cut]
-    rows = positions(lapsed["person_id"], ds.people["person_id"])
-    mine = isin_sorted(who, np.unique(rows[rows >= 0])) & (where >= 0)
-    n_groups = max(len(ds.groups), 1)
-    pairs, counts = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_counts=True)
-    person, group = pairs // n_groups, pairs % n_groups
+    did = PersonCommunity(ds, lapsed["person_id"], as_of=as_of)  # on integer codes: millions of events at 100,000 people
     status = communities.community_scorecard(ds, as_of=as_of).set_index("group_id")["status"]
     quiet_group = isin(ds.groups["group_id"].map(status).astype("str"), list(QUIET)).to_numpy()
-    n_people = len(ds.people)
-    done = np.bincount(person, weights=counts, minlength=n_people)
-    quiet = np.bincount(person, weights=counts * quiet_group[group], minlength=n_people)
-    at = np.where(rows >= 0, rows, 0)
-    share_quiet = np.where((rows >= 0) & (done[at] > 0), quiet[at] / np.where(done[at] > 0, done[at], 1), 0.0)
+    done, quiet = did.per_person(), did.per_person(quiet_group.astype(float))
+    share_quiet = np.where(done > 0, quiet / np.where(done > 0, done, 1), 0.0)
     cause = np.where(share_quiet > 0.5, "community", "personal")
-    cause = np.where(lapsed["n_messages"].to_numpy() <= 1, "one-off", cause)
-    cause = pd.Series(cause, index=lapsed.index, dtype="str")
+    cause = pd.Series(np.where(lapsed["n_messages"].to_numpy() <= 1, "one-off", cause), index=lapsed.index, dtype="str")
     if not with_group:
         return cause
-    # The community each did most in; ties go to the smallest group id.
-    rank = id_ranks(ds.groups["group_id"])
-    order = np.lexsort((rank[group], -counts, person))
-    first = order[np.unique(person[order], return_index=True)[1]]
-    main = np.full(n_people, -1, dtype=np.int64)
-    main[person[first]] = group[first]
-    ids = np.append(ds.groups["group_id"].to_numpy(dtype=object), None)
-    picked = np.where(rows >= 0, main[at], -1)
-    return cause, pd.Series(ids[np.where(picked >= 0, picked, len(ids) - 1)], index=lapsed.index, dtype="str")
+    return cause, pd.Series(did.main_group(), index=lapsed.index, dtype="str")
 
 
 def comms_targets(ds: Dataset, *, as_of=None, min_group_size: int = 5, by=("department", "location")) -> pd.DataFrame:
