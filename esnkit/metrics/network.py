@@ -157,13 +157,7 @@ def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None 
     src, tgt, g = src[keep], tgt[keep], g[keep].astype(np.int64)
     if len(src) == 0:
         return pd.Series(dtype="float64", name="two_way_share")
-    n = int(max(src.max(), tgt.max())) + 1
-    directed = np.unique((g * n + src) * n + tgt)  # one key per community and direction
-    pairs = np.unique((g * n + np.minimum(src, tgt)) * n + np.maximum(src, tgt))
-    dg, rest = directed // (n * n), directed % (n * n)
-    back = (dg * n + rest % n) * n + rest // n
-    both = np.bincount(dg[isin_sorted(back, directed)], minlength=len(group_ids)) / 2
-    related = np.bincount(pairs // (n * n), minlength=len(group_ids))
+    both, related = _two_way_counts(src, tgt, g, len(group_ids))
     has = related > 0
     out = pd.Series(both[has] / related[has], index=pd.Index(group_ids[has].astype("str"), name="group_id"), name="two_way_share")
     return out.sort_index().astype("float64")
@@ -535,7 +529,7 @@ def two_way_share(edges) -> float:
     0.5
     """
     if isinstance(edges, InteractionGraph):  # its ties are on integer codes already
-        src, dst, n = edges.src.astype(np.int64), edges.dst.astype(np.int64), max(len(edges), 1)
+        src, dst = edges.src.astype(np.int64), edges.dst.astype(np.int64)
         keep = src != dst
         src, dst = src[keep], dst[keep]
         if len(src) == 0:
@@ -548,12 +542,19 @@ def two_way_share(edges) -> float:
             return float("nan")
         codes_, _ = pd.factorize(pd.concat([e["source"], e["target"]], ignore_index=True))
         src, dst = codes_[: len(e)].astype(np.int64), codes_[len(e) :].astype(np.int64)
-        n = int(codes_.max()) + 1
-    directed = np.unique(src * n + dst)
-    pairs = np.unique(np.minimum(src, dst) * n + np.maximum(src, dst))
-    a, b = directed // n, directed % n
-    both = isin_sorted(b * n + a, directed)  # (a, b) whose reverse (b, a) exists: each such pair counted twice
-    return float(both.sum() / 2 / len(pairs))
+    both, related = _two_way_counts(src, dst, np.zeros(len(src), dtype=np.int64), 1)
+    return float(both[0] / related[0])
+
+
+def _two_way_counts(src: np.ndarray, dst: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: pairs tied both ways, and pairs tied either way (self-ties already dropped), on integer codes."""
+    n = int(max(src.max(), dst.max())) + 1
+    directed = np.unique((group * n + src) * n + dst)  # one key per group and direction
+    pairs = np.unique((group * n + np.minimum(src, dst)) * n + np.maximum(src, dst))
+    g, rest = directed // (n * n), directed % (n * n)
+    back = (g * n + rest % n) * n + rest // n
+    both = np.bincount(g[isin_sorted(back, directed)], minlength=n_groups) / 2  # each two-way pair is found from both ends
+    return both, np.bincount(pairs // (n * n), minlength=n_groups)
 
 
 def influence_curve(pagerank: pd.Series, *, top: int = 20) -> pd.DataFrame:
