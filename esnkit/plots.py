@@ -441,7 +441,11 @@ def _kpi_axis(ax, kpi: str | None, percent: bool) -> None:
         ax.set_ylim(bottom, top)
         ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     elif unit == "count":
-        ax.set_ylim(max(lo, 0.0), max(hi, 1.0))  # never below zero; a flat zero still has a scale
+        bottom, top = max(lo, 0.0), max(hi, 1.0)  # never below zero; a flat zero still has a scale
+        if top - bottom < 2:  # a flat count: whole numbers either side, not ten ticks all reading "3"
+            middle = round((bottom + top) / 2)
+            bottom, top = max(middle - 1, 0), max(middle - 1, 0) + 2
+        ax.set_ylim(bottom, top)
         _integer_ticks(ax)
         ax.yaxis.set_major_formatter(mtick.StrMethodFormatter("{x:,.0f}"))
     elif unit == "hours":

@@ -211,6 +211,9 @@ def test_share_axes_stay_within_0_and_100_percent_and_counts_above_zero():
     assert full.get_ylim() == (0.9, 1.0)
     none = plots.plot_kpi_trend(pd.DataFrame({"month": months("2026-01", "2026-02"), "value": [0.0, 0.0]}), value="value", kpi="response_rate")
     assert none.get_ylim() == (0.0, 0.1)
+    flat = plots.plot_kpi_trend(pd.DataFrame({"month": months("2026-01"), "value": [3.0]}), value="value", kpi="active_30")
+    flat.figure.canvas.draw()
+    assert flat.get_ylim() == (2.0, 4.0) and [t.get_text() for t in flat.get_yticklabels()] == ["2", "3", "4"]  # one count, whole numbers
     one = plots.plot_kpi_trend(pd.DataFrame({"month": months("2026-01"), "value": [0.0]}), value="value", kpi="healthy_communities")
     lo, hi = one.get_xlim()
     assert one.get_ylim()[0] >= 0 and hi - lo <= 41  # one month: a narrow window, not years
