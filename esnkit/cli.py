@@ -70,6 +70,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reduce(args: argparse.Namespace) -> int:
+    from .reduce import reduce_client
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    progress = _timed()
+    manifest = reduce_client(paths, engine=args.engine, master=args.master, progress=progress)
+    progress(f"done: {paths.processed / 'reduced'} ({manifest['engine']}, {manifest['seconds']:.1f}s)")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_export
 
@@ -167,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="load, validate and pseudonymise a client's exports into processed/")
     p.add_argument("client")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("reduce", parents=[common], help="reduce the events in processed/ again (ingest does it), e.g. on Spark")
+    p.add_argument("client")
+    p.add_argument("--engine", choices=["duckdb", "spark"], help="default: client.yml's engine:, else duckdb")
+    p.add_argument("--master", help="the Spark master, e.g. spark://host:7077 or local[*] (with --engine spark)")
+    p.set_defaults(func=cmd_reduce)
 
     p = sub.add_parser("check", parents=[common], help="detect an export's format, load it and report counts and data-quality warnings")
     p.add_argument("path")

@@ -79,6 +79,27 @@ class Leaders:
 
 
 @dataclasses.dataclass(frozen=True)
+class EngineConfig:
+    """What reduces the events (``esnkit.reduce``): DuckDB embedded by default, or a Spark cluster."""
+
+    name: str = "duckdb"  # duckdb or spark
+    master: str | None = None  # spark only: spark://host:7077, yarn, local[*] (the default)
+    memory_limit: str | None = None  # duckdb only: e.g. 8GB (default: half the machine's memory)
+    threads: int | None = None  # duckdb only (default: every core)
+    source: str | None = None  # where the engine reads the canonical tables (default: processed/); a folder or data-lake URL
+    config: tuple[tuple[str, str], ...] = ()  # spark only: spark.* settings, e.g. spark.executor.memory: 8g
+
+    def options(self) -> dict[str, Any]:
+        """The keyword options of :func:`esnkit.reduce.make_engine` for this engine."""
+        if self.name == "spark":
+            return {"master": self.master or "local[*]", "config": dict(self.config)}
+        return {"memory_limit": self.memory_limit, "threads": self.threads}
+
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclasses.dataclass(frozen=True)
 class ClientConfig:
     """Everything that varies per client. Unknown keys are errors, so typos cannot pass silently."""
 
@@ -100,6 +121,7 @@ class ClientConfig:
     prepared_by: str | None = None  # who prepared the deliverables, on every cover
     owners: tuple[tuple[str, str], ...] = ()  # (theme, role): who owns the actions of each OWNER_THEMES theme
     leaders: Leaders | None = None  # who counts as a leader, for step 1's leader analytics
+    engine: EngineConfig = EngineConfig()  # what reduces the events: duckdb (embedded) or spark
 
     def owner(self, theme: str) -> str:
         """The role ``owners:`` names for ``theme`` (one of :data:`OWNER_THEMES`), or ``""`` when none is named yet."""
@@ -251,6 +273,8 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
             values=tuple(str(v) for v in values),
             emails=tuple(str(e).strip().lower() for e in emails),
         )
+    if data.get("engine") is not None:
+        kw["engine"] = _engine(data["engine"], f"{where}: engine")
     if data.get("owners") is not None:
         owners = _mapping(data["owners"], f"{where}: owners")
         unknown = sorted(str(k) for k in owners if k not in OWNER_THEMES)
@@ -261,6 +285,37 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a client.yml is a page of settings; anything larger is not one
+
+
+def _engine(value: Any, where: str) -> EngineConfig:
+    engine = {"name": value} if isinstance(value, str) else _mapping(value, where)
+    _check_keys(EngineConfig, engine, where)
+    name = str(engine.get("name") or "duckdb")
+    if name not in ENGINES:
+        raise ConfigError(f"{where}: name {_short(name)!r} is not an engine; use duckdb (the default) or spark")
+    only = {"master": "spark", "config": "spark", "memory_limit": "duckdb", "threads": "duckdb"}
+    wrong = sorted(k for k, engine_name in only.items() if engine.get(k) is not None and engine_name != name)
+    if wrong:
+        raise ConfigError(f"{where}: {', '.join(wrong)} do(es) not apply to {name}")
+    threads = engine.get("threads")
+    if threads is not None and (_typed(threads, int, f"{where}.threads") < 1):
+        raise ConfigError(f"{where}.threads must be at least 1")
+    memory = engine.get("memory_limit")
+    if memory is not None and not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", str(memory)):
+        raise ConfigError(f"{where}.memory_limit must be a size like 8GB, not {_short(memory)!r}")
+    settings = engine.get("config") or {}
+    settings = _mapping(settings, f"{where}.config")
+    for key in settings:
+        if not str(key).startswith("spark."):
+            raise ConfigError(f"{where}.config: {_short(key)!r} is not a Spark setting (they start with spark.)")
+    return EngineConfig(
+        name=name,
+        master=_typed(engine["master"], str, f"{where}.master") if engine.get("master") is not None else None,
+        memory_limit=str(memory) if memory is not None else None,
+        threads=threads,
+        source=_typed(engine["source"], str, f"{where}.source") if engine.get("source") is not None else None,
+        config=tuple((str(k), str(v)) for k, v in settings.items()),
+    )
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -477,6 +532,9 @@ branding:
 #   communities: Community managers
 #   people: Network champions lead
 #   network: HR business partners
+
+# engine: duckdb                # what reduces the events: duckdb (embedded, the default), or past one machine
+#   {{name: spark, master: "spark://host:7077", source: "s3a://lake/esn/", config: {{spark.executor.memory: 8g}}}}
 
 objectives: []                  # step 2 proposes a set when empty
 campaigns: []                   # step 3 campaign tracking

@@ -249,7 +249,7 @@ class Dataset:
     """
 
     TABLES = tuple(SCHEMA)
-    __slots__ = ("_cache", "_tables", "meta")
+    __slots__ = ("_cache", "_tables", "meta", "origin")
 
     def __init__(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame | None):
         unknown = set(tables) - set(SCHEMA)
@@ -260,6 +260,8 @@ class Dataset:
         object.__setattr__(self, "_tables", frames)
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "meta", meta if meta is not None else Meta())
+        # The processed/ folder this Dataset was read from (its reductions are read from there), else None.
+        object.__setattr__(self, "origin", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"a Dataset cannot be changed: use ds.replace({name}=...) for a new one")
@@ -427,7 +429,9 @@ class Dataset:
                 raise DataError(f"{path} is missing; re-run `esnkit ingest`.")
             tables[name] = pd.read_parquet(path)
         identities = tables.pop("identities")
-        return cls(identities=identities, meta=Meta.from_dict(manifest.get("meta", {})), **tables)
+        ds = cls(identities=identities, meta=Meta.from_dict(manifest.get("meta", {})), **tables)
+        object.__setattr__(ds, "origin", source)
+        return ds
 
     def equals(self, other: Dataset) -> bool:
         """True when every table (values, dtypes, column order) and the meta record are equal."""

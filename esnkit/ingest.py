@@ -20,10 +20,11 @@ from ._text import count
 from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, EsnkitError
 from .loaders._common import ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
 from .progress import heartbeat, stages
+from .reduce import reduce_client
 
 __all__ = ["ingest_client", "combine", "join_roster", "load_survey", "load_interviews", "summary"]
 
@@ -245,7 +246,7 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
     config = paths.load_config()
     if not config.sources:
         raise ConfigError(f"{paths.config_file}: no sources listed; add the exports under raw/ to `sources:`")
-    n_stages = len(config.sources) + (config.roster is not None) + (config.survey is not None) + (config.interviews is not None) + 2
+    n_stages = len(config.sources) + (config.roster is not None) + (config.survey is not None) + (config.interviews is not None) + 3
     with stages(progress, n_stages, "esnkit ingest") as advance:
         key = load_or_create_key(paths.key_file)
         pseudonymiser = Pseudonymiser(key)
@@ -298,6 +299,15 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
         with heartbeat(progress, "writing"):
             ds.save(paths.processed)
         advance("written")
+        with heartbeat(progress, "reducing the events"):
+            try:
+                reduce_client(paths, progress=progress)
+            except EsnkitError as exc:
+                raise type(exc)(
+                    f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
+                ) from None
+        advance("reduced")
+    object.__setattr__(ds, "origin", paths.processed)  # its reductions are on disk now
     return ds
 
 

@@ -120,15 +120,20 @@ def test_bad_input_one_line_no_traceback_nothing_written(tmp_path, breakage, wor
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
+def _snapshot(folder):
+    """Every file under ``folder`` (the reductions in ``reduced/`` included), by path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_failed_ingest_keeps_the_previous_processed_data(tmp_path):
     client = make_client(tmp_path)
     shutil.copytree(FIXTURE, client / "raw" / "export")
     assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
-    before = {p.name: p.read_bytes() for p in (client / "processed").iterdir()}
+    before = _snapshot(client / "processed")
     (client / "raw" / "export" / "Users.csv").unlink()
     r = esnkit("ingest", "acme", "--data-dir", tmp_path)
     assert r.returncode == 1 and "Users.csv" in r.stderr
-    assert {p.name: p.read_bytes() for p in (client / "processed").iterdir()} == before
+    assert _snapshot(client / "processed") == before
 
 
 def test_check_reports_a_usable_export(tmp_path):
@@ -208,13 +213,13 @@ def test_ingest_refuses_what_check_calls_unusable_and_keeps_the_good_data(tmp_pa
     shutil.copytree(FIXTURE, client / "raw" / "good")
     (client / "client.yml").write_text((client / "client.yml").read_text().replace("raw/export", "raw/good"))
     assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
-    before = {p.name: p.read_bytes() for p in (client / "processed").iterdir()}
+    before = _snapshot(client / "processed")
     (client / "client.yml").write_text((client / "client.yml").read_text().replace("raw/good", "raw/export"))
     breakage(client)
     r = esnkit("ingest", "acme", "--data-dir", tmp_path)
     line = r.stderr.strip()
     assert r.returncode == 1 and "\n" not in line and all(w in line for w in words), r.stderr
-    assert {p.name: p.read_bytes() for p in (client / "processed").iterdir()} == before
+    assert _snapshot(client / "processed") == before
     check = esnkit("check", client / "raw" / "export")
     assert check.returncode == 1
 

@@ -6,7 +6,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 # Same package, different name on conda-forge.
-CONDA_NAMES = {"python-igraph": "python-igraph"}
+CONDA_NAMES = {"python-igraph": "python-igraph", "duckdb": "python-duckdb"}
 
 
 def _norm(spec: str) -> tuple[str, str]:

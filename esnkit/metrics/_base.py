@@ -126,12 +126,15 @@ def active_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
 
 
 def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    everyone = ds.cached("events_everyone", (), lambda: _everyone_sorted(ds))
+    """Distinct (person row, day) from the ``person_day`` reduction, people of ``ds.people`` only, sorted by day then row."""
+    from ..reduce import reduced
+
+    person_day = reduced(ds, "person_day")
+    who = positions(person_day["person_id"], ds.people["person_id"])
+    known = who >= 0
     n = len(ds.people) + 1
-    key = unique((everyone.times // 86_400_000_000) * n + np.where(everyone.who >= 0, everyone.who, n - 1))
-    who, day = key % n, key // n
-    known = who < n - 1
-    return who[known], day[known]
+    key = unique(person_day["day"].to_numpy()[known] * n + who[known])
+    return key % n, key // n
 
 
 def registration_days(ds: Dataset) -> np.ndarray:

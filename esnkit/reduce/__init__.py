@@ -1,0 +1,210 @@
+"""The reduction layer: the event tables reduced once, by a real engine, into compact parquet tables.
+
+``esnkit ingest`` writes ``processed/`` and then runs :func:`reduce_processed`, which writes
+``processed/reduced/<name>/*.parquet`` for each reduction of :data:`REDUCTIONS` plus a
+``manifest.json`` tying them to the ``processed/`` they came from; ``esnkit reduce CLIENT`` runs it
+alone (for instance on Spark: ``--engine spark --master spark://host:7077``). The engine is DuckDB
+embedded unless client.yml's ``engine:`` or the command line says otherwise.
+
+Metrics ask :func:`reduced` for a reduced table of a Dataset. A Dataset read from a ``processed/``
+folder whose reductions are current reads them from disk; any other Dataset (built in memory, a
+filtered copy in the explorer, reductions missing or stale) has them computed by DuckDB over its
+own tables, with the same SQL, once per Dataset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._io import atomic_write, replace_dir
+from .._version import __version__
+from ..errors import ConfigError, DataError
+from .definitions import INPUTS, REDUCTIONS, REDUCTIONS_VERSION, VIEWS, Reduction
+from .engines import DuckDBEngine, SparkEngine, check_inputs, machine_memory, make_engine
+
+__all__ = [
+    "INPUTS",
+    "REDUCTIONS",
+    "REDUCTIONS_VERSION",
+    "VIEWS",
+    "DuckDBEngine",
+    "Reduction",
+    "SparkEngine",
+    "machine_memory",
+    "make_engine",
+    "read_reduction",
+    "reduce_client",
+    "reduce_processed",
+    "reduced",
+    "reductions_current",
+]
+
+FOLDER = "reduced"
+MANIFEST = "manifest.json"
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def reduce_processed(
+    processed: str | os.PathLike[str],
+    *,
+    engine: DuckDBEngine | SparkEngine | None = None,
+    source: str | None = None,
+    progress: Callable[[str], None] = _quiet,
+) -> dict[str, Any]:
+    """Reduce the event tables of a ``processed/`` folder into ``processed/reduced/``, atomically.
+
+    ``source`` is where the engine reads the canonical tables (default: ``processed`` itself; with
+    Spark, any folder or URL the cluster reaches holding ``<table>.parquet`` for each input). The
+    reductions are written to a temporary folder and swapped into place, so a failure leaves the
+    previous reductions as they were. Returns the manifest written.
+    """
+    processed = Path(processed)
+    from ..dataset import Dataset
+
+    source_manifest = Dataset.read_manifest(processed)
+    spill = processed / ".duckdb-spill"  # where DuckDB spills past its memory limit; removed afterwards
+    engine = engine or DuckDBEngine(temp_directory=spill)
+    base = str(source).rstrip("/") if source else str(processed.resolve())
+    inputs = {table: f"{base}/{table}.parquet" for table in INPUTS}
+    check_inputs(inputs)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", suffix=".tmp", dir=processed))
+    started = time.perf_counter()
+    try:
+        progress(f"reducing the events with {engine.name} ...")
+        engine.reduce_files(inputs, str(tmp.resolve()))
+        tables = {}
+        for name in REDUCTIONS:
+            rows = _rows(tmp / name)
+            tables[name] = {"folder": name, "rows": rows, "key": list(REDUCTIONS[name].key)}
+            progress(f"  {name}: {rows:,} rows")
+        manifest = {
+            "reductions_version": REDUCTIONS_VERSION,
+            "esnkit_version": __version__,
+            "engine": engine.name,
+            "source_written_at": source_manifest.get("written_at"),
+            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 2),
+            "tables": tables,
+        }
+        atomic_write(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        replace_dir(tmp, processed / FOLDER)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    return manifest
+
+
+def reduce_client(paths, *, engine: str | None = None, master: str | None = None, progress: Callable[[str], None] = _quiet) -> dict[str, Any]:
+    """Reduce one client's ``processed/`` with the engine of its client.yml, or ``engine``/``master`` given here."""
+    from ..config import EngineConfig
+
+    chosen = paths.load_config().engine
+    if engine is not None and engine != chosen.name:
+        chosen = EngineConfig(name=engine)
+    if master is not None:
+        if chosen.name != "spark":
+            raise ConfigError("--master applies to the spark engine only; add --engine spark")
+        chosen = dataclasses.replace(chosen, master=master)
+    if chosen.name == "duckdb":
+        built = make_engine("duckdb", temp_directory=paths.processed / ".duckdb-spill", **chosen.options())
+    else:
+        built = make_engine(chosen.name, **chosen.options())
+    try:
+        return reduce_processed(paths.processed, engine=built, source=chosen.source, progress=progress)
+    finally:
+        if isinstance(built, SparkEngine):
+            built.stop()
+
+
+def _rows(folder: Path) -> int:
+    import pyarrow.dataset as pads
+
+    return pads.dataset(str(folder), format="parquet").count_rows()
+
+
+def reductions_current(processed: str | os.PathLike[str]) -> bool:
+    """True when ``processed/reduced`` exists and was reduced from this ``processed/`` under today's definitions."""
+    processed = Path(processed)
+    try:
+        mine = json.loads((processed / FOLDER / MANIFEST).read_text(encoding="utf-8"))
+        theirs = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(mine, dict)
+        and mine.get("reductions_version") == REDUCTIONS_VERSION
+        and mine.get("source_written_at") == theirs.get("written_at")
+        and set(mine.get("tables", {})) == set(REDUCTIONS)
+    )
+
+
+def read_reduction(folder: str | os.PathLike[str], name: str) -> pd.DataFrame:
+    """One reduction written by any engine, as a frame in esnkit's dtypes (days as int64 days since 1970-01-01)."""
+    import pyarrow.dataset as pads
+
+    path = Path(folder) / name
+    if not path.is_dir():
+        raise DataError(f"{path} is missing; run `esnkit reduce CLIENT` (or `esnkit ingest CLIENT`) again")
+    reduction = REDUCTIONS[name]
+    table = pads.dataset(str(path), format="parquet").to_table(columns=list(reduction.columns))
+    return _frame(table, reduction)
+
+
+def _frame(table, reduction: Reduction) -> pd.DataFrame:
+    """A pyarrow Table from an engine -> the frame metrics read: fixed column order and dtypes."""
+    import pyarrow as pa
+
+    columns = {}
+    for name in reduction.columns:
+        col = table.column(name)
+        kind = col.type
+        if pa.types.is_date(kind):
+            columns[name] = col.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype("int64")
+        elif pa.types.is_timestamp(kind):
+            columns[name] = pd.Series(col.cast(pa.timestamp("us", tz="UTC")).to_pandas(), dtype="datetime64[us, UTC]").array
+        elif pa.types.is_boolean(kind):
+            columns[name] = pd.array(col.to_pylist(), dtype="boolean")
+        elif pa.types.is_integer(kind):
+            columns[name] = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        else:
+            columns[name] = pd.Series(col.to_pandas(), dtype="str").array
+    return pd.DataFrame(columns)
+
+
+def reduced(ds, name: str) -> pd.DataFrame:
+    """The reduction ``name`` of Dataset ``ds`` (see :data:`REDUCTIONS`), computed or read once per Dataset."""
+    if name not in REDUCTIONS:
+        raise KeyError(f"unknown reduction {name!r}; reductions are {', '.join(REDUCTIONS)}")
+    return ds.cached("reduced", (name,), lambda: _reduced(ds, name))
+
+
+def _reduced(ds, name: str) -> pd.DataFrame:
+    origin = ds.origin
+    if origin is not None and reductions_current(origin):
+        return read_reduction(Path(origin) / FOLDER, name)
+    return ds.cached("reduced_in_memory", (), lambda: _in_memory(ds))[name]
+
+
+def _in_memory(ds) -> dict[str, pd.DataFrame]:
+    """Every reduction of an in-memory Dataset, by DuckDB over its own tables (read in place through Arrow)."""
+    import pyarrow as pa
+
+    tables = {table: pa.Table.from_pandas(getattr(ds, table)[list(columns)], preserve_index=False) for table, columns in INPUTS.items()}
+    out = DuckDBEngine(threads=min(2, os.cpu_count() or 1)).reduce_tables(tables)
+    return {name: _frame(out[name], REDUCTIONS[name]) for name in REDUCTIONS}

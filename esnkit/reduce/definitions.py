@@ -1,0 +1,230 @@
+"""What the reductions are: each one SQL query, written once, that DuckDB and Spark SQL both run.
+
+The event tables (``messages``, ``reactions``, ``mentions``) are only ever reduced: per person and
+day, per thread, per pair of people and day, per community and month. Each reduction below is one
+``SELECT`` over the canonical tables of :data:`esnkit.dataset.SCHEMA` (plus the shared views in
+:data:`VIEWS`), in the subset of SQL that both engines read the same way: ``CAST(ts AS DATE)``,
+``date_trunc('month', ts)``, ``CASE``, ``COALESCE``, ``COUNT(DISTINCT ...)``, joins and
+``UNION ALL``; every sum is cast to ``BIGINT`` so both engines write the same parquet types. Both
+engines run with the session time zone set to UTC, so a day is a UTC day, as everywhere in esnkit.
+
+A day is the UTC calendar day (parquet ``date``: read back as days since 1970-01-01), a month the
+first day of its UTC month. Rows whose person is not in ``people`` are kept (the platform may know
+people the roster does not); self-ties are not ties and are left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["INPUTS", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Reduction"]
+
+#: Bump when a definition changes: reductions written under another version are recomputed.
+REDUCTIONS_VERSION = 1
+
+#: The canonical tables the reductions read, and the columns they read of each (never ``identities``,
+#: never message text).
+INPUTS: dict[str, tuple[str, ...]] = {
+    "memberships": ("group_id", "person_id", "joined_at", "left_at"),
+    "messages": ("message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start", "is_private"),
+    "reactions": ("message_id", "person_id", "created_at"),
+    "mentions": ("message_id", "person_id"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Reduction:
+    """One reduced table: its query, the columns that identify a row, and what each column means."""
+
+    name: str
+    doc: str
+    key: tuple[str, ...]
+    columns: dict[str, str]
+    sql: str
+
+
+#: Views the reductions share, created in this order (``CREATE OR REPLACE TEMPORARY VIEW name AS sql``).
+VIEWS: dict[str, str] = {
+    # Every dated contribution: kind 0 a thread start, 1 a reply, 2 a reaction (at its own time, or
+    # its message's when the export gives none; in the community of the message reacted to).
+    "events": """
+        SELECT author_id AS person_id, created_at,
+               CASE WHEN COALESCE(is_thread_start, TRUE) THEN 0 ELSE 1 END AS kind,
+               group_id, message_id
+        FROM messages WHERE created_at IS NOT NULL
+        UNION ALL
+        SELECT r.person_id, COALESCE(r.created_at, m.created_at) AS created_at, 2 AS kind, m.group_id, r.message_id
+        FROM reactions r JOIN messages m ON r.message_id = m.message_id
+        WHERE COALESCE(r.created_at, m.created_at) IS NOT NULL
+    """,
+    # Dated thread starts: the threads a response rate is counted on.
+    "thread_starts": """
+        SELECT thread_id, group_id, author_id, created_at, is_private
+        FROM messages WHERE is_thread_start AND created_at IS NOT NULL
+    """,
+    # Dated replies in a thread whose start is dated.
+    "thread_replies_all": """
+        SELECT m.thread_id, m.author_id AS person_id, m.created_at, s.author_id AS starter_id
+        FROM messages m JOIN thread_starts s ON m.thread_id = s.thread_id
+        WHERE NOT m.is_thread_start AND m.created_at IS NOT NULL
+    """,
+    # Who each message's author answered: the message replied to, else the thread's start (dated or not).
+    "reply_targets": """
+        SELECT m.message_id, m.author_id AS source, COALESCE(p.author_id, s.author_id) AS target,
+               m.group_id, m.created_at
+        FROM messages m
+        LEFT JOIN messages p ON m.reply_to_id = p.message_id
+        LEFT JOIN (SELECT thread_id, author_id FROM messages WHERE is_thread_start) s ON m.thread_id = s.thread_id
+        WHERE NOT m.is_thread_start AND m.created_at IS NOT NULL
+    """,
+}
+
+_KINDS = """
+    CAST(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END) AS BIGINT) AS posts,
+    CAST(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS BIGINT) AS replies,
+    CAST(SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS BIGINT) AS reactions"""
+
+REDUCTIONS: dict[str, Reduction] = {
+    r.name: r
+    for r in (
+        Reduction(
+            name="person_day",
+            doc="What each person contributed on each UTC day, per community: the base of every active-people figure.",
+            key=("person_id", "day", "group_id"),
+            columns={
+                "person_id": "the contributor (pseudonymised)",
+                "day": "UTC day",
+                "group_id": "the community (null for private messages outside any group)",
+                "posts": "thread starts",
+                "replies": "replies",
+                "reactions": "reactions given (counted in the community of the message reacted to)",
+            },
+            sql=f"""
+                SELECT person_id, CAST(created_at AS DATE) AS day, group_id,{_KINDS}
+                FROM events
+                GROUP BY person_id, CAST(created_at AS DATE), group_id
+            """,
+        ),
+        Reduction(
+            name="threads",
+            doc="One row per dated thread start, with its first response by someone else over all the data.",
+            key=("thread_id",),
+            columns={
+                "thread_id": "the thread",
+                "group_id": "its community",
+                "author_id": "who started it",
+                "created_at": "when",
+                "is_private": "a private conversation",
+                "first_response_at": "the first reply or reaction by someone other than the starter (null: none)",
+            },
+            sql="""
+                SELECT s.thread_id, s.group_id, s.author_id, s.created_at, s.is_private, f.first_response_at
+                FROM thread_starts s
+                LEFT JOIN (
+                    SELECT thread_id, MIN(t) AS first_response_at FROM (
+                        SELECT thread_id, created_at AS t FROM thread_replies_all
+                        WHERE person_id IS NULL OR person_id <> starter_id
+                        UNION ALL
+                        SELECT m.thread_id, r.created_at AS t
+                        FROM reactions r
+                        JOIN messages m ON r.message_id = m.message_id
+                        JOIN thread_starts s2 ON m.thread_id = s2.thread_id
+                        WHERE r.created_at IS NOT NULL AND m.created_at IS NOT NULL
+                          AND (r.person_id IS NULL OR r.person_id <> s2.author_id)
+                    ) responses GROUP BY thread_id
+                ) f ON s.thread_id = f.thread_id
+            """,
+        ),
+        Reduction(
+            name="thread_replies",
+            doc="Replies per thread, replier and UTC day: reply counts and participants at any as-of are sums over days before it.",
+            key=("thread_id", "person_id", "day"),
+            columns={
+                "thread_id": "the thread (its start is in `threads`)",
+                "person_id": "who replied (the starter included)",
+                "day": "UTC day",
+                "replies": "their replies that day",
+            },
+            sql="""
+                SELECT thread_id, person_id, CAST(created_at AS DATE) AS day, COUNT(*) AS replies
+                FROM thread_replies_all
+                GROUP BY thread_id, person_id, CAST(created_at AS DATE)
+            """,
+        ),
+        Reduction(
+            name="ties_day",
+            doc="Directed ties between two people per community and UTC day, by kind: the interaction network at any window.",
+            key=("source", "target", "group_id", "day"),
+            columns={
+                "source": "who acted: replied, mentioned, reacted",
+                "target": "towards whom: the author replied or reacted to, the person mentioned",
+                "group_id": "the community it happened in",
+                "day": "UTC day (a reaction's own time, else its message's)",
+                "replies": "replies from source to target",
+                "mentions": "mentions of target by source",
+                "reactions": "reactions by source to target's messages",
+            },
+            sql="""
+                SELECT source, target, group_id, CAST(created_at AS DATE) AS day,
+                       CAST(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END) AS BIGINT) AS replies,
+                       CAST(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS BIGINT) AS mentions,
+                       CAST(SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS BIGINT) AS reactions
+                FROM (
+                    SELECT source, target, group_id, created_at, 0 AS kind FROM reply_targets
+                    UNION ALL
+                    SELECT m.author_id AS source, x.person_id AS target, m.group_id, m.created_at, 1 AS kind
+                    FROM mentions x JOIN messages m ON x.message_id = m.message_id
+                    WHERE m.created_at IS NOT NULL
+                    UNION ALL
+                    SELECT r.person_id AS source, m.author_id AS target, m.group_id,
+                           COALESCE(r.created_at, m.created_at) AS created_at, 2 AS kind
+                    FROM reactions r JOIN messages m ON r.message_id = m.message_id
+                    WHERE COALESCE(r.created_at, m.created_at) IS NOT NULL
+                ) t
+                WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target
+                GROUP BY source, target, group_id, CAST(created_at AS DATE)
+            """,
+        ),
+        Reduction(
+            name="community_month",
+            doc="Activity per community and UTC month: contributions by kind and distinct contributors.",
+            key=("group_id", "month"),
+            columns={
+                "group_id": "the community (null: private messages outside any group)",
+                "month": "first day of the UTC month",
+                "posts": "thread starts",
+                "replies": "replies",
+                "reactions": "reactions",
+                "contributors": "distinct people who posted, replied or reacted",
+            },
+            sql=f"""
+                SELECT group_id, CAST(date_trunc('month', created_at) AS DATE) AS month,{_KINDS},
+                       COUNT(DISTINCT person_id) AS contributors
+                FROM events
+                GROUP BY group_id, CAST(date_trunc('month', created_at) AS DATE)
+            """,
+        ),
+        Reduction(
+            name="membership_month",
+            doc="Memberships started and ended per community and UTC month (undated memberships count in no month).",
+            key=("group_id", "month"),
+            columns={
+                "group_id": "the community",
+                "month": "first day of the UTC month",
+                "joined": "memberships that began that month",
+                "ended": "memberships that ended that month",
+            },
+            sql="""
+                SELECT group_id, month, CAST(SUM(joined) AS BIGINT) AS joined, CAST(SUM(ended) AS BIGINT) AS ended
+                FROM (
+                    SELECT group_id, CAST(date_trunc('month', joined_at) AS DATE) AS month, 1 AS joined, 0 AS ended
+                    FROM memberships WHERE joined_at IS NOT NULL
+                    UNION ALL
+                    SELECT group_id, CAST(date_trunc('month', left_at) AS DATE) AS month, 0 AS joined, 1 AS ended
+                    FROM memberships WHERE left_at IS NOT NULL
+                ) x
+                GROUP BY group_id, month
+            """,
+        ),
+    )
+}

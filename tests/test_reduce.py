@@ -1,0 +1,241 @@
+"""The reduction layer: each reduced table against answers worked out by hand, DuckDB on disk against
+DuckDB in memory, Spark in local mode against DuckDB table for table, and the metrics that read the
+reductions against the events they used to be counted from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FIXTURES
+
+from esnkit import Dataset
+from esnkit._fast import unique
+from esnkit.config import ClientPaths, config_from_dict
+from esnkit.errors import ConfigError, DataError
+from esnkit.ingest import ingest_client
+from esnkit.metrics._base import _active_days, _everyone_sorted
+from esnkit.reduce import REDUCTIONS, read_reduction, reduce_client, reduce_processed, reduced, reductions_current
+from esnkit.synth import SynthSpec, write_canonical_client
+
+
+def day(text: str) -> int:
+    return (dt.date.fromisoformat(text) - dt.date(1970, 1, 1)).days
+
+
+def ts(text: str | None):
+    return pd.Timestamp(text, tz="UTC") if text else pd.NaT
+
+
+def hand_dataset() -> Dataset:
+    """a starts thread m1 in g1 (Jan 1 09:00); b replies (10:00, mentioning c) and reacts to m1 (no time);
+    a replies to b (Jan 2). c starts m4 in g2 (Feb 3 12:00) and answers it himself (13:00); a reacts on Feb 4."""
+    people = pd.DataFrame({"person_id": ["a", "b", "c"], "state": ["active"] * 3})
+    groups = pd.DataFrame({"group_id": ["g1", "g2"], "name": ["One", "Two"], "kind": ["community", "community"]})
+    rows = [
+        ("m1", "m1", None, "g1", "a", "2026-01-01 09:00", True),
+        ("m2", "m1", "m1", "g1", "b", "2026-01-01 10:00", False),
+        ("m3", "m1", "m2", "g1", "a", "2026-01-02 08:00", False),
+        ("m4", "m4", None, "g2", "c", "2026-02-03 12:00", True),
+        ("m5", "m4", None, "g2", "c", "2026-02-03 13:00", False),
+    ]
+    messages = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    messages["is_private"] = False
+    reactions = pd.DataFrame(
+        {"message_id": ["m4", "m1"], "person_id": ["a", "b"], "created_at": ["2026-02-04 09:00", None], "reaction": ["like", "like"]}
+    )
+    mentions = pd.DataFrame({"message_id": ["m2"], "person_id": ["c"]})
+    memberships = pd.DataFrame(
+        {"group_id": ["g1", "g1"], "person_id": ["a", "b"], "joined_at": ["2025-12-15", "2026-01-05"], "left_at": [None, "2026-02-10"]}
+    )
+    return Dataset(people=people, groups=groups, messages=messages, reactions=reactions, mentions=mentions, memberships=memberships).validate()
+
+
+def expected(name: str, rows: list[tuple]) -> pd.DataFrame:
+    """A frame in the reduction's columns and esnkit's dtypes, sorted by its key."""
+    columns = list(REDUCTIONS[name].columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in columns:
+        if column in ("day", "month") or column in ("posts", "replies", "reactions", "mentions", "contributors", "joined", "ended"):
+            frame[column] = frame[column].astype("int64")
+        elif column.endswith("_at"):
+            frame[column] = pd.Series([ts(v) if isinstance(v, str) or v is None else v for v in frame[column]], dtype="datetime64[us, UTC]")
+        elif column == "is_private":
+            frame[column] = frame[column].astype("boolean")
+        else:
+            frame[column] = frame[column].astype("str")
+    return sort(frame, name)
+
+
+def sort(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    return frame.sort_values(list(REDUCTIONS[name].key), na_position="first").reset_index(drop=True)
+
+
+HAND = {
+    "person_day": [
+        ("a", day("2026-01-01"), "g1", 1, 0, 0),
+        ("a", day("2026-01-02"), "g1", 0, 1, 0),
+        ("a", day("2026-02-04"), "g2", 0, 0, 1),
+        ("b", day("2026-01-01"), "g1", 0, 1, 1),  # the reaction without a time counts at its message's
+        ("c", day("2026-02-03"), "g2", 1, 1, 0),
+    ],
+    "threads": [
+        # m1: b's reaction has no time, so b's reply at 10:00 is the first response; m4: c's own reply does not count
+        ("m1", "g1", "a", "2026-01-01 09:00", False, "2026-01-01 10:00"),
+        ("m4", "g2", "c", "2026-02-03 12:00", False, "2026-02-04 09:00"),
+    ],
+    "thread_replies": [
+        ("m1", "a", day("2026-01-02"), 1),
+        ("m1", "b", day("2026-01-01"), 1),
+        ("m4", "c", day("2026-02-03"), 1),
+    ],
+    "ties_day": [
+        ("a", "b", "g1", day("2026-01-02"), 1, 0, 0),
+        ("a", "c", "g2", day("2026-02-04"), 0, 0, 1),
+        ("b", "a", "g1", day("2026-01-01"), 1, 0, 1),
+        ("b", "c", "g1", day("2026-01-01"), 0, 1, 0),
+        # c's reply to his own thread is no tie
+    ],
+    "community_month": [
+        ("g1", day("2026-01-01"), 1, 2, 1, 2),
+        ("g2", day("2026-02-01"), 1, 1, 1, 2),
+    ],
+    "membership_month": [
+        ("g1", day("2025-12-01"), 1, 0),
+        ("g1", day("2026-01-01"), 1, 0),
+        ("g1", day("2026-02-01"), 0, 1),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_each_reduction_matches_the_hand_worked_answer(name):
+    assert set(HAND) == set(REDUCTIONS)
+    pd.testing.assert_frame_equal(sort(reduced(hand_dataset(), name), name), expected(name, HAND[name]))
+
+
+def _client(tmp_path, n_people=600, **spec):
+    write_canonical_client(tmp_path / "bench", spec=SynthSpec(n_people=n_people, messages_per_person=12, reactions_per_message=1.0, **spec))
+    paths = ClientPaths.for_client("bench", tmp_path)
+    ingest_client(paths)
+    return paths
+
+
+def test_ingest_writes_current_reductions_that_equal_the_in_memory_ones(tmp_path):
+    paths = _client(tmp_path)
+    folder = paths.processed / "reduced"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["engine"] == "duckdb" and set(manifest["tables"]) == set(REDUCTIONS)
+    assert reductions_current(paths.processed)
+    on_disk = Dataset.read(paths.processed)
+    in_memory = on_disk.replace()  # a copy of the tables, no origin: reduced by DuckDB over the frames
+    assert in_memory.origin is None and on_disk.origin == paths.processed
+    for name in REDUCTIONS:
+        disk = read_reduction(folder, name)
+        assert manifest["tables"][name]["rows"] == len(disk) > (0 if name != "membership_month" else -1)
+        pd.testing.assert_frame_equal(sort(disk, name), sort(reduced(in_memory, name), name))
+        pd.testing.assert_frame_equal(reduced(on_disk, name), disk)
+    assert not (paths.processed / ".duckdb-spill").exists()
+
+
+def test_reductions_go_stale_when_processed_is_written_again(tmp_path):
+    paths = _client(tmp_path, n_people=200)
+    ds = Dataset.read(paths.processed)
+    manifest = json.loads((paths.processed / "manifest.json").read_text())
+    manifest["written_at"] = "2000-01-01T00:00:00+00:00"
+    (paths.processed / "manifest.json").write_text(json.dumps(manifest))
+    assert not reductions_current(paths.processed)
+    # Stale reductions are not read: the Dataset reduces its own tables instead, with the same result.
+    for name in REDUCTIONS:
+        pd.testing.assert_frame_equal(sort(reduced(Dataset.read(paths.processed), name), name), sort(reduced(ds, name), name))
+
+
+def test_a_failed_reduction_leaves_the_previous_one_in_place(tmp_path):
+    paths = _client(tmp_path, n_people=200)
+    before = (paths.processed / "reduced" / "manifest.json").read_text()
+    (paths.processed / "reactions.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(DataError, match=r"duckdb could not reduce .*processed"):
+        reduce_processed(paths.processed)
+    assert (paths.processed / "reduced" / "manifest.json").read_text() == before
+    assert [p.name for p in paths.processed.iterdir() if p.name.startswith(".")] == []
+    (paths.processed / "reactions.parquet").unlink()
+    with pytest.raises(DataError, match=r"reactions.parquet is missing; run `esnkit ingest"):
+        reduce_processed(paths.processed)
+
+
+def _active_days_from_events(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """How person-days were counted before the reductions: from every event, sorted by time."""
+    everyone = _everyone_sorted(ds)
+    n = len(ds.people) + 1
+    key = unique((everyone.times // 86_400_000_000) * n + np.where(everyone.who >= 0, everyone.who, n - 1))
+    who, days = key % n, key // n
+    return who[who < n - 1], days[who < n - 1]
+
+
+@pytest.mark.parametrize("source", ["tiny-client", "viva-engage-small", "slack-export-viewer-testarchive", "teams-graph-docs-samples", "bench"])
+def test_person_days_from_the_reduction_equal_the_events(tmp_path, source):
+    if source == "bench":
+        paths = _client(tmp_path)
+        ds = Dataset.read(paths.processed)
+        assert reductions_current(ds.origin)
+    else:
+        from esnkit import loaders
+
+        folder = FIXTURES / source
+        path = next((p for p in sorted(folder.iterdir()) if p.suffix in (".zip",)), folder)
+        if source == "tiny-client":
+            work = tmp_path / "tiny-client"
+            shutil.copytree(folder, work)
+            paths = ClientPaths.for_client("tiny-client", tmp_path)
+            ds = Dataset.read(ingest_client(paths).origin)
+        else:
+            ds = loaders.load(path, key=b"k" * 32)
+    who, days = _active_days(ds)
+    old_who, old_days = _active_days_from_events(ds)
+    assert len(who) > 0
+    np.testing.assert_array_equal(who, old_who)
+    np.testing.assert_array_equal(days, old_days)
+
+
+def test_engine_config_is_checked():
+    assert config_from_dict({"name": "x", "engine": "spark"}).engine.name == "spark"
+    cfg = config_from_dict({"name": "x", "engine": {"name": "spark", "master": "spark://h:7077", "config": {"spark.executor.memory": "8g"}}})
+    assert cfg.engine.options() == {"master": "spark://h:7077", "config": {"spark.executor.memory": "8g"}}
+    assert config_from_dict({"name": "x", "engine": {"memory_limit": "8GB"}}).engine.options() == {"memory_limit": "8GB", "threads": None}
+    for bad, message in (
+        ({"name": "flink"}, "not an engine"),
+        ({"name": "duckdb", "master": "spark://h"}, "master do\\(es\\) not apply to duckdb"),
+        ({"name": "spark", "config": {"executor.memory": "8g"}}, "not a Spark setting"),
+        ({"memory_limit": "lots"}, "a size like 8GB"),
+        ({"colour": "red"}, "unknown key"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            config_from_dict({"name": "x", "engine": bad})
+
+
+def test_the_cli_reduces_again_and_refuses_a_master_without_spark(tmp_path, capsys):
+    from esnkit.cli import main
+
+    paths = _client(tmp_path, n_people=200)
+    shutil.rmtree(paths.processed / "reduced")
+    assert main(["reduce", "bench", "--data-dir", str(tmp_path)]) == 0
+    assert reductions_current(paths.processed)
+    assert "person_day:" in capsys.readouterr().out
+    assert main(["reduce", "bench", "--data-dir", str(tmp_path), "--master", "local[2]"]) == 1
+    assert "--master applies to the spark engine only" in capsys.readouterr().err
+
+
+def test_spark_local_mode_writes_the_same_reductions_as_duckdb(tmp_path):
+    pytest.importorskip("pyspark")
+    paths = _client(tmp_path, n_people=2000)
+    duck = {name: sort(read_reduction(paths.processed / "reduced", name), name) for name in REDUCTIONS}
+    manifest = reduce_client(paths, engine="spark", master="local[2]")
+    assert manifest["engine"] == "spark" and reductions_current(paths.processed)
+    for name in REDUCTIONS:
+        spark = sort(read_reduction(paths.processed / "reduced", name), name)
+        assert len(spark) == manifest["tables"][name]["rows"]
+        pd.testing.assert_frame_equal(spark, duck[name], obj=name)
