@@ -170,6 +170,11 @@ def _scaling(size: str, rows) -> tuple[float, str] | None:
     return here / there, f"S from {earlier[-1].name}"
 
 
+def _reduced_rows(manifest: dict) -> str:
+    tables = manifest.get("tables", {})
+    return ", ".join(f"{name} {info['rows']:,}" for name, info in tables.items()) + " rows"
+
+
 def _json_tail(result: dict) -> dict:
     try:
         return json.loads(result["last"])
@@ -184,6 +189,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-networkx", action="store_true", help="skip the networkx baseline (about 20 min at size M)")
     parser.add_argument("--skip-run", action="store_true", help="skip the whole `esnkit run` (HTML and PDF)")
     parser.add_argument("--keep", action="store_true", help="keep the generated client afterwards")
+    parser.add_argument("--spark", action="store_true", help="also reduce on Spark in local mode (always at S)")
     args = parser.parse_args(argv)
     people, mpp, rpm = SIZES[args.size]
     work = Path(args.work) / f"bench-{args.size.lower()}"
@@ -202,7 +208,15 @@ def main(argv=None) -> int:
     rows.append(("generate the client (not a target)", gen, ""))
     esnkit = [sys.executable, "-m", "esnkit.cli"]
     ingest = measure([*esnkit, "ingest", work.name, "--data-dir", str(data_dir)], label="ingest")
-    rows.append(("esnkit ingest", ingest, f"≤ {TARGETS['ingest_M']:.0f} s at M"))
+    rows.append(("esnkit ingest (load, validate, write processed/, reduce)", ingest, f"≤ {TARGETS['ingest_M']:.0f} s at M"))
+    reduce = measure([*esnkit, "reduce", work.name, "--data-dir", str(data_dir)], label="reduce")
+    reduced = json.loads((work / "processed" / "reduced" / "manifest.json").read_text())
+    rows.append(("esnkit reduce, DuckDB (run alone; ingest includes it)", reduce, _reduced_rows(reduced)))
+    if args.spark or args.size == "S":
+        spark = measure(
+            [*esnkit, "reduce", work.name, "--data-dir", str(data_dir), "--engine", "spark", "--master", "local[*]"], label="reduce on spark"
+        )
+        rows.append(("esnkit reduce, Spark local mode (JVM start included)", spark, "the same tables (tests/test_reduce.py)"))
     manifest = json.loads((work / "processed" / "manifest.json").read_text())
     n_messages = manifest["tables"]["messages"]["rows"]
     n_reactions = manifest["tables"]["reactions"]["rows"]

@@ -239,3 +239,75 @@ def test_spark_local_mode_writes_the_same_reductions_as_duckdb(tmp_path):
         spark = sort(read_reduction(paths.processed / "reduced", name), name)
         assert len(spark) == manifest["tables"][name]["rows"]
         pd.testing.assert_frame_equal(spark, duck[name], obj=name)
+
+
+def _threads_from_events(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+    """How the thread table was computed before the reductions: from every message and reaction."""
+    from esnkit._fast import lookup, micros
+    from esnkit.metrics._base import codes
+
+    m, c, cut = ds.messages, codes(ds), micros(end)
+    dated = m["created_at"].notna().to_numpy()
+    start_rows = np.flatnonzero(m["is_thread_start"].to_numpy(dtype=bool, na_value=False) & dated & (micros(m["created_at"]) < cut))
+    starts = m.take(start_rows).reset_index(drop=True)
+    rank = np.full(len(m) + 1, -1, dtype=np.int64)
+    rank[start_rows] = np.arange(len(start_rows))
+    thread_of = np.where(dated, rank[c.thread_start], -1)
+    times = micros(m["created_at"])
+    reply = ~m["is_thread_start"].to_numpy(dtype=bool) & (thread_of >= 0) & (times < cut)
+    pos, authors = thread_of[reply], m["author_id"][reply].reset_index(drop=True)
+    other = (authors != starts["author_id"].array.take(pos)).to_numpy(dtype=bool, na_value=True)
+    first = np.full(len(starts), np.iinfo(np.int64).max)
+    np.minimum.at(first, pos[other], times[reply][other])
+    at = c.reaction_message
+    rt = micros(ds.reactions["created_at"])
+    rpos = np.where((at >= 0) & ds.reactions["created_at"].notna().to_numpy() & (rt < cut), thread_of[at], -1)
+    ok = rpos >= 0
+    rother = (ds.reactions["person_id"][ok].reset_index(drop=True) != starts["author_id"].array.take(rpos[ok])).to_numpy(dtype=bool, na_value=True)
+    np.minimum.at(first, rpos[ok][rother], rt[ok][rother])
+    has = first != np.iinfo(np.int64).max
+    out = pd.DataFrame(
+        {
+            "thread_id": starts["thread_id"].astype("str").array,
+            "group_id": starts["group_id"].array,
+            "author_id": starts["author_id"].array,
+            "created_at": starts["created_at"].array,
+            "is_private": starts["is_private"].to_numpy(dtype=bool, na_value=False),
+        }
+    )
+    out["first_response_at"] = pd.Series(np.where(has, first, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(has).array
+    out["hours_to_first_response"] = np.where(has, (first - micros(starts["created_at"])) / 3.6e9, np.nan)
+    out["n_replies"] = np.bincount(pos, minlength=len(out)).astype("int64")
+    pairs = pd.DataFrame({"pos": pos[other], "who": authors[other].array}).drop_duplicates()
+    out["n_participants"] = (1 + np.bincount(pairs["pos"].to_numpy(), minlength=len(out))).astype("int64")
+    out["answered"] = has
+    out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
+    return out.sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("source", ["viva-engage-small", "slack-export-viewer-testarchive", "teams-graph-docs-samples", "bench"])
+def test_the_thread_table_from_the_reductions_equals_the_one_from_events(tmp_path, source):
+    from esnkit import loaders
+    from esnkit.metrics.conversations import thread_responses
+
+    if source == "bench":
+        ds = Dataset.read(_client(tmp_path).processed)
+        assert reductions_current(ds.origin)
+    else:
+        folder = FIXTURES / source
+        ds = loaders.load(next((p for p in sorted(folder.iterdir()) if p.suffix == ".zip"), folder), key=b"k" * 32)
+    _start, last = ds.coverage()
+    ends = sorted({last.normalize() + pd.Timedelta(days=1), last.normalize() - pd.Timedelta(days=30), last.normalize() - pd.Timedelta(days=200)})
+    seen = 0
+    for end in ends:
+        ours = thread_responses(ds, as_of=(end - pd.Timedelta(days=1)).date())
+        pd.testing.assert_frame_equal(ours, _threads_from_events(ds, end), obj=f"threads at {end.date()}")
+        seen += len(ours)
+    assert seen > 0
+
+
+def test_the_readme_documents_every_reduction():
+    readme = (FIXTURES.parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, reduction in REDUCTIONS.items():
+        assert f"| `{name}` |" in readme, name
+        assert set(reduction.columns) >= set(reduction.key) and all(reduction.columns.values())

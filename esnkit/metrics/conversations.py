@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import lookup, micros
+from .._fast import lookup, micros, positions
 from ..dataset import Dataset
-from ._base import as_of_end, codes
+from ._base import DAY_US, as_of_end
 
 __all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap", "questions", "marks_questions"]
 
@@ -52,73 +52,52 @@ _NAT = np.iinfo(np.int64).max  # "no response yet" while taking minima of int64 
 
 
 class _ThreadBase:
-    """Every thread of the Dataset, computed once; :func:`thread_responses` cuts it at any as-of.
+    """Every thread of the Dataset, from the ``threads`` and ``thread_replies`` reductions; :func:`thread_responses` cuts it at any as-of.
 
-    ``table`` holds the thread starts sorted by time, with the first response by someone else over
-    all the data. Cut at an earlier instant ``end``, the threads are a prefix of ``table``; a first
-    response is still the first one if it came before ``end`` and there was none otherwise (it is
-    a minimum), so only the reply and participant counts need the replies again: they are kept
-    as integer thread positions and times, and counted with ``bincount``.
+    ``table`` holds the thread starts sorted by time (then thread id), with the first response by
+    someone else over all the data. Cut at the end of an earlier day, the threads are a prefix of
+    ``table``; a first response is still the first one if it came before the cut and there was
+    none otherwise (it is a minimum), so only the reply and participant counts need the replies
+    again: the reduction keeps them per thread, replier and day, and they are counted with
+    ``bincount`` over the days before the cut.
     """
 
     def __init__(self, ds: Dataset):
-        m = ds.messages
-        dated = m["created_at"].notna().to_numpy()
-        is_start = m["is_thread_start"].to_numpy(dtype=bool, na_value=False)
-        start_rows = np.flatnonzero(is_start & dated)
-        start_rows = start_rows[np.argsort(micros(m["created_at"].take(start_rows)), kind="stable")]
-        starts = m.take(start_rows)
+        from ..reduce import reduced
+
+        starts = reduced(ds, "threads").sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
         self.start_times = micros(starts["created_at"])
-        rank = np.full(len(m) + 1, -1, dtype=np.int64)  # the last slot answers "no thread" (-1)
-        rank[start_rows] = np.arange(len(start_rows))
-        thread_of = np.where(dated, rank[codes(ds).thread_start], -1)  # each message's thread, by position
-        reply = ~is_start & (thread_of >= 0)
-        self.reply_pos = thread_of[reply]
-        self.reply_times = micros(m["created_at"])[reply]
-        reply_authors = m["author_id"][reply].reset_index(drop=True)
-        start_authors = starts["author_id"].reset_index(drop=True)
-        by_other = (reply_authors != start_authors.array.take(self.reply_pos)).to_numpy(dtype=bool, na_value=True)
-        first = np.full(len(starts), _NAT, dtype=np.int64)
-        np.minimum.at(first, self.reply_pos[by_other], self.reply_times[by_other])
-        r = ds.reactions
-        if len(r):
-            at = codes(ds).reaction_message
-            pos = np.where((at >= 0) & r["created_at"].notna().to_numpy(), thread_of[at], -1)
-            known = pos >= 0
-            pos = pos[known]
-            people = r["person_id"][known].reset_index(drop=True)
-            times = micros(r["created_at"])[known]
-            other = (people != start_authors.array.take(pos)).to_numpy(dtype=bool, na_value=True)
-            np.minimum.at(first, pos[other], times[other])
-        self._reply_authors, self._by_other = reply_authors, by_other
-        self._pairs: np.ndarray | None = None
-        out = pd.DataFrame(
-            {
-                "thread_id": starts["thread_id"].astype("str").array,
-                "group_id": starts["group_id"].array,
-                "author_id": starts["author_id"].array,
-                "created_at": starts["created_at"].array,
-                "is_private": starts["is_private"].to_numpy(dtype=bool, na_value=False),
-            }
-        )
-        has = first != _NAT
-        out["first_response_at"] = pd.Series(np.where(has, first, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(has).array
+        replies = reduced(ds, "thread_replies")
+        self.reply_pos = positions(replies["thread_id"], starts["thread_id"])
+        self.reply_days = replies["day"].to_numpy()
+        self.reply_counts = replies["replies"].to_numpy()
+        # (thread, replier other than the starter) pairs, on the day of that replier's first reply
+        others = (replies["person_id"] != starts["author_id"].array.take(self.reply_pos)).to_numpy(dtype=bool, na_value=True)
+        pairs = pd.DataFrame({"pos": self.reply_pos[others], "person": replies["person_id"][others].array, "day": self.reply_days[others]})
+        first_day = pairs.groupby(["pos", "person"], sort=False)["day"].min()
+        self.pair_pos = first_day.index.get_level_values("pos").to_numpy()
+        self.pair_days = first_day.to_numpy()
+        first = micros(starts["first_response_at"])
+        has = starts["first_response_at"].notna().to_numpy()
+        out = starts[["thread_id", "group_id", "author_id", "created_at"]].copy()
+        out["is_private"] = starts["is_private"].to_numpy(dtype=bool, na_value=False)
+        out["first_response_at"] = starts["first_response_at"].array
         out["hours_to_first_response"] = np.where(has, (first - self.start_times) / 3.6e9, np.nan)
-        out["n_replies"] = np.bincount(self.reply_pos, minlength=len(out)).astype("int64")
-        out["n_participants"] = (1 + np.bincount(self.pair_positions(), minlength=len(out))).astype("int64")
+        out["n_replies"] = self._replies(len(out))
+        out["n_participants"] = self._participants(len(out))
         out["answered"] = has
         out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
         self.table = out
-        self.last = int(max(self.start_times.max(initial=0), self.reply_times.max(initial=0), first[has].max(initial=0)))
+        last_reply = (int(self.reply_days.max()) + 1) * DAY_US if len(self.reply_days) else 0
+        self.last = int(max(self.start_times.max(initial=0), last_reply, first[has].max(initial=0)))
 
-    def pair_positions(self, before: int | None = None) -> np.ndarray:
-        """Thread positions of each (thread, replier other than the starter) pair, first reply before ``before``."""
-        if self._pairs is None:
-            pairs = pd.DataFrame({"pos": self.reply_pos, "author": self._reply_authors, "t": self.reply_times})[self._by_other]
-            first = pairs.sort_values("t", kind="stable").drop_duplicates(["pos", "author"])
-            self._pairs = np.stack([first["pos"].to_numpy(), first["t"].to_numpy()])
-        pos, t = self._pairs
-        return pos if before is None else pos[t < before]
+    def _replies(self, n: int, before_day: int | None = None) -> np.ndarray:
+        keep = slice(None) if before_day is None else self.reply_days < before_day
+        return np.bincount(self.reply_pos[keep], weights=self.reply_counts[keep], minlength=n).astype("int64")
+
+    def _participants(self, n: int, before_day: int | None = None) -> np.ndarray:
+        keep = slice(None) if before_day is None else self.pair_days < before_day
+        return (1 + np.bincount(self.pair_pos[keep], minlength=n)).astype("int64")
 
     def at(self, end: pd.Timestamp) -> pd.DataFrame:
         cut = micros(end)
@@ -126,13 +105,14 @@ class _ThreadBase:
         out = self.table.iloc[:n].reset_index(drop=True)
         if cut > self.last:
             return out
+        if cut % DAY_US:
+            raise ValueError(f"threads are cut at the end of a day, not at {end}")
         late = (out["first_response_at"] >= end).to_numpy(dtype=bool, na_value=False)
         out["first_response_at"] = out["first_response_at"].mask(late)
         out["hours_to_first_response"] = out["hours_to_first_response"].mask(late)
         out["answered"] = out["answered"] & ~late
-        early = self.reply_times < cut
-        out["n_replies"] = np.bincount(self.reply_pos[early], minlength=len(self.table))[:n].astype("int64")
-        out["n_participants"] = (1 + np.bincount(self.pair_positions(cut), minlength=len(self.table))[:n]).astype("int64")
+        out["n_replies"] = self._replies(len(self.table), cut // DAY_US)[:n]
+        out["n_participants"] = self._participants(len(self.table), cut // DAY_US)[:n]
         return out
 
 
