@@ -33,7 +33,10 @@ SIZES = {
     "S": (10_000, 80.0, 1.5),
     "M": (100_000, 80.0, 1.5),
     "L": (200_000, 80.0, 1.5),
+    # generated in 10 chunks of 100,000 people straight to parquet (esnkit.synth.write_canonical_chunks)
+    "XL": (1_000_000, 80.0, 1.5),
 }
+XL_CHUNKS = 10
 TARGETS = {"ingest_M": 60.0, "run_M": 120.0, "rss_gib": 8.0, "scaling": 12.0, "ki_ratio": 10.0, "overlap_S": 0.8}
 
 
@@ -170,6 +173,88 @@ def _scaling(size: str, rows) -> tuple[float, str] | None:
     return here / there, f"S from {earlier[-1].name}"
 
 
+XL_GEN_CODE = """
+from esnkit.synth import SynthSpec, write_canonical_chunks
+rows = write_canonical_chunks({work!r}, spec=SynthSpec(n_people={people}, messages_per_person={mpp}, reactions_per_message={rpm}), chunks={chunks})
+import json; print(json.dumps(rows))
+"""
+
+XL_REDUCE_CODE = """
+import json, time
+from esnkit.reduce import DuckDBEngine, REDUCTIONS
+import pyarrow.dataset as pads
+canon = {canon!r}
+t = time.perf_counter()
+DuckDBEngine(temp_directory={spill!r}).reduce_files({{t: f"{{canon}}/{{t}}.parquet" for t in ("memberships", "messages", "reactions", "mentions")}}, {out!r})
+rows = {{n: pads.dataset(f"{out}/{{n}}", format="parquet").count_rows() for n in REDUCTIONS}}
+print(json.dumps({{"seconds": time.perf_counter() - t, "rows": rows}}))
+"""
+
+XL_GRAPH_CODE = """
+import json, time
+import duckdb
+from esnkit.metrics.network import InteractionGraph
+t = time.perf_counter()
+con = duckdb.connect()
+ties = f"read_parquet('{out}/ties_day/*.parquet')"
+edges = con.sql(f\"\"\"SELECT source, target, SUM(replies + mentions + reactions) AS weight FROM {{ties}}
+    WHERE day > (SELECT MAX(day) FROM {{ties}}) - INTERVAL 365 DAY GROUP BY source, target\"\"\").df()
+read = time.perf_counter() - t
+g = InteractionGraph(edges)
+b = g.betweenness()
+c = g.communities(seed=0)
+print(json.dumps({{"people": len(g), "ties": int(g.undirected.ecount()), "read": read, "total": time.perf_counter() - t}}))
+"""
+
+
+def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool) -> int:
+    """Size XL: the generator in chunks, the DuckDB reduction of every event, and key individuals on the reduced ties.
+
+    Ingest is not run: it still loads every event into memory (pandas), about 0.6 GiB per million
+    events, which a 24 GiB machine cannot hold at 100 M. What is measured is what the reduction
+    layer makes possible past that point.
+    """
+    rows = []
+    gen = measure(python(XL_GEN_CODE.format(work=str(work), people=people, mpp=mpp, rpm=rpm, chunks=XL_CHUNKS)), label="generate in chunks")
+    counts = _json_tail(gen)
+    rows.append((f"generate in {XL_CHUNKS} chunks straight to parquet (not a target)", gen, ""))
+    out = work / "reduced"
+    red = measure(python(XL_REDUCE_CODE.format(canon=str(work / "raw" / "canonical"), spill=str(work / "spill"), out=str(out))), label="reduce")
+    info = _json_tail(red)
+    rows.append(("reduction of every event, DuckDB", red, _reduced_rows({"tables": {k: {"rows": v} for k, v in info.get("rows", {}).items()}})))
+    graph = measure(python(XL_GRAPH_CODE.format(out=str(out))), label="key individuals")
+    g = _json_tail(graph)
+    rows.append(
+        (
+            "key individuals + communities on the reduced ties (igraph)",
+            graph,
+            f"{g.get('people', 0):,} people, {g.get('ties', 0):,} ties" if g else "",
+        )
+    )
+    events = counts.get("messages", 0) + counts.get("reactions", 0)
+    today = dt.date.today().isoformat()
+    lines = [
+        f"# esnkit benchmark, size XL — {today}",
+        "",
+        f"{people:,} people in {XL_CHUNKS} organisations of {people // XL_CHUNKS:,}; {counts.get('messages', 0):,} messages and "
+        f"{counts.get('reactions', 0):,} reactions ({events:,} events). Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.",
+        "",
+        "`esnkit ingest` and the steps are not run at XL: ingest still holds every event in memory (pandas).",
+        "",
+        "| stage | wall (s) | peak RSS (GiB) | ok | note |",
+        "|---|---:|---:|:-:|---|",
+    ]
+    for name, r, note in rows:
+        lines.append(f"| {name} | {r['seconds']:.1f} | {r['peak_rss_gib']:.2f} | {'yes' if r['ok'] else 'NO'} | {note} |")
+    out_file = HERE / "results" / f"XL-{today}.md"
+    out_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    print(f"\nwritten {out_file}")
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(r[1]["ok"] for r in rows) else 1
+
+
 def _reduced_rows(manifest: dict) -> str:
     tables = manifest.get("tables", {})
     return ", ".join(f"{name} {info['rows']:,}" for name, info in tables.items()) + " rows"
@@ -195,6 +280,8 @@ def main(argv=None) -> int:
     work = Path(args.work) / f"bench-{args.size.lower()}"
     data_dir = work.parent
     shutil.rmtree(work, ignore_errors=True)
+    if args.size == "XL":
+        return xl(work, people, mpp, rpm, keep=args.keep)
     rows = []
 
     gen = measure(

@@ -732,68 +732,76 @@ opt_outs: []
     return story
 
 
-def write_canonical_client(root: str | os.PathLike[str], *, spec: SynthSpec, name: str = "Benchmark Corp") -> Story:
-    """Write a client whose platform data are canonical parquet tables (with reactions), plus roster and survey.
-
-    Used by ``benchmarks/run.py``: Viva Engage exports carry no reactions, and a benchmark of
-    10 million events needs them.
-    """
+def _canonical_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The generated vendor-shaped tables as canonical ones: people, groups, messages, mentions, reactions."""
     import re
 
-    root = Path(root)
-    canon = root / "raw" / "canonical"
-    canon.mkdir(parents=True, exist_ok=True)
-    tables, story = generate(spec)
     m = tables["Messages"]
     m = m[m["deleted_at"] == ""]
     u = tables["Users"]
     state = np.where(
         u["state"] == "active", "active", np.where(u["deleted_at"] != "", "deleted", np.where(u["suspended_at"] != "", "suspended", "pending"))
     )
-    pd.DataFrame(
-        {
-            "person_id": u["id"],
-            "name": u["name"],
-            "email": u["email"],
-            "department": u["department"],
-            "location": u["location"],
-            "job_title": u["job_title"],
-            "joined_at": pd.to_datetime(u["joined_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
-            "state": state,
-        }
-    ).to_parquet(canon / "people.parquet", index=False)
+    stamp = "%Y/%m/%d %H:%M:%S +0000"
+    out = {
+        "people": pd.DataFrame(
+            {
+                "person_id": u["id"],
+                "name": u["name"],
+                "email": u["email"],
+                "department": u["department"],
+                "location": u["location"],
+                "job_title": u["job_title"],
+                "joined_at": pd.to_datetime(u["joined_at"], format=stamp, utc=True),
+                "state": state,
+            }
+        ),
+    }
     g = tables["Groups"]
-    pd.DataFrame(
+    out["groups"] = pd.DataFrame(
         {
             "group_id": g["id"],
             "name": g["name"],
             "kind": "community",
             "is_private": g["private"] == "true",
-            "created_at": pd.to_datetime(g["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
+            "created_at": pd.to_datetime(g["created_at"], format=stamp, utc=True),
         }
-    ).to_parquet(canon / "groups.parquet", index=False)
-    private = m["in_private_conversation"] == "true"
-    pd.DataFrame(
+    )
+    out["messages"] = pd.DataFrame(
         {
             "message_id": m["id"],
             "thread_id": m["thread_id"],
             "reply_to_id": m["replied_to_id"].replace("", None),
             "group_id": m["group_id"].replace("", None),
             "author_id": m["sender_id"],
-            "created_at": pd.to_datetime(m["created_at"], format="%Y/%m/%d %H:%M:%S +0000", utc=True),
+            "created_at": pd.to_datetime(m["created_at"], format=stamp, utc=True),
             "is_thread_start": m["id"] == m["thread_id"],
-            "is_private": private,
+            "is_private": m["in_private_conversation"] == "true",
             "n_chars": m["body"].str.len(),
         }
-    ).to_parquet(canon / "messages.parquet", index=False)
+    )
     found = m["body"].str.extractall(re.compile(r"\[\[user:(\d+)\]\]"))
     rows = found.index.get_level_values(0)
-    pd.DataFrame({"message_id": m.loc[rows, "id"].to_numpy(), "person_id": found[0].to_numpy()}).drop_duplicates().to_parquet(
-        canon / "mentions.parquet", index=False
-    )
+    out["mentions"] = pd.DataFrame({"message_id": m.loc[rows, "id"].to_numpy(), "person_id": found[0].to_numpy()}).drop_duplicates()
     if "reactions" in tables:
         r = tables["reactions"]
-        r[r["message_id"].isin(m["id"])].to_parquet(canon / "reactions.parquet", index=False)
+        out["reactions"] = r[r["message_id"].isin(m["id"])]
+    return out
+
+
+def write_canonical_client(root: str | os.PathLike[str], *, spec: SynthSpec, name: str = "Benchmark Corp") -> Story:
+    """Write a client whose platform data are canonical parquet tables (with reactions), plus roster and survey.
+
+    Used by ``benchmarks/run.py``: Viva Engage exports carry no reactions, and a benchmark of
+    10 million events needs them.
+    """
+
+    root = Path(root)
+    canon = root / "raw" / "canonical"
+    canon.mkdir(parents=True, exist_ok=True)
+    tables, story = generate(spec)
+    for table, frame in _canonical_tables(tables).items():
+        frame.to_parquet(canon / f"{table}.parquet", index=False)
     atomic_write(root / "raw" / "hr-roster.csv", _csv_bytes(tables["roster"]))
     config = f"""\
 # Benchmark client written by esnkit.synth.write_canonical_client (seed {spec.seed}, {spec.n_people} people).
@@ -808,3 +816,46 @@ as_of: {spec.end.isoformat()}
 """
     atomic_write(root / "client.yml", config.encode("utf-8"))
     return story
+
+
+def write_canonical_chunks(root: str | os.PathLike[str], *, spec: SynthSpec, chunks: int, progress=print) -> dict[str, int]:
+    """The platform tables of ``chunks`` organisations of ``spec.n_people // chunks`` people each, for size XL.
+
+    Each chunk is generated on its own (seed ``spec.seed + k``, ids prefixed ``k-``) and appended to
+    ``raw/canonical/<table>.parquet`` as one row group in the canonical dtypes, so the generator holds
+    one chunk in memory, never the whole client. Writes the platform tables only (no roster, survey
+    or client.yml): what the reduction reads. Returns the rows written per table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .dataset import conform
+
+    canon = Path(root) / "raw" / "canonical"
+    canon.mkdir(parents=True, exist_ok=True)
+    ids = {
+        "people": ["person_id"],
+        "groups": ["group_id"],
+        "messages": ["message_id", "thread_id", "reply_to_id", "group_id", "author_id"],
+        "mentions": ["message_id", "person_id"],
+        "reactions": ["message_id", "person_id"],
+    }
+    writers: dict[str, pq.ParquetWriter] = {}
+    rows = dict.fromkeys([*ids, "memberships"], 0)
+    try:
+        for k in range(chunks):
+            part = dataclasses.replace(spec, n_people=spec.n_people // chunks, seed=spec.seed + k)
+            tables = _canonical_tables(generate(part)[0])
+            for table, frame in tables.items():
+                frame = frame.assign(**{c: f"{k}-" + frame[c] for c in ids[table]})
+                arrow = pa.Table.from_pandas(conform(frame, table), preserve_index=False)
+                if table not in writers:
+                    writers[table] = pq.ParquetWriter(canon / f"{table}.parquet", arrow.schema, compression="zstd")
+                writers[table].write_table(arrow.cast(writers[table].schema))
+                rows[table] += len(frame)
+            progress(f"chunk {k + 1}/{chunks}: {rows['messages']:,} messages, {rows['reactions']:,} reactions so far")
+    finally:
+        for writer in writers.values():
+            writer.close()
+    conform(None, "memberships").to_parquet(canon / "memberships.parquet", index=False)
+    return rows

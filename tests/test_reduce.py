@@ -18,7 +18,7 @@ from esnkit._fast import unique
 from esnkit.config import ClientPaths, config_from_dict
 from esnkit.errors import ConfigError, DataError
 from esnkit.ingest import ingest_client
-from esnkit.metrics._base import _active_days, _everyone_sorted
+from esnkit.metrics._base import _active_days, _everyone_sorted, codes
 from esnkit.reduce import REDUCTIONS, read_reduction, reduce_client, reduce_processed, reduced, reductions_current
 from esnkit.synth import SynthSpec, write_canonical_client
 
@@ -77,11 +77,11 @@ def sort(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 HAND = {
     "person_day": [
-        ("a", day("2026-01-01"), "g1", 1, 0, 0),
-        ("a", day("2026-01-02"), "g1", 0, 1, 0),
-        ("a", day("2026-02-04"), "g2", 0, 0, 1),
-        ("b", day("2026-01-01"), "g1", 0, 1, 1),  # the reaction without a time counts at its message's
-        ("c", day("2026-02-03"), "g2", 1, 1, 0),
+        ("a", day("2026-01-01"), "g1", 1, 0, 0, "2026-01-01 09:00", "2026-01-01 09:00"),
+        ("a", day("2026-01-02"), "g1", 0, 1, 0, "2026-01-02 08:00", "2026-01-02 08:00"),
+        ("a", day("2026-02-04"), "g2", 0, 0, 1, "2026-02-04 09:00", "2026-02-04 09:00"),
+        ("b", day("2026-01-01"), "g1", 0, 1, 1, "2026-01-01 09:00", "2026-01-01 10:00"),  # the reaction without a time counts at its message's
+        ("c", day("2026-02-03"), "g2", 1, 1, 0, "2026-02-03 12:00", "2026-02-03 13:00"),
     ],
     "threads": [
         # m1: b's reaction has no time, so b's reply at 10:00 is the first response; m4: c's own reply does not count
@@ -244,7 +244,6 @@ def test_spark_local_mode_writes_the_same_reductions_as_duckdb(tmp_path):
 def _threads_from_events(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     """How the thread table was computed before the reductions: from every message and reaction."""
     from esnkit._fast import lookup, micros
-    from esnkit.metrics._base import codes
 
     m, c, cut = ds.messages, codes(ds), micros(end)
     dated = m["created_at"].notna().to_numpy()
@@ -311,3 +310,60 @@ def test_the_readme_documents_every_reduction():
     for name, reduction in REDUCTIONS.items():
         assert f"| `{name}` |" in readme, name
         assert set(reduction.columns) >= set(reduction.key) and all(reduction.columns.values())
+
+
+def test_the_xl_generator_writes_chunk_after_chunk_and_duckdb_reduces_the_files(tmp_path):
+    from esnkit.reduce import DuckDBEngine
+    from esnkit.synth import _canonical_tables, generate, write_canonical_chunks
+
+    spec = SynthSpec(n_people=600, messages_per_person=6, reactions_per_message=1.0)
+    rows = write_canonical_chunks(tmp_path, spec=spec, chunks=2, progress=lambda _: None)
+    canon = tmp_path / "raw" / "canonical"
+    messages = pd.read_parquet(canon / "messages.parquet")
+    one = [_canonical_tables(generate(SynthSpec(n_people=300, messages_per_person=6, reactions_per_message=1.0, seed=k))[0]) for k in (0, 1)]
+    assert rows["messages"] == len(messages) == len(one[0]["messages"]) + len(one[1]["messages"])
+    assert messages["message_id"].is_unique and set(messages["message_id"].str[:2]) == {"0-", "1-"}
+    assert str(messages["created_at"].dtype) == "datetime64[us, UTC]"
+    DuckDBEngine().reduce_files({t: str(canon / f"{t}.parquet") for t in ("memberships", "messages", "reactions", "mentions")}, str(tmp_path / "out"))
+    person_day = read_reduction(tmp_path / "out", "person_day")
+    # two organisations side by side: each chunk's own person-days, its ids prefixed
+    each = []
+    for k, tables in enumerate(one):
+        chunk = Dataset(**{t: f.assign(**{c: f"{k}-" + f[c] for c in f.columns if c.endswith("_id")}) for t, f in tables.items() if t != "people"})
+        each.append(reduced(chunk, "person_day"))
+    pd.testing.assert_frame_equal(sort(person_day, "person_day"), sort(pd.concat(each, ignore_index=True), "person_day"))
+
+
+def _edges_from_events(ds: Dataset, as_of, window_days) -> pd.DataFrame:
+    """How interaction edges were counted before the reductions: every tie event, then a group-by."""
+    from esnkit.metrics.network import _ties
+
+    src, tgt, kinds, _, _ = _ties(ds, as_of=as_of, window_days=window_days)
+    keep = (src >= 0) & (tgt >= 0) & (src != tgt)
+    people = codes(ds).people
+    frame = pd.DataFrame({"source": people.take(src[keep]).array, "target": people.take(tgt[keep]).array, "kind": kinds[keep]})
+    table = frame.pivot_table(index=["source", "target"], columns="kind", aggfunc="size", fill_value=0).reindex(columns=[0, 1, 2], fill_value=0)
+    out = pd.DataFrame(table.to_numpy(dtype="int64"), columns=["replies", "mentions", "reactions"])
+    out.insert(0, "target", pd.array(table.index.get_level_values("target"), dtype="str"))
+    out.insert(0, "source", pd.array(table.index.get_level_values("source"), dtype="str"))
+    out["weight"] = out[["replies", "mentions", "reactions"]].sum(axis=1)
+    return out
+
+
+@pytest.mark.parametrize("source", ["viva-engage-small", "slack-export-viewer-testarchive", "teams-graph-docs-samples", "bench"])
+def test_interaction_edges_from_the_reduced_ties_equal_the_ones_from_events(tmp_path, source):
+    from esnkit import loaders
+    from esnkit.metrics.network import interaction_edges
+
+    if source == "bench":
+        ds = Dataset.read(_client(tmp_path).processed)
+    else:
+        folder = FIXTURES / source
+        ds = loaders.load(next((p for p in sorted(folder.iterdir()) if p.suffix == ".zip"), folder), key=b"k" * 32)
+    _start, last = ds.coverage()
+    seen = 0
+    for as_of, window in ((last.date(), 365), (last.date(), None), ((last - pd.Timedelta(days=40)).date(), 90)):
+        ours = interaction_edges(ds, as_of=as_of, window_days=window)
+        pd.testing.assert_frame_equal(ours, _edges_from_events(ds, as_of, window), obj=f"edges at {as_of}, {window} days")
+        seen += len(ours)
+    assert seen > 0

@@ -10,7 +10,19 @@ import pandas as pd
 from .._fast import id_ranks, isin, isin_sorted, micros, positions, take, unique
 from ..dataset import Dataset
 
-__all__ = ["as_of_end", "population", "interaction_events", "registration_days", "readers", "has_reads", "EVENT_KINDS", "DAY_US", "suppress", "gini"]
+__all__ = [
+    "as_of_end",
+    "population",
+    "interaction_events",
+    "person_days",
+    "registration_days",
+    "readers",
+    "has_reads",
+    "EVENT_KINDS",
+    "DAY_US",
+    "suppress",
+    "gini",
+]
 
 EVENT_KINDS = ("post", "reply", "reaction")
 DAY_US = 86_400_000_000  # microseconds in a day
@@ -127,14 +139,39 @@ def active_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
 
 def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (person row, day) from the ``person_day`` reduction, people of ``ds.people`` only, sorted by day then row."""
-    from ..reduce import reduced
-
-    person_day = reduced(ds, "person_day")
-    who = positions(person_day["person_id"], ds.people["person_id"])
+    rows = _person_day_rows(ds)
+    who = rows["who"].to_numpy()
     known = who >= 0
     n = len(ds.people) + 1
-    key = unique(person_day["day"].to_numpy()[known] * n + who[known])
+    key = unique(rows["day"].to_numpy()[known] * n + who[known])
     return key % n, key // n
+
+
+def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_external: bool = False) -> pd.DataFrame:
+    """What each person of the population contributed per UTC day and community, up to ``as_of``'s end.
+
+    The ``person_day`` reduction (:data:`esnkit.reduce.REDUCTIONS`: ``person_id``, ``day`` as days
+    since 1970-01-01, ``group_id``, ``posts``, ``replies``, ``reactions``, ``first_at``, ``last_at``)
+    plus ``who`` and ``where``, the rows of the person in ``ds.people`` and of the community in
+    ``ds.groups`` (-1 for none); bots and guests left out unless asked for, as
+    in :func:`interaction_events`. An as-of is a cut of days, so counts per person and window are
+    exactly those of the events.
+    """
+    rows = _person_day_rows(ds)
+    keep = _population_mask(ds, include_bots, include_external)[rows["who"].to_numpy()]
+    if as_of is not None:
+        keep &= rows["day"].to_numpy() < micros(as_of_end(as_of)) // DAY_US
+    return rows[keep]
+
+
+def _person_day_rows(ds: Dataset) -> pd.DataFrame:
+    def compute() -> pd.DataFrame:
+        from ..reduce import reduced
+
+        table = reduced(ds, "person_day")
+        return table.assign(who=positions(table["person_id"], ds.people["person_id"]), where=positions(table["group_id"], ds.groups["group_id"]))
+
+    return ds.cached("person_day_rows", (), compute)
 
 
 def registration_days(ds: Dataset) -> np.ndarray:
@@ -251,15 +288,14 @@ class PersonCommunity:
     """
 
     def __init__(self, ds: Dataset, person_ids: pd.Series, *, as_of, written_only: bool = False):
-        ev = event_codes(ds)
-        cut = ev.cut(as_of)
-        who, where = ev.who[:cut], ev.where[:cut]
+        days = person_days(ds, as_of=as_of)
+        who, where = days["who"].to_numpy(), days["where"].to_numpy()
         self.ds, self.rows = ds, positions(person_ids, ds.people["person_id"])
-        mine = isin_sorted(who, np.unique(self.rows[self.rows >= 0])) & (where >= 0)
-        if written_only:
-            mine &= ev.kind[:cut] != 2
+        n = (days["posts"] + days["replies"] + (0 if written_only else days["reactions"])).to_numpy()
+        mine = isin_sorted(who, np.unique(self.rows[self.rows >= 0])) & (where >= 0) & (n > 0)
         n_groups = max(len(ds.groups), 1)
-        pairs, self.counts = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_counts=True)
+        pairs, at = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_inverse=True)
+        self.counts = np.bincount(at, weights=n[mine], minlength=len(pairs)).astype(np.int64)
         self.person, self.group = pairs // n_groups, pairs % n_groups
 
     def per_person(self, weights: np.ndarray | None = None) -> np.ndarray:

@@ -23,9 +23,8 @@ from ._base import (
     PersonCommunity,
     active_days,
     as_of_end,
-    event_codes,
     has_reads,
-    interaction_events,
+    person_days,
     population,
     readers,
     registration_days,
@@ -56,6 +55,18 @@ def _month(ts: pd.Series) -> pd.Series:
 
 def _month_number(periods: pd.Series) -> pd.Series:
     return periods.dt.year * 12 + periods.dt.month
+
+
+def _day(end: pd.Timestamp) -> int:
+    """The day number (days since 1970-01-01) an as-of's end falls on (the first day after it)."""
+    return int(end.value // (DAY_US * 1000))
+
+
+def _person_months(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+    """Distinct (person, month) with activity before ``end``: ``person_id`` (the person's row) and ``month`` (Period)."""
+    who, days = active_days(ds, as_of=end - pd.Timedelta(days=1))
+    month = pd.Series(days.astype("datetime64[D]").astype("datetime64[us]")).dt.to_period("M")
+    return pd.DataFrame({"person_id": who, "month": month}).drop_duplicates().reset_index(drop=True)
 
 
 def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_external: bool = False) -> pd.DataFrame:
@@ -138,9 +149,9 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
         raise ValueError(f"people has no column {by!r}; choose one of {', '.join(map(str, ds.people.columns))}")
     end = as_of_end(as_of, ds)
     people = population(ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    recent = events.loc[events["created_at"] >= end - pd.Timedelta(days=window_days), "person_id"].unique()
-    ever = events["person_id"].unique()
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
+    recent = days.loc[days["day"] >= _day(end) - window_days, "person_id"].unique()
+    ever = days["person_id"].unique()
     frame = pd.DataFrame(
         {
             by: people[by].fillna("(unknown)").astype("str"),
@@ -169,16 +180,16 @@ def stickiness(ds: Dataset, *, as_of=None) -> pd.DataFrame:
         ``month``, ``dau`` (mean over the month's days), ``mau``, ``stickiness``.
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    if len(events) == 0:
+    who, days = active_days(ds, as_of=end - pd.Timedelta(days=1))
+    if len(who) == 0:
         return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "dau": [], "mau": [], "stickiness": []})
-    day = events["created_at"].dt.tz_localize(None).dt.floor("D")
-    daily = pd.DataFrame({"day": day, "person_id": events["person_id"]}).drop_duplicates().groupby("day").size()
+    day = pd.Series(days.astype("datetime64[D]").astype("datetime64[us]"))  # distinct (person, day) already
+    daily = day.value_counts().sort_index()
     months = pd.period_range(day.min().to_period("M"), (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M"), freq="M")
     all_days = pd.date_range(months[0].start_time, end.tz_localize(None) - pd.Timedelta(days=1), freq="D")
     daily = daily.reindex(all_days, fill_value=0)
     dau = daily.groupby(daily.index.to_period("M")).mean()
-    mau = pd.DataFrame({"month": _month(events["created_at"]), "person_id": events["person_id"]}).drop_duplicates().groupby("month").size()
+    mau = pd.DataFrame({"month": day.dt.to_period("M"), "who": who}).drop_duplicates().groupby("month").size()
     out = pd.DataFrame({"month": months, "dau": dau.reindex(months).to_numpy(), "mau": mau.reindex(months, fill_value=0).to_numpy().astype("int64")})
     out["stickiness"] = out["dau"] / out["mau"].where(out["mau"] > 0)
     return out
@@ -197,11 +208,10 @@ def monthly_flows(ds: Dataset, *, as_of=None) -> pd.DataFrame:
         ``month``, ``active``, ``new``, ``returning``, ``reactivated``, ``lapsed``.
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
     cols = ["month", "active", "new", "returning", "reactivated", "lapsed"]
-    if len(events) == 0:
+    pm = _person_months(ds, end)
+    if len(pm) == 0:
         return pd.DataFrame({c: [] for c in cols})
-    pm = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"])}).drop_duplicates()
     months = pd.period_range(pm["month"].min(), (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M"), freq="M")
     idx = {p: i for i, p in enumerate(months)}
     pm["m"] = pm["month"].map(idx).astype("int64")
@@ -274,9 +284,9 @@ def adoption_segments(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     """
     end = as_of_end(as_of, ds)
     people = population(ds)
-    first = interaction_events(ds, as_of=end - pd.Timedelta(days=1)).groupby("person_id")["created_at"].min()
+    ever = person_days(ds, as_of=end - pd.Timedelta(days=1))["person_id"].unique()
     n = len(people)
-    n_adopted = int(isin(people["person_id"], first.index).sum())
+    n_adopted = int(isin(people["person_id"], ever).sum())
     rows = []
     start = 0
     for i, (segment, share) in enumerate(ROGERS):
@@ -313,23 +323,18 @@ def lapsed_people(ds: Dataset, *, as_of=None, inactive_days: int = 90, include_e
     ['a']
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=include_external)
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=include_external)
     cutoff = end - pd.Timedelta(days=inactive_days)
-    flags = pd.DataFrame(
-        {
-            "person_id": events["person_id"],
-            "created_at": events["created_at"],
-            "n_messages": (events["kind"] != "reaction").astype("int64"),
-            "n_posts": (events["kind"] == "post").astype("int64"),
-            "n_reactions": (events["kind"] == "reaction").astype("int64"),
-        }
-    )
-    stats = flags.groupby("person_id").agg(
-        first_active=("created_at", "min"),
-        last_active=("created_at", "max"),
-        n_messages=("n_messages", "sum"),
-        n_posts=("n_posts", "sum"),
-        n_reactions=("n_reactions", "sum"),
+    stats = (
+        days.assign(n_messages=days["posts"] + days["replies"])
+        .groupby("person_id")
+        .agg(
+            first_active=("first_at", "min"),
+            last_active=("last_at", "max"),
+            n_messages=("n_messages", "sum"),
+            n_posts=("posts", "sum"),
+            n_reactions=("reactions", "sum"),
+        )
     )
     lapsed = stats[stats["last_active"] < cutoff].reset_index()
     people = ds.people.set_index("person_id")
@@ -350,8 +355,8 @@ def people_engaged(ds: Dataset, *, as_of=None, window_days: int = 90) -> dict[st
     (message exports never carry them) ``engaged`` equals ``contributors`` and ``has_reads`` is False.
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    contributed = pd.Index(events.loc[events["created_at"] >= end - pd.Timedelta(days=window_days), "person_id"].unique(), dtype="str")
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
+    contributed = pd.Index(days.loc[days["day"] >= _day(end) - window_days, "person_id"].unique(), dtype="str")
     act = ds.activity
     if len(act):  # a usage report's own contributions count too (it covers reads and posts alike)
         overlap = (act["period_end"] > end - pd.Timedelta(days=window_days)) & (act["period_start"] < end)
@@ -384,12 +389,8 @@ def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 9
     """
     end = as_of_end(as_of, ds)
     lapsed = lapsed_people(ds, as_of=as_of, inactive_days=inactive_days)
-    # On the events' integer codes (people and community rows), not a group-by over id strings.
-    ev = event_codes(ds)
-    cut = ev.cut(end - pd.Timedelta(days=1))
-    who = ev.who[:cut]
-    written = (ev.kind[:cut] != 2) & (who >= 0)
-    per_person = np.bincount(who[written], minlength=len(ds.people))
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
+    per_person = np.bincount(days["who"].to_numpy(), weights=(days["posts"] + days["replies"]).to_numpy(), minlength=len(ds.people)).astype(np.int64)
     cols = [*lapsed.columns, "main_group_id"]
     writers = np.sort(per_person[per_person > 0])[::-1]
     if len(writers) == 0:
@@ -425,11 +426,10 @@ def cohort_retention(ds: Dataset, *, as_of=None, max_months: int = 12) -> pd.Dat
         ``retention``; only cells whose month is not after ``as_of``.
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
     cols = ["cohort", "months_since", "cohort_size", "active", "retention"]
-    if len(events) == 0:
+    pm = _person_months(ds, end)
+    if len(pm) == 0:
         return pd.DataFrame({c: [] for c in cols})
-    pm = pd.DataFrame({"person_id": events["person_id"], "month": _month(events["created_at"])}).drop_duplicates()
     first = pm.groupby("person_id")["month"].min().rename("cohort")
     pm = pm.join(first, on="person_id")
     pm["months_since"] = (_month_number(pm["month"]) - _month_number(pm["cohort"])).astype("int64")

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .._fast import id_ranks, isin_sorted, lookup, micros, positions, unique
 from ..dataset import Dataset
-from ._base import as_of_end, codes, population, suppress
+from ._base import DAY_US, as_of_end, codes, population, suppress
 
 __all__ = [
     "interaction_edges",
@@ -81,18 +81,26 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     >>> interaction_edges(ds, as_of="2026-01-31").to_string(index=False)
     'source target  replies  mentions  reactions  weight\\n     b      a        1         1          0       2'
     """
-    src, tgt, kinds, _, _ = _ties(ds, as_of=as_of, window_days=window_days)
+    from ..reduce import reduced
+
+    end = as_of_end(as_of, ds)
+    ties = reduced(ds, "ties_day")
+    days = ties["day"].to_numpy()
+    keep = days < micros(end) // DAY_US
+    if window_days:
+        keep &= days >= micros(end - pd.Timedelta(days=window_days)) // DAY_US
     c = codes(ds)
-    keep = (src >= 0) & (tgt >= 0) & (src != tgt)
+    src, tgt = positions(ties["source"][keep], c.people), positions(ties["target"][keep], c.people)
     # Ranks in id order, so ties come out sorted by (source, target) as a string group-by would.
     rank = id_ranks(c.people)
     n = max(len(rank), 1)
-    key = (rank[src[keep]] * n + rank[tgt[keep]]) * 3 + kinds[keep]
-    uniq, counts = np.unique(key, return_counts=True)
-    pair, kind = uniq // 3, uniq % 3
-    pairs, where = np.unique(pair, return_inverse=True)
-    table = np.zeros((len(pairs), 3), dtype=np.int64)
-    table[where, kind] = counts
+    pairs, where = np.unique(rank[src] * n + rank[tgt], return_inverse=True)
+    table = np.column_stack(
+        [
+            np.bincount(where, weights=ties[kind].to_numpy()[keep], minlength=len(pairs)).astype(np.int64)
+            for kind in ("replies", "mentions", "reactions")
+        ]
+    ).reshape(len(pairs), 3)
     by_rank = c.people.take(np.argsort(rank))
     out = pd.DataFrame(
         {
@@ -756,11 +764,13 @@ def influencer_risk(ds: Dataset, *, as_of=None, window_days: int = 90, top_share
         return pd.DataFrame({c: [] for c in cols})
     pr = g.pagerank().sort_values(ascending=False)
     top = pr.head(max(1, int(np.ceil(top_share * len(pr)))))
-    from ._base import interaction_events
+    from ._base import person_days
 
-    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    now = ev[ev["created_at"] >= before_end].groupby("person_id").size()
-    before = ev[(ev["created_at"] < before_end) & (ev["created_at"] >= before_end - pd.Timedelta(days=window_days))].groupby("person_id").size()
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
+    days = days.assign(n=days["posts"] + days["replies"] + days["reactions"])
+    split, start = micros(before_end) // DAY_US, micros(before_end - pd.Timedelta(days=window_days)) // DAY_US
+    now = days[days["day"] >= split].groupby("person_id")["n"].sum()
+    before = days[(days["day"] < split) & (days["day"] >= start)].groupby("person_id")["n"].sum()
     out = pd.DataFrame({"person_id": top.index.astype("str"), "pagerank_before": top.to_numpy()})
     out["department"] = out["person_id"].map(ds.people.set_index("person_id")["department"]).astype("str")
     out["contributions_before"] = out["person_id"].map(before).fillna(0).astype("int64")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._fast import micros
 from ..dataset import Dataset
-from ._base import as_of_end, codes, gini, has_reads, interaction_events, population, readers
+from ._base import DAY_US, as_of_end, codes, gini, has_reads, person_days, population, readers
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
@@ -80,6 +80,21 @@ def absence_factors(groups: np.ndarray, counts: np.ndarray, n_groups: int, *, sh
     return factors, np.where(total > 0, carried / np.where(total > 0, total, 1), np.nan)
 
 
+def _day(ts: pd.Timestamp) -> int:
+    return int(ts.value // (DAY_US * 1000))
+
+
+def _window(ds: Dataset, end: pd.Timestamp, start: pd.Timestamp | None) -> pd.DataFrame:
+    """:func:`person_days` of the population from ``start`` (a day's start; None: all time) to ``end``."""
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
+    return days if start is None else days[days["day"] >= _day(start)]
+
+
+def _given(ds: Dataset, end: pd.Timestamp, start: pd.Timestamp | None) -> pd.DataFrame:
+    """Posts, replies and reactions each person of the population gave in ``[start, end)``, by person id (sorted)."""
+    return _window(ds, end, start).groupby("person_id")[["posts", "replies", "reactions"]].sum()
+
+
 def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None = 180) -> pd.DataFrame:
     """How concentrated contribution is, against 90-9-1, over the last ``window_days`` (None = all time).
 
@@ -92,13 +107,11 @@ def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None 
         ``lurker_share`` (shares of registered people; 90-9-1 reads 0.01, 0.09, 0.90).
     """
     end = as_of_end(as_of, ds)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    if window_days is not None:
-        events = events[events["created_at"] >= end - pd.Timedelta(days=window_days)]
+    given = _given(ds, end, None if window_days is None else end - pd.Timedelta(days=window_days)).sum(axis=1)
     people = population(ds)
     registered = people.loc[people["state"].notna(), "person_id"]
-    counts = events.groupby("person_id").size().reindex(registered, fill_value=0)
-    counts = pd.concat([counts, events.groupby("person_id").size().drop(registered, errors="ignore")])
+    counts = given.reindex(registered, fill_value=0)
+    counts = pd.concat([counts, given.drop(registered, errors="ignore")])
     n = len(counts)
     values = np.sort(counts.to_numpy())[::-1]
     total = values.sum()
@@ -139,14 +152,12 @@ def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
     """
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(weeks=weeks)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    events = events[events["created_at"] >= start]
+    days = _window(ds, end, start)
     people = population(ds)
     registered = people.loc[people["state"].notna(), "person_id"]
-    week = ((events["created_at"] - start) // pd.Timedelta(weeks=1)).astype("int64")
-    per = pd.DataFrame({"person_id": events["person_id"], "week": week})
+    per = pd.DataFrame({"person_id": days["person_id"], "week": (days["day"] - _day(start)) // 7})
     active_weeks = per.drop_duplicates().groupby("person_id").size()
-    total = per.groupby("person_id").size()
+    total = _given(ds, end, start).sum(axis=1)
     ids = pd.Index(registered).union(total.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})
     out["active_weeks"] = out["person_id"].map(active_weeks).fillna(0).astype("int64")
@@ -175,9 +186,7 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     """
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(days=window_days)
-    events = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
-    events = events[events["created_at"] >= start]
-    kinds = events.groupby(["person_id", "kind"], observed=False).size().unstack("kind").reindex(columns=["post", "reply", "reaction"], fill_value=0)
+    kinds = _given(ds, end, start)
     m, c = ds.messages, codes(ds)
     times = micros(m["created_at"])
     in_window = (times >= micros(start)) & (times < micros(end))
@@ -203,9 +212,9 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     people = population(ds)
     ids = pd.Index(people.loc[people["state"].notna(), "person_id"]).union(kinds.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})
-    out["posts"] = out["person_id"].map(kinds["post"]).fillna(0).astype("int64")
-    out["replies"] = out["person_id"].map(kinds["reply"]).fillna(0).astype("int64")
-    out["reactions"] = out["person_id"].map(kinds["reaction"]).fillna(0).astype("int64")
+    out["posts"] = out["person_id"].map(kinds["posts"]).fillna(0).astype("int64")
+    out["replies"] = out["person_id"].map(kinds["replies"]).fillna(0).astype("int64")
+    out["reactions"] = out["person_id"].map(kinds["reactions"]).fillna(0).astype("int64")
     out["given"] = out["posts"] + out["replies"] + out["reactions"]
     out["received"] = sum(out["person_id"].map(s).fillna(0) for s in (got_reply, got_reaction, got_mention)).astype("int64")
     ratio = (out["received"] + 1) / (out["given"] + 1)

@@ -20,7 +20,7 @@ import dataclasses
 __all__ = ["INPUTS", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Reduction"]
 
 #: Bump when a definition changes: reductions written under another version are recomputed.
-REDUCTIONS_VERSION = 1
+REDUCTIONS_VERSION = 2
 
 #: The canonical tables the reductions read, and the columns they read of each (never ``identities``,
 #: never message text).
@@ -98,9 +98,12 @@ REDUCTIONS: dict[str, Reduction] = {
                 "posts": "thread starts",
                 "replies": "replies",
                 "reactions": "reactions given (counted in the community of the message reacted to)",
+                "first_at": "the time of their first contribution that day there",
+                "last_at": "the time of their last",
             },
             sql=f"""
-                SELECT person_id, CAST(created_at AS DATE) AS day, group_id,{_KINDS}
+                SELECT person_id, CAST(created_at AS DATE) AS day, group_id,{_KINDS},
+                       MIN(created_at) AS first_at, MAX(created_at) AS last_at
                 FROM events
                 GROUP BY person_id, CAST(created_at AS DATE), group_id
             """,

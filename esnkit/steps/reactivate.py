@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin, positions
+from .._fast import id_ranks, isin, micros, positions
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
-from ..metrics._base import PersonCommunity, active_days, as_of_end, interaction_events, population
+from ..metrics._base import DAY_US, PersonCommunity, active_days, as_of_end, interaction_events, person_days, population
 from ..privacy import person_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
@@ -120,9 +120,9 @@ def invite_back(
     weight = np.bincount(inverse, weights=w).astype(np.int64)
     a, b = pair // n, pair % n
     reach = np.bincount(a, minlength=n)  # distinct people tied either way
-    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1))
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
     active_now = np.zeros(n, dtype=bool)
-    active_now[positions(ev.loc[ev["created_at"] >= end - pd.Timedelta(days=inactive_days), "person_id"], ids)] = True
+    active_now[positions(days.loc[days["day"] >= micros(end - pd.Timedelta(days=inactive_days)) // DAY_US, "person_id"], ids)] = True
     active_now[-1] = False
     is_lapsed = np.zeros(n, dtype=bool)
     is_lapsed[positions(lapsed["person_id"], ids)] = True
@@ -376,13 +376,13 @@ def save_contact_lists(ctx: StepContext, r: Reactivation) -> list[Path]:
 def _build_reactivation(ctx: StepContext) -> Reactivation:
     ds, as_of = ctx.ds, ctx.as_of
     individuals = network.key_individuals(ds, as_of=as_of)
-    ev = interaction_events(ds, as_of=as_of)
-    active = ev.loc[ev["created_at"] >= as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days), "person_id"].unique()
+    days = person_days(ds, as_of=as_of)
+    active = days.loc[days["day"] >= micros(as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days)) // DAY_US, "person_id"].unique()
     champs = champions(individuals, active)
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     never = population(ds)
-    never = never[~isin(never["person_id"], ev["person_id"])]
+    never = never[~isin(never["person_id"], days["person_id"])]
     rows = []
     for c in ctx.config.campaigns:
         if "start" not in c:

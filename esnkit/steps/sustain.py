@@ -29,7 +29,7 @@ import pandas as pd
 from .._fast import isin, isin_sorted, micros, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
-from ..metrics._base import as_of_end, event_codes, interaction_events
+from ..metrics._base import DAY_US, as_of_end, event_codes, person_days
 from ..metrics.successes import successful_threads
 from ..render import escape_md
 from .context import StepContext
@@ -111,8 +111,8 @@ def _words(name: str) -> set[str]:
 def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     """Pairs of live communities with overlapping names and members: ``group_id``, ``duplicate_of``, ``name_overlap``, ``member_overlap``."""
     end = as_of_end(as_of, ds)
-    ev = interaction_events(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
-    ev = ev[ev["created_at"] >= end - pd.Timedelta(days=180)]
+    ev = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
+    ev = ev[ev["day"] >= micros(end - pd.Timedelta(days=180)) // DAY_US]
     # The bigger community of a pair stays; the smaller is the duplicate.
     live = scorecard[scorecard["status"] != "dormant"].sort_values(["active_members", "messages_q0", "group_id"], ascending=[False, False, True])
     columns = ["group_id", "duplicate_of", "name_overlap", "member_overlap"]
@@ -275,9 +275,9 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         q_end = q_last.tz_localize("UTC") + pd.Timedelta(days=1)
         usage = participation.usage_segments(ds, as_of=q_last)
         active = usage[usage["segment"] != "non-user"]
-        ev = interaction_events(ds, as_of=q_last)
-        ev = ev[ev["created_at"] >= q_start]
-        counts = ev.groupby("person_id").size().sort_values(ascending=False)
+        ev = person_days(ds, as_of=q_last)
+        ev = ev[ev["day"] >= micros(q_start) // DAY_US]
+        counts = ev.assign(n=ev["posts"] + ev["replies"] + ev["reactions"]).groupby("person_id")["n"].sum().sort_values(ascending=False)
         core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
         m = ds.messages[(ds.messages["created_at"] >= q_start) & (ds.messages["created_at"] < q_end) & ~ds.messages["is_private"].astype(bool)]
         d = m.assign(d=m["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
