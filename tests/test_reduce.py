@@ -14,11 +14,11 @@ import pytest
 from conftest import FIXTURES
 
 from esnkit import Dataset
-from esnkit._fast import unique
+from esnkit._fast import micros, unique
 from esnkit.config import ClientPaths, config_from_dict
 from esnkit.errors import ConfigError, DataError
 from esnkit.ingest import ingest_client
-from esnkit.metrics._base import _active_days, _everyone_sorted, codes
+from esnkit.metrics._base import _active_days, _everyone_sorted, as_of_end, codes
 from esnkit.reduce import REDUCTIONS, read_reduction, reduce_client, reduce_processed, reduced, reductions_current
 from esnkit.synth import SynthSpec, write_canonical_client
 
@@ -334,11 +334,46 @@ def test_the_xl_generator_writes_chunk_after_chunk_and_duckdb_reduces_the_files(
     pd.testing.assert_frame_equal(sort(person_day, "person_day"), sort(pd.concat(each, ignore_index=True), "person_day"))
 
 
+def _tie_events(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, ...]:
+    """How ties were taken before the reductions: every tie event in the window as integer codes, ``(source, target, kind, message, time)``.
+
+    Source and target are rows of the people codes (-1 unknown), kind 0 reply, 1 mention,
+    2 reaction, and message the row of ``ds.messages`` the tie happened on (the reply itself, the
+    mentioning message, the message reacted to), which gives its community; time in µs.
+    """
+    end = as_of_end(as_of, ds)
+    start = end - pd.Timedelta(days=window_days) if window_days else None
+    m, c = ds.messages, codes(ds)
+    times = micros(m["created_at"])
+    lo = micros(start) if start is not None else np.iinfo(np.int64).min + 1
+    hi = micros(end)
+    in_window = (times < hi) & (times >= lo)  # NaT is the int64 minimum: never in
+    # Everything on integer codes of people (string keys cost seconds per million rows).
+    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
+    parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
+    author = np.append(c.author, -1)  # author[-1]: no message
+    sources, targets, messages, stamps = [c.author[replies]], [author[parent]], [replies], [times[replies]]
+    at = c.mention_message
+    ok = (at >= 0) & in_window[at]
+    sources.append(author[at[ok]])
+    targets.append(c.mentioned[ok])
+    messages.append(at[ok])
+    stamps.append(times[at[ok]])
+    at = c.reaction_message
+    # A reaction without a time counts at its message's time (none, the int64 minimum, without a message).
+    rt = np.where(ds.reactions["created_at"].isna().to_numpy(), np.append(times, np.iinfo(np.int64).min)[at], micros(ds.reactions["created_at"]))
+    ok = (rt < hi) & (rt >= lo)
+    sources.append(c.reactor[ok])
+    targets.append(author[at[ok]])
+    messages.append(at[ok])
+    stamps.append(rt[ok])
+    kinds = np.repeat(np.arange(3, dtype=np.int64), [len(x) for x in sources])
+    return np.concatenate(sources), np.concatenate(targets), kinds, np.concatenate(messages).astype(np.int64), np.concatenate(stamps).astype(np.int64)
+
+
 def _edges_from_events(ds: Dataset, as_of, window_days) -> pd.DataFrame:
     """How interaction edges were counted before the reductions: every tie event, then a group-by."""
-    from esnkit.metrics.network import _ties
-
-    src, tgt, kinds, _, _ = _ties(ds, as_of=as_of, window_days=window_days)
+    src, tgt, kinds, _, _ = _tie_events(ds, as_of=as_of, window_days=window_days)
     keep = (src >= 0) & (tgt >= 0) & (src != tgt)
     people = codes(ds).people
     frame = pd.DataFrame({"source": people.take(src[keep]).array, "target": people.take(tgt[keep]).array, "kind": kinds[keep]})
@@ -353,7 +388,7 @@ def _edges_from_events(ds: Dataset, as_of, window_days) -> pd.DataFrame:
 @pytest.mark.parametrize("source", ["viva-engage-small", "slack-export-viewer-testarchive", "teams-graph-docs-samples", "bench"])
 def test_interaction_edges_from_the_reduced_ties_equal_the_ones_from_events(tmp_path, source):
     from esnkit import loaders
-    from esnkit.metrics.network import interaction_edges
+    from esnkit.metrics.network import community_two_way_share, interaction_edges
 
     if source == "bench":
         ds = Dataset.read(_client(tmp_path).processed)
@@ -361,9 +396,52 @@ def test_interaction_edges_from_the_reduced_ties_equal_the_ones_from_events(tmp_
         folder = FIXTURES / source
         ds = loaders.load(next((p for p in sorted(folder.iterdir()) if p.suffix == ".zip"), folder), key=b"k" * 32)
     _start, last = ds.coverage()
-    seen = 0
+    seen, seen_two_way = 0, []
     for as_of, window in ((last.date(), 365), (last.date(), None), ((last - pd.Timedelta(days=40)).date(), 90)):
         ours = interaction_edges(ds, as_of=as_of, window_days=window)
         pd.testing.assert_frame_equal(ours, _edges_from_events(ds, as_of, window), obj=f"edges at {as_of}, {window} days")
         seen += len(ours)
+        # Two-way share per community: pairs tied both ways over pairs tied either way, from every tie event
+        src, tgt, _, msg, _ = _tie_events(ds, as_of=as_of, window_days=window)
+        group = ds.messages["group_id"].take(msg).reset_index(drop=True)
+        ties = pd.DataFrame({"s": src, "t": tgt, "g": group}).query("s != t and s >= 0 and t >= 0").dropna().drop_duplicates()
+        back = ties.merge(ties.rename(columns={"s": "t", "t": "s"}), on=["s", "t", "g"])
+        pairs = ties.assign(lo=np.minimum(ties["s"], ties["t"]), hi=np.maximum(ties["s"], ties["t"])).drop_duplicates(["g", "lo", "hi"])
+        expected = (back.groupby("g").size() / 2).reindex(pairs["g"].unique(), fill_value=0) / pairs.groupby("g").size()
+        expected = expected.rename_axis("group_id").rename("two_way_share").sort_index().astype("float64")
+        expected.index = expected.index.astype("str")
+        two_way = community_two_way_share(ds, as_of=as_of, window_days=window)
+        if len(expected):
+            pd.testing.assert_series_equal(two_way, expected, check_index_type=False)
+        else:  # no tie inside a community: an empty Series, as before
+            assert two_way.empty and two_way.name == "two_way_share"
+        seen_two_way.append(len(two_way))
     assert seen > 0
+    assert source != "bench" or min(seen_two_way) >= 5
+
+
+@pytest.mark.parametrize("source", ["viva-engage-small", "bench"])
+def test_the_cross_department_share_history_from_the_reduced_ties_equals_the_one_from_events(tmp_path, source):
+    from esnkit import loaders
+    from esnkit._fast import micros
+    from esnkit.metrics._base import population
+    from esnkit.metrics.network import cross_department_share_history
+
+    if source == "bench":
+        ds = Dataset.read(_client(tmp_path).processed)
+    else:
+        ds = loaders.load(FIXTURES / source, key=b"k" * 32)
+        people = ds.people.assign(department=np.where(np.arange(len(ds.people)) % 2, "Sales", "Legal"))  # two departments
+        ds = ds.replace(people=people)
+    _start, last = ds.coverage()
+    ends = [last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=30 * k) for k in range(6)]
+    src, dst, _, _, times = _tie_events(ds, as_of=last.date(), window_days=None)
+    dept = pd.Series(population(ds).set_index("person_id")["department"]).reindex(codes(ds).people).to_numpy()
+    d_src, d_dst = np.append(dept, None)[src], np.append(dept, None)[dst]
+    known = (src != dst) & pd.notna(d_src) & pd.notna(d_dst)
+    expected = []
+    for end in ends:
+        inside = known & (times < micros(end)) & (times >= micros(end - pd.Timedelta(days=365)))
+        expected.append(float((d_src != d_dst)[inside].sum() / inside.sum()) if inside.sum() else float("nan"))
+    assert not np.isnan(expected[0])
+    np.testing.assert_allclose(cross_department_share_history(ds, ends), expected, rtol=0, atol=1e-12)

@@ -81,25 +81,15 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     >>> interaction_edges(ds, as_of="2026-01-31").to_string(index=False)
     'source target  replies  mentions  reactions  weight\\n     b      a        1         1          0       2'
     """
-    from ..reduce import reduced
-
-    end = as_of_end(as_of, ds)
-    ties = reduced(ds, "ties_day")
-    days = ties["day"].to_numpy()
-    keep = days < micros(end) // DAY_US
-    if window_days:
-        keep &= days >= micros(end - pd.Timedelta(days=window_days)) // DAY_US
+    ties = _reduced_ties(ds, as_of=as_of, window_days=window_days)
     c = codes(ds)
-    src, tgt = positions(ties["source"][keep], c.people), positions(ties["target"][keep], c.people)
+    src, tgt = positions(ties["source"], c.people), positions(ties["target"], c.people)
     # Ranks in id order, so ties come out sorted by (source, target) as a string group-by would.
     rank = id_ranks(c.people)
     n = max(len(rank), 1)
     pairs, where = np.unique(rank[src] * n + rank[tgt], return_inverse=True)
     table = np.column_stack(
-        [
-            np.bincount(where, weights=ties[kind].to_numpy()[keep], minlength=len(pairs)).astype(np.int64)
-            for kind in ("replies", "mentions", "reactions")
-        ]
+        [np.bincount(where, weights=ties[kind].to_numpy(), minlength=len(pairs)).astype(np.int64) for kind in ("replies", "mentions", "reactions")]
     ).reshape(len(pairs), 3)
     by_rank = c.people.take(np.argsort(rank))
     out = pd.DataFrame(
@@ -115,41 +105,17 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     return out.astype({"source": "str", "target": "str"})
 
 
-def _ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every tie event in the window as integer codes: ``(source, target, kind, message, time)``.
+def _reduced_ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.DataFrame:
+    """The ``ties_day`` reduction cut to the window of whole days ending at ``as_of``'s end (``window_days`` None: all before it)."""
+    from ..reduce import reduced
 
-    Source and target are rows of the people codes (-1 unknown), kind 0 reply, 1 mention,
-    2 reaction, and message the row of ``ds.messages`` the tie happened on (the reply itself, the
-    mentioning message, the message reacted to), which gives its community; time in µs.
-    """
     end = as_of_end(as_of, ds)
-    start = end - pd.Timedelta(days=window_days) if window_days else None
-    m, c = ds.messages, codes(ds)
-    times = micros(m["created_at"])
-    lo = micros(start) if start is not None else np.iinfo(np.int64).min + 1
-    hi = micros(end)
-    in_window = (times < hi) & (times >= lo)  # NaT is the int64 minimum: never in
-    # Everything on integer codes of people (string keys cost seconds per million rows).
-    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
-    parent = np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])
-    author = np.append(c.author, -1)  # author[-1]: no message
-    sources, targets, messages, stamps = [c.author[replies]], [author[parent]], [replies], [times[replies]]
-    at = c.mention_message
-    ok = (at >= 0) & in_window[at]
-    sources.append(author[at[ok]])
-    targets.append(c.mentioned[ok])
-    messages.append(at[ok])
-    stamps.append(times[at[ok]])
-    at = c.reaction_message
-    # A reaction without a time counts at its message's time (none, the int64 minimum, without a message).
-    rt = np.where(ds.reactions["created_at"].isna().to_numpy(), np.append(times, np.iinfo(np.int64).min)[at], micros(ds.reactions["created_at"]))
-    ok = (rt < hi) & (rt >= lo)
-    sources.append(c.reactor[ok])
-    targets.append(author[at[ok]])
-    messages.append(at[ok])
-    stamps.append(rt[ok])
-    kinds = np.repeat(np.arange(3, dtype=np.int64), [len(x) for x in sources])
-    return np.concatenate(sources), np.concatenate(targets), kinds, np.concatenate(messages).astype(np.int64), np.concatenate(stamps).astype(np.int64)
+    ties = reduced(ds, "ties_day")
+    days = ties["day"].to_numpy()
+    keep = days < micros(end) // DAY_US
+    if window_days:
+        keep &= days >= micros(end - pd.Timedelta(days=window_days)) // DAY_US
+    return ties[keep]
 
 
 def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.Series:
@@ -157,17 +123,16 @@ def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None 
 
     SWOOP's guidance for small working teams is 70-80%. Communities without a tie are left out.
     """
-    src, tgt, _kinds, msg, _ = _ties(ds, as_of=as_of, window_days=window_days)
-    group_codes, group_ids = pd.factorize(ds.messages["group_id"])
-    keep = (src >= 0) & (tgt >= 0) & (src != tgt) & (msg >= 0)
-    g = np.where(keep, group_codes[np.clip(msg, 0, None)] if len(group_codes) else -1, -1)
-    keep &= g >= 0
-    src, tgt, g = src[keep], tgt[keep], g[keep].astype(np.int64)
+    ties = _reduced_ties(ds, as_of=as_of, window_days=window_days)
+    ties = ties[ties["group_id"].notna()]
+    c = codes(ds)
+    g, group_ids = pd.factorize(ties["group_id"])
+    src, tgt, g = positions(ties["source"], c.people), positions(ties["target"], c.people), g.astype(np.int64)
     if len(src) == 0:
         return pd.Series(dtype="float64", name="two_way_share")
     both, related = _two_way_counts(src, tgt, g, len(group_ids))
     has = related > 0
-    out = pd.Series(both[has] / related[has], index=pd.Index(group_ids[has].astype("str"), name="group_id"), name="two_way_share")
+    out = pd.Series(both[has] / related[has], index=pd.Index(np.asarray(group_ids)[has], dtype="str", name="group_id"), name="two_way_share")
     return out.sort_index().astype("float64")
 
 
@@ -694,10 +659,12 @@ def cross_department_share(ds: Dataset, *, as_of=None, window_days: int = 365, p
 def cross_department_share_history(ds: Dataset, ends, *, window_days: int = 365, people=None) -> list[float]:
     """:func:`cross_department_share` at each instant of ``ends`` (exclusive ends, UTC), in one pass over the ties."""
     ends = [pd.Timestamp(e) for e in ends]
-    src, dst, _kinds, _msg, times = _ties(ds, as_of=max(ends) - pd.Timedelta(days=1), window_days=None)
+    ties = _reduced_ties(ds, as_of=max(ends) - pd.Timedelta(days=1), window_days=None)
+    c = codes(ds)
+    src, dst = positions(ties["source"], c.people), positions(ties["target"], c.people)
+    day, count = ties["day"].to_numpy(), (ties["replies"] + ties["mentions"] + ties["reactions"]).to_numpy()
     members = population(ds)
     dept_codes, _names = pd.factorize(members["department"])
-    c = codes(ds)
     row = pd.Index(members["person_id"].astype("str")).get_indexer(c.people)  # people code -> population row
     dept = np.append(np.where(row >= 0, np.append(dept_codes, -1)[row], -1), -1)
     ds_, dd = dept[np.where(src >= 0, src, -1)], dept[np.where(dst >= 0, dst, -1)]
@@ -705,14 +672,15 @@ def cross_department_share_history(ds: Dataset, ends, *, window_days: int = 365,
     if people is not None:
         chosen = np.append(c.people.isin(pd.Index(pd.Series(list(people), dtype="str"))), False)
         keep &= chosen[np.where(src >= 0, src, -1)] | chosen[np.where(dst >= 0, dst, -1)]
-    order = np.argsort(times[keep], kind="stable")
-    t = times[keep][order]
-    cross = np.concatenate([[0], np.cumsum((ds_ != dd)[keep][order])])
+    order = np.argsort(day[keep], kind="stable")
+    t, w = day[keep][order], count[keep][order]
+    cross = np.concatenate([[0], np.cumsum(np.where((ds_ != dd)[keep][order], w, 0))])
+    total = np.concatenate([[0], np.cumsum(w)])
     out = []
-    for end in ends:  # a loop over dates; each is two binary searches
-        hi = np.searchsorted(t, micros(end), side="left")
-        lo = np.searchsorted(t, micros(end - pd.Timedelta(days=window_days)), side="left")
-        n = hi - lo
+    for end in ends:  # a loop over dates; each is two binary searches over the tie days
+        hi = np.searchsorted(t, micros(end) // DAY_US, side="left")
+        lo = np.searchsorted(t, micros(end - pd.Timedelta(days=window_days)) // DAY_US, side="left")
+        n = total[hi] - total[lo]
         out.append(float((cross[hi] - cross[lo]) / n) if n else float("nan"))
     return out
 
