@@ -28,6 +28,12 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			chromium poppler-utils fonts-dejavu-core >/dev/null; \
 	else echo "note: chromium not found and cannot be installed here; PDFs will be skipped (HTML still written)"; fi
+	@# Java runs Spark (engine: spark, and the test that holds Spark's reductions to DuckDB's)
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Java 17 for Spark (apt-get) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
+	else echo "note: java not found and cannot be installed here; the spark engine (and its test) need Java 17"; fi
 
 demo: setup system-deps
 	$(BIN)/esnkit demo

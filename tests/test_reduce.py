@@ -230,7 +230,7 @@ def test_the_cli_reduces_again_and_refuses_a_master_without_spark(tmp_path, caps
 
 
 def test_spark_local_mode_writes_the_same_reductions_as_duckdb(tmp_path):
-    pytest.importorskip("pyspark")
+    # pyspark is in the test extra and Java 17 is installed by `make test` (system-deps): no skip here
     paths = _client(tmp_path, n_people=2000)
     duck = {name: sort(read_reduction(paths.processed / "reduced", name), name) for name in REDUCTIONS}
     manifest = reduce_client(paths, engine="spark", master="local[2]")
@@ -445,3 +445,16 @@ def test_the_cross_department_share_history_from_the_reduced_ties_equals_the_one
         expected.append(float((d_src != d_dst)[inside].sum() / inside.sum()) if inside.sum() else float("nan"))
     assert not np.isnan(expected[0])
     np.testing.assert_allclose(cross_department_share_history(ds, ends), expected, rtol=0, atol=1e-12)
+
+
+def test_a_run_says_when_it_must_reduce_in_memory(tmp_path):
+    from esnkit.run.orchestrate import _prepare
+    from esnkit.steps import STEPS
+
+    paths = _client(tmp_path, n_people=200)
+    said: list[str] = []
+    _prepare(paths, STEPS[:1], None, ("html",), said.append)
+    assert not any("reduced is missing or out of date" in line for line in said)
+    shutil.rmtree(paths.processed / "reduced")
+    _prepare(paths, STEPS[:1], None, ("html",), said.append)
+    assert any("reduced is missing or out of date" in line and "esnkit reduce bench" in line for line in said)

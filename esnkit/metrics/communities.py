@@ -26,7 +26,7 @@ import pandas as pd
 from .._fast import isin, micros, unique
 from .._text import count
 from ..dataset import Dataset
-from ._base import as_of_end, event_codes
+from ._base import DAY_US, as_of_end, person_days
 from .conversations import thread_responses
 from .participation import absence_factors
 
@@ -77,36 +77,43 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
 
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Each (group row, person row) pair's first event time (µs), keys sorted: computed once per Dataset."""
-    ev = event_codes(ds, include_external=True)
+    days = person_days(ds, include_external=True)
     n = len(ds.people) + 1
-    key = ev.where.astype(np.int64) * n + ev.who
-    keys, first = np.unique(key, return_index=True)  # events are sorted by time: the first index is the earliest
-    return keys, ev.times[first]
+    key = days["where"].to_numpy().astype(np.int64) * n + days["who"].to_numpy()
+    keys, at = np.unique(key, return_inverse=True)
+    first = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, at, micros(days["first_at"]))
+    return keys, first
 
 
 def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
-    # Counted on integer codes of the events (sorted once per run): string group-bys over
-    # 10 M events cost seconds per scorecard, and step 2 takes one per quarter of history.
+    # Counted on integer codes of the person_day reduction: string group-bys over 10 M events
+    # cost seconds per scorecard, and step 2 takes one per quarter of history. A quarter is
+    # QUARTER_DAYS whole days counted back from the as-of, like every other window.
     q = pd.Timedelta(days=QUARTER_DAYS)
     rows = np.flatnonzero((ds.groups["kind"].fillna("community") != "dm").to_numpy())
     groups = ds.groups.take(rows)
     n_groups, n_people = len(groups), len(ds.people) + 1
     slot = np.full(len(ds.groups) + 1, -1, dtype=np.int64)
     slot[rows] = np.arange(n_groups)
-    ev = event_codes(ds, include_external=True)
-    n = ev.cut(end - pd.Timedelta(days=1))
-    g = slot[ev.where[:n]]
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
+    g = slot[days["where"].to_numpy()]
     mine = g >= 0
-    g, t, who, kind, where = g[mine], ev.times[:n][mine], ev.who[:n][mine], ev.kind[:n][mine], ev.where[:n][mine]
-    end_us = micros(end)
-    age_q = (end_us - t) // micros(pd.Timestamp(0, tz="UTC") + q)
+    days = days[mine]
+    g, who, where = g[mine], days["who"].to_numpy(), days["where"].to_numpy()
+    written = (days["posts"] + days["replies"]).to_numpy()  # messages: posts and replies
+    given = written + days["reactions"].to_numpy()  # contributions: reactions too
+    answers = (days["replies"] + days["reactions"]).to_numpy()
+    age_q = (micros(end) // DAY_US - 1 - days["day"].to_numpy()) // QUARTER_DAYS
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
-    msg = (kind != 2) & (age_q < quarters)
-    per_q = np.bincount(g[msg] * quarters + age_q[msg], minlength=n_groups * quarters).reshape(n_groups, quarters)
+    msg = age_q < quarters
+    per_q = (
+        np.bincount(g[msg] * quarters + age_q[msg], weights=written[msg], minlength=n_groups * quarters).astype(np.int64).reshape(n_groups, quarters)
+    )
     for k in range(quarters):
         out[f"messages_q{k}"] = per_q[:, k].astype("int64")
     recent = age_q == 0
-    out["contributions_q0"] = np.bincount(g[recent], minlength=n_groups).astype("int64")
+    out["contributions_q0"] = np.bincount(g[recent], weights=given[recent], minlength=n_groups).astype("int64")
     recent_pairs = unique(g[recent] * n_people + who[recent])
     out["active_members"] = np.bincount(recent_pairs // n_people, minlength=n_groups).astype("int64")
     mem = ds.memberships
@@ -124,7 +131,8 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     )
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
-    half_pairs, half_counts = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_counts=True)
+    half_pairs, at = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_inverse=True)
+    half_counts = np.bincount(at, weights=given[age_q < 2], minlength=len(half_pairs)).astype(np.int64)
     out["absence_factor"], out["key_people_share"] = absence_factors(half_pairs // n_people, half_counts, n_groups, with_share=True)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
@@ -134,12 +142,12 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=n_groups)
     out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
-    answering = recent & (kind != 0)
+    answering = recent & (answers > 0)
     responders = np.bincount(unique(g[answering] * n_people + who[answering]) // n_people, minlength=n_groups)
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
     last = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, g, t)
+    np.maximum.at(last, g, micros(days["last_at"]))
     seen = last != np.iinfo(np.int64).min
     out["last_activity"] = pd.Series(np.where(seen, last, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(seen).array
     live = out.loc[out["contributions_q0"] > 0, "messages_q0"]

@@ -179,7 +179,8 @@ def _frame(table, reduction: Reduction) -> pd.DataFrame:
         elif pa.types.is_timestamp(kind):
             columns[name] = pd.Series(col.cast(pa.timestamp("us", tz="UTC")).to_pandas(), dtype="datetime64[us, UTC]").array
         elif pa.types.is_boolean(kind):
-            columns[name] = pd.array(col.to_pylist(), dtype="boolean")
+            nulls = col.is_null().to_numpy(zero_copy_only=False)
+            columns[name] = pd.arrays.BooleanArray(col.fill_null(False).to_numpy(zero_copy_only=False), nulls)
         elif pa.types.is_integer(kind):
             columns[name] = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
         else:

@@ -22,6 +22,7 @@ from ..config import ClientConfig, ClientPaths
 from ..dataset import Dataset
 from ..errors import ConfigError, RunError
 from ..progress import heartbeat, stages
+from ..reduce import reductions_current
 from ..resources import step_notebook
 from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of
 from ..steps.outputs import SAVED_BY
@@ -102,6 +103,10 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
         )
     if month_is_partial(day):
         progress(f"note: {day} is not a month's end: the deliverables label {day:%B %Y} as a partial month")
+    if not reductions_current(paths.processed):
+        progress(
+            f"note: {paths.processed / 'reduced'} is missing or out of date; the run reduces the events in memory (slower): `esnkit reduce {paths.client}`"
+        )
     parameters = notebook_parameters(paths, config, run.as_of)
     for step in run.steps:
         _check_parameters(step_notebook(step.stem), parameters)

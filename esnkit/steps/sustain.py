@@ -29,7 +29,7 @@ import pandas as pd
 from .._fast import isin, isin_sorted, micros, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
-from ..metrics._base import DAY_US, as_of_end, event_codes, person_days
+from ..metrics._base import DAY_US, as_of_end, person_days
 from ..metrics.successes import successful_threads
 from ..render import escape_md
 from .context import StepContext
@@ -183,12 +183,12 @@ def _common_members(
 
 def peak_active_members(ds: Dataset, *, as_of=None, days: int = 90) -> pd.Series:
     """Each community's largest number of active people in any ``days``-long window counted back from ``as_of``."""
-    ev = event_codes(ds, include_external=True)
-    n = ev.cut(as_of_end(as_of, ds) - pd.Timedelta(days=1))
-    where, who = ev.where[:n], ev.who[:n]
-    q = (micros(as_of_end(as_of, ds)) - ev.times[:n]) // (days * 86_400_000_000)
+    end = as_of_end(as_of, ds)
+    rows = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
+    where, who = rows["where"].to_numpy(), rows["who"].to_numpy()
+    q = (micros(end) // DAY_US - 1 - rows["day"].to_numpy()) // days  # windows of whole days back from the as-of
     ok = where >= 0
-    n_people, n_q = len(ds.people) + 1, int(q.max()) + 1 if n else 1
+    n_people, n_q = len(ds.people) + 1, int(q.max()) + 1 if len(q) else 1
     cells = unique((where[ok] * n_q + q[ok]) * n_people + who[ok]) // n_people  # distinct people per (group, window)
     group_window, people = np.unique(cells, return_counts=True)
     peak = pd.Series(people, index=group_window // n_q).groupby(level=0).max()
