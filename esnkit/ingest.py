@@ -299,13 +299,12 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
         with heartbeat(progress, "writing"):
             ds.save(paths.processed)
         advance("written")
-        with heartbeat(progress, "reducing the events"):
-            try:
-                reduce_client(paths, progress=progress)
-            except EsnkitError as exc:
-                raise type(exc)(
-                    f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
-                ) from None
+        try:
+            reduce_client(paths, progress=progress)  # it says which reduction runs, with a heartbeat
+        except EsnkitError as exc:
+            raise type(exc)(
+                f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
+            ) from None
         advance("reduced")
     object.__setattr__(ds, "origin", paths.processed)  # its reductions are on disk now
     return ds

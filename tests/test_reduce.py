@@ -458,3 +458,15 @@ def test_a_run_says_when_it_must_reduce_in_memory(tmp_path):
     shutil.rmtree(paths.processed / "reduced")
     _prepare(paths, STEPS[:1], None, ("html",), said.append)
     assert any("reduced is missing or out of date" in line and "esnkit reduce bench" in line for line in said)
+
+
+def test_ingest_says_the_events_were_written_when_the_reduction_fails(tmp_path, capsys):
+    from esnkit.cli import main
+
+    write_canonical_client(tmp_path / "bench", spec=SynthSpec(n_people=200, messages_per_person=6, reactions_per_message=1.0))
+    config = tmp_path / "bench" / "client.yml"
+    config.write_text(config.read_text() + "engine: {memory_limit: 1KB}\n")
+    assert main(["ingest", "bench", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "processed was written, but reducing its events failed: duckdb could not reduce" in err and "esnkit reduce bench" in err
+    assert (tmp_path / "bench" / "processed" / "manifest.json").is_file() and not (tmp_path / "bench" / "processed" / "reduced").exists()

@@ -30,6 +30,7 @@ import pandas as pd
 from .._io import atomic_write, replace_dir
 from .._version import __version__
 from ..errors import ConfigError, DataError
+from ..progress import heartbeat
 from .definitions import INPUTS, REDUCTIONS, REDUCTIONS_VERSION, VIEWS, Reduction
 from .engines import DuckDBEngine, SparkEngine, check_inputs, machine_memory, make_engine
 
@@ -85,7 +86,8 @@ def reduce_processed(
     started = time.perf_counter()
     try:
         progress(f"reducing the events with {engine.name} ...")
-        engine.reduce_files(inputs, str(tmp.resolve()))
+        with heartbeat(progress, f"reducing with {engine.name}"):
+            engine.reduce_files(inputs, str(tmp.resolve()), progress=progress)
         tables = {}
         for name in REDUCTIONS:
             rows = _rows(tmp / name)

@@ -65,6 +65,7 @@ class DuckDBEngine:
         con = duckdb.connect(config={"threads": self.threads, "memory_limit": self.memory_limit, "preserve_insertion_order": False})
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET enable_progress_bar = false")  # esnkit says which reduction runs, one line each
             if self.temp_directory is not None:
                 Path(self.temp_directory).mkdir(parents=True, exist_ok=True)
                 con.execute(f"SET temp_directory = {_quote(self.temp_directory)}")
@@ -72,21 +73,22 @@ class DuckDBEngine:
         finally:
             con.close()
 
-    def reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...] = tuple(REDUCTIONS)) -> None:
+    def reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...] = tuple(REDUCTIONS), progress=None) -> None:
         """Read each input table from its parquet path; write ``output/<name>/part-0.parquet`` per reduction."""
         import duckdb
 
         try:
-            self._reduce_files(inputs, output, names)
+            self._reduce_files(inputs, output, names, progress or (lambda _: None))
         except duckdb.Error as exc:
             raise DataError(f"duckdb could not reduce {Path(next(iter(inputs.values()))).parent}: {str(exc).splitlines()[0][:300]}") from None
 
-    def _reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...]) -> None:
+    def _reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...], progress) -> None:
         with self._connect() as con:
             for table, columns in INPUTS.items():
                 con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {', '.join(columns)} FROM read_parquet({_quote(inputs[table])})")
             _create_views(con.execute)
             for name in names:
+                progress(f"  {name} ...")
                 folder = Path(output) / name
                 folder.mkdir(parents=True, exist_ok=True)
                 con.execute(f"COPY ({REDUCTIONS[name].sql}) TO {_quote(folder / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
@@ -144,14 +146,16 @@ class SparkEngine:
             self._session.sparkContext.setLogLevel("ERROR")
         return self._session
 
-    def reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...] = tuple(REDUCTIONS)) -> None:
+    def reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...] = tuple(REDUCTIONS), progress=None) -> None:
         """Read each input table from its parquet path or URL; write ``output/<name>/`` per reduction."""
+        progress = progress or (lambda _: None)
         spark = self.session()
         try:
             for table, columns in INPUTS.items():
                 spark.read.parquet(str(inputs[table])).select(*columns).createOrReplaceTempView(table)
             _create_views(spark.sql)
             for name in names:
+                progress(f"  {name} ...")
                 target = f"{str(output).rstrip('/')}/{name}"
                 spark.sql(REDUCTIONS[name].sql).write.mode("overwrite").parquet(target)
         except Exception as exc:  # Spark's analysis and Java errors carry the reason on their first line
