@@ -157,18 +157,25 @@ def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     in :func:`interaction_events`. An as-of is a cut of days, so counts per person and window are
     exactly those of the events.
     """
+    rows = ds.cached("person_days", (include_bots, include_external), lambda: _population_days(ds, include_bots, include_external))
+    if as_of is None:
+        return rows
+    # Sorted by day once: an as-of cut is a prefix, not a filter over millions of rows.
+    return rows.iloc[: int(np.searchsorted(rows["day"].to_numpy(), micros(as_of_end(as_of)) // DAY_US, side="left"))]
+
+
+def _population_days(ds: Dataset, include_bots: bool, include_external: bool) -> pd.DataFrame:
     rows = _person_day_rows(ds)
     keep = _population_mask(ds, include_bots, include_external)[rows["who"].to_numpy()]
-    if as_of is not None:
-        keep &= rows["day"].to_numpy() < micros(as_of_end(as_of)) // DAY_US
-    return rows[keep]
+    return rows if keep.all() else rows[keep].reset_index(drop=True)
 
 
 def _person_day_rows(ds: Dataset) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
-        from ..reduce import reduced
+        from ..reduce import read_uncached
 
-        table = reduced(ds, "person_day")
+        table = read_uncached(ds, "person_day")  # held once, sorted, here
+        table = table.take(np.argsort(table["day"].to_numpy(), kind="stable")).reset_index(drop=True)
         return table.assign(who=positions(table["person_id"], ds.people["person_id"]), where=positions(table["group_id"], ds.groups["group_id"]))
 
     return ds.cached("person_day_rows", (), compute)

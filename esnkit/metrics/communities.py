@@ -98,13 +98,14 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     slot[rows] = np.arange(n_groups)
     days = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
     g = slot[days["where"].to_numpy()]
-    mine = g >= 0
-    days = days[mine]
-    g, who, where = g[mine], days["who"].to_numpy(), days["where"].to_numpy()
-    written = (days["posts"] + days["replies"]).to_numpy()  # messages: posts and replies
-    given = written + days["reactions"].to_numpy()  # contributions: reactions too
-    answers = (days["replies"] + days["reactions"]).to_numpy()
-    age_q = (micros(end) // DAY_US - 1 - days["day"].to_numpy()) // QUARTER_DAYS
+    mine = g >= 0  # on the columns' arrays: masking the frame would copy its id strings
+    g, who, where = g[mine], days["who"].to_numpy()[mine], days["where"].to_numpy()[mine]
+    posts, replies, reactions = (days[c].to_numpy()[mine] for c in ("posts", "replies", "reactions"))
+    written = posts + replies  # messages: posts and replies
+    given = written + reactions  # contributions: reactions too
+    answers = replies + reactions
+    last_at = micros(days["last_at"])[mine]
+    age_q = (micros(end) // DAY_US - 1 - days["day"].to_numpy()[mine]) // QUARTER_DAYS
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
     msg = age_q < quarters
     per_q = (
@@ -147,7 +148,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
     last = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, g, micros(days["last_at"]))
+    np.maximum.at(last, g, last_at)
     seen = last != np.iinfo(np.int64).min
     out["last_activity"] = pd.Series(np.where(seen, last, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(seen).array
     live = out.loc[out["contributions_q0"] > 0, "messages_q0"]

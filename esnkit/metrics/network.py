@@ -107,15 +107,20 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
 
 def _reduced_ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.DataFrame:
     """The ``ties_day`` reduction cut to the window of whole days ending at ``as_of``'s end (``window_days`` None: all before it)."""
-    from ..reduce import reduced
-
     end = as_of_end(as_of, ds)
-    ties = reduced(ds, "ties_day")
+    ties = ds.cached("ties_by_day", (), lambda: _ties_by_day(ds))
     days = ties["day"].to_numpy()
-    keep = days < micros(end) // DAY_US
-    if window_days:
-        keep &= days >= micros(end - pd.Timedelta(days=window_days)) // DAY_US
-    return ties[keep]
+    hi = int(np.searchsorted(days, micros(end) // DAY_US, side="left"))
+    lo = int(np.searchsorted(days, micros(end - pd.Timedelta(days=window_days)) // DAY_US, side="left")) if window_days else 0
+    return ties.iloc[lo:hi]
+
+
+def _ties_by_day(ds: Dataset) -> pd.DataFrame:
+    """The ``ties_day`` reduction sorted by day once, so that any window of days is a slice."""
+    from ..reduce import read_uncached
+
+    ties = read_uncached(ds, "ties_day")
+    return ties.take(np.argsort(ties["day"].to_numpy(), kind="stable")).reset_index(drop=True)
 
 
 def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.Series:

@@ -45,6 +45,7 @@ __all__ = [
     "machine_memory",
     "make_engine",
     "read_reduction",
+    "read_uncached",
     "reduce_client",
     "reduce_processed",
     "reduced",
@@ -195,6 +196,13 @@ def reduced(ds, name: str) -> pd.DataFrame:
     if name not in REDUCTIONS:
         raise KeyError(f"unknown reduction {name!r}; reductions are {', '.join(REDUCTIONS)}")
     return ds.cached("reduced", (name,), lambda: _reduced(ds, name))
+
+
+def read_uncached(ds, name: str) -> pd.DataFrame:
+    """:func:`reduced` without keeping the result in the Dataset's cache: for a caller that keeps its own sorted copy."""
+    if name not in REDUCTIONS:
+        raise KeyError(f"unknown reduction {name!r}; reductions are {', '.join(REDUCTIONS)}")
+    return _reduced(ds, name)
 
 
 def _reduced(ds, name: str) -> pd.DataFrame:
