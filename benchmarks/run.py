@@ -232,24 +232,31 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool) -> int:
         )
     )
     events = counts.get("messages", 0) + counts.get("reactions", 0)
-    today = dt.date.today().isoformat()
-    lines = [
-        f"# esnkit benchmark, size XL — {today}",
-        "",
+    intro = (
         f"{people:,} people in {XL_CHUNKS} organisations of {people // XL_CHUNKS:,}; {counts.get('messages', 0):,} messages and "
-        f"{counts.get('reactions', 0):,} reactions ({events:,} events). Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.",
-        "",
-        "`esnkit ingest` and the steps are not run at XL: ingest still holds every event in memory (pandas).",
-        "",
-        "| stage | wall (s) | peak RSS (GiB) | ok | note |",
-        "|---|---:|---:|:-:|---|",
-    ]
+        f"{counts.get('reactions', 0):,} reactions ({events:,} events)."
+    )
+    note = "`esnkit ingest` and the steps are not run at XL: ingest still holds every event in memory (pandas)."
+    return _report("XL", intro, rows, [note], [], work=work, keep=keep)
+
+
+def _report(size: str, intro: str, rows, notes: list[str], measures: list[str], *, work: Path, keep: bool) -> int:
+    """Write ``results/<size>-<date>.md`` (the stage table, then the measures against targets), print it, clean up."""
+    today = dt.date.today().isoformat()
+    lines = [f"# esnkit benchmark, size {size} — {today}", "", f"{intro} Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.", ""]
+    lines += [line for note in notes for line in (note, "")]
+    lines += ["| stage | wall (s) | peak RSS (GiB) | ok | note |", "|---|---:|---:|:-:|---|"]
     for name, r, note in rows:
-        lines.append(f"| {name} | {r['seconds']:.1f} | {r['peak_rss_gib']:.2f} | {'yes' if r['ok'] else 'NO'} | {note} |")
-    out_file = HERE / "results" / f"XL-{today}.md"
-    out_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        rss = "–" if r["peak_rss_gib"] != r["peak_rss_gib"] else f"{r['peak_rss_gib']:.2f}"
+        lines.append(f"| {name} | {r['seconds']:.1f} | {rss} | {'yes' if r['ok'] else 'NO'} | {note} |")
+    if measures:
+        lines += ["", "| measure | value | target |", "|---|---:|---|", *measures]
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"{size}-{today}.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
-    print(f"\nwritten {out_file}")
+    print(f"\nwritten {out}")
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if all(r[1]["ok"] for r in rows) else 1
@@ -345,22 +352,7 @@ def main(argv=None) -> int:
     # The generator is not part of esnkit's pipeline: its memory is shown but not held to the target.
     peak = max(r[1]["peak_rss_gib"] for r in rows if r[1]["peak_rss_gib"] == r[1]["peak_rss_gib"] and "not a target" not in r[0])
     scaling = _scaling(args.size, rows)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    today = dt.date.today().isoformat()
-    lines = [
-        f"# esnkit benchmark, size {args.size} — {today}",
-        "",
-        f"{people:,} people; {n_messages:,} messages and {n_reactions:,} reactions ({n_messages + n_reactions:,} events) after ingest. "
-        f"Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.",
-        "",
-        "| stage | wall (s) | peak RSS (GiB) | ok | note |",
-        "|---|---:|---:|:-:|---|",
-    ]
-    for name, r, note in rows:
-        rss = "–" if r["peak_rss_gib"] != r["peak_rss_gib"] else f"{r['peak_rss_gib']:.2f}"
-        lines.append(f"| {name} | {r['seconds']:.1f} | {rss} | {'yes' if r['ok'] else 'NO'} | {note} |")
-    lines += ["", "| measure | value | target |", "|---|---:|---|"]
+    lines = []
     if ratio is not None:
         lines.append(f"| key individuals: networkx time / esnkit time | {ratio:.1f}x | ≥ {TARGETS['ki_ratio']:.0f}x at M |")
     if overlap is not None:
@@ -368,13 +360,8 @@ def main(argv=None) -> int:
     lines.append(f"| peak RSS of any esnkit stage | {peak:.2f} GiB | ≤ {TARGETS['rss_gib']:.0f} GiB |")
     if scaling is not None:
         lines.append(f"| whole run, M time / S time ({scaling[1]}) | {scaling[0]:.1f}x | ≤ {TARGETS['scaling']:.0f}x (10x the events) |")
-    out = results / f"{args.size}-{today}.md"
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
-    print(f"\nwritten {out}")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0 if all(r[1]["ok"] for r in rows) else 1
+    intro = f"{people:,} people; {n_messages:,} messages and {n_reactions:,} reactions ({n_messages + n_reactions:,} events) after ingest."
+    return _report(args.size, intro, rows, [], lines, work=work, keep=args.keep)
 
 
 if __name__ == "__main__":

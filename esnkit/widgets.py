@@ -131,12 +131,12 @@ def filter_dataset(
 
 def _active(ds, as_of, floor, freq="M"):
     """Distinct people active (posted, replied or reacted) per day, week or month."""
-    from .metrics._base import active_days
+    from .metrics._base import active_days, day_dates
 
     who, days = active_days(ds, as_of=as_of)
     if len(who) == 0:
         return pd.DataFrame({"period": pd.Series(dtype="str"), "active": pd.Series(dtype="int64")})
-    period = pd.Series(days.astype("datetime64[D]").astype("datetime64[us]")).dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq])
+    period = day_dates(days).dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq])
     out = pd.DataFrame({"period": period, "who": who}).groupby("period")["who"].nunique().rename("active").reset_index()
     out["period"] = out["period"].astype("str")
     return out

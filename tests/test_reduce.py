@@ -60,7 +60,7 @@ def expected(name: str, rows: list[tuple]) -> pd.DataFrame:
     columns = list(REDUCTIONS[name].columns)
     frame = pd.DataFrame(rows, columns=columns)
     for column in columns:
-        if column in ("day", "month") or column in ("posts", "replies", "reactions", "mentions", "contributors", "joined", "ended"):
+        if column in ("day", "month", "posts", "replies", "reactions", "mentions", "contributors", "joined", "ended"):
             frame[column] = frame[column].astype("int64")
         elif column.endswith("_at"):
             frame[column] = pd.Series([ts(v) if isinstance(v, str) or v is None else v for v in frame[column]], dtype="datetime64[us, UTC]")
@@ -136,7 +136,8 @@ def test_ingest_writes_current_reductions_that_equal_the_in_memory_ones(tmp_path
     assert in_memory.origin is None and on_disk.origin == paths.processed
     for name in REDUCTIONS:
         disk = read_reduction(folder, name)
-        assert manifest["tables"][name]["rows"] == len(disk) > (0 if name != "membership_month" else -1)
+        assert manifest["tables"][name]["rows"] == len(disk)
+        assert len(disk) > 0 or name == "membership_month"  # the generated clients carry no memberships
         pd.testing.assert_frame_equal(sort(disk, name), sort(reduced(in_memory, name), name))
         pd.testing.assert_frame_equal(reduced(on_disk, name), disk)
     assert not (paths.processed / ".duckdb-spill").exists()

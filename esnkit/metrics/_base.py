@@ -15,6 +15,8 @@ __all__ = [
     "population",
     "interaction_events",
     "person_days",
+    "day_number",
+    "day_dates",
     "registration_days",
     "readers",
     "has_reads",
@@ -99,11 +101,6 @@ class EventCodes:
         return EventCodes(self.frame[mask].reset_index(drop=True), self.times[mask], self.who[mask], self.where[mask])
 
 
-def event_codes(ds: Dataset, *, include_bots: bool = False, include_external: bool = False) -> EventCodes:
-    """:class:`EventCodes` of every event (not cut at an as-of: use ``cut``), computed once per Dataset."""
-    return _events(ds, include_bots, include_external)
-
-
 def _events(ds: Dataset, include_bots: bool, include_external: bool) -> EventCodes:
     def compute() -> EventCodes:
         everyone = ds.cached("events_everyone", (), lambda: _everyone_sorted(ds))
@@ -147,6 +144,20 @@ def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return key % n, key // n
 
 
+def day_number(ts: pd.Timestamp) -> int:
+    """The UTC day an instant falls on, as days since 1970-01-01 (the unit of the reductions' ``day``).
+
+    >>> day_number(pd.Timestamp("1970-01-03 23:59", tz="UTC"))
+    2
+    """
+    return int(micros(ts) // DAY_US)
+
+
+def day_dates(days: np.ndarray) -> pd.Series:
+    """Day numbers (days since 1970-01-01) as naive midnight timestamps, for periods and calendars."""
+    return pd.Series(np.asarray(days).astype("datetime64[D]").astype("datetime64[us]"))
+
+
 def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_external: bool = False) -> pd.DataFrame:
     """What each person of the population contributed per UTC day and community, up to ``as_of``'s end.
 
@@ -161,7 +172,7 @@ def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     if as_of is None:
         return rows
     # Sorted by day once: an as-of cut is a prefix, not a filter over millions of rows.
-    return rows.iloc[: int(np.searchsorted(rows["day"].to_numpy(), micros(as_of_end(as_of)) // DAY_US, side="left"))]
+    return rows.iloc[: int(np.searchsorted(rows["day"].to_numpy(), day_number(as_of_end(as_of)), side="left"))]
 
 
 def _population_days(ds: Dataset, include_bots: bool, include_external: bool) -> pd.DataFrame:

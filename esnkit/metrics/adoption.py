@@ -23,6 +23,8 @@ from ._base import (
     PersonCommunity,
     active_days,
     as_of_end,
+    day_dates,
+    day_number,
     has_reads,
     person_days,
     population,
@@ -49,23 +51,14 @@ __all__ = [
 ROGERS = (("innovators", 0.025), ("early adopters", 0.135), ("early majority", 0.34), ("late majority", 0.34), ("laggards", 0.16))
 
 
-def _month(ts: pd.Series) -> pd.Series:
-    return ts.dt.tz_localize(None).dt.to_period("M")
-
-
 def _month_number(periods: pd.Series) -> pd.Series:
     return periods.dt.year * 12 + periods.dt.month
-
-
-def _day(end: pd.Timestamp) -> int:
-    """The day number (days since 1970-01-01) an as-of's end falls on (the first day after it)."""
-    return int(end.value // (DAY_US * 1000))
 
 
 def _person_months(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     """Distinct (person, month) with activity before ``end``: ``person_id`` (the person's row) and ``month`` (Period)."""
     who, days = active_days(ds, as_of=end - pd.Timedelta(days=1))
-    month = pd.Series(days.astype("datetime64[D]").astype("datetime64[us]")).dt.to_period("M")
+    month = day_dates(days).dt.to_period("M")
     return pd.DataFrame({"person_id": who, "month": month}).drop_duplicates().reset_index(drop=True)
 
 
@@ -150,7 +143,7 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
     end = as_of_end(as_of, ds)
     people = population(ds)
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
-    recent = days.loc[days["day"] >= _day(end) - window_days, "person_id"].unique()
+    recent = days.loc[days["day"] >= day_number(end) - window_days, "person_id"].unique()
     ever = days["person_id"].unique()
     frame = pd.DataFrame(
         {
@@ -183,7 +176,7 @@ def stickiness(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     who, days = active_days(ds, as_of=end - pd.Timedelta(days=1))
     if len(who) == 0:
         return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "dau": [], "mau": [], "stickiness": []})
-    day = pd.Series(days.astype("datetime64[D]").astype("datetime64[us]"))  # distinct (person, day) already
+    day = day_dates(days)  # distinct (person, day) already
     daily = day.value_counts().sort_index()
     months = pd.period_range(day.min().to_period("M"), (end - pd.Timedelta(days=1)).tz_localize(None).to_period("M"), freq="M")
     all_days = pd.date_range(months[0].start_time, end.tz_localize(None) - pd.Timedelta(days=1), freq="D")
@@ -356,7 +349,7 @@ def people_engaged(ds: Dataset, *, as_of=None, window_days: int = 90) -> dict[st
     """
     end = as_of_end(as_of, ds)
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
-    contributed = pd.Index(days.loc[days["day"] >= _day(end) - window_days, "person_id"].unique(), dtype="str")
+    contributed = pd.Index(days.loc[days["day"] >= day_number(end) - window_days, "person_id"].unique(), dtype="str")
     act = ds.activity
     if len(act):  # a usage report's own contributions count too (it covers reads and posts alike)
         overlap = (act["period_end"] > end - pd.Timedelta(days=window_days)) & (act["period_start"] < end)

@@ -26,7 +26,7 @@ import pandas as pd
 from .._fast import isin, micros, unique
 from .._text import count
 from ..dataset import Dataset
-from ._base import DAY_US, as_of_end, person_days
+from ._base import as_of_end, day_number, person_days
 from .conversations import thread_responses
 from .participation import absence_factors
 
@@ -105,7 +105,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     given = written + reactions  # contributions: reactions too
     answers = replies + reactions
     last_at = micros(days["last_at"])[mine]
-    age_q = (micros(end) // DAY_US - 1 - days["day"].to_numpy()[mine]) // QUARTER_DAYS
+    age_q = (day_number(end) - 1 - days["day"].to_numpy()[mine]) // QUARTER_DAYS
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
     msg = age_q < quarters
     per_q = (

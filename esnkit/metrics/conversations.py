@@ -48,9 +48,6 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     return ds.cached("threads", (end,), lambda: _threads_at(ds, end))
 
 
-_NAT = np.iinfo(np.int64).max  # "no response yet" while taking minima of int64 microseconds
-
-
 class _ThreadBase:
     """Every thread of the Dataset, from the ``threads`` and ``thread_replies`` reductions; :func:`thread_responses` cuts it at any as-of.
 
@@ -63,11 +60,11 @@ class _ThreadBase:
     """
 
     def __init__(self, ds: Dataset):
-        from ..reduce import reduced
+        from ..reduce import read_uncached  # held here only: sorted, and the replies as arrays
 
-        starts = reduced(ds, "threads").sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
+        starts = read_uncached(ds, "threads").sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
         self.start_times = micros(starts["created_at"])
-        replies = reduced(ds, "thread_replies")
+        replies = read_uncached(ds, "thread_replies")
         self.reply_pos = positions(replies["thread_id"], starts["thread_id"])
         self.reply_days = replies["day"].to_numpy()
         self.reply_counts = replies["replies"].to_numpy()

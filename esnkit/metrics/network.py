@@ -33,9 +33,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin_sorted, lookup, micros, positions, unique
+from .._fast import id_ranks, isin_sorted, lookup, positions, unique
 from ..dataset import Dataset
-from ._base import DAY_US, as_of_end, codes, population, suppress
+from ._base import as_of_end, codes, day_number, population, suppress
 
 __all__ = [
     "interaction_edges",
@@ -110,8 +110,8 @@ def _reduced_ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> 
     end = as_of_end(as_of, ds)
     ties = ds.cached("ties_by_day", (), lambda: _ties_by_day(ds))
     days = ties["day"].to_numpy()
-    hi = int(np.searchsorted(days, micros(end) // DAY_US, side="left"))
-    lo = int(np.searchsorted(days, micros(end - pd.Timedelta(days=window_days)) // DAY_US, side="left")) if window_days else 0
+    hi = int(np.searchsorted(days, day_number(end), side="left"))
+    lo = int(np.searchsorted(days, day_number(end - pd.Timedelta(days=window_days)), side="left")) if window_days else 0
     return ties.iloc[lo:hi]
 
 
@@ -683,8 +683,8 @@ def cross_department_share_history(ds: Dataset, ends, *, window_days: int = 365,
     total = np.concatenate([[0], np.cumsum(w)])
     out = []
     for end in ends:  # a loop over dates; each is two binary searches over the tie days
-        hi = np.searchsorted(t, micros(end) // DAY_US, side="left")
-        lo = np.searchsorted(t, micros(end - pd.Timedelta(days=window_days)) // DAY_US, side="left")
+        hi = np.searchsorted(t, day_number(end), side="left")
+        lo = np.searchsorted(t, day_number(end - pd.Timedelta(days=window_days)), side="left")
         n = total[hi] - total[lo]
         out.append(float((cross[hi] - cross[lo]) / n) if n else float("nan"))
     return out
@@ -741,7 +741,7 @@ def influencer_risk(ds: Dataset, *, as_of=None, window_days: int = 90, top_share
 
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
     days = days.assign(n=days["posts"] + days["replies"] + days["reactions"])
-    split, start = micros(before_end) // DAY_US, micros(before_end - pd.Timedelta(days=window_days)) // DAY_US
+    split, start = day_number(before_end), day_number(before_end - pd.Timedelta(days=window_days))
     now = days[days["day"] >= split].groupby("person_id")["n"].sum()
     before = days[(days["day"] < split) & (days["day"] >= start)].groupby("person_id")["n"].sum()
     out = pd.DataFrame({"person_id": top.index.astype("str"), "pagerank_before": top.to_numpy()})

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._fast import micros
 from ..dataset import Dataset
-from ._base import DAY_US, as_of_end, codes, gini, has_reads, person_days, population, readers
+from ._base import as_of_end, codes, day_number, gini, has_reads, person_days, population, readers
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
@@ -80,14 +80,10 @@ def absence_factors(groups: np.ndarray, counts: np.ndarray, n_groups: int, *, sh
     return factors, np.where(total > 0, carried / np.where(total > 0, total, 1), np.nan)
 
 
-def _day(ts: pd.Timestamp) -> int:
-    return int(ts.value // (DAY_US * 1000))
-
-
 def _window(ds: Dataset, end: pd.Timestamp, start: pd.Timestamp | None) -> pd.DataFrame:
     """:func:`person_days` of the population from ``start`` (a day's start; None: all time) to ``end``."""
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
-    return days if start is None else days[days["day"] >= _day(start)]
+    return days if start is None else days[days["day"] >= day_number(start)]
 
 
 def _given(ds: Dataset, end: pd.Timestamp, start: pd.Timestamp | None) -> pd.DataFrame:
@@ -155,7 +151,7 @@ def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
     days = _window(ds, end, start)
     people = population(ds)
     registered = people.loc[people["state"].notna(), "person_id"]
-    per = pd.DataFrame({"person_id": days["person_id"], "week": (days["day"] - _day(start)) // 7})
+    per = pd.DataFrame({"person_id": days["person_id"], "week": (days["day"] - day_number(start)) // 7})
     active_weeks = per.drop_duplicates().groupby("person_id").size()
     total = _given(ds, end, start).sum(axis=1)
     ids = pd.Index(registered).union(total.index)

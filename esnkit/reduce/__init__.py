@@ -29,6 +29,8 @@ import pandas as pd
 
 from .._io import atomic_write, replace_dir
 from .._version import __version__
+from ..config import EngineConfig
+from ..dataset import Dataset
 from ..errors import ConfigError, DataError
 from ..progress import heartbeat
 from .definitions import INPUTS, REDUCTIONS, REDUCTIONS_VERSION, VIEWS, Reduction
@@ -75,10 +77,8 @@ def reduce_processed(
     previous reductions as they were. Returns the manifest written.
     """
     processed = Path(processed)
-    from ..dataset import Dataset
-
     source_manifest = Dataset.read_manifest(processed)
-    spill = processed / ".duckdb-spill"  # where DuckDB spills past its memory limit; removed afterwards
+    spill = spill_folder(processed)
     engine = engine or DuckDBEngine(temp_directory=spill)
     base = str(source).rstrip("/") if source else str(processed.resolve())
     inputs = {table: f"{base}/{table}.parquet" for table in INPUTS}
@@ -115,8 +115,6 @@ def reduce_processed(
 
 def reduce_client(paths, *, engine: str | None = None, master: str | None = None, progress: Callable[[str], None] = _quiet) -> dict[str, Any]:
     """Reduce one client's ``processed/`` with the engine of its client.yml, or ``engine``/``master`` given here."""
-    from ..config import EngineConfig
-
     chosen = paths.load_config().engine
     if engine is not None and engine != chosen.name:
         chosen = EngineConfig(name=engine)
@@ -124,15 +122,17 @@ def reduce_client(paths, *, engine: str | None = None, master: str | None = None
         if chosen.name != "spark":
             raise ConfigError("--master applies to the spark engine only; add --engine spark")
         chosen = dataclasses.replace(chosen, master=master)
-    if chosen.name == "duckdb":
-        built = make_engine("duckdb", temp_directory=paths.processed / ".duckdb-spill", **chosen.options())
-    else:
-        built = make_engine(chosen.name, **chosen.options())
+    built = make_engine(chosen.name, temp_directory=spill_folder(paths.processed), **chosen.options())
     try:
         return reduce_processed(paths.processed, engine=built, source=chosen.source, progress=progress)
     finally:
         if isinstance(built, SparkEngine):
             built.stop()
+
+
+def spill_folder(processed: Path) -> Path:
+    """Where DuckDB spills past its memory limit while reducing ``processed/``; removed afterwards."""
+    return Path(processed) / ".duckdb-spill"
 
 
 def _rows(folder: Path) -> int:
@@ -193,19 +193,13 @@ def _frame(table, reduction: Reduction) -> pd.DataFrame:
 
 def reduced(ds, name: str) -> pd.DataFrame:
     """The reduction ``name`` of Dataset ``ds`` (see :data:`REDUCTIONS`), computed or read once per Dataset."""
-    if name not in REDUCTIONS:
-        raise KeyError(f"unknown reduction {name!r}; reductions are {', '.join(REDUCTIONS)}")
-    return ds.cached("reduced", (name,), lambda: _reduced(ds, name))
+    return ds.cached("reduced", (name,), lambda: read_uncached(ds, name))
 
 
 def read_uncached(ds, name: str) -> pd.DataFrame:
     """:func:`reduced` without keeping the result in the Dataset's cache: for a caller that keeps its own sorted copy."""
     if name not in REDUCTIONS:
         raise KeyError(f"unknown reduction {name!r}; reductions are {', '.join(REDUCTIONS)}")
-    return _reduced(ds, name)
-
-
-def _reduced(ds, name: str) -> pd.DataFrame:
     origin = ds.origin
     if origin is not None and reductions_current(origin):
         return read_reduction(Path(origin) / FOLDER, name)

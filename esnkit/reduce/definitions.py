@@ -79,10 +79,13 @@ VIEWS: dict[str, str] = {
     """,
 }
 
-_KINDS = """
-    CAST(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END) AS BIGINT) AS posts,
-    CAST(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS BIGINT) AS replies,
-    CAST(SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS BIGINT) AS reactions"""
+
+def _counts(*names: str) -> str:
+    """One count per ``kind`` code (0, 1, 2...), named in order, as BIGINT on both engines."""
+    return ",".join(f"\n    CAST(SUM(CASE WHEN kind = {code} THEN 1 ELSE 0 END) AS BIGINT) AS {name}" for code, name in enumerate(names))
+
+
+_KINDS = _counts("posts", "replies", "reactions")  # over the events view: 0 thread start, 1 reply, 2 reaction
 
 REDUCTIONS: dict[str, Reduction] = {
     r.name: r
@@ -167,11 +170,8 @@ REDUCTIONS: dict[str, Reduction] = {
                 "mentions": "mentions of target by source",
                 "reactions": "reactions by source to target's messages",
             },
-            sql="""
-                SELECT source, target, group_id, CAST(created_at AS DATE) AS day,
-                       CAST(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END) AS BIGINT) AS replies,
-                       CAST(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS BIGINT) AS mentions,
-                       CAST(SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS BIGINT) AS reactions
+            sql=f"""
+                SELECT source, target, group_id, CAST(created_at AS DATE) AS day,{_counts("replies", "mentions", "reactions")}
                 FROM (
                     SELECT source, target, group_id, created_at, 0 AS kind FROM reply_targets
                     UNION ALL

@@ -176,7 +176,7 @@ def make_engine(name: str = "duckdb", *, temp_directory: str | os.PathLike[str] 
         if unknown:
             raise ConfigError(f"engine duckdb: unknown option(s) {', '.join(sorted(unknown))}; allowed: memory_limit, threads")
         return DuckDBEngine(temp_directory=temp_directory, **{k: v for k, v in options.items() if v is not None})
-    if name == "spark":
+    if name == "spark":  # Spark spills where its own settings say (spark.local.dir)
         unknown = set(options) - {"master", "config"}
         if unknown:
             raise ConfigError(f"engine spark: unknown option(s) {', '.join(sorted(unknown))}; allowed: master, config")
@@ -184,12 +184,8 @@ def make_engine(name: str = "duckdb", *, temp_directory: str | os.PathLike[str] 
     raise ConfigError(f"unknown engine {name!r}; use duckdb (the default) or spark")
 
 
-def missing_inputs(inputs: Mapping[str, str]) -> list[str]:
-    """The local input files that are not there (URLs are left to the engine)."""
-    return [str(p) for p in inputs.values() if "://" not in str(p) and not Path(p).exists()]
-
-
 def check_inputs(inputs: Mapping[str, str]) -> None:
-    gone = missing_inputs(inputs)
+    """Name the first local input file that is not there (URLs are left to the engine to reach)."""
+    gone = [str(p) for p in inputs.values() if "://" not in str(p) and not Path(p).exists()]
     if gone:
         raise DataError(f"{gone[0]} is missing; run `esnkit ingest CLIENT` first")

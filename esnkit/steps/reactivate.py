@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin, micros, positions
+from .._fast import id_ranks, isin, positions
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
-from ..metrics._base import DAY_US, PersonCommunity, active_days, as_of_end, interaction_events, person_days, population
+from ..metrics._base import PersonCommunity, active_days, as_of_end, day_number, interaction_events, person_days, population
 from ..privacy import person_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
@@ -122,7 +122,7 @@ def invite_back(
     reach = np.bincount(a, minlength=n)  # distinct people tied either way
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
     active_now = np.zeros(n, dtype=bool)
-    active_now[positions(days.loc[days["day"] >= micros(end - pd.Timedelta(days=inactive_days)) // DAY_US, "person_id"], ids)] = True
+    active_now[positions(days.loc[days["day"] >= day_number(end - pd.Timedelta(days=inactive_days)), "person_id"], ids)] = True
     active_now[-1] = False
     is_lapsed = np.zeros(n, dtype=bool)
     is_lapsed[positions(lapsed["person_id"], ids)] = True
@@ -377,7 +377,7 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
     ds, as_of = ctx.ds, ctx.as_of
     individuals = network.key_individuals(ds, as_of=as_of)
     days = person_days(ds, as_of=as_of)
-    active = days.loc[days["day"] >= micros(as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days)) // DAY_US, "person_id"].unique()
+    active = days.loc[days["day"] >= day_number(as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days)), "person_id"].unique()
     champs = champions(individuals, active)
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)

@@ -26,10 +26,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, isin_sorted, micros, positions, unique
+from .._fast import isin, isin_sorted, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
-from ..metrics._base import DAY_US, as_of_end, person_days
+from ..metrics._base import as_of_end, day_number, person_days
 from ..metrics.successes import successful_threads
 from ..render import escape_md
 from .context import StepContext
@@ -112,7 +112,7 @@ def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.D
     """Pairs of live communities with overlapping names and members: ``group_id``, ``duplicate_of``, ``name_overlap``, ``member_overlap``."""
     end = as_of_end(as_of, ds)
     ev = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
-    ev = ev[ev["day"] >= micros(end - pd.Timedelta(days=180)) // DAY_US]
+    ev = ev[ev["day"] >= day_number(end - pd.Timedelta(days=180))]
     # The bigger community of a pair stays; the smaller is the duplicate.
     live = scorecard[scorecard["status"] != "dormant"].sort_values(["active_members", "messages_q0", "group_id"], ascending=[False, False, True])
     columns = ["group_id", "duplicate_of", "name_overlap", "member_overlap"]
@@ -186,7 +186,7 @@ def peak_active_members(ds: Dataset, *, as_of=None, days: int = 90) -> pd.Series
     end = as_of_end(as_of, ds)
     rows = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
     where, who = rows["where"].to_numpy(), rows["who"].to_numpy()
-    q = (micros(end) // DAY_US - 1 - rows["day"].to_numpy()) // days  # windows of whole days back from the as-of
+    q = (day_number(end) - 1 - rows["day"].to_numpy()) // days  # windows of whole days back from the as-of
     ok = where >= 0
     n_people, n_q = len(ds.people) + 1, int(q.max()) + 1 if len(q) else 1
     cells = unique((where[ok] * n_q + q[ok]) * n_people + who[ok]) // n_people  # distinct people per (group, window)
@@ -276,7 +276,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         usage = participation.usage_segments(ds, as_of=q_last)
         active = usage[usage["segment"] != "non-user"]
         ev = person_days(ds, as_of=q_last)
-        ev = ev[ev["day"] >= micros(q_start) // DAY_US]
+        ev = ev[ev["day"] >= day_number(q_start)]
         counts = ev.assign(n=ev["posts"] + ev["replies"] + ev["reactions"]).groupby("person_id")["n"].sum().sort_values(ascending=False)
         core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
         m = ds.messages[(ds.messages["created_at"] >= q_start) & (ds.messages["created_at"] < q_end) & ~ds.messages["is_private"].astype(bool)]
