@@ -28,13 +28,14 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros
+from .._fast import isin, micros, unique
 from ..dataset import Dataset
 from . import communities, conversations, network
 from ._base import DAY_US, NEVER, active_days, as_of_end, population, registration_days
@@ -233,11 +234,14 @@ def kpi_values(
     end = as_of_end(as_of, ds)
     ids = [k.id for k in KPIS] if which is None else [kpi(i).id for i in which]
     segment = None if people is None else tuple(sorted(set(map(str, people))))
-    return {i: ds.cached("kpi", (i, end, inactive_days, segment), lambda i=i: _measure(ds, i, end, inactive_days, segment)) for i in ids}
+    days = functools.cache(lambda: _segment_days(ds, end, _segment_mask(ds, segment)))  # shared by this call's KPIs, not kept
+    return {i: ds.cached("kpi", (i, end, inactive_days, segment), lambda i=i: _measure(ds, i, end, inactive_days, segment, days)) for i in ids}
 
 
-def _measure(ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, people: tuple[str, ...] | None) -> float:
-    """One KPI at the instant ``end`` (exclusive), over the population (and ``people``)."""
+def _measure(
+    ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, people: tuple[str, ...] | None, days: Callable[[], tuple[np.ndarray, np.ndarray]]
+) -> float:
+    """One KPI at the instant ``end`` (exclusive), over the population (and ``people``); ``days()`` gives their active days."""
     seg = _segment_mask(ds, people)
     if kpi_id == "healthy_communities":
         scorecard = communities.community_scorecard(ds, as_of=end - pd.Timedelta(days=1))
@@ -252,18 +256,20 @@ def _measure(ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, pe
         hours = threads.loc[answered, "hours_to_first_response"]
         return float(hours.median()) if len(hours) else float("nan")
     end_day = int(micros(end) // DAY_US)
-    who, day = active_days(ds, as_of=end - pd.Timedelta(days=1))
-    keep = seg[who]
-    who, day = who[keep], day[keep]
+    who, day = days()
     n = len(ds.people)
+
+    def since(first_day: int) -> np.ndarray:  # who was active from first_day on (the days are sorted)
+        return who[int(np.searchsorted(day, first_day, side="left")) :]
+
     if kpi_id == "interactive_share":
         registered = seg & (registration_days(ds) < end_day)
         total = int(registered.sum())
-        return float(registered[np.unique(who[day >= end_day - 180])].sum() / total) if total else float("nan")
+        return float(registered[unique(since(end_day - 180))].sum() / total) if total else float("nan")
     if kpi_id in ACTIVE_WINDOWS:
-        return float(len(np.unique(who[day >= end_day - ACTIVE_WINDOWS[kpi_id]])))
+        return float(len(unique(since(end_day - ACTIVE_WINDOWS[kpi_id]))))
     if kpi_id == "engaged_30":
-        return float((np.bincount(who[day >= end_day - 30], minlength=n) >= 4).sum())
+        return float((np.bincount(since(end_day - 30), minlength=n) >= 4).sum())
     ever = np.zeros(n, dtype=bool)
     ever[who] = True
     if kpi_id == "never_activated":
@@ -271,6 +277,13 @@ def _measure(ds: Dataset, kpi_id: str, end: pd.Timestamp, inactive_days: int, pe
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, who, day)
     return float((ever & (last < end_day - inactive_days)).sum())  # lapsed
+
+
+def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`active_days` before ``end`` of the people in ``seg`` (sorted by day), shared by the KPIs of one instant."""
+    who, day = active_days(ds, as_of=end - pd.Timedelta(days=1))
+    keep = seg[who]
+    return who[keep], day[keep]
 
 
 def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: int = 90) -> pd.DataFrame:
