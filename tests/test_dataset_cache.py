@@ -59,3 +59,30 @@ def test_replace_gives_a_new_dataset_with_its_own_graph_and_leaves_the_original_
     pd.testing.assert_frame_equal(network.build_graph(ds, as_of=AS_OF).edges, before)
     assert network.key_individuals(changed, as_of=AS_OF)["person_id"].isin(["e"]).any()
     assert not network.key_individuals(ds, as_of=AS_OF)["person_id"].isin(["e"]).any()
+
+
+def test_threads_at_many_as_ofs_keep_only_the_last_two_cuts_and_each_cut_is_still_right():
+    # The plan's monthly history asks for 13 as-ofs once each; keeping them all held 2 GiB at M.
+    ds = small_dataset()
+    as_ofs = [pd.Timestamp(AS_OF) - pd.Timedelta(days=d) for d in (0, 3, 7, 30)]
+    first = {a: conversations.thread_responses(ds, as_of=a) for a in as_ofs}
+    again = conversations.thread_responses(ds, as_of=as_ofs[0])  # dropped by now: cut again
+    pd.testing.assert_frame_equal(again, first[as_ofs[0]])
+    for a in as_ofs:  # the same as a fresh Dataset's single cut
+        pd.testing.assert_frame_equal(conversations.thread_responses(small_dataset(), as_of=a), first[a])
+    base = ds.cached("thread_base", (), lambda: None)
+    assert len(base._kept) == 2
+
+
+def test_person_days_keep_the_two_usual_populations_and_not_the_whole_reduction():
+    from esnkit.metrics._base import person_days
+
+    ds = small_dataset()
+    person_days(ds)
+    person_days(ds, include_external=True)
+    kept = {name for name, _key in ds._cache}
+    assert "person_day_cuts" in kept
+    assert not any("person_day_rows" in name for name in kept)
+    everyone = person_days(ds, include_bots=True, include_external=True)  # another population reads the reduction again
+    assert sorted(set(everyone["person_id"])) == ["a", "b", "c", "d", "z"]  # z is the bot
+    assert sorted(set(person_days(ds)["person_id"])) == ["a", "b", "c", "d"]

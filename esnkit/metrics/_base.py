@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -128,15 +129,19 @@ def active_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     person-days at 100,000 people), then cut at ``as_of`` by prefix and filtered by population.
     """
     who, day = ds.cached("active_days_all", (), lambda: _active_days(ds))
+    if as_of is not None:  # sorted by day: the cut is a prefix
+        cut = int(np.searchsorted(day, micros(as_of_end(as_of)) // DAY_US, side="left"))
+        who, day = who[:cut], day[:cut]
     keep = _population_mask(ds, include_bots, include_external)[who]
-    if as_of is not None:
-        keep &= day < micros(as_of_end(as_of)) // 86_400_000_000
     return who[keep], day[keep]
 
 
 def _active_days(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (person row, day) from the ``person_day`` reduction, people of ``ds.people`` only, sorted by day then row."""
-    rows = _person_day_rows(ds)
+    return _person_day_cuts(ds)["active"]
+
+
+def _distinct_days(ds: Dataset, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     who = rows["who"].to_numpy()
     known = who >= 0
     n = len(ds.people) + 1
@@ -175,21 +180,37 @@ def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     return rows.iloc[: int(np.searchsorted(rows["day"].to_numpy(), day_number(as_of_end(as_of)), side="left"))]
 
 
+#: The populations the steps ask person-days for (bots out; guests out, and in): cut together from
+#: one read of the reduction, which is then let go (holding it beside them cost 1 GiB at 100,000 people).
+_USUAL = ((False, False), (False, True))
+
+
 def _population_days(ds: Dataset, include_bots: bool, include_external: bool) -> pd.DataFrame:
-    rows = _person_day_rows(ds)
+    if (include_bots, include_external) in _USUAL:
+        return _person_day_cuts(ds)[(include_bots, include_external)]
+    return _keep_population(ds, _person_day_rows(ds), include_bots, include_external)
+
+
+def _person_day_cuts(ds: Dataset) -> dict:
+    def compute() -> dict:
+        rows = _person_day_rows(ds)
+        return {"active": _distinct_days(ds, rows), **{k: _keep_population(ds, rows, *k) for k in _USUAL}}
+
+    return ds.cached("person_day_cuts", (), compute)
+
+
+def _keep_population(ds: Dataset, rows: pd.DataFrame, include_bots: bool, include_external: bool) -> pd.DataFrame:
     keep = _population_mask(ds, include_bots, include_external)[rows["who"].to_numpy()]
     return rows if keep.all() else rows[keep].reset_index(drop=True)
 
 
 def _person_day_rows(ds: Dataset) -> pd.DataFrame:
-    def compute() -> pd.DataFrame:
-        from ..reduce import read_uncached
+    """The whole ``person_day`` reduction sorted by day, with ``who`` and ``where`` (read each time: not kept)."""
+    from ..reduce import read_uncached
 
-        table = read_uncached(ds, "person_day")  # held once, sorted, here
-        table = table.take(np.argsort(table["day"].to_numpy(), kind="stable")).reset_index(drop=True)
-        return table.assign(who=positions(table["person_id"], ds.people["person_id"]), where=positions(table["group_id"], ds.groups["group_id"]))
-
-    return ds.cached("person_day_rows", (), compute)
+    table = read_uncached(ds, "person_day")
+    table = table.take(np.argsort(table["day"].to_numpy(), kind="stable")).reset_index(drop=True)
+    return table.assign(who=positions(table["person_id"], ds.people["person_id"]), where=positions(table["group_id"], ds.groups["group_id"]))
 
 
 def registration_days(ds: Dataset) -> np.ndarray:
@@ -238,24 +259,53 @@ class Codes:
     that follows a reaction to its message, a reply to its parent or a message to its author reads
     these arrays instead (-1 where there is nothing to point at). People are rows of ``people``:
     the people table's ids, then any id used in messages, reactions or mentions but missing there.
+    Each array is computed when first asked for, so a metric on the reductions that only needs
+    ``people`` does not pay for the event links.
     """
 
     def __init__(self, ds: Dataset):
-        m, r = ds.messages, ds.reactions
+        self._ds = ds  # each array is computed the first time it is asked for
+
+    @cached_property
+    def people(self) -> pd.Index:
+        ds = self._ds
         # Everyone referenced: the people table, then any author or reactor missing from it.
         ids = ds.people["person_id"].dropna()
-        refs = pd.concat([m["author_id"], r["person_id"], ds.mentions["person_id"]], ignore_index=True).dropna()
+        refs = pd.concat([ds.messages["author_id"], ds.reactions["person_id"], ds.mentions["person_id"]], ignore_index=True).dropna()
         missing = refs[~isin(refs, ids)].unique()
-        self.people = pd.Index(pd.concat([ids, pd.Series(missing, dtype="str")], ignore_index=True).astype("str")).drop_duplicates()
-        self.author = positions(m["author_id"], self.people)
-        self.reactor = positions(r["person_id"], self.people)
-        self.mentioned = positions(ds.mentions["person_id"], self.people)
-        self.mention_message = positions(ds.mentions["message_id"], m["message_id"])
-        self.reaction_message = positions(r["message_id"], m["message_id"])
-        self.reply_parent = positions(m["reply_to_id"], m["message_id"])
+        return pd.Index(pd.concat([ids, pd.Series(missing, dtype="str")], ignore_index=True).astype("str")).drop_duplicates()
+
+    @cached_property
+    def author(self) -> np.ndarray:
+        return positions(self._ds.messages["author_id"], self.people)
+
+    @cached_property
+    def reactor(self) -> np.ndarray:
+        return positions(self._ds.reactions["person_id"], self.people)
+
+    @cached_property
+    def mentioned(self) -> np.ndarray:
+        return positions(self._ds.mentions["person_id"], self.people)
+
+    @cached_property
+    def mention_message(self) -> np.ndarray:
+        return positions(self._ds.mentions["message_id"], self._ds.messages["message_id"])
+
+    @cached_property
+    def reaction_message(self) -> np.ndarray:
+        return positions(self._ds.reactions["message_id"], self._ds.messages["message_id"])
+
+    @cached_property
+    def reply_parent(self) -> np.ndarray:
+        m = self._ds.messages
+        return positions(m["reply_to_id"], m["message_id"])
+
+    @cached_property
+    def thread_start(self) -> np.ndarray:
+        m = self._ds.messages
         starts = np.flatnonzero(m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
         in_starts = positions(m["thread_id"], m["thread_id"].take(starts))
-        self.thread_start = np.where(in_starts >= 0, starts[np.maximum(in_starts, 0)], -1)
+        return np.where(in_starts >= 0, starts[np.maximum(in_starts, 0)], -1)
 
 
 def codes(ds: Dataset) -> Codes:
@@ -310,7 +360,7 @@ class PersonCommunity:
         who, where = days["who"].to_numpy(), days["where"].to_numpy()
         self.ds, self.rows = ds, positions(person_ids, ds.people["person_id"])
         n = (days["posts"] + days["replies"] + (0 if written_only else days["reactions"])).to_numpy()
-        mine = isin_sorted(who, np.unique(self.rows[self.rows >= 0])) & (where >= 0) & (n > 0)
+        mine = isin_sorted(who, unique(self.rows[self.rows >= 0])) & (where >= 0) & (n > 0)
         n_groups = max(len(ds.groups), 1)
         pairs, at = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_inverse=True)
         self.counts = np.bincount(at, weights=n[mine], minlength=len(pairs)).astype(np.int64)

@@ -122,7 +122,7 @@ def invite_back(
     reach = np.bincount(a, minlength=n)  # distinct people tied either way
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
     active_now = np.zeros(n, dtype=bool)
-    active_now[positions(days.loc[days["day"] >= day_number(end - pd.Timedelta(days=inactive_days)), "person_id"], ids)] = True
+    active_now[days.loc[days["day"] >= day_number(end - pd.Timedelta(days=inactive_days)), "who"].to_numpy()] = True  # who: the row in ds.people
     active_now[-1] = False
     is_lapsed = np.zeros(n, dtype=bool)
     is_lapsed[positions(lapsed["person_id"], ids)] = True
