@@ -344,20 +344,19 @@ def department_mixing(
     """
     g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
     people = population(ds)
-    attr = people.set_index("person_id")[by] if by in people.columns else None
-    if attr is None:
-        raise ValueError(f"people has no column {by!r}")
-    e = g.edges
-    sa, ta = e["source"].map(attr), e["target"].map(attr)
-    known = sa.notna() & ta.notna()
-    e, sa, ta = e[known], sa[known], ta[known]
-    same = sa == ta
-    internal = e.loc[same, "weight"].groupby(sa[same]).sum()
-    external = pd.concat([e.loc[~same, "weight"].groupby(sa[~same]).sum(), e.loc[~same, "weight"].groupby(ta[~same]).sum()]).groupby(level=0).sum()
+    # On the graph's integer codes (mapping 3 M string ends to departments took 2.5 s a call at M).
+    src, dst, weight, segment, names = _segment_ties(ds, g, by)
+    sa, ta = segment[src], segment[dst]
+    known = (sa >= 0) & (ta >= 0)
+    sa, ta, weight = sa[known], ta[known], weight[known]
+    same, k = sa == ta, len(names)
+    internal = np.bincount(sa[same], weights=weight[same], minlength=k)
+    external = np.bincount(sa[~same], weights=weight[~same], minlength=k) + np.bincount(ta[~same], weights=weight[~same], minlength=k)
     sizes = people[by].value_counts()
     out = pd.DataFrame({by: sizes.index.astype("str"), "people": sizes.to_numpy().astype("int64")})
-    out["internal"] = out[by].map(internal).fillna(0).astype("int64")
-    out["external"] = out[by].map(external).fillna(0).astype("int64")
+    at = names.get_indexer(out[by])
+    out["internal"] = np.where(at >= 0, internal[at], 0).astype("int64")
+    out["external"] = np.where(at >= 0, external[at], 0).astype("int64")
     total = out["internal"] + out["external"]
     out["ei_index"] = ((out["external"] - out["internal"]) / total.where(total > 0)).astype("float64")
     out = suppress(out, count_column="people", min_group_size=min_group_size)
