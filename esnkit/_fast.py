@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "micros", "take", "unique", "isin_sorted", "id_ranks"]
+__all__ = ["isin", "lookup", "positions", "arrow_factorize", "arrow_positions", "micros", "take", "unique", "isin_sorted", "id_ranks"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -76,6 +76,41 @@ def positions(keys, index) -> np.ndarray:
         pos = pc.index_in(ka, value_set=ia.cast(ka.type))
         return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return np.asarray(pd.Index(index).get_indexer(keys), dtype=np.int64)
+
+
+def arrow_factorize(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of an Arrow column of ids (plain or dictionary-encoded) and the ids they stand for.
+
+    Codes are int64, -1 for a null; the ids are a ``str`` Index in no particular order.
+
+    Examples
+    --------
+    >>> codes, ids = arrow_factorize(pa.chunked_array([["b", "x"], ["b", None]]))
+    >>> codes.tolist(), ids.tolist()
+    ([0, 1, 0, -1], ['b', 'x'])
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], type=column.type)  # one dictionary for all chunks
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    ids = pd.Index(column.dictionary.cast(pa.large_string()).to_pandas(), dtype="str")
+    return column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), ids
+
+
+def arrow_positions(column: pa.Array | pa.ChunkedArray, index: pd.Series | pd.Index) -> np.ndarray:
+    """:func:`positions` of an Arrow column of ids in ``index``, each distinct id looked up once.
+
+    Millions of ids in a reduction name about 100,000 people: looking up the distinct ones and
+    taking by the dictionary's codes never builds a pandas string column.
+
+    Examples
+    --------
+    >>> arrow_positions(pa.chunked_array([["b", "x"], ["a", None, "b"]]), pd.Series(["a", "b"], dtype="str")).tolist()
+    [1, -1, 0, -1, 1]
+    """
+    codes, ids = arrow_factorize(column)
+    found = np.append(positions(pd.Series(ids), pd.Series(index, dtype="str")), -1)  # found[-1]: a null id
+    return found[codes]
 
 
 def micros(times) -> np.ndarray:

@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin_sorted, lookup, positions, unique
+from .._fast import arrow_factorize, arrow_positions, id_ranks, isin_sorted, lookup, positions, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, day_number, population, suppress
 
@@ -131,23 +131,27 @@ def _ties_by_day(ds: Dataset) -> tuple[pd.DataFrame, pd.Index]:
 
 def _code_ties(ds: Dataset) -> tuple[pd.DataFrame, pd.Index]:
     """The ``ties_day`` reduction sorted by day once, so that any window of days is a slice, with its
-    ids looked up once as integer codes (the string ids held 830 MiB at 100,000 people, and every
-    caller looked them up again)."""
-    from ..reduce import read_uncached
+    ids read as integer codes (as strings they held 830 MiB at 100,000 people, and every caller
+    looked them up again)."""
+    import pyarrow as pa
 
-    ties = read_uncached(ds, "ties_day")
-    ties = ties.take(np.argsort(ties["day"].to_numpy(), kind="stable")).reset_index(drop=True)
+    from ..reduce import read_arrow
+
+    ties = read_arrow(ds, "ties_day", dictionary=("source", "target", "group_id"))
+    day = ties.column("day").cast(pa.date32()).cast(pa.int32()).to_numpy().astype(np.int64)
+    order = np.argsort(day, kind="stable")
+    g, names = arrow_factorize(ties.column("group_id"))
     people = codes(ds).people
-    g, groups = pd.factorize(ties["group_id"])
     coded = pd.DataFrame(
         {
-            "src": positions(ties["source"], people).astype(np.int32),
-            "tgt": positions(ties["target"], people).astype(np.int32),
-            "g": g.astype(np.int32),
-            **{column: ties[column].to_numpy() for column in ("day", "replies", "mentions", "reactions")},
+            "src": arrow_positions(ties.column("source"), people)[order].astype(np.int32),
+            "tgt": arrow_positions(ties.column("target"), people)[order].astype(np.int32),
+            "g": g[order].astype(np.int32),
+            "day": day[order],
+            **{column: ties.column(column).cast(pa.int64()).to_numpy()[order] for column in ("replies", "mentions", "reactions")},
         }
     )
-    return coded, pd.Index(np.asarray(groups), dtype="str", name="group_id")
+    return coded, names.rename("group_id")
 
 
 def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.Series:

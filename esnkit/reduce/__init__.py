@@ -159,14 +159,17 @@ def reductions_current(processed: str | os.PathLike[str]) -> bool:
 
 def read_reduction(folder: str | os.PathLike[str], name: str) -> pd.DataFrame:
     """One reduction written by any engine, as a frame in esnkit's dtypes (days as int64 days since 1970-01-01)."""
+    return _frame(_read_table(folder, name), REDUCTIONS[name])
+
+
+def _read_table(folder: str | os.PathLike[str], name: str, dictionary: tuple[str, ...] = ()):
     import pyarrow.dataset as pads
 
     path = Path(folder) / name
     if not path.is_dir():
         raise DataError(f"{path} is missing; run `esnkit reduce CLIENT` (or `esnkit ingest CLIENT`) again")
-    reduction = REDUCTIONS[name]
-    table = pads.dataset(str(path), format="parquet").to_table(columns=list(reduction.columns))
-    return _frame(table, reduction)
+    form = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=list(dictionary))) if dictionary else "parquet"
+    return pads.dataset(str(path), format=form).to_table(columns=list(REDUCTIONS[name].columns))
 
 
 def _frame(table, reduction: Reduction) -> pd.DataFrame:
@@ -198,18 +201,26 @@ def reduced(ds, name: str) -> pd.DataFrame:
 
 def read_uncached(ds, name: str) -> pd.DataFrame:
     """:func:`reduced` without keeping the result in the Dataset's cache: for a caller that keeps its own sorted copy."""
+    return _frame(read_arrow(ds, name), REDUCTIONS[name])
+
+
+def read_arrow(ds, name: str, *, dictionary: tuple[str, ...] = ()):
+    """The reduction ``name`` of ``ds`` as the engine wrote it (a pyarrow Table), not kept.
+
+    ``dictionary`` names string columns to read dictionary-encoded from disk, for a caller that
+    turns ids into integer codes (:func:`esnkit._fast.arrow_positions`) and never needs the strings.
+    """
     if name not in REDUCTIONS:
         raise KeyError(f"unknown reduction {name!r}; reductions are {', '.join(REDUCTIONS)}")
     origin = ds.origin
     if origin is not None and reductions_current(origin):
-        return read_reduction(Path(origin) / FOLDER, name)
+        return _read_table(Path(origin) / FOLDER, name, dictionary)
     return ds.cached("reduced_in_memory", (), lambda: _in_memory(ds))[name]
 
 
-def _in_memory(ds) -> dict[str, pd.DataFrame]:
+def _in_memory(ds) -> dict:
     """Every reduction of an in-memory Dataset, by DuckDB over its own tables (read in place through Arrow)."""
     import pyarrow as pa
 
     tables = {table: pa.Table.from_pandas(getattr(ds, table)[list(columns)], preserve_index=False) for table, columns in INPUTS.items()}
-    out = DuckDBEngine(threads=min(2, os.cpu_count() or 1)).reduce_tables(tables)
-    return {name: _frame(out[name], REDUCTIONS[name]) for name in REDUCTIONS}
+    return DuckDBEngine(threads=min(2, os.cpu_count() or 1)).reduce_tables(tables)
