@@ -205,10 +205,12 @@ def plot_flows(table: pd.DataFrame, *, ax=None):
     ax.set_xticks(x[::step], [str(p) for p in table["month"]][::step], rotation=45, ha="right")
     recent = table.tail(6)
     losing = int((recent["lapsed"] > recent["new"] + recent["reactivated"]).sum())
-    ax.set(
-        title=_wrapped(f"Who is active each month, and who lapsed: more lapsed than arrived in {losing} of the last {len(recent)} months"),
-        ylabel="people",
-    )
+    if len(recent) > 1:
+        verdict = f"more lapsed than arrived in {losing} of the last {len(recent)} months"
+    else:  # "in 0 of the last 1 months" says nothing: with one month there is nothing to compare
+        last = recent.iloc[-1]  # an empty table never gets here (see _says_why_when_empty)
+        verdict = f"one month so far, {int(last['new'] + last['reactivated']):,} arrived and {int(last['lapsed']):,} lapsed"
+    ax.set(title=_wrapped(f"Who is active each month, and who lapsed: {verdict}"), ylabel="people")
     ax.legend(frameon=False, ncol=4, fontsize=8)
     return ax
 

@@ -86,6 +86,8 @@ def test_flows_stack_arrivals_above_the_line_and_lapses_below():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-01", "2026-02"]
     # January: 1 lapsed against 3 new; February: 4 lapsed against 1 new and 2 back
     assert ax.get_title().replace("\n", " ") == "Who is active each month, and who lapsed: more lapsed than arrived in 1 of the last 2 months"
+    one = plots.plot_flows(table.head(1))  # one month: nothing to count "of the last 1 months" against
+    assert one.get_title().replace("\n", " ") == "Who is active each month, and who lapsed: one month so far, 3 arrived and 1 lapsed"
 
 
 def test_cohort_retention_is_a_cohort_by_month_grid():
