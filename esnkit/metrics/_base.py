@@ -7,6 +7,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .._fast import id_ranks, isin, isin_sorted, micros, positions, take, unique
 from ..dataset import Dataset
@@ -180,9 +181,10 @@ def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     return rows.iloc[: int(np.searchsorted(rows["day"].to_numpy(), day_number(as_of_end(as_of)), side="left"))]
 
 
-#: The populations the steps ask person-days for (bots out; guests out, and in): cut together from
-#: one read of the reduction, which is then let go (holding it beside them cost 1 GiB at 100,000 people).
-_USUAL = ((False, False), (False, True))
+#: The populations the steps ask person-days for (bots out; guests in, and out): cut together from
+#: one read of the reduction, which is then let go (holding it beside them cost 1 GiB at 100,000
+#: people). Widest first: each is cut from the one before, so at most two are held at a time.
+_USUAL = ((False, True), (False, False))
 
 
 def _population_days(ds: Dataset, include_bots: bool, include_external: bool) -> pd.DataFrame:
@@ -194,7 +196,10 @@ def _population_days(ds: Dataset, include_bots: bool, include_external: bool) ->
 def _person_day_cuts(ds: Dataset) -> dict:
     def compute() -> dict:
         rows = _person_day_rows(ds)
-        return {"active": _distinct_days(ds, rows), **{k: _keep_population(ds, rows, *k) for k in _USUAL}}
+        cuts = {"active": _distinct_days(ds, rows)}
+        for key in _USUAL:  # each population is inside the one before (guests out is inside guests in)
+            rows = cuts[key] = _keep_population(ds, rows, *key)
+        return cuts
 
     return ds.cached("person_day_cuts", (), compute)
 
@@ -206,10 +211,11 @@ def _keep_population(ds: Dataset, rows: pd.DataFrame, include_bots: bool, includ
 
 def _person_day_rows(ds: Dataset) -> pd.DataFrame:
     """The whole ``person_day`` reduction sorted by day, with ``who`` and ``where`` (read each time: not kept)."""
-    from ..reduce import read_uncached
+    from ..reduce import read_arrow, to_frame
 
-    table = read_uncached(ds, "person_day")
-    table = table.take(np.argsort(table["day"].to_numpy(), kind="stable")).reset_index(drop=True)
+    table = read_arrow(ds, "person_day")
+    day = table.column("day").cast(pa.date32()).cast(pa.int32()).to_numpy()
+    table = to_frame(table.take(np.argsort(day, kind="stable")), "person_day")  # sorted as Arrow: one frame, not two
     return table.assign(who=positions(table["person_id"], ds.people["person_id"]), where=positions(table["group_id"], ds.groups["group_id"]))
 
 

@@ -46,12 +46,14 @@ __all__ = [
     "SparkEngine",
     "machine_memory",
     "make_engine",
+    "read_arrow",
     "read_reduction",
     "read_uncached",
     "reduce_client",
     "reduce_processed",
     "reduced",
     "reductions_current",
+    "to_frame",
 ]
 
 FOLDER = "reduced"
@@ -201,7 +203,12 @@ def reduced(ds, name: str) -> pd.DataFrame:
 
 def read_uncached(ds, name: str) -> pd.DataFrame:
     """:func:`reduced` without keeping the result in the Dataset's cache: for a caller that keeps its own sorted copy."""
-    return _frame(read_arrow(ds, name), REDUCTIONS[name])
+    return to_frame(read_arrow(ds, name), name)
+
+
+def to_frame(table, name: str) -> pd.DataFrame:
+    """A reduction as :func:`read_arrow` gives it (a pyarrow Table) -> the frame the metrics read."""
+    return _frame(table, REDUCTIONS[name])
 
 
 def read_arrow(ds, name: str, *, dictionary: tuple[str, ...] = ()):
