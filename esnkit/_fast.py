@@ -170,7 +170,7 @@ def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
     lo, hi = int(sorted_pool[0]), int(sorted_pool[-1])
     if hi - lo <= 4 * (len(values) + len(sorted_pool)):
         # A dense range (person or group rows): one table lookup per value instead of a binary
-        # search whose random probes miss the cache (2.8 s against 0.1 s on 10 M values).
+        # search whose random probes miss the cache (0.3 s against 1.9 s on 10 M values here).
         table = np.zeros(hi - lo + 2, dtype=bool)
         table[np.asarray(sorted_pool) - lo] = True
         return table[np.clip(values - lo, -1, hi - lo + 1)]  # below or above the range: the last slot, False

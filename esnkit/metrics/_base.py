@@ -7,7 +7,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from .._fast import id_ranks, isin, isin_sorted, micros, positions, take, unique
 from ..dataset import Dataset
@@ -211,11 +210,10 @@ def _keep_population(ds: Dataset, rows: pd.DataFrame, include_bots: bool, includ
 
 def _person_day_rows(ds: Dataset) -> pd.DataFrame:
     """The whole ``person_day`` reduction sorted by day, with ``who`` and ``where`` (read each time: not kept)."""
-    from ..reduce import read_arrow, to_frame
+    from ..reduce import day_numbers, read_arrow, to_frame
 
     table = read_arrow(ds, "person_day")
-    day = table.column("day").cast(pa.date32()).cast(pa.int32()).to_numpy()
-    table = to_frame(table.take(np.argsort(day, kind="stable")), "person_day")  # sorted as Arrow: one frame, not two
+    table = to_frame(table.take(np.argsort(day_numbers(table.column("day")), kind="stable")), "person_day")  # sorted as Arrow: one frame, not two
     return table.assign(who=positions(table["person_id"], ds.people["person_id"]), where=positions(table["group_id"], ds.groups["group_id"]))
 
 

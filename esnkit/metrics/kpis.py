@@ -35,10 +35,10 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros, unique
+from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, network
-from ._base import DAY_US, NEVER, active_days, as_of_end, population, registration_days
+from ._base import NEVER, active_days, as_of_end, day_number, population, registration_days
 
 __all__ = [
     "KPI",
@@ -255,7 +255,7 @@ def _measure(
             return float(answered.mean()) if len(threads) else float("nan")
         hours = threads.loc[answered, "hours_to_first_response"]
         return float(hours.median()) if len(hours) else float("nan")
-    end_day = int(micros(end) // DAY_US)
+    end_day = day_number(end)
     who, day = days()
     n = len(ds.people)
 

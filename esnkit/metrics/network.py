@@ -135,10 +135,10 @@ def _code_ties(ds: Dataset) -> tuple[pd.DataFrame, pd.Index]:
     looked them up again)."""
     import pyarrow as pa
 
-    from ..reduce import read_arrow
+    from ..reduce import day_numbers, read_arrow
 
     ties = read_arrow(ds, "ties_day", dictionary=("source", "target", "group_id"))
-    day = ties.column("day").cast(pa.date32()).cast(pa.int32()).to_numpy().astype(np.int64)
+    day = day_numbers(ties.column("day"))
     order = np.argsort(day, kind="stable")
     g, names = arrow_factorize(ties.column("group_id"))
     people = codes(ds).people

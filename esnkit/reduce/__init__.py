@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._io import atomic_write, replace_dir
@@ -45,6 +46,7 @@ __all__ = [
     "Reduction",
     "SparkEngine",
     "machine_memory",
+    "day_numbers",
     "make_engine",
     "read_arrow",
     "read_reduction",
@@ -161,7 +163,7 @@ def reductions_current(processed: str | os.PathLike[str]) -> bool:
 
 def read_reduction(folder: str | os.PathLike[str], name: str) -> pd.DataFrame:
     """One reduction written by any engine, as a frame in esnkit's dtypes (days as int64 days since 1970-01-01)."""
-    return _frame(_read_table(folder, name), REDUCTIONS[name])
+    return to_frame(_read_table(folder, name), name)
 
 
 def _read_table(folder: str | os.PathLike[str], name: str, dictionary: tuple[str, ...] = ()):
@@ -174,25 +176,32 @@ def _read_table(folder: str | os.PathLike[str], name: str, dictionary: tuple[str
     return pads.dataset(str(path), format=form).to_table(columns=list(REDUCTIONS[name].columns))
 
 
-def _frame(table, reduction: Reduction) -> pd.DataFrame:
-    """A pyarrow Table from an engine -> the frame metrics read: fixed column order and dtypes."""
+def day_numbers(column) -> np.ndarray:
+    """A reduction's ``day`` column (an Arrow date from any engine) as int64 days since 1970-01-01."""
+    import pyarrow as pa
+
+    return column.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype("int64")
+
+
+def to_frame(table, name: str) -> pd.DataFrame:
+    """The reduction ``name`` as an engine wrote it (a pyarrow Table) -> the frame metrics read: fixed column order and dtypes."""
     import pyarrow as pa
 
     columns = {}
-    for name in reduction.columns:
-        col = table.column(name)
+    for column in REDUCTIONS[name].columns:
+        col = table.column(column)
         kind = col.type
         if pa.types.is_date(kind):
-            columns[name] = col.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype("int64")
+            columns[column] = day_numbers(col)
         elif pa.types.is_timestamp(kind):
-            columns[name] = pd.Series(col.cast(pa.timestamp("us", tz="UTC")).to_pandas(), dtype="datetime64[us, UTC]").array
+            columns[column] = pd.Series(col.cast(pa.timestamp("us", tz="UTC")).to_pandas(), dtype="datetime64[us, UTC]").array
         elif pa.types.is_boolean(kind):
             nulls = col.is_null().to_numpy(zero_copy_only=False)
-            columns[name] = pd.arrays.BooleanArray(col.fill_null(False).to_numpy(zero_copy_only=False), nulls)
+            columns[column] = pd.arrays.BooleanArray(col.fill_null(False).to_numpy(zero_copy_only=False), nulls)
         elif pa.types.is_integer(kind):
-            columns[name] = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            columns[column] = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
         else:
-            columns[name] = pd.Series(col.to_pandas(), dtype="str").array
+            columns[column] = pd.Series(col.to_pandas(), dtype="str").array
     return pd.DataFrame(columns)
 
 
@@ -204,11 +213,6 @@ def reduced(ds, name: str) -> pd.DataFrame:
 def read_uncached(ds, name: str) -> pd.DataFrame:
     """:func:`reduced` without keeping the result in the Dataset's cache: for a caller that keeps its own sorted copy."""
     return to_frame(read_arrow(ds, name), name)
-
-
-def to_frame(table, name: str) -> pd.DataFrame:
-    """A reduction as :func:`read_arrow` gives it (a pyarrow Table) -> the frame the metrics read."""
-    return _frame(table, REDUCTIONS[name])
 
 
 def read_arrow(ds, name: str, *, dictionary: tuple[str, ...] = ()):
