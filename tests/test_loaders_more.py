@@ -446,3 +446,30 @@ def test_teams_from_as_a_list_is_one_clear_error(tmp_path):
     (folder / "page-1.json").write_text(json.dumps(page))
     with pytest.raises(DataError, match=r"page-1\.json: `from` is a list, not an object"):
         esnkit.load(folder, source="teams", key=KEY)
+
+
+def test_canonical_people_listed_twice_keep_their_first_row(tmp_path):
+    """The loader said it kept the first of each duplicate person_id, but validation then refused both rows."""
+    from esnkit.loaders.canonical import write_template
+
+    folder = write_template(tmp_path / "canon")
+    (folder / "people.csv").write_text("person_id,department,email\nw1,Sales,wu@x.com\nw1,Ops,wu@x.com\nw2,Ops,\n")
+    (folder / "messages.csv").write_text("message_id,author_id,created_at\nm1,w1,2026-01-01T09:00:00Z\n")
+    ds = esnkit.load(folder, key=KEY)
+    assert ds.people[["person_id", "department"]].values.tolist() == [[pid("email:wu@x.com"), "Sales"], [pid("canonical:w2"), "Ops"]]
+    assert ds.identities["source_user_id"].tolist() == ["w1", "w2"]
+    assert any("1 duplicate person_id; the first of each was kept" in w for w in ds.meta.warnings)
+
+
+def test_canonical_accounts_sharing_an_e_mail_are_one_person(tmp_path):
+    from esnkit.loaders.canonical import write_template
+
+    folder = write_template(tmp_path / "canon")
+    (folder / "people.csv").write_text("person_id,department,email\nw1,Sales,wu@x.com\nw9,Ops,WU@x.com\nw2,Ops,\n")
+    (folder / "messages.csv").write_text("message_id,author_id,created_at\nm1,w1,2026-01-01T09:00:00Z\nm2,w9,2026-01-02T09:00:00Z\n")
+    ds = esnkit.load(folder, key=KEY)
+    wu = pid("email:wu@x.com")
+    assert ds.people[["person_id", "department"]].values.tolist() == [[wu, "Sales"], [pid("canonical:w2"), "Ops"]]
+    assert ds.messages["author_id"].tolist() == [wu, wu]
+    assert ds.identities["source_user_id"].tolist() == ["w1", "w9", "w2"] and ds.identities["person_id"].tolist()[:2] == [wu, wu]
+    assert any("e-mails given for more than one user id (1 later user id merged into the first)" in w for w in ds.meta.warnings)

@@ -64,6 +64,104 @@ def _read(source: ExportSource, member: str, table: str) -> pd.DataFrame:
     return read_csv_table(source, member, required=REQUIRED[table])
 
 
+class People:
+    """What the people table gives every other table of one canonical load.
+
+    ``frame`` is people.csv (a user id listed twice, or two user ids with one e-mail, keep their
+    first row), ``identities`` its identity rows (every user id), ``map_people`` turns the source
+    tool's user ids into person ids.
+    """
+
+    def __init__(self, people: pd.DataFrame, *, platform: str, pseudonymiser: Pseudonymiser, meta: Meta):
+        self.where = people.attrs["where"]
+        emails = people["email"].astype("str").str.strip() if "email" in people.columns else None
+        ids = people["person_id"].astype("str").str.strip()
+        dup = ids.duplicated()
+        if dup.any():
+            meta.warn(f"{self.where}: {count(dup.sum(), 'duplicate person_id')}; the first of each was kept")
+            people, ids = people.loc[~dup].reset_index(drop=True), ids[~dup].reset_index(drop=True)
+            emails = emails[~dup.to_numpy()].reset_index(drop=True) if emails is not None else None
+        pid = pd.Series(pseudonymiser.ids(identity_keys(platform, ids, emails)).to_numpy(), index=ids.to_numpy())
+        self._to_pid = person_id_mapper(pseudonymiser, platform, pid)
+        self.identities = pd.DataFrame(
+            {
+                "person_id": pid.to_numpy(),
+                "source": platform,
+                "source_user_id": ids,
+                "name": people["name"] if "name" in people.columns else None,
+                "email": emails,
+            }
+        )
+        shared = pid.duplicated().to_numpy()
+        if shared.any():  # two accounts, one e-mail: one person, with the first account's attributes
+            meta.warn(f"{self.where}: e-mails given for more than one user id ({count(shared.sum(), 'later user id')} merged into the first)")
+            people = people.loc[~shared].reset_index(drop=True)
+            people.attrs["where"] = self.where
+        self.frame = people
+
+    def map_people(self, values: pd.Series) -> pd.Series:
+        return self._to_pid(values.astype("str").str.strip())
+
+
+def platform_of(messages_platform: pd.Series | None) -> str:
+    """The platform a canonical load names: the first ``platform`` value of messages, else "canonical"."""
+    if messages_platform is not None and messages_platform.notna().any():
+        return str(messages_platform.dropna().iloc[0])
+    return "canonical"
+
+
+def normalise(table: str, frame: pd.DataFrame, *, where: str, people: People, platform: str, keep_text: bool, first_row: int = 0) -> pd.DataFrame:
+    """One canonical table (or a slice of its rows from ``first_row`` on) in esnkit's types, person ids pseudonymised.
+
+    Row by row: the same rows give the same result whether the table comes whole or in slices,
+    which is what lets a large export be read in batches (:mod:`esnkit.ingest_stream`); an error
+    names the row of the whole table.
+    """
+    header = 1 + first_row
+    if table == "people":  # names and e-mails live in identities only; a group's name stays
+        frame = frame.drop(columns=[c for c in ("name", "email") if c in frame.columns])
+    for column in PERSON_COLUMNS.get(table, []):
+        frame[column] = people.map_people(frame[column])
+    for column, dtype in SCHEMA[table].items():
+        if column not in frame.columns:
+            continue
+        if dtype.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = parse_timestamps(frame[column], where=where, column=column, header_rows=header)
+        elif dtype == "boolean" and not pd.api.types.is_bool_dtype(frame[column]):
+            frame[column] = parse_bool(frame[column], where=where, column=column, header_rows=header)
+        elif dtype in ("Int64", "Float64") and not pd.api.types.is_numeric_dtype(frame[column]):
+            num = pd.to_numeric(frame[column], errors="coerce")
+            if (num.isna() & frame[column].notna()).any():
+                raise DataError(f"{where}, column {column!r}: non-numeric values; use whole numbers")
+            frame[column] = num
+    if table == "messages":
+        if "thread_id" not in frame.columns:
+            frame["thread_id"] = frame["message_id"]
+        frame["thread_id"] = frame["thread_id"].fillna(frame["message_id"])
+        if "is_thread_start" not in frame.columns:
+            frame["is_thread_start"] = frame["thread_id"].astype("str") == frame["message_id"].astype("str")
+        if "is_private" not in frame.columns:
+            frame["is_private"] = False
+        frame["is_private"] = frame["is_private"].fillna(False)
+        if not keep_text and "text" in frame.columns:
+            if "n_chars" not in frame.columns:
+                frame["n_chars"] = frame["text"].str.len()
+            frame = frame.drop(columns="text")
+        frame["platform"] = frame["platform"] if "platform" in frame.columns else platform
+    if table == "groups" and "platform" not in frame.columns:
+        frame["platform"] = platform
+    return frame
+
+
+def unknown_people(references: pd.Series, known: pd.Series) -> pd.Series:
+    """Person ids referenced but not in ``known``, once each, in order of first appearance."""
+    return pd.Series(references[~isin(references, known)].unique(), dtype="str")
+
+
+def missing_people_warning(n: int) -> str:
+    return f"{count(n, 'person id')} used in other tables are missing from people; added without attributes"
+
+
 def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool = False) -> Dataset:
     meta = Meta()
     raw: dict[str, pd.DataFrame] = {}
@@ -76,78 +174,21 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         frame = _read(source, member, table)
         frame.attrs["where"] = source.describe(member)
         raw[table] = frame
-    people = raw["people"]
-    platform = "canonical"
-    if "platform" in raw["messages"].columns and raw["messages"]["platform"].notna().any():
-        platform = str(raw["messages"]["platform"].dropna().iloc[0])
-    emails = people["email"].astype("str").str.strip() if "email" in people.columns else None
-    ids = people["person_id"].astype("str").str.strip()
-    dup = ids.duplicated()
-    if dup.any():
-        meta.warn(f"{people.attrs['where']}: {count(dup.sum(), 'duplicate person_id')}; the first of each was kept")
-        people, ids = people.loc[~dup].reset_index(drop=True), ids[~dup].reset_index(drop=True)
-        emails = emails[~dup.to_numpy()].reset_index(drop=True) if emails is not None else None
-    pid = pd.Series(pseudonymiser.ids(identity_keys(platform, ids, emails)).to_numpy(), index=ids.to_numpy())
-
-    to_pid = person_id_mapper(pseudonymiser, platform, pid)
-
-    def map_people(values: pd.Series) -> pd.Series:
-        return to_pid(values.astype("str").str.strip())
-
-    identities = pd.DataFrame(
-        {
-            "person_id": pid.to_numpy(),
-            "source": platform,
-            "source_user_id": ids,
-            "name": people["name"] if "name" in people.columns else None,
-            "email": emails,
-        }
-    )
-    tables: dict[str, pd.DataFrame] = {}
-    for table, frame in raw.items():
-        where = frame.attrs["where"]
-        if table == "people":  # names and e-mails live in identities only; a group's name stays
-            frame = frame.drop(columns=[c for c in ("name", "email") if c in frame.columns])
-        for column in PERSON_COLUMNS.get(table, []):
-            frame[column] = map_people(frame[column])
-        for column, dtype in SCHEMA[table].items():
-            if column not in frame.columns:
-                continue
-            if dtype.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(frame[column]):
-                frame[column] = parse_timestamps(frame[column], where=where, column=column)
-            elif dtype == "boolean" and not pd.api.types.is_bool_dtype(frame[column]):
-                frame[column] = parse_bool(frame[column], where=where, column=column)
-            elif dtype in ("Int64", "Float64") and not pd.api.types.is_numeric_dtype(frame[column]):
-                num = pd.to_numeric(frame[column], errors="coerce")
-                if (num.isna() & frame[column].notna()).any():
-                    raise DataError(f"{where}, column {column!r}: non-numeric values; use whole numbers")
-                frame[column] = num
-        tables[table] = frame
-    msgs = tables["messages"]
-    if "thread_id" not in msgs.columns:
-        msgs["thread_id"] = msgs["message_id"]
-    msgs["thread_id"] = msgs["thread_id"].fillna(msgs["message_id"])
-    if "is_thread_start" not in msgs.columns:
-        msgs["is_thread_start"] = msgs["thread_id"].astype("str") == msgs["message_id"].astype("str")
-    if "is_private" not in msgs.columns:
-        msgs["is_private"] = False
-    msgs["is_private"] = msgs["is_private"].fillna(False)
-    if not keep_text and "text" in msgs.columns:
-        if "n_chars" not in msgs.columns:
-            msgs["n_chars"] = msgs["text"].str.len()
-        msgs = msgs.drop(columns="text")
-    msgs["platform"] = msgs["platform"] if "platform" in msgs.columns else platform
-    tables["messages"] = msgs
-    if "groups" in tables and "platform" not in tables["groups"].columns:
-        tables["groups"]["platform"] = platform
+    platform = platform_of(raw["messages"].get("platform"))
+    people = People(raw["people"], platform=platform, pseudonymiser=pseudonymiser, meta=meta)
+    raw["people"] = people.frame
+    tables = {
+        table: normalise(table, frame, where=frame.attrs["where"], people=people, platform=platform, keep_text=keep_text)
+        for table, frame in raw.items()
+    }
     # Authors and other referenced people missing from people.csv are added without attributes.
     refs = pd.concat([tables[t][c] for t, cols in PERSON_COLUMNS.items() if t in tables and t != "people" for c in cols])
-    extra = pd.Series(refs[~isin(refs, tables["people"]["person_id"])].unique(), dtype="str")
+    extra = unknown_people(refs, tables["people"]["person_id"])
     if len(extra):
-        meta.warn(f"{count(len(extra), 'person id')} used in other tables are missing from people; added without attributes")
+        meta.warn(missing_people_warning(len(extra)))
         tables["people"] = pd.concat([tables["people"], pd.DataFrame({"person_id": extra})], ignore_index=True)
     meta.sources.append({"format": FORMAT, "platform": platform, "path": source.path.name})
-    ds = Dataset(identities=identities, meta=meta, **tables)
+    ds = Dataset(identities=people.identities, meta=meta, **tables)
     ds.refresh_coverage()
     return ds
 
