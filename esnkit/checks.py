@@ -17,36 +17,56 @@ __all__ = ["quality_warnings", "unusable_reason", "check_export"]
 EARLIEST_PLAUSIBLE = pd.Timestamp("2008-01-01", tz="UTC")
 
 
-def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None) -> list[str]:
+def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None, facts: dict[str, int] | None = None) -> list[str]:
     """Data-quality findings beyond those the loader recorded.
 
     Replies to unknown messages, messages by unknown or attribute-less authors, timestamps in the
-    future or before the network existed, concealed (hashed) names.
+    future or before the network existed, concealed (hashed) names. ``facts`` are those counts
+    worked out elsewhere (:func:`message_facts`'s keys; a large export's are counted by DuckDB on
+    disk): the wording is this function's either way.
     """
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    start = network_start(ds)
+    if facts is None:
+        facts = message_facts(ds.messages, bare_authors(ds.people), now=now, start=min(start, now))
     out = []
-    m = ds.messages
-    orphan = m["reply_to_id"].notna() & ~isin(m["reply_to_id"], m["message_id"])
-    if orphan.any() and not any(" to messages not in the export" in w or " to root messages not in" in w for w in ds.meta.warnings):
-        out.append(f"{count(orphan.sum(), 'reply', 'replies')} to messages not in the data")
-    bare = ds.people["department"].isna() & ds.people["state"].isna() & ~ds.people["is_bot"].fillna(False).astype(bool)
-    authors_bare = isin(m["author_id"], ds.people.loc[bare, "person_id"])
-    if authors_bare.any():
-        out.append(f"{count(authors_bare.sum(), 'message')} by authors missing from the user list")
-    future = m["created_at"] > now
-    if future.any():
-        out.append(f"{count(future.sum(), 'message')} dated in the future (after {now:%Y-%m-%d})")
-    start = ds.groups["created_at"].min()
-    start = start if pd.notna(start) else EARLIEST_PLAUSIBLE
-    early = m["created_at"] < min(start, now)
-    if early.any():
-        out.append(f"{count(early.sum(), 'message')} dated before the network existed ({start:%Y-%m-%d})")
+    if facts["orphans"] and not any(" to messages not in the export" in w or " to root messages not in" in w for w in ds.meta.warnings):
+        out.append(f"{count(facts['orphans'], 'reply', 'replies')} to messages not in the data")
+    if facts["bare"]:
+        out.append(f"{count(facts['bare'], 'message')} by authors missing from the user list")
+    if facts["future"]:
+        out.append(f"{count(facts['future'], 'message')} dated in the future (after {now:%Y-%m-%d})")
+    if facts["early"]:
+        out.append(f"{count(facts['early'], 'message')} dated before the network existed ({start:%Y-%m-%d})")
     return out
+
+
+def network_start(ds: Dataset) -> pd.Timestamp:
+    """When the network began: its first group, else :data:`EARLIEST_PLAUSIBLE`."""
+    start = ds.groups["created_at"].min()
+    return start if pd.notna(start) else EARLIEST_PLAUSIBLE
+
+
+def bare_authors(people: pd.DataFrame) -> pd.Series:
+    """Person ids with no attributes at all (added because a table named them): not in the user list."""
+    bare = people["department"].isna() & people["state"].isna() & ~people["is_bot"].fillna(False).astype(bool)
+    return people.loc[bare, "person_id"]
+
+
+def message_facts(m: pd.DataFrame, bare: pd.Series, *, now: pd.Timestamp, start: pd.Timestamp) -> dict[str, int]:
+    """The counts :func:`quality_warnings` words: replies to unknown messages, messages by ``bare``
+    authors, dated after ``now``, dated before ``start``."""
+    return {
+        "orphans": int((m["reply_to_id"].notna() & ~isin(m["reply_to_id"], m["message_id"])).sum()),
+        "bare": int(isin(m["author_id"], bare).sum()),
+        "future": int((m["created_at"] > now).sum()),
+        "early": int((m["created_at"] < start).sum()),
+    }
 
 
 def unusable_reason(ds: Dataset) -> str | None:
     """Why a loaded export cannot be analysed, or ``None`` when it can: the one rule ``check`` and ``ingest`` share."""
-    if len(ds.messages) == 0 and len(ds.activity) == 0:
+    if ds.rows("messages") == 0 and ds.rows("activity") == 0:
         return "no messages or activity found"
     return None
 

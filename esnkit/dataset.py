@@ -36,6 +36,7 @@ __all__ = [
     "GROUP_KINDS",
     "empty_table",
     "conform",
+    "Staged",
 ]
 
 STR = "str"
@@ -274,9 +275,9 @@ class Dataset:
         unknown = set(tables) - set(SCHEMA)
         if unknown:
             raise TypeError(f"unknown table(s) {sorted(unknown)}; tables are {list(SCHEMA)}")
-        frames = {name: tables.get(name, self._tables[name]) for name in SCHEMA}
+        frames = {name: tables[name] if name in tables else getattr(self, name) for name in SCHEMA}
         return Dataset(
-            identities=self._tables["identities"] if identities is None else identities,
+            identities=self.identities if identities is None else identities,
             meta=copy.deepcopy(self.meta) if meta is None else meta,
             **frames,
         )
@@ -301,9 +302,21 @@ class Dataset:
     # -- inspection -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Rows per table (identities included)."""
-        out = {name: len(getattr(self, name)) for name in SCHEMA}
-        out["identities"] = len(self.identities)
+        out = {name: self.rows(name) for name in SCHEMA}
+        out["identities"] = self.rows("identities")
         return out
+
+    def rows(self, table: str) -> int:
+        """Rows of ``table``, without reading it from disk when it has not been read yet."""
+        held = self._tables[table]
+        return held.rows if isinstance(held, _OnDisk) else len(held)
+
+    def column(self, table: str, name: str) -> pd.Series:
+        """One column of ``table``; read alone from disk when the table has not been read yet."""
+        held = self._tables[table]
+        if isinstance(held, _OnDisk):
+            return held.column(name)
+        return held[name].copy(deep=False)
 
     def coverage(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """First and last timestamp seen in messages, reactions and activity."""
@@ -313,8 +326,9 @@ class Dataset:
             return None, None
         return min(s.min() for s in stamps), max(s.max() for s in stamps)
 
-    def refresh_coverage(self) -> None:
-        start, end = self.coverage()
+    def refresh_coverage(self, span: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None) -> None:
+        """Record :meth:`coverage` (or ``span``, worked out elsewhere) in :attr:`meta`."""
+        start, end = self.coverage() if span is None else span
         self.meta.coverage_start = start.isoformat() if start is not None else None
         self.meta.coverage_end = end.isoformat() if end is not None else None
 
@@ -370,20 +384,23 @@ class Dataset:
         return self
 
     # -- persistence ------------------------------------------------------------------------
-    def save(self, directory: str | os.PathLike[str]) -> Path:
+    def save(self, directory: str | os.PathLike[str], *, staged: Staged | None = None) -> Path:
         """Write one parquet file per table plus ``manifest.json`` into ``directory``, atomically.
 
         The files are written to a temporary sibling folder which then replaces ``directory``: a
-        failure leaves the previous contents untouched.
+        failure leaves the previous contents untouched. ``staged`` holds tables already written
+        into such a folder (a large export's events, written batch by batch): they are kept as
+        they are, and this Dataset's copies of them (empty) are not written.
         """
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # a killed save's copy (identities included)
-            shutil.rmtree(leftover, ignore_errors=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        staging = staged if staged is not None else Staged.begin(target)
+        tmp = staging.folder
         try:
             tables = {}
             for name in (*SCHEMA, "identities"):
+                if name in staging.tables:
+                    tables[name] = staging.tables[name]
+                    continue
                 frame = getattr(self, name)
                 frame.to_parquet(tmp / f"{name}.parquet", index=False)
                 tables[name] = {"file": f"{name}.parquet", "rows": len(frame), "columns": list(map(str, frame.columns))}
@@ -397,7 +414,7 @@ class Dataset:
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
             replace_dir(tmp, target)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            staging.discard()
             raise
         return target
 
@@ -418,18 +435,27 @@ class Dataset:
         return manifest
 
     @classmethod
-    def read(cls, directory: str | os.PathLike[str]) -> Dataset:
-        """Read a Dataset written by :meth:`save`."""
+    def read(cls, directory: str | os.PathLike[str], *, lazy: Iterable[str] = ()) -> Dataset:
+        """Read a Dataset written by :meth:`save`.
+
+        Tables named in ``lazy`` are read from disk when first asked for (their row counts and
+        single columns without reading the rest, see :meth:`rows` and :meth:`column`): what a
+        command that only summarises a large export needs.
+        """
         source = Path(directory)
         manifest = cls.read_manifest(source)
-        tables = {}
+        lazy = set(lazy)
+        tables: dict[str, Any] = {}
         for name in (*SCHEMA, "identities"):
             path = source / f"{name}.parquet"
             if not path.is_file():
                 raise DataError(f"{path} is missing; re-run `esnkit ingest`.")
-            tables[name] = pd.read_parquet(path)
-        identities = tables.pop("identities")
-        ds = cls(identities=identities, meta=Meta.from_dict(manifest.get("meta", {})), **tables)
+            if name in lazy:
+                tables[name] = _OnDisk(path, name, int(manifest["tables"][name]["rows"]))
+            else:
+                tables[name] = pd.read_parquet(path)
+        ds = cls(meta=Meta.from_dict(manifest.get("meta", {})))
+        object.__setattr__(ds, "_tables", {name: t if isinstance(t, _OnDisk) else conform(t, name) for name, t in tables.items()})
         object.__setattr__(ds, "origin", source)
         return ds
 
@@ -450,8 +476,11 @@ class Dataset:
 
 def _table_property(name: str) -> property:
     def get(self: Dataset) -> pd.DataFrame:
+        held = self._tables[name]
+        if isinstance(held, _OnDisk):
+            held = self._tables[name] = held.read()
         # A copy-on-write view: cheap, and writing to it copies the data instead of editing ds.
-        return self._tables[name].copy(deep=False)
+        return held.copy(deep=False)
 
     return property(get, doc=f"The ``{name}`` table (a copy-on-write view; the Dataset never changes).")
 
@@ -463,3 +492,62 @@ del _name
 
 def _first(index: Iterable[Any], n: int = 5) -> list[Any]:
     return [int(i) if hasattr(i, "__index__") else i for i in list(index)[:n]]
+
+
+class _OnDisk:
+    """A table of a processed/ folder not read yet: its file, its rows, a way to read one column."""
+
+    __slots__ = ("_stamp", "path", "rows", "table")
+
+    def __init__(self, path: Path, table: str, rows: int):
+        self.path, self.table, self.rows = path, table, rows
+        self._stamp = self._now()
+
+    def _now(self) -> tuple[int, int]:
+        stat = self.path.stat()
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _check(self) -> None:
+        try:
+            same = self._now() == self._stamp
+        except OSError:
+            same = False
+        if not same:
+            raise DataError(f"{self.path} changed since this Dataset was opened (ingested again?); read the folder again")
+
+    def read(self) -> pd.DataFrame:
+        self._check()
+        return conform(pd.read_parquet(self.path), self.table)
+
+    def column(self, name: str) -> pd.Series:
+        self._check()
+        frame = pd.read_parquet(self.path, columns=[name])
+        return _cast(frame[name], SCHEMA[self.table][name]) if name in SCHEMA[self.table] else frame[name]
+
+
+class Staged:
+    """A temporary sibling of a processed/ folder that tables are written into before it replaces it.
+
+    :meth:`Dataset.save` finishes it (the remaining tables, the manifest, the swap); :meth:`discard`
+    removes it after a failure, so a half-written folder never takes the place of the old one.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.tables: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def begin(cls, target: str | os.PathLike[str]) -> Staged:
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for pattern in (f".{target.name}.*.tmp", f".{target.name}.*.tmp.spill"):  # a killed save's copy (identities included)
+            for leftover in target.parent.glob(pattern):
+                shutil.rmtree(leftover, ignore_errors=True)
+        return cls(Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)))
+
+    def add(self, table: str, rows: int, columns: list[str]) -> None:
+        """Record ``<table>.parquet``, written into :attr:`folder` by the caller."""
+        self.tables[table] = {"file": f"{table}.parquet", "rows": int(rows), "columns": list(columns)}
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

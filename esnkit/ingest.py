@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import loaders
+from . import ingest_stream, loaders
 from ._fast import isin
 from ._text import count
 from .checks import quality_warnings, unusable_reason
@@ -241,12 +241,19 @@ def load_interviews(path) -> pd.DataFrame:
     return frame.assign(sentiment=sentiment)[["user_type", "theme", "sentiment", "quote"]]
 
 
-def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset:
-    """Load, combine, join, validate and save one client's data; return the Dataset."""
+def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet, batches: bool | None = None) -> Dataset:
+    """Load, combine, join, validate and save one client's data; return the Dataset.
+
+    A client whose one source is a canonical folder of parquet tables is read batch by batch
+    (:mod:`esnkit.ingest_stream`: the events never held in memory at once, the same result);
+    ``batches=False`` reads it whole, as every other client is.
+    """
     config = paths.load_config()
     if not config.sources:
         raise ConfigError(f"{paths.config_file}: no sources listed; add the exports under raw/ to `sources:`")
     n_stages = len(config.sources) + (config.roster is not None) + (config.survey is not None) + (config.interviews is not None) + 3
+    streamed = ingest_stream.streamable(config, paths) if batches is not False else None
+    events: ingest_stream.StagedEvents | None = None
     with stages(progress, n_stages, "esnkit ingest") as advance:
         key = load_or_create_key(paths.key_file)
         pseudonymiser = Pseudonymiser(key)
@@ -254,51 +261,28 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
         for i, src in enumerate(config.sources, 1):
             path = paths.resolve(src.path)
             t0 = time.perf_counter()
-            progress(f"[{i}/{len(config.sources)}] loading {src.path} (format: {src.format}) ...")
+            how = ", batch by batch" if streamed else ""
+            progress(f"[{i}/{len(config.sources)}] loading {src.path} (format: {src.format}{how}) ...")
             with heartbeat(progress, f"loading {src.path}"):
-                ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
-            counts = ds.counts()
+                if streamed:
+                    ds, events = ingest_stream.load_streamed(
+                        streamed, pseudonymiser=pseudonymiser, keep_text=config.keep_text, target=paths.processed, progress=progress
+                    )
+                else:
+                    ds = loaders.load(path, source=src.format, key=key, keep_text=config.keep_text)
+            counts = {**ds.counts(), **(events.rows if events else {})}
             progress(
                 f"      {counts['people']:,} people, {counts['groups']:,} groups, {counts['messages']:,} messages, "
                 f"{counts['reactions']:,} reactions in {time.perf_counter() - t0:.1f}s"
             )
             datasets.append(ds)
             advance(src.path)
-        ds = combine(datasets)
-        if config.roster is not None:
-            progress(f"joining roster {config.roster.path} ...")
-            path = paths.resolve(config.roster.path)
-            roster, where = _read_table_file(path)
-            ds = join_roster(ds, roster, config=config, pseudonymiser=pseudonymiser, where=where)
-            advance("roster")
-        tables = {name: getattr(ds, name) for name in SCHEMA}
-        if config.survey is not None:
-            progress(f"reading survey {config.survey.path} ...")
-            survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
-            for q in survey.attrs.get("skipped", []):
-                ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
-            tables["survey"] = survey
-            advance("survey")
-        if config.interviews is not None:
-            progress(f"reading interview notes {config.interviews} ...")
-            tables["interviews"] = load_interviews(paths.resolve(config.interviews))
-            advance("interviews")
-        ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
-        ds.refresh_coverage()
-        # The rule `esnkit check` applies, before anything replaces the previous processed/ data.
-        for warning in quality_warnings(ds):
-            ds.meta.warn(warning)
-        problem = unusable_reason(ds)
-        if problem:
-            raise DataError(f"{paths.config_file}: the sources hold {problem}; nothing was written, and processed/ is as it was")
-        progress("validating ...")
-        with heartbeat(progress, "validating"):
-            ds.validate()
-        advance("validated")
-        progress(f"writing {paths.processed} ...")
-        with heartbeat(progress, "writing"):
-            ds.save(paths.processed)
-        advance("written")
+        try:
+            ds = _finish(paths, config, combine(datasets), pseudonymiser, events, progress, advance)
+        except BaseException:
+            if events is not None:
+                events.staged.discard()
+            raise
         try:
             reduce_client(paths, progress=progress)  # it says which reduction runs, with a heartbeat
         except EsnkitError as exc:
@@ -306,7 +290,57 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet) -> Dataset
                 f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
             ) from None
         advance("reduced")
+    if events is not None:  # the events stay on disk: a summary reads the columns it needs
+        return Dataset.read(paths.processed, lazy=ingest_stream.EVENT_TABLES)
     object.__setattr__(ds, "origin", paths.processed)  # its reductions are on disk now
+    return ds
+
+
+def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser: Pseudonymiser, events, progress: Progress, advance) -> Dataset:
+    """Join the roster, survey and interview notes, check the whole and write ``processed/`` (not the reductions)."""
+    if config.roster is not None:
+        progress(f"joining roster {config.roster.path} ...")
+        path = paths.resolve(config.roster.path)
+        roster, where = _read_table_file(path)
+        ds = join_roster(ds, roster, config=config, pseudonymiser=pseudonymiser, where=where)
+        advance("roster")
+    tables = {name: getattr(ds, name) for name in SCHEMA}
+    if config.survey is not None:
+        progress(f"reading survey {config.survey.path} ...")
+        survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
+        for q in survey.attrs.get("skipped", []):
+            ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
+        tables["survey"] = survey
+        advance("survey")
+    if config.interviews is not None:
+        progress(f"reading interview notes {config.interviews} ...")
+        tables["interviews"] = load_interviews(paths.resolve(config.interviews))
+        advance("interviews")
+    ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
+    now = pd.Timestamp.now(tz="UTC")
+    if events is None:
+        ds.refresh_coverage()
+        facts = None
+        problem = unusable_reason(ds)
+    else:  # the events are on disk, in the staging folder: DuckDB counts what needs every row
+        ds.refresh_coverage(events.coverage(ds))
+        facts = events.facts(ds, now=now)
+        problem = None  # load_streamed refuses a folder without messages
+    # The rule `esnkit check` applies, before anything replaces the previous processed/ data.
+    for warning in quality_warnings(ds, now=now, facts=facts):
+        ds.meta.warn(warning)
+    if problem:
+        raise DataError(f"{paths.config_file}: the sources hold {problem}; nothing was written, and processed/ is as it was")
+    progress("validating ...")
+    with heartbeat(progress, "validating"):
+        ds.validate()
+        if events is not None:
+            events.check()
+    advance("validated")
+    progress(f"writing {paths.processed} ...")
+    with heartbeat(progress, "writing"):
+        ds.save(paths.processed, staged=events.staged if events is not None else None)
+    advance("written")
     return ds
 
 
@@ -323,10 +357,10 @@ def summary(ds: Dataset) -> str:
         + ", ".join(f"{('none' if pd.isna(k) else k)} {int(v):,}" for k, v in states.items())
         + f"; bots {int(ds.people['is_bot'].fillna(False).sum()):,}; external {int(ds.people['is_external'].fillna(False).sum()):,}"
     )
-    msgs = ds.messages
-    if len(msgs):
+    if counts["messages"]:
         lines.append(
-            f"Messages: {int(msgs['is_thread_start'].sum()):,} thread starts, {int(msgs['is_private'].sum()):,} private; "
+            f"Messages: {int(ds.column('messages', 'is_thread_start').sum()):,} thread starts, "
+            f"{int(ds.column('messages', 'is_private').sum()):,} private; "
             f"mentions {counts['mentions']:,}"
         )
     lines.append(f"Window: {ds.meta.coverage_start or '-'} to {ds.meta.coverage_end or '-'}")

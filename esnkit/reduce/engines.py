@@ -59,7 +59,7 @@ class DuckDBEngine:
         self.temp_directory = temp_directory
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[Any]:
+    def connect(self) -> Iterator[Any]:
         import duckdb
 
         con = duckdb.connect(config={"threads": self.threads, "memory_limit": self.memory_limit, "preserve_insertion_order": False})
@@ -83,7 +83,7 @@ class DuckDBEngine:
             raise DataError(f"duckdb could not reduce {Path(next(iter(inputs.values()))).parent}: {str(exc).splitlines()[0][:300]}") from None
 
     def _reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...], progress) -> None:
-        with self._connect() as con:
+        with self.connect() as con:
             for table, columns in INPUTS.items():
                 con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {', '.join(columns)} FROM read_parquet({_quote(inputs[table])})")
             _create_views(con.execute)
@@ -95,7 +95,7 @@ class DuckDBEngine:
 
     def reduce_tables(self, tables: Mapping[str, Any], names: tuple[str, ...] = tuple(REDUCTIONS)) -> dict[str, Any]:
         """The reductions of in-memory tables (pyarrow Tables), as pyarrow Tables."""
-        with self._connect() as con:
+        with self.connect() as con:
             for table in INPUTS:
                 con.register(f"_in_{table}", tables[table])  # a pyarrow Table: read in place, not copied
                 con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT * FROM _in_{table}")
