@@ -325,7 +325,7 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
     else:  # the events are on disk, in the staging folder: DuckDB counts what needs every row
         ds.refresh_coverage(events.coverage(ds))
         facts = events.facts(ds, now=now)
-        problem = None  # load_streamed refuses a folder without messages
+        problem = None if events.rows.get("messages") else unusable_reason(ds)  # ds holds no events, the staging folder does
     # The rule `esnkit check` applies, before anything replaces the previous processed/ data.
     for warning in quality_warnings(ds, now=now, facts=facts):
         ds.meta.warn(warning)

@@ -97,8 +97,9 @@ class StagedEvents:
                 path = self.file(table)
                 if path is None:
                     continue
-                # load_streamed refuses a folder without messages, and no event row has a null message_id.
-                orphan = f'FROM {_scan(path)} t ANTI JOIN (SELECT message_id FROM {_scan(messages)}) m ON t."{column}" = m.message_id'
+                # No event row has a null message_id (checked batch by batch).
+                known = f"SELECT message_id FROM {_scan(messages)}" if messages is not None else "SELECT NULL::VARCHAR AS message_id WHERE false"
+                orphan = f'FROM {_scan(path)} t ANTI JOIN ({known}) m ON t."{column}" = m.message_id'
                 n = con.execute(f"SELECT COUNT(*) {orphan}").fetchone()[0]
                 if n:
                     rows = [int(r) for (r,) in con.execute(f"SELECT t.file_row_number {orphan} ORDER BY 1 LIMIT 5").fetchall()]
@@ -222,9 +223,6 @@ def load_streamed(
     except BaseException:
         staged.discard()
         raise
-    if "messages" not in rows:
-        staged.discard()
-        raise DataError(f"{where['messages']}: no messages in this file; an export with no messages cannot be ingested batch by batch")
     meta.sources.append({"format": canonical.FORMAT, "platform": platform, "path": label})
     events = StagedEvents(staged=staged, rows=rows, spans=spans)
     ds = Dataset(identities=people.identities, meta=meta, **tables)

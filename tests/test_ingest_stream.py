@@ -174,3 +174,13 @@ def test_a_lazy_table_is_read_when_asked_for_and_refused_once_its_folder_was_rep
     ingest_client(whole)  # a new processed/ replaces the folder the lazy tables point at
     with pytest.raises(DataError, match="changed since this Dataset was opened"):
         ds.messages
+
+
+def test_an_export_with_no_messages_is_refused_as_the_whole_read_refuses_it(tmp_path):
+    client = _client(tmp_path)
+    for table in EVENTS:
+        _edit(client, table, lambda frame: frame.iloc[:0])
+    paths = ClientPaths.for_client("whole", tmp_path)
+    _refused(paths, "the sources hold no messages or activity found; nothing was written")
+    with pytest.raises(DataError, match="the sources hold no messages or activity found; nothing was written"):
+        ingest_client(paths, batches=False)
