@@ -821,7 +821,7 @@ as_of: {spec.end.isoformat()}
 def write_canonical_chunks(root: str | os.PathLike[str], *, spec: SynthSpec, chunks: int, progress=print) -> dict[str, int]:
     """The platform tables of ``chunks`` organisations of ``spec.n_people // chunks`` people each, for size XL.
 
-    Each chunk is generated on its own (seed ``spec.seed + k``, ids prefixed ``k-``) and appended to
+    Each chunk is generated on its own (seed ``spec.seed + k``, ids and e-mails prefixed ``k-``) and appended to
     ``raw/canonical/<table>.parquet`` as one row group in the canonical dtypes, so the generator holds
     one chunk in memory, never the whole client. Writes the platform tables only (no roster, survey
     or client.yml): what the reduction reads. Returns the rows written per table.
@@ -848,6 +848,8 @@ def write_canonical_chunks(root: str | os.PathLike[str], *, spec: SynthSpec, chu
             tables = _canonical_tables(generate(part)[0])
             for table, frame in tables.items():
                 frame = frame.assign(**{c: f"{k}-" + frame[c] for c in ids[table]})
+                if table == "people":  # organisations apart: the same name and number in two chunks is two people
+                    frame = frame.assign(email=f"{k}-" + frame["email"])
                 arrow = pa.Table.from_pandas(conform(frame, table), preserve_index=False)
                 if table not in writers:
                     writers[table] = pq.ParquetWriter(canon / f"{table}.parquet", arrow.schema, compression="zstd")

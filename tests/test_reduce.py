@@ -324,6 +324,9 @@ def test_the_xl_generator_writes_chunk_after_chunk_and_duckdb_reduces_the_files(
     one = [_canonical_tables(generate(SynthSpec(n_people=300, messages_per_person=6, reactions_per_message=1.0, seed=k))[0]) for k in (0, 1)]
     assert rows["messages"] == len(messages) == len(one[0]["messages"]) + len(one[1]["messages"])
     assert messages["message_id"].is_unique and set(messages["message_id"].str[:2]) == {"0-", "1-"}
+    people = pd.read_parquet(canon / "people.parquet")
+    # An e-mail makes a person: each organisation's carry its prefix, so none is shared between two.
+    assert (people["email"].str[:2] == people["person_id"].str[:2]).all() and people["email"].str.lower().is_unique
     assert str(messages["created_at"].dtype) == "datetime64[us, UTC]"
     DuckDBEngine().reduce_files({t: str(canon / f"{t}.parquet") for t in ("memberships", "messages", "reactions", "mentions")}, str(tmp_path / "out"))
     person_day = read_reduction(tmp_path / "out", "person_day")
