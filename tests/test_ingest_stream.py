@@ -7,6 +7,7 @@ import json
 import shutil
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -64,15 +65,8 @@ def test_batches_write_the_processed_folder_the_whole_read_writes(tmp_path, monk
     streamed = ingest_client(batched, progress=lines.append)
     assert any("batch by batch" in line for line in lines) and any(line.strip().startswith("messages: 500 of") for line in lines)
 
-    a, b = Dataset.read(whole.processed), Dataset.read(batched.processed)
-    for name in (*Dataset.TABLES, "identities"):
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
-    for table in EVENTS:  # the files themselves: same schema, pandas metadata included
-        assert pq.read_schema(whole.processed / f"{table}.parquet").equals(
-            pq.read_schema(batched.processed / f"{table}.parquet"), check_metadata=True
-        )
-    ma, mb = (json.loads((p.processed / "manifest.json").read_text()) for p in (whole, batched))
-    assert ma["tables"] == mb["tables"] and ma["meta"] == mb["meta"]
+    a = _same_processed(whole, batched)
+    mb = json.loads((batched.processed / "manifest.json").read_text())
     warnings = " | ".join(mb["meta"]["warnings"])
     for said in (
         "1 message dated in the future",
@@ -88,6 +82,52 @@ def test_batches_write_the_processed_folder_the_whole_read_writes(tmp_path, monk
         json.loads((batched.processed / "reduced" / "manifest.json").read_text())["tables"]
         == json.loads((whole.processed / "reduced" / "manifest.json").read_text())["tables"]
     )
+
+
+def _same_processed(whole, batched) -> Dataset:
+    """Every table, file schema (pandas metadata included) and the manifest of the two processed/ folders are equal."""
+    a, b = Dataset.read(whole.processed), Dataset.read(batched.processed)
+    for name in (*Dataset.TABLES, "identities"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+    for table in EVENTS:
+        assert pq.read_schema(whole.processed / f"{table}.parquet").equals(
+            pq.read_schema(batched.processed / f"{table}.parquet"), check_metadata=True
+        )
+    ma, mb = (json.loads((p.processed / "manifest.json").read_text()) for p in (whole, batched))
+    assert ma["tables"] == mb["tables"] and ma["meta"] == mb["meta"]
+    return a
+
+
+def _foreign(client):
+    """The tables as another tool writes them: no pandas metadata, numeric ids, text timestamps,
+    a flag with gaps, a column esnkit does not know, small row groups."""
+    canon = client / "raw" / "canonical"
+
+    def write(table, frame, **options):
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None), canon / f"{table}.parquet", **options)
+
+    m = pd.read_parquet(canon / "messages.parquet")
+    m = m.assign(
+        message_id=m["message_id"].astype("int64"),
+        thread_id=m["thread_id"].astype("Int64"),
+        reply_to_id=m["reply_to_id"].astype("Int64"),
+        is_private=m["is_private"].astype(object).where(m.index % 7 != 0, None),
+        extra_column="x",
+    )
+    write("messages", m, row_group_size=333)
+    r = pd.read_parquet(canon / "reactions.parquet")
+    write("reactions", r.assign(created_at=r["created_at"].dt.strftime("%Y/%m/%d %H:%M:%S +0000"), message_id=r["message_id"].astype("int64")))
+    mentions = pd.read_parquet(canon / "mentions.parquet")
+    write("mentions", mentions.assign(message_id=mentions["message_id"].astype("int64")))
+
+
+def test_tables_written_by_another_tool_give_the_same_processed_folder_either_way(tmp_path, monkeypatch):
+    whole, batched = _twin(tmp_path, _foreign)
+    ingest_client(whole, batches=False)
+    monkeypatch.setattr(ingest_stream, "BATCH_ROWS", 400)
+    ingest_client(batched)
+    a = _same_processed(whole, batched)
+    assert a.messages["message_id"].str.fullmatch(r"\d+").all() and a.messages["is_private"].notna().all()
 
 
 def _held(ds):
