@@ -51,7 +51,7 @@ def streamable(config: ClientConfig, paths: ClientPaths) -> Path | None:
     if not folder.is_dir():
         return None
     with ExportSource(folder) as source:
-        member = canonical._table_member(source, "messages")
+        member = canonical.table_member(source, "messages")
     return folder if member is not None and member.endswith(".parquet") else None
 
 
@@ -60,8 +60,12 @@ class StagedEvents:
     """The event tables written into a staging folder, and what was counted on the way."""
 
     staged: Staged
-    rows: dict[str, int]
     spans: list[tuple[pd.Timestamp, pd.Timestamp]]
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows written per event table (tables with no rows are not staged)."""
+        return {table: info["rows"] for table, info in self.staged.tables.items()}
 
     def file(self, table: str) -> Path | None:
         return self.staged.folder / f"{table}.parquet" if table in self.staged.tables else None
@@ -144,13 +148,13 @@ def load_streamed(
 
     meta = Meta()
     with ExportSource(folder) as source:
-        members = {t: canonical._table_member(source, t) for t in canonical.TABLES}
+        members = {t: canonical.table_member(source, t) for t in canonical.TABLES}
         if members["people"] is None:
             raise DataError(f"{source.label}: people.csv (or .parquet) missing; see the template written by `esnkit init`")
         small: dict[str, pd.DataFrame] = {}
         for table in ("people", "groups", "memberships", "activity"):
             if members[table] is not None:
-                frame = canonical._read(source, members[table], table)
+                frame = canonical.read_table(source, members[table], table)
                 frame.attrs["where"] = source.describe(members[table])
                 small[table] = frame
         files = {t: source.root / members[t] for t in EVENT_TABLES if members[t] is not None}
@@ -179,7 +183,6 @@ def load_streamed(
         note_unknown(tables["memberships"]["person_id"])
     group_ids = tables["groups"]["group_id"] if "groups" in tables else pd.Series([], dtype="str")
     staged = Staged.begin(target)
-    rows: dict[str, int] = {}
     spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     try:
         for table in EVENT_TABLES:
@@ -213,7 +216,6 @@ def load_streamed(
                     writer.close()
             if writer is not None:
                 staged.add(table, done, list(SCHEMA[table]))
-                rows[table] = done
         if "activity" in tables:
             note_unknown(tables["activity"]["person_id"])
         if extra:
@@ -224,7 +226,7 @@ def load_streamed(
         staged.discard()
         raise
     meta.sources.append({"format": canonical.FORMAT, "platform": platform, "path": label})
-    events = StagedEvents(staged=staged, rows=rows, spans=spans)
+    events = StagedEvents(staged=staged, spans=spans)
     ds = Dataset(identities=people.identities, meta=meta, **tables)
     return ds, events
 

@@ -38,7 +38,7 @@ REQUIRED = {
 }
 
 
-def _table_member(source: ExportSource, table: str) -> str | None:
+def table_member(source: ExportSource, table: str) -> str | None:
     for suffix in (".parquet", ".csv"):
         hits = source.find(table + suffix)
         if hits:
@@ -47,10 +47,10 @@ def _table_member(source: ExportSource, table: str) -> str | None:
 
 
 def detect(source: ExportSource) -> bool:
-    return _table_member(source, "people") is not None and _table_member(source, "messages") is not None
+    return table_member(source, "people") is not None and table_member(source, "messages") is not None
 
 
-def _read(source: ExportSource, member: str, table: str) -> pd.DataFrame:
+def read_table(source: ExportSource, member: str, table: str) -> pd.DataFrame:
     where = source.describe(member)
     if member.endswith(".parquet"):
         try:
@@ -166,12 +166,12 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     meta = Meta()
     raw: dict[str, pd.DataFrame] = {}
     for table in TABLES:
-        member = _table_member(source, table)
+        member = table_member(source, table)
         if member is None:
             if table in ("people", "messages"):
                 raise DataError(f"{source.label}: {table}.csv (or .parquet) missing; see the template written by `esnkit init`")
             continue
-        frame = _read(source, member, table)
+        frame = read_table(source, member, table)
         frame.attrs["where"] = source.describe(member)
         raw[table] = frame
     platform = platform_of(raw["messages"].get("platform"))
