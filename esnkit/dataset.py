@@ -30,6 +30,7 @@ __all__ = [
     "Dataset",
     "Meta",
     "SCHEMA",
+    "EVENT_TABLES",
     "IDENTITY_COLUMNS",
     "PERSON_COLUMNS",
     "STATES",
@@ -107,6 +108,9 @@ IDENTITY_COLUMNS: dict[str, str] = {
 }
 
 TABLES_WITH_EXTRAS = {"people", "survey"}
+#: The tables that grow with every post, reply and reaction: read in batches at ingest, reduced,
+#: and kept on disk by the steps (see :meth:`Dataset.read`'s ``lazy``).
+EVENT_TABLES = ("messages", "reactions", "mentions")
 #: Columns that hold a person id, per table (what pseudonymisation and identity matching rewrite).
 PERSON_COLUMNS: dict[str, list[str]] = {
     "people": ["person_id"],
@@ -318,9 +322,33 @@ class Dataset:
             return held.column(name)
         return held[name].copy(deep=False)
 
+    def columns(self, table: str, names: Iterable[str]) -> pd.DataFrame:
+        """Some columns of ``table``, in esnkit's dtypes; read alone from disk when the table has not been read.
+
+        What a metric that needs a few columns of an event table asks for: a lazy table (see
+        :meth:`read`) stays on disk and the columns read are not kept, so a step holds the events
+        only while it counts on them.
+        """
+        names = list(names)
+        unknown = [n for n in names if n not in SCHEMA[table]]
+        if unknown:
+            raise KeyError(f"table {table!r} has no column(s) {unknown}; its columns are {list(SCHEMA[table])}")
+        held = self._tables[table]
+        if isinstance(held, _OnDisk):
+            return held.columns(names)
+        return held[names].copy(deep=False)
+
     def coverage(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        """First and last timestamp seen in messages, reactions and activity."""
-        stamps = [self.messages["created_at"], self.reactions["created_at"], self.activity["period_start"], self.activity["period_end"]]
+        """First and last timestamp seen in messages, reactions and activity (worked out once per Dataset)."""
+        return self.cached("coverage", (), self._coverage)
+
+    def _coverage(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        stamps = [
+            self.column("messages", "created_at"),
+            self.column("reactions", "created_at"),
+            self.activity["period_start"],
+            self.activity["period_end"],
+        ]
         stamps = [s.dropna() for s in stamps if s.notna().any()]
         if not stamps:
             return None, None
@@ -523,6 +551,11 @@ class _OnDisk:
         self._check()
         frame = pd.read_parquet(self.path, columns=[name])
         return _cast(frame[name], SCHEMA[self.table][name]) if name in SCHEMA[self.table] else frame[name]
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        self._check()
+        frame = pd.read_parquet(self.path, columns=names)
+        return pd.DataFrame({name: _cast(frame[name], SCHEMA[self.table][name]) for name in names})
 
 
 class Staged:

@@ -19,7 +19,7 @@ from ._fast import isin
 from ._text import count
 from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
-from .dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
+from .dataset import EVENT_TABLES, PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError, EsnkitError
 from .loaders._common import ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
@@ -291,7 +291,7 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet, batches: b
             ) from None
         advance("reduced")
     if events is not None:  # the events stay on disk: a summary reads the columns it needs
-        return Dataset.read(paths.processed, lazy=ingest_stream.EVENT_TABLES)
+        return Dataset.read(paths.processed, lazy=EVENT_TABLES)
     object.__setattr__(ds, "origin", paths.processed)  # its reductions are on disk now
     return ds
 

@@ -28,17 +28,16 @@ from ._fast import isin
 from ._text import count
 from .checks import bare_authors, network_start
 from .config import ClientConfig, ClientPaths
-from .dataset import _NOT_NULL, _PRIMARY_KEYS, SCHEMA, Dataset, Meta, Staged, conform
+from .dataset import _NOT_NULL, _PRIMARY_KEYS, EVENT_TABLES, SCHEMA, Dataset, Meta, Staged, conform
 from .errors import DataError
 from .loaders import canonical
 from .loaders._common import ExportSource
 from .privacy import Pseudonymiser
 
-__all__ = ["BATCH_ROWS", "EVENT_TABLES", "StagedEvents", "streamable", "load_streamed"]
+__all__ = ["BATCH_ROWS", "StagedEvents", "streamable", "load_streamed"]
 
 #: Rows of an event table read, normalised and written at a time.
 BATCH_ROWS = 1_000_000
-EVENT_TABLES = ("messages", "reactions", "mentions")
 #: Event tables that point at a message.
 _MESSAGE_REFERENCES = (("reactions", "message_id"), ("mentions", "message_id"))
 

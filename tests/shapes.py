@@ -10,6 +10,7 @@ import pandas as pd
 from helpers import small_dataset
 
 from esnkit import Dataset
+from esnkit.reduce import reduce_processed
 
 AS_OF = "2026-03-31"
 
@@ -104,4 +105,5 @@ def client_folder(root: Path, ds: Dataset, *, name: str = "Shape Co") -> Path:
     (root / "client.yml").write_text(f'name: "{name}"\nsources: []\n', encoding="utf-8")
     ds.refresh_coverage()
     ds.save(root / "processed")
+    reduce_processed(root / "processed")  # as `esnkit ingest` does: the steps read the reductions from disk
     return root

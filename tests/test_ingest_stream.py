@@ -208,6 +208,11 @@ def test_a_lazy_table_is_read_when_asked_for_and_refused_once_its_folder_was_rep
     assert _held(ds) == set(Dataset.TABLES) - set(EVENTS) | {"identities"}
     assert ds.counts() == full.counts()
     pd.testing.assert_series_equal(ds.column("messages", "created_at"), full.messages["created_at"])
+    some = ["thread_id", "created_at", "is_thread_start", "n_chars"]
+    pd.testing.assert_frame_equal(ds.columns("messages", some), full.messages[some])
+    pd.testing.assert_frame_equal(full.columns("messages", some), full.messages[some])
+    with pytest.raises(KeyError, match=r"table 'messages' has no column\(s\) \['body'\]"):
+        ds.columns("messages", ["thread_id", "body"])
     assert "messages" not in _held(ds)
     pd.testing.assert_frame_equal(ds.reactions, full.reactions)  # read on first use, then held
     assert "reactions" in _held(ds)

@@ -273,40 +273,49 @@ class Codes:
     @cached_property
     def people(self) -> pd.Index:
         ds = self._ds
-        # Everyone referenced: the people table, then any author or reactor missing from it.
+        # Everyone referenced: the people table, then any author or reactor missing from it. A
+        # Dataset read from processed/ was validated before it was written (every reference
+        # resolves), so its event tables need not be opened to find none.
         ids = ds.people["person_id"].dropna()
-        refs = pd.concat([ds.messages["author_id"], ds.reactions["person_id"], ds.mentions["person_id"]], ignore_index=True).dropna()
+        if ds.origin is not None:
+            return pd.Index(ids.astype("str")).drop_duplicates()
+        refs = pd.concat(
+            [ds.column("messages", "author_id"), ds.column("reactions", "person_id"), ds.column("mentions", "person_id")], ignore_index=True
+        ).dropna()
         missing = refs[~isin(refs, ids)].unique()
         return pd.Index(pd.concat([ids, pd.Series(missing, dtype="str")], ignore_index=True).astype("str")).drop_duplicates()
 
     @cached_property
     def author(self) -> np.ndarray:
-        return positions(self._ds.messages["author_id"], self.people)
+        return positions(self._ds.column("messages", "author_id"), self.people)
 
     @cached_property
     def reactor(self) -> np.ndarray:
-        return positions(self._ds.reactions["person_id"], self.people)
+        return positions(self._ds.column("reactions", "person_id"), self.people)
 
     @cached_property
     def mentioned(self) -> np.ndarray:
-        return positions(self._ds.mentions["person_id"], self.people)
+        return positions(self._ds.column("mentions", "person_id"), self.people)
 
     @cached_property
     def mention_message(self) -> np.ndarray:
-        return positions(self._ds.mentions["message_id"], self._ds.messages["message_id"])
+        return positions(self._ds.column("mentions", "message_id"), self._message_ids)
 
     @cached_property
     def reaction_message(self) -> np.ndarray:
-        return positions(self._ds.reactions["message_id"], self._ds.messages["message_id"])
+        return positions(self._ds.column("reactions", "message_id"), self._message_ids)
 
     @cached_property
     def reply_parent(self) -> np.ndarray:
-        m = self._ds.messages
-        return positions(m["reply_to_id"], m["message_id"])
+        return positions(self._ds.column("messages", "reply_to_id"), self._message_ids)
+
+    @property
+    def _message_ids(self) -> pd.Series:
+        return self._ds.column("messages", "message_id")
 
     @cached_property
     def thread_start(self) -> np.ndarray:
-        m = self._ds.messages
+        m = self._ds.columns("messages", ["thread_id", "is_thread_start"])
         starts = np.flatnonzero(m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
         in_starts = positions(m["thread_id"], m["thread_id"].take(starts))
         return np.where(in_starts >= 0, starts[np.maximum(in_starts, 0)], -1)

@@ -209,8 +209,8 @@ def thread_depth(threads: pd.DataFrame) -> pd.DataFrame:
 def activity_heatmap(ds: Dataset, *, as_of=None, tz: str = "UTC") -> pd.DataFrame:
     """Messages by weekday and hour (in ``tz``): ``weekday`` (0=Monday), ``hour``, ``messages``; all 168 cells."""
     end = as_of_end(as_of, ds)
-    m = ds.messages[ds.messages["created_at"] < end]
-    local = m["created_at"].dt.tz_convert(tz)
+    created = ds.column("messages", "created_at")
+    local = created[created < end].dt.tz_convert(tz)
     counts = pd.DataFrame({"weekday": local.dt.day_of_week, "hour": local.dt.hour}).value_counts()
     grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
     out = counts.reindex(grid, fill_value=0).rename("messages").reset_index()
@@ -233,7 +233,7 @@ def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame
         ``median_hours_to_first_answer``, ``unanswered``; most unanswered first (ties by group id).
     """
     end = as_of_end(as_of, ds)
-    m = ds.messages
+    m = ds.columns("messages", ["thread_id", "group_id", "author_id", "created_at", "is_thread_start", "message_type"])
     cols = ["group_id", "questions", "answered", "answer_rate", "median_hours_to_first_answer", "unanswered"]
     is_q = (m["message_type"] == "question").fillna(False).to_numpy(dtype=bool) & m["is_thread_start"].fillna(False).to_numpy(dtype=bool)
     created = m["created_at"]
@@ -263,4 +263,4 @@ def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame
 
 def marks_questions(ds: Dataset) -> bool:
     """Whether the export marks message types (and so questions) at all: only newer Viva Engage exports do."""
-    return bool(ds.messages["message_type"].notna().any())
+    return bool(ds.column("messages", "message_type").notna().any())

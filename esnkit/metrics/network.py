@@ -646,7 +646,7 @@ def leader_reach(
     to_leader = e[ids.get_indexer(e["target"]) >= 0]
     from_leader = e[ids.get_indexer(e["source"]) >= 0]
     reach = to_leader.groupby("target")["source"].nunique()
-    m = ds.messages
+    m = ds.columns("messages", ["author_id", "created_at", "is_thread_start"])
     start = end - pd.Timedelta(days=window_days) if window_days else None
     started = m[
         m["is_thread_start"].fillna(False).astype(bool) & (m["created_at"] < end) & ((m["created_at"] >= start) if start is not None else True)

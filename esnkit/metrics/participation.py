@@ -183,16 +183,15 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(days=window_days)
     kinds = _given(ds, end, start)
-    m, c = ds.messages, codes(ds)
+    m, c = ds.columns("messages", ["created_at", "is_thread_start"]), codes(ds)
     times = micros(m["created_at"])
     in_window = (times >= micros(start)) & (times < micros(end))
     author = np.append(c.author, -1)  # author[-1]: no message
     replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
     parent = author[np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])]
     got_reply = pd.Series(parent[(parent >= 0) & (parent != c.author[replies])]).value_counts()
-    r = ds.reactions
     at = c.reaction_message
-    rt = r["created_at"]
+    rt = ds.column("reactions", "created_at")
     ok = (at >= 0) & in_window[at] & (rt.isna() | ((rt >= start) & (rt < end))).to_numpy()
     target = author[at[ok]]
     got_reaction = pd.Series(target[(target >= 0) & (target != c.reactor[ok])]).value_counts()

@@ -34,7 +34,8 @@ def successful_threads(ds: Dataset, *, as_of=None, window_days: int = 180, top: 
     end = as_of_end(as_of, ds)
     threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1))
     threads = threads[~threads["is_private"].astype(bool) & (threads["created_at"] >= end - pd.Timedelta(days=window_days))]
-    m = ds.messages[isin(ds.messages["thread_id"], threads["thread_id"])]
+    m = ds.columns("messages", ["thread_id", "author_id"])
+    m = m[isin(m["thread_id"], threads["thread_id"])]
     dept = ds.people.set_index("person_id")["department"]
     who = m[["thread_id", "author_id"]].drop_duplicates()
     depts = who.assign(d=who["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import ClientConfig, ClientPaths, load_config
-from ..dataset import Dataset
+from ..dataset import EVENT_TABLES, Dataset
 from ..errors import ConfigError
 from ..metrics._base import population
 from ..privacy import person_refs
@@ -100,7 +100,9 @@ def _read_dataset(processed: Path) -> Dataset:
     """``Dataset.read``, shared by every step opened in this process while processed/ is unchanged.
 
     A Dataset cannot change, so the five steps of a run (one kernel) share one instance, and with
-    it its cache of derived tables. A re-ingest writes a new manifest, which is read afresh; only
+    it its cache of derived tables. The event tables stay on disk: the steps count on the
+    reductions and read the few event columns some figures need when they need them, so a run
+    does not hold millions of messages (the explorer, which filters them, reads them whole). A re-ingest writes a new manifest, which is read afresh; only
     the latest folder opened is kept, so memory holds one client's data at a time.
     """
     stamp = (processed / "manifest.json").stat()
@@ -108,7 +110,7 @@ def _read_dataset(processed: Path) -> Dataset:
     kept = _OPENED.get(processed)
     if kept is None or kept[0] != key:
         _OPENED.clear()
-        _OPENED[processed] = (key, Dataset.read(processed))
+        _OPENED[processed] = (key, Dataset.read(processed, lazy=EVENT_TABLES))
     return _OPENED[processed][1]
 
 

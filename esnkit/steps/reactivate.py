@@ -114,12 +114,6 @@ def invite_back(
     n = len(ids) + 1
     src, tgt = positions(edges["source"], ids), positions(edges["target"], ids)
     known = (src >= 0) & (tgt >= 0)
-    a, b = np.concatenate([src[known], tgt[known]]), np.concatenate([tgt[known], src[known]])
-    w = np.tile(edges["weight"].to_numpy(dtype=np.int64)[known], 2)
-    pair, inverse = np.unique(a * n + b, return_inverse=True)
-    weight = np.bincount(inverse, weights=w).astype(np.int64)
-    a, b = pair // n, pair % n
-    reach = np.bincount(a, minlength=n)  # distinct people tied either way
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
     active_now = np.zeros(n, dtype=bool)
     active_now[days.loc[days["day"] >= day_number(end - pd.Timedelta(days=inactive_days)), "who"].to_numpy()] = True  # who: the row in ds.people
@@ -127,7 +121,16 @@ def invite_back(
     is_lapsed = np.zeros(n, dtype=bool)
     is_lapsed[positions(lapsed["person_id"], ids)] = True
     is_lapsed[-1] = False
-    cand = is_lapsed[a] & active_now[b]
+    a, b = np.concatenate([src[known], tgt[known]]), np.concatenate([tgt[known], src[known]])
+    w = np.tile(edges["weight"].to_numpy(dtype=np.int64)[known], 2)
+    # Only the lapsed people's ties are ranked: the pairs are summed for them alone (all pairs
+    # either way are twice the graph's edges, 6 M at 100,000 people).
+    mine = is_lapsed[a]
+    pair, inverse = np.unique(a[mine] * n + b[mine], return_inverse=True)
+    weight = np.bincount(inverse, weights=w[mine]).astype(np.int64)
+    a, b = pair // n, pair % n
+    reach = np.bincount(a, minlength=n)  # distinct people tied either way (counted for the lapsed)
+    cand = active_now[b]
     a, b, weight = a[cand], b[cand], weight[cand]
     order = np.lexsort((id_ranks(ids)[b], -weight, a))  # heaviest tie first, then the smallest id
     best = order[np.unique(a[order], return_index=True)[1]]

@@ -52,7 +52,8 @@ _FILLER = {"the", "and", "of", "a", "for", "team", "group", "community", "hub", 
 def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     """Per community: ``group_id``, ``newcomer_posts``, ``welcomed_24h``, ``welcomed_48h`` (shares)."""
     end = as_of_end(as_of, ds)
-    m = ds.messages[(ds.messages["created_at"] < end) & ds.messages["group_id"].notna()]
+    m = ds.columns("messages", ["thread_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    m = m[(m["created_at"] < end) & m["group_id"].notna()]
     first = m.sort_values("created_at", kind="stable").drop_duplicates(["group_id", "author_id"])
     starts = first[first["is_thread_start"]]
     replies = m[~m["is_thread_start"]].merge(starts[["thread_id", "author_id", "created_at"]], on="thread_id", suffixes=("", "_start"))
@@ -97,7 +98,8 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
 
 def _funnel_pairs(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     """Per (community, author): messages ``n`` and distinct calendar ``months`` with a message, before ``end``."""
-    m = ds.messages[(ds.messages["created_at"] < end) & ds.messages["group_id"].notna()]
+    m = ds.columns("messages", ["group_id", "author_id", "created_at"])
+    m = m[(m["created_at"] < end) & m["group_id"].notna()]
     n = m.groupby(["group_id", "author_id"]).size().rename("n")
     month = m["created_at"].dt.tz_localize(None).dt.to_period("M")
     months = m.assign(month=month).drop_duplicates(["group_id", "author_id", "month"]).groupby(["group_id", "author_id"]).size().rename("months")
@@ -268,6 +270,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
     first_q = start.tz_localize(None).to_period("Q")
     periods = [q for q in pd.period_range(last_day.to_period("Q") - (quarters - 1), last_day.to_period("Q"), freq="Q") if q >= first_q]
     dept = ds.people.set_index("person_id")["department"]
+    messages = ds.columns("messages", ["thread_id", "author_id", "created_at", "is_private"])
     rows = []
     for q in periods:  # a handful of quarters, each vectorised
         q_start = q.start_time.tz_localize("UTC")
@@ -279,7 +282,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         ev = ev[ev["day"] >= day_number(q_start)]
         counts = ev.assign(n=ev["posts"] + ev["replies"] + ev["reactions"]).groupby("person_id")["n"].sum().sort_values(ascending=False)
         core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
-        m = ds.messages[(ds.messages["created_at"] >= q_start) & (ds.messages["created_at"] < q_end) & ~ds.messages["is_private"].astype(bool)]
+        m = messages[(messages["created_at"] >= q_start) & (messages["created_at"] < q_end) & ~messages["is_private"].astype(bool)]
         d = m.assign(d=m["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
         rows.append(
             {
@@ -299,8 +302,8 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
     threads = successful_threads(ds, as_of=as_of, top=top)
     roles = individuals.set_index("person_id")["role"] if individuals is not None else pd.Series(dtype="str")
     names = ds.groups.set_index("group_id")["name"]
-    m = ds.messages[isin(ds.messages["thread_id"], threads["thread_id"])]
-    who = m[["thread_id", "author_id"]].drop_duplicates()
+    m = ds.columns("messages", ["thread_id", "author_id"])
+    who = m[isin(m["thread_id"], threads["thread_id"])].drop_duplicates()
     who = who.assign(role=who["author_id"].map(roles).astype("str").fillna("").replace("", "member"))
     mix = who.groupby(["thread_id", "role"]).size().unstack(fill_value=0)
 
