@@ -21,6 +21,37 @@ def test_newcomer_welcome_within_24_and_48_hours():
     assert_frame_equal(got, expected.astype({"group_id": "str"}))
 
 
+def test_newcomer_welcome_takes_the_first_message_in_table_order_and_counts_only_others_replies():
+    from esnkit import Dataset
+
+    t0 = pd.Timestamp("2026-03-01 09:00", tz="UTC")
+    hours = [0, 0, 1, 30, 2, 3, 5]
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ["a", "b", "c"]}),
+        groups=pd.DataFrame({"group_id": ["g", "h"]}),
+        messages=pd.DataFrame(
+            {
+                # a's reply and a's thread start share a time: the reply comes first in the table, so a has no newcomer post in g.
+                "message_id": ["m1", "m2", "m3", "m4", "m5", "m6", "m7"],
+                "thread_id": ["x", "t1", "t2", "t2", "t3", "t3", "t3"],
+                "group_id": ["g", "g", "g", "g", "h", "h", "h"],
+                "author_id": ["a", "a", "b", "a", "c", "c", "b"],
+                "created_at": [t0 + pd.Timedelta(hours=h) for h in hours],
+                "is_thread_start": [False, True, True, False, True, False, False],
+                "is_private": [False] * 7,
+            }
+        ),
+    )
+    got = sustain.newcomer_welcome(ds, as_of="2026-03-31")
+    # g: b's thread t2 answered by a after 29 h (within 48 h, not 24 h). h: c's thread t3: c's own reply
+    # does not count; b's after 3 h does.
+    expected = pd.DataFrame({"group_id": ["g", "h"], "newcomer_posts": [1, 1], "welcomed_24h": [0.0, 1.0], "welcomed_48h": [1.0, 1.0]})
+    assert_frame_equal(got, expected.astype({"group_id": "str"}))
+    # Before the reply in g, nothing there is welcomed yet (as-of cuts the replies too).
+    early = sustain.newcomer_welcome(ds, as_of="2026-03-01")
+    assert early["welcomed_48h"].tolist() == [0.0, 1.0]
+
+
 def test_triage_actions_and_duplicates():
     sc = pd.DataFrame(
         {

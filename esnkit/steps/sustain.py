@@ -26,10 +26,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, isin_sorted, positions, unique
+from .._fast import _arrow, arrow_factorize, isin, isin_sorted, micros, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
-from ..metrics._base import as_of_end, day_number, person_days
+from ..metrics._base import as_of_end, codes, day_number, person_days
 from ..metrics.successes import successful_threads
 from ..render import escape_md
 from .context import StepContext
@@ -46,25 +46,47 @@ __all__ = [
     "sustain_summary",
 ]
 
+HOUR_US = 3_600_000_000  # microseconds in an hour
 _FILLER = {"the", "and", "of", "a", "for", "team", "group", "community", "hub", "network", "forum"}
 
 
 def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
-    """Per community: ``group_id``, ``newcomer_posts``, ``welcomed_24h``, ``welcomed_48h`` (shares)."""
+    """Per community: ``group_id``, ``newcomer_posts``, ``welcomed_24h``, ``welcomed_48h`` (shares).
+
+    A newcomer post is a person's first message in a community (before the end of ``as_of``'s
+    day; ties in time by table order) when it starts a thread; it is welcomed when someone else
+    replies in that thread within 24 (48) hours. Counted on integer codes of the message columns.
+    """
     end = as_of_end(as_of, ds)
-    m = ds.columns("messages", ["thread_id", "group_id", "author_id", "created_at", "is_thread_start"])
-    m = m[(m["created_at"] < end) & m["group_id"].notna()]
-    first = m.sort_values("created_at", kind="stable").drop_duplicates(["group_id", "author_id"])
-    starts = first[first["is_thread_start"]]
-    replies = m[~m["is_thread_start"]].merge(starts[["thread_id", "author_id", "created_at"]], on="thread_id", suffixes=("", "_start"))
-    replies = replies[replies["author_id"] != replies["author_id_start"]]
-    first_reply = replies.groupby("thread_id")["created_at"].min()
-    # reindex, not map: mapping through an empty Series of times fails in pandas (no replies at all)
-    reply_at = pd.Series(first_reply.reindex(starts["thread_id"].to_numpy()).to_numpy(), index=starts.index, dtype=starts["created_at"].dtype)
-    hours = (reply_at - starts["created_at"]).dt.total_seconds() / 3600
-    t = pd.DataFrame({"group_id": starts["group_id"], "h24": hours <= 24, "h48": hours <= 48})
+    m = ds.columns("messages", ["thread_id", "group_id", "created_at", "is_thread_start"])
+    created = m["created_at"]
+    keep = ((created < end) & m["group_id"].notna()).to_numpy(dtype=bool, na_value=False)
+    start_flag = m["is_thread_start"]
+    is_start = start_flag.to_numpy(dtype=bool, na_value=False)
+    is_reply = (~start_flag).to_numpy(dtype=bool, na_value=False)
+    times = micros(created)
+    group, _ = arrow_factorize(_arrow(m["group_id"]))
+    thread, _ = arrow_factorize(_arrow(m["thread_id"]))
+    author = codes(ds).author + 1  # 0: no author
+    # First message of each (community, author), in time order (stable: table order on ties).
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(times[rows], kind="stable")]
+    _, first = np.unique(group[rows] * (len(codes(ds).people) + 1) + author[rows], return_index=True)
+    starts = np.sort(rows[first])
+    starts = starts[is_start[starts]]
+    # Replies in those threads by someone other than the start's author; the first one's time.
+    in_start_thread = np.zeros(max(int(thread.max()) + 1, 1) if len(thread) else 1, dtype=bool)
+    in_start_thread[thread[starts][thread[starts] >= 0]] = True
+    replies = np.flatnonzero(keep & is_reply & (thread >= 0) & in_start_thread[np.maximum(thread, 0)])
+    pairs = pd.DataFrame({"t": thread[replies], "a": author[replies], "at": times[replies]}).merge(
+        pd.DataFrame({"t": thread[starts], "a_start": author[starts]}).drop_duplicates(), on="t"
+    )
+    first_reply = pairs[pairs["a"] != pairs["a_start"]].groupby("t")["at"].min()
+    reply_at = first_reply.reindex(thread[starts]).to_numpy(dtype="float64", na_value=np.nan)
+    waited = reply_at - times[starts]  # µs; NaN: no reply
+    t = pd.DataFrame({"group_id": m["group_id"].take(starts).to_numpy(), "h24": waited <= 24 * HOUR_US, "h48": waited <= 48 * HOUR_US})
     out = t.groupby("group_id").agg(newcomer_posts=("h24", "size"), welcomed_24h=("h24", "mean"), welcomed_48h=("h48", "mean")).reset_index()
-    return out.astype({"newcomer_posts": "int64", "welcomed_24h": "float64", "welcomed_48h": "float64"})
+    return out.astype({"group_id": "str", "newcomer_posts": "int64", "welcomed_24h": "float64", "welcomed_48h": "float64"})
 
 
 def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.DataFrame:
