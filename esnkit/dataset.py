@@ -322,6 +322,14 @@ class Dataset:
             return held.column(name)
         return held[name].copy(deep=False)
 
+    def on_disk(self, table: str) -> Path | None:
+        """The parquet file of ``table`` when it has not been read (an engine can read it there), else None."""
+        held = self._tables[table]
+        if isinstance(held, _OnDisk):
+            held._check()
+            return held.path
+        return None
+
     def columns(self, table: str, names: Iterable[str]) -> pd.DataFrame:
         """Some columns of ``table``, in esnkit's dtypes; read alone from disk when the table has not been read.
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import micros
 from ..dataset import Dataset
-from ._base import as_of_end, codes, day_number, gini, has_reads, person_days, population, readers
+from ..reduce import query
+from ._base import as_of_end, day_number, gini, has_reads, person_days, population, readers
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
@@ -183,27 +183,9 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(days=window_days)
     kinds = _given(ds, end, start)
-    m, c = ds.columns("messages", ["created_at", "is_thread_start"]), codes(ds)
-    times = micros(m["created_at"])
-    in_window = (times >= micros(start)) & (times < micros(end))
-    author = np.append(c.author, -1)  # author[-1]: no message
-    replies = np.flatnonzero(in_window & ~m["is_thread_start"].to_numpy(dtype=bool, na_value=False))
-    parent = author[np.where(c.reply_parent[replies] >= 0, c.reply_parent[replies], c.thread_start[replies])]
-    got_reply = pd.Series(parent[(parent >= 0) & (parent != c.author[replies])]).value_counts()
-    at = c.reaction_message
-    rt = ds.column("reactions", "created_at")
-    ok = (at >= 0) & in_window[at] & (rt.isna() | ((rt >= start) & (rt < end))).to_numpy()
-    target = author[at[ok]]
-    got_reaction = pd.Series(target[(target >= 0) & (target != c.reactor[ok])]).value_counts()
-    mat = c.mention_message
-    mok = (mat >= 0) & in_window[mat]
-    mention_author = author[mat[mok]]
-    mentioned = c.mentioned[mok]
-    got_mention = pd.Series(mentioned[(mentioned >= 0) & (mention_author != mentioned)]).value_counts()
-    # Counts by person code, then by id.
-    got_reply, got_reaction, got_mention = (
-        pd.Series(x.to_numpy(), index=c.people.take(x.index.to_numpy())) for x in (got_reply, got_reaction, got_mention)
-    )
+    # Counted by the engine over the events: a reaction is received when it and its message are both
+    # in the window, which no reduction dated by one day can tell.
+    got = query(ds, "received", start=start, end=end).set_index("person_id")["received"]
     people = population(ds)
     ids = pd.Index(people.loc[people["state"].notna(), "person_id"]).union(kinds.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})
@@ -211,7 +193,7 @@ def personas(ds: Dataset, *, as_of=None, window_days: int = 180) -> pd.DataFrame
     out["replies"] = out["person_id"].map(kinds["replies"]).fillna(0).astype("int64")
     out["reactions"] = out["person_id"].map(kinds["reactions"]).fillna(0).astype("int64")
     out["given"] = out["posts"] + out["replies"] + out["reactions"]
-    out["received"] = sum(out["person_id"].map(s).fillna(0) for s in (got_reply, got_reaction, got_mention)).astype("int64")
+    out["received"] = out["person_id"].map(got).fillna(0).astype("int64")
     ratio = (out["received"] + 1) / (out["given"] + 1)
     out["persona"] = np.select(
         [out["given"] == 0, ratio > 2, ratio >= 0.5, out["posts"] * 2 >= out["given"]],

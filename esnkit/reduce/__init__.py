@@ -10,6 +10,11 @@ Metrics ask :func:`reduced` for a reduced table of a Dataset. A Dataset read fro
 folder whose reductions are current reads them from disk; any other Dataset (built in memory, a
 filtered copy in the explorer, reductions missing or stale) has them computed by DuckDB over its
 own tables, with the same SQL, once per Dataset.
+
+A figure whose rule ties two dates together (personas' received responses: a reaction counts when
+it and its message are both in the window) cannot be read from a table reduced by one date; it is
+a :data:`QUERIES` entry that :func:`query` runs with DuckDB over the event parquet when the step
+asks, with its parameters, out of core.
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ from ..config import EngineConfig
 from ..dataset import Dataset
 from ..errors import ConfigError, DataError
 from ..progress import heartbeat
-from .definitions import INPUTS, REDUCTIONS, REDUCTIONS_VERSION, VIEWS, Reduction
-from .engines import DuckDBEngine, SparkEngine, check_inputs, machine_memory, make_engine
+from .definitions import INPUTS, QUERIES, REDUCTIONS, REDUCTIONS_VERSION, VIEWS, Query, Reduction
+from .engines import DuckDBEngine, SparkEngine, _quote, check_inputs, machine_memory, make_engine
 
 __all__ = [
     "INPUTS",
+    "QUERIES",
+    "Query",
     "REDUCTIONS",
     "REDUCTIONS_VERSION",
     "VIEWS",
@@ -48,6 +55,7 @@ __all__ = [
     "machine_memory",
     "day_numbers",
     "make_engine",
+    "query",
     "read_arrow",
     "read_reduction",
     "read_uncached",
@@ -235,3 +243,39 @@ def _in_memory(ds) -> dict:
 
     tables = {table: pa.Table.from_pandas(getattr(ds, table)[list(columns)], preserve_index=False) for table, columns in INPUTS.items()}
     return DuckDBEngine(threads=min(2, os.cpu_count() or 1)).reduce_tables(tables)
+
+
+def query(ds, name: str, **params: Any) -> pd.DataFrame:
+    """The query ``name`` of :data:`QUERIES` over ``ds``'s event tables, run by DuckDB with ``params``.
+
+    A table still on disk (the steps' Dataset keeps the events there) is read from its parquet
+    file; a table held in memory (a Dataset built in memory, a filtered copy) is read in place
+    through Arrow. DuckDB spills to a temporary folder, removed afterwards.
+    """
+    import pyarrow as pa
+
+    if name not in QUERIES:
+        raise KeyError(f"unknown query {name!r}; queries are {', '.join(QUERIES)}")
+    q = QUERIES[name]
+    if set(params) != set(q.params):
+        raise TypeError(f"query {name!r} takes {', '.join(q.params)}; got {', '.join(sorted(params)) or 'nothing'}")
+    values = {k: v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for k, v in params.items()}
+    with tempfile.TemporaryDirectory(prefix="esnkit-query-") as spill:
+        engine = DuckDBEngine(threads=min(2, os.cpu_count() or 1), temp_directory=spill)
+        with engine.connect() as con:
+            for table, columns in q.inputs.items():
+                path = ds.on_disk(table)
+                if path is not None:
+                    source = f"read_parquet({_quote(path)}, file_row_number = true)"
+                else:
+                    frame = pa.Table.from_pandas(ds.columns(table, columns), preserve_index=False)
+                    frame = frame.append_column("file_row_number", pa.array(np.arange(len(frame), dtype=np.int64)))
+                    con.register(f"_in_{table}", frame)
+                    source = f"_in_{table}"
+                con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {', '.join(columns)}, file_row_number FROM {source}")
+            result = con.sql(q.sql, params=values).to_arrow_table()
+    out = result.to_pandas()
+    for column, kind in zip(result.column_names, result.schema.types, strict=True):
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            out[column] = out[column].astype("str")
+    return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["INPUTS", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Reduction"]
+__all__ = ["INPUTS", "QUERIES", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Query", "Reduction"]
 
 #: Bump when a definition changes: reductions written under another version are recomputed.
 REDUCTIONS_VERSION = 2
@@ -227,6 +227,71 @@ REDUCTIONS: dict[str, Reduction] = {
                     FROM memberships WHERE left_at IS NOT NULL
                 ) x
                 GROUP BY group_id, month
+            """,
+        ),
+    )
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """A figure counted over the event tables at the time it is asked for, with parameters (DuckDB).
+
+    For the few figures whose rule ties two dates together (a reaction counted when both it and
+    its message fall in a window), which no table reduced by one date can answer. The engine
+    reads the event parquet of ``processed/`` (or the Dataset's own tables) out of core, so the
+    step never holds the events. Each input view has the ``INPUTS``-style columns named here plus
+    ``file_row_number``, the row's position in its table (for "the first row" rules).
+    """
+
+    name: str
+    doc: str
+    inputs: dict[str, tuple[str, ...]]
+    params: tuple[str, ...]
+    sql: str
+
+
+QUERIES: dict[str, Query] = {
+    q.name: q
+    for q in (
+        Query(
+            name="received",
+            doc=(
+                "Responses each person received from someone else in [$start, $end): replies to their message (the message "
+                "replied to, else the thread's first start), reactions to their message and mentions in a message, each "
+                "counted when the responding message is in the window (a reaction when its message is, and it is too or "
+                "carries no time)."
+            ),
+            inputs={
+                "messages": ("message_id", "thread_id", "reply_to_id", "author_id", "created_at", "is_thread_start"),
+                "reactions": ("message_id", "person_id", "created_at"),
+                "mentions": ("message_id", "person_id"),
+            },
+            params=("start", "end"),
+            sql="""
+                WITH win AS (
+                    SELECT message_id, thread_id, reply_to_id, author_id, is_thread_start FROM messages
+                    WHERE created_at >= $start AND created_at < $end
+                ), starts AS (
+                    SELECT thread_id, arg_min(author_id, file_row_number) AS author_id
+                    FROM messages WHERE is_thread_start GROUP BY thread_id
+                ), got AS (
+                    SELECT CASE WHEN p.message_id IS NOT NULL THEN p.author_id ELSE s.author_id END AS target, w.author_id AS source
+                    FROM win w
+                    LEFT JOIN messages p ON w.reply_to_id = p.message_id
+                    LEFT JOIN starts s ON w.thread_id = s.thread_id
+                    WHERE w.is_thread_start IS NOT TRUE
+                    UNION ALL
+                    SELECT w.author_id AS target, r.person_id AS source
+                    FROM reactions r JOIN win w ON r.message_id = w.message_id
+                    WHERE r.created_at IS NULL OR (r.created_at >= $start AND r.created_at < $end)
+                    UNION ALL
+                    SELECT x.person_id AS target, w.author_id AS source
+                    FROM mentions x JOIN win w ON x.message_id = w.message_id
+                )
+                SELECT target AS person_id, CAST(COUNT(*) AS BIGINT) AS received FROM got
+                WHERE target IS NOT NULL AND target IS DISTINCT FROM source
+                GROUP BY target
             """,
         ),
     )
