@@ -328,7 +328,7 @@ def codes(ds: Dataset) -> Codes:
 
 def _interaction_events(ds: Dataset) -> pd.DataFrame:
     """Every dated post, reply and reaction, in table order (populations are chosen on codes later)."""
-    m = ds.messages
+    m = ds.columns("messages", ["author_id", "created_at", "is_thread_start", "group_id", "message_id"])
     kind_codes = np.where(m["is_thread_start"].fillna(True).to_numpy(dtype=bool), 0, 1)
     posts = pd.DataFrame(
         {
@@ -339,7 +339,7 @@ def _interaction_events(ds: Dataset) -> pd.DataFrame:
             "message_id": m["message_id"],
         }
     )
-    r = ds.reactions
+    r = ds.columns("reactions", ["person_id", "created_at", "message_id"])
     if len(r):
         at = codes(ds).reaction_message
         group, created = take(m["group_id"], at), take(m["created_at"], at)
