@@ -252,3 +252,32 @@ def test_the_explorer_keeps_only_its_most_recent_results():
     assert [recent.get(k, make(k)) for k in ("a", "b", "a", "c", "b", "a")] == ["A", "B", "A", "C", "B", "A"]
     # a is used again before c arrives, so b is the one dropped; then b and a each come back once
     assert made == ["a", "b", "c", "b", "a"] and list(recent.items) == ["b", "a"]
+
+
+def test_embedding_indicators_count_the_core_and_threads_across_departments_by_hand():
+    from esnkit import Dataset
+
+    t = pd.Timestamp("2026-02-10 09:00", tz="UTC")
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ["a", "b", "c", "d"], "department": ["X", "Y", "X", None], "state": ["active"] * 4}),
+        groups=pd.DataFrame({"group_id": ["g"]}),
+        messages=pd.DataFrame(
+            {
+                "message_id": ["1", "2", "3", "4", "5", "6"],
+                "thread_id": ["t1", "t1", "t2", "t2", "t3", "t4"],
+                "group_id": ["g", "g", "g", "g", "g", None],
+                "author_id": ["a", "b", "a", "c", "d", "b"],
+                "created_at": [t + pd.Timedelta(hours=h) for h in range(6)],
+                "is_thread_start": [True, False, True, False, True, True],
+                "is_private": [False, False, False, False, False, True],
+            }
+        ),
+        reactions=pd.DataFrame({"message_id": ["1"], "person_id": ["d"], "created_at": [t + pd.Timedelta(hours=8)], "reaction": ["like"]}),
+    )
+    got = sustain.embedding_indicators(ds, as_of="2026-03-31", quarters=1)
+    # Contributions in Q1: a 2, b 2 (one private), c 1, d 2 (a post, a reaction): the core is the top
+    # 10% of 4 people, rounded up to 1, who made 2 of 7. Threads: t1 has X and Y, t2 only X, t3 no
+    # known department (left out), t4 is private (left out): 1 of 2.
+    assert got["quarter"].tolist() == ["Q1 2026"]
+    assert got["beyond_core_share"].tolist() == pytest.approx([5 / 7])
+    assert got["cross_department_share"].tolist() == [0.5]

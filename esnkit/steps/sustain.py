@@ -291,8 +291,13 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         return pd.DataFrame(columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
     first_q = start.tz_localize(None).to_period("Q")
     periods = [q for q in pd.period_range(last_day.to_period("Q") - (quarters - 1), last_day.to_period("Q"), freq="Q") if q >= first_q]
-    dept = ds.people.set_index("person_id")["department"]
-    messages = ds.columns("messages", ["thread_id", "author_id", "created_at", "is_private"])
+    # On integer codes: each author's department (-1: none known), each message's thread.
+    dept_of, _ = pd.factorize(ds.people["department"])
+    messages = ds.columns("messages", ["thread_id", "created_at", "is_private"])
+    author_dept = np.append(dept_of, -1)[codes(ds).author]  # author -1 (not in people): no department
+    thread, _ = arrow_factorize(_arrow(messages["thread_id"]))
+    times, public = micros(messages["created_at"]), ~messages["is_private"].astype(bool).to_numpy()
+    n_depts = max(int(dept_of.max()) + 1, 1) if len(dept_of) else 1
     rows = []
     for q in periods:  # a handful of quarters, each vectorised
         q_start = q.start_time.tz_localize("UTC")
@@ -302,10 +307,14 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         active = usage[usage["segment"] != "non-user"]
         ev = person_days(ds, as_of=q_last)
         ev = ev[ev["day"] >= day_number(q_start)]
-        counts = ev.assign(n=ev["posts"] + ev["replies"] + ev["reactions"]).groupby("person_id")["n"].sum().sort_values(ascending=False)
-        core = counts.head(max(1, int(np.ceil(0.1 * len(counts))))) if len(counts) else counts
-        m = messages[(messages["created_at"] >= q_start) & (messages["created_at"] < q_end) & ~messages["is_private"].astype(bool)]
-        d = m.assign(d=m["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
+        who = ev["who"].to_numpy()
+        people_there = unique(who)
+        counts = np.bincount(who, weights=(ev["posts"] + ev["replies"] + ev["reactions"]).to_numpy(), minlength=len(ds.people) + 1)[people_there]
+        core = np.sort(counts)[::-1][: max(1, int(np.ceil(0.1 * len(counts))))]
+        # Threads of the quarter's public messages with authors of 2+ departments, among those with any known.
+        m = (times >= micros(q_start)) & (times < micros(q_end)) & public & (author_dept >= 0) & (thread >= 0)
+        pairs = unique(thread[m] * n_depts + author_dept[m])
+        d = np.unique(pairs // n_depts, return_counts=True)[1]  # departments per thread
         rows.append(
             {
                 "quarter": f"Q{q.quarter} {q.year}",
