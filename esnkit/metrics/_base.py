@@ -372,11 +372,13 @@ class PersonCommunity:
         days = person_days(ds, as_of=as_of)
         who, where = days["who"].to_numpy(), days["where"].to_numpy()
         self.ds, self.rows = ds, positions(person_ids, ds.people["person_id"])
-        n = (days["posts"] + days["replies"] + (0 if written_only else days["reactions"])).to_numpy()
-        mine = isin_sorted(who, unique(self.rows[self.rows >= 0])) & (where >= 0) & (n > 0)
+        # The asked-for people's rows first (a few of millions), then their counts: no column-long temporaries.
+        mine = np.flatnonzero(isin_sorted(who, unique(self.rows[self.rows >= 0])) & (where >= 0))
+        n = days["posts"].to_numpy()[mine] + days["replies"].to_numpy()[mine] + (0 if written_only else days["reactions"].to_numpy()[mine])
+        mine, n = mine[n > 0], n[n > 0]
         n_groups = max(len(ds.groups), 1)
         pairs, at = np.unique(who[mine].astype(np.int64) * n_groups + where[mine], return_inverse=True)
-        self.counts = np.bincount(at, weights=n[mine], minlength=len(pairs)).astype(np.int64)
+        self.counts = np.bincount(at, weights=n, minlength=len(pairs)).astype(np.int64)
         self.person, self.group = pairs // n_groups, pairs % n_groups
 
     def per_person(self, weights: np.ndarray | None = None) -> np.ndarray:
