@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "arrow_factorize", "arrow_positions", "micros", "take", "unique", "isin_sorted", "id_ranks"]
+__all__ = ["isin", "lookup", "positions", "factorize", "arrow_factorize", "arrow_positions", "micros", "take", "unique", "isin_sorted", "id_ranks"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -95,6 +95,18 @@ def arrow_factorize(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pd.
         column = pc.dictionary_encode(column)
     ids = pd.Index(column.dictionary.cast(pa.large_string()).to_pandas(), dtype="str")
     return column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), ids
+
+
+def factorize(values: pd.Series) -> np.ndarray:
+    """Integer codes of a column of ids (-1 for a null), through Arrow when it holds Arrow strings.
+
+    >>> factorize(pd.Series(["b", None, "a", "b"], dtype="str")).tolist()
+    [0, -1, 1, 0]
+    """
+    column = _arrow(values)
+    if column is not None:
+        return arrow_factorize(column)[0]
+    return np.asarray(pd.factorize(values)[0], dtype=np.int64)
 
 
 def arrow_positions(column: pa.Array | pa.ChunkedArray, index: pd.Series | pd.Index) -> np.ndarray:

@@ -316,11 +316,8 @@ class Dataset:
         return held.rows if isinstance(held, _OnDisk) else len(held)
 
     def column(self, table: str, name: str) -> pd.Series:
-        """One column of ``table``; read alone from disk when the table has not been read yet."""
-        held = self._tables[table]
-        if isinstance(held, _OnDisk):
-            return held.column(name)
-        return held[name].copy(deep=False)
+        """One column of ``table``; read alone from disk when the table has not been read yet (see :meth:`columns`)."""
+        return self.columns(table, [name])[name]
 
     def on_disk(self, table: str) -> Path | None:
         """The parquet file of ``table`` when it has not been read (an engine can read it there), else None."""
@@ -531,7 +528,7 @@ def _first(index: Iterable[Any], n: int = 5) -> list[Any]:
 
 
 class _OnDisk:
-    """A table of a processed/ folder not read yet: its file, its rows, a way to read one column."""
+    """A table of a processed/ folder not read yet: its file, its rows, a way to read some columns."""
 
     __slots__ = ("_stamp", "path", "rows", "table")
 
@@ -554,11 +551,6 @@ class _OnDisk:
     def read(self) -> pd.DataFrame:
         self._check()
         return conform(pd.read_parquet(self.path), self.table)
-
-    def column(self, name: str) -> pd.Series:
-        self._check()
-        frame = pd.read_parquet(self.path, columns=[name])
-        return _cast(frame[name], SCHEMA[self.table][name]) if name in SCHEMA[self.table] else frame[name]
 
     def columns(self, names: list[str]) -> pd.DataFrame:
         self._check()

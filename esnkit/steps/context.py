@@ -102,8 +102,9 @@ def _read_dataset(processed: Path) -> Dataset:
     A Dataset cannot change, so the five steps of a run (one kernel) share one instance, and with
     it its cache of derived tables. The event tables stay on disk: the steps count on the
     reductions and read the few event columns some figures need when they need them, so a run
-    does not hold millions of messages (the explorer, which filters them, reads them whole). A re-ingest writes a new manifest, which is read afresh; only
-    the latest folder opened is kept, so memory holds one client's data at a time.
+    does not hold millions of messages (the explorer, which filters them, reads them whole).
+    A re-ingest writes a new manifest, which is read afresh; only the latest folder opened is
+    kept, so memory holds one client's data at a time.
     """
     stamp = (processed / "manifest.json").stat()
     key = (stamp.st_mtime_ns, stamp.st_size)

@@ -26,7 +26,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._fast import _arrow, arrow_factorize, isin, isin_sorted, micros, positions, unique
+from .._fast import factorize, isin, isin_sorted, micros, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
 from ..metrics._base import as_of_end, codes, day_number, person_days
@@ -65,13 +65,13 @@ def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     is_start = start_flag.to_numpy(dtype=bool, na_value=False)
     is_reply = (~start_flag).to_numpy(dtype=bool, na_value=False)
     times = micros(created)
-    group, _ = arrow_factorize(_arrow(m["group_id"]))
-    thread, _ = arrow_factorize(_arrow(m["thread_id"]))
-    author = codes(ds).author + 1  # 0: no author
+    group, thread = factorize(m["group_id"]), factorize(m["thread_id"])
+    c = codes(ds)
+    author = c.author + 1  # 0: no author
     # First message of each (community, author), in time order (stable: table order on ties).
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(times[rows], kind="stable")]
-    _, first = np.unique(group[rows] * (len(codes(ds).people) + 1) + author[rows], return_index=True)
+    _, first = np.unique(group[rows] * (len(c.people) + 1) + author[rows], return_index=True)
     starts = np.sort(rows[first])
     starts = starts[is_start[starts]]
     # Replies in those threads by someone other than the start's author; the first one's time.
@@ -295,7 +295,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
     dept_of, _ = pd.factorize(ds.people["department"])
     messages = ds.columns("messages", ["thread_id", "created_at", "is_private"])
     author_dept = np.append(dept_of, -1)[codes(ds).author]  # author -1 (not in people): no department
-    thread, _ = arrow_factorize(_arrow(messages["thread_id"]))
+    thread = factorize(messages["thread_id"])
     times, public = micros(messages["created_at"]), ~messages["is_private"].astype(bool).to_numpy()
     n_depts = max(int(dept_of.max()) + 1, 1) if len(dept_of) else 1
     rows = []
