@@ -68,6 +68,21 @@ def test_sampled_betweenness_matches_exact_ranking_on_a_star_of_stars():
     assert set(sampled.nlargest(3).index) == {"h1", "h2", "bridge"}
 
 
+def test_betweenness_begun_in_another_process_is_the_same():
+    # A random graph of 400 people and 1,600 ties, exact and sampled: the helper process rebuilds
+    # the undirected graph from the same ties, so every value is equal, not just close.
+    rng = np.random.default_rng(3)
+    pairs = pd.DataFrame({"source": rng.integers(0, 400, 1600), "target": rng.integers(0, 400, 1600)})
+    pairs = pairs[pairs["source"] != pairs["target"]].drop_duplicates().astype("str").assign(weight=1.0)
+    for kwargs in ({}, {"exact_max": 10, "k": 50, "seed": 7}):
+        here = network.InteractionGraph(pairs).betweenness(**kwargs)
+        g = network.InteractionGraph(pairs)
+        assert g.start_betweenness(**kwargs, min_ties=0)
+        assert not g.start_betweenness(**kwargs, min_ties=0)  # already begun: not sent twice
+        pd.testing.assert_series_equal(g.betweenness(**kwargs), here)
+    assert not network.InteractionGraph(pairs).start_betweenness()  # small graphs stay in-process
+
+
 def test_connector_role_needs_two_other_departments():
     people = pd.DataFrame(
         {"person_id": ["k"] + [f"p{i}" for i in range(9)], "department": ["K"] + ["A"] * 3 + ["B"] * 3 + ["C"] * 3, "state": "active"}

@@ -27,8 +27,15 @@ Roles (one per person, the first that applies):
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,6 +67,7 @@ __all__ = [
 ]
 
 WORK_BUDGET = 600_000_000  # sampled sources x ties for estimated betweenness
+BACKGROUND_MIN_TIES = 200_000  # graphs with fewer ties compute betweenness in-process (a process costs ~1 s to start)
 
 
 def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.DataFrame:
@@ -195,6 +203,7 @@ class InteractionGraph:
         # Pairs of Python ints: igraph reads them 40% faster than rows of a numpy array (3.6 s against 5.6 s at 3.2 M ties).
         self.graph = ig.Graph(n=len(self.nodes), edges=list(zip(self.src.tolist(), self.dst.tolist())), directed=True)
         self.graph.es["weight"] = edges["weight"].to_numpy(dtype=float)
+        self._pending: dict = {}  # betweenness begun in another process (start_betweenness), by its arguments
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -218,18 +227,39 @@ class InteractionGraph:
 
         ``k=None`` samples as many sources as a work budget allows: sources x ties ≤ 6e8, never
         fewer than 256 (cost grows with k x ties; the quality of the ranking with k). A graph of
-        120,000 ties gets about 5,000 sources, one of 3.2 M ties gets 256.
+        120,000 ties gets about 5,000 sources, one of 3.2 M ties gets 256. When
+        :meth:`start_betweenness` began the same computation in another process, its result is
+        collected here (the values are the same either way).
         """
-        g = self.undirected
-        n = g.vcount()
-        if k is None:
-            k = int(max(256, WORK_BUDGET // max(g.ecount(), 1)))
-        if n <= exact_max or k >= n:
-            values = np.asarray(g.betweenness(directed=False), dtype=float)
-        else:
-            sources = np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
-            values = np.asarray(g.betweenness(directed=False, sources=sources.tolist()), dtype=float) * (n / k)
+        pending = self._pending.pop((exact_max, k, seed), None)
+        values = None
+        if pending is not None:
+            try:
+                values = pending.result()
+            except Exception as exc:  # the helper process died (out of memory, killed): compute it here instead
+                warnings.warn(
+                    f"betweenness in a second process failed ({type(exc).__name__}: {exc}); computing it here", RuntimeWarning, stacklevel=2
+                )
+        if values is None:
+            values = _betweenness_values(self.undirected, exact_max, k, seed)
         return pd.Series(values, index=self.nodes, name="betweenness")
+
+    def start_betweenness(self, *, exact_max: int = 5000, k: int | None = None, seed: int = 0, min_ties: int = BACKGROUND_MIN_TIES) -> bool:
+        """Begin :meth:`betweenness` in a second process, so a step computes its other figures meanwhile.
+
+        igraph holds Python's lock while it computes, so a thread would not help; a process on the
+        machine's other core does (at 100,000 people the estimate takes 18-45 s on one core, most
+        of step 1). The process is a fresh ``python -m esnkit.metrics._betweenness`` given the ties
+        in a temporary file, not a multiprocessing child: those re-import the caller's main script,
+        which a consultant's script or notebook need not guard. Only graphs of at least
+        ``min_ties`` ties are sent (a process costs about a second to start); smaller ones are
+        computed when asked. Returns whether a process was started.
+        """
+        key = (exact_max, k, seed)
+        if key in self._pending or len(self.src) < min_ties:
+            return False
+        self._pending[key] = _BackgroundBetweenness(len(self.nodes), self.src, self.dst, exact_max, k, seed)
+        return True
 
     def communities(self, *, seed: int = 0, resolution: float = 1.5) -> pd.Series:
         """Louvain communities of the undirected weighted graph (igraph's multilevel)."""
@@ -241,6 +271,48 @@ class InteractionGraph:
         finally:
             ig.set_random_number_generator(random)
         return pd.Series(membership, index=self.nodes, name="community")
+
+
+def _betweenness_values(g, exact_max: int, k: int | None, seed: int) -> np.ndarray:
+    """Betweenness of the undirected igraph ``g``: exact, or the Brandes–Pich estimate from sampled sources."""
+    n = g.vcount()
+    if k is None:
+        k = int(max(256, WORK_BUDGET // max(g.ecount(), 1)))
+    if n <= exact_max or k >= n:
+        return np.asarray(g.betweenness(directed=False), dtype=float)
+    sources = np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+    return np.asarray(g.betweenness(directed=False, sources=sources.tolist()), dtype=float) * (n / k)
+
+
+class _BackgroundBetweenness:
+    """:func:`_betweenness_values` of a graph's ties, computed by ``python -m esnkit.metrics._betweenness``."""
+
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, exact_max: int, k: int | None, seed: int):
+        self.process = None
+        self.folder = Path(tempfile.mkdtemp(prefix="esnkit-betweenness-"))
+        np.savez(self.folder / "ties.npz", n=n, src=src, dst=dst, exact_max=exact_max, k=-1 if k is None else k, seed=seed)
+        # The child imports this very esnkit, however the caller found it (installed, or on PYTHONPATH).
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "esnkit.metrics._betweenness", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
+
+    def result(self) -> np.ndarray:
+        try:
+            _, err = self.process.communicate()
+            if self.process.returncode != 0:
+                lines = err.decode("utf-8", "replace").strip().splitlines()
+                raise RuntimeError(f"exit code {self.process.returncode}: {lines[-1] if lines else 'no message'}")
+            return np.load(self.folder / "betweenness.npy")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __del__(self):  # never collected (its graph was let go first): stop the process and remove its files
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def build_graph(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> InteractionGraph:

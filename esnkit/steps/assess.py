@@ -76,12 +76,14 @@ class Assessment:
 def assess(ctx: StepContext) -> Assessment:
     """Compute every step-1 figure for ``ctx`` at its as-of date."""
     ds, as_of, floor = ctx.ds, ctx.as_of, ctx.min_group_size
+    graph = network.build_graph(ds, as_of=as_of)
+    # Betweenness is most of this step at scale: it runs on the other core while the figures below
+    # are computed, and key individuals, which need it, are asked for last.
+    graph.start_betweenness()
     monthly = adoption.monthly_active(ds, as_of=as_of)
     growth = adoption.growth_summary(monthly)
     threads = conversations.thread_responses(ds, as_of=as_of)
-    graph = network.build_graph(ds, as_of=as_of)
     scorecard = communities.community_scorecard(ds, as_of=as_of)
-    individuals = network.key_individuals(ds, as_of=as_of)
     lapsed = adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     by_department = adoption.adoption_by(ds, as_of=as_of, by="department", min_group_size=floor)
     by_location = adoption.adoption_by(ds, as_of=as_of, by="location", min_group_size=floor) if ds.people["location"].notna().any() else None
@@ -96,16 +98,7 @@ def assess(ctx: StepContext) -> Assessment:
     themes = voice.interview_themes(ds.interviews, min_group_size=floor) if len(ds.interviews) else pd.DataFrame()
     kpi_table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     values = dict(zip(kpi_table["kpi"], kpi_table["value"]))
-    headline = {
-        **values,
-        "communities": len(scorecard),
-        "status_counts": scorecard["status"].value_counts().to_dict(),
-        "connectors": int((individuals["role"] == "connector").sum()),
-        "cross_carriers": network.key_person_risk(network.cross_department_carriers(ds, as_of=as_of, graph=graph)),
-        "lurker_share": float(inequality["lurker_share"].iloc[0]),
-        "top10_share": float(inequality["top10_share"].iloc[0]),
-    }
-    return Assessment(
+    figures = dict(
         as_of=str(as_of),
         monthly=monthly,
         growth=growth,
@@ -125,22 +118,36 @@ def assess(ctx: StepContext) -> Assessment:
         heatmap=conversations.activity_heatmap(ds, as_of=as_of),
         scorecard=scorecard,
         key_communities=communities.key_communities(scorecard),
-        individuals=individuals,
         mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
         department_matrix=network.department_matrix(ds, as_of=as_of, min_group_size=floor, graph=graph),
         two_way_share=network.two_way_share(graph),
         questions=conversations.questions(ds, as_of=as_of),
         leaders=network.leader_reach(ds, leader_ids(ctx), as_of=as_of, min_group_size=floor, graph=graph),
-        influence_curve=network.influence_curve(individuals["pagerank"]),
-        influencer_risk_score=network.influencer_risk_score(individuals["pagerank"]),
         influencer_risk=network.influencer_risk(ds, as_of=as_of),
         successes=successes.existing_successes(ds, as_of=as_of),
         favourability=fav,
         favourability_by_department=fav_dept,
         themes=themes,
+        kpis=kpi_table,
+    )
+    cross_carriers = network.key_person_risk(network.cross_department_carriers(ds, as_of=as_of, graph=graph))
+    individuals = network.key_individuals(ds, as_of=as_of)  # last: it waits for the betweenness begun above
+    headline = {
+        **values,
+        "communities": len(scorecard),
+        "status_counts": scorecard["status"].value_counts().to_dict(),
+        "connectors": int((individuals["role"] == "connector").sum()),
+        "cross_carriers": cross_carriers,
+        "lurker_share": float(inequality["lurker_share"].iloc[0]),
+        "top10_share": float(inequality["top10_share"].iloc[0]),
+    }
+    return Assessment(
+        **figures,
+        individuals=individuals,
+        influence_curve=network.influence_curve(individuals["pagerank"]),
+        influencer_risk_score=network.influencer_risk_score(individuals["pagerank"]),
         benchmarks=compare_with_benchmarks({"interactive_share": values["interactive_share"], "lurker_share": headline["lurker_share"]}),
         headline=headline,
-        kpis=kpi_table,
     )
 
 
