@@ -63,7 +63,9 @@ class StepContext:
         refs = self.ds.cached(
             "person_refs", (), lambda: pd.Series(person_refs(self.ds.people["person_id"]).to_numpy(), index=self.ds.people["person_id"].to_numpy())
         )
-        shown = ids.map(refs).where(ids.isin(refs.index), person_refs(ids))
+        shown, known = ids.map(refs), ids.isin(refs.index)
+        if not known.all():  # hashing every id again costs seconds at 100,000 people: only for ids outside people
+            shown = shown.where(known, person_refs(ids))
         if self.show_names:
             names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
             return ids.map(names).fillna(shown).astype("str")
