@@ -263,3 +263,21 @@ def test_people_engaged_on_the_real_usage_report_samples():
     gave = int((ve[["Posted Count", "Liked Count"]].fillna(0).sum(axis=1) > 0).sum()) + int((teams[messages].fillna(0).sum(axis=1) > 0).sum())
     got = adoption.people_engaged(ds, as_of="2022-11-10")
     assert got == {"has_reads": bool((ve["Read Count"].fillna(0) > 0).any()), "engaged": gave, "readers": 0, "contributors": gave, "readers_only": 0}
+
+
+def test_person_day_sums_and_seen_people_on_row_codes():
+    # The small network by hand (bot z left out): a posted Jan 5, replied Jan 6 (g1) and reacted
+    # Mar 1 (g2); b replied Jan 5; c posted Feb 10 and replied Mar 1; d posted Mar 1; e never.
+    from esnkit.metrics._base import day_number, people_seen, person_days, sums_by_person
+
+    ds = small_dataset()
+    days = person_days(ds, as_of=AS_OF)
+    assert "person_id" not in days and "group_id" not in days  # codes only: who, where
+    expected = pd.DataFrame(
+        {"posts": [1, 0, 1, 1], "replies": [1, 1, 1, 0], "reactions": [1, 0, 0, 0]},
+        index=pd.Index(["a", "b", "c", "d"], dtype="str", name="person_id"),
+    )
+    assert_frame_equal(sums_by_person(ds, days, ["posts", "replies", "reactions"]), expected)
+    assert people_seen(ds, days).tolist() == [True, True, True, True, False, False]
+    # From February on: a (the reaction), c and d.
+    assert people_seen(ds, days, from_day=day_number(ts("2026-02-01"))).tolist() == [True, False, True, True, False, False]

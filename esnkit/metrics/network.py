@@ -842,14 +842,19 @@ def influencer_risk(ds: Dataset, *, as_of=None, window_days: int = 90, top_share
     from ._base import person_days
 
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
-    days = days.assign(n=days["posts"] + days["replies"] + days["reactions"])
+    n = (days["posts"] + days["replies"] + days["reactions"]).to_numpy()
+    who, day = days["who"].to_numpy(), days["day"].to_numpy()
     split, start = day_number(before_end), day_number(before_end - pd.Timedelta(days=window_days))
-    now = days[days["day"] >= split].groupby("person_id")["n"].sum()
-    before = days[(days["day"] < split) & (days["day"] >= start)].groupby("person_id")["n"].sum()
     out = pd.DataFrame({"person_id": top.index.astype("str"), "pagerank_before": top.to_numpy()})
+    at = positions(out["person_id"], ds.people["person_id"])  # the top people's rows in ds.people (-1: none)
+
+    def given(mask: np.ndarray) -> np.ndarray:  # contributions per top person over the person-days in mask
+        per_row = np.append(np.bincount(who[mask], weights=n[mask], minlength=len(ds.people)), 0)
+        return per_row[at].astype("int64")
+
     out["department"] = out["person_id"].map(ds.people.set_index("person_id")["department"]).astype("str")
-    out["contributions_before"] = out["person_id"].map(before).fillna(0).astype("int64")
-    out["contributions_now"] = out["person_id"].map(now).fillna(0).astype("int64")
+    out["contributions_before"] = given((day < split) & (day >= start))
+    out["contributions_now"] = given(day >= split)
     out["change"] = (out["contributions_now"] / out["contributions_before"].where(out["contributions_before"] > 0) - 1).astype("float64")
     out = out[out["change"] <= -0.5]
     return out.sort_values(["change", "pagerank_before"], ascending=[True, False]).reset_index(drop=True)[cols]

@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._fast import unique
 from ..dataset import Dataset
 from ..reduce import query
-from ._base import as_of_end, day_number, gini, has_reads, person_days, population, readers
+from ._base import as_of_end, day_number, gini, has_reads, person_days, population, readers, sums_by_person
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
@@ -88,7 +89,7 @@ def _window(ds: Dataset, end: pd.Timestamp, start: pd.Timestamp | None) -> pd.Da
 
 def _given(ds: Dataset, end: pd.Timestamp, start: pd.Timestamp | None) -> pd.DataFrame:
     """Posts, replies and reactions each person of the population gave in ``[start, end)``, by person id (sorted)."""
-    return _window(ds, end, start).groupby("person_id")[["posts", "replies", "reactions"]].sum()
+    return sums_by_person(ds, _window(ds, end, start), ["posts", "replies", "reactions"])
 
 
 def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None = 180) -> pd.DataFrame:
@@ -151,8 +152,10 @@ def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
     days = _window(ds, end, start)
     people = population(ds)
     registered = people.loc[people["state"].notna(), "person_id"]
-    per = pd.DataFrame({"person_id": days["person_id"], "week": (days["day"] - day_number(start)) // 7})
-    active_weeks = per.drop_duplicates().groupby("person_id").size()
+    # Distinct (person, week) pairs on the people's row codes, then counted per person.
+    person_week = unique(days["who"].to_numpy() * weeks + (days["day"].to_numpy() - day_number(start)) // 7)
+    rows, n_weeks = np.unique(person_week // weeks, return_counts=True)
+    active_weeks = pd.Series(n_weeks, index=pd.Index(ds.people["person_id"].to_numpy()[rows], dtype="str"))
     total = _given(ds, end, start).sum(axis=1)
     ids = pd.Index(registered).union(total.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})

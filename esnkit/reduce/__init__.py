@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -191,12 +191,16 @@ def day_numbers(column) -> np.ndarray:
     return column.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype("int64")
 
 
-def to_frame(table, name: str) -> pd.DataFrame:
-    """The reduction ``name`` as an engine wrote it (a pyarrow Table) -> the frame metrics read: fixed column order and dtypes."""
+def to_frame(table, name: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The reduction ``name`` as an engine wrote it (a pyarrow Table) -> the frame metrics read: fixed column order and dtypes.
+
+    ``columns`` keeps only those (in the reduction's order); the default is every column.
+    """
     import pyarrow as pa
 
+    wanted = REDUCTIONS[name].columns if columns is None else [c for c in REDUCTIONS[name].columns if c in set(columns)]
     columns = {}
-    for column in REDUCTIONS[name].columns:
+    for column in wanted:
         col = table.column(column)
         kind = col.type
         if pa.types.is_date(kind):

@@ -23,7 +23,17 @@ from .._fast import id_ranks, isin, positions
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
-from ..metrics._base import PersonCommunity, active_days, as_of_end, day_number, interaction_events, person_days, population
+from ..metrics._base import (
+    PersonCommunity,
+    active_days,
+    as_of_end,
+    day_number,
+    interaction_events,
+    people_seen,
+    person_days,
+    population,
+    population_rows,
+)
 from ..privacy import person_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
@@ -380,12 +390,13 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
     ds, as_of = ctx.ds, ctx.as_of
     individuals = network.key_individuals(ds, as_of=as_of)
     days = person_days(ds, as_of=as_of)
-    active = days.loc[days["day"] >= day_number(as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days)), "person_id"].unique()
+    ids = ds.people["person_id"].to_numpy()
+    active = ids[people_seen(ds, days, from_day=day_number(as_of_end(as_of) - pd.Timedelta(days=ctx.inactive_days)))]
     champs = champions(individuals, active)
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     never = population(ds)
-    never = never[~isin(never["person_id"], days["person_id"])]
+    never = never[~people_seen(ds, days)[population_rows(ds)]]
     rows = []
     for c in ctx.config.campaigns:
         if "start" not in c:

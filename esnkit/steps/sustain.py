@@ -153,7 +153,17 @@ def find_duplicates(ds: Dataset, scorecard: pd.DataFrame, *, as_of=None) -> pd.D
         return pd.DataFrame({c: pd.Series(dtype="float64" if "overlap" in c else "str") for c in columns})
     ids = live["group_id"].reset_index(drop=True)
     pairs = pairs.assign(a=ids.take(pairs["rank_a"].to_numpy()).to_numpy(), b=ids.take(pairs["rank_b"].to_numpy()).to_numpy())
-    members = ev.loc[isin(ev["group_id"], pd.concat([pairs["a"], pairs["b"]])), ["group_id", "person_id"]]
+    # The candidate groups' person-days, with their ids taken for those rows only (person_days holds codes).
+    wanted = np.zeros(len(ds.groups) + 1, dtype=bool)  # the last slot: where = -1, no community
+    wanted[positions(pd.concat([pairs["a"], pairs["b"]]), ds.groups["group_id"])] = True
+    wanted[-1] = False
+    mine = np.flatnonzero(wanted[ev["where"].to_numpy()])
+    members = pd.DataFrame(
+        {
+            "group_id": pd.array(ds.groups["group_id"].to_numpy()[ev["where"].to_numpy()[mine]], dtype="str"),
+            "person_id": pd.array(ds.people["person_id"].to_numpy()[ev["who"].to_numpy()[mine]], dtype="str"),
+        }
+    )
     # Jaccard can reach 0.5 only if the smaller group has at least half the larger's members.
     common, size_a, size_b = _common_members(members, pairs["a"], pairs["b"], min_ratio=0.5)
     union = size_a + size_b - common
