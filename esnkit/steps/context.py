@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .._fast import positions
 from ..config import ClientConfig, ClientPaths, load_config
 from ..dataset import EVENT_TABLES, Dataset
 from ..errors import ConfigError
@@ -59,13 +61,17 @@ class StepContext:
         reports and every quarter's run, and it is the ``ref`` column of the restricted contact
         lists, so the client's comms team can find a person named in a report.
         """
-        ids = pd.Series(list(ids), dtype="str")
-        refs = self.ds.cached(
-            "person_refs", (), lambda: pd.Series(person_refs(self.ds.people["person_id"]).to_numpy(), index=self.ds.people["person_id"].to_numpy())
-        )
-        shown, known = ids.map(refs), ids.isin(refs.index)
-        if not known.all():  # hashing every id again costs seconds at 100,000 people: only for ids outside people
-            shown = shown.where(known, person_refs(ids))
+        ids = pd.Series(pd.array(ids if isinstance(ids, (pd.Series, pd.Index, np.ndarray)) else list(ids), dtype="str"))
+        people = self.ds.people["person_id"]
+        refs = self.ds.cached("person_refs", (), lambda: person_refs(people).to_numpy())  # one per row of people
+        # Looked up by row (Arrow's hash join): Series.map and isin over 100,000 id strings cost seconds per list.
+        at = positions(ids, people)
+        if len(refs) == 0 or (at < 0).all():
+            shown = person_refs(ids)
+        else:
+            shown = pd.Series(refs[np.maximum(at, 0)], dtype="str")
+            if (at < 0).any():  # ids outside people (none in a validated Dataset) get theirs hashed here
+                shown = shown.where(pd.Series(at >= 0), person_refs(ids))
         if self.show_names:
             names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
             return ids.map(names).fillna(shown).astype("str")
