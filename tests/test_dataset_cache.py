@@ -82,8 +82,11 @@ def test_person_days_keep_the_two_usual_populations_and_not_the_whole_reduction(
     person_days(ds, include_external=True)
     # The whole reduction has the bot z's days; no table the cache holds for these two populations may.
     held = [v for value in ds._cache.values() for v in (value.values() if isinstance(value, dict) else [value])]
-    frames = [f for f in held if isinstance(f, pd.DataFrame) and "person_id" in f.columns]
-    assert frames and not any(f["person_id"].eq("z").any() for f in frames)
+    # person_days holds people's rows in ds.people (who), not their ids: the bot z is row 5.
+    ids = ds.people["person_id"].to_numpy()
+    assert ids[5] == "z"
+    frames = [f for f in held if isinstance(f, pd.DataFrame) and "who" in f.columns]
+    assert frames and not any(f["who"].eq(5).any() for f in frames)
     everyone = person_days(ds, include_bots=True, include_external=True)  # another population reads the reduction again
-    assert sorted(set(everyone["person_id"])) == ["a", "b", "c", "d", "z"]  # z is the bot
-    assert sorted(set(person_days(ds)["person_id"])) == ["a", "b", "c", "d"]
+    assert sorted(set(ids[everyone["who"].to_numpy()])) == ["a", "b", "c", "d", "z"]  # z is the bot
+    assert sorted(set(ids[person_days(ds)["who"].to_numpy()])) == ["a", "b", "c", "d"]
