@@ -214,8 +214,9 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
     """Size XL: the generator in chunks, `esnkit ingest` (batch by batch, then the DuckDB reduction), key individuals.
 
     ``raw`` is the ``raw/canonical`` folder of an earlier generation (35 min here) to ingest instead
-    of generating again; its files are hard-linked, not copied. The steps are not run: they still
-    hold the events in pandas, about 0.6 GiB per million.
+    of generating again; its files are hard-linked, not copied. The steps are not run: they keep the
+    events on disk but hold ``person_day`` and the thread table in pandas (about 1.7 GiB at M's 10 M
+    events, with their temporaries over twice that).
     """
     rows = []
     canon = work / "raw" / "canonical"
@@ -258,7 +259,7 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
         f"{people:,} people in {XL_CHUNKS} organisations of {people // XL_CHUNKS:,}; {n_messages:,} messages and "
         f"{n_reactions:,} reactions ({n_messages + n_reactions:,} events)."
     )
-    note = "The steps and `esnkit run` are not run at XL: the steps still read the events into pandas (about 0.6 GiB per million)."
+    note = "The steps and `esnkit run` are not run at XL: they hold `person_day` and the thread table in pandas (about 1.7 GiB per 10 M events)."
     peak = max((r[1]["peak_rss_gib"] for r in rows if "not a target" not in r[0]), default=float("nan"))
     measures = [
         f"| peak RSS of ingest and reduction | {ingest['peak_rss_gib']:.2f} GiB | ≤ {RUN_TARGETS['XL'][1]:.0f} GiB |",
