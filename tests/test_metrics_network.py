@@ -83,6 +83,21 @@ def test_betweenness_begun_in_another_process_is_the_same():
     assert not network.InteractionGraph(pairs).start_betweenness()  # small graphs stay in-process
 
 
+def test_betweenness_is_computed_here_when_the_helper_process_dies():
+    rng = np.random.default_rng(5)
+    pairs = pd.DataFrame({"source": rng.integers(0, 300, 1200), "target": rng.integers(0, 300, 1200)})
+    pairs = pairs[pairs["source"] != pairs["target"]].drop_duplicates().astype("str").assign(weight=1.0)
+    here = network.InteractionGraph(pairs).betweenness()
+    g = network.InteractionGraph(pairs)
+    assert g.start_betweenness(min_ties=0)
+    helper = g._pending[(5000, None, 0)]
+    helper.process.kill()  # as the out-of-memory killer would
+    with pytest.warns(RuntimeWarning, match="second process failed"):
+        got = g.betweenness()
+    pd.testing.assert_series_equal(got, here)
+    assert not helper.folder.exists()  # its temporary files are gone
+
+
 def test_connector_role_needs_two_other_departments():
     people = pd.DataFrame(
         {"person_id": ["k"] + [f"p{i}" for i in range(9)], "department": ["K"] + ["A"] * 3 + ["B"] * 3 + ["C"] * 3, "state": "active"}

@@ -154,8 +154,9 @@ def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
     registered = people.loc[people["state"].notna(), "person_id"]
     # Distinct (person, week) pairs on the people's row codes, then counted per person.
     person_week = unique(days["who"].to_numpy() * weeks + (days["day"].to_numpy() - day_number(start)) // 7)
-    rows, n_weeks = np.unique(person_week // weeks, return_counts=True)
-    active_weeks = pd.Series(n_weeks, index=pd.Index(ds.people["person_id"].to_numpy()[rows], dtype="str"))
+    n_weeks = np.bincount(person_week // weeks, minlength=len(ds.people))
+    rows = np.flatnonzero(n_weeks)
+    active_weeks = pd.Series(n_weeks[rows], index=pd.Index(ds.people["person_id"].to_numpy()[rows], dtype="str"))
     total = _given(ds, end, start).sum(axis=1)
     ids = pd.Index(registered).union(total.index)
     out = pd.DataFrame({"person_id": ids.astype("str")})
