@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "factorize", "arrow_factorize", "arrow_positions", "micros", "take", "unique", "isin_sorted", "id_ranks"]
+__all__ = ["isin", "lookup", "positions", "factorize", "arrow_factorize", "arrow_positions", "micros", "take", "unique", "isin_sorted", "found_sorted", "id_ranks"]
 
 
 def _arrow(values) -> pa.Array | None:
@@ -188,6 +188,25 @@ def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
         return table[np.clip(values - lo, -1, hi - lo + 1)]  # below or above the range: the last slot, False
     at = np.minimum(np.searchsorted(sorted_pool, values), len(sorted_pool) - 1)
     return sorted_pool[at] == values
+
+
+def found_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    """The ``values`` that are in a sorted pool of integers, sorted (repeats kept): ``np.sort(values[np.isin(values, sorted_pool)])``.
+
+    For counts that do not need the values' order. Sorted first, the values are looked up in one
+    forward pass of binary searches that stay in the cache: 0.25 s against 1.5 s for 3.2 M
+    scattered values among 3.2 M here.
+
+    Examples
+    --------
+    >>> found_sorted(np.array([5, 2, 9, 2, 0]), np.array([1, 2, 5])).tolist()
+    [2, 2, 5]
+    """
+    values = np.sort(np.asarray(values))
+    if len(sorted_pool) == 0:
+        return values[:0]
+    at = np.minimum(np.searchsorted(sorted_pool, values), len(sorted_pool) - 1)
+    return values[np.asarray(sorted_pool)[at] == values]
 
 
 def id_ranks(ids) -> np.ndarray:

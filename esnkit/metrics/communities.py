@@ -76,14 +76,23 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
 
 
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Each (group row, person row) pair's first event time (µs), keys sorted: computed once per Dataset."""
+    """Each (group row, person row) pair's first day with a contribution (days since 1970-01-01), keys sorted: computed once per Dataset.
+
+    Key and day are packed into one integer and sorted by value, so each key's first entry holds
+    its first day: 0.2 s at 10 M person-days, where ``np.unique(..., return_inverse=True)`` and
+    ``np.minimum.at`` took 2 s.
+    """
     days = person_days(ds, include_external=True)
     n = len(ds.people) + 1
+    day = days["day"].to_numpy().astype(np.int64)
+    base = int(day.min(initial=0))
+    span = int(day.max(initial=0)) - base + 1
     key = days["where"].to_numpy().astype(np.int64) * n + days["who"].to_numpy()
-    keys, at = np.unique(key, return_inverse=True)
-    first = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, at, micros(days["first_at"]))
-    return keys, first
+    packed = np.sort(key * span + (day - base))
+    keys = packed // span
+    firsts = np.ones(len(packed), dtype=bool)
+    firsts[1:] = keys[1:] != keys[:-1]
+    return keys[firsts], packed[firsts] % span + base
 
 
 def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
@@ -97,20 +106,20 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     slot = np.full(len(ds.groups) + 1, -1, dtype=np.int64)
     slot[rows] = np.arange(n_groups)
     days = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
-    g = slot[days["where"].to_numpy()]
-    mine = g >= 0  # on the columns' arrays: masking the frame would copy its id strings
-    g, who, where = g[mine], days["who"].to_numpy()[mine], days["where"].to_numpy()[mine]
-    posts, replies, reactions = (days[c].to_numpy()[mine] for c in ("posts", "replies", "reactions"))
+    end_day = day_number(end)
+    # Sorted by day: the last ``quarters`` quarters are the rows from ``start``, and every column
+    # below is a view of them (masking all the person-days copied 1 GiB of arrays at 100,000 people).
+    start = int(np.searchsorted(days["day"].to_numpy(), end_day - quarters * QUARTER_DAYS, side="left"))
+    g = slot[days["where"].to_numpy()[start:]]
+    mine = g >= 0
+    g, who, where = g[mine], days["who"].to_numpy()[start:][mine], days["where"].to_numpy()[start:][mine]
+    posts, replies, reactions = (days[c].to_numpy()[start:][mine] for c in ("posts", "replies", "reactions"))
     written = posts + replies  # messages: posts and replies
     given = written + reactions  # contributions: reactions too
     answers = replies + reactions
-    last_at = micros(days["last_at"])[mine]
-    age_q = (day_number(end) - 1 - days["day"].to_numpy()[mine]) // QUARTER_DAYS
+    age_q = (end_day - 1 - days["day"].to_numpy()[start:][mine]) // QUARTER_DAYS
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
-    msg = age_q < quarters
-    per_q = (
-        np.bincount(g[msg] * quarters + age_q[msg], weights=written[msg], minlength=n_groups * quarters).astype(np.int64).reshape(n_groups, quarters)
-    )
+    per_q = np.bincount(g * quarters + age_q, weights=written, minlength=n_groups * quarters).astype(np.int64).reshape(n_groups, quarters)
     for k in range(quarters):
         out[f"messages_q{k}"] = per_q[:, k].astype("int64")
     recent = age_q == 0
@@ -136,10 +145,9 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     half_counts = np.bincount(at, weights=given[age_q < 2], minlength=len(half_pairs)).astype(np.int64)
     out["absence_factor"], out["key_people_share"] = absence_factors(half_pairs // n_people, half_counts, n_groups, with_share=True)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
-    keys, first = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
+    keys, first_day = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
     recent_keys = unique(where[recent].astype(np.int64) * n_people + who[recent])
-    first_recent = first[np.searchsorted(keys, recent_keys)]
-    newcomer = first_recent >= micros(end - q)
+    newcomer = first_day[np.searchsorted(keys, recent_keys)] >= end_day - QUARTER_DAYS
     newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=n_groups)
     out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
@@ -147,8 +155,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     responders = np.bincount(unique(g[answering] * n_people + who[answering]) // n_people, minlength=n_groups)
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
-    last = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, g, last_at)
+    last = _last_activity(days, slot, n_groups)
     seen = last != np.iinfo(np.int64).min
     out["last_activity"] = pd.Series(np.where(seen, last, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(seen).array
     live = out.loc[out["contributions_q0"] > 0, "messages_q0"]
@@ -158,6 +165,14 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     out["rule"] = decided[1].astype("str") if len(out) else pd.Series([], dtype="str")
     order = {s: i for i, s in enumerate(STATUSES)}
     return out.sort_values(["status", "messages_q0"], key=lambda s: s.map(order) if s.name == "status" else -s).reset_index(drop=True)
+
+
+def _last_activity(days: pd.DataFrame, slot: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each community's last contribution (µs) among ``days``, all of them, not only the recent quarters; int64 min when none."""
+    g = slot[days["where"].to_numpy()]
+    last = np.full(n_groups + 1, np.iinfo(np.int64).min, dtype=np.int64)  # the last slot gathers rows outside any community
+    np.maximum.at(last, g, micros(days["last_at"]))
+    return last[:n_groups]
 
 
 def key_communities(scorecard: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import arrow_factorize, arrow_positions, id_ranks, isin_sorted, lookup, positions, unique
+from .._fast import arrow_factorize, arrow_positions, found_sorted, id_ranks, lookup, positions, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, day_number, population, suppress
 
@@ -357,8 +357,7 @@ def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None)
     a, b = ties // n, ties % n
     degree = np.bincount(a, minlength=n)
     directed = unique(src * n + dst)
-    back = dst * n + src
-    two_way = np.bincount(src[isin_sorted(back, directed)], minlength=n)
+    two_way = np.bincount(found_sorted(dst * n + src, directed) % n, minlength=n)  # a reversed tie found: counted for its source
     department = lookup(pd.Series(g.nodes), ds.people["person_id"], ds.people["department"]).astype("str")
     dept_code, dept_names = pd.factorize(department)  # -1: unknown
     da, db = dept_code[a], dept_code[b]
@@ -633,7 +632,7 @@ def _two_way_counts(src: np.ndarray, dst: np.ndarray, group: np.ndarray, n_group
     pairs = unique((group * n + np.minimum(src, dst)) * n + np.maximum(src, dst))
     g, rest = directed // (n * n), directed % (n * n)
     back = (g * n + rest % n) * n + rest // n
-    both = np.bincount(g[isin_sorted(back, directed)], minlength=n_groups) / 2  # each two-way pair is found from both ends
+    both = np.bincount(found_sorted(back, directed) // (n * n), minlength=n_groups) / 2  # each two-way pair is found from both ends
     return both, np.bincount(pairs // (n * n), minlength=n_groups)
 
 
