@@ -12,7 +12,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "lookup", "positions", "factorize", "arrow_factorize", "arrow_positions", "micros", "take", "unique", "isin_sorted", "found_sorted", "id_ranks"]
+__all__ = [
+    "isin",
+    "lookup",
+    "positions",
+    "factorize",
+    "arrow_factorize",
+    "arrow_positions",
+    "micros",
+    "take",
+    "unique",
+    "isin_sorted",
+    "found_sorted",
+    "id_ranks",
+]
 
 
 def _arrow(values) -> pa.Array | None:
