@@ -140,6 +140,9 @@ def test_ingest_writes_current_reductions_that_equal_the_in_memory_ones(tmp_path
         assert len(disk) > 0 or name == "membership_month"  # the generated clients carry no memberships
         pd.testing.assert_frame_equal(sort(disk, name), sort(reduced(in_memory, name), name))
         pd.testing.assert_frame_equal(reduced(on_disk, name), disk)
+        order = list(REDUCTIONS[name].order)
+        if order:  # DuckDB writes in the order the metrics read, so they need not sort
+            pd.testing.assert_frame_equal(disk, disk.sort_values(order, kind="stable").reset_index(drop=True), obj=f"{name} as written")
     assert not (paths.processed / ".duckdb-spill").exists()
 
 
@@ -304,6 +307,46 @@ def test_the_thread_table_from_the_reductions_equals_the_one_from_events(tmp_pat
         pd.testing.assert_frame_equal(ours, _threads_from_events(ds, end), obj=f"threads at {end.date()}")
         seen += len(ours)
     assert seen > 0
+
+
+def test_the_metrics_sort_reductions_written_in_another_order(tmp_path):
+    """Spark's part files come in no order: the readers sort them, with the results of the files DuckDB writes sorted."""
+    import pyarrow.parquet as pq
+
+    from esnkit.metrics import network
+    from esnkit.metrics._base import person_days
+    from esnkit.metrics.conversations import thread_responses
+
+    paths = _client(tmp_path, n_people=300)
+    as_of = Dataset.read(paths.processed).coverage()[1].date()
+
+    def figures():
+        ds = Dataset.read(paths.processed)
+        return person_days(ds), thread_responses(ds, as_of=as_of), network.build_graph(ds, as_of=as_of).edges
+
+    before = figures()
+    for name in ("person_day", "threads", "ties_day"):
+        file = paths.processed / "reduced" / name / "part-0.parquet"
+        table = pq.read_table(file)
+        pq.write_table(table.take(np.random.default_rng(0).permutation(len(table))), file)  # same rows, shuffled
+    after = figures()
+    assert reductions_current(paths.processed)
+    # person-days are sorted by day only: within a day the rows may come in any order
+    pd.testing.assert_frame_equal(*(f.sort_values(["day", "who", "where"]).reset_index(drop=True) for f in (before[0], after[0])))
+    pd.testing.assert_frame_equal(before[1], after[1])
+    pd.testing.assert_frame_equal(*(e.sort_values(["source", "target"]).reset_index(drop=True) for e in (before[2], after[2])))
+
+
+def test_sorted_threads_checks_the_order_before_sorting():
+    from esnkit.reduce import sorted_threads
+
+    at = pd.to_datetime(["2026-01-01 09:00", "2026-01-01 09:00", "2026-01-02 08:00"], utc=True)
+    in_order = pd.DataFrame({"thread_id": pd.array(["a", "b", "c"], dtype="str"), "created_at": at})
+    assert sorted_threads(in_order) is in_order
+    tie_out_of_order = in_order.assign(thread_id=pd.array(["b", "a", "c"], dtype="str"))
+    pd.testing.assert_frame_equal(sorted_threads(tie_out_of_order), in_order.assign(thread_id=pd.array(["a", "b", "c"], dtype="str")))
+    late_first = in_order.iloc[[2, 0, 1]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sorted_threads(late_first), in_order)
 
 
 def test_the_readme_documents_every_reduction():

@@ -250,13 +250,15 @@ def _person_day_rows(ds: Dataset) -> pd.DataFrame:
     (-1: none) without building a string column: as strings they held about 0.5 GiB at 100,000
     people, and every metric looked them up again.
     """
-    from ..reduce import day_numbers, read_arrow, to_frame
+    from ..reduce import day_numbers, day_order, read_arrow, to_frame
 
     table = read_arrow(ds, "person_day", dictionary=("person_id", "group_id"))
-    order = np.argsort(day_numbers(table.column("day")), kind="stable")
-    who = arrow_positions(table.column("person_id"), ds.people["person_id"])[order]
-    where = arrow_positions(table.column("group_id"), ds.groups["group_id"])[order]
-    counts = table.drop_columns(["person_id", "group_id"]).take(order)  # sorted as Arrow: one frame, not two
+    order = day_order(day_numbers(table.column("day")))  # None: written by day, as DuckDB does
+    who = arrow_positions(table.column("person_id"), ds.people["person_id"])
+    where = arrow_positions(table.column("group_id"), ds.groups["group_id"])
+    counts = table.drop_columns(["person_id", "group_id"])
+    if order is not None:
+        who, where, counts = who[order], where[order], counts.take(order)  # sorted as Arrow: one frame, not two
     return to_frame(counts, "person_day", columns=counts.column_names).assign(who=who, where=where)
 
 

@@ -60,9 +60,9 @@ class _ThreadBase:
     """
 
     def __init__(self, ds: Dataset):
-        from ..reduce import read_uncached  # held here only: sorted, and the replies as arrays
+        from ..reduce import read_uncached, sorted_threads  # held here only: sorted, and the replies as arrays
 
-        starts = read_uncached(ds, "threads").sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
+        starts = sorted_threads(read_uncached(ds, "threads"))
         self.start_times = micros(starts["created_at"])
         replies = read_uncached(ds, "thread_replies")
         self.reply_pos = positions(replies["thread_id"], starts["thread_id"])

@@ -143,11 +143,13 @@ def _code_ties(ds: Dataset) -> tuple[pd.DataFrame, pd.Index]:
     looked them up again)."""
     import pyarrow as pa
 
-    from ..reduce import day_numbers, read_arrow
+    from ..reduce import day_numbers, day_order, read_arrow
 
     ties = read_arrow(ds, "ties_day", dictionary=("source", "target", "group_id"))
     day = day_numbers(ties.column("day"))
-    order = np.argsort(day, kind="stable")
+    order = day_order(day)  # None: written by day, as DuckDB does
+    if order is None:
+        order = slice(None)  # a view of each array, not a copy
     g, names = arrow_factorize(ties.column("group_id"))
     people = codes(ds).people
     coded = pd.DataFrame(

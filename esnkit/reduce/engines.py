@@ -91,7 +91,7 @@ class DuckDBEngine:
                 progress(f"  {name} ...")
                 folder = Path(output) / name
                 folder.mkdir(parents=True, exist_ok=True)
-                con.execute(f"COPY ({REDUCTIONS[name].sql}) TO {_quote(folder / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+                con.execute(f"COPY ({REDUCTIONS[name].sorted_sql}) TO {_quote(folder / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
 
     def reduce_tables(self, tables: Mapping[str, Any], names: tuple[str, ...] = tuple(REDUCTIONS)) -> dict[str, Any]:
         """The reductions of in-memory tables (pyarrow Tables), as pyarrow Tables."""
