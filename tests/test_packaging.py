@@ -1,7 +1,11 @@
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,3 +89,13 @@ def test_an_installed_wheel_runs_a_client_from_an_empty_folder(tmp_path):
     assert r.returncode == 0, r.stderr
     (html,) = (client / "reports").glob("*/1-assess.html")
     assert "Step 1" in html.read_text()
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
+def test_arrow_buffers_go_to_jemalloc_unless_the_environment_chooses_a_pool(chosen, expected):
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    code = "import esnkit, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert out == expected

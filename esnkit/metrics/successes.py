@@ -32,19 +32,8 @@ def successful_threads(ds: Dataset, *, as_of=None, window_days: int = 180, top: 
         within 4 hours), ``reason``.
     """
     end = as_of_end(as_of, ds)
-    threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1))
-    threads = threads[~threads["is_private"].astype(bool) & (threads["created_at"] >= end - pd.Timedelta(days=window_days))]
-    m = ds.columns("messages", ["thread_id", "author_id"])
-    m = m[isin(m["thread_id"], threads["thread_id"])]
-    dept = ds.people.set_index("person_id")["department"]
-    who = m[["thread_id", "author_id"]].drop_duplicates()
-    depts = who.assign(d=who["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
-    out = threads.assign(departments=threads["thread_id"].map(depts).fillna(0).astype("int64")).rename(columns={"n_participants": "participants"})
-    # A success drew in someone besides its author and got an answer: a monologue is no story to play back.
-    out = out[(out["participants"] >= 2) & out["answered"].astype(bool)]
-    fast = out["hours_to_first_response"] <= FAST_HOURS
-    out["score"] = (out["participants"] + 2 * out["departments"] + np.where(fast, 3, 0)).astype("int64")
-    out = out.sort_values(["score", "created_at"], ascending=[False, False]).head(top)
+    # Ranked once for steps 1 and 4, which show different numbers of them.
+    out = ds.cached("successful_threads", (end, window_days), lambda: _ranked_threads(ds, end, window_days)).head(top)
     reason = (
         out["participants"].astype(str)
         + " people"
@@ -57,11 +46,28 @@ def successful_threads(ds: Dataset, *, as_of=None, window_days: int = 180, top: 
     reason = reason.where(
         ~(out["hours_to_first_response"] <= FAST_HOURS), reason + ", first answer in " + out["hours_to_first_response"].round(1).astype(str) + "h"
     )
-    out["reason"] = reason
+    out = out.assign(reason=reason)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out[
         ["rank", "thread_id", "group_id", "created_at", "participants", "departments", "hours_to_first_response", "score", "reason"]
     ].reset_index(drop=True)
+
+
+def _ranked_threads(ds: Dataset, end: pd.Timestamp, window_days: int) -> pd.DataFrame:
+    """Every candidate thread of :func:`successful_threads` with its departments and score, best first."""
+    threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1))
+    threads = threads[~threads["is_private"].astype(bool) & (threads["created_at"] >= end - pd.Timedelta(days=window_days))]
+    # A success drew in someone besides its author and got an answer: a monologue is no story to play back.
+    threads = threads[(threads["n_participants"] >= 2) & threads["answered"].astype(bool)]
+    m = ds.columns("messages", ["thread_id", "author_id"])
+    m = m[isin(m["thread_id"], threads["thread_id"])]
+    dept = ds.people.set_index("person_id")["department"]
+    who = m[["thread_id", "author_id"]].drop_duplicates()
+    depts = who.assign(d=who["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
+    out = threads.assign(departments=threads["thread_id"].map(depts).fillna(0).astype("int64")).rename(columns={"n_participants": "participants"})
+    fast = out["hours_to_first_response"] <= FAST_HOURS
+    out["score"] = (out["participants"] + 2 * out["departments"] + np.where(fast, 3, 0)).astype("int64")
+    return out.sort_values(["score", "created_at"], ascending=[False, False])
 
 
 def growing_communities(scorecard: pd.DataFrame) -> pd.DataFrame:
