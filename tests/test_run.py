@@ -438,3 +438,45 @@ def test_a_last_page_left_nearly_empty_is_printed_again_tighter(tmp_path):
     assert _last_page(plain)[0] == 2 and _last_page(plain)[1] < 50  # as printed first: a page for one line
     printed = print_pdf(html, tmp_path / "report.pdf", chromium=CHROMIUM)
     assert _last_page(printed)[0] == 1
+
+
+PAGES = """<html><head><style>@page { size: A4; margin: 14mm 12mm; } .block { height: 900px; }</style></head>
+<body class="jp-Notebook esn-report"><div class="block"><h1>One</h1></div><div style="break-before: page"><p>Two: 1,234 people</p></div></body></html>"""
+
+
+@needs_chromium
+def test_chromium_prints_in_one_process_the_same_pages_as_in_many(tmp_path):
+    from pypdf import PdfReader
+
+    html = tmp_path / "report.html"
+    html.write_text(PAGES)
+    one, many = tmp_path / "one.pdf", tmp_path / "many.pdf"
+    runmod.export._chromium_run(html, one, chromium=CHROMIUM, timeout=120, extra=(runmod.export.SINGLE_PROCESS,))
+    runmod.export._chromium_run(html, many, chromium=CHROMIUM, timeout=120, extra=())
+    text = [[page.extract_text() for page in PdfReader(str(pdf)).pages] for pdf in (one, many)]
+    assert text[0] == text[1] and len(text[0]) == 2 and "1,234 people" in text[0][1]
+
+
+@needs_chromium
+def test_a_print_that_fails_in_one_process_is_printed_again_in_many(tmp_path):
+    # A real Chromium behind a wrapper that fails whenever it is asked for one process.
+    wrapper = tmp_path / "chromium-no-single"
+    log = tmp_path / "calls.log"
+    wrapper.write_text(
+        f'#!/bin/sh\necho "$*" >> {log}\nfor a in "$@"; do [ "$a" = --single-process ] && {{ echo "refused" >&2; exit 3; }}; done\nexec {CHROMIUM} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    html = tmp_path / "report.html"
+    html.write_text(PAGES)
+    printed = runmod.print_pdf(html, tmp_path / "report.pdf", chromium=str(wrapper))
+    assert runmod.export._last_page(printed)[0] == 2
+    calls = log.read_text().splitlines()
+    assert len(calls) == 2 and "--single-process" in calls[0].split() and "--single-process" not in calls[1].split()
+    log.unlink()
+    # and a Chromium that fails both ways is reported with its own message, nothing left behind
+    broken = tmp_path / "chromium-broken"
+    broken.write_text('#!/bin/sh\necho "cannot open display" >&2\nexit 1\n')
+    broken.chmod(0o755)
+    with pytest.raises(RunError, match=r"Chromium failed to print report.html \(exit 1\): cannot open display"):
+        runmod.print_pdf(html, tmp_path / "broken.pdf", chromium=str(broken))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chromium-broken", "chromium-no-single", "report.html", "report.pdf"]
