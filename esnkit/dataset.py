@@ -254,7 +254,7 @@ class Dataset:
     """
 
     TABLES = tuple(SCHEMA)
-    __slots__ = ("_cache", "_tables", "meta", "origin")
+    __slots__ = ("_cache", "_tables", "_used", "meta", "origin")
 
     def __init__(self, *, identities: pd.DataFrame | None = None, meta: Meta | None = None, **tables: pd.DataFrame | None):
         unknown = set(tables) - set(SCHEMA)
@@ -264,6 +264,7 @@ class Dataset:
         frames["identities"] = conform(identities, "identities")
         object.__setattr__(self, "_tables", frames)
         object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_used", set())  # names asked of the cache since take_cache_uses()
         object.__setattr__(self, "meta", meta if meta is not None else Meta())
         # The processed/ folder this Dataset was read from (its reductions are read from there), else None.
         object.__setattr__(self, "origin", None)
@@ -294,10 +295,25 @@ class Dataset:
         handed out as copy-on-write views: a caller that edits one does not edit the cache.
         """
         full = (name, key)
+        self._used.add(name)
         if full not in self._cache:
             self._cache[full] = compute()
         result = self._cache[full]
         return result.copy(deep=False) if isinstance(result, pd.DataFrame) else result
+
+    def take_cache_uses(self) -> set[str]:
+        """The names asked of :meth:`cached` since the last call (hits and computations alike)."""
+        used = set(self._used)
+        self._used.clear()
+        return used
+
+    def release_cached(self, names: Iterable[str]) -> list[str]:
+        """Drop every kept result of these names; the names dropped, sorted. A later call computes it again."""
+        names = set(names)
+        gone = [full for full in self._cache if full[0] in names]
+        for full in gone:
+            del self._cache[full]
+        return sorted({full[0] for full in gone})
 
     def clear_cache(self) -> None:
         """Forget every derived table (to free memory; results are recomputed on demand)."""

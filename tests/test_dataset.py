@@ -126,3 +126,18 @@ def test_save_removes_what_a_killed_save_left_behind(tmp_path):
     (leftover / "identities.parquet").write_bytes(b"names and e-mails")
     small().save(tmp_path / "processed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
+
+
+def test_the_cache_tells_what_was_asked_of_it_and_lets_go_of_names():
+    ds = small()
+    calls = []
+    ds.cached("graph", (1,), lambda: calls.append("graph 1") or "g1")
+    ds.cached("graph", (2,), lambda: calls.append("graph 2") or "g2")
+    ds.cached("kpi", ("x",), lambda: calls.append("kpi") or 3)
+    assert ds.take_cache_uses() == {"graph", "kpi"}
+    assert ds.cached("kpi", ("x",), lambda: calls.append("kpi again") or 4) == 3  # a hit is a use too
+    assert ds.take_cache_uses() == {"kpi"} and ds.take_cache_uses() == set()
+    assert ds.release_cached(["graph", "never cached"]) == ["graph"]
+    assert ds.cached("graph", (1,), lambda: calls.append("graph 1 again") or "g1") == "g1"
+    assert ds.cached("kpi", ("x",), lambda: 5) == 3  # not released: still kept
+    assert calls == ["graph 1", "graph 2", "kpi", "graph 1 again"]

@@ -41,6 +41,20 @@ def delivered(tmp_path_factory):
     return paths, written, lines
 
 
+def test_between_steps_the_kernel_lets_go_of_what_no_later_step_asks_for(delivered):
+    from esnkit.steps.context import CACHE_USES
+
+    _paths, written, _ = delivered
+    log = (next(p for p in written if p.name == "kpis.json").parent / "kernel.log").read_text(encoding="utf-8")
+    cache = {m[1]: json.loads(m[2]) for m in re.finditer(r"^esnkit: cache after (\S+): (.*)$", log, re.M)}
+    assert list(cache) == [s.name for s in runmod.STEPS] + ["record"]
+    for step, seen in cache.items():
+        # each step asks only for what it declares (else a later step computes it again after it was let go)
+        assert seen["used"] and set(seen["used"]) <= CACHE_USES[step], (step, sorted(set(seen["used"]) - CACHE_USES[step]))
+    assert "thread_base" in cache["plan"]["released"] and not {"thread_base", "graph"} & set(cache["assess"]["released"])
+    assert "graph" in cache["report"]["released"] and cache["record"]["released"] == []
+
+
 def test_every_step_writes_notebook_html_and_pdf(delivered):
     paths, written, lines = delivered
     out = paths.reports("2026-09-30") if (paths.reports("2026-09-30")).exists() else next(paths.reports_root.iterdir())

@@ -88,3 +88,19 @@ def test_an_agreed_count_target_above_the_people_there_are_is_refused(tmp_path):
     (root / "client.yml").write_text('name: "Shape Co"\nobjectives:\n  - {id: active, metric: active_30, target: 999, deadline: 2027-03-31}\n')
     with pytest.raises(ConfigError, match=r"objective 'active': target 999 for active_30 is more than there can be \(5\)"):
         plan.build_plan(open_step(str(root), as_of="2026-03-31"))
+
+
+def test_between_steps_only_what_no_remaining_step_asks_for_is_let_go(tmp_path, monkeypatch):
+    from esnkit.steps import context
+
+    monkeypatch.setattr(context, "CACHE_USES", {"one": frozenset({"a", "b"}), "two": frozenset({"b", "c"})})
+    root = str(client_folder(tmp_path / "client", small_dataset()))
+    ds = open_step(root).ds
+    for name in ("a", "b", "c", "mine"):  # "mine": no step declares it
+        ds.cached(name, (), lambda name=name: name)
+    assert context.release_after(root, None) == {"used": ["a", "b", "c", "mine"], "released": []}
+    assert context.release_after(root, ["two"]) == {"used": [], "released": ["a"]}
+    assert context.release_after(root, ["three"]) == {"used": [], "released": []}  # not declared: everything is kept
+    assert context.release_after(root, []) == {"used": [], "released": ["b", "c"]}
+    assert ds.cached("mine", (), lambda: "again") == "mine" and ds.cached("a", (), lambda: "again") == "again"
+    assert context.release_after(str(tmp_path / "not opened"), []) == {"used": [], "released": []}

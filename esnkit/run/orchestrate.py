@@ -205,6 +205,20 @@ def _consultant_notes(run: _Run, kernel: SharedKernel) -> None:
         run.progress(f"      note: {note}")
 
 
+def _release_after(run: _Run, kernel: SharedKernel, done: str, remaining: list[str] | None) -> None:
+    """Let the kernel drop the cached tables none of ``remaining`` asks for (``None``: none dropped); what ``done`` used and what was dropped go to kernel.log."""
+    code = (
+        "import json as _json\nfrom esnkit.steps.context import release_after as _release\n"
+        f"print(_json.dumps(_release({str(run.paths.root)!r}, {remaining!r})))"
+    )
+    try:
+        cache = json.loads(kernel.execute(code).strip().splitlines()[-1])
+    except Exception as exc:  # memory only: a run never fails for it
+        cache = {"error": str(exc)}
+    with open(run.out_dir / "kernel.log", "a", encoding="utf-8") as log:
+        log.write(f"esnkit: cache after {done}: {json.dumps(cache)}\n")
+
+
 def _export(run: _Run, step: Step, executed: Path, started: float) -> list[Path]:
     """Export one executed notebook to the chosen formats; a failure removes what it had written."""
     outputs, done = run.outputs(step), []
@@ -267,14 +281,17 @@ def run_client(
             if executed is not None:
                 _save_outputs(run, step.name, kernel)  # its full tables, and the plan, lists... of SAVED_BY
             if i == len(run.steps):
+                _release_after(run, kernel, step.name, ["record"])
                 _save_outputs(run, "record", kernel)
                 _consultant_notes(run, kernel)
+                _release_after(run, kernel, "record", None)  # nothing is let go: the kernel ends here
             if executed is not None:
                 progress(f"      executed in {time.perf_counter() - started:.1f}s")
                 exports.append(pool.submit(_export, run, step, executed, started))
             else:
                 advance(f"{step.stem} failed")
             if i < len(run.steps):
+                _release_after(run, kernel, step.name, [s.name for s in run.steps[i:]] + ["record"])
                 kernel.reset_namespace()
         with heartbeat(progress, "exporting HTML and PDF"):
             for future in exports:

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..metrics._base import population
 from ..privacy import person_refs
 
-__all__ = ["StepContext", "open_step"]
+__all__ = ["StepContext", "open_step", "CACHE_USES", "release_after"]
 
 
 @dataclass
@@ -121,6 +121,66 @@ def _read_dataset(processed: Path) -> Dataset:
         _OPENED.clear()
         _OPENED[processed] = (key, Dataset.read(processed, lazy=EVENT_TABLES))
     return _OPENED[processed][1]
+
+
+def _names(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+#: What each step of a run (and the run's record, saved after the last step) asks of the shared
+#: Dataset's cache, by name: after a step, :func:`release_after` drops what no step still to come
+#: asks for. A name missing here is only computed again (never a different figure); a test holds
+#: these sets to what a real run asks for.
+CACHE_USES: dict[str, frozenset[str]] = {
+    "assess": _names(
+        "active_days_all codes community_triage findings first_in_group graph key_individuals kpi kpi_people "
+        "lapsed_people person_day_cuts person_days person_refs population_mask registration_days scorecard "
+        "successful_threads thread_base ties_by_day"
+    ),
+    "plan": _names(
+        "active_days_all codes coverage findings first_in_group graph kpi kpi_people person_days "
+        "population_mask registration_days scorecard step:plan thread_base ties_by_day"
+    ),
+    "reactivate": _names(
+        "active_days_all codes findings key_individuals kpi lapsed_people person_days person_refs "
+        "population_mask scorecard step:reactivate ties_by_day"
+    ),
+    "sustain": _names(
+        "active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "
+        "person_days population_mask scorecard step:reactivate successful_threads ties_by_day"
+    ),
+    "report": _names("codes coverage findings graph kpi kpi_people person_days person_refs registration_days scorecard step:report ties_by_day"),
+    "record": _names("step:report"),
+}
+
+
+def release_after(client_dir: str, remaining: Iterable[str] | None) -> dict[str, list[str]]:
+    """Between the steps of a run: let go of the cached tables that none of ``remaining`` asks for.
+
+    Returns what the finished step asked of the cache (``used``) and what was let go
+    (``released``; nothing when ``remaining`` is ``None``). Names that no step declares in
+    :data:`CACHE_USES` are kept: they may be anyone's; so is everything when a remaining step is
+    not declared there.
+    """
+    processed = ClientPaths(Path(client_dir).expanduser().resolve()).processed
+    kept = _OPENED.get(processed)
+    if kept is None:
+        return {"used": [], "released": []}
+    ds = kept[1]
+    used = sorted(ds.take_cache_uses())
+    if remaining is None:
+        return {"used": used, "released": []}
+    declared = set().union(*CACHE_USES.values())
+    needed = set().union(*(CACHE_USES.get(step, declared) for step in remaining))
+    released = ds.release_cached(declared - needed)
+    if released:
+        import gc
+
+        import pyarrow as pa
+
+        gc.collect()  # the cycles among the released tables, now
+        pa.default_memory_pool().release_unused()
+    return {"used": used, "released": released}
 
 
 def open_step(
