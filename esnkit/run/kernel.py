@@ -16,9 +16,22 @@ import os
 from pathlib import Path
 from typing import IO
 
-__all__ = ["SharedKernel"]
+__all__ = ["SharedKernel", "KernelError"]
 
-_RESET = "get_ipython().reset(new_session=False)\nimport gc as _gc, matplotlib.pyplot as _plt\n_plt.close('all'); _gc.collect()"
+#: After a notebook: its variables and figures go, then what they held (Arrow's pool included).
+_RESET = (
+    "get_ipython().reset(new_session=False)\n"
+    "import gc as _gc, matplotlib.pyplot as _plt, pyarrow as _pa\n"
+    "_plt.close('all'); _gc.collect(); _pa.default_memory_pool().release_unused()"
+)
+
+
+class KernelError(RuntimeError):
+    """Code run in the kernel raised (or the kernel died); ``output`` is what it printed before."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__(message)
+        self.output = output
 
 
 class SharedKernel:
@@ -33,6 +46,7 @@ class SharedKernel:
         self.cwd, self.log_path = cwd, log
         self.km = None
         self._log: IO[bytes] | None = None
+        self._warming = None  # the client that sent :meth:`start`'s code, closed once it has run
 
     def __enter__(self) -> SharedKernel:
         return self
@@ -54,9 +68,40 @@ class SharedKernel:
             asyncio.run(self.km.start_kernel(cwd=str(self.cwd), env=dict(os.environ), stderr=self._log))
         return self.km
 
-    def execute(self, code: str, *, timeout: float = 1800) -> str:
-        """Run ``code`` in the kernel; return what it printed. Raises ``RuntimeError`` with the error's last line."""
+    def start(self, warm: str = "") -> None:
+        """Start the kernel now and have it run ``warm`` (imports, say) without waiting for it.
+
+        The caller goes on with its own work meanwhile (a run imports papermill), and the first
+        notebook's requests queue behind ``warm`` in the kernel. What ``warm`` prints or raises is
+        not seen: a notebook that needs the same import fails on it in its own cell.
+        """
         self.manager()
+        if warm:
+            from jupyter_client import BlockingKernelClient
+
+            kc = BlockingKernelClient()
+            kc.load_connection_info(self.km.get_connection_info())
+            kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            kc.execute(warm, silent=True, store_history=False)
+            self._warming = kc
+
+    def _stop_warming(self) -> None:
+        if self._warming is not None:
+            with contextlib.suppress(Exception):
+                self._warming.stop_channels()
+            self._warming = None
+
+    def execute(self, code: str, *, timeout: float = 1800, then_reset: bool = False) -> str:
+        """Run ``code`` in the kernel; return what it printed. Raises :class:`KernelError` with the error's last line.
+
+        ``then_reset``: in the same request, drop the finished notebook's variables and figures
+        afterwards (the opened Dataset and its cache live in esnkit, not there); a kernel that
+        fails to is replaced for the next step.
+        """
+        self.manager()
+        self._stop_warming()
+        if then_reset:
+            code = f"{code}\n{_RESET}"
         out: list[str] = []
         errors: list[str] = []
 
@@ -76,31 +121,18 @@ class SharedKernel:
             finally:
                 kc.stop_channels()
 
-        asyncio.run(run())
+        try:
+            asyncio.run(run())
+        except Exception as exc:  # the kernel died or did not answer
+            errors.append(f"{type(exc).__name__}: {exc}")
         if errors:
-            raise RuntimeError(errors[-1])
+            if then_reset:
+                self.shutdown()
+            raise KernelError(errors[-1], "".join(out))
         return "".join(out)
 
-    def reset_namespace(self) -> None:
-        """Drop the finished notebook's variables (the opened Dataset and its cache live in esnkit, not there)."""
-        if not self._alive():
-            return
-
-        async def reset() -> None:
-            kc = self.km.client()
-            kc.start_channels()
-            try:
-                await kc.wait_for_ready(timeout=60)
-                await kc.execute_interactive(_RESET, timeout=120, output_hook=lambda msg: None)
-            finally:
-                kc.stop_channels()
-
-        try:
-            asyncio.run(reset())
-        except Exception:  # a kernel that cannot be reset is replaced for the next step
-            self.shutdown()
-
     def shutdown(self) -> None:
+        self._stop_warming()
         if self.km is not None:
             with contextlib.suppress(Exception):
                 asyncio.run(self.km.shutdown_kernel(now=True))

@@ -33,6 +33,8 @@ __all__ = ["run_client", "parse_steps", "parse_formats", "FORMATS"]
 
 FORMATS = ("html", "pdf")
 Progress = Callable[[str], None]
+#: What the run's kernel imports as it starts, while the run prepares: what every step notebook imports.
+_WARM = "import esnkit.plots, esnkit.render, esnkit.steps.context, esnkit.steps.empty, esnkit.steps.assess"
 
 
 def parse_steps(text: str | None) -> list[Step]:
@@ -107,12 +109,15 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
         progress(
             f"note: {paths.processed / 'reduced'} is missing or out of date; the run reduces the events in memory (slower): `esnkit reduce {paths.client}`"
         )
-    parameters = notebook_parameters(paths, config, run.as_of)
-    for step in run.steps:
-        _check_parameters(step_notebook(step.stem), parameters)
     run.out_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(run)
     return run
+
+
+def _check_notebooks(run: _Run) -> None:
+    parameters = notebook_parameters(run.paths, run.config, run.as_of)
+    for step in run.steps:
+        _check_parameters(step_notebook(step.stem), parameters)
 
 
 def _remove_leftovers(run: _Run) -> None:
@@ -178,45 +183,35 @@ def _execute(run: _Run, step: Step, kernel: SharedKernel) -> Path | None:
     return None
 
 
-def _save_outputs(run: _Run, what: str, kernel: SharedKernel) -> None:
-    """Save a step's outputs for the client (the plan, contact lists, the run's record) in the run's kernel."""
+def _after_step(run: _Run, kernel: SharedKernel, step: Step, executed: bool, remaining: list[Step] | None) -> None:
+    """In the run's kernel, one request: save the step's outputs, let go of the cached tables no
+    step still to come asks for, and (unless it was the last) reset the namespace for the next
+    notebook; after the last step, save the run's record and print the consultant's notes.
+
+    What each step asked of the cache, and what was let go, goes to kernel.log.
+    """
     parameters = notebook_parameters(run.paths, run.config, run.as_of)
+    names = None if remaining is None else [s.name for s in remaining] + ["record"]
     code = (
-        "import json as _json\nfrom esnkit.steps.outputs import save_step_outputs as _save\n"
-        f"print(_json.dumps([str(p) for p in _save({what!r}, **{parameters!r})]))"
+        "import json as _json\nfrom esnkit.steps.outputs import after_step as _after\n"
+        f"print(_json.dumps(_after({step.name!r}, saved={executed!r}, remaining={names!r}, parameters={parameters!r}, collect={remaining is None!r})))"
     )
     try:
-        written = json.loads(kernel.execute(code).strip().splitlines()[-1])
-    except Exception as exc:  # any failure is reported with the others; the run goes on
-        run.fail(f"saving {SAVED_BY.get(what, what)} failed: {exc}")
-        return
-    run.written.extend(Path(p) for p in written)
-
-
-def _consultant_notes(run: _Run, kernel: SharedKernel) -> None:
-    """Print what the consultant should do next (owners, objectives...): the console's, never the client's."""
-    parameters = notebook_parameters(run.paths, run.config, run.as_of)
-    code = f"import json as _json\nfrom esnkit.steps.outputs import consultant_notes as _notes\nprint(_json.dumps(_notes(**{parameters!r})))"
-    try:
-        notes = json.loads(kernel.execute(code).strip().splitlines()[-1])
-    except Exception:  # notes are advice; a run never fails for them
-        return
-    for note in notes:
-        run.progress(f"      note: {note}")
-
-
-def _release_after(run: _Run, kernel: SharedKernel, done: str, remaining: list[str] | None) -> None:
-    """Let the kernel drop the cached tables none of ``remaining`` asks for (``None``: none dropped); what ``done`` used and what was dropped go to kernel.log."""
-    code = (
-        "import json as _json\nfrom esnkit.steps.context import release_after as _release\n"
-        f"print(_json.dumps(_release({str(run.paths.root)!r}, {remaining!r})))"
-    )
-    try:
-        cache = json.loads(kernel.execute(code).strip().splitlines()[-1])
-    except Exception as exc:  # memory only: a run never fails for it
-        cache = {"error": str(exc)}
+        done = json.loads(kernel.execute(code, then_reset=remaining is not None).strip().splitlines()[-1])
+    except Exception as exc:  # reported with the other failures; the run goes on
+        saves = [step.name] if executed else []
+        saves += ["record"] if remaining is None else []
+        for what in (w for w in saves if w in SAVED_BY):
+            run.fail(f"saving {SAVED_BY[what]} failed: {exc}")
+        done = {"cache": {step.name: {"error": str(exc)}}}
+    for message in done.get("failures", []):
+        run.fail(message)
+    run.written.extend(Path(p) for p in done.get("written", []))
     with open(run.out_dir / "kernel.log", "a", encoding="utf-8") as log:
-        log.write(f"esnkit: cache after {done}: {json.dumps(cache)}\n")
+        for what, cache in done["cache"].items():
+            log.write(f"esnkit: cache after {what}: {json.dumps(cache)}\n")
+    for note in done.get("notes", []):
+        run.progress(f"      note: {note}")
 
 
 def _export(run: _Run, step: Step, executed: Path, started: float) -> list[Path]:
@@ -267,10 +262,17 @@ def run_client(
         when any step or export failed (after the other steps have run), naming each failure.
     """
     run = _prepare(paths, steps, as_of, formats, progress)
+    kernel = SharedKernel(run.out_dir, log=run.out_dir / "kernel.log")
+    try:
+        kernel.start(warm=_WARM)  # the kernel starts and imports while this process imports papermill
+        _check_notebooks(run)
+    except BaseException:
+        kernel.shutdown()
+        raise
     exports: list[Future] = []
     with (
         stages(progress, 2 * len(run.steps), "esnkit run") as advance,
-        SharedKernel(run.out_dir, log=run.out_dir / "kernel.log") as kernel,
+        kernel,
         ThreadPoolExecutor(1, thread_name_prefix="esnkit-export") as pool,
     ):
         for i, step in enumerate(run.steps, 1):
@@ -278,21 +280,13 @@ def run_client(
             progress(f"[{i}/{len(run.steps)}] {step.stem}: executing notebook ...")
             executed = _execute(run, step, kernel)
             advance(f"{step.stem} executed")
-            if executed is not None:
-                _save_outputs(run, step.name, kernel)  # its full tables, and the plan, lists... of SAVED_BY
-            if i == len(run.steps):
-                _release_after(run, kernel, step.name, ["record"])
-                _save_outputs(run, "record", kernel)
-                _consultant_notes(run, kernel)
-                _release_after(run, kernel, "record", None)  # nothing is let go: the kernel ends here
+            # its full tables and the plan, lists... of SAVED_BY; after the last step, the run's record
+            _after_step(run, kernel, step, executed is not None, run.steps[i:] if i < len(run.steps) else None)
             if executed is not None:
                 progress(f"      executed in {time.perf_counter() - started:.1f}s")
                 exports.append(pool.submit(_export, run, step, executed, started))
             else:
                 advance(f"{step.stem} failed")
-            if i < len(run.steps):
-                _release_after(run, kernel, step.name, [s.name for s in run.steps[i:]] + ["record"])
-                kernel.reset_namespace()
         with heartbeat(progress, "exporting HTML and PDF"):
             for future in exports:
                 run.written.extend(future.result())

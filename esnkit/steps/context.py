@@ -154,13 +154,14 @@ CACHE_USES: dict[str, frozenset[str]] = {
 }
 
 
-def release_after(client_dir: str, remaining: Iterable[str] | None) -> dict[str, list[str]]:
+def release_after(client_dir: str, remaining: Iterable[str] | None, *, collect: bool = True) -> dict[str, list[str]]:
     """Between the steps of a run: let go of the cached tables that none of ``remaining`` asks for.
 
     Returns what the finished step asked of the cache (``used``) and what was let go
     (``released``; nothing when ``remaining`` is ``None``). Names that no step declares in
     :data:`CACHE_USES` are kept: they may be anyone's; so is everything when a remaining step is
-    not declared there.
+    not declared there. ``collect=False`` leaves the garbage collection to the caller (the run
+    resets the kernel's namespace right after, which collects).
     """
     processed = ClientPaths(Path(client_dir).expanduser().resolve()).processed
     kept = _OPENED.get(processed)
@@ -173,7 +174,7 @@ def release_after(client_dir: str, remaining: Iterable[str] | None) -> dict[str,
     declared = set().union(*CACHE_USES.values())
     needed = set().union(*(CACHE_USES.get(step, declared) for step in remaining))
     released = ds.release_cached(declared - needed)
-    if released:
+    if released and collect:
         import gc
 
         import pyarrow as pa

@@ -2,18 +2,53 @@
 
 The step builders are pure: a consultant exploring a notebook in JupyterLab never changes the
 plan step 5 reports against, the restricted contact lists or the record of a run. ``esnkit run``
-calls :func:`save_step_outputs` in the same kernel right after a step's notebook, so the results
-come from the Dataset's cache rather than being computed again.
+calls :func:`after_step` in the same kernel right after a step's notebook, so the results come
+from the Dataset's cache rather than being computed again.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["save_step_outputs", "consultant_notes", "SAVED_BY"]
+__all__ = ["after_step", "save_step_outputs", "consultant_notes", "SAVED_BY"]
 
 #: The step after which each output is saved ("record": once, after the last step of a run).
 SAVED_BY = {"plan": "plans/<as_of>.json", "reactivate": "restricted/*.csv", "record": "reports/<as_of>/kpis.json"}
+
+
+def after_step(done: str, *, saved: bool, remaining: Sequence[str] | None, parameters: dict, collect: bool = True) -> dict:
+    """Everything a run does in its kernel between step ``done`` and the next, in one request.
+
+    Saves ``done``'s outputs (when ``saved``: its notebook ran), then lets go of the cached tables
+    none of ``remaining`` asks for (:func:`~esnkit.steps.context.release_after`; ``collect``: and
+    collect the garbage now). After the last step (``remaining`` is ``None``) it saves the run's
+    record and works out the consultant's notes; nothing is let go, the kernel ends there.
+
+    Returns ``written`` (paths), ``failures`` (one line each: the run reports them with its
+    other failures and goes on), ``cache`` (per step and for the record: what was asked of the
+    cache and what was let go, for kernel.log) and ``notes`` (for the console).
+    """
+    from .context import release_after
+
+    result: dict = {"written": [], "failures": [], "cache": {}, "notes": []}
+
+    def save(what: str) -> None:
+        try:
+            result["written"].extend(str(p) for p in save_step_outputs(what, **parameters))
+        except Exception as exc:  # one failed output never stops the run
+            result["failures"].append(f"saving {SAVED_BY.get(what, what)} failed: {type(exc).__name__}: {exc}")
+
+    if saved:
+        save(done)
+    result["cache"][done] = release_after(parameters["client_dir"], remaining, collect=collect)
+    if remaining is None:
+        save("record")
+        with contextlib.suppress(Exception):  # notes are advice; a run never fails for them
+            result["notes"] = consultant_notes(**parameters)
+        result["cache"]["record"] = release_after(parameters["client_dir"], None)
+    return result
 
 
 def save_step_outputs(step: str, **parameters) -> list[Path]:
