@@ -281,3 +281,46 @@ def test_embedding_indicators_count_the_core_and_threads_across_departments_by_h
     assert got["quarter"].tolist() == ["Q1 2026"]
     assert got["beyond_core_share"].tolist() == pytest.approx([5 / 7])
     assert got["cross_department_share"].tolist() == [0.5]
+
+
+def test_quarter_table_says_neither_yes_nor_no_when_no_change_was_measured():
+    from types import SimpleNamespace
+
+    nan = float("nan")
+    q = pd.DataFrame(
+        {
+            "metric": ["Active", "Answered", "Young"],
+            "kpi": ["active_30", "response_rate", "active_30"],
+            "this_label": ["Q3 2026", "Q3 2026", "Q1 2024"],
+            "last_label": ["Q2 2026", "Q2 2026", "–"],
+            "this_quarter": [120.0, 0.80, nan],
+            "last_quarter": [100.0, 0.79, nan],
+            "change": [20.0, 0.01, nan],
+            "noise": [5.0, 0.02, nan],
+            "significant": [True, False, False],
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "metric": ["Active", "Answered", "Young"],
+            "quarters": ["Q2 2026 → Q3 2026", "Q2 2026 → Q3 2026", "not two complete quarters yet"],
+            "before": ["100", "79.0%", "–"],
+            "after": ["120", "80.0%", "–"],
+            "change": ["+20", "+1.0 points", "–"],
+            "beyond noise": ["yes", "no", "–"],
+        }
+    )
+    got = reporting.quarter_table(SimpleNamespace(quarter_change=q))
+    assert_frame_equal(got.astype(object), expected.astype(object))
+
+
+@pytest.mark.parametrize(
+    "n, line",
+    [
+        (0, "**No success story** is ready to play back yet."),
+        (1, "**1 success story** is ready to play back (below)."),
+        (8, "**8 success stories** are ready to play back (below)."),
+    ],
+)
+def test_the_sustain_summary_counts_success_stories_in_words_that_agree(n, line):
+    assert sustain._stories_line(n) == line

@@ -445,6 +445,7 @@ def quarter_table(r: Report) -> pd.DataFrame:
             "before": [kpis.display(k, v) for k, v in zip(q["kpi"], q["last_quarter"])],
             "after": [kpis.display(k, v) for k, v in zip(q["kpi"], q["this_quarter"])],
             "change": [display_change(k, v) for k, v in zip(q["kpi"], q["change"])],
-            "beyond noise": np.where(q["significant"], "yes", "no"),
+            # no change measured (fewer than two complete quarters): neither yes nor no
+            "beyond noise": np.where(q["change"].isna(), "–", np.where(q["significant"], "yes", "no")),
         }
     )

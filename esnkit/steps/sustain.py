@@ -436,5 +436,12 @@ def sustain_summary(s: Sustain, *, client: str) -> str:
     return (
         f"- **Community actions for {escape_md(client)}**: {actions}.\n"
         f"- **Newcomers**: {conv} of people who posted once in a community posted there again.{trend}\n"
-        f"- **{len(s.stories)} success stories** are ready to play back (below)."
+        f"- {_stories_line(len(s.stories))}"
     )
+
+
+def _stories_line(n: int) -> str:
+    if n == 0:
+        return "**No success story** is ready to play back yet."
+    noun, verb = ("story", "is") if n == 1 else ("stories", "are")
+    return f"**{n} success {noun}** {verb} ready to play back (below)."
