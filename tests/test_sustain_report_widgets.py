@@ -324,3 +324,35 @@ def test_quarter_table_says_neither_yes_nor_no_when_no_change_was_measured():
 )
 def test_the_sustain_summary_counts_success_stories_in_words_that_agree(n, line):
     assert sustain._stories_line(n) == line
+
+
+def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author_by_hand():
+    from esnkit import Dataset
+
+    # a: 3 messages in g over two UTC months (23:30 UTC on 31 Jan is January), 1 in h; b: one in g,
+    # one after the end; a message with no community is not counted.
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ["a", "b"]}),
+        groups=pd.DataFrame({"group_id": ["g", "h"]}),
+        messages=pd.DataFrame(
+            {
+                "message_id": list("1234567"),
+                "thread_id": list("1234567"),
+                "group_id": ["g", "g", "g", "h", "g", "g", None],
+                "author_id": ["a", "a", "a", "a", "b", "b", "b"],
+                "created_at": pd.to_datetime(
+                    ["2026-01-05 09:00", "2026-01-31 23:30", "2026-02-01 00:30", "2026-02-02 09:00", "2026-03-01 09:00", "2026-04-02 09:00", "2026-03-03 09:00"], utc=True
+                ),
+                "is_thread_start": [True] * 7,
+                "is_private": [False] * 7,
+            }
+        ),
+    )
+    pairs = sustain._funnel_pairs(ds, pd.Timestamp("2026-04-01", tz="UTC"))
+    expected = pd.DataFrame({"group_id": ["g", "g", "h"], "author_id": ["a", "b", "a"], "n": [3, 1, 1], "months": [2, 1, 1]})
+    got = pairs.sort_values(["group_id", "author_id"]).reset_index(drop=True)
+    assert_frame_equal(got, expected.astype({"group_id": "str", "author_id": "str"}))
+    funnel = sustain.newcomer_funnel(ds, as_of="2026-03-31")
+    assert funnel[["stage", "people"]].values.tolist() == [["first message", 3], ["second message", 1], ["regular contributor", 0]]
+    by_group = sustain.newcomer_funnel(ds, as_of="2026-03-31", by_group=True)
+    assert by_group.values.tolist() == [["g", 2, 1, 0], ["h", 1, 0, 0]]

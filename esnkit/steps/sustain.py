@@ -119,13 +119,33 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
 
 
 def _funnel_pairs(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
-    """Per (community, author): messages ``n`` and distinct calendar ``months`` with a message, before ``end``."""
-    m = ds.columns("messages", ["group_id", "author_id", "created_at"])
-    m = m[(m["created_at"] < end) & m["group_id"].notna()]
-    n = m.groupby(["group_id", "author_id"]).size().rename("n")
-    month = m["created_at"].dt.tz_localize(None).dt.to_period("M")
-    months = m.assign(month=month).drop_duplicates(["group_id", "author_id", "month"]).groupby(["group_id", "author_id"]).size().rename("months")
-    return pd.concat([n, months], axis=1).reset_index()
+    """Per (community, author): messages ``n`` and distinct calendar ``months`` (UTC) with a message, before ``end``.
+
+    Counted on integer codes: a pair is ``community × people + author``, a pair-month that times
+    the number of months plus the month, and each is counted by one sort (pandas' groupby over the
+    two string ids took 9 s at 200,000 people). Rows come in no particular order.
+    """
+    m = ds.columns("messages", ["group_id", "created_at"])
+    created = m["created_at"]
+    group = factorize(m["group_id"])
+    c = codes(ds)
+    author, n_people = c.author, max(len(c.people), 1)
+    rows = np.flatnonzero((created < end).to_numpy(dtype=bool, na_value=False) & (group >= 0) & (author >= 0))
+    pair = group[rows] * n_people + author[rows]
+    month = micros(created.take(rows)).astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+    first_month = int(month.min()) if len(month) else 0
+    span = int(month.max()) - first_month + 1 if len(month) else 1
+    _, first, n = np.unique(pair, return_index=True, return_counts=True)
+    months = np.unique(unique(pair * span + (month - first_month)) // span, return_counts=True)[1]
+    at = rows[first]
+    return pd.DataFrame(
+        {
+            "group_id": m["group_id"].take(at).to_numpy(),
+            "author_id": c.people.take(author[at]).to_numpy(),
+            "n": n.astype(np.int64),
+            "months": months.astype(np.int64),
+        }
+    ).astype({"group_id": "str", "author_id": "str"})
 
 
 def _words(name: str) -> set[str]:
