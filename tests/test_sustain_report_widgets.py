@@ -341,7 +341,16 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
                 "group_id": ["g", "g", "g", "h", "g", "g", None],
                 "author_id": ["a", "a", "a", "a", "b", "b", "b"],
                 "created_at": pd.to_datetime(
-                    ["2026-01-05 09:00", "2026-01-31 23:30", "2026-02-01 00:30", "2026-02-02 09:00", "2026-03-01 09:00", "2026-04-02 09:00", "2026-03-03 09:00"], utc=True
+                    [
+                        "2026-01-05 09:00",
+                        "2026-01-31 23:30",
+                        "2026-02-01 00:30",
+                        "2026-02-02 09:00",
+                        "2026-03-01 09:00",
+                        "2026-04-02 09:00",
+                        "2026-03-03 09:00",
+                    ],
+                    utc=True,
                 ),
                 "is_thread_start": [True] * 7,
                 "is_private": [False] * 7,
