@@ -234,7 +234,8 @@ def kpi_values(
     end = as_of_end(as_of, ds)
     ids = [k.id for k in KPIS] if which is None else [kpi(i).id for i in which]
     segment = None if people is None else tuple(sorted(set(map(str, people))))
-    days = functools.cache(lambda: _segment_days(ds, end, _segment_mask(ds, segment)))  # shared by this call's KPIs, not kept
+    # shared by this call's KPIs, not kept; the whole population needs no mask beyond active_days' own
+    days = functools.cache(lambda: _segment_days(ds, end, None if segment is None else _segment_mask(ds, segment)))
     return {i: ds.cached("kpi", (i, end, inactive_days, segment), lambda i=i: _measure(ds, i, end, inactive_days, segment, days)) for i in ids}
 
 
@@ -279,9 +280,14 @@ def _measure(
     return float((ever & (last < end_day - inactive_days)).sum())  # lapsed
 
 
-def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`active_days` before ``end`` of the people in ``seg`` (sorted by day), shared by the KPIs of one instant."""
+def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`active_days` before ``end`` of the people in ``seg`` (sorted by day), shared by the KPIs of one instant.
+
+    ``seg`` None is the whole population, which :func:`active_days` already keeps to.
+    """
     who, day = active_days(ds, as_of=end - pd.Timedelta(days=1))
+    if seg is None:
+        return who, day
     keep = seg[who]
     return who[keep], day[keep]
 
