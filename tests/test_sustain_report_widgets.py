@@ -330,16 +330,16 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
     from esnkit import Dataset
 
     # a: 3 messages in g over two UTC months (23:30 UTC on 31 Jan is January), 1 in h; b: one in g,
-    # one after the end; a message with no community is not counted.
+    # one after the end; a message with no community and one with no author are not counted.
     ds = Dataset(
         people=pd.DataFrame({"person_id": ["a", "b"]}),
         groups=pd.DataFrame({"group_id": ["g", "h"]}),
         messages=pd.DataFrame(
             {
-                "message_id": list("1234567"),
-                "thread_id": list("1234567"),
-                "group_id": ["g", "g", "g", "h", "g", "g", None],
-                "author_id": ["a", "a", "a", "a", "b", "b", "b"],
+                "message_id": list("12345678"),
+                "thread_id": list("12345678"),
+                "group_id": ["g", "g", "g", "h", "g", "g", None, "g"],
+                "author_id": ["a", "a", "a", "a", "b", "b", "b", None],
                 "created_at": pd.to_datetime(
                     [
                         "2026-01-05 09:00",
@@ -349,11 +349,12 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
                         "2026-03-01 09:00",
                         "2026-04-02 09:00",
                         "2026-03-03 09:00",
+                        "2026-03-04 09:00",
                     ],
                     utc=True,
                 ),
-                "is_thread_start": [True] * 7,
-                "is_private": [False] * 7,
+                "is_thread_start": [True] * 8,
+                "is_private": [False] * 8,
             }
         ),
     )
