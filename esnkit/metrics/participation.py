@@ -153,7 +153,7 @@ def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
     people = population(ds)
     registered = people.loc[people["state"].notna(), "person_id"]
     # Distinct (person, week) pairs on the people's row codes, then counted per person.
-    person_week = unique(days["who"].to_numpy() * weeks + (days["day"].to_numpy() - day_number(start)) // 7)
+    person_week = unique(days["who"].to_numpy().astype(np.int64) * weeks + (days["day"].to_numpy() - day_number(start)) // 7)
     n_weeks = np.bincount(person_week // weeks, minlength=len(ds.people))
     rows = np.flatnonzero(n_weeks)
     active_weeks = pd.Series(n_weeks[rows], index=pd.Index(ds.people["person_id"].to_numpy()[rows], dtype="str"))

@@ -186,11 +186,35 @@ def _read_table(folder: str | os.PathLike[str], name: str, dictionary: tuple[str
     return pads.dataset(str(path), format=form).to_table(columns=list(REDUCTIONS[name].columns))
 
 
-def day_numbers(column) -> np.ndarray:
-    """A reduction's ``day`` column (an Arrow date from any engine) as int64 days since 1970-01-01."""
+def day_numbers(column, dtype="int64") -> np.ndarray:
+    """A reduction's ``day`` column (an Arrow date from any engine) as days since 1970-01-01 (int64, or ``dtype``)."""
     import pyarrow as pa
 
-    return column.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype("int64")
+    return column.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+
+def int_array(column, *, compact: bool = False) -> np.ndarray:
+    """An Arrow integer column as numpy int64; with ``compact``, int32 when every value fits.
+
+    For the counts of the tables the kernel keeps across the five steps (20 M person-days and 18 M
+    tie-days at 200,000 people): 4 bytes a value less. Sums of them are taken with ``np.bincount``
+    or numpy's sums, which count in int64 or float64, so no total overflows.
+
+    >>> import pyarrow as pa
+    >>> int_array(pa.chunked_array([[1, 2]], type=pa.int64()), compact=True).dtype.name
+    'int32'
+    >>> int_array(pa.chunked_array([[1, 2**40]]), compact=True).dtype.name
+    'int64'
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if compact and len(column) and column.null_count == 0:
+        bounds = pc.min_max(column)
+        small = np.iinfo(np.int32)
+        if small.min <= bounds["min"].as_py() and bounds["max"].as_py() <= small.max:
+            return column.cast(pa.int32()).to_numpy(zero_copy_only=False)
+    return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
 
 
 def day_order(day: np.ndarray) -> np.ndarray | None:
@@ -217,10 +241,11 @@ def sorted_threads(starts: pd.DataFrame) -> pd.DataFrame:
     return starts.sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
 
 
-def to_frame(table, name: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
+def to_frame(table, name: str, *, columns: Iterable[str] | None = None, compact: bool = False) -> pd.DataFrame:
     """The reduction ``name`` as an engine wrote it (a pyarrow Table) -> the frame metrics read: fixed column order and dtypes.
 
-    ``columns`` keeps only those (in the reduction's order); the default is every column.
+    ``columns`` keeps only those (in the reduction's order); the default is every column. Integer
+    columns are int64, or with ``compact`` int32 where their values fit (:func:`int_array`).
     """
     import pyarrow as pa
 
@@ -237,7 +262,7 @@ def to_frame(table, name: str, *, columns: Iterable[str] | None = None) -> pd.Da
             nulls = col.is_null().to_numpy(zero_copy_only=False)
             columns[column] = pd.arrays.BooleanArray(col.fill_null(False).to_numpy(zero_copy_only=False), nulls)
         elif pa.types.is_integer(kind):
-            columns[column] = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            columns[column] = int_array(col, compact=compact)
         else:
             columns[column] = pd.Series(col.to_pandas(), dtype="str").array
     # Not copied into one block: consolidating 10 M person-days copied every column (1.3 s, and their size again at the peak).

@@ -243,7 +243,7 @@ def peak_active_members(ds: Dataset, *, as_of=None, days: int = 90) -> pd.Series
     q = (day_number(end) - 1 - rows["day"].to_numpy()) // days  # windows of whole days back from the as-of
     ok = where >= 0
     n_people, n_q = len(ds.people) + 1, int(q.max()) + 1 if len(q) else 1
-    cells = unique((where[ok] * n_q + q[ok]) * n_people + who[ok]) // n_people  # distinct people per (group, window)
+    cells = unique((where[ok].astype(np.int64) * n_q + q[ok]) * n_people + who[ok]) // n_people  # distinct people per (group, window)
     group_window, people = np.unique(cells, return_counts=True)
     peak = pd.Series(people, index=group_window // n_q).groupby(level=0).max()
     return pd.Series(peak.to_numpy(), index=ds.groups["group_id"].take(peak.index.to_numpy()).to_numpy(), dtype="int64")
