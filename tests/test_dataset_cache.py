@@ -90,3 +90,20 @@ def test_person_days_keep_the_two_usual_populations_and_not_the_whole_reduction(
     everyone = person_days(ds, include_bots=True, include_external=True)  # another population reads the reduction again
     assert sorted(set(ids[everyone["who"].to_numpy()])) == ["a", "b", "c", "d", "z"]  # z is the bot
     assert sorted(set(ids[person_days(ds)["who"].to_numpy()])) == ["a", "b", "c", "d"]
+
+
+def test_the_person_days_and_tie_days_kept_across_the_steps_are_int32_and_their_sums_int64():
+    from esnkit.metrics._base import person_days, sums_by_person
+
+    ds = small_dataset()
+    days = person_days(ds)
+    narrow = ["day", "posts", "replies", "reactions", "who", "where"]
+    assert {c: str(days[c].dtype) for c in narrow} == dict.fromkeys(narrow, "int32")
+    ties = network._ties_by_day(ds)[0]
+    assert {c: str(t) for c, t in ties.dtypes.items()} == dict.fromkeys(["src", "tgt", "g", "day", "replies", "mentions", "reactions"], "int32")
+    sums = sums_by_person(ds, days, ["posts", "replies", "reactions"])
+    assert sums.dtypes.map(str).tolist() == ["int64", "int64", "int64"]
+    # The same totals a group-by over the ids gives (the frame's own int32 counts, summed as int64).
+    ids = ds.people["person_id"].to_numpy()[days["who"].to_numpy()]
+    expected = days.assign(person_id=pd.array(ids, dtype="str")).groupby("person_id")[["posts", "replies", "reactions"]].sum().astype("int64")
+    pd.testing.assert_frame_equal(sums, expected)
