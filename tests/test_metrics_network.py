@@ -36,6 +36,10 @@ def test_the_graph_of_a_dataset_numbers_people_as_its_edges_first_name_them():
     assert g.nodes.equals(by_strings.nodes)
     assert np.array_equal(g.src, by_strings.src) and np.array_equal(g.dst, by_strings.dst)
     assert g.graph.get_edgelist() == by_strings.graph.get_edgelist() and g.graph.es["weight"] == by_strings.graph.es["weight"]
+    # The coded graph keeps no id strings for its ends; it names them when asked, all rows or some.
+    assert_frame_equal(g.edges, network.interaction_edges(ds, as_of=AS_OF))
+    assert_frame_equal(g.edge_rows(np.array([1, 3])), by_strings.edges.iloc[[1, 3]].reset_index(drop=True))
+    assert "source" not in g.edge_data and g.edge_data["weight"].tolist() == by_strings.edges["weight"].tolist()
     # b replies to a: b is the first source, so node 0, before a, which sorts first
     from esnkit import Dataset
 

@@ -89,15 +89,16 @@ def interaction_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365)
     >>> interaction_edges(ds, as_of="2026-01-31").to_string(index=False)
     'source target  replies  mentions  reactions  weight\\n     b      a        1         1          0       2'
     """
-    return _coded_edges(ds, as_of=as_of, window_days=window_days)[0]
+    data, source, target, ids = _edge_data(ds, as_of=as_of, window_days=window_days)
+    return pd.concat([pd.DataFrame({"source": ids.take(source).array, "target": ids.take(target).array}), data], axis=1)
 
 
-def _coded_edges(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Index]:
-    """:func:`interaction_edges`, with each row's source and target as codes into the ids returned last (people in id order)."""
+def _edge_data(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Index]:
+    """:func:`interaction_edges` without the ends' ids: ``replies``, ``mentions``, ``reactions``, ``weight``, and
+    each row's source and target as codes into the ids returned last (people in id order)."""
     source, target, counts, by_rank = edge_codes(ds, as_of=as_of, window_days=window_days)
     weight = counts["replies"] + counts["mentions"] + counts["reactions"]
-    out = pd.DataFrame({"source": by_rank.take(source).array, "target": by_rank.take(target).array, **counts, "weight": weight}, copy=False)
-    return out.astype({"source": "str", "target": "str"}), source, target, by_rank
+    return pd.DataFrame({**counts, "weight": weight}, copy=False), source, target, by_rank
 
 
 def edge_codes(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], pd.Index]:
@@ -211,26 +212,48 @@ class InteractionGraph:
     Parameters
     ----------
     edges : DataFrame
-        ``source``, ``target``, ``weight`` (extra columns are kept as edge attributes).
+        ``source``, ``target``, ``weight`` (extra columns are kept as edge attributes). With
+        ``coded``, the ends come from the codes and ``edges`` needs only the other columns.
     people : Index-like, optional
         Extra people to include as isolated nodes.
+    coded : (source, target, ids), optional
+        Each row's ends as codes into ``ids``: the nodes are found without hashing strings, and
+        :attr:`edges` names the ends only when asked (as strings, the 6.9 M ties of a graph at
+        200,000 people held about 0.3 GiB for as long as the graph was kept).
     """
 
     def __init__(self, edges: pd.DataFrame, people=None, *, coded: tuple[np.ndarray, np.ndarray, pd.Index] | None = None):
-        if coded is not None:  # the rows' source and target as codes into ids: the nodes found without hashing strings
+        if coded is not None:
             nodes, src, dst = _nodes_from_codes(*coded)
         else:
             nodes = pd.Index(pd.concat([edges["source"], edges["target"]]).unique())
         if people is not None:
             nodes = nodes.append(pd.Index(people).difference(nodes))
         self.nodes = pd.Index(nodes.astype("str"), name="person_id")
-        self.edges = edges.reset_index(drop=True)
         if coded is None:
             src = positions(edges["source"].astype("str"), pd.Series(self.nodes))
             dst = positions(edges["target"].astype("str"), pd.Series(self.nodes))
+            self._named = edges.reset_index(drop=True)
+        else:
+            self._named = None
+        #: The edges' attributes (``weight``, and ``replies``, ``mentions``, ``reactions`` when built
+        #: from the data), row for row with :attr:`src` and :attr:`dst`; the ends may be missing.
+        self.edge_data = edges.drop(columns=["source", "target"], errors="ignore").reset_index(drop=True)
         self.src, self.dst = src, dst
         self.graph = _igraph(len(self.nodes), src, dst, edges["weight"].to_numpy(dtype=float))
         self._pending: dict = {}  # betweenness begun in another process (start_betweenness), by its arguments
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """``source``, ``target`` (person ids) and the attributes of every edge; for a coded graph, built on each call."""
+        if self._named is not None:
+            return self._named
+        return self.edge_rows(slice(None))
+
+    def edge_rows(self, rows) -> pd.DataFrame:
+        """:attr:`edges` of some rows only (positions, a mask or a slice), the ends named for those rows alone."""
+        ends = {"source": self.nodes.take(self.src[rows]).array, "target": self.nodes.take(self.dst[rows]).array}
+        return pd.DataFrame({**ends, **{c: self.edge_data[c].to_numpy()[rows] for c in self.edge_data.columns}})
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -349,8 +372,8 @@ def build_graph(ds: Dataset, *, as_of=None, window_days: int | None = 365) -> In
 
 
 def _graph(ds: Dataset, as_of, window_days: int | None) -> InteractionGraph:
-    edges, source, target, ids = _coded_edges(ds, as_of=as_of, window_days=window_days)
-    return InteractionGraph(edges, coded=(source, target, ids))
+    data, source, target, ids = _edge_data(ds, as_of=as_of, window_days=window_days)
+    return InteractionGraph(data, coded=(source, target, ids))
 
 
 def key_individuals(
@@ -382,7 +405,7 @@ def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None)
     if len(g) == 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", "department", "role") else "float64") for c in cols})
     # Tie counts on the graph's integer node codes (string pairs cost seconds at millions of ties).
-    edges, src, dst, n = g.edges, g.src, g.dst, len(g)
+    edges, src, dst, n = g.edge_data, g.src, g.dst, len(g)
     ties = unique(np.concatenate([src * n + dst, dst * n + src]))  # either way, each pair once
     a, b = ties // n, ties % n
     degree = np.bincount(a, minlength=n)
@@ -485,7 +508,7 @@ def _segment_ties(ds: Dataset, g: InteractionGraph, by: str) -> tuple[np.ndarray
     at = pd.Index(people["person_id"].astype("str")).get_indexer(g.nodes)  # -1: not in the population
     segment = np.where(at >= 0, np.append(seg_codes, -1)[at], -1)
     inside = (at[g.src] >= 0) & (at[g.dst] >= 0)
-    weight = g.edges["weight"].to_numpy(dtype="float64")
+    weight = g.edge_data["weight"].to_numpy(dtype="float64")
     return g.src[inside], g.dst[inside], weight[inside], segment, pd.Index(names.astype("str"))
 
 
@@ -742,10 +765,11 @@ def leader_reach(
     if len(ids) == 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c == "person_id" else "float64") for c in cols})
     members = pd.Index(population(ds)["person_id"].astype("str"))
-    e = g.edges[members.get_indexer(g.edges["source"]) >= 0]
-    e = e[members.get_indexer(e["target"]) >= 0]
-    to_leader = e[ids.get_indexer(e["target"]) >= 0]
-    from_leader = e[ids.get_indexer(e["source"]) >= 0]
+    # On the graph's node codes: only the ties of the leaders get their ends named.
+    in_population, is_leader = g.nodes.isin(members), g.nodes.isin(ids)
+    between_members = in_population[g.src] & in_population[g.dst]
+    to_leader = g.edge_rows(np.flatnonzero(between_members & is_leader[g.dst]))
+    from_leader = g.edge_rows(np.flatnonzero(between_members & is_leader[g.src]))
     reach = to_leader.groupby("target")["source"].nunique()
     m = ds.columns("messages", ["author_id", "created_at", "is_thread_start"])
     start = end - pd.Timedelta(days=window_days) if window_days else None

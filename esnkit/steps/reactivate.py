@@ -123,7 +123,7 @@ def invite_back(
     ids = ds.people["person_id"]
     n = len(ids) + 1
     if graph is not None:
-        row, src, tgt, edge_weight = positions(pd.Series(graph.nodes), ids), graph.src, graph.dst, graph.edges["weight"].to_numpy(dtype=np.int64)
+        row, src, tgt, edge_weight = positions(pd.Series(graph.nodes), ids), graph.src, graph.dst, graph.edge_data["weight"].to_numpy(dtype=np.int64)
     else:
         src, tgt, counts, names = network.edge_codes(ds, as_of=end - pd.Timedelta(days=1), window_days=window_days)
         row, edge_weight = positions(pd.Series(names), ids), counts["replies"] + counts["mentions"] + counts["reactions"]
