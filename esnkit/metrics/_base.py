@@ -174,9 +174,9 @@ def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     codes: ``who`` and ``where``, the rows of the person in ``ds.people`` and of the community in
     ``ds.groups`` (-1 for none); ids are ``ds.people["person_id"].to_numpy()[who]`` (and likewise
     for groups), taken for the few rows that need them. ``day``, ``who``, ``where`` and the counts
-    are int32 (the frame is kept across the steps): widen to int64 before multiplying them into a key. Bots and guests left out unless asked for, as
-    in :func:`interaction_events`. An as-of is a cut of days, so counts per person and window are
-    exactly those of the events.
+    are int32 (the frame is kept across the steps): widen to int64 before multiplying them into a
+    key. Bots and guests left out unless asked for, as in :func:`interaction_events`. An as-of is a
+    cut of days, so counts per person and window are exactly those of the events.
     """
     rows = ds.cached("person_days", (include_bots, include_external), lambda: _population_days(ds, include_bots, include_external))
     if as_of is None:
