@@ -15,26 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-CHUNK = 1_000_000  # ties per add_edges call
-
 
 def main(folder: str) -> None:
-    import igraph as ig
-
-    from .network import _betweenness_values
+    from .network import _betweenness_values, _undirected_igraph
 
     here = Path(folder)
     with np.load(here / "ties.npz") as ties:
         n, src, dst = int(ties["n"]), ties["src"], ties["dst"]
         exact_max, k, seed = int(ties["exact_max"]), int(ties["k"]), int(ties["seed"])
-    # The undirected graph built as InteractionGraph builds it (same ties, same order): the same
-    # values. The ties go in a chunk at a time and the graph is made undirected in place: one list
-    # of 3.4 M pairs of Python ints and a second copy of the graph held this process at 0.86 GiB.
-    graph = ig.Graph(n=n, directed=True)
-    for start in range(0, len(src), CHUNK):
-        graph.add_edges(list(zip(src[start : start + CHUNK].tolist(), dst[start : start + CHUNK].tolist())))
+    # The undirected graph of the same ties, each linked pair once: the same values as the graph
+    # InteractionGraph makes undirected (see _undirected_igraph), built in a third of the time.
+    graph = _undirected_igraph(n, src, dst)
     del src, dst
-    graph.to_undirected(mode="collapse")
     values = _betweenness_values(graph, exact_max, None if k < 0 else k, seed)
     with open(here / "betweenness.tmp.npy", "wb") as out:
         np.save(out, values)

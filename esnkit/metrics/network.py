@@ -27,6 +27,7 @@ Roles (one per person, the first that applies):
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -197,13 +198,43 @@ def _nodes_from_codes(source: np.ndarray, target: np.ndarray, ids: pd.Index) -> 
     return ids.take(order), node_of[source], node_of[target]
 
 
+PAIR_CHUNK = 1_000_000  # ties turned into Python ints at a time while igraph reads them
+
+
+def _pairs(src: np.ndarray, dst: np.ndarray):
+    """The ties as pairs of Python ints, made a chunk at a time while igraph reads them.
+
+    igraph reads pairs of Python ints 40% faster than rows of a numpy array (3.6 s against 5.6 s
+    at 3.2 M ties; a memoryview is turned into such a list inside igraph). Made all at once, the
+    pairs of 7 M ties hold about 0.8 GiB; a chunk at a time, one chunk's worth. Adding the chunks to
+    a graph one call at a time instead re-indexes the graph on each call (8.8 s against 3.5 s).
+    """
+    return itertools.chain.from_iterable(
+        zip(src[start : start + PAIR_CHUNK].tolist(), dst[start : start + PAIR_CHUNK].tolist()) for start in range(0, len(src), PAIR_CHUNK)
+    )
+
+
 def _igraph(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
     import igraph as ig
 
-    # Pairs of Python ints: igraph reads them 40% faster than rows of a numpy array (3.6 s against 5.6 s at 3.2 M ties).
-    graph = ig.Graph(n=n, edges=list(zip(src.tolist(), dst.tolist())), directed=True)
+    graph = ig.Graph(n=n, edges=_pairs(src, dst), directed=True)
     graph.es["weight"] = weight
     return graph
+
+
+def _undirected_igraph(n: int, src: np.ndarray, dst: np.ndarray):
+    """The undirected, unweighted graph of the ties: each linked pair once, whichever way (for betweenness).
+
+    Its betweenness equals, bit for bit, that of ``_igraph(...).as_undirected(mode="collapse")``:
+    a simple graph's neighbours are visited in the order of their codes either way. Found with
+    numpy, the pairs cost 0.3 s at 7 M ties, where building the directed graph and collapsing it
+    cost 11 s.
+    """
+    import igraph as ig
+
+    lo, hi = np.minimum(src, dst).astype(np.int64), np.maximum(src, dst).astype(np.int64)
+    keys = unique(lo * n + hi)
+    return ig.Graph(n=n, edges=_pairs(keys // n, keys % n), directed=False)
 
 
 class InteractionGraph:
