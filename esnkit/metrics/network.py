@@ -271,8 +271,13 @@ class InteractionGraph:
         #: from the data), row for row with :attr:`src` and :attr:`dst`; the ends may be missing.
         self.edge_data = edges.drop(columns=["source", "target"], errors="ignore").reset_index(drop=True)
         self.src, self.dst = src, dst
-        self.graph = _igraph(len(self.nodes), src, dst, edges["weight"].to_numpy(dtype=float))
         self._pending: dict = {}  # betweenness begun in another process (start_betweenness), by its arguments
+
+    @cached_property
+    def graph(self):
+        """The igraph engine: directed, weighted. Built when first asked for, so a :meth:`start_betweenness`
+        right after the graph is made sends the ties before igraph reads them (3 s at 7 M ties)."""
+        return _igraph(len(self.nodes), self.src, self.dst, self.edge_data["weight"].to_numpy(dtype=float))
 
     @property
     def edges(self) -> pd.DataFrame:
