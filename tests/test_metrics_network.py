@@ -120,6 +120,17 @@ def test_betweenness_begun_in_another_process_is_the_same():
     assert not network.InteractionGraph(pairs).start_betweenness()  # small graphs stay in-process
 
 
+def test_graphs_read_their_ties_a_chunk_at_a_time_and_the_helper_links_each_pair_once(monkeypatch):
+    # Five ties, two of them a pair linked both ways (0-1) and one repeated (2>3 twice), read
+    # two at a time: every chunk goes in, in order; the helper's graph has each linked pair once.
+    monkeypatch.setattr(network, "PAIR_CHUNK", 2)
+    src, dst = np.array([0, 1, 2, 2, 4]), np.array([1, 0, 3, 3, 0])
+    assert list(network._pairs(src, dst)) == [(0, 1), (1, 0), (2, 3), (2, 3), (4, 0)]
+    assert network._igraph(5, src, dst, np.ones(5)).get_edgelist() == [(0, 1), (1, 0), (2, 3), (2, 3), (4, 0)]
+    undirected = network._undirected_igraph(5, src, dst)
+    assert not undirected.is_directed() and sorted(undirected.get_edgelist()) == [(0, 1), (0, 4), (2, 3)]
+
+
 def test_betweenness_is_computed_here_when_the_helper_process_dies():
     rng = np.random.default_rng(5)
     pairs = pd.DataFrame({"source": rng.integers(0, 300, 1200), "target": rng.integers(0, 300, 1200)})
@@ -254,6 +265,17 @@ def test_cross_department_carriers_count_a_shared_tie_once():
         }
     ).astype({"person_id": "str", "department": "str"})
     assert_frame_equal(got, expected)
+
+
+def test_cross_department_share_history_cuts_each_window_by_its_days():
+    # Ties by day: b>a 01-05 and a>b 01-06 (X to X), c>d and a's reaction to d 03-01 (Y to Y, X to Y).
+    ds = small_dataset()
+    ends = ["2026-01-01", "2026-01-06", "2026-01-07", "2026-03-02", "2027-06-01"]
+    got = network.cross_department_share_history(ds, ends)
+    assert np.isnan(got[0]) and got[1:4] == [0.0, 0.0, 1 / 4] and np.isnan(got[4])  # none yet; b>a; b>a, a>b; all four; all older than a year
+    # A 30-day window ending 03-02 starts 01-31: only the two March ties, one of them across.
+    month = network.cross_department_share_history(ds, ["2026-03-02", "2026-02-15", "2026-03-01"], window_days=30)
+    assert month[0] == 1 / 2 and np.isnan(month[1]) and np.isnan(month[2])  # 02-15: nothing since 01-16; 03-01: the March ties not yet
 
 
 def test_cross_department_share_whole_network_and_one_department():
