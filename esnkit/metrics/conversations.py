@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from .._fast import arrow_factorize, lookup, micros, min_by_key, positions
+from .._fast import factorize, lookup, micros, min_by_key, positions
 from ..dataset import Dataset
 from ._base import DAY_US, as_of_end
 
@@ -71,10 +70,10 @@ class _ThreadBase:
         self.reply_counts = replies["replies"].to_numpy()
         # (thread, replier other than the starter) pairs, on the day of that replier's first reply
         others = (replies["person_id"] != starts["author_id"].array.take(self.reply_pos)).to_numpy(dtype=bool, na_value=True)
-        person, ids = arrow_factorize(pa.array(replies["person_id"].array))
-        others = others & (person >= 0)
-        pair_keys, self.pair_days = min_by_key(self.reply_pos[others] * len(ids) + person[others], self.reply_days[others])
-        self.pair_pos = pair_keys // len(ids)
+        person = factorize(replies["person_id"])
+        others, repliers = others & (person >= 0), int(person.max(initial=-1)) + 1
+        pair_keys, self.pair_days = min_by_key(self.reply_pos[others] * repliers + person[others], self.reply_days[others])
+        self.pair_pos = pair_keys // repliers
         first = micros(starts["first_response_at"])
         has = starts["first_response_at"].notna().to_numpy()
         out = starts[["thread_id", "group_id", "author_id", "created_at"]].copy()
