@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._fast import arrow_positions, id_ranks, isin, isin_sorted, micros, positions, take, unique
+from .._fast import arrow_positions, first_index, id_ranks, isin, isin_sorted, micros, positions, take, unique
 from ..dataset import Dataset
 
 __all__ = [
@@ -287,7 +287,7 @@ def _registration_days(ds: Dataset) -> np.ndarray:
     days = np.where(joined == np.iinfo(np.int64).min, FROM_THE_START, joined // DAY_US)
     everyone = ds.cached("active_days_all", (), lambda: _active_days(ds))
     who, day = everyone
-    firsts, at = np.unique(who, return_index=True)  # sorted by day: the first index is the first day
+    firsts, at = first_index(who)  # sorted by day: the first index is the first day
     first_day = np.full(len(people), NEVER, dtype=np.int64)
     first_day[firsts] = day[at]
     unknown = days == FROM_THE_START
@@ -441,7 +441,7 @@ class PersonCommunity:
     def main_group(self) -> np.ndarray:
         """The ``group_id`` each asked-for person did most in (ties: the smallest id), None without any."""
         order = np.lexsort((id_ranks(self.ds.groups["group_id"])[self.group], -self.counts, self.person))
-        first = order[np.unique(self.person[order], return_index=True)[1]]
+        first = order[first_index(self.person[order])[1]]
         main = np.full(len(self.ds.people), -1, dtype=np.int64)
         main[self.person[first]] = self.group[first]
         picked = np.where(self.rows >= 0, main[np.where(self.rows >= 0, self.rows, 0)], -1)

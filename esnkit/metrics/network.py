@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import arrow_factorize, arrow_positions, found_sorted, id_ranks, lookup, positions, unique
+from .._fast import arrow_factorize, arrow_positions, first_index, found_sorted, id_ranks, lookup, positions, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, day_number, population, suppress
 
@@ -191,7 +191,7 @@ def community_two_way_share(ds: Dataset, *, as_of=None, window_days: int | None 
 def _nodes_from_codes(source: np.ndarray, target: np.ndarray, ids: pd.Index) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """The nodes of edges given as codes into ``ids``, in the order the ids first appear among the sources then the
     targets (as ``pd.concat([source, target]).unique()`` orders them), and each edge's ends as node positions."""
-    seen, first = np.unique(np.concatenate([source, target]), return_index=True)
+    seen, first = first_index(np.concatenate([source, target]))
     order = seen[np.argsort(first, kind="stable")]
     node_of = np.full(len(ids), -1, dtype=np.int64)
     node_of[order] = np.arange(len(order))

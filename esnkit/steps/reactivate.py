@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import id_ranks, isin, positions
+from .._fast import first_index, id_ranks, isin, positions
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import adoption, communities, kpis, network
@@ -151,7 +151,7 @@ def invite_back(
     cand = active_now[b]
     a, b, weight = a[cand], b[cand], weight[cand]
     order = np.lexsort((id_ranks(ids)[b], -weight, a))  # heaviest tie first, then the smallest id
-    best = order[np.unique(a[order], return_index=True)[1]]
+    best = order[first_index(a[order])[1]]
     inviter = pd.Series(ids.take(b[best]).to_numpy(), index=ids.take(a[best]).to_numpy())
     tie_weight = pd.Series(weight[best], index=inviter.index)
     out = lapsed[["person_id", "department", "first_active", "last_active", "days_inactive", "n_messages"]].copy()

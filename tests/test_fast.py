@@ -1,0 +1,40 @@
+"""The integer helpers the metrics lean on: a dense key range is tallied in a table, a sparse one sorted; both give one answer."""
+
+import numpy as np
+import pytest
+
+from esnkit import _fast
+
+
+def test_unique_first_index_and_min_by_key_by_hand_dense_and_sparse():
+    dense = np.array([4, 2, 4, 3, 2, 9], dtype=np.int32)  # range 8 over 6 values: a table
+    sparse = dense.astype(np.int64) * 10**9  # range 7e9: sorted
+    assert _fast._dense_range(dense, 1) == (2, 8) and _fast._dense_range(sparse, 1) is None
+    for keys, scale in ((dense, 1), (sparse, 10**9)):
+        got = _fast.unique(keys)
+        assert got.dtype == keys.dtype and got.tolist() == [2 * scale, 3 * scale, 4 * scale, 9 * scale]
+        seen, at = _fast.first_index(keys)
+        assert seen.tolist() == [2 * scale, 3 * scale, 4 * scale, 9 * scale] and at.tolist() == [1, 3, 0, 5]
+        k, least = _fast.min_by_key(keys, np.array([7, 5, -2, 8, 6, 0]))
+        assert k.tolist() == [2 * scale, 3 * scale, 4 * scale, 9 * scale] and least.tolist() == [5, 8, -2, 0]
+
+
+@pytest.mark.parametrize("span", [50, 5_000, 10**12])
+def test_the_table_and_the_sort_agree_with_numpy(span):
+    rng = np.random.default_rng(span % 97)
+    keys = rng.integers(0, span, 2_000) + 7
+    values = rng.integers(-50, 50, 2_000)
+    np.testing.assert_array_equal(_fast.unique(keys), np.unique(keys))
+    seen, at = _fast.first_index(keys)
+    want_seen, want_at = np.unique(keys, return_index=True)
+    np.testing.assert_array_equal(seen, want_seen)
+    np.testing.assert_array_equal(at, want_at)
+    k, least = _fast.min_by_key(keys, values)
+    np.testing.assert_array_equal(k, want_seen)
+    np.testing.assert_array_equal(least, np.array([values[keys == key].min() for key in want_seen]))
+
+
+def test_empty_and_boolean_input():
+    empty = np.array([], dtype=np.int64)
+    assert _fast.unique(empty).tolist() == [] and [a.tolist() for a in _fast.first_index(empty)] == [[], []]
+    assert _fast.unique(np.array([True, False, True])).tolist() == [False, True]  # not a range: numpy's sort
