@@ -17,17 +17,13 @@ import numpy as np
 
 
 def main(folder: str) -> None:
-    from .network import _betweenness_values, _undirected_igraph
+    from .network import _betweenness_values, _linked_pairs
 
     here = Path(folder)
     with np.load(here / "ties.npz") as ties:
-        n, src, dst = int(ties["n"]), ties["src"], ties["dst"]
-        exact_max, k, seed = int(ties["exact_max"]), int(ties["k"]), int(ties["seed"])
-    # The undirected graph of the same ties, each linked pair once: the same values as the graph
-    # InteractionGraph makes undirected (see _undirected_igraph), built in a third of the time.
-    graph = _undirected_igraph(n, src, dst)
-    del src, dst
-    values = _betweenness_values(graph, exact_max, None if k < 0 else k, seed)
+        n, exact_max, k, seed = int(ties["n"]), int(ties["exact_max"]), int(ties["k"]), int(ties["seed"])
+        # The linked pairs are handed over unnamed, so the estimate can let them go once renumbered.
+        values = _betweenness_values(n, _linked_pairs(n, ties["src"], ties["dst"]), exact_max, None if k < 0 else k, seed)
     with open(here / "betweenness.tmp.npy", "wb") as out:
         np.save(out, values)
     os.replace(here / "betweenness.tmp.npy", here / "betweenness.npy")
