@@ -38,3 +38,5 @@ def test_empty_and_boolean_input():
     empty = np.array([], dtype=np.int64)
     assert _fast.unique(empty).tolist() == [] and [a.tolist() for a in _fast.first_index(empty)] == [[], []]
     assert _fast.unique(np.array([True, False, True])).tolist() == [False, True]  # not a range: numpy's sort
+    huge = np.array([2**61, 0, 2**61, 5])  # value and position do not fit one int64: numpy's stable sort
+    assert [a.tolist() for a in _fast.first_index(huge)] == [[0, 5, 2**61], [1, 3, 0]]

@@ -26,7 +26,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._fast import factorize, isin, isin_sorted, micros, positions, unique
+from .._fast import factorize, first_index, isin, isin_sorted, micros, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
 from ..metrics._base import as_of_end, codes, day_number, person_days
@@ -71,7 +71,7 @@ def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     # First message of each (community, author), in time order (stable: table order on ties).
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(times[rows], kind="stable")]
-    _, first = np.unique(group[rows] * (len(c.people) + 1) + author[rows], return_index=True)
+    _, first = first_index(group[rows] * (len(c.people) + 1) + author[rows])
     starts = np.sort(rows[first])
     starts = starts[is_start[starts]]
     # Replies in those threads by someone other than the start's author; the first one's time.
