@@ -222,7 +222,7 @@ def first_index(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo, n = int(values.min()), len(values)
     if (int(values.max()) - lo + 1) * n >= 2**63:  # value and position do not fit one int64
         return np.unique(values, return_index=True)
-    seen, at = min_by_key(values.astype(np.int64) - lo, np.arange(n, dtype=np.int64))
+    seen, at = min_by_key(np.subtract(values, lo, dtype=np.int64), np.arange(n, dtype=np.int64))
     return (seen + lo).astype(values.dtype, copy=False), at
 
 
@@ -244,7 +244,7 @@ def min_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> keys.tolist(), least.tolist()
     ([3, 1000000000000], [1, 2])
     """
-    keys, values = np.asarray(keys).astype(np.int64), np.asarray(values).astype(np.int64)
+    keys, values = np.asarray(keys, dtype=np.int64), np.asarray(values, dtype=np.int64)  # no copy when already int64
     dense = _dense_range(keys, 1)
     if dense is not None:
         lo, span = dense
