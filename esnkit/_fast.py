@@ -169,8 +169,8 @@ def take(values: pd.Series, at: np.ndarray) -> pd.Series:
 def _dense_range(values: np.ndarray, per_value: int) -> tuple[int, int] | None:
     """``(lowest, range)`` of integer ``values`` when a table over their range is cheaper than a sort, else None.
 
-    ``per_value``: how many table slots per value are worth it (4 for a table of booleans, a
-    twelfth of the values' own bytes; 1 for a table of int64, as large as the values).
+    ``per_value``: how many table slots per value are worth it (4 for a table of booleans, at
+    most half the bytes of int64 values; 1 for a table of int64, as large as the values).
     """
     if len(values) == 0 or values.dtype.kind not in "iu":
         return None

@@ -127,8 +127,20 @@ def test_graphs_read_their_ties_a_chunk_at_a_time_and_the_helper_links_each_pair
     src, dst = np.array([0, 1, 2, 2, 4]), np.array([1, 0, 3, 3, 0])
     assert list(network._pairs(src, dst)) == [(0, 1), (1, 0), (2, 3), (2, 3), (4, 0)]
     assert network._igraph(5, src, dst, np.ones(5)).get_edgelist() == [(0, 1), (1, 0), (2, 3), (2, 3), (4, 0)]
-    undirected = network._undirected_igraph(5, src, dst)
+    assert network._linked_pairs(5, src, dst).tolist() == [0 * 5 + 1, 0 * 5 + 4, 2 * 5 + 3]
+    undirected = network._pairs_igraph(5, network._linked_pairs(5, src, dst))
     assert not undirected.is_directed() and sorted(undirected.get_edgelist()) == [(0, 1), (0, 4), (2, 3)]
+
+
+def test_exact_betweenness_of_the_linked_pairs_is_that_of_the_collapsed_tie_graph_bit_for_bit():
+    # Betweenness was computed on the directed tie graph made undirected; the linked pairs must
+    # give the very same floats, or equal values could swap places in a client's ranking.
+    rng = np.random.default_rng(11)
+    src, dst = rng.integers(0, 200, 900), rng.integers(0, 200, 900)
+    src, dst = src[src != dst], dst[src != dst]
+    collapsed = network._igraph(200, src, dst, np.ones(len(src))).as_undirected(mode="collapse")
+    want = np.asarray(collapsed.betweenness(directed=False), dtype=float)
+    np.testing.assert_array_equal(network._betweenness_values(200, network._linked_pairs(200, src, dst), 5000, None, 0), want)
 
 
 def test_betweenness_is_computed_here_when_the_helper_process_dies():
