@@ -120,7 +120,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     notebook = prepare_explorer(paths)
-    env = dict(os.environ, ESNKIT_CLIENT_DIR=str(paths.root))
+    from .run.kernel import KERNEL_ENV
+
+    # The explorer's kernel inherits the server's environment: the run's memory settings, unless set.
+    env = {**KERNEL_ENV, **os.environ, "ESNKIT_CLIENT_DIR": str(paths.root)}
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={paths.root}", notebook.name]
     if args.port:
         cmd.append(f"--port={args.port}")

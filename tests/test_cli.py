@@ -271,6 +271,20 @@ def running_lab(tmp_path, *, ingest: bool = False):
 LAB_TOKEN = "esnkit-test"
 
 
+def _environment_of_lab_on(port: int) -> set[str]:
+    """The environment (``NAME=value`` strings) of the JupyterLab server listening on ``port``, read from /proc."""
+    from pathlib import Path
+
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            if f"--port={port}".encode() in args:  # jupyter-lab itself (`esnkit lab` passes the port as two words)
+                return set((proc / "environ").read_bytes().decode().split("\0"))
+        except OSError:
+            continue
+    raise AssertionError(f"no JupyterLab server on port {port}")
+
+
 def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_path):
     """A real JupyterLab, rooted at the client folder: the explorer copy and the reports are reachable."""
     import json
@@ -295,6 +309,8 @@ def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_
         names = {item["name"] for item in root["content"]}
         assert {"explore.ipynb", "reports", "client.yml"} <= names and ".esnkit-key" not in names
         assert get("reports/2026-09-30/1-assess.html")["type"] == "file"
+        # the server (whose environment its kernels inherit) has the run's kernel memory settings
+        assert {"MALLOC_MMAP_MAX_=0", "NUMPY_MADVISE_HUGEPAGE=0"} <= _environment_of_lab_on(port)
     # the copy is the client's own, outside git, pointed at its folder; a saved copy is kept as it is
     nb = (client / "explore.ipynb").read_text()
     assert 'client_dir: str = \\".\\"' in nb

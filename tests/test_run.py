@@ -295,20 +295,26 @@ def test_a_failing_printer_is_in_the_failure_summary_and_leaves_no_pdf(tmp_path,
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
-def test_the_kernels_stderr_is_kept_in_kernel_log_and_its_malloc_keeps_big_blocks_in_the_heap(tmp_path, monkeypatch):
+def test_the_kernels_stderr_is_kept_in_kernel_log_and_it_has_the_runs_memory_settings_unless_the_environment_has_its_own(tmp_path, monkeypatch):
     paths = copy_client(tmp_path)
     folder = tmp_path / "notebooks"
     shutil.copytree(notebooks_dir(), folder)
     nb = nbformat.read(folder / "2-plan.ipynb", as_version=4)
-    said = "os.write(2, b'native library says: segfault ahead\\n')\nos.write(2, f\"mmap max: {os.environ.get('MALLOC_MMAP_MAX_')}\\n\".encode())"
+    said = (
+        "os.write(2, b'native library says: segfault ahead\\n')\n"
+        "for name in ('MALLOC_MMAP_MAX_', 'NUMPY_MADVISE_HUGEPAGE'):\n"
+        "    os.write(2, f'{name}={os.environ.get(name)}\\n'.encode())"
+    )
     nb.cells.insert(5, nbformat.v4.new_code_cell("import os\n" + said))
     nbformat.write(nb, folder / "2-plan.ipynb")
     monkeypatch.setenv("ESNKIT_NOTEBOOKS", str(folder))
     monkeypatch.delenv("MALLOC_MMAP_MAX_", raising=False)
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's own setting wins
     runmod.run_client(paths, steps=runmod.parse_steps("2"), formats=("html",), progress=lambda s: None)
     log = (paths.reports("2026-09-30") / "kernel.log").read_text()
     assert "native library says: segfault ahead" in log
-    assert "mmap max: 0" in log  # esnkit.run.kernel.KERNEL_ENV
+    # esnkit.run.kernel.KERNEL_ENV's setting (every big block from the heap), and the environment's own value kept
+    assert "MALLOC_MMAP_MAX_=0\nNUMPY_MADVISE_HUGEPAGE=1\n" in log
 
 
 def test_an_agreed_plan_gets_traffic_lights_a_quarter_later(tmp_path):

@@ -26,13 +26,23 @@ _RESET = (
 )
 
 
-#: glibc's malloc for the kernel: every block from its heap, none mapped on its own. By default a
-#: block over 32 MiB (any array of a few million rows) is mapped fresh from the system and handed
-#: back when freed, so the next one faults in every page again; on this machine type that cost
-#: 1.4 s to turn 20 M int32 into int64, against 0.01 s from the heap. At 200,000 people the five
-#: steps in one process took 93-95 s instead of 107-111 s, that process's peak 6.0 GiB instead of
-#: 5.9. A value already in the environment is kept.
-KERNEL_ENV = {"MALLOC_MMAP_MAX_": "0"}
+#: How the kernel gets its memory, so that it does not keep faulting pages in from the host. This
+#: machine type is a virtual machine whose balloon takes back the guest's free memory in 2 MiB
+#: blocks (free page reporting), and touching such memory again costs a fault from the host:
+#:
+#: - ``MALLOC_MMAP_MAX_=0``: glibc serves every block from its heap. By default a block over 32 MiB
+#:   (any array of a few million rows) is mapped afresh and handed back when freed, so the next
+#:   one faults in every page again: 1.4 s to turn 20 M int32 into int64, against 0.01 s.
+#: - ``NUMPY_MADVISE_HUGEPAGE=0`` (numpy's documented switch, read when numpy is imported): numpy
+#:   asks for transparent huge pages for every array of 4 MiB or more, and each huge page is a
+#:   free 2 MiB block, the kind the balloon has taken back. A fresh 2 GB array took 9-19 s to
+#:   fault in that way here, 0.8 s in 4 KiB pages.
+#:
+#: Measured on the whole run at 200,000 people, alternating (2 cores, 24 GiB): 83.6-95.3 s with
+#: both, 101.7-118.0 s with the first alone, peaks 5.6 GiB either way. Never trimming the heap as
+#: well (``MALLOC_TRIM_THRESHOLD_``) kept the kernel at its high-water mark from step to step, a
+#: peak of 5.8-6.1 GiB: not kept. A value already in the environment is kept.
+KERNEL_ENV = {"MALLOC_MMAP_MAX_": "0", "NUMPY_MADVISE_HUGEPAGE": "0"}
 
 
 class KernelError(RuntimeError):
