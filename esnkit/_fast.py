@@ -244,7 +244,11 @@ def min_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> keys.tolist(), least.tolist()
     ([3, 1000000000000], [1, 2])
     """
-    keys, values = np.asarray(keys, dtype=np.int64), np.asarray(values, dtype=np.int64)  # no copy when already int64
+    # Narrow integer values (days as int32) stay narrow: each operation below widens them as it
+    # reads them, where a widened copy cost 1.2 s for 20 M days at 200,000 people.
+    keys, values = np.asarray(keys, dtype=np.int64), np.asarray(values)  # no copy when already int64
+    if values.dtype.kind not in "iu" or values.dtype == np.uint64:  # uint64 with int64 would make floats
+        values = values.astype(np.int64)
     dense = _dense_range(keys, 1)
     if dense is not None:
         lo, span = dense
@@ -252,9 +256,12 @@ def min_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
         np.minimum.at(least, keys - lo, values)
         present = unique(keys) - lo
         return present + lo, least[present]
-    base = int(values.min(initial=0))
+    base = int(values.min(initial=0))  # <= 0 <= the largest value, so -base < span
     span = int(values.max(initial=0)) - base + 1
-    packed = np.sort(keys * span + (values - base))
+    packed = keys * span  # key * span + (value - base), built in place: -base first, which stays
+    packed -= base  # under (key + 1) * span, then the value, which cannot go below key * span
+    packed += values
+    packed.sort()
     by_key = packed // span
     firsts = np.ones(len(packed), dtype=bool)
     firsts[1:] = by_key[1:] != by_key[:-1]

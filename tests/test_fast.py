@@ -29,9 +29,13 @@ def test_the_table_and_the_sort_agree_with_numpy(span):
     want_seen, want_at = np.unique(keys, return_index=True)
     np.testing.assert_array_equal(seen, want_seen)
     np.testing.assert_array_equal(at, want_at)
-    k, least = _fast.min_by_key(keys, values)
-    np.testing.assert_array_equal(k, want_seen)
-    np.testing.assert_array_equal(least, np.array([values[keys == key].min() for key in want_seen]))
+    want_least = np.array([values[keys == key].min() for key in want_seen])
+    for dtype in (np.int64, np.int32, np.uint16):  # narrow values (days as int32) are not copied wide first
+        given = (values + 50).astype(dtype) if dtype == np.uint16 else values.astype(dtype)
+        k, least = _fast.min_by_key(keys, given)
+        np.testing.assert_array_equal(k, want_seen)
+        assert least.dtype == np.int64
+        np.testing.assert_array_equal(least, want_least + 50 if dtype == np.uint16 else want_least)
 
 
 def test_empty_and_boolean_input():
@@ -40,3 +44,11 @@ def test_empty_and_boolean_input():
     assert _fast.unique(np.array([True, False, True])).tolist() == [False, True]  # not a range: numpy's sort
     huge = np.array([2**61, 0, 2**61, 5])  # value and position do not fit one int64: numpy's stable sort
     assert [a.tolist() for a in _fast.first_index(huge)] == [[0, 5, 2**61], [1, 3, 0]]
+
+
+def test_min_by_key_on_narrow_values_whose_range_overflows_their_own_type():
+    # int32 values from -2e9 to 2e9: value - smallest overflows int32, so it must be taken in int64
+    keys = np.array([10**6, 3, 10**6, 3], dtype=np.int64)  # sparse: sorted, not a table; key x 4e9 fits int64
+    values = np.array([2_000_000_000, -2_000_000_000, -1_999_999_999, 1_999_999_999], dtype=np.int32)
+    k, least = _fast.min_by_key(keys, values)
+    assert k.tolist() == [3, 10**6] and least.tolist() == [-2_000_000_000, -1_999_999_999]

@@ -78,7 +78,8 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Each (group row, person row) pair's first day with a contribution (days since 1970-01-01), keys sorted: computed once per Dataset."""
     days = person_days(ds, include_external=True)
-    key = days["where"].to_numpy().astype(np.int64) * (len(ds.people) + 1) + days["who"].to_numpy()
+    key = np.multiply(days["where"].to_numpy(), len(ds.people) + 1, dtype=np.int64)  # one int64 array, added to in place
+    key += days["who"].to_numpy()
     return min_by_key(key, days["day"].to_numpy())
 
 
