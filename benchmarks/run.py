@@ -344,7 +344,7 @@ def main(argv=None) -> int:
     n_messages = manifest["tables"]["messages"]["rows"]
     n_reactions = manifest["tables"]["reactions"]["rows"]
     as_of = manifest["meta"]["coverage_end"][:10]
-    from esnkit.run.kernel import KERNEL_ENV  # the run's kernel's malloc settings, so this stage is the run's steps
+    from esnkit.run.kernel import KERNEL_ENV  # the run's kernel's memory settings, so this stage is the run's steps
 
     steps = measure(python(STEPS_CODE.format(client=str(work))), label="step computations", env=KERNEL_ENV, keep_lines=True)
     for line in steps.get("lines", []):
