@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._fast import factorize, lookup, micros, min_by_key, positions
 from ..dataset import Dataset
+from ..reduce import query
 from ._base import DAY_US, as_of_end
 
 __all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap", "questions", "marks_questions"]
@@ -208,13 +209,19 @@ def thread_depth(threads: pd.DataFrame) -> pd.DataFrame:
 
 def activity_heatmap(ds: Dataset, *, as_of=None, tz: str = "UTC") -> pd.DataFrame:
     """Messages by weekday and hour (in ``tz``): ``weekday`` (0=Monday), ``hour``, ``messages``; all 168 cells."""
-    end = as_of_end(as_of, ds)
-    created = ds.column("messages", "created_at")
-    local = created[created < end].dt.tz_convert(tz)
-    counts = pd.DataFrame({"weekday": local.dt.day_of_week, "hour": local.dt.hour}).value_counts()
-    grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
-    out = counts.reindex(grid, fill_value=0).rename("messages").reset_index()
-    return out.astype({"weekday": "int64", "hour": "int64", "messages": "int64"})
+    # The engine counts messages per UTC minute; each minute then falls in one local weekday and hour
+    # (every time zone's offset is a whole number of minutes).
+    minutes = query(ds, "message_minutes", end=as_of_end(as_of, ds))
+    local = minutes["minute"].dt.tz_convert(tz)
+    cell = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy(dtype=np.int64)
+    counts = np.bincount(cell, weights=minutes["messages"].to_numpy(dtype=np.float64), minlength=7 * 24)
+    return pd.DataFrame(
+        {
+            "weekday": np.repeat(np.arange(7, dtype=np.int64), 24),
+            "hour": np.tile(np.arange(24, dtype=np.int64), 7),
+            "messages": counts.astype(np.int64),
+        }
+    )
 
 
 def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame:
@@ -233,18 +240,10 @@ def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame
         ``median_hours_to_first_answer``, ``unanswered``; most unanswered first (ties by group id).
     """
     end = as_of_end(as_of, ds)
-    m = ds.columns("messages", ["thread_id", "group_id", "author_id", "created_at", "is_thread_start", "message_type"])
     cols = ["group_id", "questions", "answered", "answer_rate", "median_hours_to_first_answer", "unanswered"]
-    is_q = (m["message_type"] == "question").fillna(False).to_numpy(dtype=bool) & m["is_thread_start"].fillna(False).to_numpy(dtype=bool)
-    created = m["created_at"]
-    in_window = ((created >= end - pd.Timedelta(days=window_days)) & (created < end)).fillna(False).to_numpy(dtype=bool)
-    q = m.loc[is_q & in_window, ["thread_id", "group_id", "author_id", "created_at"]]
+    q = query(ds, "questions", start=end - pd.Timedelta(days=window_days), end=end)  # the engine reads the messages
     if len(q) == 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c == "group_id" else "float64") for c in cols})
-    replies = m[~m["is_thread_start"].fillna(False).astype(bool) & (created < end).fillna(False) & m["thread_id"].isin(q["thread_id"])]
-    replies = replies.merge(q[["thread_id", "author_id"]].rename(columns={"author_id": "asker"}), on="thread_id")
-    first = replies[replies["author_id"] != replies["asker"]].groupby("thread_id")["created_at"].min()
-    q = q.merge(first.rename("first_answer"), left_on="thread_id", right_index=True, how="left")
     q["hours"] = (q["first_answer"] - q["created_at"]).dt.total_seconds() / 3600
     q["answered"] = q["first_answer"].notna()
     out = (

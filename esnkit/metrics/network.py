@@ -44,6 +44,7 @@ import pandas as pd
 from .._fast import arrow_factorize, arrow_positions, first_index, found_sorted, id_ranks, lookup, positions, unique
 from ..dataset import Dataset
 from ._base import as_of_end, codes, day_number, population, suppress
+from .conversations import thread_responses
 
 __all__ = [
     "interaction_edges",
@@ -830,11 +831,9 @@ def leader_reach(
     to_leader = g.edge_rows(np.flatnonzero(between_members & is_leader[g.dst]))
     from_leader = g.edge_rows(np.flatnonzero(between_members & is_leader[g.src]))
     reach = to_leader.groupby("target")["source"].nunique()
-    m = ds.columns("messages", ["author_id", "created_at", "is_thread_start"])
-    start = end - pd.Timedelta(days=window_days) if window_days else None
-    started = m[
-        m["is_thread_start"].fillna(False).astype(bool) & (m["created_at"] < end) & ((m["created_at"] >= start) if start is not None else True)
-    ]
+    started = thread_responses(ds, as_of=end - pd.Timedelta(days=1))  # every dated thread start before the end
+    if window_days:
+        started = started[started["created_at"] >= end - pd.Timedelta(days=window_days)]
     posts = started[started["author_id"].isin(ids)].groupby("author_id").size()
     org = organisation(ds.people, ids)
     org = org[org["person_id"].isin(members)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin
 from ..dataset import Dataset
+from ..reduce import query
 from ._base import as_of_end
 from .communities import community_scorecard
 from .conversations import thread_responses
@@ -59,10 +59,8 @@ def _ranked_threads(ds: Dataset, end: pd.Timestamp, window_days: int) -> pd.Data
     threads = threads[~threads["is_private"].astype(bool) & (threads["created_at"] >= end - pd.Timedelta(days=window_days))]
     # A success drew in someone besides its author and got an answer: a monologue is no story to play back.
     threads = threads[(threads["n_participants"] >= 2) & threads["answered"].astype(bool)]
-    m = ds.columns("messages", ["thread_id", "author_id"])
-    m = m[isin(m["thread_id"], threads["thread_id"])]
+    who = query(ds, "thread_authors", threads=threads[["thread_id"]].astype({"thread_id": "str"}))
     dept = ds.people.set_index("person_id")["department"]
-    who = m[["thread_id", "author_id"]].drop_duplicates()
     depts = who.assign(d=who["author_id"].map(dept)).dropna(subset=["d"]).groupby("thread_id")["d"].nunique()
     out = threads.assign(departments=threads["thread_id"].map(depts).fillna(0).astype("int64")).rename(columns={"n_participants": "participants"})
     fast = out["hours_to_first_response"] <= FAST_HOURS

@@ -313,9 +313,10 @@ def query(ds, name: str, **params: Any) -> pd.DataFrame:
     if name not in QUERIES:
         raise KeyError(f"unknown query {name!r}; queries are {', '.join(QUERIES)}")
     q = QUERIES[name]
-    if set(params) != set(q.params):
-        raise TypeError(f"query {name!r} takes {', '.join(q.params)}; got {', '.join(sorted(params)) or 'nothing'}")
-    values = {k: v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for k, v in params.items()}
+    if set(params) != set(q.params) | set(q.frames):
+        takes = ", ".join((*q.params, *q.frames))
+        raise TypeError(f"query {name!r} takes {takes}; got {', '.join(sorted(params)) or 'nothing'}")
+    values = {k: v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for k, v in params.items() if k not in q.frames}
     with tempfile.TemporaryDirectory(prefix="esnkit-query-") as spill:
         engine = DuckDBEngine(threads=min(2, os.cpu_count() or 1), temp_directory=spill)
         with engine.connect() as con:
@@ -329,6 +330,8 @@ def query(ds, name: str, **params: Any) -> pd.DataFrame:
                     con.register(f"_in_{table}", frame)
                     source = f"_in_{table}"
                 con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {', '.join(columns)}, file_row_number FROM {source}")
+            for table in q.frames:
+                con.register(table, pa.Table.from_pandas(pd.DataFrame(params[table]), preserve_index=False))
             result = con.sql(q.sql, params=values).to_arrow_table()
     out = result.to_pandas()
     for column, kind in zip(result.column_names, result.schema.types, strict=True):

@@ -252,7 +252,9 @@ class Query:
     its message fall in a window), which no table reduced by one date can answer. The engine
     reads the event parquet of ``processed/`` (or the Dataset's own tables) out of core, so the
     step never holds the events. Each input view has the ``INPUTS``-style columns named here plus
-    ``file_row_number``, the row's position in its table (for "the first row" rules).
+    ``file_row_number``, the row's position in its table (for "the first row" rules). A name in
+    ``frames`` is a small table the caller passes (a frame with the columns the SQL reads, say the
+    threads it asks about), read by its name; every other parameter is a value, read as ``$name``.
     """
 
     name: str
@@ -260,6 +262,7 @@ class Query:
     inputs: dict[str, tuple[str, ...]]
     params: tuple[str, ...]
     sql: str
+    frames: tuple[str, ...] = ()
 
 
 QUERIES: dict[str, Query] = {
@@ -303,6 +306,118 @@ QUERIES: dict[str, Query] = {
                 SELECT target AS person_id, CAST(COUNT(*) AS BIGINT) AS received FROM got
                 WHERE target IS NOT NULL AND target IS DISTINCT FROM source
                 GROUP BY target
+            """,
+        ),
+        Query(
+            name="newcomer_starts",
+            doc=(
+                "Each person's first message in each community before $end (ties in time by table order) when it starts a "
+                "thread: its community, time, and the first reply in that thread before $end by someone other than a "
+                "newcomer who started it (null: none)."
+            ),
+            inputs={"messages": ("thread_id", "group_id", "author_id", "created_at", "is_thread_start")},
+            params=("end",),
+            sql="""
+                WITH kept AS (
+                    SELECT thread_id, group_id, author_id, created_at, is_thread_start, file_row_number FROM messages
+                    WHERE created_at < $end AND group_id IS NOT NULL
+                ), firsts AS (
+                    SELECT * FROM kept
+                    QUALIFY row_number() OVER (PARTITION BY group_id, author_id ORDER BY created_at, file_row_number) = 1
+                ), starts AS (
+                    SELECT thread_id, group_id, author_id, created_at FROM firsts WHERE is_thread_start
+                ), start_authors AS (
+                    SELECT DISTINCT thread_id, author_id FROM starts WHERE thread_id IS NOT NULL
+                ), answers AS (
+                    SELECT k.thread_id, MIN(k.created_at) AS first_reply_at
+                    FROM kept k JOIN start_authors a ON k.thread_id = a.thread_id
+                    WHERE NOT k.is_thread_start AND k.author_id IS DISTINCT FROM a.author_id
+                    GROUP BY k.thread_id
+                )
+                SELECT s.group_id, s.created_at, a.first_reply_at
+                FROM starts s LEFT JOIN answers a ON s.thread_id = a.thread_id
+            """,
+        ),
+        Query(
+            name="community_authors",
+            doc="Per community and author (both known), messages before $end and distinct UTC months with one.",
+            inputs={"messages": ("group_id", "author_id", "created_at")},
+            params=("end",),
+            sql="""
+                SELECT group_id, author_id, CAST(COUNT(*) AS BIGINT) AS n,
+                       CAST(COUNT(DISTINCT date_trunc('month', created_at)) AS BIGINT) AS months
+                FROM messages
+                WHERE created_at < $end AND group_id IS NOT NULL AND author_id IS NOT NULL
+                GROUP BY group_id, author_id
+            """,
+        ),
+        Query(
+            name="thread_departments",
+            doc=(
+                "Per window of the frame `windows` (`window`, `since`, `until`): threads with a public message in it by a "
+                "person of known department, and those of them whose such messages came from 2+ departments."
+            ),
+            inputs={"messages": ("thread_id", "author_id", "created_at", "is_private"), "people": ("person_id", "department")},
+            params=(),
+            frames=("windows",),
+            sql="""
+                SELECT "window", CAST(COUNT(*) AS BIGINT) AS threads,
+                       CAST(COUNT(*) FILTER (WHERE departments >= 2) AS BIGINT) AS crossing
+                FROM (
+                    SELECT w."window", m.thread_id, COUNT(DISTINCT p.department) AS departments
+                    FROM messages m
+                    JOIN windows w ON m.created_at >= w.since AND m.created_at < w.until
+                    JOIN people p ON m.author_id = p.person_id
+                    WHERE NOT m.is_private AND m.thread_id IS NOT NULL AND p.department IS NOT NULL
+                    GROUP BY w."window", m.thread_id
+                ) t
+                GROUP BY "window"
+            """,
+        ),
+        Query(
+            name="thread_authors",
+            doc="Each distinct author (null included) of any message, at any time, in the threads of the frame `threads` (`thread_id`).",
+            inputs={"messages": ("thread_id", "author_id")},
+            params=(),
+            frames=("threads",),
+            sql="""
+                SELECT DISTINCT thread_id, author_id FROM messages
+                WHERE thread_id IN (SELECT thread_id FROM threads)
+            """,
+        ),
+        Query(
+            name="questions",
+            doc=(
+                "Thread starts of type question in [$start, $end), in table order, with the first reply before $end in the "
+                "thread by someone other than its asker (a reply whose author or asker is unknown counts; null: none)."
+            ),
+            inputs={"messages": ("thread_id", "group_id", "author_id", "created_at", "is_thread_start", "message_type")},
+            params=("start", "end"),
+            sql="""
+                WITH q AS (
+                    SELECT thread_id, group_id, author_id, created_at, file_row_number FROM messages
+                    WHERE message_type = 'question' AND is_thread_start AND created_at >= $start AND created_at < $end
+                ), answers AS (
+                    SELECT r.thread_id, MIN(r.created_at) AS first_answer
+                    FROM messages r JOIN q ON r.thread_id = q.thread_id
+                    WHERE r.is_thread_start IS NOT TRUE AND r.created_at < $end
+                      AND (r.author_id <> q.author_id OR r.author_id IS NULL OR q.author_id IS NULL)
+                    GROUP BY r.thread_id
+                )
+                SELECT q.thread_id, q.group_id, q.author_id, q.created_at, a.first_answer
+                FROM q LEFT JOIN answers a ON q.thread_id = a.thread_id
+                ORDER BY q.file_row_number
+            """,
+        ),
+        Query(
+            name="message_minutes",
+            doc="Messages before $end per UTC minute (the heatmap turns each minute to the client's time zone).",
+            inputs={"messages": ("created_at",)},
+            params=("end",),
+            sql="""
+                SELECT date_trunc('minute', created_at) AS minute, CAST(COUNT(*) AS BIGINT) AS messages
+                FROM messages WHERE created_at < $end
+                GROUP BY date_trunc('minute', created_at)
             """,
         ),
     )

@@ -26,11 +26,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._fast import factorize, first_index, isin, isin_sorted, micros, positions, unique
+from .._fast import isin, isin_sorted, positions, unique
 from ..dataset import Dataset
 from ..metrics import communities, kpis, network, participation
-from ..metrics._base import as_of_end, codes, day_number, person_days
+from ..metrics._base import as_of_end, day_number, person_days
 from ..metrics.successes import successful_threads
+from ..reduce import query
 from ..render import escape_md
 from .context import StepContext
 
@@ -46,7 +47,6 @@ __all__ = [
     "sustain_summary",
 ]
 
-HOUR_US = 3_600_000_000  # microseconds in an hour
 _FILLER = {"the", "and", "of", "a", "for", "team", "group", "community", "hub", "network", "forum"}
 
 
@@ -55,36 +55,12 @@ def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
 
     A newcomer post is a person's first message in a community (before the end of ``as_of``'s
     day; ties in time by table order) when it starts a thread; it is welcomed when someone else
-    replies in that thread within 24 (48) hours. Counted on integer codes of the message columns.
+    replies in that thread within 24 (48) hours. The engine finds the posts and their first reply
+    over the event parquet (the :data:`~esnkit.reduce.QUERIES` entry ``newcomer_starts``).
     """
-    end = as_of_end(as_of, ds)
-    m = ds.columns("messages", ["thread_id", "group_id", "created_at", "is_thread_start"])
-    created = m["created_at"]
-    keep = ((created < end) & m["group_id"].notna()).to_numpy(dtype=bool, na_value=False)
-    start_flag = m["is_thread_start"]
-    is_start = start_flag.to_numpy(dtype=bool, na_value=False)
-    is_reply = (~start_flag).to_numpy(dtype=bool, na_value=False)
-    times = micros(created)
-    group, thread = factorize(m["group_id"]), factorize(m["thread_id"])
-    c = codes(ds)
-    author = c.author + 1  # 0: no author
-    # First message of each (community, author), in time order (stable: table order on ties).
-    rows = np.flatnonzero(keep)
-    rows = rows[np.argsort(times[rows], kind="stable")]
-    _, first = first_index(group[rows] * (len(c.people) + 1) + author[rows])
-    starts = np.sort(rows[first])
-    starts = starts[is_start[starts]]
-    # Replies in those threads by someone other than the start's author; the first one's time.
-    in_start_thread = np.zeros(max(int(thread.max()) + 1, 1) if len(thread) else 1, dtype=bool)
-    in_start_thread[thread[starts][thread[starts] >= 0]] = True
-    replies = np.flatnonzero(keep & is_reply & (thread >= 0) & in_start_thread[np.maximum(thread, 0)])
-    pairs = pd.DataFrame({"t": thread[replies], "a": author[replies], "at": times[replies]}).merge(
-        pd.DataFrame({"t": thread[starts], "a_start": author[starts]}).drop_duplicates(), on="t"
-    )
-    first_reply = pairs[pairs["a"] != pairs["a_start"]].groupby("t")["at"].min()
-    reply_at = first_reply.reindex(thread[starts]).to_numpy(dtype="float64", na_value=np.nan)
-    waited = reply_at - times[starts]  # µs; NaN: no reply
-    t = pd.DataFrame({"group_id": m["group_id"].take(starts).to_numpy(), "h24": waited <= 24 * HOUR_US, "h48": waited <= 48 * HOUR_US})
+    starts = query(ds, "newcomer_starts", end=as_of_end(as_of, ds))
+    waited = starts["first_reply_at"] - starts["created_at"]  # NaT: no reply, never welcomed
+    t = pd.DataFrame({"group_id": starts["group_id"], "h24": waited <= pd.Timedelta(hours=24), "h48": waited <= pd.Timedelta(hours=48)})
     out = t.groupby("group_id").agg(newcomer_posts=("h24", "size"), welcomed_24h=("h24", "mean"), welcomed_48h=("h48", "mean")).reset_index()
     return out.astype({"group_id": "str", "newcomer_posts": "int64", "welcomed_24h": "float64", "welcomed_48h": "float64"})
 
@@ -121,31 +97,10 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
 def _funnel_pairs(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     """Per (community, author): messages ``n`` and distinct calendar ``months`` (UTC) with a message, before ``end``.
 
-    Counted on integer codes: a pair is ``community × people + author``, a pair-month that times
-    the number of months plus the month, and each is counted by one sort (pandas' groupby over the
-    two string ids took 9 s at 200,000 people). Rows come in no particular order.
+    Counted by the engine over the event parquet (the query ``community_authors``); rows come in no
+    particular order.
     """
-    m = ds.columns("messages", ["group_id", "created_at"])
-    created = m["created_at"]
-    group = factorize(m["group_id"])
-    c = codes(ds)
-    author, n_people = c.author, max(len(c.people), 1)
-    rows = np.flatnonzero((created < end).to_numpy(dtype=bool, na_value=False) & (group >= 0) & (author >= 0))
-    pair = group[rows] * n_people + author[rows]
-    month = micros(created.take(rows)).astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
-    first_month = int(month.min()) if len(month) else 0
-    span = int(month.max()) - first_month + 1 if len(month) else 1
-    _, first, n = np.unique(pair, return_index=True, return_counts=True)
-    months = np.unique(unique(pair * span + (month - first_month)) // span, return_counts=True)[1]
-    at = rows[first]
-    return pd.DataFrame(
-        {
-            "group_id": m["group_id"].take(at).to_numpy(),
-            "author_id": c.people.take(author[at]).to_numpy(),
-            "n": n.astype(np.int64),
-            "months": months.astype(np.int64),
-        }
-    ).astype({"group_id": "str", "author_id": "str"})
+    return query(ds, "community_authors", end=end)
 
 
 def _words(name: str) -> set[str]:
@@ -321,18 +276,17 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         return pd.DataFrame(columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
     first_q = start.tz_localize(None).to_period("Q")
     periods = [q for q in pd.period_range(last_day.to_period("Q") - (quarters - 1), last_day.to_period("Q"), freq="Q") if q >= first_q]
-    # On integer codes: each author's department (-1: none known), each message's thread.
-    dept_of, _ = pd.factorize(ds.people["department"])
-    messages = ds.columns("messages", ["thread_id", "created_at", "is_private"])
-    author_dept = np.append(dept_of, -1)[codes(ds).author]  # author -1 (not in people): no department
-    thread = factorize(messages["thread_id"])
-    times, public = micros(messages["created_at"]), ~messages["is_private"].astype(bool).to_numpy()
-    n_depts = max(int(dept_of.max()) + 1, 1) if len(dept_of) else 1
-    rows = []
-    for q in periods:  # a handful of quarters, each vectorised
-        q_start = q.start_time.tz_localize("UTC")
+    windows = []
+    for q in periods:
         q_last = min(q.end_time.normalize(), last_day.normalize())
-        q_end = q_last.tz_localize("UTC") + pd.Timedelta(days=1)
+        windows.append((q, q.start_time.tz_localize("UTC"), q_last, q_last.tz_localize("UTC") + pd.Timedelta(days=1)))
+    # Threads of each quarter's public messages with authors of 2+ departments, among those with any known.
+    instants = {name: pd.Series([w[at] for w in windows], dtype="datetime64[us, UTC]") for name, at in (("since", 1), ("until", 3))}
+    frame = pd.DataFrame({"window": np.arange(len(windows), dtype=np.int64), **instants})
+    crossing = query(ds, "thread_departments", windows=frame).set_index("window").reindex(frame["window"], fill_value=0)
+    threads, crossed = crossing["threads"].to_numpy(), crossing["crossing"].to_numpy()
+    rows = []
+    for k, (q, q_start, q_last, _) in enumerate(windows):  # a handful of quarters, each vectorised
         usage = participation.usage_segments(ds, as_of=q_last)
         active = usage[usage["segment"] != "non-user"]
         ev = person_days(ds, as_of=q_last)
@@ -341,10 +295,6 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
         people_there = unique(who)
         counts = np.bincount(who, weights=(ev["posts"] + ev["replies"] + ev["reactions"]).to_numpy(), minlength=len(ds.people) + 1)[people_there]
         core = np.sort(counts)[::-1][: max(1, int(np.ceil(0.1 * len(counts))))]
-        # Threads of the quarter's public messages with authors of 2+ departments, among those with any known.
-        m = (times >= micros(q_start)) & (times < micros(q_end)) & public & (author_dept >= 0) & (thread >= 0)
-        pairs = unique(thread[m] * n_depts + author_dept[m])
-        d = np.unique(pairs // n_depts, return_counts=True)[1]  # departments per thread
         rows.append(
             {
                 "quarter": f"Q{q.quarter} {q.year}",
@@ -352,7 +302,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
                 "active_people": int(kpis.kpi_values(ds, as_of=q_last, which=["active_90"])["active_90"]),
                 "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
                 "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
-                "cross_department_share": float((d >= 2).mean()) if len(d) else np.nan,
+                "cross_department_share": float(crossed[k] / threads[k]) if threads[k] else np.nan,
             }
         )
     return pd.DataFrame(rows, columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
@@ -363,8 +313,7 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
     threads = successful_threads(ds, as_of=as_of, top=top)
     roles = individuals.set_index("person_id")["role"] if individuals is not None else pd.Series(dtype="str")
     names = ds.groups.set_index("group_id")["name"]
-    m = ds.columns("messages", ["thread_id", "author_id"])
-    who = m[isin(m["thread_id"], threads["thread_id"])].drop_duplicates()
+    who = query(ds, "thread_authors", threads=threads[["thread_id"]].astype({"thread_id": "str"}))
     who = who.assign(role=who["author_id"].map(roles).astype("str").fillna("").replace("", "member"))
     mix = who.groupby(["thread_id", "role"]).size().unstack(fill_value=0)
 
