@@ -494,17 +494,42 @@ def test_the_cross_department_share_history_from_the_reduced_ties_equals_the_one
     np.testing.assert_allclose(cross_department_share_history(ds, ends), expected, rtol=0, atol=1e-12)
 
 
-def test_a_run_says_when_it_must_reduce_in_memory(tmp_path):
+def test_a_run_reduces_again_first_when_the_reductions_are_missing_or_stale(tmp_path):
     from esnkit.run.orchestrate import _prepare
     from esnkit.steps import STEPS
 
     paths = _client(tmp_path, n_people=200)
+    written = json.loads((paths.processed / "reduced" / "manifest.json").read_text())
     said: list[str] = []
     _prepare(paths, STEPS[:1], None, ("html",), said.append)
-    assert not any("reduced is missing or out of date" in line for line in said)
+    assert not any("out of date" in line for line in said)
+    # Missing (an ingest stopped before its reduction), then written under other definitions (an older esnkit).
+    for spoil in (lambda: shutil.rmtree(paths.processed / "reduced"), lambda: _set_version(paths, written["reductions_version"] - 1)):
+        spoil()
+        said.clear()
+        _prepare(paths, STEPS[:1], None, ("html",), said.append)
+        assert any("reduced is missing or out of date" in line and "esnkit reduce bench" in line for line in said)
+        assert reductions_current(paths.processed)
+        again = json.loads((paths.processed / "reduced" / "manifest.json").read_text())
+        assert again["tables"] == written["tables"] and again["written_at"] >= written["written_at"]
+
+
+def _set_version(paths, version: int) -> None:
+    manifest = paths.processed / "reduced" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "reductions_version": version}))
+
+
+def test_a_run_asks_for_a_cluster_reduction_rather_than_starting_one(tmp_path):
+    from esnkit.run.orchestrate import _prepare
+    from esnkit.steps import STEPS
+
+    paths = _client(tmp_path, n_people=200)
     shutil.rmtree(paths.processed / "reduced")
-    _prepare(paths, STEPS[:1], None, ("html",), said.append)
-    assert any("reduced is missing or out of date" in line and "esnkit reduce bench" in line for line in said)
+    yml = paths.root / "client.yml"
+    yml.write_text(yml.read_text() + "\nengine: {name: spark, master: 'spark://nowhere:7077'}\n")
+    with pytest.raises(ConfigError, match=r"reduced is missing or out of date .*on the spark engine first: `esnkit reduce bench`"):
+        _prepare(paths, STEPS[:1], None, ("html",), lambda line: None)
+    assert not (paths.processed / "reduced").exists()
 
 
 def test_ingest_says_the_events_were_written_when_the_reduction_fails(tmp_path, capsys):

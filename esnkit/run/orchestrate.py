@@ -22,7 +22,7 @@ from ..config import ClientConfig, ClientPaths
 from ..dataset import Dataset
 from ..errors import ConfigError, RunError
 from ..progress import heartbeat, stages
-from ..reduce import reductions_current
+from ..reduce import reduce_client, reductions_current
 from ..resources import step_notebook
 from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of
 from ..steps.outputs import SAVED_BY
@@ -106,12 +106,27 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
     if month_is_partial(day):
         progress(f"note: {day} is not a month's end: the deliverables label {day:%B %Y} as a partial month")
     if not reductions_current(paths.processed):
-        progress(
-            f"note: {paths.processed / 'reduced'} is missing or out of date; the run reduces the events in memory (slower): `esnkit reduce {paths.client}`"
-        )
+        _reduce_first(paths, config, progress)
     run.out_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(run)
     return run
+
+
+def _reduce_first(paths: ClientPaths, config: ClientConfig, progress: Progress) -> None:
+    """Reduce ``processed/`` again when its reductions are missing or were written by other definitions.
+
+    What an upgrade of esnkit or an interrupted ingest leaves. The steps would otherwise reduce
+    every event inside their kernel, in memory, which a large client cannot afford. DuckDB
+    reduces here and now, out of core; a cluster engine is started only when asked for.
+    """
+    where = paths.processed / "reduced"
+    if config.engine.name != "duckdb":
+        raise ConfigError(
+            f"{where} is missing or out of date (written by another esnkit, or never finished); "
+            f"reduce it on the {config.engine.name} engine first: `esnkit reduce {paths.client}`, then run again"
+        )
+    progress(f"note: {where} is missing or out of date; reducing the events again first (`esnkit reduce {paths.client}`)")
+    reduce_client(paths, progress=lambda line: progress(f"      {line}"))
 
 
 def _check_notebooks(run: _Run) -> None:
