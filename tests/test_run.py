@@ -317,6 +317,28 @@ def test_the_kernels_stderr_is_kept_in_kernel_log_and_it_has_the_runs_memory_set
     assert "MALLOC_MMAP_MAX_=0\nNUMPY_MADVISE_HUGEPAGE=1\n" in log
 
 
+_HOLE_THEN_RELEASE = """
+import matplotlib.pyplot, numpy as np, psutil, pyarrow  # what a step has imported
+from esnkit.run.kernel import release_memory
+rss = lambda: psutil.Process().memory_info().rss
+big = np.ones(400 * 2**20 // 8)   # from the heap, as in the kernel
+above = np.ones(8 * 2**20 // 8)  # from the top, above it: freeing the big block leaves a hole below the top
+del big
+held = rss()
+release_memory()
+print(held - rss())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's heap")
+def test_between_notebooks_the_kernel_hands_the_heaps_free_pages_back():
+    from esnkit.run.kernel import KERNEL_ENV
+
+    env = {**os.environ, **KERNEL_ENV}
+    out = subprocess.run([sys.executable, "-c", _HOLE_THEN_RELEASE], env=env, capture_output=True, text=True, check=True)
+    assert int(out.stdout) > 300 * 2**20  # the 400 MiB hole went back; without malloc_trim the process keeps it
+
+
 def test_an_agreed_plan_gets_traffic_lights_a_quarter_later(tmp_path):
     paths = copy_client(tmp_path)
     config = paths.config_file.read_text().replace(
