@@ -1,8 +1,11 @@
+import numpy as np
 import pandas as pd
 from helpers import AS_OF, small_dataset, ts
 from pandas.testing import assert_frame_equal
 
+from esnkit._fast import micros
 from esnkit.metrics import adoption
+from esnkit.metrics._base import first_contributions
 
 
 def test_monthly_active():
@@ -56,6 +59,35 @@ def test_lapsed_people():
         }
     ).astype({"department": "str", "state": "str", "first_active": "datetime64[us, UTC]", "last_active": "datetime64[us, UTC]"})
     assert_frame_equal(got, expected)
+
+
+def test_lapsed_at_an_earlier_as_of_counts_only_what_came_before_it():
+    # At the end of Feb 28 with 30 days: a (last 06 Jan; a's reaction of 01 Mar is after the as-of) and b lapsed.
+    got = adoption.lapsed_people(small_dataset(), as_of="2026-02-28", inactive_days=30)
+    expected = pd.DataFrame(
+        {
+            "person_id": ["a", "b"],
+            "department": ["X", "X"],
+            "state": ["active", "active"],
+            "first_active": [ts("2026-01-05 09:00"), ts("2026-01-05 11:00")],
+            "last_active": [ts("2026-01-06 09:00"), ts("2026-01-05 11:00")],
+            "days_inactive": [53, 54],  # whole days from the last contribution to the end of Feb 28
+            "n_messages": [2, 1],
+            "n_posts": [1, 0],
+            "n_reactions": [0, 0],
+        }
+    ).astype({"department": "str", "state": "str", "first_active": "datetime64[us, UTC]", "last_active": "datetime64[us, UTC]"})
+    assert_frame_equal(got, expected)
+
+
+def test_first_contributions_are_each_persons_earliest_over_all_the_data():
+    got = first_contributions(small_dataset())
+    never = np.iinfo(np.int64).min
+    expected = [
+        micros(ts(t)) if t else never
+        for t in ("2026-01-05 09:00", "2026-01-05 11:00", "2026-02-10 10:00", "2026-03-01 08:00", None, "2026-03-02 00:00")
+    ]
+    assert got.dtype == np.int64 and got.tolist() == expected  # a to z, in the people table's order; e never contributed
 
 
 def test_lapsed_ignores_bots_and_respects_the_window():

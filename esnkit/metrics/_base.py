@@ -16,6 +16,7 @@ __all__ = [
     "population",
     "interaction_events",
     "person_days",
+    "first_contributions",
     "people_seen",
     "population_rows",
     "sums_by_person",
@@ -170,13 +171,15 @@ def person_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     """What each person of the population contributed per UTC day and community, up to ``as_of``'s end.
 
     The ``person_day`` reduction (:data:`esnkit.reduce.REDUCTIONS`: ``day`` as days since
-    1970-01-01, ``posts``, ``replies``, ``reactions``, ``first_at``, ``last_at``) with its ids as
+    1970-01-01, ``posts``, ``replies``, ``reactions``, ``last_at``) with its ids as
     codes: ``who`` and ``where``, the rows of the person in ``ds.people`` and of the community in
     ``ds.groups`` (-1 for none); ids are ``ds.people["person_id"].to_numpy()[who]`` (and likewise
     for groups), taken for the few rows that need them. ``day``, ``who``, ``where`` and the counts
     are int32 (the frame is kept across the steps): widen to int64 before multiplying them into a
     key. Bots and guests left out unless asked for, as in :func:`interaction_events`. An as-of is a
-    cut of days, so counts per person and window are exactly those of the events.
+    cut of days, so counts per person and window are exactly those of the events. The reduction's
+    ``first_at`` is not kept per row: a person's first contribution is before any cut that has one
+    of their rows, so it is kept per person (:func:`first_contributions`), 8 bytes a row less.
     """
     rows = ds.cached("person_days", (include_bots, include_external), lambda: _population_days(ds, include_bots, include_external))
     if as_of is None:
@@ -222,16 +225,25 @@ def population_rows(ds: Dataset, *, include_bots: bool = False, include_external
 _USUAL = ((False, True), (False, False))
 
 
+def first_contributions(ds: Dataset) -> np.ndarray:
+    """Each ``ds.people`` row's first contribution (µs since 1970-01-01 UTC; int64 min: none), over all the data.
+
+    The earliest ``first_at`` of their rows in the ``person_day`` reduction: also their first one
+    up to any as-of that has a row of theirs, since no row before it has an earlier time.
+    """
+    return _person_day_cuts(ds)["first_at"]
+
+
 def _population_days(ds: Dataset, include_bots: bool, include_external: bool) -> pd.DataFrame:
     if (include_bots, include_external) in _USUAL:
         return _person_day_cuts(ds)[(include_bots, include_external)]
-    return _keep_population(ds, _person_day_rows(ds), include_bots, include_external)
+    return _keep_population(ds, _person_day_rows(ds)[0], include_bots, include_external)
 
 
 def _person_day_cuts(ds: Dataset) -> dict:
     def compute() -> dict:
-        rows = _person_day_rows(ds)
-        cuts = {"active": _distinct_days(ds, rows)}
+        rows, first_at = _person_day_rows(ds)
+        cuts = {"active": _distinct_days(ds, rows), "first_at": first_at}
         for key in _USUAL:  # each population is inside the one before (guests out is inside guests in)
             rows = cuts[key] = _keep_population(ds, rows, *key)
         return cuts
@@ -244,13 +256,16 @@ def _keep_population(ds: Dataset, rows: pd.DataFrame, include_bots: bool, includ
     return rows if keep.all() else rows[keep].reset_index(drop=True)
 
 
-def _person_day_rows(ds: Dataset) -> pd.DataFrame:
-    """The whole ``person_day`` reduction sorted by day, its ids as row codes ``who`` and ``where`` (read each time: not kept).
+def _person_day_rows(ds: Dataset) -> tuple[pd.DataFrame, np.ndarray]:
+    """The whole ``person_day`` reduction sorted by day, its ids as row codes ``who`` and ``where``
+    (read each time: not kept), and :func:`first_contributions` instead of its ``first_at``.
 
     The ids are read dictionary-encoded and turned into rows of ``ds.people`` and ``ds.groups``
     (-1: none) without building a string column: as strings they held about 0.5 GiB at 100,000
     people, and every metric looked them up again.
     """
+    import pyarrow as pa
+
     from ..reduce import day_numbers, day_order, read_arrow, to_frame
 
     table = read_arrow(ds, "person_day", dictionary=("person_id", "group_id"))
@@ -260,12 +275,17 @@ def _person_day_rows(ds: Dataset) -> pd.DataFrame:
     order = day_order(day)  # None: written by day, as DuckDB does
     who = arrow_positions(table.column("person_id"), ds.people["person_id"], dtype=np.int32)
     where = arrow_positions(table.column("group_id"), ds.groups["group_id"], dtype=np.int32)
-    counts = table.drop_columns(["person_id", "group_id", "day"])
+    # Each person's first contribution, on a table over the people (who = -1 in its last slot).
+    first_at = np.full(len(ds.people) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    times = table.column("first_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())  # never null: a minimum of dated events
+    np.minimum.at(first_at, who, times.to_numpy())
+    first_at[first_at == np.iinfo(np.int64).max] = np.iinfo(np.int64).min
+    counts = table.drop_columns(["person_id", "group_id", "day", "first_at"])
     if order is not None:
         day, who, where, counts = day[order], who[order], where[order], counts.take(order)  # sorted as Arrow: one frame, not two
     frame = to_frame(counts, "person_day", columns=counts.column_names, compact=True)
     frame.insert(0, "day", day)
-    return frame.assign(who=who, where=where)
+    return frame.assign(who=who, where=where), first_at[:-1]
 
 
 def registration_days(ds: Dataset) -> np.ndarray:

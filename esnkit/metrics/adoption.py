@@ -25,6 +25,7 @@ from ._base import (
     as_of_end,
     day_dates,
     day_number,
+    first_contributions,
     has_reads,
     people_seen,
     person_days,
@@ -335,15 +336,16 @@ def _lapsed_people(ds: Dataset, end: pd.Timestamp, inactive_days: int, include_e
     # person-days), and on the frame itself: a frame of the columns first, with a messages column
     # added, was a copy of 0.5 GiB at the reactivate step's peak. Messages are posts plus replies.
     stats = days.groupby("who").agg(
-        first_active=("first_at", "min"),
         last_active=("last_at", "max"),
         n_posts=("posts", "sum"),
         n_replies=("replies", "sum"),
         n_reactions=("reactions", "sum"),
     )
-    stats.insert(2, "n_messages", stats["n_posts"] + stats.pop("n_replies"))
+    stats.insert(1, "n_messages", stats["n_posts"] + stats.pop("n_replies"))
     stats = stats[stats["last_active"] < cutoff]
     rows = stats.index.to_numpy()
+    first = pd.Series(first_contributions(ds)[rows].astype("datetime64[us]")).dt.tz_localize("UTC")
+    stats.insert(0, "first_active", first.array)
     people = ds.people
     lapsed = stats.reset_index(drop=True)
     lapsed.insert(0, "person_id", people["person_id"].take(rows).astype("str").to_numpy())
