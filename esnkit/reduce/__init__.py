@@ -306,7 +306,9 @@ def query(ds, name: str, **params: Any) -> pd.DataFrame:
 
     A table still on disk (the steps' Dataset keeps the events there) is read from its parquet
     file; a table held in memory (a Dataset built in memory, a filtered copy) is read in place
-    through Arrow. DuckDB spills to a temporary folder, removed afterwards.
+    through Arrow. DuckDB spills to a temporary folder, removed afterwards, past an eighth of the
+    machine's memory (at least 1 GB): the step's kernel holds its own tables beside it, which
+    the reduction's half of the machine would crowd out at the largest clients.
     """
     import pyarrow as pa
 
@@ -318,7 +320,8 @@ def query(ds, name: str, **params: Any) -> pd.DataFrame:
         raise TypeError(f"query {name!r} takes {takes}; got {', '.join(sorted(params)) or 'nothing'}")
     values = {k: v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for k, v in params.items() if k not in q.frames}
     with tempfile.TemporaryDirectory(prefix="esnkit-query-") as spill:
-        engine = DuckDBEngine(threads=min(2, os.cpu_count() or 1), temp_directory=spill)
+        limit = f"{max(1, machine_memory() // 8 // 2**30)}GB"
+        engine = DuckDBEngine(memory_limit=limit, threads=min(2, os.cpu_count() or 1), temp_directory=spill)
         with engine.connect() as con:
             for table, columns in q.inputs.items():
                 path = ds.on_disk(table)
