@@ -41,14 +41,10 @@ class Reduction:
     key: tuple[str, ...]
     columns: dict[str, str]
     sql: str
-    #: The order the metrics read the rows in. DuckDB writes the file in it, so a reader finds it
-    #: sorted and skips a sort of millions of rows; Spark's part files are read back and sorted.
+    #: The order the metrics read the rows in. DuckDB writes the file in it (reduced, then sorted:
+    #: :class:`~esnkit.reduce.engines.DuckDBEngine`), so a reader finds it sorted and skips a sort
+    #: of millions of rows; Spark's part files are read back and sorted.
     order: tuple[str, ...] = ()
-
-    @property
-    def sorted_sql(self) -> str:
-        """The query with ``ORDER BY`` :attr:`order` (the query itself when there is none)."""
-        return f"{self.sql.rstrip()}\n                ORDER BY {', '.join(self.order)}" if self.order else self.sql
 
 
 #: Views the reductions share, created in this order (``CREATE OR REPLACE TEMPORARY VIEW name AS sql``).
