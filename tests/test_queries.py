@@ -202,3 +202,13 @@ def test_message_minutes_count_messages_per_utc_minute_before_the_end(threads_ds
     got = query(threads_ds, "message_minutes", end=END_Q).sort_values("minute").reset_index(drop=True)
     minutes = [T - 960 * H, T, T + H, T + 2 * H, T + 3 * H, T + 30 * H]
     assert_frame_equal(got, _frame({"minute": minutes, "messages": [1, 4, 1, 1, 1, 1]}, {"minute": UTC, "messages": "int64"}))
+
+
+def test_a_query_may_use_half_of_the_memory_free_now():
+    from esnkit.reduce.engines import available_memory, machine_memory
+
+    free = available_memory()
+    assert 0 < free <= machine_memory()
+    with open("/proc/meminfo") as meminfo:  # Linux, as on every machine esnkit runs its tests on
+        reported = next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))
+    assert abs(free - min(reported, machine_memory())) < 2**30  # the same figure, give or take what changed since

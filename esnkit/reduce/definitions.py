@@ -282,13 +282,15 @@ QUERIES: dict[str, Query] = {
                 WITH win AS (
                     SELECT message_id, thread_id, reply_to_id, author_id, is_thread_start FROM messages
                     WHERE created_at >= $start AND created_at < $end
-                ), starts AS (
+                ), starts AS (  -- of the window's threads only: all 18 M at 1,000,000 people did not fit beside the steps
                     SELECT thread_id, arg_min(author_id, file_row_number) AS author_id
-                    FROM messages WHERE is_thread_start GROUP BY thread_id
+                    FROM messages WHERE is_thread_start AND thread_id IN (SELECT thread_id FROM win) GROUP BY thread_id
+                ), parents AS (
+                    SELECT message_id, author_id FROM messages WHERE message_id IN (SELECT reply_to_id FROM win)
                 ), got AS (
                     SELECT CASE WHEN p.message_id IS NOT NULL THEN p.author_id ELSE s.author_id END AS target, w.author_id AS source
                     FROM win w
-                    LEFT JOIN messages p ON w.reply_to_id = p.message_id
+                    LEFT JOIN parents p ON w.reply_to_id = p.message_id
                     LEFT JOIN starts s ON w.thread_id = s.thread_id
                     WHERE w.is_thread_start IS NOT TRUE
                     UNION ALL

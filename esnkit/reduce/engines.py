@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ConfigError, DataError
 from .definitions import INPUTS, REDUCTIONS, VIEWS
 
-__all__ = ["DuckDBEngine", "SparkEngine", "machine_memory", "make_engine"]
+__all__ = ["DuckDBEngine", "SparkEngine", "available_memory", "machine_memory", "make_engine"]
 
 GIB = 1 << 30
 
@@ -31,6 +31,16 @@ def machine_memory() -> int:
             text = Path(limit_file).read_text().strip()
             if text != "max":
                 total = min(total, int(text))
+    return total
+
+
+def available_memory() -> int:
+    """Bytes of memory free for new work now (Linux's ``MemAvailable``), at most :func:`machine_memory`; elsewhere that."""
+    total = machine_memory()
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return min(total, int(line.split()[1]) * 1024)
     return total
 
 
