@@ -8,6 +8,13 @@ from esnkit.metrics import adoption
 from esnkit.metrics._base import first_contributions
 
 
+def _lapsed_frame(columns: dict) -> pd.DataFrame:
+    """A :func:`adoption.lapsed_people` frame in its dtypes (the two times to the microsecond, UTC)."""
+    return pd.DataFrame(columns).astype(
+        {"department": "str", "state": "str", "first_active": "datetime64[us, UTC]", "last_active": "datetime64[us, UTC]"}
+    )
+
+
 def test_monthly_active():
     got = adoption.monthly_active(small_dataset(), as_of=AS_OF)
     expected = pd.DataFrame(
@@ -45,7 +52,7 @@ def test_monthly_flows():
 
 def test_lapsed_people():
     got = adoption.lapsed_people(small_dataset(), as_of=AS_OF, inactive_days=40)
-    expected = pd.DataFrame(
+    expected = _lapsed_frame(
         {
             "person_id": ["b"],
             "department": ["X"],
@@ -57,14 +64,14 @@ def test_lapsed_people():
             "n_posts": [0],
             "n_reactions": [0],
         }
-    ).astype({"department": "str", "state": "str", "first_active": "datetime64[us, UTC]", "last_active": "datetime64[us, UTC]"})
+    )
     assert_frame_equal(got, expected)
 
 
 def test_lapsed_at_an_earlier_as_of_counts_only_what_came_before_it():
     # At the end of Feb 28 with 30 days: a (last 06 Jan; a's reaction of 01 Mar is after the as-of) and b lapsed.
     got = adoption.lapsed_people(small_dataset(), as_of="2026-02-28", inactive_days=30)
-    expected = pd.DataFrame(
+    expected = _lapsed_frame(
         {
             "person_id": ["a", "b"],
             "department": ["X", "X"],
@@ -76,7 +83,7 @@ def test_lapsed_at_an_earlier_as_of_counts_only_what_came_before_it():
             "n_posts": [1, 0],
             "n_reactions": [0, 0],
         }
-    ).astype({"department": "str", "state": "str", "first_active": "datetime64[us, UTC]", "last_active": "datetime64[us, UTC]"})
+    )
     assert_frame_equal(got, expected)
 
 
@@ -229,7 +236,7 @@ def test_silent_heavy_contributors_are_the_lapsed_among_the_top_writers():
     # Posts and replies to 2026-03-31: a 2, c 2, b 1, d 1 (the bot is not counted). With the top
     # half heavy (2 of 4: at least 2 messages) and 30 days' silence lapsed (all four), a and c.
     got = adoption.silent_heavy_contributors(small_dataset(), as_of=AS_OF, inactive_days=30, top_share=0.5)
-    expected = pd.DataFrame(
+    expected = _lapsed_frame(
         {
             "person_id": ["a", "c"],
             "department": ["X", "Y"],
