@@ -287,9 +287,9 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     ax = _ax(ax, figsize=(9, 2.6))
     ax.bar(counts.index, counts.to_numpy(), color=[STATUS_COLOURS[s] for s in counts.index])
     for i, v in enumerate(counts.to_numpy()):
-        ax.text(i, v, f"{v}", ha="center", va="bottom", fontsize=9)
+        ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
     healthy = int(counts.reindex(["thriving", "growing"], fill_value=0).sum())
-    ax.set(title=f"Communities by status: {healthy} of {int(counts.sum())} thriving or growing", ylabel="communities")
+    ax.set(title=f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing", ylabel="communities")
     _integer_ticks(ax)
     return ax
 

@@ -136,6 +136,14 @@ def test_community_status_counts_in_lifecycle_order_with_status_colours():
     assert ax.get_title() == "Communities by status: 1 of 4 thriving or growing"
 
 
+def test_community_status_counts_are_written_as_the_text_writes_them():
+    # 5,295 of 20,000 at 1,000,000 people read "5295 of 20000" in the chart and "5,295" in the text beside it.
+    scorecard = pd.DataFrame({"status": ["thriving"] * 1_200 + ["dormant"] * 800})
+    ax = plots.plot_community_status(scorecard)
+    assert ax.get_title() == "Communities by status: 1,200 of 2,000 thriving or growing"
+    assert [t.get_text() for t in ax.texts] == ["1,200", "800"]
+
+
 def test_department_mixing_colours_inward_departments_red():
     table = pd.DataFrame({"department": ["Sales", "Finance"], "ei_index": [-0.5, 0.25]})
     ax = plots.plot_department_mixing(table)
