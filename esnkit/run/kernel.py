@@ -27,8 +27,9 @@ def release_memory() -> None:
 
     The kernel serves every block from glibc's heap (:data:`KERNEL_ENV`), where memory freed below
     the heap's top stays with the process: after step 1 at 200,000 people it held about 2 GiB more
-    than it used. ``malloc_trim(0)`` hands those free pages back between notebooks (the whole run's
-    peak 5.38-5.46 GiB against 5.55-5.66 GiB, alternating, the same times within this machine's noise; the peak is then step 1's, with the betweenness helper beside it).
+    than it used. ``malloc_trim(0)`` hands those free pages back between notebooks: the whole run's
+    peak at L 5.38-5.46 GiB against 5.55-5.66 GiB, alternating, at the same times within this
+    machine's noise; the peak is then step 1's, with the betweenness helper beside it.
     Elsewhere than glibc (macOS, musl) there is no ``malloc_trim`` and that part is skipped.
     """
     import ctypes
