@@ -3,7 +3,7 @@
     python benchmarks/run.py --size S        # 10,000 people, ~1 M events (a few minutes)
     python benchmarks/run.py --size M        # 100,000 people, ~10 M events
     python benchmarks/run.py --size L        # 200,000 people, ~20 M events
-    python benchmarks/run.py --size XL       # 1,000,000 people, ~100 M events: generate, ingest, key individuals, run
+    python benchmarks/run.py --size XL       # 1,000,000 people, ~100 M events: generate, ingest, reduce, key individuals, run
     python benchmarks/run.py --size XL --raw benchmarks/work/bench-xl-raw   # ingest an earlier generation again
 
 Every stage runs in its own process; wall time and peak resident memory (RSS, the process and its
@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,33 +57,61 @@ def _tree_rss(proc) -> int:
         return 0
 
 
-def measure(cmd: list[str], *, label: str, env: dict | None = None, timeout: float | None = None, keep_lines: bool = False) -> dict:
-    """Run ``cmd``, echo its output with a prefix, return wall seconds, peak tree RSS and its last stdout line."""
+#: ``esnkit run`` announces each step as ``[i/n] <stem>: executing notebook ...`` and ends it with
+#: ``executed in <s>s``: the run's samples between the two are that step's (with the previous
+#: step's export, which runs beside it).
+#: esnkit's progress puts the seconds since the start first (``[  4.0s] ``).
+STEP_START = re.compile(r"^(?:\[\s*[0-9.]+s\] )?\[\d+/\d+\] (\S+): executing notebook")
+STEP_DONE = re.compile(r"^(?:\[\s*[0-9.]+s\] )?\s*executed in ([0-9.]+)s$")
+
+
+def measure(
+    cmd: list[str], *, label: str, env: dict | None = None, timeout: float | None = None, keep_lines: bool = False, steps: bool = False
+) -> dict:
+    """Run ``cmd``, echo its output with a prefix, return wall seconds, peak tree RSS and its last stdout line.
+
+    With ``steps`` (an ``esnkit run``), also ``steps``: each executed step's name, seconds (as the
+    run reports them) and the peak tree RSS sampled while it executed. Output is read as it comes
+    (no read-ahead buffer holding a line back), so a step starts where the run says it does.
+    """
+    import selectors
+
     print(f"== {label}: {' '.join(cmd[:4])} ...", flush=True)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}, bufsize=1)
-    peak, last, lines = 0, "", []
-    import selectors
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, bufsize=0)
+    peak, last, lines, pending = 0, "", [], b""
+    segments: list[dict] = []  # the steps of a run, in order; the last is open until its "executed in"
+
+    def take(line: str) -> None:
+        nonlocal last
+        last = line or last
+        lines.append(line)
+        print(f"   {label} | {line}", flush=True)
+        if steps and (started := STEP_START.match(line)):
+            segments.append({"step": started.group(1), "seconds": float("nan"), "peak_rss_gib": 0.0, "open": True})
+        elif steps and segments and segments[-1]["open"] and (done := STEP_DONE.match(line)):
+            segments[-1].update(seconds=float(done.group(1)), open=False)
 
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
-    while True:
-        for key, _ in sel.select(timeout=0.2):
-            line = key.fileobj.readline()
-            if line:
-                last = line.rstrip()
-                lines.append(last)
-                print(f"   {label} | {last}", flush=True)
-        peak = max(peak, _tree_rss(proc))
-        if proc.poll() is not None:
-            for line in proc.stdout:
-                last = line.rstrip() or last
-                lines.append(line.rstrip())
-                print(f"   {label} | {line.rstrip()}", flush=True)
-            break
+    fd, ended = proc.stdout.fileno(), False
+    while not ended:
+        for _ in sel.select(timeout=0.2):
+            chunk = os.read(fd, 1 << 16)
+            ended = not chunk
+            *complete, pending = (pending + chunk).split(b"\n")
+            for raw in complete:
+                take(raw.decode("utf-8", "replace").rstrip())
+        rss = _tree_rss(proc)
+        peak = max(peak, rss)
+        if segments and segments[-1]["open"]:
+            segments[-1]["peak_rss_gib"] = max(segments[-1]["peak_rss_gib"], rss / 2**30)
         if timeout and time.perf_counter() - start > timeout:
             proc.kill()
-            return {"label": label, "seconds": float("nan"), "peak_rss_gib": peak / 2**30, "ok": False, "last": "timed out"}
+            return {"label": label, "seconds": float("nan"), "peak_rss_gib": peak / 2**30, "ok": False, "last": "timed out", "steps": segments}
+    if pending:
+        take(pending.decode("utf-8", "replace").rstrip())
+    proc.wait()
     seconds = time.perf_counter() - start
     return {
         "label": label,
@@ -91,7 +120,21 @@ def measure(cmd: list[str], *, label: str, env: dict | None = None, timeout: flo
         "ok": proc.returncode == 0,
         "last": last,
         "lines": lines if keep_lines else [],
+        "steps": segments,
     }
+
+
+def step_rows(run: dict) -> list[tuple[str, dict, str]]:
+    """The report's rows for each step of a measured ``esnkit run``: seconds and peak RSS while it executed."""
+    note = "seconds as the run reports them; peak RSS of the whole run while the step executed (the previous step's export runs beside it)"
+    return [
+        (
+            f"in the run: {seg['step']} executed",
+            {"seconds": seg["seconds"], "peak_rss_gib": seg["peak_rss_gib"], "ok": not seg["open"]},
+            note if i == 0 else "",
+        )
+        for i, seg in enumerate(run.get("steps", []))
+    ]
 
 
 def python(code: str) -> list[str]:
@@ -211,8 +254,9 @@ sources:
 
 
 def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path | None = None, skip_run: bool = False) -> int:
-    """Size XL: the generator in chunks, `esnkit ingest` (batch by batch, then the DuckDB reduction), key individuals,
-    then the whole `esnkit run` unless ``skip_run``.
+    """Size XL: the generator in chunks, `esnkit ingest` (batch by batch, then the DuckDB reduction), the
+    reduction alone, key individuals, then the whole `esnkit run` (each step's seconds and peak within
+    it) unless ``skip_run``.
 
     ``raw`` is the ``raw/canonical`` folder of an earlier generation (20-35 min here) to ingest
     instead of generating again; its files are hard-linked, not copied. The steps keep the events on
@@ -244,6 +288,8 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
         )
     )
     if ingest["ok"]:
+        reduce = measure([*esnkit, "reduce", work.name, "--data-dir", str(work.parent)], label="reduce")
+        rows.append(("esnkit reduce, DuckDB (run alone; ingest includes it)", reduce, _reduced_rows(reduced)))
         graph = measure(python(XL_GRAPH_CODE.format(out=str(reduced_folder))), label="key individuals")
         g = _json_tail(graph)
         rows.append(
@@ -254,7 +300,8 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
             )
         )
     if ingest["ok"] and not skip_run:
-        run = measure([*esnkit, "run", work.name, "--data-dir", str(work.parent)], label="run")
+        run = measure([*esnkit, "run", work.name, "--data-dir", str(work.parent)], label="run", steps=True)
+        rows.extend(step_rows(run))
         rows.append(("esnkit run (5 notebooks, HTML and PDF)", run, f"≤ {RUN_TARGETS['XL'][0]:.0f} s"))
     tables = manifest["tables"]
     n_messages = tables.get("messages", {}).get("rows", counts.get("messages", 0))
@@ -269,7 +316,8 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
     )
     peak = max((r[1]["peak_rss_gib"] for r in rows if "not a target" not in r[0]), default=float("nan"))
     measures = [
-        f"| peak RSS of ingest and reduction | {ingest['peak_rss_gib']:.2f} GiB | ≤ {RUN_TARGETS['XL'][1]:.0f} GiB |",
+        f"| peak RSS of ingest and of the reduction alone | {max(r[1]['peak_rss_gib'] for r in rows if r[0].startswith(('esnkit ingest', 'esnkit reduce'))):.2f} GiB "
+        f"| ≤ {RUN_TARGETS['XL'][1]:.0f} GiB |",
         f"| peak RSS of any esnkit stage | {peak:.2f} GiB | |",
     ]
     if ingest["ok"] and not skip_run:
@@ -365,7 +413,8 @@ def main(argv=None) -> int:
             rows.append((f"step computation: {rec['step']}", {"seconds": rec["seconds"], "peak_rss_gib": float("nan"), "ok": True}, ""))
     rows.append(("all five step computations, one process (as in the run)", steps, "peak RSS of that process"))
     if not args.skip_run:
-        run = measure([*esnkit, "run", work.name, "--data-dir", str(data_dir)], label="run")
+        run = measure([*esnkit, "run", work.name, "--data-dir", str(data_dir)], label="run", steps=True)
+        rows.extend(step_rows(run))
         rows.append(("esnkit run (5 notebooks, HTML and PDF)", run, f"≤ {RUN_TARGETS[args.size][0]:.0f} s" if args.size in RUN_TARGETS else ""))
     edges, ki_out = str(work / "edges.parquet"), str(work / "ki.parquet")
     ki = measure(python(KI_CODE.format(processed=str(work / "processed"), as_of=as_of, edges=edges, ki_out=ki_out)), label="key individuals")
