@@ -203,6 +203,7 @@ def test_person_days_from_the_reduction_equal_the_events(tmp_path, source):
     assert len(who) > 0
     np.testing.assert_array_equal(who, old_who)
     np.testing.assert_array_equal(days, old_days)
+    assert who.dtype == days.dtype == np.int32  # kept across the steps: half the bytes of int64
 
 
 def test_engine_config_is_checked():
