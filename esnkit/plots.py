@@ -121,8 +121,10 @@ def _period_label(period) -> str:
 
 
 def _integer_ticks(ax, axis: str = "y") -> None:
-    """Counts of people or communities: whole-number ticks only."""
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(mtick.MaxNLocator(integer=True))
+    """Counts of people or communities: whole-number ticks only, with thousands separators as the text writes them."""
+    scale = ax.yaxis if axis == "y" else ax.xaxis
+    scale.set_major_locator(mtick.MaxNLocator(integer=True))
+    scale.set_major_formatter(mtick.FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
 
 
 def _month_axis(ax, x=None) -> None:
@@ -288,6 +290,7 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     ax.bar(counts.index, counts.to_numpy(), color=[STATUS_COLOURS[s] for s in counts.index])
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
     healthy = int(counts.reindex(["thriving", "growing"], fill_value=0).sum())
     ax.set(title=f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing", ylabel="communities")
     _integer_ticks(ax)

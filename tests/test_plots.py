@@ -142,6 +142,11 @@ def test_community_status_counts_are_written_as_the_text_writes_them():
     ax = plots.plot_community_status(scorecard)
     assert ax.get_title() == "Communities by status: 1,200 of 2,000 thriving or growing"
     assert [t.get_text() for t in ax.texts] == ["1,200", "800"]
+    # the tallest bar's count sits inside the frame (at XL "4,829" touched its top), and the axis writes thousands as the text does
+    assert ax.get_ylim() == (0, 1_200 * 1.15)
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert any(int(t.replace(",", "")) >= 1_000 for t in ticks) and all(t == f"{int(t.replace(',', '')):,}" for t in ticks), ticks
 
 
 def test_department_mixing_colours_inward_departments_red():
