@@ -129,8 +129,9 @@ def active_days(ds: Dataset, *, as_of=None, include_bots: bool = False, include_
     """Each distinct (person, UTC day) with an interaction event before ``as_of``'s end.
 
     Returns two int32 arrays of equal length, sorted by day: the person's row in ``ds.people`` and
-    the day as days since 1970-01-01 (widen to int64 before multiplying them into a key). Computed once over all events (10 M events make about 3 M
-    person-days at 100,000 people), then cut at ``as_of`` by prefix and filtered by population.
+    the day as days since 1970-01-01 (widen to int64 before multiplying them into a key). Computed
+    once over all events (10 M events make about 3 M person-days at 100,000 people), then cut at
+    ``as_of`` by prefix and filtered by population.
     """
     who, day = ds.cached("active_days_all", (), lambda: _active_days(ds))
     if as_of is not None:  # sorted by day: the cut is a prefix
