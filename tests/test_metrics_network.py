@@ -290,6 +290,17 @@ def test_cross_department_share_history_cuts_each_window_by_its_days():
     assert month[0] == 1 / 2 and np.isnan(month[1]) and np.isnan(month[2])  # 02-15: nothing since 01-16; 03-01: the March ties not yet
 
 
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_cross_department_share_history_tallies_the_ties_a_chunk_at_a_time(monkeypatch, chunk):
+    # The same ties as above, read one and three tie-days at a time: the same windows' shares.
+    monkeypatch.setattr(network, "TIE_CHUNK", chunk)
+    ds = small_dataset()
+    got = network.cross_department_share_history(ds, ["2026-01-01", "2026-01-06", "2026-01-07", "2026-03-02", "2027-06-01"])
+    assert np.isnan(got[0]) and got[1:4] == [0.0, 0.0, 1 / 4] and np.isnan(got[4])
+    assert network.cross_department_share_history(ds, ["2026-03-02"], people=["c", "d"]) == [1 / 2]  # c>d inside, a>d across
+    assert np.isnan(network.cross_department_share_history(ds, ["2026-03-02"], window_days=0)[0])  # an empty window
+
+
 def test_cross_department_share_whole_network_and_one_department():
     ds = small_dataset()
     assert network.cross_department_share(ds, as_of=AS_OF) == 1 / 4  # a>d of b>a, a>b, c>d, a>d
