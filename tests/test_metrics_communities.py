@@ -62,6 +62,19 @@ def test_scorecard_statuses_and_figures():
     assert rules["growing"] == "messages up +100% on the previous 90 days"
 
 
+def test_direct_messages_and_private_conversations_leave_every_community_figure_as_it_was():
+    # Busy direct messages and private conversations (no community) in q0 and q1, by the same people:
+    # none of it is a community's, so the scorecard is the one without them, row for row.
+    base = community_dataset()
+    people = [f"p{i}" for i in range(10)]
+    extra = conversation("dm1", 30, "2026-03-01", people, prefix="dm") + conversation(None, 30, "2026-03-15", people[3:], prefix="pv")
+    extra = pd.DataFrame(extra, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    messages = pd.concat([base.messages, extra.assign(is_private=True)], ignore_index=True)
+    groups = pd.concat([base.groups, pd.DataFrame({"group_id": ["dm1"], "name": ["DM"], "kind": ["dm"]})], ignore_index=True)
+    with_dms = Dataset(people=base.people, groups=groups, messages=messages).validate()
+    assert_frame_equal(communities.community_scorecard(with_dms, as_of=AS_OF), communities.community_scorecard(base, as_of=AS_OF))
+
+
 def test_newcomer_share_absence_factor_and_trend():
     got = communities.community_scorecard(community_dataset(), as_of=AS_OF).set_index("group_id")
     assert got.loc["thriving", "absence_factor"] == 4  # 80 messages spread over 8 people: 4 make half

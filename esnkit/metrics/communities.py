@@ -78,9 +78,11 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Each (group row, person row) pair's first day with a contribution (days since 1970-01-01), keys sorted: computed once per Dataset."""
     days = person_days(ds, include_external=True)
-    key = np.multiply(days["where"].to_numpy(), len(ds.people) + 1, dtype=np.int64)  # one int64 array, added to in place
-    key += days["who"].to_numpy()
-    return min_by_key(key, days["day"].to_numpy())
+    return min_by_key(pair_keys_of(days["where"].to_numpy(), days["who"].to_numpy(), len(ds.people) + 1), days["day"].to_numpy())
+
+
+#: Person-days :func:`_last_activity` reads at a time (its temporaries hold a chunk, not all of them).
+DAY_CHUNK = 4_000_000
 
 
 def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
@@ -91,29 +93,35 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     rows = np.flatnonzero((ds.groups["kind"].fillna("community") != "dm").to_numpy())
     groups = ds.groups.take(rows)
     n_groups, n_people = len(groups), len(ds.people) + 1
-    slot = np.full(len(ds.groups) + 1, -1, dtype=np.int64)
-    slot[rows] = np.arange(n_groups)
+    # Each group row's slot among the communities. Direct messages and person-days outside any
+    # community (where = -1, the last entry) go to one more slot, n_groups, counted and dropped:
+    # every column below is then a view of the person-days, never a masked copy.
+    slots = n_groups + 1
+    slot = np.full(len(ds.groups) + 1, n_groups, dtype=np.int32)
+    slot[rows] = np.arange(n_groups, dtype=np.int32)
     days = person_days(ds, as_of=end - pd.Timedelta(days=1), include_external=True)
     end_day = day_number(end)
-    # Sorted by day: the last ``quarters`` quarters are the rows from ``start``, and every column
-    # below is a view of them (masking all the person-days copied 1 GiB of arrays at 100,000 people).
-    start = int(np.searchsorted(days["day"].to_numpy(), end_day - quarters * QUARTER_DAYS, side="left"))
+    # Sorted by day: the last ``quarters`` quarters are the rows from ``start``, the last two from
+    # ``half`` and the last one from ``recent``, each a suffix of the one before.
+    day = days["day"].to_numpy()
+    start, half, recent = (int(np.searchsorted(day, end_day - k * QUARTER_DAYS, side="left")) for k in (quarters, min(2, quarters), 1))
     g = slot[days["where"].to_numpy()[start:]]
-    mine = g >= 0
-    g, who, where = g[mine], days["who"].to_numpy()[start:][mine], days["where"].to_numpy()[start:][mine]
-    posts, replies, reactions = (days[c].to_numpy()[start:][mine] for c in ("posts", "replies", "reactions"))
+    who = days["who"].to_numpy()[start:]
+    posts, replies, reactions = (days[c].to_numpy()[start:] for c in ("posts", "replies", "reactions"))
     written = posts + replies  # messages: posts and replies
     given = written + reactions  # contributions: reactions too
-    answers = replies + reactions
-    age_q = (end_day - 1 - days["day"].to_numpy()[start:][mine]) // QUARTER_DAYS
+    age_q = (end_day - 1 - day[start:]) // QUARTER_DAYS
+    half, recent = half - start, recent - start
+
+    def per_group(keys: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:  # summed per community, the extra slot dropped
+        return np.bincount(keys, weights=weights, minlength=slots)[:n_groups].astype(np.int64)
+
     out = pd.DataFrame({"group_id": groups["group_id"].to_numpy(), "name": groups["name"].to_numpy()})
-    per_q = np.bincount(g * quarters + age_q, weights=written, minlength=n_groups * quarters).astype(np.int64).reshape(n_groups, quarters)
+    per_q = np.bincount(g * quarters + age_q, weights=written, minlength=slots * quarters).astype(np.int64).reshape(slots, quarters)
     for k in range(quarters):
-        out[f"messages_q{k}"] = per_q[:, k].astype("int64")
-    recent = age_q == 0
-    out["contributions_q0"] = np.bincount(g[recent], weights=given[recent], minlength=n_groups).astype("int64")
-    recent_pairs = unique(g[recent] * n_people + who[recent])
-    out["active_members"] = np.bincount(recent_pairs // n_people, minlength=n_groups).astype("int64")
+        out[f"messages_q{k}"] = per_q[:n_groups, k].astype("int64")
+    out["contributions_q0"] = per_group(g[recent:], given[recent:])
+    out["active_members"] = per_group(unique(pair_keys_of(g[recent:], who[recent:], n_people)) // n_people)
     mem = ds.memberships
     if len(mem):
         current = mem[(mem["joined_at"].isna() | (mem["joined_at"] < end)) & (mem["left_at"].isna() | (mem["left_at"] >= end))]
@@ -129,18 +137,21 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     )
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
-    half_pairs, at = np.unique(g[age_q < 2] * n_people + who[age_q < 2], return_inverse=True)
-    half_counts = np.bincount(at, weights=given[age_q < 2], minlength=len(half_pairs)).astype(np.int64)
-    out["absence_factor"], out["key_people_share"] = absence_factors(half_pairs // n_people, half_counts, n_groups, with_share=True)
+    half_pairs, at = np.unique(pair_keys_of(g[half:], who[half:], n_people), return_inverse=True)
+    half_counts = np.bincount(at, weights=given[half:], minlength=len(half_pairs)).astype(np.int64)
+    del at
+    mine = int(np.searchsorted(half_pairs, n_groups * n_people, side="left"))  # sorted: the extra slot's pairs come last
+    out["absence_factor"], out["key_people_share"] = absence_factors(half_pairs[:mine] // n_people, half_counts[:mine], n_groups, with_share=True)
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first_day = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
-    recent_keys = unique(where[recent].astype(np.int64) * n_people + who[recent])
+    where = days["where"].to_numpy()[start + recent :]
+    recent_keys = unique(pair_keys_of(where, who[recent:], n_people))
     newcomer = first_day[np.searchsorted(keys, recent_keys)] >= end_day - QUARTER_DAYS
-    newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=n_groups)
+    newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=slots)[:n_groups]
     out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
-    answering = recent & (answers > 0)
-    responders = np.bincount(unique(g[answering] * n_people + who[answering]) // n_people, minlength=n_groups)
+    answering = (replies[recent:] + reactions[recent:]) > 0
+    responders = per_group(unique(pair_keys_of(g[recent:][answering], who[recent:][answering], n_people)) // n_people)
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
     last = _last_activity(days, slot, n_groups)
@@ -155,11 +166,26 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     return out.sort_values(["status", "messages_q0"], key=lambda s: s.map(order) if s.name == "status" else -s).reset_index(drop=True)
 
 
+def pair_keys_of(first: np.ndarray, second: np.ndarray, n_second: int) -> np.ndarray:
+    """``first * n_second + second`` as one int64 key per row, built in place (no int64 copy of either side).
+
+    >>> pair_keys_of(np.array([0, 2, -1], dtype=np.int32), np.array([1, 0, 3], dtype=np.int32), 5).tolist()
+    [1, 10, -2]
+    """
+    keys = np.multiply(first, n_second, dtype=np.int64)
+    keys += second
+    return keys
+
+
 def _last_activity(days: pd.DataFrame, slot: np.ndarray, n_groups: int) -> np.ndarray:
-    """Each community's last contribution (µs) among ``days``, all of them, not only the recent quarters; int64 min when none."""
-    g = slot[days["where"].to_numpy()]
-    last = np.full(n_groups + 1, np.iinfo(np.int64).min, dtype=np.int64)  # the last slot gathers rows outside any community
-    np.maximum.at(last, g, micros(days["last_at"]))
+    """Each community's last contribution (µs) among ``days``, all of them, not only the recent quarters; int64 min when none.
+
+    ``slot`` sends rows outside any community to its last slot, n_groups. Read :data:`DAY_CHUNK` rows at a time.
+    """
+    last = np.full(n_groups + 1, np.iinfo(np.int64).min, dtype=np.int64)
+    for first in range(0, len(days), DAY_CHUNK):  # a loop over chunks of rows; each is vectorised
+        part = days.iloc[first : first + DAY_CHUNK]
+        np.maximum.at(last, slot[part["where"].to_numpy()], micros(part["last_at"]))
     return last[:n_groups]
 
 
