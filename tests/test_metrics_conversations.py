@@ -154,9 +154,8 @@ def test_absence_factor_ties():
     assert participation.absence_factor([1, 1, 1]) == 2
 
 
-def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
-    # b answers thread 4 on Mar 10. Cut at Mar 1 (end Mar 2 00:00): thread 4 is unanswered, thread 1's
-    # replies (Jan 5 and 6) both count, thread 5 has d's start, a's reaction (09:00), c's reply (20:00).
+def _with_a_late_reply() -> Dataset:
+    """The small dataset, and b's reply to thread 4 on Mar 10."""
     ds = small_dataset()
     late = pd.DataFrame(
         {
@@ -171,7 +170,13 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
         }
     )
     messages = pd.concat([ds.messages.astype({"created_at": "str"}), late], ignore_index=True)
-    ds = Dataset(people=ds.people, groups=ds.groups, messages=messages, reactions=ds.reactions).validate()
+    return Dataset(people=ds.people, groups=ds.groups, messages=messages, reactions=ds.reactions).validate()
+
+
+def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
+    # b answers thread 4 on Mar 10. Cut at Mar 1 (end Mar 2 00:00): thread 4 is unanswered, thread 1's
+    # replies (Jan 5 and 6) both count, thread 5 has d's start, a's reaction (09:00), c's reply (20:00).
+    ds = _with_a_late_reply()
     got = conversations.thread_responses(ds, as_of="2026-03-01")
     expected = pd.DataFrame(
         {
@@ -206,6 +211,36 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
     # At the full as-of, b's late reply answers thread 4 after 28 days less 0 hours (Feb 10 10:00 -> Mar 10 10:00).
     full = conversations.thread_responses(ds, as_of=AS_OF).set_index("thread_id")
     assert full.loc["4", "answered"] and full.loc["4", "hours_to_first_response"] == 28 * 24 and full.loc["4", "n_participants"] == 2
+
+
+def test_thread_responses_since_keep_only_the_threads_started_in_the_window():
+    ds = _with_a_late_reply()
+    cols = ["thread_id", "first_response_at", "n_replies", "n_participants", "answered"]
+    # Cut at Mar 1, threads from Feb 1: 4 (unanswered yet) and 5 (a's reaction at 09:00, c's reply), counted alone.
+    got = conversations.thread_responses(ds, as_of="2026-03-01", since="2026-02-01")
+    expected = pd.DataFrame(
+        {
+            "thread_id": ["4", "5"],
+            "first_response_at": [pd.NaT, ts("2026-03-01 09:00")],
+            "n_replies": [0, 1],
+            "n_participants": [1, 2],
+            "answered": [False, True],
+        }
+    ).astype({"thread_id": "str", "first_response_at": "datetime64[us, UTC]"})
+    assert_frame_equal(got[cols], expected)
+    # At the full as-of, from Feb 10 10:00 on (a start at that instant is in): 4 (b's late reply), 5 and 7 (unanswered).
+    got = conversations.thread_responses(ds, as_of=AS_OF, since=ts("2026-02-10 10:00"))
+    expected = pd.DataFrame(
+        {
+            "thread_id": ["4", "5", "7"],
+            "first_response_at": [ts("2026-03-10 10:00"), ts("2026-03-01 09:00"), pd.NaT],
+            "n_replies": [1, 1, 0],
+            "n_participants": [2, 2, 1],
+            "answered": [True, True, False],
+        }
+    ).astype({"thread_id": "str", "first_response_at": "datetime64[us, UTC]"})
+    assert_frame_equal(got[cols], expected)
+    assert len(conversations.thread_responses(ds, as_of="2026-03-01", since="2026-03-02")) == 0  # nothing started since
 
 
 def test_response_rate_by_an_attribute_drops_groups_under_the_floor():

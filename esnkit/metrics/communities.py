@@ -130,8 +130,8 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     else:
         out["members"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["posts_per_active_member"] = (out["messages_q0"] / out["active_members"].where(out["active_members"] > 0)).astype("float64")
-    threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1))
-    threads = threads[(threads["created_at"] >= end - 2 * q) & threads["group_id"].notna()]
+    threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1), since=end - 2 * q)
+    threads = threads[threads["group_id"].notna()]
     by_group = threads.groupby("group_id").agg(
         threads=("answered", "size"), answered=("answered", "sum"), median_h=("hours_to_first_response", "median")
     )

@@ -23,8 +23,12 @@ from ._base import DAY_US, as_of_end
 __all__ = ["thread_responses", "response_rate", "unanswered_threads", "thread_depth", "activity_heatmap", "questions", "marks_questions"]
 
 
-def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
+def thread_responses(ds: Dataset, *, as_of=None, since=None) -> pd.DataFrame:
     """One row per thread start up to ``as_of`` with its first response by someone else.
+
+    ``since`` (an instant) keeps only the threads started at or after it: the rows a filter on
+    ``created_at`` would keep, with only those rows' replies counted (a window's threads, as the
+    KPI history and the community scorecard ask for, without a cut of every thread before).
 
     Returns
     -------
@@ -46,7 +50,7 @@ def thread_responses(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     'thread_id  hours_to_first_response  answered\\n        1                      3.0      True\\n        3                      NaN     False'
     """
     end = as_of_end(as_of, ds)
-    return _threads_at(ds, end)
+    return _threads_at(ds, end, None if since is None else pd.Timestamp(since))
 
 
 class _ThreadBase:
@@ -84,8 +88,8 @@ class _ThreadBase:
         out["is_private"] = starts["is_private"].to_numpy(dtype=bool, na_value=False)
         out["first_response_at"] = starts["first_response_at"].array
         out["hours_to_first_response"] = np.where(has, (first - self.start_times) / 3.6e9, np.nan)
-        out["n_replies"] = self._replies(len(out))
-        out["n_participants"] = self._participants(len(out))
+        out["n_replies"] = self._replies(0, len(out))
+        out["n_participants"] = self._participants(0, len(out))
         out["answered"] = has
         out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
         self.table = out
@@ -93,31 +97,43 @@ class _ThreadBase:
         last_reply = (int(self.reply_days.max()) + 1) * DAY_US if len(self.reply_days) else 0
         self.last = int(max(self.start_times.max(initial=0), last_reply, first[has].max(initial=0)))
 
-    def _replies(self, n: int, before_day: int | None = None) -> np.ndarray:
-        keep = slice(None) if before_day is None else self.reply_days < before_day
-        return np.bincount(self.reply_pos[keep], weights=self.reply_counts[keep], minlength=n).astype("int64")
+    def _rows(self, pos: np.ndarray, days: np.ndarray, lo: int, hi: int, before_day: int | None) -> np.ndarray | slice:
+        """Which replies (or replier pairs) are on the threads ``lo:hi`` and before ``before_day``."""
+        keep = slice(None) if before_day is None else days < before_day
+        if lo > 0 or hi < len(self.start_times):
+            inside = (pos >= lo) & (pos < hi)
+            keep = inside if before_day is None else keep & inside
+        return keep
 
-    def _participants(self, n: int, before_day: int | None = None) -> np.ndarray:
-        keep = slice(None) if before_day is None else self.pair_days < before_day
-        return (1 + np.bincount(self.pair_pos[keep], minlength=n)).astype("int64")
+    def _replies(self, lo: int, hi: int, before_day: int | None = None) -> np.ndarray:
+        """Replies to each thread ``lo:hi`` (before ``before_day``)."""
+        keep = self._rows(self.reply_pos, self.reply_days, lo, hi, before_day)
+        return np.bincount(self.reply_pos[keep] - lo, weights=self.reply_counts[keep], minlength=hi - lo).astype("int64")
+
+    def _participants(self, lo: int, hi: int, before_day: int | None = None) -> np.ndarray:
+        """People in each thread ``lo:hi`` (before ``before_day``): the starter and each other replier."""
+        keep = self._rows(self.pair_pos, self.pair_days, lo, hi, before_day)
+        return (1 + np.bincount(self.pair_pos[keep] - lo, minlength=hi - lo)).astype("int64")
 
     #: How many cuts :meth:`recent` keeps: the steps ask for one as-of many times and for a
     #: history of earlier ones once each; keeping every month's cut held 2 GiB at 100,000 people.
     KEEP = 2
 
-    def recent(self, end: pd.Timestamp) -> pd.DataFrame:
+    def recent(self, end: pd.Timestamp, since: pd.Timestamp | None = None) -> pd.DataFrame:
         """:meth:`at`, keeping the last :data:`KEEP` cuts asked for (a copy-on-write view of each)."""
-        kept = self._kept
-        table = kept.pop(end) if end in kept else self.at(end)
-        kept[end] = table  # the last asked for is last; the first is the one to drop
+        kept, key = self._kept, (end, since)
+        table = kept.pop(key) if key in kept else self.at(end, since)
+        kept[key] = table  # the last asked for is last; the first is the one to drop
         if len(kept) > self.KEEP:
             del kept[next(iter(kept))]
         return table.copy(deep=False)
 
-    def at(self, end: pd.Timestamp) -> pd.DataFrame:
+    def at(self, end: pd.Timestamp, since: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The threads started before ``end`` (and at or after ``since``) as they stood at ``end``."""
         cut = micros(end)
         n = int(np.searchsorted(self.start_times, cut, side="left"))
-        out = self.table.iloc[:n].reset_index(drop=True)
+        lo = 0 if since is None else min(int(np.searchsorted(self.start_times, micros(since), side="left")), n)
+        out = self.table.iloc[lo:n].reset_index(drop=True)
         if cut > self.last:
             return out
         if cut % DAY_US:
@@ -126,13 +142,13 @@ class _ThreadBase:
         out["first_response_at"] = out["first_response_at"].mask(late)
         out["hours_to_first_response"] = out["hours_to_first_response"].mask(late)
         out["answered"] = out["answered"] & ~late
-        out["n_replies"] = self._replies(len(self.table), cut // DAY_US)[:n]
-        out["n_participants"] = self._participants(len(self.table), cut // DAY_US)[:n]
+        out["n_replies"] = self._replies(lo, n, cut // DAY_US)
+        out["n_participants"] = self._participants(lo, n, cut // DAY_US)
         return out
 
 
-def _threads_at(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
-    return ds.cached("thread_base", (), lambda: _ThreadBase(ds)).recent(end)
+def _threads_at(ds: Dataset, end: pd.Timestamp, since: pd.Timestamp | None = None) -> pd.DataFrame:
+    return ds.cached("thread_base", (), lambda: _ThreadBase(ds)).recent(end, since)
 
 
 def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, period: str | None = None, min_group_size: int = 1) -> pd.DataFrame:

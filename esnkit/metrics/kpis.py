@@ -293,8 +293,7 @@ def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray | None) -> tup
 
 
 def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: int = 90) -> pd.DataFrame:
-    threads = conversations.thread_responses(ds, as_of=end - pd.Timedelta(days=1))
-    threads = threads[threads["created_at"] >= end - pd.Timedelta(days=days)]
+    threads = conversations.thread_responses(ds, as_of=end - pd.Timedelta(days=1), since=end - pd.Timedelta(days=days))
     return threads[isin(threads["author_id"], ds.people["person_id"][seg])]
 
 

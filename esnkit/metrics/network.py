@@ -887,6 +887,8 @@ def cross_department_share_history(ds: Dataset, ends, *, window_days: int = 365,
     totals, all and across departments, and a window's sums are differences of those.
     """
     ends = [pd.Timestamp(e) for e in ends]
+    if not ends:
+        return []
     first = day_number(min(ends)) - window_days  # the first day any window counts
     span = day_number(max(ends)) - first
     if span <= 0:  # no window has a day in it
