@@ -283,7 +283,12 @@ def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
 
 @_says_why_when_empty
 def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
-    """Communities per lifecycle status (from ``communities.community_scorecard``)."""
+    """Communities per lifecycle status (from ``communities.community_scorecard``, or step 4's triage).
+
+    The title counts the thriving and growing communities as every step does. Step 4's triage
+    draws likely duplicates as a bar of their own; its ``lifecycle`` column keeps their status, so
+    the title still gives the same count and says how many of them are in the duplicate bar.
+    """
     order = [s for s in STATUS_COLOURS if s in set(scorecard["status"])]
     counts = scorecard["status"].value_counts().reindex(order, fill_value=0)
     ax = _ax(ax, figsize=(9, 2.6))
@@ -291,8 +296,13 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
-    healthy = int(counts.reindex(["thriving", "growing"], fill_value=0).sum())
-    ax.set(title=f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing", ylabel="communities")
+    lifecycle = scorecard["lifecycle"] if "lifecycle" in scorecard.columns else scorecard["status"]
+    is_healthy = lifecycle.isin(["thriving", "growing"]).to_numpy(dtype=bool)
+    healthy, apart = int(is_healthy.sum()), int((is_healthy & (scorecard["status"] == "duplicate").to_numpy(dtype=bool)).sum())
+    title = f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing"
+    if apart:
+        title += f" ({apart:,} of them likely duplicates, shown apart)"
+    ax.set(title=title, ylabel="communities")
     _integer_ticks(ax)
     return ax
 

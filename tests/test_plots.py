@@ -149,6 +149,21 @@ def test_community_status_counts_are_written_as_the_text_writes_them():
     assert any(int(t.replace(",", "")) >= 1_000 for t in ticks) and all(t == f"{int(t.replace(',', '')):,}" for t in ticks), ticks
 
 
+def test_community_status_with_duplicates_apart_counts_healthy_communities_as_every_step_does():
+    # Step 4's triage: two thriving communities and a growing one are likely duplicates, drawn apart;
+    # the title still counts 5 thriving or growing (as steps 1, 2 and 5 do) and says 3 are in that bar.
+    triage = pd.DataFrame(
+        {
+            "status": ["thriving", "thriving", "duplicate", "duplicate", "duplicate", "duplicate", "dormant"],
+            "lifecycle": ["thriving", "thriving", "thriving", "thriving", "growing", "dormant", "dormant"],
+        }
+    )
+    ax = plots.plot_community_status(triage)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["thriving", "dormant", "duplicate"]
+    assert bar_heights(ax) == [2, 1, 4]
+    assert ax.get_title() == "Communities by status: 5 of 7 thriving or growing (3 of them likely duplicates, shown apart)"
+
+
 def test_department_mixing_colours_inward_departments_red():
     table = pd.DataFrame({"department": ["Sales", "Finance"], "ei_index": [-0.5, 0.25]})
     ax = plots.plot_department_mixing(table)

@@ -229,6 +229,7 @@ def triage(
     dup = duplicates.drop_duplicates("group_id").set_index("group_id")
     names = t.set_index("group_id")["name"]
     is_dup = isin(t["group_id"], dup.index)
+    t["lifecycle"] = t["status"]  # the scorecard's status, which every step's count of healthy communities reads
     t.loc[is_dup, "status"] = "duplicate"
     t.loc[is_dup, "rule"] = "overlaps with " + t.loc[is_dup, "group_id"].map(dup["duplicate_of"]).map(names).astype(str) + " in name and members"
     t["action"] = t["status"].map(ACTIONS)
@@ -321,7 +322,7 @@ def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None
         if tid not in mix.index:
             return ""
         row = mix.loc[tid]
-        return ", ".join(f"{n} {r}{'s' if n > 1 else ''}" for r, n in row[row > 0].sort_values(ascending=False).items())
+        return ", ".join(f"{n:,} {r}{'s' if n > 1 else ''}" for r, n in row[row > 0].sort_values(ascending=False).items())
 
     out = pd.DataFrame(
         {
@@ -401,7 +402,7 @@ def sustain_summary(s: Sustain, *, client: str) -> str:
         trend = f" The habitual share of active people moved {change * 100:+.0f} points from {e['quarter'].iloc[0]} to {e['quarter'].iloc[-1]}."
     f = s.funnel
     conv = f"{f['share'].iloc[1]:.0%}" if len(f) > 1 and pd.notna(f["share"].iloc[1]) else "–"
-    actions = "; ".join(f"{escape_md(a)}: {n}" for a, n in counts.items())
+    actions = "; ".join(f"{escape_md(a)}: {n:,}" for a, n in counts.items())
     return (
         f"- **Community actions for {escape_md(client)}**: {actions}.\n"
         f"- **Newcomers**: {conv} of people who posted once in a community posted there again.{trend}\n"
@@ -413,4 +414,4 @@ def _stories_line(n: int) -> str:
     if n == 0:
         return "**No success story** is ready to play back yet."
     noun, verb = ("story", "is") if n == 1 else ("stories", "are")
-    return f"**{n} success {noun}** {verb} ready to play back (below)."
+    return f"**{n:,} success {noun}** {verb} ready to play back (below)."
