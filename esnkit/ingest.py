@@ -91,7 +91,7 @@ def combine(datasets: list[Dataset]) -> Dataset:
     ids = pd.concat(identities, ignore_index=True)
     remap = _resolve_by_platform_id(ids)
     if len(remap):
-        meta.warn(f"{len(remap)} people matched across sources by their platform user id (no e-mail in one source)")
+        meta.warn(f"{len(remap):,} people matched across sources by their platform user id (no e-mail in one source)")
         for name, columns in PERSON_COLUMNS.items():
             frame = merged[name]
             merged[name] = frame.assign(**{c: frame[c].map(remap).fillna(frame[c]) for c in columns if c in frame.columns})
@@ -159,7 +159,7 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
     meta = ds.meta
     n_platform = int((~on_platform & ~people["is_bot"].fillna(False).astype(bool)).sum())
     n_never = int((~merged["on_platform"]).sum())
-    meta.warn(f"roster: {len(attrs)} people; {n_never} never seen on the platform; {count(n_platform, 'platform user')} not in the roster")
+    meta.warn(f"roster: {len(attrs):,} people; {n_never:,} never seen on the platform; {count(n_platform, 'platform user')} not in the roster")
     new_ids = pd.DataFrame(
         {
             "person_id": pids.to_numpy(),

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -185,6 +186,8 @@ def measures_table(row: pd.DataFrame, *, percent: Iterable[str] = (), decimals: 
     --------
     >>> measures_table(pd.DataFrame({"gini": [0.4812], "top10_share": [0.9]}), percent=["top10_share"]).to_dict("list")
     {'measure': ['gini', 'top10 share'], 'value': ['0.48', '90%']}
+    >>> measures_table(pd.DataFrame({"contributions": [21694015]}))["value"].tolist()  # an int64 column: thousands as the text writes them
+    ['21,694,015']
     """
     if len(row) != 1:
         raise ValueError(f"measures_table takes a table of one row, not {len(row)}")
@@ -195,9 +198,9 @@ def measures_table(row: pd.DataFrame, *, percent: Iterable[str] = (), decimals: 
             shown.append(pct(v))
         elif pd.isna(v):
             shown.append("–")
-        elif isinstance(v, float) and not float(v).is_integer():
+        elif isinstance(v, (float, np.floating)) and not float(v).is_integer():
             shown.append(f"{v:,.{decimals}f}")
-        elif isinstance(v, (int, float)):
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
             shown.append(f"{int(v):,}")
         else:
             shown.append(str(v))

@@ -95,3 +95,8 @@ def test_growing_communities_need_two_rising_quarters():
     sc = pd.DataFrame({"group_id": ["a", "b"], "name": ["A", "B"], "messages_q2": [5, 5], "messages_q1": [10, 4], "messages_q0": [20, 30]})
     got = successes.growing_communities(sc)
     assert got["group_id"].tolist() == ["a"] and got["growth"].tolist() == [3.0]
+
+
+def test_the_thriving_rule_writes_its_counts_as_the_text_does():
+    row = pd.Series({"messages_q0": 6_796, "messages_q1": 6_500, "contributions_q0": 9_000, "active_members": 7_648, "response_rate": 0.98})
+    assert communities._status(row, busy=12) == ("thriving", "6,796 messages from 7,648 active members, 98% of threads answered, steady volume")

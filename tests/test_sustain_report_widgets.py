@@ -366,3 +366,12 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
     assert funnel[["stage", "people"]].values.tolist() == [["first message", 3], ["second message", 1], ["regular contributor", 0]]
     by_group = sustain.newcomer_funnel(ds, as_of="2026-03-31", by_group=True)
     assert by_group.values.tolist() == [["g", 2, 1, 0], ["h", 1, 0, 0]]
+
+
+def test_movers_write_their_counts_with_thousands_separators():
+    # At 1,000,000 people the movers read "3382 → 5477 messages a quarter" beside "5,295" in the text.
+    scorecard = pd.DataFrame({"name": ["Big", "Small"], "messages_q1": [3_382, 1_200], "messages_q0": [5_477, 900]})
+    risk = pd.DataFrame({"person": ["P-1"], "department": ["Sales"], "contributions_before": [1_071], "contributions_now": [27]})
+    got = reporting.movers(scorecard, risk)
+    assert got["detail"].tolist() == ["3,382 → 5,477 messages a quarter", "1,200 → 900 messages a quarter", "1,071 → 27 contributions a quarter"]
+    assert got["movement"].tolist() == ["rose", "fell", "at risk"]

@@ -50,7 +50,7 @@ def _status(row: pd.Series, busy: float = THRIVING_MIN_MESSAGES) -> tuple[str, s
         return "growing", f"messages up {('from none' if q1 == 0 else f'{ratio - 1:+.0%}')} on the previous 90 days"
     rr = row["response_rate"]
     if ratio >= THRIVING_RATIO and q0 >= busy and row["active_members"] >= THRIVING_MIN_MEMBERS and rr >= THRIVING_MIN_RESPONSE:
-        return "thriving", f"{q0} messages from {row['active_members']} active members, {rr:.0%} of threads answered, steady volume"
+        return "thriving", f"{int(q0):,} messages from {int(row['active_members']):,} active members, {rr:.0%} of threads answered, steady volume"
     if ratio <= DECLINING_RATIO:
         return "declining", f"messages down {1 - ratio:.0%} on the previous 90 days"
     return "stable", f"messages {ratio - 1:+.0%} on the previous 90 days"

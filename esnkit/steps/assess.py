@@ -177,8 +177,8 @@ def summary_markdown(a: Assessment, *, client: str) -> str:
     sc = h["status_counts"]
     if h["communities"]:
         lines.append(
-            f"- **{sc.get('thriving', 0)} of {h['communities']} communities are thriving** and {sc.get('growing', 0)} growing; "
-            f"{sc.get('declining', 0)} are declining, {sc.get('idle', 0)} idle and {sc.get('dormant', 0)} dormant (no activity in 90 days)."
+            f"- **{sc.get('thriving', 0):,} of {h['communities']:,} communities are thriving** and {sc.get('growing', 0):,} growing; "
+            f"{sc.get('declining', 0):,} are declining, {sc.get('idle', 0):,} idle and {sc.get('dormant', 0):,} dormant (no activity in 90 days)."
             + (" The healthy few are the base to build on." if h["healthy_communities"] else "")
         )
     else:

@@ -112,7 +112,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
         groups = silent["main_group_id"].dropna().value_counts().head(3)
         where = f" They wrote most in {_names(ctx.group_names(groups.index).tolist())}." if len(groups) else ""
         last = silent["last_active"].max().tz_localize(None).to_period("M")
-        when = f" {stopped} of them stopped in {peak.strftime('%B %Y')}." if stopped > 1 else f" The last stopped in {last.strftime('%B %Y')}."
+        when = f" {stopped:,} of them stopped in {peak.strftime('%B %Y')}." if stopped > 1 else f" The last stopped in {last.strftime('%B %Y')}."
         many = "person" if len(silent) == 1 else "people"
         out.append(
             Finding(
@@ -135,7 +135,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
         quiet = int(tri["status"].isin(["dormant", "idle", "declining"]).sum())
         hanging = int((tri.get("key_person_risk", pd.Series("", index=tri.index)) != "").sum())
         if revive + either + merge + archive + hanging:
-            parts = [f"{label} {n}" for label, n in (("revive", revive), ("revive or merge", either), ("merge", merge), ("archive", archive)) if n]
+            parts = [f"{label} {n:,}" for label, n in (("revive", revive), ("revive or merge", either), ("merge", merge), ("archive", archive)) if n]
             out.append(
                 Finding(
                     "communities",

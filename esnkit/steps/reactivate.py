@@ -440,11 +440,11 @@ def reactivation_summary(r: Reactivation, *, client: str) -> str:
     if len(r.champions) == 0:
         lines.append("- **No champion stands out yet**: no one active recently holds a key role in the network of ties.")
     elif bridging:
-        lines.append(f"- **{len(r.champions)} champions** are active now; {bridging} of them reach into other departments: start with them.")
+        lines.append(f"- **{len(r.champions):,} champions** are active now; {bridging:,} of them reach into other departments: start with them.")
     else:
-        lines.append(f"- **{len(r.champions)} champions** are active now and reach the most people: start with them.")
+        lines.append(f"- **{len(r.champions):,} champions** are active now and reach the most people: start with them.")
     if len(r.seed_communities):
-        lines.append(f"- **{len(r.seed_communities)} seed communities** are growing or thriving: build buzz there before inviting others.")
+        lines.append(f"- **{len(r.seed_communities):,} seed communities** are growing or thriving: build buzz there before inviting others.")
     else:
         lines.append("- **No community is growing or thriving** to seed from: start with the champions' own conversations.")
     if r.lapsed:
@@ -460,7 +460,7 @@ def reactivation_summary(r: Reactivation, *, client: str) -> str:
         )
         if len(r.silent) and (stop := adoption.stop_month(r.silent))[1] > 1:
             lines.append(
-                f"- **{stop[1]} of the {len(r.silent):,} heavy contributors who went silent stopped in "
+                f"- **{stop[1]:,} of the {len(r.silent):,} heavy contributors who went silent stopped in "
                 f"{stop[0].strftime('%B %Y')}**: ask what changed that month."
             )
     else:

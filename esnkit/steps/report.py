@@ -195,12 +195,12 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
     rose = sc.nlargest(top, "delta")
     fell = sc.nsmallest(top, "delta")
     rows = [
-        {"who": n, "kind": "community", "movement": "rose", "detail": f"{a} → {b} messages a quarter"}
+        {"who": n, "kind": "community", "movement": "rose", "detail": f"{a:,} → {b:,} messages a quarter"}
         for n, a, b in zip(rose["name"], rose["messages_q1"], rose["messages_q0"])
         if b > a
     ]
     rows += [
-        {"who": n, "kind": "community", "movement": "fell", "detail": f"{a} → {b} messages a quarter"}
+        {"who": n, "kind": "community", "movement": "fell", "detail": f"{a:,} → {b:,} messages a quarter"}
         for n, a, b in zip(fell["name"], fell["messages_q1"], fell["messages_q0"])
         if b < a
     ]
@@ -210,7 +210,7 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
             "who": f"{who} (influencer" + (f", {d})" if d and d != "–" else ")"),
             "kind": "person",
             "movement": "at risk",
-            "detail": f"{b} → {n} contributions a quarter",
+            "detail": f"{int(b):,} → {int(n):,} contributions a quarter",
         }
         for who, d, b, n in zip(labels, risk["department"], risk["contributions_before"], risk["contributions_now"])
     ][:top]
