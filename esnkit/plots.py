@@ -302,7 +302,7 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     title = f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing"
     if apart:
         title += f" ({apart:,} of them likely duplicates, shown apart)"
-    ax.set(title=title, ylabel="communities")
+    ax.set(title=_wrapped(title), ylabel="communities")
     _integer_ticks(ax)
     return ax
 

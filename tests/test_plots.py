@@ -161,7 +161,7 @@ def test_community_status_with_duplicates_apart_counts_healthy_communities_as_ev
     ax = plots.plot_community_status(triage)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["thriving", "dormant", "duplicate"]
     assert bar_heights(ax) == [2, 1, 4]
-    assert ax.get_title() == "Communities by status: 5 of 7 thriving or growing (3 of them likely duplicates, shown apart)"
+    assert ax.get_title().replace("\n", " ") == "Communities by status: 5 of 7 thriving or growing (3 of them likely duplicates, shown apart)"
 
 
 def test_department_mixing_colours_inward_departments_red():
