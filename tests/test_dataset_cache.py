@@ -71,7 +71,22 @@ def test_threads_at_many_as_ofs_keep_only_the_last_two_cuts_and_each_cut_is_stil
     for a in as_ofs:  # the same as a fresh Dataset's single cut
         pd.testing.assert_frame_equal(conversations.thread_responses(small_dataset(), as_of=a), first[a])
     base = ds.cached("thread_base", (), lambda: None)
-    assert len(base._kept) == 2
+    assert len(base._kept[True]) == 2
+
+
+def test_a_history_of_windowed_thread_cuts_keeps_the_whole_cut_at_the_as_of():
+    # Step 2's KPI history asks for the last 90 days at a dozen month ends: those windows are kept apart
+    # (the last two), and the whole cut at the as-of, which step 1 asks for again and again, stays.
+    ds = small_dataset()
+    whole = conversations.thread_responses(ds, as_of=AS_OF)
+    ends = [pd.Timestamp(AS_OF) - pd.Timedelta(days=d) for d in (0, 10, 20, 30)]
+    windows = [conversations.thread_responses(ds, as_of=e, since=e - pd.Timedelta(days=89)) for e in ends]
+    base = ds.cached("thread_base", (), lambda: None)
+    assert len(base._kept[True]) == 1 and len(base._kept[False]) == 2
+    assert list(base._kept[True]) == [(pd.Timestamp("2026-04-01", tz="UTC"), None)]  # the end of the as-of day
+    for e, w in zip(ends, windows):  # each window as a fresh Dataset cuts it, and the rows of the whole cut it keeps
+        pd.testing.assert_frame_equal(w, conversations.thread_responses(small_dataset(), as_of=e, since=e - pd.Timedelta(days=89)))
+    pd.testing.assert_frame_equal(conversations.thread_responses(ds, as_of=AS_OF), whole)
 
 
 def test_person_days_keep_the_two_usual_populations_and_not_the_whole_reduction():

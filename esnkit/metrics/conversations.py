@@ -93,7 +93,7 @@ class _ThreadBase:
         out["answered"] = has
         out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
         self.table = out
-        self._kept: dict[pd.Timestamp, pd.DataFrame] = {}
+        self._kept: dict[bool, dict[tuple, pd.DataFrame]] = {}  # whole cuts (True) and windows (False), each oldest first
         last_reply = (int(self.reply_days.max()) + 1) * DAY_US if len(self.reply_days) else 0
         self.last = int(max(self.start_times.max(initial=0), last_reply, first[has].max(initial=0)))
 
@@ -115,13 +115,16 @@ class _ThreadBase:
         keep = self._rows(self.pair_pos, self.pair_days, lo, hi, before_day)
         return (1 + np.bincount(self.pair_pos[keep] - lo, minlength=hi - lo)).astype("int64")
 
-    #: How many cuts :meth:`recent` keeps: the steps ask for one as-of many times and for a
-    #: history of earlier ones once each; keeping every month's cut held 2 GiB at 100,000 people.
+    #: How many cuts :meth:`recent` keeps of each kind, whole and windowed: the steps ask for one
+    #: as-of many times and for a history of earlier ones once each; keeping every month's cut held
+    #: 2 GiB at 100,000 people. The kinds are kept apart, so that a history's windows never push
+    #: out the whole cut at the as-of that step 1 asks for again and again.
     KEEP = 2
 
     def recent(self, end: pd.Timestamp, since: pd.Timestamp | None = None) -> pd.DataFrame:
-        """:meth:`at`, keeping the last :data:`KEEP` cuts asked for (a copy-on-write view of each)."""
-        kept, key = self._kept, (end, since)
+        """:meth:`at`, keeping the last :data:`KEEP` cuts of its kind asked for (a copy-on-write view of each)."""
+        kept = self._kept.setdefault(since is None, {})
+        key = (end, since)
         table = kept.pop(key) if key in kept else self.at(end, since)
         kept[key] = table  # the last asked for is last; the first is the one to drop
         if len(kept) > self.KEEP:
