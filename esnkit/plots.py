@@ -296,8 +296,10 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
+    from .metrics.kpis import HEALTHY  # the statuses the healthy_communities KPI counts
+
     lifecycle = scorecard["lifecycle"] if "lifecycle" in scorecard.columns else scorecard["status"]
-    is_healthy = lifecycle.isin(["thriving", "growing"]).to_numpy(dtype=bool)
+    is_healthy = lifecycle.isin(list(HEALTHY)).to_numpy(dtype=bool)
     healthy, apart = int(is_healthy.sum()), int((is_healthy & (scorecard["status"] == "duplicate").to_numpy(dtype=bool)).sum())
     title = f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing"
     if apart:
