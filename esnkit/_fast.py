@@ -23,6 +23,7 @@ __all__ = [
     "take",
     "unique",
     "min_by_key",
+    "pair_keys",
     "isin_sorted",
     "found_sorted",
     "id_ranks",
@@ -266,6 +267,19 @@ def min_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     firsts = np.ones(len(packed), dtype=bool)
     firsts[1:] = by_key[1:] != by_key[:-1]
     return by_key[firsts], packed[firsts] % span + base
+
+
+def pair_keys(first: np.ndarray, second: np.ndarray, n_second: int) -> np.ndarray:
+    """``first * n_second + second`` as one int64 key per row, built in place (no int64 copy of either side).
+
+    The (group, person) pairs that sorts and tallies group by: narrow codes stay narrow until here.
+
+    >>> pair_keys(np.array([0, 2, -1], dtype=np.int32), np.array([1, 0, 3], dtype=np.int32), 5).tolist()
+    [1, 10, -2]
+    """
+    keys = np.multiply(first, n_second, dtype=np.int64)
+    keys += second
+    return keys
 
 
 def isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import isin, micros, min_by_key, unique
+from .._fast import isin, micros, min_by_key, pair_keys, unique
 from .._text import count
 from ..dataset import Dataset
 from ._base import as_of_end, day_number, person_days
@@ -78,7 +78,7 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Each (group row, person row) pair's first day with a contribution (days since 1970-01-01), keys sorted: computed once per Dataset."""
     days = person_days(ds, include_external=True)
-    return min_by_key(pair_keys_of(days["where"].to_numpy(), days["who"].to_numpy(), len(ds.people) + 1), days["day"].to_numpy())
+    return min_by_key(pair_keys(days["where"].to_numpy(), days["who"].to_numpy(), len(ds.people) + 1), days["day"].to_numpy())
 
 
 #: Person-days :func:`_last_activity` reads at a time (its temporaries hold a chunk, not all of them).
@@ -121,7 +121,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     for k in range(quarters):
         out[f"messages_q{k}"] = per_q[:n_groups, k].astype("int64")
     out["contributions_q0"] = per_group(g[recent:], given[recent:])
-    out["active_members"] = per_group(unique(pair_keys_of(g[recent:], who[recent:], n_people)) // n_people)
+    out["active_members"] = per_group(unique(pair_keys(g[recent:], who[recent:], n_people)) // n_people)
     mem = ds.memberships
     if len(mem):
         current = mem[(mem["joined_at"].isna() | (mem["joined_at"] < end)) & (mem["left_at"].isna() | (mem["left_at"] >= end))]
@@ -137,7 +137,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     )
     out["response_rate"] = out["group_id"].map(by_group["answered"] / by_group["threads"]).astype("float64")
     out["median_hours_to_first_response"] = out["group_id"].map(by_group["median_h"]).astype("float64")
-    half_pairs, at = np.unique(pair_keys_of(g[half:], who[half:], n_people), return_inverse=True)
+    half_pairs, at = np.unique(pair_keys(g[half:], who[half:], n_people), return_inverse=True)
     half_counts = np.bincount(at, weights=given[half:], minlength=len(half_pairs)).astype(np.int64)
     del at
     mine = int(np.searchsorted(half_pairs, n_groups * n_people, side="left"))  # sorted: the extra slot's pairs come last
@@ -145,13 +145,13 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first_day = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
     where = days["where"].to_numpy()[start + recent :]
-    recent_keys = unique(pair_keys_of(where, who[recent:], n_people))
+    recent_keys = unique(pair_keys(where, who[recent:], n_people))
     newcomer = first_day[np.searchsorted(keys, recent_keys)] >= end_day - QUARTER_DAYS
     newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=slots)[:n_groups]
     out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
     out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
     answering = (replies[recent:] + reactions[recent:]) > 0
-    responders = per_group(unique(pair_keys_of(g[recent:][answering], who[recent:][answering], n_people)) // n_people)
+    responders = per_group(unique(pair_keys(g[recent:][answering], who[recent:][answering], n_people)) // n_people)
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")
     out["ms_active"] = ms.astype("boolean").where(out["members"].notna())
     last = _last_activity(days, slot, n_groups)
@@ -164,17 +164,6 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     out["rule"] = decided[1].astype("str") if len(out) else pd.Series([], dtype="str")
     order = {s: i for i, s in enumerate(STATUSES)}
     return out.sort_values(["status", "messages_q0"], key=lambda s: s.map(order) if s.name == "status" else -s).reset_index(drop=True)
-
-
-def pair_keys_of(first: np.ndarray, second: np.ndarray, n_second: int) -> np.ndarray:
-    """``first * n_second + second`` as one int64 key per row, built in place (no int64 copy of either side).
-
-    >>> pair_keys_of(np.array([0, 2, -1], dtype=np.int32), np.array([1, 0, 3], dtype=np.int32), 5).tolist()
-    [1, 10, -2]
-    """
-    keys = np.multiply(first, n_second, dtype=np.int64)
-    keys += second
-    return keys
 
 
 def _last_activity(days: pd.DataFrame, slot: np.ndarray, n_groups: int) -> np.ndarray:
