@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .metrics.kpis import HEALTHY  # the statuses the healthy_communities KPI counts
+
 # Client strings ("$$ Sales Club $$", "$\\input{...}$") are text, never mathtext: from import on,
 # not only once set_theme has run.
 plt.rcParams["text.parse_math"] = False
@@ -296,8 +298,6 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
-    from .metrics.kpis import HEALTHY  # the statuses the healthy_communities KPI counts
-
     lifecycle = scorecard["lifecycle"] if "lifecycle" in scorecard.columns else scorecard["status"]
     is_healthy = lifecycle.isin(list(HEALTHY)).to_numpy(dtype=bool)
     healthy, apart = int(is_healthy.sum()), int((is_healthy & (scorecard["status"] == "duplicate").to_numpy(dtype=bool)).sum())
