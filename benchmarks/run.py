@@ -157,6 +157,35 @@ for name, func, kwargs in steps:
     print(json.dumps({{"step": name, "seconds": time.perf_counter() - t}}), flush=True)
 """
 
+#: A fixed workload, the same at every size and on every day: the kinds of work the steps do (a
+#: Python loop, a numpy sort, a pandas group-by), best of three. This machine type's speed varies
+#: from day to day and hour to hour (unchanged code has run 1.5-2 times as long on one day as on
+#: another), so each results file says how fast the machine was while it ran: compare two
+#: results files' stage times only when their speed checks are close.
+SPEED_CODE = """
+import json, time
+import numpy as np, pandas as pd
+rng = np.random.default_rng(0)
+keys = rng.integers(0, 100_000, 10_000_000)
+values = rng.integers(0, 1_000, 10_000_000)
+best = float("inf")
+for _ in range(3):
+    t = time.perf_counter()
+    sum(range(30_000_000))
+    np.sort(keys * 1_000 + values)
+    pd.DataFrame({"k": keys, "v": values}).groupby("k")["v"].sum()
+    best = min(best, time.perf_counter() - t)
+print(json.dumps({"seconds": best}))
+"""
+
+
+def speed_check(label: str) -> tuple[str, dict, str]:
+    """A report row: the seconds :data:`SPEED_CODE` took (best of three) in a process of its own."""
+    result = measure(python(SPEED_CODE), label=label)
+    seconds = _json_tail(result).get("seconds", float("nan"))
+    return (f"{label} (a fixed workload; not a target)", {"seconds": seconds, "peak_rss_gib": float("nan"), "ok": result["ok"]}, "lower is a faster machine")
+
+
 KI_CODE = """
 import time, json
 from esnkit import Dataset
@@ -263,7 +292,7 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
     disk but hold ``person_day``, the tie-days and the thread table in pandas, so the run is where
     one machine stops (README, "Where one machine stops").
     """
-    rows = []
+    rows = [speed_check("speed check, before")]
     canon = work / "raw" / "canonical"
     if raw is None:
         gen = measure(python(XL_GEN_CODE.format(work=str(work), people=people, mpp=mpp, rpm=rpm, chunks=XL_CHUNKS)), label="generate in chunks")
@@ -314,6 +343,7 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
         "The steps keep the events on disk and hold the reductions they read in pandas: `person_day` alone has about as many rows "
         "as there are events on generated data."
     )
+    rows.append(speed_check("speed check, after"))
     peak = max((r[1]["peak_rss_gib"] for r in rows if "not a target" not in r[0]), default=float("nan"))
     measures = [
         f"| peak RSS of ingest and of the reduction alone | {max(r[1]['peak_rss_gib'] for r in rows if r[0].startswith(('esnkit ingest', 'esnkit reduce'))):.2f} GiB "
@@ -375,7 +405,7 @@ def main(argv=None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     if args.size == "XL":
         return xl(work, people, mpp, rpm, keep=args.keep, raw=args.raw, skip_run=args.skip_run)
-    rows = []
+    rows = [speed_check("speed check, before")]
 
     gen = measure(
         python(f"""
@@ -438,6 +468,7 @@ def main(argv=None) -> int:
         overlap = _json_tail(ex).get("overlap_top50")
         rows.append(("exact betweenness, for the top-50 overlap", ex, ""))
 
+    rows.append(speed_check("speed check, after"))
     # The generator is not part of esnkit's pipeline: its memory is shown but not held to the target.
     peak = max(r[1]["peak_rss_gib"] for r in rows if r[1]["peak_rss_gib"] == r[1]["peak_rss_gib"] and "not a target" not in r[0])
     scaling = _scaling(args.size, rows)

@@ -60,3 +60,11 @@ def test_steps_are_split_as_the_run_announces_them(bench):
 def test_without_steps_nothing_is_split(bench):
     result = bench.measure(_fake_run('print("[   0.2s] [1/1] 1-assess: executing notebook ...")'), label="fake", steps=False)
     assert result["steps"] == [] and result["ok"]
+
+
+def test_speed_check_times_the_fixed_workload_in_its_own_process(bench):
+    name, result, note = bench.speed_check("speed check, before")
+    assert name == "speed check, before (a fixed workload; not a target)"
+    assert result["ok"] and 0 < result["seconds"] < 120
+    assert result["peak_rss_gib"] != result["peak_rss_gib"]  # not a memory figure: left out of every peak
+    assert note == "lower is a faster machine"
