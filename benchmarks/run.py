@@ -183,7 +183,11 @@ def speed_check(label: str) -> tuple[str, dict, str]:
     """A report row: the seconds :data:`SPEED_CODE` took (best of three) in a process of its own."""
     result = measure(python(SPEED_CODE), label=label)
     seconds = _json_tail(result).get("seconds", float("nan"))
-    return (f"{label} (a fixed workload; not a target)", {"seconds": seconds, "peak_rss_gib": float("nan"), "ok": result["ok"]}, "lower is a faster machine")
+    return (
+        f"{label} (a fixed workload; not a target)",
+        {"seconds": seconds, "peak_rss_gib": float("nan"), "ok": result["ok"]},
+        "lower is a faster machine",
+    )
 
 
 KI_CODE = """
