@@ -11,7 +11,8 @@ children, e.g. notebook kernels, polled every 0.2 s) are recorded. A networkx ba
 individuals (``nx.betweenness_centrality(G, k=256, seed=0)`` plus
 ``nx.community.louvain_communities``) runs on the same graph so the speed-up is measured in the
 same run; on size S the top-50 by betweenness is also compared with the exact ranking. A markdown
-table goes to ``benchmarks/results/<size>-<date>.md``. The generated client lives in
+table goes to ``benchmarks/results/<size>-<date>.md`` (``-2``, ``-3``... for a second run that day:
+nothing is overwritten), with a speed check of the machine before and after. The generated client lives in
 ``benchmarks/work/`` (git-ignored).
 """
 
@@ -241,12 +242,24 @@ def _run_seconds(table: str) -> float | None:
     return None
 
 
+def result_order(path: Path) -> tuple[str, int, str]:
+    """Sorts results files by day, then by the run that day (``-2`` after the first, ``-3`` after it).
+
+    >>> [p.name for p in sorted(map(Path, ["S-2026-12-03-2.md", "S-2026-12-03.md", "S-2026-12-01.md"]), key=result_order)]
+    ['S-2026-12-01.md', 'S-2026-12-03.md', 'S-2026-12-03-2.md']
+    """
+    match = re.fullmatch(r"[A-Z]+-(\d{4}-\d{2}-\d{2})(?:-(\d+))?(.*)\.md", path.name)
+    if not match:
+        return ("", 0, path.name)
+    return (match[1], int(match[2] or 1), match[3])
+
+
 def _scaling(size: str, rows) -> tuple[float, str] | None:
     """At M, the whole run's time over the newest S result's (the S->M target); None when either is missing."""
     if size != "M":
         return None
     here = next((r[1]["seconds"] for r in rows if r[0].startswith("esnkit run ")), None)
-    earlier = sorted((HERE / "results").glob("S-*.md"))
+    earlier = sorted((HERE / "results").glob("S-*.md"), key=result_order)
     there = _run_seconds(earlier[-1].read_text(encoding="utf-8")) if earlier else None
     if not here or not there:
         return None
@@ -359,6 +372,15 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
     return _report("XL", intro, rows, [note], measures, work=work, keep=keep)
 
 
+def results_path(results: Path, size: str, day: str) -> Path:
+    """``<size>-<day>.md`` in ``results``, or ``<size>-<day>-2.md`` (-3, ...) when that day already has one: never overwritten."""
+    out, n = results / f"{size}-{day}.md", 1
+    while out.exists():
+        n += 1
+        out = results / f"{size}-{day}-{n}.md"
+    return out
+
+
 def _report(size: str, intro: str, rows, notes: list[str], measures: list[str], *, work: Path, keep: bool) -> int:
     """Write ``results/<size>-<date>.md`` (the stage table, then the measures against targets), print it, clean up."""
     today = dt.date.today().isoformat()
@@ -372,7 +394,7 @@ def _report(size: str, intro: str, rows, notes: list[str], measures: list[str], 
         lines += ["", "| measure | value | target |", "|---|---:|---|", *measures]
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    out = results / f"{size}-{today}.md"
+    out = results_path(results, size, today)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     print(f"\nwritten {out}")

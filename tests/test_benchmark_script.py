@@ -68,3 +68,18 @@ def test_speed_check_times_the_fixed_workload_in_its_own_process(bench):
     assert result["ok"] and 0 < result["seconds"] < 120
     assert result["peak_rss_gib"] != result["peak_rss_gib"]  # not a memory figure: left out of every peak
     assert note == "lower is a faster machine"
+
+
+def test_a_second_result_the_same_day_does_not_overwrite_the_first(bench, tmp_path):
+    assert bench.results_path(tmp_path, "M", "2026-12-07") == tmp_path / "M-2026-12-07.md"
+    (tmp_path / "M-2026-12-07.md").write_text("first")
+    assert bench.results_path(tmp_path, "M", "2026-12-07") == tmp_path / "M-2026-12-07-2.md"
+    (tmp_path / "M-2026-12-07-2.md").write_text("second")
+    assert bench.results_path(tmp_path, "M", "2026-12-07") == tmp_path / "M-2026-12-07-3.md"
+    assert bench.results_path(tmp_path, "L", "2026-12-07") == tmp_path / "L-2026-12-07.md"
+
+
+def test_the_newest_result_of_a_size_is_the_last_run_of_its_last_day(bench):
+    names = ["S-2026-12-03-2.md", "S-2026-12-03.md", "S-2026-12-01.md", "S-2026-11-25.md", "S-2026-12-03-10.md"]
+    ordered = [p.name for p in sorted(map(Path, names), key=bench.result_order)]
+    assert ordered == ["S-2026-11-25.md", "S-2026-12-01.md", "S-2026-12-03.md", "S-2026-12-03-2.md", "S-2026-12-03-10.md"]
