@@ -7,10 +7,13 @@ from helpers import AS_OF, small_dataset
 from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
+from esnkit.config import ClientConfig, ClientPaths
 from esnkit.errors import ConfigError
 from esnkit.metrics import adoption
+from esnkit.privacy import dataset_refs
 from esnkit.steps import plan as planmod
 from esnkit.steps import reactivate
+from esnkit.steps.context import StepContext
 
 
 def test_interactive_share_history():
@@ -120,6 +123,37 @@ def test_contact_lists_are_excel_safe_and_respect_opt_outs(tmp_path):
     assert got["email"].tolist() == ["y@c.com"]  # x opted out
     assert got["name"].tolist() == ["'=Yuri"]  # a formula-looking name is neutralised
     assert "person_id" not in got.columns and not list(tmp_path.glob(".*"))
+
+
+def test_contact_lists_give_the_references_the_reports_give_when_two_codes_clash(tmp_path):
+    # The first two ids' references clash in their first eight characters (R3VKQ2C5): among all the
+    # people each gets two more. A list naming only one of them must still show the longer one.
+    ids = ["000000000009b62d", "00000000001fd3e8", "0a1b2c3d4e5f6a7b"]
+    ds = Dataset(people=pd.DataFrame({"person_id": ids, "state": "active"}))
+    table = pd.DataFrame({"rank": [1], "person_id": [ids[0]], "best_inviter": [ids[1]], "reason": ["x"]})
+    (path,) = reactivate.write_contact_lists(ds, {"invite-back": table}, tmp_path)
+    got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert got[["ref", "inviter_ref"]].values.tolist() == [["P-R3VKQ2C5WI", "P-R3VKQ2C5DN"]]
+    ctx = StepContext(
+        ds=ds,
+        config=ClientConfig(name="Clash"),
+        paths=ClientPaths(tmp_path),
+        as_of=dt.date(2026, 3, 31),
+        min_group_size=5,
+        show_names=False,
+        inactive_days=30,
+    )
+    assert ctx.person_labels([ids[0], ids[1], ids[2]]).tolist() == ["P-R3VKQ2C5WI", "P-R3VKQ2C5DN", "P-EQ4BOMTD"]
+
+
+def test_contact_lists_of_a_client_without_names_or_emails(tmp_path):
+    # A canonical export may carry no identities at all: the lists are written with the columns empty.
+    ds = Dataset(people=pd.DataFrame({"person_id": ["a", "b"], "state": "active"}))
+    table = pd.DataFrame({"rank": [1, 2], "person_id": ["a", "b"], "best_inviter": ["b", None], "reason": ["x", "y"]})
+    (path,) = reactivate.write_contact_lists(ds, {"invite-back": table}, tmp_path, opt_outs=["x@c.com"])
+    got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert got[["rank", "name", "email", "inviter_name", "inviter_email"]].values.tolist() == [["1", "", "", "", ""], ["2", "", "", "", ""]]
+    assert got["inviter_ref"].tolist() == [dataset_refs(ds, ["b"])[0], ""]
 
 
 def campaign_world(effect: float, seed: int = 0) -> tuple[Dataset, list[str]]:

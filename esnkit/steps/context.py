@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._fast import positions
 from ..config import ClientConfig, ClientPaths, load_config
 from ..dataset import EVENT_TABLES, Dataset
 from ..errors import ConfigError
 from ..metrics._base import population
-from ..privacy import person_refs
+from ..privacy import dataset_refs
 
 __all__ = ["StepContext", "open_step", "CACHE_USES", "release_after"]
 
@@ -57,21 +56,12 @@ class StepContext:
     def person_labels(self, ids: Iterable[str]) -> pd.Series:
         """Display labels: names when ``show_names`` is true, else each person's stable reference.
 
-        The reference (``P-7KQ2M4XA``, :func:`esnkit.privacy.person_refs`) is the same in all five
+        The reference (``P-7KQ2M4XA``, :func:`esnkit.privacy.dataset_refs`) is the same in all five
         reports and every quarter's run, and it is the ``ref`` column of the restricted contact
         lists, so the client's comms team can find a person named in a report.
         """
         ids = pd.Series(pd.array(ids if isinstance(ids, (pd.Series, pd.Index, np.ndarray)) else list(ids), dtype="str"))
-        people = self.ds.people["person_id"]
-        refs = self.ds.cached("person_refs", (), lambda: person_refs(people).to_numpy())  # one per row of people
-        # Looked up by row (Arrow's hash join): Series.map and isin over 100,000 id strings cost seconds per list.
-        at = positions(ids, people)
-        if len(refs) == 0 or (at < 0).all():
-            shown = person_refs(ids)
-        else:
-            shown = pd.Series(refs[np.maximum(at, 0)], dtype="str")
-            if (at < 0).any():  # ids outside people (none in a validated Dataset) get theirs hashed here
-                shown = shown.where(pd.Series(at >= 0), person_refs(ids))
+        shown = dataset_refs(self.ds, ids)
         if self.show_names:
             names = self.ds.identities.dropna(subset=["name"]).drop_duplicates("person_id").set_index("person_id")["name"]
             return ids.map(names).fillna(shown).astype("str")

@@ -34,7 +34,7 @@ from ..metrics._base import (
     population,
     population_rows,
 )
-from ..privacy import person_refs, write_client_csv
+from ..privacy import dataset_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
 from .findings import finding_people
@@ -340,13 +340,14 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
     written = []
     for name, table in lists.items():
         t = table.copy()
-        t.insert(1, "ref", person_refs(t["person_id"]).to_numpy())  # the reference the reports show
-        t.insert(2, "name", t["person_id"].map(ids["name"]))
-        t.insert(3, "email", t["person_id"].map(ids["email"]))
+        t.insert(1, "ref", dataset_refs(ds, t["person_id"]).to_numpy())  # the reference the reports show, clashes resolved among everyone
+        # As strings even when no one has a name or an e-mail (a mapped empty table gives floats).
+        t.insert(2, "name", t["person_id"].map(ids["name"]).astype("str"))
+        t.insert(3, "email", t["person_id"].map(ids["email"]).astype("str"))
         if "best_inviter" in t.columns:
-            t["inviter_ref"] = person_refs(t["best_inviter"]).where(t["best_inviter"].notna()).to_numpy()
-            t["inviter_name"] = t["best_inviter"].map(ids["name"])
-            t["inviter_email"] = t["best_inviter"].map(ids["email"])
+            t["inviter_ref"] = dataset_refs(ds, t["best_inviter"]).to_numpy()
+            t["inviter_name"] = t["best_inviter"].map(ids["name"]).astype("str")
+            t["inviter_email"] = t["best_inviter"].map(ids["email"]).astype("str")
             inviter_blocked = isin(t["inviter_email"].str.lower(), blocked)
             t.loc[inviter_blocked, ["inviter_name", "inviter_email"]] = None
         t = t[~isin(t["email"].astype("str").str.lower(), blocked)]
