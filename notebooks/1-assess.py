@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -126,8 +126,18 @@ plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", 
 # %%
 plots.plot_response_rate(a.response_by_quarter.tail(8), empty=why(ctx, "threads"));
 
+# %% [markdown]
+# ### How far conversations go
+#
+# Every thread started up to the as-of date, by the replies it has had (its starter's own included; a reaction is not a reply).
+
 # %%
-show_table(a.depth, percent=["share"], empty=why(ctx, "threads"))
+show_table(a.depth, percent=["share"], rename={"n_replies": "replies"}, empty=why(ctx, "threads"))
+
+# %% [markdown]
+# ### The busiest hours
+#
+# Every message up to the as-of date, by weekday and hour (UTC). Post news and hold events in the darker hours, when most people are there.
 
 # %%
 plots.plot_activity_heatmap(a.heatmap, empty=why(ctx, "activity"));
