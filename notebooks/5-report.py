@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -79,7 +79,7 @@ show_table(report.quarter_table(rep), empty=why(ctx, "objectives"))
 # ## What growing communities do differently
 
 # %%
-show_table(rep.best_practices, decimals=2, empty=why(ctx, "best practices"))
+show_table(report.practices_table(rep.best_practices), empty=why(ctx, "best practices"))
 
 # %% [markdown]
 # ## Key communities and individuals: who rose, who fell

@@ -121,6 +121,34 @@ def test_best_practices_effect_sizes():
     assert got.loc["posts per active member", "effect_size"] == 0.0
 
 
+def test_best_practices_show_the_means_the_effect_size_compares():
+    # newcomer share: growing 0, 0, 0.9 (mean 0.3, median 0) against declining 0.1, 0.2, 0.3 (mean and median 0.2).
+    # Variances 0.27 and 0.01, pooled sqrt((2 * 0.27 + 2 * 0.01) / 4) = sqrt(0.14): d = 0.1 / 0.3742 = 0.267, in
+    # favour of the growing ones, as their mean says; their median (0 against 0.2) would say the opposite.
+    nothing = [None] * 6
+    sc = pd.DataFrame(
+        {
+            "status": ["thriving", "growing", "growing", "declining", "idle", "idle"],
+            "median_hours_to_first_response": nothing,
+            "response_rate": nothing,
+            "posts_per_active_member": nothing,
+            "newcomer_share": [0.0, 0.0, 0.9, 0.1, 0.2, 0.3],
+            "absence_factor": nothing,
+        }
+    )
+    want = pd.DataFrame(
+        {
+            "practice": ["newcomer share"],
+            "growing_or_thriving": [0.3],
+            "declining_or_idle": [0.2],
+            "effect_size": [0.1 / 0.14**0.5],
+            "advice": ["Bring in new members continually"],
+        }
+    )
+    assert_frame_equal(reporting.best_practices(sc), want)
+    assert reporting.practices_table(want).values.tolist() == [["newcomer share", "30%", "20%", "0.27", "Bring in new members continually"]]
+
+
 def test_filter_dataset():
     got = filter_dataset(small_dataset(), start="2026-02-01", end="2026-03-01", departments=["Y"])
     assert got.messages["message_id"].tolist() == ["4", "5", "6"]

@@ -44,6 +44,7 @@ from .context import StepContext
 from .plan import display_change, load_plan, objective_kpi, propose_objectives, segment_people
 
 __all__ = [
+    "practices_table",
     "quarter_table",
     "scorecard_table",
     "rag_status",
@@ -155,10 +156,11 @@ def quarter_change(history: pd.DataFrame) -> dict[str, object]:
 
 
 def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
-    """What growing/thriving communities do differently from declining/idle ones, with effect sizes.
+    """What growing/thriving communities do differently from declining/idle ones: each group's mean, and the effect size.
 
     Effect size is Cohen's d (difference of means over the pooled standard deviation); ``advice``
-    states the difference as something to do.
+    states the difference as something to do. The means are shown, not medians: a median could
+    differ the other way (newcomer share 19% against 0% in medians, the means nearly equal).
     """
     good = scorecard[isin(scorecard["status"], ["thriving", "growing"])]
     bad = scorecard[isin(scorecard["status"], ["declining", "idle"])]
@@ -179,14 +181,47 @@ def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "practice": column.replace("_", " "),
-                "growing_or_thriving": a.median(),
-                "declining_or_idle": b.median(),
+                "growing_or_thriving": a.mean(),  # means, as the effect size compares them (medians could contradict it)
+                "declining_or_idle": b.mean(),
                 "effect_size": d,
                 "advice": advice if (d > 0) == higher_good else f"(no clear advantage) {advice.lower()}",
             }
         )
     out = pd.DataFrame(rows, columns=["practice", "growing_or_thriving", "declining_or_idle", "effect_size", "advice"])
     return out.reindex(out["effect_size"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+#: How each practice's means print, as the community tables of steps 1 and 4 print the same columns.
+_PRACTICE_FORMATS = {
+    "median hours to first response": lambda v: f"{v:.1f} h",
+    "response rate": lambda v: f"{v:.0%}",
+    "posts per active member": lambda v: f"{v:.2f}",
+    "newcomer share": lambda v: f"{v:.0%}",
+    "absence factor": lambda v: f"{v:,.1f}",  # a mean of counts
+}
+
+
+def practices_table(practices: pd.DataFrame) -> pd.DataFrame:
+    """:func:`best_practices` as the deliverable shows it: each mean in its practice's unit, the effect size to two places.
+
+    Examples
+    --------
+    >>> bp = pd.DataFrame({"practice": ["response rate", "absence factor", "median hours to first response"],
+    ...     "growing_or_thriving": [0.958, 132.0, 0.89], "declining_or_idle": [0.89, 34.5, 2.634],
+    ...     "effect_size": [0.694, 1.2805, -0.6712], "advice": ["a", "b", "c"]})
+    >>> practices_table(bp).values.tolist()
+    [['response rate', '96%', '89%', '0.69', 'a'], ['absence factor', '132.0', '34.5', '1.28', 'b'], ['median hours to first response', '0.9 h', '2.6 h', '-0.67', 'c']]
+    """
+    shown = [_PRACTICE_FORMATS.get(p, lambda v: f"{v:,.2f}") for p in practices["practice"]]
+    return pd.DataFrame(
+        {
+            "practice": practices["practice"],
+            "mean, growing or thriving": [f(v) for f, v in zip(shown, practices["growing_or_thriving"])],
+            "mean, declining or idle": [f(v) for f, v in zip(shown, practices["declining_or_idle"])],
+            "effect size": [f"{d:.2f}" for d in practices["effect_size"]],
+            "advice": practices["advice"],
+        }
+    )
 
 
 def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
