@@ -1,8 +1,8 @@
-"""Words for numbers in what a reader sees: ``1 message``, ``3 messages``, ``1 reply``, ``2 replies``."""
+"""Words for numbers in what a reader sees: ``1 message``, ``3 messages``, ``1 reply``, ``2 replies``, ``+1.2``, ``0.0``."""
 
 from __future__ import annotations
 
-__all__ = ["count"]
+__all__ = ["count", "signed"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -15,3 +15,18 @@ def count(n: int, one: str, many: str | None = None) -> str:
     """
     n = int(n)
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def signed(value: float, spec: str) -> str:
+    """``value`` formatted with ``spec`` (which asks for a sign: ``"+.1f"``, ``"+,"``, ``"+.0%"``), unsigned when it shows as zero.
+
+    A change that rounds to nothing is no change: ``0.0``, never ``-0.0`` or ``+0.0``.
+
+    Examples
+    --------
+    >>> signed(1.23, "+.1f"), signed(-0.04, "+.1f"), signed(0.0, "+.1f"), signed(-1204, "+,"), signed(-0.002, "+.0%")
+    ('+1.2', '0.0', '0.0', '-1,204', '0%')
+    """
+    text = format(value, spec)
+    digits = "".join(c for c in text if c.isdigit())
+    return text.lstrip("+-") if digits.strip("0") == "" else text

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._fast import micros
+from ._text import signed
 from .dataset import SCHEMA, Dataset
 from .metrics import adoption, communities, conversations, kpis, network, participation
 from .metrics._base import codes, population
@@ -339,7 +340,7 @@ class Explorer:
         for k in which:
             change = now[k] - before[k]
             unit = kpis.kpi(k).unit
-            delta = "–" if not np.isfinite(change) else (f"{change * 100:+.1f} pt" if unit == "share" else f"{change:+,.0f}")
+            delta = "–" if not np.isfinite(change) else (f"{signed(change * 100, '+.1f')} pt" if unit == "share" else signed(change, "+,.0f"))
             items[f"{kpis.kpi(k).label}: {delta} on the previous {days} days"] = kpis.display(k, now[k])
         return TILE_STYLE + kpi_html(items)
 

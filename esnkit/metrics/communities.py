@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._fast import isin, micros, min_by_key, pair_keys, unique
-from .._text import count
+from .._text import count, signed
 from ..dataset import Dataset
 from ._base import as_of_end, day_number, person_days
 from .conversations import thread_responses
@@ -53,7 +53,7 @@ def _status(row: pd.Series, busy: float = THRIVING_MIN_MESSAGES) -> tuple[str, s
         return "thriving", f"{int(q0):,} messages from {int(row['active_members']):,} active members, {rr:.0%} of threads answered, steady volume"
     if ratio <= DECLINING_RATIO:
         return "declining", f"messages down {1 - ratio:.0%} on the previous 90 days"
-    return "stable", f"messages {ratio - 1:+.0%} on the previous 90 days"
+    return "stable", f"messages {signed(ratio - 1, '+.0%')} on the previous 90 days"
 
 
 def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.DataFrame:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write
+from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import kpis, network
@@ -454,15 +455,17 @@ def display_change(kpi_id: str, change: float) -> str:
     ('+1.2 points', '+13', '+0.5')
     >>> display_change("median_hours_to_first_response", -0.5), display_change("active_30", float("nan"))
     ('-0.5 h', '–')
+    >>> display_change("response_rate", -0.0003), display_change("active_30", -0.04)  # rounds to nothing: no sign
+    ('0.0 points', '0.0')
     """
     if change is None or not np.isfinite(change):
         return "–"
     unit = kpis.kpi(kpi_id).unit
     if unit == "share":
-        return f"{change * 100:+.1f} points"
+        return f"{signed(change * 100, '+.1f')} points"
     if unit == "hours":
-        return f"{change:+.1f} h"
-    return f"{change:+.1f}" if abs(change) < 10 and not float(change).is_integer() else f"{round(change):+,}"
+        return f"{signed(change, '+.1f')} h"
+    return signed(change, "+.1f") if abs(change) < 10 and not float(change).is_integer() else signed(round(change), "+,")
 
 
 def objective_title(row) -> str:
