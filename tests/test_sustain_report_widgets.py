@@ -354,6 +354,30 @@ def test_the_sustain_summary_counts_success_stories_in_words_that_agree(n, line)
     assert sustain._stories_line(n) == line
 
 
+@pytest.mark.parametrize(
+    "shares, line",
+    [
+        ([0.20, 0.24, 0.243], " The habitual share of active people rose from 20% in Q1 2026 to 24% in Q3 2026."),
+        ([0.30, 0.25, 0.262], " The habitual share of active people fell from 30% in Q1 2026 to 26% in Q3 2026."),
+        # 24.2% and 24.0% both print as 24%, as the table beside the sentence prints them: it held
+        ([0.242, 0.25, 0.240], " The habitual share of active people held at 24% from Q1 2026 to Q3 2026."),
+        # 3.4% and 3.9%: +0.5 points, but the table prints 3% and 4%, so the sentence says it rose
+        ([0.034, 0.03, 0.039], " The habitual share of active people rose from 3% in Q1 2026 to 4% in Q3 2026."),
+    ],
+)
+def test_the_sustain_summary_says_how_the_habitual_share_moved(shares, line):
+    embedding = pd.DataFrame({"quarter": ["Q1 2026", "Q2 2026", "Q3 2026"], "habitual_share": shares})
+    s = sustain.Sustain(
+        scorecards=pd.DataFrame(),
+        triage=pd.DataFrame({"action": pd.Series([], dtype="str")}),
+        funnel=pd.DataFrame({"stage": ["first message"], "people": [0], "share": [np.nan]}),
+        embedding=embedding,
+        stories=pd.DataFrame(),
+    )
+    newcomers = next(x for x in sustain.sustain_summary(s, client="Acme").splitlines() if x.startswith("- **Newcomers**"))
+    assert newcomers.endswith(line)
+
+
 def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author_by_hand():
     from esnkit import Dataset
 

@@ -398,8 +398,14 @@ def sustain_summary(s: Sustain, *, client: str) -> str:
     e = s.embedding
     trend = ""
     if len(e) >= 2 and pd.notna(e["habitual_share"].iloc[-1]) and pd.notna(e["habitual_share"].iloc[0]):
-        change = e["habitual_share"].iloc[-1] - e["habitual_share"].iloc[0]
-        trend = f" The habitual share of active people moved {change * 100:+.0f} points from {e['quarter'].iloc[0]} to {e['quarter'].iloc[-1]}."
+        # In the percentages the table beside it prints, so the sentence never says other than the table.
+        first, last = f"{e['habitual_share'].iloc[0]:.0%}", f"{e['habitual_share'].iloc[-1]:.0%}"
+        q0, q1 = e["quarter"].iloc[0], e["quarter"].iloc[-1]
+        if first == last:
+            trend = f" The habitual share of active people held at {last} from {q0} to {q1}."
+        else:
+            way = "rose" if e["habitual_share"].iloc[-1] > e["habitual_share"].iloc[0] else "fell"
+            trend = f" The habitual share of active people {way} from {first} in {q0} to {last} in {q1}."
     f = s.funnel
     conv = f"{f['share'].iloc[1]:.0%}" if len(f) > 1 and pd.notna(f["share"].iloc[1]) else "–"
     actions = "; ".join(f"{escape_md(a)}: {n:,}" for a, n in counts.items())
