@@ -203,3 +203,26 @@ def test_agreed_targets_must_be_attainable():
         planmod.parse_objectives([{"metric": "interactive_share", "target": 1.2, "deadline": "2027-01-31"}])
     with pytest.raises(ConfigError, match="cannot be reached"):
         planmod.parse_objectives([{"metric": "active_30", "target": -5, "deadline": "2027-01-31"}])
+
+
+def test_a_response_rate_already_past_the_cap_is_proposed_as_held_not_from_a_value_to_itself():
+    # Two threads in the 90 days to 2026-03-31, each answered by someone else: 100% answered. The rule
+    # proposes +10 points capped at 95%, never below today: so the target is today's 100%.
+    m = pd.DataFrame(
+        {
+            "message_id": ["1", "2", "3", "4"],
+            "thread_id": ["1", "1", "3", "3"],
+            "group_id": "g",
+            "author_id": ["a", "b", "b", "a"],
+            "created_at": ["2026-03-01 09:00", "2026-03-01 10:00", "2026-03-02 09:00", "2026-03-02 11:00"],
+            "is_thread_start": [True, False, True, False],
+            "is_private": False,
+        }
+    )
+    ds = Dataset(people=pd.DataFrame({"person_id": ["a", "b"], "state": "active"}), groups=pd.DataFrame({"group_id": ["g"]}), messages=m).validate()
+    got = {o["metric"]: o for o in planmod.propose_objectives(ds, as_of="2026-03-31", inactive_days=90, min_group_size=1)}
+    assert got["response_rate"]["target"] == 1.0
+    assert got["response_rate"]["reason"] == (
+        "100.0% of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered post is the fastest way to lose a contributor"
+    )
+    assert planmod.course("response_rate", 1.0, got["response_rate"]["target"], "2027-03-31") == "held at 100.0% until 2027-03-31"

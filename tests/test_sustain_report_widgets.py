@@ -342,6 +342,28 @@ def test_quarter_table_says_neither_yes_nor_no_when_no_change_was_measured():
     assert_frame_equal(got.astype(object), expected.astype(object))
 
 
+def test_quarter_table_changes_agree_with_the_values_printed_beside_them():
+    from types import SimpleNamespace
+
+    # 1.96% -> 1.93% prints as 2.0% -> 1.9%: the change is -0.1 points as printed (unrounded, -0.03,
+    # it printed 0.0 and contradicted the row); 171.6 -> 172.4 people print as 172 -> 172: no change.
+    q = pd.DataFrame(
+        {
+            "metric": ["Between departments", "Active"],
+            "kpi": ["cross_department_share", "active_30"],
+            "this_label": ["Q3 2026", "Q3 2026"],
+            "last_label": ["Q2 2026", "Q2 2026"],
+            "this_quarter": [0.0193, 172.4],
+            "last_quarter": [0.0196, 171.6],
+            "change": [0.0193 - 0.0196, 0.8],
+            "noise": [0.01, 5.0],
+            "significant": [False, False],
+        }
+    )
+    got = reporting.quarter_table(SimpleNamespace(quarter_change=q))
+    assert got[["before", "after", "change"]].values.tolist() == [["2.0%", "1.9%", "-0.1 points"], ["172", "172", "0"]]
+
+
 @pytest.mark.parametrize(
     "n, line",
     [

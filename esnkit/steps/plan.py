@@ -60,6 +60,7 @@ __all__ = [
     "plan_summary",
     "objectives_table",
     "display_change",
+    "shown_change",
 ]
 
 OBJECTIVE_KEYS = {"id", "metric", "segment", "target", "deadline", "owner", "theme", "path", "reason", "name"}
@@ -256,7 +257,10 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
             "response_rate",
             max(target, resp),
             "Questions get answers",
-            f"from {shown('response_rate', resp)} to {{target}} of threads answered: an unanswered post is the fastest way to lose a contributor",
+            f"from {shown('response_rate', resp)} to {{target}} of threads answered: an unanswered post is the fastest way to lose a contributor"
+            if target > resp
+            else f"{shown('response_rate', resp)} of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
+            "post is the fastest way to lose a contributor",
         )
     active = values["active_30"]
     if active > 0:
@@ -437,7 +441,7 @@ def plan_summary(plan: Plan, *, client: str) -> str:
     lines = [intro, ""]
     for r in t.itertuples():
         lines.append(
-            f"- **{escape_md(r.objective)}**: from {kpis.display(r.metric, r.baseline)} to {kpis.display(r.metric, r.target)} by {r.deadline} "
+            f"- **{escape_md(r.objective)}**: {course(r.metric, r.baseline, r.target, r.deadline, start='from ')} "
             f"— *{r.feasibility}*. {escape_md(r.reason[:1].upper() + r.reason[1:])}."
         )
     return "\n".join(lines)
@@ -468,13 +472,30 @@ def display_change(kpi_id: str, change: float) -> str:
     return signed(change, "+.1f") if abs(change) < 10 and not float(change).is_integer() else signed(round(change), "+,")
 
 
+def shown_change(kpi_id: str, before: float, after: float) -> str:
+    """The change from ``before`` to ``after`` as the two values print (:func:`esnkit.metrics.kpis.quantise`), so it agrees with them.
+
+    >>> shown_change("cross_department_share", 0.0196, 0.0193), display_change("cross_department_share", 0.0193 - 0.0196)
+    ('-0.1 points', '0.0 points')
+    """
+    return display_change(kpi_id, kpis.quantise(kpi_id, after) - kpis.quantise(kpi_id, before))
+
+
+def course(metric: str, baseline: float, target: float, deadline, *, start: str = "") -> str:
+    """An objective's course in the KPI's own print: ``80.7% to 90.7% by 2027-09-30`` (``start`` before it), or
+    ``held at 95.8% until 2027-09-30`` when the target prints as the baseline does (a rate already at its ceiling).
+
+    >>> course("response_rate", 0.807, 0.907, "2027-09-30", start="from "), course("response_rate", 0.958, 0.958, "2027-09-30")
+    ('from 80.7% to 90.7% by 2027-09-30', 'held at 95.8% until 2027-09-30')
+    """
+    before, after = kpis.display(metric, baseline), kpis.display(metric, target)
+    return f"held at {before} until {deadline}" if before == after else f"{start}{before} to {after} by {deadline}"
+
+
 def objective_title(row) -> str:
     """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``."""
     where = "" if row.segment == "whole network" else f", {row.segment.split(' = ', 1)[-1]}"
-    return (
-        f"{row.objective}{where}: {kpis.display(row.metric, row.baseline)} to {kpis.display(row.metric, row.target)} "
-        f"by {row.deadline} ({row.feasibility})"
-    )
+    return f"{row.objective}{where}: {course(row.metric, row.baseline, row.target, row.deadline)} ({row.feasibility})"
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:

@@ -41,7 +41,7 @@ from .._io import atomic_write
 from ..metrics import communities, kpis, network
 from ..render import escape_md
 from .context import StepContext
-from .plan import display_change, load_plan, objective_kpi, propose_objectives, segment_people
+from .plan import load_plan, objective_kpi, propose_objectives, segment_people, shown_change
 
 __all__ = [
     "practices_table",
@@ -379,7 +379,7 @@ def _history_note(previous: dict | None, table: pd.DataFrame) -> str:
     for r in table.itertuples():
         b = before.get(r.kpi)
         if isinstance(b, (int, float)) and np.isfinite(b) and np.isfinite(r.value):
-            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({display_change(r.kpi, r.value - b)}).")
+            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({shown_change(r.kpi, b, r.value)}).")
     return "\n".join(lines) if len(lines) > 1 else lines[0] + " no figure of that report can be compared with this one."
 
 
@@ -479,7 +479,10 @@ def quarter_table(r: Report) -> pd.DataFrame:
             "quarters": [f"{b} → {a}" if b != "–" else "not two complete quarters yet" for a, b in zip(q["this_label"], q["last_label"])],
             "before": [kpis.display(k, v) for k, v in zip(q["kpi"], q["last_quarter"])],
             "after": [kpis.display(k, v) for k, v in zip(q["kpi"], q["this_quarter"])],
-            "change": [display_change(k, v) for k, v in zip(q["kpi"], q["change"])],
+            # as the two values beside it print: 2.0% -> 1.9% is -0.1 points, whatever the unrounded change
+            "change": [
+                shown_change(k, b, a) if np.isfinite(c) else "–" for k, b, a, c in zip(q["kpi"], q["last_quarter"], q["this_quarter"], q["change"])
+            ],
             # no change measured (fewer than two complete quarters): neither yes nor no
             "beyond noise": np.where(q["change"].isna(), "–", np.where(q["significant"], "yes", "no")),
         }
