@@ -43,3 +43,22 @@ def small_dataset() -> Dataset:
 
 def ts(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
+
+
+def step_context(ds: Dataset, root, *, name: str = "Acme", inactive_days: int = 90, **config):
+    """A StepContext over ``ds`` at AS_OF with the default privacy floor (5), names hidden, its workspace at ``root``."""
+    import datetime as dt
+    from pathlib import Path
+
+    from esnkit.config import ClientConfig, ClientPaths
+    from esnkit.steps.context import StepContext
+
+    return StepContext(
+        ds=ds,
+        config=ClientConfig(name=name, **config),
+        paths=ClientPaths(Path(root)),
+        as_of=dt.date.fromisoformat(AS_OF),
+        min_group_size=5,
+        show_names=False,
+        inactive_days=inactive_days,
+    )

@@ -3,17 +3,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import AS_OF, small_dataset
+from helpers import AS_OF, small_dataset, step_context
 from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
-from esnkit.config import ClientConfig, ClientPaths
 from esnkit.errors import ConfigError
 from esnkit.metrics import adoption
 from esnkit.privacy import dataset_refs
 from esnkit.steps import plan as planmod
 from esnkit.steps import reactivate
-from esnkit.steps.context import StepContext
 
 
 def test_interactive_share_history():
@@ -134,15 +132,7 @@ def test_contact_lists_give_the_references_the_reports_give_when_two_codes_clash
     (path,) = reactivate.write_contact_lists(ds, {"invite-back": table}, tmp_path)
     got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert got[["ref", "inviter_ref"]].values.tolist() == [["P-R3VKQ2C5WI", "P-R3VKQ2C5DN"]]
-    ctx = StepContext(
-        ds=ds,
-        config=ClientConfig(name="Clash"),
-        paths=ClientPaths(tmp_path),
-        as_of=dt.date(2026, 3, 31),
-        min_group_size=5,
-        show_names=False,
-        inactive_days=30,
-    )
+    ctx = step_context(ds, tmp_path, name="Clash")
     assert ctx.person_labels([ids[0], ids[1], ids[2]]).tolist() == ["P-R3VKQ2C5WI", "P-R3VKQ2C5DN", "P-EQ4BOMTD"]
 
 

@@ -1,15 +1,11 @@
 """What a client reads is rendered here: escaped tables with formatted numbers, KPI tiles, the appendix."""
 
-import datetime as dt
-
 import pandas as pd
-from helpers import small_dataset
+from helpers import small_dataset, step_context
 from pandas.testing import assert_frame_equal
 
 from esnkit import render
-from esnkit.config import ClientConfig, ClientPaths
 from esnkit.dataset import Meta
-from esnkit.steps.context import StepContext
 
 
 def test_pct():
@@ -50,15 +46,7 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
         coverage_end="2026-03-02T00:00:00+00:00",
         warnings=["3 bots_* left out"],
     )
-    ctx = StepContext(
-        ds=ds.replace(meta=meta),
-        config=ClientConfig(name="Acme"),
-        paths=ClientPaths(tmp_path),
-        as_of=dt.date(2026, 3, 31),
-        min_group_size=5,
-        show_names=False,
-        inactive_days=90,
-    )
+    ctx = step_context(ds.replace(meta=meta), tmp_path)
     text = render.appendix_markdown(ctx, metrics=["registered", "E-I index"])
     # every headline KPI's definition, from the registry, then the terms asked for
     from esnkit.metrics.kpis import KPIS
