@@ -18,6 +18,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from .steps.context import StepContext
 
+from ._text import count
 from ._version import __version__
 
 __all__ = [
@@ -295,8 +296,9 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     counts = ctx.ds.counts()
     lines.append(
         f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
-        f"{counts['people']:,} people, {counts['groups']:,} communities, {counts['messages']:,} messages, "
-        f"{counts['reactions']:,} reactions, {counts['survey']:,} survey answers, {counts['interviews']:,} interview notes."
+        f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
+        f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
+        f"{count(counts['interviews'], 'interview note')}."
     )
     lines += ["", "### Data-quality notes", ""]
     lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]

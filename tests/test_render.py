@@ -56,7 +56,7 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
     assert f"- **registered**: {render.DEFINITIONS['registered']}" in text and "- **E-I index**:" in text
     assert text.index("### Headline figures") < text.index("### Other terms") < text.index("- **registered**")
     assert "- slack export raw/export\\.zip" in text and "`" not in text.split("### Data sources")[1].split("### Data-quality")[0]
-    assert "- Coverage: 2026-01-05 to 2026-03-02; 6 people, 2 communities, 7 messages, 1 reactions, 0 survey answers, 0 interview notes." in text
+    assert "- Coverage: 2026-01-05 to 2026-03-02; 6 people, 2 communities, 7 messages, 1 reaction, 0 survey answers, 0 interview notes." in text
     assert "- 3 bots\\_\\* left out" in text
     assert "`as_of` = 2026\\-03\\-31 · `min_group_size` = 5" in text and "client_dir" not in text
     assert "groups smaller than 5 people are not shown" in text

@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from .._text import count
 from ..errors import ConfigError
 from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
 from ..metrics._base import population
@@ -164,7 +165,9 @@ def summary_markdown(a: Assessment, *, client: str) -> str:
             f"({g['peak_active']:,}) to {g['current_active']:,} in {g['current_month'].strftime('%B %Y')} (complete calendar months)."
         )
     elif g["peak_month"] is not None:
-        lines.append(f"- **{g['current_month'].strftime('%B %Y')} is the busiest month so far**, with {g['current_active']:,} people active.")
+        lines.append(
+            f"- **{g['current_month'].strftime('%B %Y')} is the busiest month so far**, with {count(g['current_active'], 'person', 'people')} active."
+        )
     if np.isfinite(h["interactive_share"]):
         lines.append(
             f"- **{shown['interactive_share']} of registered people interacted** (posted, replied or reacted) in the last six months, "
@@ -363,7 +366,7 @@ def reconciliation_note(ctx: StepContext, a: Assessment) -> str:
     e = adoption.people_engaged(ctx.ds, as_of=ctx.as_of, window_days=90)
     if e["has_reads"]:
         return base + (
-            f"This client's usage reports carry reads: in the reporting periods that overlap the last 90 days, {e['engaged']:,} people "
+            f"This client's usage reports carry reads: in the reporting periods that overlap the last 90 days, {count(e['engaged'], 'person', 'people')} "
             f"read or contributed (Viva Engage's *people engaged*), {e['readers']:,} read something and {e['readers_only']:,} read "
             f"without contributing. The difference from esnkit's {active} is mostly those readers."
         )
