@@ -17,16 +17,20 @@ def count(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def signed(value: float, spec: str) -> str:
-    """``value`` formatted with ``spec`` (which asks for a sign: ``"+.1f"``, ``"+,"``, ``"+.0%"``), unsigned when it shows as zero.
+def signed(value: float, spec: str, *, zero: str = "") -> str:
+    """``value`` formatted with ``spec`` (which asks for a sign: ``"+.1f"``, ``"+,"``, ``"+.0%"``); when it shows as zero,
+    ``zero`` takes the sign's place (none by default).
 
-    A change that rounds to nothing is no change: ``0.0``, never ``-0.0`` or ``+0.0``.
+    A change that rounds to nothing is no change: ``0.0``, never ``-0.0``; a delta that must read as
+    one (an explorer tile) passes ``zero="+"``.
 
     Examples
     --------
     >>> signed(1.23, "+.1f"), signed(-0.04, "+.1f"), signed(0.0, "+.1f"), signed(-1204, "+,"), signed(-0.002, "+.0%")
     ('+1.2', '0.0', '0.0', '-1,204', '0%')
+    >>> signed(-0.4, "+,.0f", zero="+"), signed(-3.0, "+,.0f", zero="+")
+    ('+0', '-3')
     """
     text = format(value, spec)
     digits = "".join(c for c in text if c.isdigit())
-    return text.lstrip("+-") if digits.strip("0") == "" else text
+    return zero + text.lstrip("+-") if digits.strip("0") == "" else text

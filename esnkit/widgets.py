@@ -340,9 +340,11 @@ class Explorer:
         for k in which:
             change = now[k] - before[k]
             unit = kpis.kpi(k).unit
-            # a tile's delta keeps its sign, and one that rounds to nothing is +0, never -0
-            delta = "–" if not np.isfinite(change) else (f"{signed(change * 100, '+.1f')} pt" if unit == "share" else signed(change, "+,.0f"))
-            delta = delta if delta[:1] in "+-–" else "+" + delta
+            # a tile's delta keeps its sign: one that rounds to nothing is +0, never -0
+            if not np.isfinite(change):
+                delta = "–"
+            else:
+                delta = f"{signed(change * 100, '+.1f', zero='+')} pt" if unit == "share" else signed(change, "+,.0f", zero="+")
             items[f"{kpis.kpi(k).label}: {delta} on the previous {days} days"] = kpis.display(k, now[k])
         return TILE_STYLE + kpi_html(items)
 

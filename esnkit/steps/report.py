@@ -479,10 +479,8 @@ def quarter_table(r: Report) -> pd.DataFrame:
             "quarters": [f"{b} → {a}" if b != "–" else "not two complete quarters yet" for a, b in zip(q["this_label"], q["last_label"])],
             "before": [kpis.display(k, v) for k, v in zip(q["kpi"], q["last_quarter"])],
             "after": [kpis.display(k, v) for k, v in zip(q["kpi"], q["this_quarter"])],
-            # as the two values beside it print: 2.0% -> 1.9% is -0.1 points, whatever the unrounded change
-            "change": [
-                shown_change(k, b, a) if np.isfinite(c) else "–" for k, b, a, c in zip(q["kpi"], q["last_quarter"], q["this_quarter"], q["change"])
-            ],
+            # as the two values beside it print: 2.0% -> 1.9% is -0.1 points, whatever the unrounded change ("–" without both)
+            "change": [shown_change(k, b, a) for k, b, a in zip(q["kpi"], q["last_quarter"], q["this_quarter"])],
             # no change measured (fewer than two complete quarters): neither yes nor no
             "beyond noise": np.where(q["change"].isna(), "–", np.where(q["significant"], "yes", "no")),
         }
