@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Callable, Iterable
@@ -37,8 +36,9 @@ import pandas as pd
 
 from .._fast import isin, unique
 from ..dataset import Dataset
-from . import communities, conversations, network
+from . import communities, conversations, measures, network
 from ._base import NEVER, active_days, as_of_end, day_number, population, registration_days
+from .measures import KPIS, Measure
 
 __all__ = [
     "KPI",
@@ -61,97 +61,9 @@ HEALTHY = ("thriving", "growing")
 ACTIVE_WINDOWS = {"active_30": 30, "active_90": 90}
 
 
-@dataclasses.dataclass(frozen=True)
-class KPI:
-    """One headline figure: what it is, how it prints, which way is better."""
+#: A headline KPI is a registered measure (:mod:`esnkit.metrics.measures`, where every KPI is defined).
+KPI = Measure
 
-    id: str
-    label: str
-    unit: str  # "share" (0 to 1), "count" (whole people or communities) or "hours"
-    definition: str
-    higher_is_better: bool = True
-    segmentable: bool = True  # can be measured for one department, location...
-    owner_theme: str = "adoption"  # whose actions move it: a key of esnkit.config.OWNER_THEMES
-
-
-KPIS: tuple[KPI, ...] = (
-    KPI(
-        "interactive_share",
-        "Registered people who interacted in the last 6 months",
-        "share",
-        "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
-        "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
-    ),
-    KPI(
-        "active_30",
-        "People active in the last 30 days",
-        "count",
-        "People (bots and guests excluded) with a post, reply or reaction in the 30 days to the as-of date.",
-    ),
-    KPI(
-        "active_90",
-        "People active in the last 90 days",
-        "count",
-        "People (bots and guests excluded) with a post, reply or reaction in the 90 days to the as-of date.",
-    ),
-    KPI(
-        "engaged_30",
-        "Engaged people (4+ active days in the last 30)",
-        "count",
-        "People (bots and guests excluded) active on at least 4 distinct days of the 30 days to the as-of date: a weekly habit.",
-    ),
-    KPI(
-        "response_rate",
-        "Threads answered (last 90 days)",
-        "share",
-        "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
-        "reaction from someone other than the author (SWOOP).",
-        owner_theme="conversation",
-    ),
-    KPI(
-        "median_hours_to_first_response",
-        "Median hours to first response (last 90 days)",
-        "hours",
-        "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
-        "else (CHAOSS time to first response).",
-        higher_is_better=False,
-        owner_theme="conversation",
-    ),
-    KPI(
-        "healthy_communities",
-        "Communities thriving or growing",
-        "count",
-        "Communities whose lifecycle status at the as-of date is thriving or growing (the rule is under 'community status').",
-        segmentable=False,
-        owner_theme="communities",
-    ),
-    KPI(
-        "cross_department_share",
-        "Interactions between departments (last 12 months)",
-        "share",
-        "Of the replies, @mentions and reactions in the 365 days to the as-of date (the interaction graph's window) between two people whose departments are known "
-        "(bots and guests excluded), the share between people of different departments. For one department: the share of its "
-        "people's interactions that cross its boundary, (1 + E-I index) / 2.",
-        owner_theme="network",
-    ),
-    KPI(
-        "lapsed",
-        "Lapsed people",
-        "count",
-        "People (bots and guests excluded) who were active at some time but not in the last N days to the as-of date "
-        "(N = inactive_days, 90 unless the client chose otherwise).",
-        higher_is_better=False,
-        owner_theme="people",
-    ),
-    KPI(
-        "never_activated",
-        "People who have never taken part",
-        "count",
-        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: accounts that never took "
-        "part and, with an HR roster, everyone on it who never joined.",
-        higher_is_better=False,
-    ),
-)
 _BY_ID = {k.id: k for k in KPIS}
 
 
@@ -165,14 +77,7 @@ def kpi(kpi_id: str) -> KPI:
 
 def display(kpi_id: str, value: float | None) -> str:
     """The exact text the deliverables print for a KPI value: ``73.7%``, ``1,204``, ``14.0 h``, or ``–``."""
-    unit = kpi(kpi_id).unit
-    if value is None or not np.isfinite(value):
-        return "–"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "hours":
-        return f"{value:.1f} h"
-    return f"{round(value):,}"
+    return measures.display(kpi(kpi_id).id, value)
 
 
 def quantise(kpi_id: str, value: float) -> float:
@@ -293,8 +198,9 @@ def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray | None) -> tup
 
 
 def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: int = 90) -> pd.DataFrame:
+    """The counted threads (:func:`~esnkit.metrics.conversations.counted_threads`) of the window, started by people of ``seg``."""
     threads = conversations.thread_responses(ds, as_of=end - pd.Timedelta(days=1), since=end - pd.Timedelta(days=days))
-    return threads[isin(threads["author_id"], ds.people["person_id"][seg])]
+    return threads[isin(threads["author_id"], ds.people["person_id"][seg])]  # seg lies inside the population
 
 
 def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
