@@ -115,6 +115,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit, format_faults
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    try:
+        faults = audit(paths, as_of=_date_option(args.as_of, "--as-of"))
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from exc
+    if faults:
+        print(format_faults(faults))
+        _say(f"{len(faults):,} fault{'s' if len(faults) != 1 else ''} in the deliverables of {paths.client}")
+        return 1
+    _say(f"no fault found in the deliverables of {paths.client}")
+    return 0
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -206,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", default=None, help="last day analysed, YYYY-MM-DD (default: client.yml, else the data's last day)")
     p.add_argument("--to", default="html,pdf", help="export formats: html, pdf or both (default html,pdf)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("audit", parents=[common], help="hold a run's deliverables to each other, facts.json and the measure registry")
+    p.add_argument("client", help="the client's folder name under the data directory")
+    p.add_argument("--as-of", default=None, help="the run to audit, YYYY-MM-DD (default: the latest report folder)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("lab", parents=[common], help="open JupyterLab in a client's workspace, on its explorer")
     p.add_argument("client")

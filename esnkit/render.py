@@ -20,12 +20,15 @@ if TYPE_CHECKING:
 
 from ._text import count
 from ._version import __version__
+from .facts import FACTS_MIME, Told, facts_bundle
 
 __all__ = [
     "table_html",
     "show_table",
     "measures_table",
     "show_markdown",
+    "show_facts",
+    "block",
     "show_note",
     "show_reason_if_empty",
     "kpi_html",
@@ -130,8 +133,12 @@ def table_html(
     max_rows: int = 25,
     rename: Mapping[str, str] | None = None,
     csv: str | None = None,
+    markup: Iterable[str] = (),
 ) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows.
+
+    A cell that is :class:`~esnkit.facts.Told` text, in a column named in ``markup``, shows its
+    marked figures (its own text is escaped where it was written).
 
     Each cell carries its column's kind as a class — ``num`` (right-aligned), ``date`` (never
     wraps) or ``text`` (left-aligned) — and the header row is a ``<thead>``, which print repeats on
@@ -146,10 +153,13 @@ def table_html(
     # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
     # source ids a deliverable must not carry: they never reach the page.
     t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
-    kinds = {}
+    kinds, marked = {}, set(markup)
     for column in t.columns:
         values = t[column]
-        if column in set(percent):
+        if column in marked:
+            t[column] = values.map(lambda v: v.marked if isinstance(v, Told) else html.escape(clean_text(v)))
+            kinds[column] = "text"
+        elif column in set(percent):
             t[column], kinds[column] = values.map(pct), "num"
         elif pd.api.types.is_bool_dtype(values):
             t[column], kinds[column] = values.map(lambda v: "–" if pd.isna(v) else ("yes" if v else "no")), "text"
@@ -165,7 +175,7 @@ def table_html(
     names = {c: header(c, rename) for c in t.columns}
     head = "".join(f'<th class="{kinds[c]}">{html.escape(clean_text(names[c]))}</th>' for c in t.columns)
     rows = "".join(
-        "<tr>" + "".join(f'<td class="{kinds[c]}">{html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
+        "<tr>" + "".join(f'<td class="{kinds[c]}">{v if c in marked else html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
         for row in t.itertuples(index=False, name=None)
     )
     wide = " wide" if len(t.columns) >= WIDE_COLUMNS else ""  # smaller type and padding, so it fits the A4 width
@@ -258,24 +268,44 @@ def show_reason_if_empty(table: pd.DataFrame, reason: str) -> None:
         show_note(reason)
 
 
-def show_markdown(text: str) -> None:
+def show_facts(kind: str, body: str, facts: Iterable) -> None:
+    """Display ``body`` (``text/markdown`` or ``text/html``) with the facts behind its figures beside it (:data:`~esnkit.facts.FACTS_MIME`)."""
+    from IPython.display import display
+
+    display({kind: body, FACTS_MIME: facts_bundle(facts)}, raw=True)
+
+
+def block(name: str, markdown: str) -> str:
+    """Markdown set inside a block the audit finds by name (``summary``, ``findings``, ``tiles``...)."""
+    return f'<div class="esn-block" data-block="{name}">\n\n{markdown}\n\n</div>'
+
+
+def show_markdown(text: str, *, block_name: str | None = None) -> None:
+    """Display Markdown; :class:`~esnkit.facts.Told` text shows its marked figures and records its facts.
+
+    ``block_name`` sets it in a named block (``summary``): every number the audit finds there must be a fact or a term.
+    """
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    if not isinstance(text, Told) and block_name is None:
+        display(Markdown(text))
+        return
+    marked = text.marked if isinstance(text, Told) else text
+    show_facts("text/markdown", block(block_name, marked) if block_name else marked, text.facts if isinstance(text, Told) else ())
 
 
 def kpi_html(items: Mapping[str, str]) -> str:
+    """The headline tiles: a value over its label; a :class:`~esnkit.facts.Told` value shows its marked figure."""
     cards = "".join(
-        f'<div class="esn-kpi"><div class="v">{html.escape(clean_text(v))}</div><div class="l">{html.escape(clean_text(k))}</div></div>'
+        f'<div class="esn-kpi"><div class="v">{v.marked if isinstance(v, Told) else html.escape(clean_text(v))}</div>'
+        f'<div class="l">{html.escape(clean_text(k))}</div></div>'
         for k, v in items.items()
     )
-    return f'<div class="esn-kpis">{cards}</div>'
+    return f'<div class="esn-kpis" data-block="tiles">{cards}</div>'
 
 
 def show_kpis(items: Mapping[str, str]) -> None:
-    from IPython.display import HTML, display
-
-    display(HTML(kpi_html(items)))
+    show_facts("text/html", kpi_html(items), [f for v in items.values() if isinstance(v, Told) for f in v.facts])
 
 
 def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:

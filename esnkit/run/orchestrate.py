@@ -141,8 +141,9 @@ def _remove_leftovers(run: _Run) -> None:
         for fmt in (*FORMATS, "ipynb"):
             for leftover in run.out_dir.glob(f".{step.stem}.{fmt}.*"):
                 leftover.unlink(missing_ok=True)
-    for leftover in run.out_dir.glob(".kpis.json.*"):
-        leftover.unlink(missing_ok=True)
+    for record in ("kpis.json", "facts.json"):
+        for leftover in run.out_dir.glob(f".{record}.*"):
+            leftover.unlink(missing_ok=True)
 
 
 def _check_parameters(notebook: Path, parameters: dict[str, object]) -> None:
@@ -306,9 +307,40 @@ def run_client(
             for future in exports:
                 run.written.extend(future.result())
                 advance("exported")
+    if any(p.suffix == ".html" for p in run.written):
+        _record_facts(run)
     progress("Written:")
     for path in run.written:
         progress(f"  {path}")
     if run.failures:
         raise RunError("; ".join(run.failures))
+    _audit(run)
     return run.written
+
+
+def _record_facts(run: _Run) -> None:
+    """``facts.json``: every figure the executed notebooks of this report folder printed, gathered from their outputs."""
+    from ..facts import collect_facts, write_facts
+
+    notebooks = [(s.stem, run.out_dir / f"{s.stem}.ipynb") for s in STEPS if (run.out_dir / f"{s.stem}.html").is_file()]
+    try:
+        run.written.append(write_facts(run.out_dir, as_of=run.as_of.isoformat(), facts=collect_facts(p for p in notebooks if p[1].is_file())))
+    except (OSError, ValueError) as exc:
+        run.fail(f"saving facts.json failed: {exc}")
+
+
+def _audit(run: _Run) -> None:
+    """The run's own check (:func:`esnkit.audit.audit_folder`): every fault it finds is printed; the run itself stands."""
+    from ..audit import audit_folder
+
+    if not (run.out_dir / "facts.json").is_file():
+        return
+    faults = audit_folder(run.out_dir, restricted=run.paths.restricted)
+    if faults:
+        run.progress(
+            f"AUDIT: {len(faults):,} fault{'s' if len(faults) != 1 else ''} in these deliverables (`esnkit audit {run.paths.client}` lists them):"
+        )
+        for fault in faults[:20]:
+            run.progress(f"  {fault}")
+    else:
+        run.progress("audit: no fault found in these deliverables")
