@@ -48,7 +48,6 @@ STATUS_COLOURS = {
     "declining": "#f9a825",
     "idle": "#ef6c00",
     "dormant": "#b71c1c",
-    "duplicate": "#6a1b9a",
 }
 ROLE_COLOURS = {"connector": ACCENT, "influencer": PRIMARY, "responder": "#2e7d32", "": "#b0bec5"}
 
@@ -262,7 +261,8 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
     ax.set_ylim(0, 1.08)
     ax.set(
         title=_wrapped(
-            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.0%} in {x[-1]} (labels: median time to the first response)"
+            # to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
+            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.1%} in {x[-1]} (labels: median time to the first response)"
         ),
         xlabel="",
         ylabel="threads answered",
@@ -287,9 +287,9 @@ def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
 def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     """Communities per lifecycle status (from ``communities.community_scorecard``, or step 4's triage).
 
-    The title counts the thriving and growing communities as every step does. Step 4's triage
-    draws likely duplicates as a bar of their own; its ``lifecycle`` column keeps their status, so
-    the title still gives the same count and says how many of them are in the duplicate bar.
+    The title counts the thriving and growing communities as every step does. Step 4's triage marks
+    likely duplicates (``duplicate_of``) without changing their status: the title says how many
+    there are, to merge.
     """
     order = [s for s in STATUS_COLOURS if s in set(scorecard["status"])]
     counts = scorecard["status"].value_counts().reindex(order, fill_value=0)
@@ -298,12 +298,11 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
-    lifecycle = scorecard["lifecycle"] if "lifecycle" in scorecard.columns else scorecard["status"]
-    is_healthy = lifecycle.isin(list(HEALTHY)).to_numpy(dtype=bool)
-    healthy, apart = int(is_healthy.sum()), int((is_healthy & (scorecard["status"] == "duplicate").to_numpy(dtype=bool)).sum())
+    healthy = int(scorecard["status"].isin(list(HEALTHY)).sum())
+    duplicates = int(scorecard["duplicate_of"].notna().sum()) if "duplicate_of" in scorecard.columns else 0
     title = f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing"
-    if apart:
-        title += f" ({apart:,} of them likely duplicates, shown apart)"
+    if duplicates:
+        title += f"; {duplicates:,} likely {'duplicate' if duplicates == 1 else 'duplicates'} to merge"
     ax.set(title=_wrapped(title), ylabel="communities")
     _integer_ticks(ax)
     return ax

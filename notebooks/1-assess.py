@@ -44,7 +44,7 @@ a = assess(ctx)
 # ## Executive summary
 
 # %%
-show_markdown(summary_markdown(a, client=ctx.client))
+show_markdown(summary_markdown(a, client=ctx.client), block_name="summary")
 
 # %%
 show_kpis(kpi_tiles(a))
