@@ -270,7 +270,7 @@ show_table(a.themes, empty=why(ctx, "interviews"))
 # Your figures beside published ones. Definitions differ between publishers (some count reading, some do not) and the figures are self-reported: read them as a direction, not a target to the decimal.
 
 # %%
-show_table(a.benchmarks, percent=["client", "published", "gap"], empty=why(ctx, "benchmarks"))
+show_table(a.benchmarks.drop(columns="figure"), percent=["client", "published", "gap"], rename={"label": "figure"}, empty=why(ctx, "benchmarks"))
 
 # %% [markdown]
 # ## Appendix

@@ -139,7 +139,7 @@ KPIS: tuple[KPI, ...] = (
         "Lapsed people",
         "count",
         "People (bots and guests excluded) who were active at some time but not in the last N days to the as-of date "
-        "(N = inactive_days, 90 unless the client chose otherwise).",
+        "(N is 90 unless the client chose another number: the run parameters below give it).",
         higher_is_better=False,
         owner_theme="people",
     ),
