@@ -464,3 +464,21 @@ def test_the_explorer_works_in_a_real_jupyterlab_in_chromium(tmp_path):
         assert page.locator(".esn-kpi").count() == 5  # the KPI tiles
         assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0  # no error in the notebook
         browser.close()
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_readme_links_only_to_files_a_clone_has_and_says_what_the_cli_does():
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\(([^)#]+)\)", readme)) | set(re.findall(r"`([\w./-]+\.md)`", readme))
+    assert "docs/DESIGN.md" in linked and "benchmarks/README.md" in linked
+    missing = sorted(p for p in linked if "://" not in p and not (REPO / p).exists())
+    assert missing == [], missing
+    assert "../" not in "".join(linked)
+    # the same as-of rule as the template and `run --help`, and the key the template documents
+    assert "as_of: 2026-06-30                # default: the last day of the last complete month in the data" in readme
+    assert "allow_small_groups: false" in readme and "about ten minutes" in readme
+    assert "print one line\n(`esnkit: error: ...`" in readme and "and exit 1" in readme
