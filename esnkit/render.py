@@ -34,6 +34,7 @@ __all__ = [
     "escape_md",
     "DEFINITIONS",
     "appendix_markdown",
+    "keep_together",
     "show_appendix",
     "pct",
 ]
@@ -299,6 +300,34 @@ def show_kpis(items: Mapping[str, str]) -> None:
     display(HTML(kpi_html(items)))
 
 
+NBSP = "\u00a0"
+_UNIT = r"(?:h|hours?|min|s|points?|days?|weeks?|months?|years?|people|person|GiB|MiB)"
+_NUMBER_UNIT = re.compile(rf"(?<![\w.])([+\-−]?\d[\d,]*(?:\.\d+)?) (?=(?:{_UNIT})\b)")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|Q[1-4]) (\d{{4}})\b")
+_ISO_DATE = re.compile(r"(?<![\w\-])(\d{4}-\d{2}-\d{2})(?![\w\-])")
+
+
+def keep_together(text: str) -> str:
+    """Markdown text whose numbers stay with their units and whose dates never break across lines.
+
+    A no-break space joins a number to its unit (``1.2 h``, ``90 days``, ``5 people``) and the parts
+    of a written date (``30 September 2026``, ``Q3 2026``); an ISO date, which Chromium breaks after
+    a hyphen ("2027- / 09-30"), is wrapped in a ``nowrap`` span (``esn-nb`` in the template's CSS).
+    For Markdown or plain text only, not for HTML whose attributes could hold a date.
+
+    >>> keep_together("a median of 1.2 h, by 2027-09-30 (Q3 2026; 30 September 2026), 12 people").replace(NBSP, "~")
+    'a median of 1.2~h, by <span class="esn-nb">2027-09-30</span> (Q3~2026; 30~September~2026), 12~people'
+    >>> keep_together("v2 hours, 2026-13 and 12,000")
+    'v2 hours, 2026-13 and 12,000'
+    """
+    text = _NUMBER_UNIT.sub(rf"\1{NBSP}", text)
+    text = _DAY_MONTH_YEAR.sub(rf"\1{NBSP}\2{NBSP}\3", text)
+    text = _MONTH_YEAR.sub(rf"\1{NBSP}\2", text)
+    return _ISO_DATE.sub(r'<span class="esn-nb">\1</span>', text)
+
+
 #: How the appendix names each export format (``format:`` in client.yml is code).
 SOURCE_NAMES: dict[str, str] = {
     "viva-engage": "Viva Engage network data export",
@@ -347,15 +376,17 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
         lines.append(f"- {escape_md(SOURCE_NAMES.get(fmt, fmt))}: {escape_md(src.get('path', ''))}")
     counts = ctx.ds.counts()
     lines.append(
-        f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
-        f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
-        f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
-        f"{count(counts['interviews'], 'interview note')}."
+        keep_together(
+            f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
+            f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
+            f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
+            f"{count(counts['interviews'], 'interview note')}."
+        )
     )
     lines += ["", "### Data-quality notes", ""]
     lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]
     lines += ["", "### Run parameters", ""]
-    lines.append(parameters_sentence(ctx))
+    lines.append(keep_together(parameters_sentence(ctx)))
     lines += [
         "",
         f"Prepared with esnkit {__version__}. People appear by role and a stable reference (P-…) unless the client consented to names; "
