@@ -399,7 +399,7 @@ def plot_survey_heatmap(table: pd.DataFrame, *, by: str = "department", ax=None)
         cbar=True, cbar_kws={"label": "favourable (4 or 5 of 5)", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
     )  # fmt: skip
     ax.set_title(_wrapped(f"Weakest on average: \u201c{grid.index[0]}\u201d"), fontsize=10)
-    ax.set(xlabel=by, ylabel="")
+    ax.set(xlabel=str(by).replace("_", " "), ylabel="")  # a roster attribute (job_title) in words
     ax.tick_params(axis="x", labelrotation=35, labelsize=8)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.set_yticklabels([textwrap.fill(str(t.get_text()), 45) for t in ax.get_yticklabels()], fontsize=8)

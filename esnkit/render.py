@@ -7,6 +7,7 @@ deliverable ends with the same appendix.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ __all__ = [
     "escape_md",
     "DEFINITIONS",
     "appendix_markdown",
+    "keep_together",
     "show_appendix",
     "pct",
 ]
@@ -103,9 +105,29 @@ def escape_md(text: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", clean_text(text)), quote=False)
 
 
+#: Plain words for columns many tables share, whose names would read as code ("messages q0"):
+#: a table's own ``rename`` comes first. The scorecard's quarters are 90-day windows back from the as-of.
+COLUMN_WORDS: dict[str, str] = {
+    "messages_q0": "messages, last 90 days",
+    "messages_q1": "messages, 90 days before",
+    "messages_q2": "messages, 180 to 270 days ago",
+    "messages_q3": "messages, 270 to 360 days ago",
+    "contributions_q0": "contributions, last 90 days",
+    "posts_per_active_member": "messages per active member",
+    "newcomer_share": "newcomers among active members",
+    "n_messages": "posts and replies",
+    "n_replies": "replies",
+}
+
+
 def header(column: object, rename: Mapping[str, str] | None = None) -> str:
-    """How a column is headed for a reader: ``rename``'s word for it, else its name with spaces for underscores."""
-    return str((rename or {}).get(column, column)).replace("_", " ")
+    """How a column is headed for a reader: ``rename``'s word for it, else :data:`COLUMN_WORDS`', else its name with spaces for underscores.
+
+    >>> header("messages_q0"), header("messages_q0", {"messages_q0": "posts"}), header("open_threads")
+    ('messages, last 90 days', 'posts', 'open threads')
+    """
+    words = {**COLUMN_WORDS, **(rename or {})}
+    return str(words.get(column, column)).replace("_", " ")
 
 
 _LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?(<)?[\d,]*\.?\d+(%| h| points)?)$")
@@ -308,6 +330,65 @@ def show_kpis(items: Mapping[str, str]) -> None:
     show_facts("text/html", kpi_html(items), [f for v in items.values() if isinstance(v, Told) for f in v.facts])
 
 
+NBSP = "\u00a0"
+_UNIT = r"(?:h|hours?|min|s|points?|days?|weeks?|months?|years?|people|person|GiB|MiB)"
+_NUMBER_UNIT = re.compile(rf"(?<![\w.])([+\-−]?\d[\d,]*(?:\.\d+)?) (?=(?:{_UNIT})\b)")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|Q[1-4]) (\d{{4}})\b")
+_ISO_DATE = re.compile(r"(?<![\w\-])(\d{4}-\d{2}-\d{2})(?![\w\-])")
+
+
+def keep_together(text: str) -> str:
+    """Markdown text whose numbers stay with their units and whose dates never break across lines.
+
+    A no-break space joins a number to its unit (``1.2 h``, ``90 days``, ``5 people``) and the parts
+    of a written date (``30 September 2026``, ``Q3 2026``); an ISO date, which Chromium breaks after
+    a hyphen ("2027- / 09-30"), is wrapped in a ``nowrap`` span (``esn-nb`` in the template's CSS).
+    For Markdown or plain text only, not for HTML whose attributes could hold a date.
+
+    >>> keep_together("a median of 1.2 h, by 2027-09-30 (Q3 2026; 30 September 2026), 12 people").replace(NBSP, "~")
+    'a median of 1.2~h, by <span class="esn-nb">2027-09-30</span> (Q3~2026; 30~September~2026), 12~people'
+    >>> keep_together("v2 hours, 2026-13 and 12,000")
+    'v2 hours, 2026-13 and 12,000'
+    """
+    text = _NUMBER_UNIT.sub(rf"\1{NBSP}", text)
+    text = _DAY_MONTH_YEAR.sub(rf"\1{NBSP}\2{NBSP}\3", text)
+    text = _MONTH_YEAR.sub(rf"\1{NBSP}\2", text)
+    return _ISO_DATE.sub(r'<span class="esn-nb">\1</span>', text)
+
+
+#: How the appendix names each export format (``format:`` in client.yml is code).
+SOURCE_NAMES: dict[str, str] = {
+    "viva-engage": "Viva Engage network data export",
+    "slack": "Slack workspace export",
+    "teams": "Microsoft Teams messages",
+    "m365-usage": "Microsoft 365 usage reports",
+    "canonical": "Tables in esnkit's canonical layout",
+}
+
+
+def long_date(day: dt.date) -> str:
+    """A date as a reader writes it, the day without a leading zero.
+
+    >>> long_date(dt.date(2026, 9, 30)), long_date(dt.date(2027, 1, 5))
+    ('30 September 2026', '5 January 2027')
+    """
+    return f"{day.day} {day:%B %Y}"
+
+
+def parameters_sentence(ctx: StepContext) -> str:
+    """The run's parameters as the appendix states them, in words (the notebook's parameter names are code).
+
+    'Analysed up to 31 March 2026; groups under 5 people hidden; a person counts as lapsed after 90 days without activity; names not shown.'
+    """
+    names = "names shown, with the client's written consent" if ctx.show_names else "names not shown"
+    return (
+        f"Analysed up to {long_date(ctx.as_of)}; groups under {count(ctx.min_group_size, 'person', 'people')} hidden; "
+        f"a person counts as lapsed after {count(ctx.inactive_days, 'day')} without activity; {names}."
+    )
+
+
 def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
     from .metrics.kpis import KPIS
@@ -322,18 +403,20 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     for src in meta.sources:
         fmt = src.get("format", "?")
         # not in a code span: Markdown escapes there would print as backslashes ("viva\-engage")
-        lines.append(f"- {escape_md(fmt)} export {escape_md(src.get('path', ''))}")
+        lines.append(f"- {escape_md(SOURCE_NAMES.get(fmt, fmt))}: {escape_md(src.get('path', ''))}")
     counts = ctx.ds.counts()
     lines.append(
-        f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
-        f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
-        f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
-        f"{count(counts['interviews'], 'interview note')}."
+        keep_together(
+            f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
+            f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
+            f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
+            f"{count(counts['interviews'], 'interview note')}."
+        )
     )
     lines += ["", "### Data-quality notes", ""]
     lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]
     lines += ["", "### Run parameters", ""]
-    lines.append(" · ".join(f"`{k}` = {escape_md(v)}" for k, v in ctx.parameters.items() if k != "client_dir"))
+    lines.append(keep_together(parameters_sentence(ctx)))
     lines += [
         "",
         f"Prepared with esnkit {__version__}. People appear by role and a stable reference (P-…) unless the client consented to names; "

@@ -98,7 +98,17 @@ show_table(s.funnel, percent=["share"], empty=why(ctx, "newcomers"))
 # ## Is the behaviour spreading?
 
 # %%
-show_table(s.embedding, percent=["habitual_share", "beyond_core_share", "cross_department_share"], empty=why(ctx, "embedding"))
+show_table(
+    s.embedding,
+    percent=["habitual_share", "beyond_core_share", "cross_department_share"],
+    rename={
+        "partial": "partial quarter",
+        "habitual_share": "people active in 9+ of the last 12 weeks",
+        "beyond_core_share": "contributions outside the busiest 10% of people",
+        "cross_department_share": "threads with people of 2+ departments",
+    },
+    empty=why(ctx, "embedding"),
+)
 
 # %% [markdown]
 # ## Success stories to play back

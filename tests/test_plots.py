@@ -284,6 +284,9 @@ def test_survey_heatmap_shows_every_question_weakest_first():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["IT", "Sales"]
     assert ax.get_title() == "Weakest on average: \u201cLeaders visible\u201d"
     assert [t.get_text() for t in ax.texts] == ["40%", "20%", "60%", "80%"]
+    assert ax.get_xlabel() == "department"
+    by_title = plots.plot_survey_heatmap(table.rename(columns={"department": "job_title"}), by="job_title")
+    assert by_title.get_xlabel() == "job title"  # a roster attribute's name in words, not as a column name
 
 
 def test_department_network_sizes_nodes_by_people_and_titles_the_busiest_pair():

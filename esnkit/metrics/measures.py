@@ -142,7 +142,7 @@ KPIS: tuple[Measure, ...] = (
         "Lapsed people",
         "count",
         "People (bots and guests excluded) who were active at some time but not in the last N days to the as-of date "
-        "(N = inactive_days, 90 unless the client chose otherwise).",
+        "(N is 90 unless the client chose another number: the run parameters below give it).",
         population="people",
         higher_is_better=False,
         owner_theme="people",
@@ -316,7 +316,7 @@ OTHER: tuple[Measure, ...] = (
         "silent_heavy_contributors",
         "Heavy contributors who went silent",
         "count",
-        "People among the top 10% by posts and replies up to the as-of date who have had no activity for inactive_days or more.",
+        "People among the top 10% by posts and replies up to the as-of date who have had no activity for as long as makes a person lapsed (90 days unless the client chose otherwise).",
         population="lapsed",
         higher_is_better=False,
     ),
@@ -380,7 +380,7 @@ STEPS_3_4: tuple[Measure, ...] = (
         "champions",
         "Champions",
         "count",
-        "People active in the last inactive_days days ranked highest by people reached, ties into other departments and replies "
+        "People active in the lapsed rule's window (90 days unless the client chose otherwise) ranked highest by people reached, ties into other departments and replies "
         "given (step 3 lists them; at most 20, and at most a tenth of the people active).",
         population="active_90",
     ),

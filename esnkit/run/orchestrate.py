@@ -52,10 +52,16 @@ def parse_steps(text: str | None) -> list[Step]:
 
 
 def parse_formats(text: str | None) -> tuple[str, ...]:
-    formats = tuple(f.strip().lower() for f in (text or "html,pdf").split(",") if f.strip())
+    """``"html"``, ``"pdf"``, ``"both"`` or ``"html,pdf"`` (``None``: both) to the formats to export, HTML first.
+
+    >>> parse_formats("both"), parse_formats("pdf"), parse_formats("HTML")
+    (('html', 'pdf'), ('html', 'pdf'), ('html',))
+    """
+    tokens = [f.strip().lower() for f in (text or "both").split(",") if f.strip()]
+    formats = tuple(dict.fromkeys(f for t in tokens for f in (FORMATS if t == "both" else (t,))))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise ConfigError(f"unknown export format(s) {bad or text!r}; use html, pdf or html,pdf")
+        raise ConfigError(f"unknown export format(s) {bad or text!r}; use html, pdf or both")
     if "pdf" in formats and "html" not in formats:
         formats = ("html", *formats)  # the PDF is printed from the HTML
     return formats
