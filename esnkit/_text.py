@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["count", "signed"]
+__all__ = ["count", "signed", "percent"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -34,3 +34,22 @@ def signed(value: float, spec: str, *, zero: str = "") -> str:
     text = format(value, spec)
     digits = "".join(c for c in text if c.isdigit())
     return zero + text.lstrip("+-") if digits.strip("0") == "" else text
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share in percent, ``digits`` decimals; one that is not nothing (or not everything) never prints as if it were.
+
+    ``0.3%`` of people at 0 decimals is ``<1%``, not ``0%``: a reader takes "0%" beside "1 person" as a contradiction.
+
+    Examples
+    --------
+    >>> percent(0.4123), percent(0.003), percent(0.0), percent(0.9996), percent(1.0), percent(0.00004, 1)
+    ('41%', '<1%', '0%', '>99%', '100%', '<0.1%')
+    """
+    text = f"{share * 100:.{digits}f}%"
+    step = 10.0**-digits
+    if share > 0 and float(text[:-1]) == 0:
+        return f"<{step:.{digits}f}%"
+    if share < 1 and float(text[:-1]) == 100:
+        return f">{100 - step:.{digits}f}%"
+    return text

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ._text import percent
 from .metrics.kpis import HEALTHY  # the statuses the healthy_communities KPI counts
 
 # Client strings ("$$ Sales Club $$", "$\\input{...}$") are text, never mathtext: from import on,
@@ -193,27 +194,27 @@ def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None):
 
 @_says_why_when_empty
 def plot_flows(table: pd.DataFrame, *, ax=None):
-    """New, returning and reactivated people per month, lapsing people below the line (``monthly_flows``)."""
+    """New, returning and reactivated people per month, those who stopped below the line (``monthly_flows``)."""
     ax = _ax(ax)
     x = np.arange(len(table))
     bottom = np.zeros(len(table))
     for column, colour in (("returning", PRIMARY), ("new", ACCENT), ("reactivated", "#2e7d32")):
         ax.bar(x, table[column], bottom=bottom, color=colour, label=column, width=0.8)
         bottom += table[column].to_numpy()
-    ax.bar(x, -table["lapsed"], color="#b71c1c", label="lapsed", width=0.8)
+    ax.bar(x, -table["stopped"], color="#b71c1c", label="stopped (active the month before)", width=0.8)
     ax.axhline(0, color="#333", lw=0.8)
     _integer_ticks(ax)
-    ax.yaxis.set_major_formatter(mtick.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))  # lapsed people below the line, counted positive
+    ax.yaxis.set_major_formatter(mtick.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))  # people who stopped below the line, counted positive
     step = max(1, len(table) // 12)
     ax.set_xticks(x[::step], [str(p) for p in table["month"]][::step], rotation=45, ha="right")
     recent = table.tail(6)
-    losing = int((recent["lapsed"] > recent["new"] + recent["reactivated"]).sum())
+    losing = int((recent["stopped"] > recent["new"] + recent["reactivated"]).sum())
     if len(recent) > 1:
-        verdict = f"more lapsed than arrived in {losing} of the last {len(recent)} months"
+        verdict = f"more stopped than arrived in {losing} of the last {len(recent)} months"
     else:  # "in 0 of the last 1 months" says nothing: with one month there is nothing to compare
         last = recent.iloc[-1]  # an empty table never gets here (see _says_why_when_empty)
-        verdict = f"one month so far, {int(last['new'] + last['reactivated']):,} arrived and {int(last['lapsed']):,} lapsed"
-    ax.set(title=_wrapped(f"Who is active each month, and who lapsed: {verdict}"), ylabel="people")
+        verdict = f"one month so far, {int(last['new'] + last['reactivated']):,} arrived and {int(last['stopped']):,} stopped"
+    ax.set(title=_wrapped(f"Who is active each month, and who stopped: {verdict}"), ylabel="people")
     ax.legend(frameon=False, ncol=4, fontsize=8)
     return ax
 
@@ -238,7 +239,7 @@ def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, a
     ax = _ax(ax, figsize=(9, 2.8))
     ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color=PRIMARY)
     for y, v in enumerate(counts.to_numpy()[::-1]):
-        ax.text(v, y, f" {v:,} ({v / max(1, counts.sum()):.0%})", va="center", fontsize=8)
+        ax.text(v, y, f" {v:,} ({percent(v / max(1, counts.sum()))})", va="center", fontsize=8)
     ax.set(title=f"People by {column}", xlabel="people")
     _integer_ticks(ax, "x")
     return ax

@@ -19,7 +19,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from .steps.context import StepContext
 
-from ._text import count
+from ._text import count, percent
 from ._version import __version__
 from .facts import FACTS_MIME, Told, facts_bundle
 
@@ -48,7 +48,7 @@ DEFINITIONS: dict[str, str] = {
     "registered": "Has a platform account (any state) and had joined by then; without a join date in the export, from their first post, reply or reaction. Bots and external guests are excluded.",
     "adoption rate": "People active in the last 90 days as a share of headcount (the HR roster when provided).",
     "stickiness": "Average daily active people divided by monthly active people (DAU/MAU).",
-    "new / returning / reactivated / lapsed": "First active month ever / active this month and last / active this month, not last, but before / active last month and not this one.",
+    "new / returning / reactivated / stopped": "First active month ever / active this month and last / active this month, not last, but before / active last month and not this one (not yet lapsed: that takes 90 days without activity, or the client's number).",
     "cohort retention": "Of the people first active in a month, the share active again k months later.",
     "contributor absence factor": "The fewest people who account for 50% of contributions (CHAOSS, formerly 'bus factor').",
     "Gini": "Inequality of contributions among registered people: 0 when everyone contributes equally, 1 when one person makes all contributions.",
@@ -69,7 +69,7 @@ def pct(x: float | None, digits: int = 0) -> str:
     """``0.4123 -> '41%'``; missing values -> '–'."""
     if x is None or pd.isna(x):
         return "–"
-    return f"{x * 100:.{digits}f}%"
+    return percent(float(x), digits)
 
 
 #: Columns never shown in a deliverable's table.
@@ -117,6 +117,9 @@ COLUMN_WORDS: dict[str, str] = {
     "newcomer_share": "newcomers among active members",
     "n_messages": "posts and replies",
     "n_replies": "replies",
+    "active_members": "active members, last 90 days",
+    # over the 180 days, so beside the 90 days' active members it can be the larger number
+    "absence_factor": "fewest people making half its contributions, last 180 days",
 }
 
 
@@ -130,7 +133,7 @@ def header(column: object, rename: Mapping[str, str] | None = None) -> str:
     return str(words.get(column, column)).replace("_", " ")
 
 
-_LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?(<)?[\d,]*\.?\d+(%| h| points)?)$")
+_LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?[<>]?[\d,]*\.?\d+(%| h| points)?)$")
 _LOOKS_DATE = re.compile(r"^(–|\d{4}-\d{2}(-\d{2})?)$")
 
 

@@ -287,7 +287,7 @@ show_appendix(
     metrics=[
         "registered",
         "adoption rate",
-        "new / returning / reactivated / lapsed",
+        "new / returning / reactivated / stopped",
         "cohort retention",
         "Gini",
         "contributor absence factor",

@@ -44,7 +44,7 @@ def test_monthly_flows():
             "new": [2, 1, 1],
             "returning": [0, 0, 1],
             "reactivated": [0, 0, 1],
-            "lapsed": [0, 2, 0],
+            "stopped": [0, 2, 0],
         }
     )
     assert_frame_equal(got, expected)

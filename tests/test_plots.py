@@ -77,17 +77,17 @@ def test_adoption_by_draws_one_bar_per_department_as_a_share():
 
 
 def test_flows_stack_arrivals_above_the_line_and_lapses_below():
-    table = pd.DataFrame({"month": months("2026-01", "2026-02"), "returning": [5, 6], "new": [3, 1], "reactivated": [0, 2], "lapsed": [1, 4]})
+    table = pd.DataFrame({"month": months("2026-01", "2026-02"), "returning": [5, 6], "new": [3, 1], "reactivated": [0, 2], "stopped": [1, 4]})
     ax = plots.plot_flows(table)
-    # returning, new, reactivated stacked; lapsed drawn negative
+    # returning, new, reactivated stacked; those who stopped drawn negative
     assert bar_heights(ax) == [5, 6, 3, 1, 0, 2, -1, -4]
     assert [p.get_y() for p in ax.patches[2:4]] == [5, 6]
-    assert legend(ax) == ["returning", "new", "reactivated", "lapsed"]
+    assert legend(ax) == ["returning", "new", "reactivated", "stopped (active the month before)"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-01", "2026-02"]
-    # January: 1 lapsed against 3 new; February: 4 lapsed against 1 new and 2 back
-    assert ax.get_title().replace("\n", " ") == "Who is active each month, and who lapsed: more lapsed than arrived in 1 of the last 2 months"
+    # January: 1 stopped against 3 new; February: 4 stopped against 1 new and 2 back ("lapsed" is the KPI's word alone)
+    assert ax.get_title().replace("\n", " ") == "Who is active each month, and who stopped: more stopped than arrived in 1 of the last 2 months"
     one = plots.plot_flows(table.head(1))  # one month: nothing to count "of the last 1 months" against
-    assert one.get_title().replace("\n", " ") == "Who is active each month, and who lapsed: one month so far, 3 arrived and 1 lapsed"
+    assert one.get_title().replace("\n", " ") == "Who is active each month, and who stopped: one month so far, 3 arrived and 1 stopped"
 
 
 def test_cohort_retention_is_a_cohort_by_month_grid():
@@ -215,7 +215,7 @@ def test_an_empty_reason_already_given_above_draws_nothing():
 
 
 def test_count_axes_have_whole_number_ticks_and_lapsed_counts_read_positive():
-    table = pd.DataFrame({"month": months("2026-01", "2026-02"), "returning": [1, 2], "new": [1, 0], "reactivated": [0, 1], "lapsed": [2, 1]})
+    table = pd.DataFrame({"month": months("2026-01", "2026-02"), "returning": [1, 2], "new": [1, 0], "reactivated": [0, 1], "stopped": [2, 1]})
     ax = plots.plot_flows(table)
     ax.figure.canvas.draw()
     ticks = [t.get_text() for t in ax.get_yticklabels()]

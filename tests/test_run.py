@@ -74,10 +74,13 @@ def test_every_step_writes_notebook_html_and_pdf(delivered):
             "restricted/never-activated.csv",
             "restricted/silent-heavy-contributors.csv",
             f"reports/{out.name}/kpis.json",
+            f"reports/{out.name}/facts.json",
         ]
     )
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
-    assert any("[5/5] 5-report" in line for line in lines) and lines[-1].strip().endswith(written[-1].name)
+    # the list of what was written, then the run's own audit
+    assert any("[5/5] 5-report" in line for line in lines) and lines[-2].strip().endswith(written[-1].name)
+    assert lines[-1].strip().endswith("audit: no fault found in these deliverables")
 
 
 def test_the_run_records_every_figure_it_prints_and_its_own_audit_finds_no_fault(delivered):
@@ -93,7 +96,9 @@ def test_the_run_records_every_figure_it_prints_and_its_own_audit_finds_no_fault
     tiles = [(f["measure"], f["label"], f["display"]) for f in facts["facts"] if f["section"] == "tiles"]
     assert tiles == [(k["kpi"], k["label"], k["display"]) for k in record["kpis"]]
     # each deliverable opens with the same findings, figure for figure
-    findings = {s.stem: [(f["measure"], f["display"]) for f in facts["facts"] if f["step"] == s.stem and f["section"] == "findings"] for s in runmod.STEPS}
+    findings = {
+        s.stem: [(f["measure"], f["display"]) for f in facts["facts"] if f["step"] == s.stem and f["section"] == "findings"] for s in runmod.STEPS
+    }
     assert len({tuple(v) for v in findings.values()}) == 1
     assert audit(paths) == [] and any(line.endswith("audit: no fault found in these deliverables") for line in lines)
 
@@ -244,7 +249,7 @@ def test_without_chromium_html_is_written_and_the_message_says_how(tmp_path, mon
     monkeypatch.setenv("ESNKIT_CHROMIUM", "/nonexistent/chromium")
     lines = []
     written = runmod.run_client(paths, steps=runmod.parse_steps("2"), progress=lines.append)
-    assert [p.name for p in written if p.parent.parent == paths.reports_root] == ["2-plan.ipynb", "kpis.json", "2-plan.html"]
+    assert [p.name for p in written if p.parent.parent == paths.reports_root] == ["2-plan.ipynb", "kpis.json", "2-plan.html", "facts.json"]
     assert any("PDF skipped" in line and "apt-get install chromium" in line for line in lines)
 
 

@@ -198,19 +198,19 @@ def stickiness(ds: Dataset, *, as_of=None) -> pd.DataFrame:
 
 
 def monthly_flows(ds: Dataset, *, as_of=None) -> pd.DataFrame:
-    """New, returning, reactivated and lapsing people per month.
+    """New, returning, reactivated and stopping people per month.
 
     *new*: first active month ever; *returning*: active this month and last; *reactivated*:
-    active this month, not last month, but some month before; *lapsed*: active last month and not
-    this one.
+    active this month, not last month, but some month before; *stopped*: active last month and not
+    this one. (Not *lapsed*: that word is the ``lapsed`` KPI's, 90 days without activity.)
 
     Returns
     -------
     DataFrame
-        ``month``, ``active``, ``new``, ``returning``, ``reactivated``, ``lapsed``.
+        ``month``, ``active``, ``new``, ``returning``, ``reactivated``, ``stopped``.
     """
     end = as_of_end(as_of, ds)
-    cols = ["month", "active", "new", "returning", "reactivated", "lapsed"]
+    cols = ["month", "active", "new", "returning", "reactivated", "stopped"]
     pm = _person_months(ds, end)
     if len(pm) == 0:
         return pd.DataFrame({c: [] for c in cols})
@@ -230,9 +230,9 @@ def monthly_flows(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     lapse_at = pm.loc[(nxt != pm["m"] + 1) & (pm["m"] + 1 < n), "m"] + 1
     lapsed = np.bincount(lapse_at.astype("int64"), minlength=n)
     active = np.bincount(pm["m"], minlength=n)
-    return pd.DataFrame({"month": months, "active": active, "new": new, "returning": returning, "reactivated": reactivated, "lapsed": lapsed}).astype(
-        {c: "int64" for c in cols[1:]}
-    )
+    return pd.DataFrame(
+        {"month": months, "active": active, "new": new, "returning": returning, "reactivated": reactivated, "stopped": lapsed}
+    ).astype({c: "int64" for c in cols[1:]})
 
 
 def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:

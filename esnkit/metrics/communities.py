@@ -141,7 +141,9 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     half_counts = np.bincount(at, weights=given[half:], minlength=len(half_pairs)).astype(np.int64)
     del at
     mine = int(np.searchsorted(half_pairs, n_groups * n_people, side="left"))  # sorted: the extra slot's pairs come last
-    out["absence_factor"], out["key_people_share"] = absence_factors(half_pairs[:mine] // n_people, half_counts[:mine], n_groups, with_share=True)
+    factors, out["key_people_share"] = absence_factors(half_pairs[:mine] // n_people, half_counts[:mine], n_groups, with_share=True)
+    out["absence_factor"] = pd.array(np.where(factors > 0, factors, 0), dtype="Int64")
+    out.loc[factors == 0, "absence_factor"] = pd.NA  # no contribution in 180 days: no fewest people making half of it
     # A newcomer's first contribution to the community ever (not just before as_of: the same, as they were active in q0).
     keys, first_day = ds.cached("first_in_group", (), lambda: _first_in_group(ds))
     where = days["where"].to_numpy()[start + recent :]

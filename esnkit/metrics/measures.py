@@ -27,6 +27,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from .._text import percent
+
 __all__ = ["Measure", "MEASURES", "KPIS", "measure", "display", "label_of", "segment_words", "UNITS"]
 
 #: How each unit prints (``digits`` of a measure set the decimals of a share).
@@ -498,7 +500,7 @@ def display(measure_id: str, value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     if m.unit == "share":
-        return f"{value * 100:.{m.digits}f}%"
+        return percent(value, m.digits)
     if m.unit == "hours":
         return f"{value:.1f} h"
     if m.unit == "index":

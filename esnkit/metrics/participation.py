@@ -4,8 +4,10 @@ Definitions:
 
 - *contribution*: a post, reply or reaction;
 - *contributor absence factor* (CHAOSS): the fewest people who account for 50% of contributions;
-- *heavy contributors*: those people (the absence-factor set); *occasional*: other
-  contributors; *lurkers*: registered people with no contribution — compared with 90-9-1; where
+- *core contributors* (``heavy_share``): those people (the absence-factor set); *other*
+  contributors (``occasional_share``): the rest who contributed. Not the *heavy contributors* of
+  :func:`esnkit.metrics.adoption.silent_heavy_contributors` (the top 10% by posts and replies),
+  which is the one meaning of "heavy" in the deliverables; *lurkers*: registered people with no contribution — compared with 90-9-1; where
   the data carry reads (usage reports), lurkers are those who read but did not contribute, and
   people who did neither are not lurkers but absent;
 - *usage segments* (vivainsights), over the last 12 complete weeks: **power** active in ≥9

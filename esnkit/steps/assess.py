@@ -274,8 +274,8 @@ INEQUALITY_LABELS = {
     "top1_share": "contributions by the top 1% of people",
     "top10_share": "contributions by the top 10% of people",
     "absence_factor": "contributor absence factor (fewest people making half)",
-    "heavy_share": "heavy contributors (share of people)",
-    "occasional_share": "occasional contributors (share of people)",
+    "heavy_share": "core contributors: the fewest making half the contributions (share of people)",
+    "occasional_share": "other contributors (share of people)",
     "lurker_share": "people who made no contribution",
 }
 

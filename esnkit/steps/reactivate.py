@@ -499,15 +499,18 @@ def reactivation_summary(r: Reactivation, *, client: str) -> Told:
     else:
         lines.append(f"- **No one has lapsed**: everyone who took part was active in the last {f.term(str(r.inactive_days))} days.")
     top = r.comms_targets.head(3)
-    never = f"{f('never_activated', r.never_activated)} {'person has' if r.never_activated == 1 else 'people have'} never taken part"
+
+    def never() -> str:  # recorded only where it is printed
+        return f"{f('never_activated', r.never_activated)} {'person has' if r.never_activated == 1 else 'people have'} never taken part"
+
     if len(top):
         targets = ", ".join(
             f"{f.name(escape_md(v))} ({f('never_activated', n, segment={a: str(v)})} never active)"
             for a, v, n in zip(top["attribute"], top["value"], top["never_active"])
         )
-        lines.append(f"- **{never}**; above-the-line comms should aim first at {targets}.")
+        lines.append(f"- **{never()}**; above-the-line comms should aim first at {targets}.")
     elif r.never_activated:
-        lines.append(f"- **{never}**; no department or location reaches the privacy floor, so comms go to everyone alike.")
+        lines.append(f"- **{never()}**; no department or location reaches the privacy floor, so comms go to everyone alike.")
     else:
         lines.append("- **Everyone has taken part at least once.**")
     lines.append(f"- Contact lists with names for {f.name(escape_md(client))}'s comms team are kept in a restricted folder, apart from this report.")

@@ -242,10 +242,11 @@ def triage(
     t.loc[(t["status"] == "declining") & no_owner, "action"] = "revive and assign an owner"
     t["evidence"] = t["rule"]
     # Key-person risk: a live community whose contributions hang on one or two people.
+    factor = pd.Series(t["absence_factor"], dtype="Int64").fillna(0).astype("int64")  # none without contributions
     risky = (
-        isin(t["status"], list(LIVE)) & ~is_dup & t["absence_factor"].between(1, KEY_PERSON_MAX) & (t["messages_q0"] + t["messages_q1"] >= 6)
+        isin(t["status"], list(LIVE)) & ~is_dup & factor.between(1, KEY_PERSON_MAX) & (t["messages_q0"] + t["messages_q1"] >= 6)
     )  # a duplicate is merged, so who carries it now does not matter
-    people = np.where(t["absence_factor"] == 1, "1 person makes", t["absence_factor"].astype("str") + " people make")
+    people = np.where(factor == 1, "1 person makes", factor.astype("str") + " people make")
     share = (t["key_people_share"].fillna(0) * 100).round().astype("int64").astype("str")
     t["key_person_risk"] = pd.Series(np.where(risky, people + " " + share + "% of its contributions", ""), index=t.index, dtype="str")
     t.loc[risky, "action"] = t.loc[risky, "action"] + "; recruit co-hosts (key-person risk)"
