@@ -37,7 +37,7 @@ import pandas as pd
 
 from .._fast import isin, unique
 from ..dataset import Dataset
-from . import communities, conversations, network
+from . import communities, conversations, network, trends
 from ._base import NEVER, active_days, as_of_end, day_number, population, registration_days
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "bounds",
     "clip",
     "month_ends",
+    "kpi_forecast",
     "HEALTHY",
 ]
 
@@ -72,6 +73,9 @@ class KPI:
     higher_is_better: bool = True
     segmentable: bool = True  # can be measured for one department, location...
     owner_theme: str = "adoption"  # whose actions move it: a key of esnkit.config.OWNER_THEMES
+    # days of data one value counts (None: the client's inactive_days): a value measured before a whole
+    # window lies inside the data is on the ramp where the data begin, and trends leave it out
+    window_days: int | None = 90
 
 
 KPIS: tuple[KPI, ...] = (
@@ -81,12 +85,14 @@ KPIS: tuple[KPI, ...] = (
         "share",
         "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
         "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
+        window_days=180,
     ),
     KPI(
         "active_30",
         "People active in the last 30 days",
         "count",
         "People (bots and guests excluded) with a post, reply or reaction in the 30 days to the as-of date.",
+        window_days=30,
     ),
     KPI(
         "active_90",
@@ -99,6 +105,7 @@ KPIS: tuple[KPI, ...] = (
         "Engaged people (4+ active days in the last 30)",
         "count",
         "People (bots and guests excluded) active on at least 4 distinct days of the 30 days to the as-of date: a weekly habit.",
+        window_days=30,
     ),
     KPI(
         "response_rate",
@@ -124,6 +131,7 @@ KPIS: tuple[KPI, ...] = (
         "Communities whose lifecycle status at the as-of date is thriving or growing (the rule is under 'community status').",
         segmentable=False,
         owner_theme="communities",
+        window_days=180,
     ),
     KPI(
         "cross_department_share",
@@ -133,6 +141,7 @@ KPIS: tuple[KPI, ...] = (
         "(bots and guests excluded), the share between people of different departments. For one department: the share of its "
         "people's interactions that cross its boundary, (1 + E-I index) / 2.",
         owner_theme="network",
+        window_days=365,
     ),
     KPI(
         "lapsed",
@@ -142,6 +151,7 @@ KPIS: tuple[KPI, ...] = (
         "(N = inactive_days, 90 unless the client chose otherwise).",
         higher_is_better=False,
         owner_theme="people",
+        window_days=None,
     ),
     KPI(
         "never_activated",
@@ -378,3 +388,17 @@ def clip(ds: Dataset, kpi_id: str, value: float, *, people: Iterable[str] | None
     if value is None or not math.isfinite(value):
         return value
     return float(min(max(value, lo), hi))
+
+
+def kpi_forecast(
+    ds: Dataset, kpi_id: str, history: pd.DataFrame, *, until, as_of, people: Iterable[str] | None = None, inactive_days: int = 90
+) -> trends.Forecast:
+    """Where a KPI of ``ds`` ends at the end of month ``until`` on the trend of ``history`` (:func:`esnkit.metrics.trends.forecast`).
+
+    Held within :func:`bounds`; the values measured before the KPI's window lay wholly inside the
+    data (its first ``window_days``, :func:`esnkit.metrics.trends.settled_from`) are left out.
+    """
+    k = kpi(kpi_id)
+    lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
+    since = trends.settled_from(ds.coverage()[0], k.window_days or inactive_days)
+    return trends.forecast(history, until=pd.Period(until, "M"), lower=lo, upper=hi, count=k.unit == "count", since=since)
