@@ -24,7 +24,7 @@ def test_a_flat_quarterly_kpi_is_forecast_flat_not_three_times_its_change():
     # quarterly points as monthly ones and (with every other month NaN) ran away to the bound
     nan = float("nan")
     h = history("2025-10", [4, nan, nan, 4, nan, nan, 4, nan, nan, 4])
-    f = trends.forecast(h, until=month("2027-06"), lower=0, upper=20, count=True)
+    f = trends.forecast(h, until=month("2027-06"), lower=0, upper=20, proportional=True)
     assert (f.central, f.low, f.high, f.pace, f.observations, f.cadence, f.model, f.reason) == (4.0, 4.0, 4.0, 0.0, 4, 3, "line", "")
     assert (f.first, f.last) == (month("2025-10"), month("2026-07"))
 
@@ -32,12 +32,12 @@ def test_a_flat_quarterly_kpi_is_forecast_flat_not_three_times_its_change():
 def test_a_quarterly_rise_is_a_third_of_its_change_a_month():
     nan = float("nan")
     h = history("2025-10", [4, nan, nan, 7, nan, nan, 10, nan, nan, 13])  # +3 a quarter
-    f = trends.forecast(h, until=month("2026-10"), lower=0, upper=100, count=True)
+    f = trends.forecast(h, until=month("2026-10"), lower=0, upper=100, proportional=True)
     assert (f.pace, f.central) == (1.0, 16.0)  # three months after 13
 
 
 def test_plus_one_a_month_is_25_six_months_on_from_19():
-    f = trends.forecast(history("2026-01", [14, 15, 16, 17, 18, 19]), until=month("2026-12"), lower=0, upper=1000, count=True)
+    f = trends.forecast(history("2026-01", [14, 15, 16, 17, 18, 19]), until=month("2026-12"), lower=0, upper=1000, proportional=True)
     assert (f.central, f.low, f.high, f.pace, f.pace_low, f.pace_high) == (25.0, 25.0, 25.0, 1.0, 1.0, 1.0)
 
 
@@ -63,18 +63,18 @@ def test_a_share_is_never_forecast_above_one():
 
 
 def test_a_count_is_never_forecast_above_its_bound():
-    f = trends.forecast(history("2026-01", [10, 20, 30, 40, 50, 60]), until=month("2026-08"), lower=0, upper=65, count=True)
+    f = trends.forecast(history("2026-01", [10, 20, 30, 40, 50, 60]), until=month("2026-08"), lower=0, upper=65, proportional=True)
     assert (f.central, f.low, f.high, f.pace) == (65.0, 65.0, 65.0, 10.0)  # the line says 80
 
 
 def test_a_falling_count_approaches_zero_at_a_constant_rate_instead_of_reaching_it():
     # halving each month: a straight line would reach 0 within two months; the rate model keeps halving
-    f = trends.forecast(history("2026-01", [64, 32, 16, 8, 4, 2]), until=month("2026-08"), lower=0, upper=100, count=True)
+    f = trends.forecast(history("2026-01", [64, 32, 16, 8, 4, 2]), until=month("2026-08"), lower=0, upper=100, proportional=True)
     assert f.model == "rate"
     assert (f.central, f.low, f.high) == (pytest.approx(0.5), pytest.approx(0.5), pytest.approx(0.5))
     assert f.pace == pytest.approx(-1.0)  # from 2 at the last month, half of it a month
     # a count already at its bound: the straight line (-10 a month, -30 by September), held at 0
-    line = trends.forecast(history("2026-01", [50, 40, 30, 20, 10, 0]), until=month("2026-09"), lower=0, upper=100, count=True)
+    line = trends.forecast(history("2026-01", [50, 40, 30, 20, 10, 0]), until=month("2026-09"), lower=0, upper=100, proportional=True)
     assert (line.model, line.central) == ("line", 0.0)
 
 

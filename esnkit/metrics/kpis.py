@@ -401,4 +401,4 @@ def kpi_forecast(
     k = kpi(kpi_id)
     lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
     since = trends.settled_from(ds.coverage()[0], k.window_days or inactive_days)
-    return trends.forecast(history, until=pd.Period(until, "M"), lower=lo, upper=hi, count=k.unit == "count", since=since)
+    return trends.forecast(history, until=pd.Period(until, "M"), lower=lo, upper=hi, proportional=True, since=since)

@@ -17,10 +17,11 @@ third month). The model, decided once here:
   n − 2 degrees of freedom), at the month asked for.
 - **Bounds**: forecasts and both ends of the interval are held within the KPI's bounds
   (:func:`esnkit.metrics.kpis.bounds`): a share within 0–100%, a count within 0 and the people or
-  communities there are. A count whose straight line would reach its lower bound before the month
-  asked for, from above it (and has never been at it), is fitted instead as a constant monthly
-  *rate* (the logarithm of the count above its bound is fitted), which approaches the bound
-  without reaching it: a count of people does not fall to nobody because a straight line says so.
+  communities there are. A KPI whose straight line would reach its lower bound (zero) before the
+  month asked for, from above it (and that has never been at it), is fitted instead as a constant
+  monthly *rate* (the logarithm of the value above its bound is fitted), which approaches the bound
+  without reaching it: people active do not fall to nobody, nor a share to 0%, because a straight
+  line says so (``proportional=True``; :func:`esnkit.metrics.kpis.kpi_forecast` asks it of every KPI).
 
 Examples
 --------
@@ -221,7 +222,7 @@ def forecast(
     until: pd.Period,
     lower: float = -math.inf,
     upper: float = math.inf,
-    count: bool = False,
+    proportional: bool = False,
     level: float = LEVEL,
     since: pd.Timestamp | None = None,
     model: str | None = None,
@@ -235,7 +236,7 @@ def forecast(
         Examples
         --------
         >>> q = pd.DataFrame({"month": pd.period_range("2025-10", "2026-07", freq="M"), "value": [4.0, None, None, 4, None, None, 4, None, None, 4]})
-        >>> f = forecast(q, until=pd.Period("2027-06", "M"), lower=0, upper=20, count=True)
+        >>> f = forecast(q, until=pd.Period("2027-06", "M"), lower=0, upper=20, proportional=True)
         >>> f.central, f.low, f.high, f.cadence
         (4.0, 4.0, 4.0, 3)
         >>> forecast(q.iloc[3:], until=pd.Period("2027-06", "M")).reason
@@ -257,12 +258,12 @@ def forecast(
         return _none(f"{len(x)} {word} {'value' if len(x) == 1 else 'values'} so far; a trend needs {need}{ramp}", until, len(x), c, first, last)
     x0 = float(until.ordinal)
     line = _ols(x, y, x0, level)
-    # a count that has never been at its bound, whose straight line would take it there by `until`
-    falls_to_bound = count and np.isfinite(lower) and line[0] <= lower and bool((y > lower).all()) and x0 > x[-1]
+    # a value that has never been at its lower bound, whose straight line would take it there by `until`
+    falls_to_bound = proportional and np.isfinite(lower) and line[0] <= lower and bool((y > lower).all()) and x0 > x[-1]
     if model == "rate" or (model is None and falls_to_bound):
         z = _ols(x, np.log(y - lower), x0, level)
         to = lambda u: float(np.exp(u) + lower)
-        base = float(np.exp(z[0] - z[3] * (x0 - x[-1])))  # the fitted count above its bound at the last month measured
+        base = float(np.exp(z[0] - z[3] * (x0 - x[-1])))  # the fitted value above its bound at the last month measured
         central, low, high = to(z[0]), to(z[1]), to(z[2])
         pace, pace_low, pace_high = (base * math.expm1(z[i]) for i in (3, 4, 5))  # the change a month, from there
         model = "rate"
@@ -295,7 +296,7 @@ def trend_path(
     until: pd.Period,
     lower: float = -math.inf,
     upper: float = math.inf,
-    count: bool = False,
+    proportional: bool = False,
     since: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """The forecast at the end of each month from the last measured to ``until``: ``month``, ``central``, ``low``, ``high``.
@@ -308,13 +309,13 @@ def trend_path(
     >>> trend_path(h, until=pd.Period("2026-08", "M"), lower=0, upper=1)["central"].round(6).tolist()  # a share never above 1
     [1.0, 1.0, 1.0]
     """
-    f = forecast(history, until=until, lower=lower, upper=upper, count=count, since=since)
+    f = forecast(history, until=until, lower=lower, upper=upper, proportional=proportional, since=since)
     if not f.ok or f.last is None:
         return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "central": [], "low": [], "high": []}).astype(
             {"central": "float64", "low": "float64", "high": "float64"}
         )
     months = pd.period_range(f.last, until, freq="M")
-    points = [forecast(history, until=m, lower=lower, upper=upper, count=count, since=since, model=f.model) for m in months]
+    points = [forecast(history, until=m, lower=lower, upper=upper, proportional=proportional, since=since, model=f.model) for m in months]
     return pd.DataFrame(
         {
             "month": months,
