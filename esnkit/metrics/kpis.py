@@ -58,6 +58,8 @@ __all__ = [
 
 #: Community statuses that count as healthy.
 HEALTHY = ("thriving", "growing")
+#: Months between measurements of a KPI's history, where not every month: the community census needs a scorecard each time.
+MEASURED_EVERY = {"healthy_communities": 3}
 #: Days in the window of each "people active" KPI.
 ACTIVE_WINDOWS = {"active_30": 30, "active_90": 90}
 
@@ -363,7 +365,7 @@ def kpi_history(
         ``month`` (Period), ``value``, ``partial`` (the as-of date cuts that month short).
     """
     kpi(kpi_id)
-    every = every or (3 if kpi_id == "healthy_communities" else 1)
+    every = every or MEASURED_EVERY.get(kpi_id, 1)
     ends = month_ends(ds, as_of=as_of, months=months)
     if kpi_id == "cross_department_share":  # one pass over the ties for every month end, not a graph a month
         segment = None if people is None else sorted(set(map(str, people)))
@@ -401,4 +403,4 @@ def kpi_forecast(
     k = kpi(kpi_id)
     lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
     since = trends.settled_from(ds.coverage()[0], k.window_days or inactive_days)
-    return trends.forecast(history, until=pd.Period(until, "M"), lower=lo, upper=hi, proportional=True, since=since)
+    return trends.forecast(history, until=pd.Period(until, "M"), lower=lo, upper=hi, proportional=True, since=since, every=MEASURED_EVERY.get(k.id))

@@ -226,12 +226,14 @@ def forecast(
     level: float = LEVEL,
     since: pd.Timestamp | None = None,
     model: str | None = None,
+    every: int | None = None,
 ) -> Forecast:
     """The KPI at the end of month ``until`` if the trend of ``history`` continues (rules in the module docs).
 
         ``lower``/``upper`` are the KPI's bounds; ``count`` marks a count (which may be fitted as a rate
         near its lower bound); ``since`` (:func:`settled_from`) leaves out the values measured before it,
-    and the reason names how many. ``model`` ``"line"`` or ``"rate"`` imposes the model (a path keeps one).
+    and the reason names how many. ``every`` gives the months between measurements where the
+    history is too short to show it (else it is read from the history). ``model`` ``"line"`` or ``"rate"`` imposes the model (a path keeps one).
 
         Examples
         --------
@@ -244,15 +246,15 @@ def forecast(
     """
     until = pd.Period(until, "M")
     skipped = len(_measured(history)[0])
+    c = every or cadence(history)  # of every value measured: the ramp's say how often the KPI is measured too
     history = settled(history, since)
     x, y = _measured(history)
     skipped -= len(x)
-    c = cadence(history)
     need = MIN_OBSERVATIONS.get(c, MIN_OBSERVATIONS[3] if c > 1 else MIN_OBSERVATIONS[1])
     first, last = (pd.Period(ordinal=int(x[0]), freq="M"), pd.Period(ordinal=int(x[-1]), freq="M")) if len(x) else (None, None)
     ramp = f" (the first {'month was' if skipped == 1 else f'{skipped} months were'} left out: the KPI's window was still filling)" if skipped else ""
-    if len(x) == 0:
-        return _none("no history measured month by month: re-measure at the deadline" if not skipped else "no settled value yet" + ramp, until)
+    if len(x) == 0 and not skipped:
+        return _none("no history measured month by month: re-measure at the deadline", until)
     if len(x) < need:
         word = "monthly" if c == 1 else "quarterly" if c == 3 else f"{c}-monthly"
         return _none(f"{len(x)} {word} {'value' if len(x) == 1 else 'values'} so far; a trend needs {need}{ramp}", until, len(x), c, first, last)
@@ -298,6 +300,7 @@ def trend_path(
     upper: float = math.inf,
     proportional: bool = False,
     since: pd.Timestamp | None = None,
+    every: int | None = None,
 ) -> pd.DataFrame:
     """The forecast at the end of each month from the last measured to ``until``: ``month``, ``central``, ``low``, ``high``.
 
@@ -309,13 +312,15 @@ def trend_path(
     >>> trend_path(h, until=pd.Period("2026-08", "M"), lower=0, upper=1)["central"].round(6).tolist()  # a share never above 1
     [1.0, 1.0, 1.0]
     """
-    f = forecast(history, until=until, lower=lower, upper=upper, proportional=proportional, since=since)
+    f = forecast(history, until=until, lower=lower, upper=upper, proportional=proportional, since=since, every=every)
     if not f.ok or f.last is None:
         return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "central": [], "low": [], "high": []}).astype(
             {"central": "float64", "low": "float64", "high": "float64"}
         )
     months = pd.period_range(f.last, until, freq="M")
-    points = [forecast(history, until=m, lower=lower, upper=upper, proportional=proportional, since=since, model=f.model) for m in months]
+    points = [
+        forecast(history, until=m, lower=lower, upper=upper, proportional=proportional, since=since, model=f.model, every=every) for m in months
+    ]
     return pd.DataFrame(
         {
             "month": months,

@@ -365,7 +365,8 @@ def _build_report(ctx: StepContext) -> Report:
         titles[label] = trend_title(label, k.id, hist, f, o["deadline"])
         lo, hi = kpis.bounds(ds, k.id, people=people, as_of=as_of)
         since = trends.settled_from(ds.coverage()[0], k.window_days or ctx.inactive_days)
-        paths[label] = trends.trend_path(hist, until=pd.Period(o["deadline"], "M"), lower=lo, upper=hi, proportional=True, since=since)
+        every = kpis.MEASURED_EVERY.get(k.id)
+        paths[label] = trends.trend_path(hist, until=pd.Period(o["deadline"], "M"), lower=lo, upper=hi, proportional=True, since=since, every=every)
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
         on_path = path.loc[path["month"] == month_now, "target"] if len(path) else path
