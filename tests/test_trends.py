@@ -76,6 +76,10 @@ def test_a_falling_count_approaches_zero_at_a_constant_rate_instead_of_reaching_
     # a count already at its bound: the straight line (-10 a month, -30 by September), held at 0
     line = trends.forecast(history("2026-01", [50, 40, 30, 20, 10, 0]), until=month("2026-09"), lower=0, upper=100, proportional=True)
     assert (line.model, line.central) == ("line", 0.0)
+    # back above the bound now: the 0 counts as half the smallest value above it (2.5), and the
+    # constant rate keeps the forecast above zero and below today's 5 (the line: -7.3 a month, below 0 by September)
+    back = trends.forecast(history("2026-01", [40, 30, 20, 0, 10, 5]), until=month("2026-09"), lower=0, upper=100, proportional=True)
+    assert back.model == "rate" and 0 < back.central < 5 and 0 < back.low <= back.central <= back.high
 
 
 def test_fewer_than_six_monthly_values_or_four_quarterly_give_no_forecast_and_say_why():
@@ -86,7 +90,7 @@ def test_fewer_than_six_monthly_values_or_four_quarterly_give_no_forecast_and_sa
     q = trends.forecast(history("2026-01", [4, nan, nan, 5, nan, nan, 6]), until=month("2026-12"))
     assert (q.ok, q.reason) == (False, "3 quarterly values so far; a trend needs 4")
     none = trends.forecast(history("2026-01", [nan, nan]), until=month("2026-12"))
-    assert (none.ok, none.reason) == (False, "no history measured month by month: re-measure at the deadline")
+    assert (none.ok, none.reason) == (False, "no monthly history: re-measure at the deadline (2026-12)")
     assert trends.forecast(history("2026-01", [1.0]), until=month("2026-12")).reason == "1 monthly value so far; a trend needs 6"
 
 

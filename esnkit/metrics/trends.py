@@ -18,9 +18,9 @@ third month). The model, decided once here:
 - **Bounds**: forecasts and both ends of the interval are held within the KPI's bounds
   (:func:`esnkit.metrics.kpis.bounds`): a share within 0–100%, a count within 0 and the people or
   communities there are. A KPI whose straight line would reach its lower bound (zero) before the
-  month asked for, from above it (and that has never been at it), is fitted instead as a constant
-  monthly *rate* (the logarithm of the value above its bound is fitted), which approaches the bound
-  without reaching it: people active do not fall to nobody, nor a share to 0%, because a straight
+  month asked for, from above it (its last value is above the bound), is fitted instead as a
+  constant monthly *rate* (the logarithm of the value above its bound is fitted; a value at the
+  bound counts as half the smallest above it), which approaches the bound without reaching it: people active do not fall to nobody, nor a share to 0%, because a straight
   line says so (``proportional=True``; :func:`esnkit.metrics.kpis.kpi_forecast` asks it of every KPI).
 
 Examples
@@ -254,16 +254,17 @@ def forecast(
     first, last = (pd.Period(ordinal=int(x[0]), freq="M"), pd.Period(ordinal=int(x[-1]), freq="M")) if len(x) else (None, None)
     ramp = f" (the first {'month was' if skipped == 1 else f'{skipped} months were'} left out: the KPI's window was still filling)" if skipped else ""
     if len(x) == 0 and not skipped:
-        return _none("no history measured month by month: re-measure at the deadline", until)
+        return _none(f"no monthly history: re-measure at the deadline ({until})", until)
     if len(x) < need:
         word = "monthly" if c == 1 else "quarterly" if c == 3 else f"{c}-monthly"
         return _none(f"{len(x)} {word} {'value' if len(x) == 1 else 'values'} so far; a trend needs {need}{ramp}", until, len(x), c, first, last)
     x0 = float(until.ordinal)
     line = _ols(x, y, x0, level)
-    # a value that has never been at its lower bound, whose straight line would take it there by `until`
-    falls_to_bound = proportional and np.isfinite(lower) and line[0] <= lower and bool((y > lower).all()) and x0 > x[-1]
+    # a value above its lower bound now, whose straight line would take it there by `until`
+    falls_to_bound = proportional and np.isfinite(lower) and line[0] <= lower and y[-1] > lower and x0 > x[-1]
     if model == "rate" or (model is None and falls_to_bound):
-        z = _ols(x, np.log(y - lower), x0, level)
+        above = y - lower
+        z = _ols(x, np.log(np.where(above > 0, above, above[above > 0].min() / 2)), x0, level)
         to = lambda u: float(np.exp(u) + lower)
         base = float(np.exp(z[0] - z[3] * (x0 - x[-1])))  # the fitted value above its bound at the last month measured
         central, low, high = to(z[0]), to(z[1]), to(z[2])
