@@ -514,6 +514,6 @@ def test_a_short_history_has_no_forecast_and_the_scorecard_says_why(tmp_path):
     answered = table.loc["Threads answered (last 90 days)"]
     assert answered["forecast at deadline"] == "–"
     assert answered["80% range"] == (
-        "no forecast: 0 monthly values so far; a trend needs 6 (the first 3 months were left out: the KPI's window was still filling)"
+        "no forecast: no monthly value yet, after the first 3 months (left out while the KPI's window was still filling); a trend needs 6"
     )
     assert reporting.kpi_record(rep)["objectives"][0]["forecast_at_deadline"] is None

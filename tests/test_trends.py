@@ -101,7 +101,7 @@ def test_values_measured_while_the_window_filled_are_left_out_and_the_reason_say
     f = trends.forecast(history("2026-01", jump), until=month("2026-12"), since=since)
     assert (f.first, f.observations, f.pace, f.central) == (month("2026-04"), 6, 1.0, 58.0)
     short = trends.forecast(history("2026-01", jump[:8]), until=month("2026-12"), since=since)
-    assert short.reason == "5 monthly values so far; a trend needs 6 (the first 3 months were left out: the KPI's window was still filling)"
+    assert short.reason == "5 monthly values so far, after the first 3 months (left out while the KPI's window was still filling); a trend needs 6"
     got = trends.settled(history("2026-01", [1, 2, 3]), pd.Timestamp("2026-02-28"))
     assert_frame_equal(got, history("2026-01", [float("nan"), 2, 3]))
 
@@ -140,4 +140,4 @@ def test_kpi_forecast_leaves_out_the_ramp_of_the_small_network():
     ds = small_dataset()
     h = kpis.kpi_history(ds, "active_30", as_of=AS_OF, months=3)
     f = kpis.kpi_forecast(ds, "active_30", h, until=month("2026-12"), as_of=AS_OF)
-    assert f.reason == "2 monthly values so far; a trend needs 6 (the first month was left out: the KPI's window was still filling)"
+    assert f.reason == "2 monthly values so far, after the first month (left out while the KPI's window was still filling); a trend needs 6"

@@ -252,12 +252,17 @@ def forecast(
     skipped -= len(x)
     need = MIN_OBSERVATIONS.get(c, MIN_OBSERVATIONS[3] if c > 1 else MIN_OBSERVATIONS[1])
     first, last = (pd.Period(ordinal=int(x[0]), freq="M"), pd.Period(ordinal=int(x[-1]), freq="M")) if len(x) else (None, None)
-    ramp = f" (the first {'month was' if skipped == 1 else f'{skipped} months were'} left out: the KPI's window was still filling)" if skipped else ""
     if len(x) == 0 and not skipped:
         return _none(f"no monthly history: re-measure at the deadline ({until})", until)
     if len(x) < need:
         word = "monthly" if c == 1 else "quarterly" if c == 3 else f"{c}-monthly"
-        return _none(f"{len(x)} {word} {'value' if len(x) == 1 else 'values'} so far; a trend needs {need}{ramp}", until, len(x), c, first, last)
+        have = f"no {word} value yet" if len(x) == 0 else f"{len(x)} {word} {'value' if len(x) == 1 else 'values'} so far"
+        ramp = (
+            f", after the first {'month' if skipped == 1 else f'{skipped} months'} (left out while the KPI's window was still filling)"
+            if skipped
+            else ""
+        )
+        return _none(f"{have}{ramp}; a trend needs {need}", until, len(x), c, first, last)
     x0 = float(until.ordinal)
     line = _ols(x, y, x0, level)
     # a value above its lower bound now, whose straight line would take it there by `until`
