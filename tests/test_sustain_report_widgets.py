@@ -464,6 +464,9 @@ def test_step_5_forecasts_what_step_2_judged_from_the_same_trend(tmp_path):
     for label, value in step2.items():
         assert step5[label] == value or (np.isnan(step5[label]) and np.isnan(value)), label
     assert step5["People active in the last 30 days"] == 33.0
+    path = rep.forecasts["People active in the last 30 days"]  # the chart's trend: 21 in March 2026, +1 a month to 33
+    expected = pd.DataFrame({"month": pd.period_range("2026-03", "2027-03", freq="M"), "central": np.arange(21.0, 34.0)})
+    assert_frame_equal(path, expected.assign(low=expected["central"], high=expected["central"]), atol=1e-9)
     assert (
         rep.trend_titles["People active in the last 30 days"]
         == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by 2027-03"

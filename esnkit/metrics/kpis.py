@@ -53,6 +53,7 @@ __all__ = [
     "clip",
     "month_ends",
     "kpi_forecast",
+    "kpi_trend_path",
     "HEALTHY",
 ]
 
@@ -400,7 +401,19 @@ def kpi_forecast(
     Held within :func:`bounds`; the values measured before the KPI's window lay wholly inside the
     data (its first ``window_days``, :func:`esnkit.metrics.trends.settled_from`) are left out.
     """
+    return trends.forecast(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
+
+
+def kpi_trend_path(
+    ds: Dataset, kpi_id: str, history: pd.DataFrame, *, until, as_of, people: Iterable[str] | None = None, inactive_days: int = 90
+) -> pd.DataFrame:
+    """:func:`kpi_forecast` at the end of each month from the history's last to ``until`` (:func:`esnkit.metrics.trends.trend_path`)."""
+    return trends.trend_path(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
+
+
+def _trend_options(ds: Dataset, kpi_id: str, people, as_of, inactive_days: int) -> dict:
+    """The trend model's settings for one KPI of ``ds``: its bounds, where its ramp ends, how often it is measured."""
     k = kpi(kpi_id)
     lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
     since = trends.settled_from(ds.coverage()[0], k.window_days or inactive_days)
-    return trends.forecast(history, until=pd.Period(until, "M"), lower=lo, upper=hi, proportional=True, since=since, every=MEASURED_EVERY.get(k.id))
+    return {"lower": lo, "upper": hi, "proportional": True, "since": since, "every": MEASURED_EVERY.get(k.id)}

@@ -363,10 +363,7 @@ def _build_report(ctx: StepContext) -> Report:
         label = objective_label(k.id, segment)
         history[label] = hist
         titles[label] = trend_title(label, k.id, hist, f, o["deadline"])
-        lo, hi = kpis.bounds(ds, k.id, people=people, as_of=as_of)
-        since = trends.settled_from(ds.coverage()[0], k.window_days or ctx.inactive_days)
-        every = kpis.MEASURED_EVERY.get(k.id)
-        paths[label] = trends.trend_path(hist, until=pd.Period(o["deadline"], "M"), lower=lo, upper=hi, proportional=True, since=since, every=every)
+        paths[label] = kpis.kpi_trend_path(ds, k.id, hist, until=o["deadline"], as_of=as_of, people=people, inactive_days=ctx.inactive_days)
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
         on_path = path.loc[path["month"] == month_now, "target"] if len(path) else path
