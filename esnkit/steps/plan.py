@@ -44,7 +44,7 @@ from .._io import atomic_write
 from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..metrics import communities, kpis, network, trends
+from ..metrics import kpis, network, trends
 from ..metrics._base import population
 from ..render import escape_md
 from . import month_end_after
@@ -280,7 +280,8 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
     from the same numbers:
 
     - attainable: a share at most 95% (:data:`SHARE_CEILING`) unless it is already higher, people
-      at most those registered, healthy communities at most those not dormant;
+      at most those registered, healthy communities at most those not dormant and the dormant ones
+      step 4 proposes to revive;
     - never *unrealistic* by the plan's own rule (:func:`feasibility` on the KPI's trend,
       :func:`objective_trend`): a benchmark the trend cannot reach is lowered to the most the trend
       supports (a stretch), and the reason says how large a step change on top of the trend the
@@ -373,15 +374,21 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
         )
     healthy = values["healthy_communities"]
     if np.isfinite(healthy):
-        scorecard = communities.community_scorecard(ds, as_of=as_of)
-        live = float((scorecard["status"] != "dormant").sum())
+        # at most the communities not dormant, and the dormant ones step 4 proposes to revive
+        from .sustain import community_triage
+
+        tri = community_triage(ds, as_of=as_of)
+        dormant = tri["lifecycle"] == "dormant"
+        revivals = int((dormant & tri["action"].astype("str").str.startswith("revive")).sum())
+        live = float((~dormant).sum() + revivals)
         if live > healthy:
+            revived = f" and the {revivals:,} dormant {'one' if revivals == 1 else 'ones'} step 4 proposes to revive" if revivals else ""
             goal(
                 "healthy_communities",
                 healthy + max(2, math.ceil(healthy * 0.5)),
                 "Communities that run themselves",
                 f"from {shown('healthy_communities', healthy)} to {{target}} communities thriving or growing, of the "
-                f"{shown('healthy_communities', live)} not dormant, seeded from today's healthy ones",
+                f"{shown('healthy_communities', live - revivals)} not dormant{revived}, seeded from today's healthy ones",
                 highest=live,
             )
     # From the findings (esnkit.steps.findings): the silo. (The heavy contributors who went silent are
