@@ -148,6 +148,12 @@ def _month_axis(ax, x=None) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mdates.ConciseDateFormatter(locator))
 
 
+def _every_month(periods: pd.Series) -> bool:
+    """The months measured follow one another (a line may join them); False when months in between were never measured."""
+    ordinals = pd.PeriodIndex(periods, freq="M").asi8
+    return bool((np.diff(ordinals) == 1).all())
+
+
 def _month_x(periods: pd.Series) -> pd.Series:
     return periods.dt.to_timestamp() if hasattr(periods, "dt") else pd.PeriodIndex(periods).to_timestamp()
 
@@ -478,7 +484,9 @@ def plot_glide_path(
     ax.plot(_month_x(path["month"]), path["target"], color=ACCENT, ls="--", marker=".", label="glide path")
     if actual is not None and len(actual):
         measured = actual.dropna(subset=["value"])
-        ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", label="actual")
+        # a KPI measured less than monthly (the quarterly census) as its points alone: no line through months never measured
+        ls = "-" if _every_month(measured["month"]) else "none"
+        ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", ls=ls, label="actual")
     _kpi_axis(ax, kpi, percent)
     _month_axis(ax, _month_x(path["month"]))
     ax.set(title=_wrapped(title), xlabel="")
@@ -508,9 +516,7 @@ def plot_kpi_trend(
     ax = _ax(ax, figsize=(9, 3))
     table = table.dropna(subset=[value])
     x = _month_x(table["month"])
-    gaps = np.diff(pd.PeriodIndex(table["month"], freq="M").asi8) if len(table) > 1 else np.array([1])
-    monthly = bool((gaps == 1).all())
-    if monthly:
+    if _every_month(table["month"]):
         ax.plot(x, table[value], color=PRIMARY, marker="o", ms=3, label="measured")
     else:
         ax.plot(x, table[value], color=PRIMARY, marker="o", ms=6, ls="none", label="measured (quarterly)")

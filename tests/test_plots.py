@@ -199,6 +199,8 @@ def test_glide_path_with_and_without_actuals():
     assert list(ax.get_lines()[0].get_ydata()) == [0.3, 0.35] and list(ax.get_lines()[1].get_ydata()) == [0.28]
     assert ax.get_title() == "Interactive share" and ax.yaxis.get_major_formatter()(0.3, 0) == "30%"
     assert legend(plots.plot_glide_path(path)) == ["glide path"]
+    quarterly = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03", "2026-04"), "value": [4.0, np.nan, np.nan, 5.0]})
+    assert plots.plot_glide_path(path, actual=quarterly).get_lines()[1].get_linestyle() == "None"
 
 
 def test_kpi_trend_drops_missing_months_and_marks_campaigns():
