@@ -130,6 +130,8 @@ def test_cadence_t_quantile_and_bad_input():
     assert [round(trends.t_quantile(p, df), 3) for p, df in [(0.9, 4), (0.9, 10), (0.975, 2), (0.1, 4)]] == [1.533, 1.372, 4.303, -1.533]
     with pytest.raises(ValueError, match="needs `month`"):
         trends.forecast(pd.DataFrame({"value": [1.0]}), until=month("2026-12"))
+    with pytest.raises(ValueError, match="use 'line', 'rate' or None"):
+        trends.forecast(history("2026-01", [1, 2, 3, 4, 5, 6]), until=month("2026-12"), model="curve")
     with pytest.raises(ValueError, match="0 < p < 1"):
         trends.t_quantile(1.0, 3)
 

@@ -20,8 +20,9 @@ third month). The model, decided once here:
   communities there are. A KPI whose straight line would reach its lower bound (zero) before the
   month asked for, from above it (its last value is above the bound), is fitted instead as a
   constant monthly *rate* (the logarithm of the value above its bound is fitted; a value at the
-  bound counts as half the smallest above it), which approaches the bound without reaching it: people active do not fall to nobody, nor a share to 0%, because a straight
-  line says so (``proportional=True``; :func:`esnkit.metrics.kpis.kpi_forecast` asks it of every KPI).
+  bound counts as half the smallest above it), which approaches the bound without reaching it:
+  people active do not fall to nobody, nor a share to 0%, because a straight line says so
+  (``proportional=True``; :func:`esnkit.metrics.kpis.kpi_forecast` asks it of every KPI).
 
 Examples
 --------
@@ -230,20 +231,23 @@ def forecast(
 ) -> Forecast:
     """The KPI at the end of month ``until`` if the trend of ``history`` continues (rules in the module docs).
 
-        ``lower``/``upper`` are the KPI's bounds; ``count`` marks a count (which may be fitted as a rate
-        near its lower bound); ``since`` (:func:`settled_from`) leaves out the values measured before it,
-    and the reason names how many. ``every`` gives the months between measurements where the
-    history is too short to show it (else it is read from the history). ``model`` ``"line"`` or ``"rate"`` imposes the model (a path keeps one).
+    ``lower``/``upper`` are the KPI's bounds; ``proportional`` lets a value falling to its lower
+    bound be fitted as a constant rate; ``since`` (:func:`settled_from`) leaves out the values
+    measured before it, and the reason names how many; ``every`` gives the months between
+    measurements where the history is too short to show it (else it is read from the history);
+    ``model`` (``"line"`` or ``"rate"``) imposes the model, so a path keeps one.
 
-        Examples
-        --------
-        >>> q = pd.DataFrame({"month": pd.period_range("2025-10", "2026-07", freq="M"), "value": [4.0, None, None, 4, None, None, 4, None, None, 4]})
-        >>> f = forecast(q, until=pd.Period("2027-06", "M"), lower=0, upper=20, proportional=True)
-        >>> f.central, f.low, f.high, f.cadence
-        (4.0, 4.0, 4.0, 3)
-        >>> forecast(q.iloc[3:], until=pd.Period("2027-06", "M")).reason
-        '3 quarterly values so far; a trend needs 4'
+    Examples
+    --------
+    >>> q = pd.DataFrame({"month": pd.period_range("2025-10", "2026-07", freq="M"), "value": [4.0, None, None, 4, None, None, 4, None, None, 4]})
+    >>> f = forecast(q, until=pd.Period("2027-06", "M"), lower=0, upper=20, proportional=True)
+    >>> f.central, f.low, f.high, f.cadence
+    (4.0, 4.0, 4.0, 3)
+    >>> forecast(q.iloc[3:], until=pd.Period("2027-06", "M")).reason
+    '3 quarterly values so far; a trend needs 4'
     """
+    if model not in (None, "line", "rate"):
+        raise ValueError(f"forecast model {model!r}: use 'line', 'rate' or None (chosen from the history)")
     until = pd.Period(until, "M")
     skipped = len(_measured(history)[0])
     c = every or cadence(history)  # of every value measured: the ramp's say how often the KPI is measured too
@@ -290,7 +294,7 @@ def _ols(x: np.ndarray, y: np.ndarray, x0: float, level: float) -> tuple[float, 
     slope = float(((x - xbar) * (y - ybar)).sum() / sxx)
     fitted = ybar + slope * (x - xbar)
     sse = float(((y - fitted) ** 2).sum())
-    s = math.sqrt(sse / (n - 2)) if sse > 1e-24 else 0.0  # an exact line: no spread
+    s = math.sqrt(sse / (n - 2)) if sse > 1e-20 * max(1.0, float((y * y).sum())) else 0.0  # an exact line: no spread
     t = t_quantile(0.5 + level / 2, n - 2)
     central = float(ybar + slope * (x0 - xbar))
     half = t * s * math.sqrt(1 / n + (x0 - xbar) ** 2 / sxx)
