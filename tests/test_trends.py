@@ -90,7 +90,7 @@ def test_fewer_than_six_monthly_values_or_four_quarterly_give_no_forecast_and_sa
     q = trends.forecast(history("2026-01", [4, nan, nan, 5, nan, nan, 6]), until=month("2026-12"))
     assert (q.ok, q.reason) == (False, "3 quarterly values so far; a trend needs 4")
     none = trends.forecast(history("2026-01", [nan, nan]), until=month("2026-12"))
-    assert (none.ok, none.reason) == (False, "no monthly history: re-measure at the deadline (2026-12)")
+    assert (none.ok, none.reason) == (False, "not measured month by month: re-measure at the deadline (2026-12)")
     assert trends.forecast(history("2026-01", [1.0]), until=month("2026-12")).reason == "1 monthly value so far; a trend needs 6"
 
 

@@ -257,7 +257,7 @@ def forecast(
     need = MIN_OBSERVATIONS.get(c, MIN_OBSERVATIONS[3] if c > 1 else MIN_OBSERVATIONS[1])
     first, last = (pd.Period(ordinal=int(x[0]), freq="M"), pd.Period(ordinal=int(x[-1]), freq="M")) if len(x) else (None, None)
     if len(x) == 0 and not skipped:
-        return _none(f"no monthly history: re-measure at the deadline ({until})", until)
+        return _none(f"not measured month by month: re-measure at the deadline ({until})", until)
     if len(x) < need:
         word = "monthly" if c == 1 else "quarterly" if c == 3 else f"{c}-monthly"
         have = f"no {word} value yet" if len(x) == 0 else f"{len(x)} {word} {'value' if len(x) == 1 else 'values'} so far"
