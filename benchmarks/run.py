@@ -307,7 +307,7 @@ def xl(work: Path, people: int, mpp: float, rpm: float, *, keep: bool, raw: Path
     ``raw`` is the ``raw/canonical`` folder of an earlier generation (20-35 min here) to ingest
     instead of generating again; its files are hard-linked, not copied. The steps keep the events on
     disk but hold ``person_day``, the tie-days and the thread table in pandas, so the run is where
-    one machine stops (README, "Where one machine stops").
+    one machine stops (benchmarks/README.md, "Where one machine stops").
     """
     rows = [speed_check("speed check, before")]
     canon = work / "raw" / "canonical"

@@ -1,7 +1,7 @@
 """The ``esnkit`` command line.
 
-Errors a user can act on print one line (``esnkit: error: ...``) and exit 1; a wrong command line
-exits 2. Set ``ESNKIT_DEBUG=1`` to see tracebacks.
+Errors a user can act on, a wrong command line among them, print one line (``esnkit: error: ...``)
+and exit 1. ``--debug`` (or ``ESNKIT_DEBUG=1``) shows tracebacks.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 from ._io import atomic_write
 from ._version import __version__
@@ -52,9 +53,13 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     write_template(paths.raw / "canonical-template")
     _say(f"created {paths.config_file}")
-    _say(f"created {paths.raw}/  (put the client's exports here, then list them under `sources:`)")
+    _say(f"created {paths.raw}/  (the client's exports go here, as received)")
     _say(f"created {paths.raw / 'canonical-template'}/  (empty canonical tables, for data from any other tool)")
-    _say(f"next: esnkit ingest {args.client}" + (f" --data-dir {args.data_dir}" if args.data_dir else ""))
+    data_dir = f" --data-dir {args.data_dir}" if args.data_dir else ""
+    _say("next:")
+    _say(f"  1. copy the client's export into {paths.raw}/ and list it in {paths.config_file} under `sources:`")
+    _say(f"  2. esnkit check {paths.raw}/EXPORT   (is it usable? counts, dates, data-quality warnings)")
+    _say(f"  3. esnkit ingest {paths.client}{data_dir}")
     return 0
 
 
@@ -83,7 +88,12 @@ def cmd_reduce(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_export
 
-    report, usable = check_export(Path(args.path), source=args.format)
+    path = Path(args.path)
+    if not path.exists():  # the loader's own message points at client.yml, which check does not read
+        raise ConfigError(
+            f"{path}: no such file or folder; give the path of an export as received, a zip or a folder (e.g. data/acme/raw/export.zip)"
+        )
+    report, usable = check_export(path, source=args.format)
     _say(report)
     return 0 if usable else 1
 
@@ -112,6 +122,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     as_of = _date_option(args.as_of, "--as-of")
     run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit, format_faults
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    try:
+        faults = audit(paths, as_of=_date_option(args.as_of, "--as-of"))
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from exc
+    if faults:
+        print(format_faults(faults))
+        _say(f"{len(faults):,} fault{'s' if len(faults) != 1 else ''} in the deliverables of {paths.client}")
+        return 1
+    _say(f"no fault found in the deliverables of {paths.client}")
     return 0
 
 
@@ -157,58 +183,78 @@ def prepare_explorer(paths: ClientPaths) -> Path:
     return target
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one line, ``esnkit: error: ...``, and exit 1, as every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"esnkit: error: {_one_line(message)}; see `{self.prog} --help`", file=sys.stderr, flush=True)
+        sys.exit(1)
+
+
 def _global_options(parser: argparse.ArgumentParser, *, default) -> None:
     parser.add_argument("--data-dir", default=default, help=f"workspace root (default: ${DATA_DIR_ENV} or ./data)")
     parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks (as ESNKIT_DEBUG=1 does)")
 
 
+CLIENT_HELP = "the client's workspace folder under --data-dir"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``esnkit`` parser; ``--data-dir`` and ``--debug`` work before or after the command."""
-    parser = argparse.ArgumentParser(prog="esnkit", description="Get an enterprise social network back on track.")
+    parser = _Parser(prog="esnkit", description="Get an enterprise social network back on track.")
     parser.add_argument("--version", action="version", version=f"esnkit {__version__}")
     _global_options(parser, default=None)
     # After the command they are the same options; SUPPRESS keeps a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _global_options(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common], help="create a client workspace with a commented client.yml")
-    p.add_argument("client")
+    p.add_argument("client", help=CLIENT_HELP + " to create (a folder name, e.g. acme)")
     p.add_argument("--name", help="display name (default: the client folder name)")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("ingest", parents=[common], help="load, validate and pseudonymise a client's exports into processed/")
-    p.add_argument("client")
+    p.add_argument("client", help=CLIENT_HELP + " whose client.yml lists the exports under sources:")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("reduce", parents=[common], help="reduce the events in processed/ again (ingest does it), e.g. on Spark")
-    p.add_argument("client")
+    p.add_argument("client", help=CLIENT_HELP + ", already ingested")
     p.add_argument("--engine", choices=["duckdb", "spark"], help="default: client.yml's engine:, else duckdb")
     p.add_argument("--master", help="the Spark master, e.g. spark://host:7077 or local[*] (with --engine spark)")
     p.set_defaults(func=cmd_reduce)
 
     p = sub.add_parser("check", parents=[common], help="detect an export's format, load it and report counts and data-quality warnings")
-    p.add_argument("path")
-    p.add_argument("--format", default="auto", help="format name (default: detect)")
+    p.add_argument("path", help="an export as received: a zip or a folder, e.g. data/acme/raw/export.zip")
+    p.add_argument("--format", default="auto", help="viva-engage, slack, teams, m365-usage or canonical (default: auto, detect it)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("demo", parents=[common], help="write, ingest and run a realistic synthetic client")
-    p.add_argument("--client", default="demo")
-    p.add_argument("--people", type=int, default=2000)
-    p.add_argument("--months", type=int, default=24)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--client", default="demo", help="the workspace folder to write it to (default: demo)")
+    p.add_argument("--people", type=int, default=2000, help="how many people the network has (default: 2000)")
+    p.add_argument("--months", type=int, default=24, help="how many months of history (default: 24)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same client (default: 0)")
     p.add_argument("--no-run", action="store_true", help="stop after ingest")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", parents=[common], help="run step notebooks and export HTML/PDF deliverables")
-    p.add_argument("client")
+    p.add_argument("client", help=CLIENT_HELP + ", already ingested")
     p.add_argument("--steps", default=None, help="e.g. 1,3 or assess,reactivate (default: all five)")
-    p.add_argument("--as-of", default=None, help="last day analysed, YYYY-MM-DD (default: client.yml, else the data's last day)")
-    p.add_argument("--to", default="html,pdf", help="export formats: html, pdf or both (default html,pdf)")
+    p.add_argument(
+        "--as-of",
+        default=None,
+        help="last day analysed, YYYY-MM-DD (default: client.yml's as_of, else the last day of the last complete month in the data)",
+    )
+    p.add_argument("--to", default="both", help="export formats: html, pdf or both (default: both; a PDF needs Chromium)")
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser("audit", parents=[common], help="hold a run's deliverables to each other, facts.json and the measure registry")
+    p.add_argument("client", help="the client's folder name under the data directory")
+    p.add_argument("--as-of", default=None, help="the run to audit, YYYY-MM-DD (default: the latest report folder)")
+    p.set_defaults(func=cmd_audit)
+
     p = sub.add_parser("lab", parents=[common], help="open JupyterLab in a client's workspace, on its explorer")
-    p.add_argument("client")
+    p.add_argument("client", help=CLIENT_HELP + ", already ingested")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on (default: its own, 8888 or the next free)")
     p.add_argument("--ip", help="the address JupyterLab listens on (default: localhost)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser (print the URL instead)")

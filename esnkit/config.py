@@ -108,7 +108,7 @@ class ClientConfig:
     roster: RosterConfig | None = None
     survey: SurveyConfig | None = None
     interviews: str | None = None
-    as_of: dt.date | None = None  # last day analysed; default: the last day in the data
+    as_of: dt.date | None = None  # last day analysed; default: the last day of the last complete month in the data
     min_group_size: int = 5  # breakdowns by an HR attribute hide cells with fewer people
     allow_small_groups: bool = False  # min_group_size under 3 only with this set, and a warning on every run
     show_names: bool = False  # names in deliverables only with the client's consent
@@ -513,8 +513,9 @@ sources:                        # platform exports, as received, under raw/
 
 # interviews: raw/interviews.csv  # coded notes: user_type, theme, sentiment, quote
 
-# as_of: 2026-06-30             # last day analysed (default: the last day in the data)
+# as_of: 2026-06-30             # last day analysed (default: the last day of the last complete month in the data)
 min_group_size: 5               # breakdowns by HR attributes hide smaller cells
+# allow_small_groups: true      # needed for a min_group_size under 3: only with the client's written agreement
 show_names: false               # true only with the client's written consent
 keep_text: false                # keep message bodies (needed for nothing by default)
 inactive_days: 90               # no activity for this long = lapsed

@@ -48,7 +48,6 @@ STATUS_COLOURS = {
     "declining": "#f9a825",
     "idle": "#ef6c00",
     "dormant": "#b71c1c",
-    "duplicate": "#6a1b9a",
 }
 ROLE_COLOURS = {"connector": ACCENT, "influencer": PRIMARY, "responder": "#2e7d32", "": "#b0bec5"}
 
@@ -268,7 +267,8 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
     ax.set_ylim(0, 1.08)
     ax.set(
         title=_wrapped(
-            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.0%} in {x[-1]} (labels: median time to the first response)"
+            # to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
+            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.1%} in {x[-1]} (labels: median time to the first response)"
         ),
         xlabel="",
         ylabel="threads answered",
@@ -293,9 +293,9 @@ def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
 def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     """Communities per lifecycle status (from ``communities.community_scorecard``, or step 4's triage).
 
-    The title counts the thriving and growing communities as every step does. Step 4's triage
-    draws likely duplicates as a bar of their own; its ``lifecycle`` column keeps their status, so
-    the title still gives the same count and says how many of them are in the duplicate bar.
+    The title counts the thriving and growing communities as every step does. Step 4's triage marks
+    likely duplicates (``duplicate_of``) without changing their status: the title says how many
+    there are, to merge.
     """
     order = [s for s in STATUS_COLOURS if s in set(scorecard["status"])]
     counts = scorecard["status"].value_counts().reindex(order, fill_value=0)
@@ -304,12 +304,11 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
-    lifecycle = scorecard["lifecycle"] if "lifecycle" in scorecard.columns else scorecard["status"]
-    is_healthy = lifecycle.isin(list(HEALTHY)).to_numpy(dtype=bool)
-    healthy, apart = int(is_healthy.sum()), int((is_healthy & (scorecard["status"] == "duplicate").to_numpy(dtype=bool)).sum())
+    healthy = int(scorecard["status"].isin(list(HEALTHY)).sum())
+    duplicates = int(scorecard["duplicate_of"].notna().sum()) if "duplicate_of" in scorecard.columns else 0
     title = f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing"
-    if apart:
-        title += f" ({apart:,} of them likely duplicates, shown apart)"
+    if duplicates:
+        title += f"; {duplicates:,} likely {'duplicate' if duplicates == 1 else 'duplicates'} to merge"
     ax.set(title=_wrapped(title), ylabel="communities")
     _integer_ticks(ax)
     return ax
@@ -406,7 +405,7 @@ def plot_survey_heatmap(table: pd.DataFrame, *, by: str = "department", ax=None)
         cbar=True, cbar_kws={"label": "favourable (4 or 5 of 5)", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
     )  # fmt: skip
     ax.set_title(_wrapped(f"Weakest on average: \u201c{grid.index[0]}\u201d"), fontsize=10)
-    ax.set(xlabel=by, ylabel="")
+    ax.set(xlabel=str(by).replace("_", " "), ylabel="")  # a roster attribute (job_title) in words
     ax.tick_params(axis="x", labelrotation=35, labelsize=8)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.set_yticklabels([textwrap.fill(str(t.get_text()), 45) for t in ax.get_yticklabels()], fontsize=8)

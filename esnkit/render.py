@@ -7,6 +7,7 @@ deliverable ends with the same appendix.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -20,12 +21,15 @@ if TYPE_CHECKING:
 
 from ._text import count
 from ._version import __version__
+from .facts import FACTS_MIME, Told, facts_bundle
 
 __all__ = [
     "table_html",
     "show_table",
     "measures_table",
     "show_markdown",
+    "show_facts",
+    "block",
     "show_note",
     "show_reason_if_empty",
     "kpi_html",
@@ -33,6 +37,7 @@ __all__ = [
     "escape_md",
     "DEFINITIONS",
     "appendix_markdown",
+    "keep_together",
     "show_appendix",
     "pct",
 ]
@@ -100,9 +105,29 @@ def escape_md(text: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", clean_text(text)), quote=False)
 
 
+#: Plain words for columns many tables share, whose names would read as code ("messages q0"):
+#: a table's own ``rename`` comes first. The scorecard's quarters are 90-day windows back from the as-of.
+COLUMN_WORDS: dict[str, str] = {
+    "messages_q0": "messages, last 90 days",
+    "messages_q1": "messages, 90 days before",
+    "messages_q2": "messages, 180 to 270 days ago",
+    "messages_q3": "messages, 270 to 360 days ago",
+    "contributions_q0": "contributions, last 90 days",
+    "posts_per_active_member": "messages per active member",
+    "newcomer_share": "newcomers among active members",
+    "n_messages": "posts and replies",
+    "n_replies": "replies",
+}
+
+
 def header(column: object, rename: Mapping[str, str] | None = None) -> str:
-    """How a column is headed for a reader: ``rename``'s word for it, else its name with spaces for underscores."""
-    return str((rename or {}).get(column, column)).replace("_", " ")
+    """How a column is headed for a reader: ``rename``'s word for it, else :data:`COLUMN_WORDS`', else its name with spaces for underscores.
+
+    >>> header("messages_q0"), header("messages_q0", {"messages_q0": "posts"}), header("open_threads")
+    ('messages, last 90 days', 'posts', 'open threads')
+    """
+    words = {**COLUMN_WORDS, **(rename or {})}
+    return str(words.get(column, column)).replace("_", " ")
 
 
 _LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?(<)?[\d,]*\.?\d+(%| h| points)?)$")
@@ -130,8 +155,12 @@ def table_html(
     max_rows: int = 25,
     rename: Mapping[str, str] | None = None,
     csv: str | None = None,
+    markup: Iterable[str] = (),
 ) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows.
+
+    A cell that is :class:`~esnkit.facts.Told` text, in a column named in ``markup``, shows its
+    marked figures (its own text is escaped where it was written).
 
     Each cell carries its column's kind as a class — ``num`` (right-aligned), ``date`` (never
     wraps) or ``text`` (left-aligned) — and the header row is a ``<thead>``, which print repeats on
@@ -146,10 +175,13 @@ def table_html(
     # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
     # source ids a deliverable must not carry: they never reach the page.
     t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
-    kinds = {}
+    kinds, marked = {}, set(markup)
     for column in t.columns:
         values = t[column]
-        if column in set(percent):
+        if column in marked:
+            t[column] = values.map(lambda v: v.marked if isinstance(v, Told) else html.escape(clean_text(v)))
+            kinds[column] = "text"
+        elif column in set(percent):
             t[column], kinds[column] = values.map(pct), "num"
         elif pd.api.types.is_bool_dtype(values):
             t[column], kinds[column] = values.map(lambda v: "–" if pd.isna(v) else ("yes" if v else "no")), "text"
@@ -165,7 +197,7 @@ def table_html(
     names = {c: header(c, rename) for c in t.columns}
     head = "".join(f'<th class="{kinds[c]}">{html.escape(clean_text(names[c]))}</th>' for c in t.columns)
     rows = "".join(
-        "<tr>" + "".join(f'<td class="{kinds[c]}">{html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
+        "<tr>" + "".join(f'<td class="{kinds[c]}">{v if c in marked else html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
         for row in t.itertuples(index=False, name=None)
     )
     wide = " wide" if len(t.columns) >= WIDE_COLUMNS else ""  # smaller type and padding, so it fits the A4 width
@@ -258,24 +290,103 @@ def show_reason_if_empty(table: pd.DataFrame, reason: str) -> None:
         show_note(reason)
 
 
-def show_markdown(text: str) -> None:
+def show_facts(kind: str, body: str, facts: Iterable) -> None:
+    """Display ``body`` (``text/markdown`` or ``text/html``) with the facts behind its figures beside it (:data:`~esnkit.facts.FACTS_MIME`)."""
+    from IPython.display import display
+
+    display({kind: body, FACTS_MIME: facts_bundle(facts)}, raw=True)
+
+
+def block(name: str, markdown: str) -> str:
+    """Markdown set inside a block the audit finds by name (``summary``, ``findings``, ``tiles``...)."""
+    return f'<div class="esn-block" data-block="{name}">\n\n{markdown}\n\n</div>'
+
+
+def show_markdown(text: str, *, block_name: str | None = None) -> None:
+    """Display Markdown; :class:`~esnkit.facts.Told` text shows its marked figures and records its facts.
+
+    ``block_name`` sets it in a named block (``summary``): every number the audit finds there must be a fact or a term.
+    """
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    if not isinstance(text, Told) and block_name is None:
+        display(Markdown(text))
+        return
+    marked = text.marked if isinstance(text, Told) else text
+    show_facts("text/markdown", block(block_name, marked) if block_name else marked, text.facts if isinstance(text, Told) else ())
 
 
 def kpi_html(items: Mapping[str, str]) -> str:
+    """The headline tiles: a value over its label; a :class:`~esnkit.facts.Told` value shows its marked figure."""
     cards = "".join(
-        f'<div class="esn-kpi"><div class="v">{html.escape(clean_text(v))}</div><div class="l">{html.escape(clean_text(k))}</div></div>'
+        f'<div class="esn-kpi"><div class="v">{v.marked if isinstance(v, Told) else html.escape(clean_text(v))}</div>'
+        f'<div class="l">{html.escape(clean_text(k))}</div></div>'
         for k, v in items.items()
     )
-    return f'<div class="esn-kpis">{cards}</div>'
+    return f'<div class="esn-kpis" data-block="tiles">{cards}</div>'
 
 
 def show_kpis(items: Mapping[str, str]) -> None:
-    from IPython.display import HTML, display
+    show_facts("text/html", kpi_html(items), [f for v in items.values() if isinstance(v, Told) for f in v.facts])
 
-    display(HTML(kpi_html(items)))
+
+NBSP = "\u00a0"
+_UNIT = r"(?:h|hours?|min|s|points?|days?|weeks?|months?|years?|people|person|GiB|MiB)"
+_NUMBER_UNIT = re.compile(rf"(?<![\w.])([+\-−]?\d[\d,]*(?:\.\d+)?) (?=(?:{_UNIT})\b)")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|Q[1-4]) (\d{{4}})\b")
+_ISO_DATE = re.compile(r"(?<![\w\-])(\d{4}-\d{2}-\d{2})(?![\w\-])")
+
+
+def keep_together(text: str) -> str:
+    """Markdown text whose numbers stay with their units and whose dates never break across lines.
+
+    A no-break space joins a number to its unit (``1.2 h``, ``90 days``, ``5 people``) and the parts
+    of a written date (``30 September 2026``, ``Q3 2026``); an ISO date, which Chromium breaks after
+    a hyphen ("2027- / 09-30"), is wrapped in a ``nowrap`` span (``esn-nb`` in the template's CSS).
+    For Markdown or plain text only, not for HTML whose attributes could hold a date.
+
+    >>> keep_together("a median of 1.2 h, by 2027-09-30 (Q3 2026; 30 September 2026), 12 people").replace(NBSP, "~")
+    'a median of 1.2~h, by <span class="esn-nb">2027-09-30</span> (Q3~2026; 30~September~2026), 12~people'
+    >>> keep_together("v2 hours, 2026-13 and 12,000")
+    'v2 hours, 2026-13 and 12,000'
+    """
+    text = _NUMBER_UNIT.sub(rf"\1{NBSP}", text)
+    text = _DAY_MONTH_YEAR.sub(rf"\1{NBSP}\2{NBSP}\3", text)
+    text = _MONTH_YEAR.sub(rf"\1{NBSP}\2", text)
+    return _ISO_DATE.sub(r'<span class="esn-nb">\1</span>', text)
+
+
+#: How the appendix names each export format (``format:`` in client.yml is code).
+SOURCE_NAMES: dict[str, str] = {
+    "viva-engage": "Viva Engage network data export",
+    "slack": "Slack workspace export",
+    "teams": "Microsoft Teams messages",
+    "m365-usage": "Microsoft 365 usage reports",
+    "canonical": "Tables in esnkit's canonical layout",
+}
+
+
+def long_date(day: dt.date) -> str:
+    """A date as a reader writes it, the day without a leading zero.
+
+    >>> long_date(dt.date(2026, 9, 30)), long_date(dt.date(2027, 1, 5))
+    ('30 September 2026', '5 January 2027')
+    """
+    return f"{day.day} {day:%B %Y}"
+
+
+def parameters_sentence(ctx: StepContext) -> str:
+    """The run's parameters as the appendix states them, in words (the notebook's parameter names are code).
+
+    'Analysed up to 31 March 2026; groups under 5 people hidden; a person counts as lapsed after 90 days without activity; names not shown.'
+    """
+    names = "names shown, with the client's written consent" if ctx.show_names else "names not shown"
+    return (
+        f"Analysed up to {long_date(ctx.as_of)}; groups under {count(ctx.min_group_size, 'person', 'people')} hidden; "
+        f"a person counts as lapsed after {count(ctx.inactive_days, 'day')} without activity; {names}."
+    )
 
 
 def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
@@ -292,18 +403,20 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     for src in meta.sources:
         fmt = src.get("format", "?")
         # not in a code span: Markdown escapes there would print as backslashes ("viva\-engage")
-        lines.append(f"- {escape_md(fmt)} export {escape_md(src.get('path', ''))}")
+        lines.append(f"- {escape_md(SOURCE_NAMES.get(fmt, fmt))}: {escape_md(src.get('path', ''))}")
     counts = ctx.ds.counts()
     lines.append(
-        f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
-        f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
-        f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
-        f"{count(counts['interviews'], 'interview note')}."
+        keep_together(
+            f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
+            f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
+            f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
+            f"{count(counts['interviews'], 'interview note')}."
+        )
     )
     lines += ["", "### Data-quality notes", ""]
     lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]
     lines += ["", "### Run parameters", ""]
-    lines.append(" · ".join(f"`{k}` = {escape_md(v)}" for k, v in ctx.parameters.items() if k != "client_dir"))
+    lines.append(keep_together(parameters_sentence(ctx)))
     lines += [
         "",
         f"Prepared with esnkit {__version__}. People appear by role and a stable reference (P-…) unless the client consented to names; "

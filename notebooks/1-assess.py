@@ -44,7 +44,7 @@ a = assess(ctx)
 # ## Executive summary
 
 # %%
-show_markdown(summary_markdown(a, client=ctx.client))
+show_markdown(summary_markdown(a, client=ctx.client), block_name="summary")
 
 # %%
 show_kpis(kpi_tiles(a))
@@ -270,7 +270,13 @@ show_table(a.themes, empty=why(ctx, "interviews"))
 # Your figures beside published ones. Definitions differ between publishers (some count reading, some do not) and the figures are self-reported: read them as a direction, not a target to the decimal.
 
 # %%
-show_table(a.benchmarks, percent=["client", "published", "gap"], empty=why(ctx, "benchmarks"))
+show_table(
+    a.benchmarks.drop(columns="figure").assign(gap=lambda t: t["gap"] * 100, year=lambda t: t["year"].where(t["year"] != "n/a")),
+    percent=["client", "published"],
+    decimals=0,
+    rename={"label": "figure", "gap": "gap (points)"},
+    empty=why(ctx, "benchmarks"),
+)
 
 # %% [markdown]
 # ## Appendix

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -44,7 +44,7 @@ r = reactivate.build_reactivation(ctx)
 # ## Summary
 
 # %%
-show_markdown(reactivate.reactivation_summary(r, client=ctx.client))
+show_markdown(reactivate.reactivation_summary(r, client=ctx.client), block_name="summary")
 
 # %% [markdown]
 # ### What we found and what to do
@@ -79,7 +79,7 @@ show_table(r.seed_communities, percent=["response_rate"], empty=why(ctx, "seed c
 # People who went quiet while the communities they used carried on: a personal invitation is what brings them back. Ranked by what they contributed, how many people they reached, how sharply they broke their own rhythm and how recently they left, each with the active person best placed to invite them (their strongest past tie). People whose communities went quiet with them are listed with those communities in step 4; people who wrote only once need an onboarding nudge instead.
 
 # %%
-ib = ctx.person_rows(r.invite_back[r.invite_back["cause"] == "personal"].head(20).reset_index(drop=True)).assign(
+ib = ctx.person_rows(reactivate.invite_back_listed(r)).assign(
     invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna().to_numpy(), "–").to_numpy(),
 )
 show_table(

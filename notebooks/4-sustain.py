@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -44,7 +44,7 @@ s = sustain.build_sustain(ctx)
 # ## Summary
 
 # %%
-show_markdown(sustain.sustain_summary(s, client=ctx.client))
+show_markdown(sustain.sustain_summary(s, client=ctx.client), block_name="summary")
 
 # %% [markdown]
 # ### What we found and what to do
@@ -72,7 +72,7 @@ show_table(
 # %% [markdown]
 # ## Lifecycle triage
 #
-# Every community's status with the recommended action and the evidence behind it. *People who lapsed with it* counts the lapsed who did most of what they did there and whose communities went quiet too: reviving the community is what brings them back.
+# Every community's status (as every step gives it) with the recommended action and the evidence behind it; a likely duplicate of another community keeps its status and is to be merged. *People who lapsed with it* counts the lapsed who did most of what they did there and whose communities went quiet too: reviving the community is what brings them back.
 
 # %%
 plots.plot_community_status(s.triage, empty=why(ctx, "all communities"));
@@ -89,7 +89,7 @@ show_table(
 # %% [markdown]
 # ## Newcomers
 #
-# Do first posts get a welcome, and do newcomers come back to post again?
+# Do newcomers to a community come back to post there again, and do they become regulars? A *newcomer* here is a person's first message in a community, so one person new to two communities counts twice.
 
 # %%
 show_table(s.funnel, percent=["share"], empty=why(ctx, "newcomers"))
@@ -98,7 +98,17 @@ show_table(s.funnel, percent=["share"], empty=why(ctx, "newcomers"))
 # ## Is the behaviour spreading?
 
 # %%
-show_table(s.embedding, percent=["habitual_share", "beyond_core_share", "cross_department_share"], empty=why(ctx, "embedding"))
+show_table(
+    s.embedding,
+    percent=["habitual_share", "beyond_core_share", "cross_department_share"],
+    rename={
+        "partial": "partial quarter",
+        "habitual_share": "people active in 9+ of the last 12 weeks",
+        "beyond_core_share": "contributions outside the busiest 10% of people",
+        "cross_department_share": "threads with people of 2+ departments",
+    },
+    empty=why(ctx, "embedding"),
+)
 
 # %% [markdown]
 # ## Success stories to play back

@@ -143,9 +143,114 @@ def test_check_reports_a_usable_export(tmp_path):
     assert "loaded without a client key" not in r.stdout
 
 
-def test_unknown_command_is_a_usage_error():
-    r = esnkit("frobnicate")
-    assert r.returncode == 2
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (
+            ["frobnicate"],
+            "esnkit: error: argument COMMAND: invalid choice: 'frobnicate' "
+            "(choose from 'init', 'ingest', 'reduce', 'check', 'demo', 'run', 'lab'); see `esnkit --help`",
+        ),
+        ([], "esnkit: error: the following arguments are required: COMMAND; see `esnkit --help`"),
+        (["run"], "esnkit: error: the following arguments are required: client; see `esnkit run --help`"),
+        (["demo", "--people", "many"], "esnkit: error: argument --people: invalid int value: 'many'; see `esnkit demo --help`"),
+        (["init", "acme", "--colour"], "esnkit: error: unrecognized arguments: --colour; see `esnkit --help`"),
+    ],
+)
+def test_a_wrong_command_line_is_one_line_and_exit_1(tmp_path, args, line):
+    """As the README says of every error a user can act on: one line, exit 1 (argparse's own is usage + error, exit 2)."""
+    r = esnkit(*args, cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", line + "\n")
+    assert not (tmp_path / "data").exists()
+
+
+def test_help_and_version_still_exit_0():
+    for args in (["--help"], ["run", "--help"], ["--version"]):
+        r = esnkit(*args)
+        assert r.returncode == 0 and r.stderr == "" and r.stdout.startswith(("usage: esnkit", "esnkit ")), args
+
+
+def test_run_takes_to_both_as_its_help_offers(tmp_path):
+    """``--to both`` gets past the formats to the next thing missing (no ingest yet); an unknown format is named."""
+    make_client(tmp_path)
+    both = esnkit("run", "acme", "--to", "both", "--data-dir", tmp_path)
+    assert both.stderr == f"esnkit: error: {tmp_path / 'acme' / 'processed'}: no processed data; run `esnkit ingest acme` first\n"
+    docx = esnkit("run", "acme", "--to", "docx", "--data-dir", tmp_path)
+    assert (docx.returncode, docx.stderr) == (1, "esnkit: error: unknown export format(s) ['docx']; use html, pdf or both\n")
+    assert "html, pdf or both (default: both" in " ".join(esnkit("run", "--help").stdout.split())
+
+
+def test_check_on_a_missing_path_names_it_and_says_what_to_give(tmp_path):
+    missing = tmp_path / "export.zip"
+    r = esnkit("check", missing)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == (
+        f"esnkit: error: {missing}: no such file or folder; give the path of an export as received, a zip or a folder (e.g. data/acme/raw/export.zip)\n"
+    )
+    assert "client.yml" not in r.stderr
+    assert "Traceback" in esnkit("check", missing, "--debug").stderr
+
+
+def test_every_argument_and_option_has_help():
+    from esnkit.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    assert set(commands.choices) == {"init", "ingest", "reduce", "check", "demo", "run", "lab"}
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
+    # as a user reads them: demo's options say what they set and their defaults
+    demo = " ".join(esnkit("demo", "--help").stdout.split())
+    assert "--people PEOPLE how many people the network has (default: 2000)" in demo
+    assert "--seed SEED random seed: the same seed writes the same client (default: 0)" in demo
+    check = " ".join(esnkit("check", "--help").stdout.split())
+    assert "path an export as received: a zip or a folder" in check
+
+
+def test_init_ends_with_the_next_steps_in_order(tmp_path):
+    r = esnkit("init", "acme", "--data-dir", tmp_path)
+    client = tmp_path / "acme"
+    assert r.returncode == 0 and r.stdout.splitlines()[-4:] == [
+        "next:",
+        f"  1. copy the client's export into {client / 'raw'}/ and list it in {client / 'client.yml'} under `sources:`",
+        f"  2. esnkit check {client / 'raw'}/EXPORT   (is it usable? counts, dates, data-quality warnings)",
+        f"  3. esnkit ingest acme --data-dir {tmp_path}",
+    ]
+    # and ingest, run before step 1, says the same
+    early = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert early.returncode == 1 and "no sources listed; add the exports under raw/ to `sources:`" in early.stderr
+
+
+def test_the_template_and_run_help_give_the_as_of_default_the_run_uses(tmp_path):
+    from esnkit.steps import default_as_of
+
+    rule = "the last day of the last complete month in the data"
+    make_client(tmp_path)
+    template = (tmp_path / "acme" / "client.yml").read_text()
+    assert f"# as_of: 2026-06-30             # last day analysed (default: {rule})" in template
+    assert f"else {rule})" in " ".join(esnkit("run", "--help").stdout.split())
+    # what the rule says, worked by hand: data to 15 October -> 30 September; to 31 October -> 31 October
+    assert default_as_of("2026-10-15T12:00:00+00:00", "2025-01-03T00:00:00+00:00").isoformat() == "2026-09-30"
+    assert default_as_of("2026-10-31T23:00:00+00:00", "2025-01-03T00:00:00+00:00").isoformat() == "2026-10-31"
+
+
+def test_the_template_documents_allow_small_groups_and_its_line_works(tmp_path):
+    from esnkit.config import load_config
+    from esnkit.errors import ConfigError
+
+    make_client(tmp_path)
+    path = tmp_path / "acme" / "client.yml"
+    template = path.read_text()
+    line = "# allow_small_groups: true      # needed for a min_group_size under 3: only with the client's written agreement"
+    assert line in template
+    small = template.replace("min_group_size: 5 ", "min_group_size: 2 ")
+    path.write_text(small)
+    with pytest.raises(ConfigError, match="allow_small_groups: true"):
+        load_config(path)
+    path.write_text(small.replace(line, line[2:]))  # uncommented, as the comment tells the consultant to
+    cfg = load_config(path)
+    assert cfg.min_group_size == 2 and cfg.allow_small_groups is True
 
 
 def test_global_options_go_before_or_after_the_command(tmp_path):
@@ -359,3 +464,21 @@ def test_the_explorer_works_in_a_real_jupyterlab_in_chromium(tmp_path):
         assert page.locator(".esn-kpi").count() == 5  # the KPI tiles
         assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0  # no error in the notebook
         browser.close()
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_readme_links_only_to_files_a_clone_has_and_says_what_the_cli_does():
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\(([^)#]+)\)", readme)) | set(re.findall(r"`([\w./-]+\.md)`", readme))
+    assert "docs/DESIGN.md" in linked and "benchmarks/README.md" in linked
+    missing = sorted(p for p in linked if "://" not in p and not (REPO / p).exists())
+    assert missing == [], missing
+    assert "../" not in "".join(linked)
+    # the same as-of rule as the template and `run --help`, and the key the template documents
+    assert "as_of: 2026-06-30                # default: the last day of the last complete month in the data" in readme
+    assert "allow_small_groups: false" in readme and "about ten minutes" in readme
+    assert "print one line\n(`esnkit: error: ...`" in readme and "and exit 1" in readme

@@ -458,7 +458,7 @@ def test_canonical_people_listed_twice_keep_their_first_row(tmp_path):
     ds = esnkit.load(folder, key=KEY)
     assert ds.people[["person_id", "department"]].values.tolist() == [[pid("email:wu@x.com"), "Sales"], [pid("canonical:w2"), "Ops"]]
     assert ds.identities["source_user_id"].tolist() == ["w1", "w2"]
-    assert any("1 duplicate person_id; the first of each was kept" in w for w in ds.meta.warnings)
+    assert any("1 duplicate person id; the first of each was kept" in w for w in ds.meta.warnings)
 
 
 def test_canonical_accounts_sharing_an_e_mail_are_one_person(tmp_path):

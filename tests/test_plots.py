@@ -116,7 +116,7 @@ def test_response_rate_is_one_percent_axis_with_the_hours_written_on_the_points(
     assert [t.get_text() for t in ax.texts] == ["3.0 h"]  # a period without answers has no label
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Q1 2026", "Q2 2026"]
     assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%" and legend(ax) == ["threads answered"]
-    assert ax.get_title().replace("\n", " ") == "Share of new threads answered: 75% in Q2 2026 (labels: median time to the first response)"
+    assert ax.get_title().replace("\n", " ") == "Share of new threads answered: 75.0% in Q2 2026 (labels: median time to the first response)"
 
 
 def test_activity_heatmap_is_weekday_by_hour():
@@ -149,19 +149,20 @@ def test_community_status_counts_are_written_as_the_text_writes_them():
     assert any(int(t.replace(",", "")) >= 1_000 for t in ticks) and all(t == f"{int(t.replace(',', '')):,}" for t in ticks), ticks
 
 
-def test_community_status_with_duplicates_apart_counts_healthy_communities_as_every_step_does():
-    # Step 4's triage: two thriving communities and a growing one are likely duplicates, drawn apart;
-    # the title still counts 5 thriving or growing (as steps 1, 2 and 5 do) and says 3 are in that bar.
+def test_community_status_counts_duplicates_under_their_own_status_and_names_them_in_the_title():
+    # Step 4's triage: two thriving communities and a growing one are likely duplicates; each keeps the
+    # status every step prints (one community, one status), and the title counts 5 thriving or growing
+    # (as steps 1, 2 and 5 do) and the 4 duplicates to merge.
     triage = pd.DataFrame(
         {
-            "status": ["thriving", "thriving", "duplicate", "duplicate", "duplicate", "duplicate", "dormant"],
-            "lifecycle": ["thriving", "thriving", "thriving", "thriving", "growing", "dormant", "dormant"],
+            "status": ["thriving", "thriving", "thriving", "thriving", "growing", "dormant", "dormant"],
+            "duplicate_of": [None, None, "A", "B", "A", "C", None],
         }
     )
     ax = plots.plot_community_status(triage)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["thriving", "dormant", "duplicate"]
-    assert bar_heights(ax) == [2, 1, 4]
-    assert ax.get_title().replace("\n", " ") == "Communities by status: 5 of 7 thriving or growing (3 of them likely duplicates, shown apart)"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["thriving", "growing", "dormant"]
+    assert bar_heights(ax) == [4, 1, 2]
+    assert ax.get_title().replace("\n", " ") == "Communities by status: 5 of 7 thriving or growing; 4 likely duplicates to merge"
 
 
 def test_department_mixing_colours_inward_departments_red():
@@ -285,6 +286,9 @@ def test_survey_heatmap_shows_every_question_weakest_first():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["IT", "Sales"]
     assert ax.get_title() == "Weakest on average: \u201cLeaders visible\u201d"
     assert [t.get_text() for t in ax.texts] == ["40%", "20%", "60%", "80%"]
+    assert ax.get_xlabel() == "department"
+    by_title = plots.plot_survey_heatmap(table.rename(columns={"department": "job_title"}), by="job_title")
+    assert by_title.get_xlabel() == "job title"  # a roster attribute's name in words, not as a column name
 
 
 def test_department_network_sizes_nodes_by_people_and_titles_the_busiest_pair():

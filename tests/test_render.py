@@ -1,5 +1,10 @@
 """What a client reads is rendered here: escaped tables with formatted numbers, KPI tiles, the appendix."""
 
+import dataclasses
+import html
+import re
+from pathlib import Path
+
 import pandas as pd
 from helpers import small_dataset, step_context
 from pandas.testing import assert_frame_equal
@@ -55,10 +60,19 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
         assert f"- **{k.label}**: {k.definition}" in text
     assert f"- **registered**: {render.DEFINITIONS['registered']}" in text and "- **E-I index**:" in text
     assert text.index("### Headline figures") < text.index("### Other terms") < text.index("- **registered**")
-    assert "- slack export raw/export\\.zip" in text and "`" not in text.split("### Data sources")[1].split("### Data-quality")[0]
-    assert "- Coverage: 2026-01-05 to 2026-03-02; 6 people, 2 communities, 7 messages, 1 reaction, 0 survey answers, 0 interview notes." in text
+    assert "- Slack workspace export: raw/export\\.zip" in text and "`" not in text.split("### Data sources")[1].split("### Data-quality")[0]
+    # dates in a nowrap span and counts joined to their nouns, so print never breaks them across lines
+    assert (
+        '- Coverage: <span class="esn-nb">2026-01-05</span> to <span class="esn-nb">2026-03-02</span>; '
+        "6\u00a0people, 2 communities, 7 messages, 1 reaction, 0 survey answers, 0 interview notes."
+    ) in text
     assert "- 3 bots\\_\\* left out" in text
-    assert "`as_of` = 2026\\-03\\-31 · `min_group_size` = 5" in text and "client_dir" not in text
+    # the run's parameters in words (AS_OF 2026-03-31, the floor 5, 90 days, names hidden), no parameter names
+    assert (
+        "### Run parameters\n\nAnalysed up to 31\u00a0March\u00a02026; groups under 5\u00a0people hidden; "
+        "a person counts as lapsed after 90\u00a0days without activity; names not shown.\n"
+    ) in text
+    assert "client_dir" not in text and "as_of" not in text and "`" not in text
     assert "groups smaller than 5 people are not shown" in text
 
 
@@ -140,3 +154,71 @@ def test_a_heading_keeps_with_a_short_output_but_not_with_a_long_table():
     ]
     keep_headings_with_what_follows(nb)
     assert [c.metadata.get("esnkit_keep") for c in nb.cells] == ["start", "end", None, None, None, None]
+
+
+def test_run_parameters_in_words_follow_the_settings(tmp_path):
+    ctx = step_context(small_dataset(), tmp_path, inactive_days=1)
+    ctx = dataclasses.replace(ctx, min_group_size=1, show_names=True)
+    assert render.parameters_sentence(ctx) == (
+        "Analysed up to 31 March 2026; groups under 1 person hidden; a person counts as lapsed after 1 day without activity; "
+        "names shown, with the client's written consent."
+    )
+
+
+def test_shared_column_names_are_headed_in_words():
+    scorecard = pd.DataFrame({"name": ["Sales"], "messages_q0": [12], "messages_q1": [30], "response_rate": [0.5]})
+    html = render.table_html(scorecard, percent=["response_rate"])
+    assert '<th class="num">messages, last 90 days</th><th class="num">messages, 90 days before</th><th class="num">response rate</th>' in html
+    assert "q0" not in html and "q1" not in html
+    # a table's own words still come first
+    assert '<th class="num">posts</th>' in render.table_html(scorecard, rename={"messages_q0": "posts"})
+
+
+UNDERSCORED = re.compile(r"[A-Za-z0-9]_+[A-Za-z0-9]")
+
+
+def test_what_the_deliverables_print_carries_no_code_identifier(tmp_path):
+    """The tiny client's appendix (every term, its real data-quality notes) and step 1's benchmark table: no token like ``as_of``."""
+    import shutil
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from esnkit.config import ClientPaths
+    from esnkit.ingest import ingest_client
+    from esnkit.metrics.benchmarks import LABELS, PUBLISHED, compare_with_benchmarks
+    from esnkit.metrics.kpis import kpi
+
+    client = tmp_path / "tiny"
+    shutil.copytree(
+        Path(__file__).parent / "fixtures" / "tiny-client", client, ignore=shutil.ignore_patterns("processed", "reports", "restricted", "plans")
+    )
+    ds = ingest_client(ClientPaths(client))
+    assert any("deleted message" in w for w in ds.meta.warnings)  # the note that used to name the column deleted_at
+    ctx = step_context(ds, client)
+    page = markdown2html_mistune(render.appendix_markdown(ctx, metrics=list(render.DEFINITIONS)))
+    text = html.unescape(re.sub(r"<[^>]+>", "", page)).replace("\u00a0", " ")
+    assert "Analysed up to 31 March 2026" in text and "deleted messages left out (marked deleted in Messages.csv)" in text
+    assert "Viva Engage network data export: viva-engage-export.zip" in text
+    assert UNDERSCORED.findall(text) == [], UNDERSCORED.findall(text)
+    # the benchmark rows as step 1 shows them: the KPI's own label, not its id
+    table = compare_with_benchmarks({"interactive_share": 0.2, "lurker_share": 0.6})
+    shown = render.table_html(table.drop(columns="figure"), percent=["client", "published", "gap"], rename={"label": "figure"})
+    assert f'<td class="text">{kpi("interactive_share").label}</td>' in shown
+    assert '<td class="text">People who made no contribution in 6 months</td>' in shown
+    assert UNDERSCORED.findall(re.sub(r"<[^>]+>", " ", shown)) == []
+    assert set(LABELS) == set(PUBLISHED["figure"]) and not any(UNDERSCORED.search(v) for v in LABELS.values())
+
+
+def test_numbers_keep_their_units_and_dates_never_break_in_print():
+    """Chromium breaks "2027-09-30" after a hyphen and "1.2 h" at its space: the text joins them and the CSS keeps spans whole."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from esnkit.resources import templates_dir
+
+    page = markdown2html_mistune(render.keep_together("Answered in a median of 14.0 h; reach 38% by 2027-09-30, in Q3 2027."))
+    assert page.strip() == '<p>Answered in a median of 14.0\u00a0h; reach 38% by <span class="esn-nb">2027-09-30</span>, in Q3\u00a02027.</p>'
+    css = (templates_dir() / "esnkit" / "static" / "esnkit.css").read_text(encoding="utf-8")
+    assert ".esn-report .esn-nb, .esn-report .esn-kpi .v { white-space: nowrap; }" in css
+    assert ".esn-report table.esn-table td.date, .esn-report table.esn-table td.num { white-space: nowrap; }" in css
+    cover = (templates_dir() / "esnkit" / "index.html.j2").read_text(encoding="utf-8")
+    assert 'As of <span class="esn-nb">{{ e.as_of }}</span>' in cover

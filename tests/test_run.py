@@ -80,6 +80,24 @@ def test_every_step_writes_notebook_html_and_pdf(delivered):
     assert any("[5/5] 5-report" in line for line in lines) and lines[-1].strip().endswith(written[-1].name)
 
 
+def test_the_run_records_every_figure_it_prints_and_its_own_audit_finds_no_fault(delivered):
+    from esnkit.audit import audit
+
+    paths, written, lines = delivered
+    folder = next(p for p in written if p.name == "facts.json").parent
+    facts = json.loads((folder / "facts.json").read_text(encoding="utf-8"))
+    assert facts["as_of"] == folder.name
+    assert {f["step"] for f in facts["facts"]} == {s.stem for s in runmod.STEPS}
+    # every tile is a KPI, printed as kpis.json records it, in the registry's order
+    record = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    tiles = [(f["measure"], f["label"], f["display"]) for f in facts["facts"] if f["section"] == "tiles"]
+    assert tiles == [(k["kpi"], k["label"], k["display"]) for k in record["kpis"]]
+    # each deliverable opens with the same findings, figure for figure
+    findings = {s.stem: [(f["measure"], f["display"]) for f in facts["facts"] if f["step"] == s.stem and f["section"] == "findings"] for s in runmod.STEPS}
+    assert len({tuple(v) for v in findings.values()}) == 1
+    assert audit(paths) == [] and any(line.endswith("audit: no fault found in these deliverables") for line in lines)
+
+
 def test_executed_notebook_records_its_parameters(delivered):
     paths, written, _ = delivered
     nb = nbformat.read(next(p for p in written if p.name == "1-assess.ipynb"), as_version=4)

@@ -8,6 +8,7 @@ import pytest
 from helpers import small_dataset
 from shapes import SHAPES, client_folder
 
+from esnkit.audit import audit
 from esnkit.config import ClientPaths
 from esnkit.dataset import EVENT_TABLES
 from esnkit.metrics import kpis
@@ -54,6 +55,7 @@ def test_the_notebooks_run_to_the_end_and_explain_empty_sections(tmp_path, shape
         assert "No survey was supplied for this client." in pages["1-assess"]
     else:
         assert "(March 2026 is a partial month)" in pages["1-assess"]  # three weeks of data: the as-of is their last day
+    assert audit(paths) == []  # the deliverables agree with each other and with facts.json
     record = json.loads((paths.reports_root.glob("*/kpis.json").__next__()).read_text())
     for k in record["kpis"]:
         assert k["display"] in pages["1-assess"], k

@@ -8,6 +8,7 @@ from pandas.testing import assert_frame_equal
 from test_metrics_communities import AS_OF as C_AS_OF
 from test_metrics_communities import community_dataset
 
+from esnkit.facts import Figures, plain
 from esnkit.steps import report as reporting
 from esnkit.steps import sustain
 from esnkit.widgets import Explorer, filter_dataset
@@ -68,8 +69,10 @@ def test_triage_actions_and_duplicates():
     )
     dups = pd.DataFrame({"group_id": ["b"], "duplicate_of": ["a"], "name_overlap": [1.0], "member_overlap": [0.6]})
     got = sustain.triage(sc, dups, peak_members=pd.Series({"f": 25, "d": 3}))
-    assert got["status"].tolist() == ["thriving", "duplicate", "declining", "dormant", "idle", "dormant"]
-    # a and c are live and hang on one or two people; b is a duplicate (merged anyway), e idle
+    # b keeps the status every step prints (one community, one status) and is merged into a
+    assert got["status"].tolist() == ["thriving", "stable", "declining", "dormant", "idle", "dormant"]
+    assert got["duplicate_of"].fillna("").tolist() == ["", "Sales Hub", "", "", "", ""]
+    # a and c are live and hang on one or two people; b is a duplicate (merged anyway, so its one carrier is no risk), e idle
     assert got["action"].tolist() == [
         "leave alone, play back; recruit co-hosts (key-person risk)",
         "merge",
@@ -373,31 +376,37 @@ def test_quarter_table_changes_agree_with_the_values_printed_beside_them():
     ],
 )
 def test_the_sustain_summary_counts_success_stories_in_words_that_agree(n, line):
-    assert sustain._stories_line(n) == line
+    f = Figures("summary", as_of="2026-09-30")
+    assert plain(sustain._stories_line(n, f)) == line
+    assert [(x.measure, x.display) for x in f.facts] == ([("success_stories", f"{n}")] if n else [])
 
 
 @pytest.mark.parametrize(
-    "shares, line",
+    "shares, line, shown",
     [
-        ([0.20, 0.24, 0.243], " The habitual share of active people rose from 20% in Q1 2026 to 24% in Q3 2026."),
-        ([0.30, 0.25, 0.262], " The habitual share of active people fell from 30% in Q1 2026 to 26% in Q3 2026."),
+        ([0.20, 0.24, 0.243], "- **Habit**: the share of active people with a habit rose from 20% in Q1 2026 to 24% in Q3 2026.", ["20%", "24%"]),
+        ([0.30, 0.25, 0.262], "- **Habit**: the share of active people with a habit fell from 30% in Q1 2026 to 26% in Q3 2026.", ["30%", "26%"]),
         # 24.2% and 24.0% both print as 24%, as the table beside the sentence prints them: it held
-        ([0.242, 0.25, 0.240], " The habitual share of active people held at 24% from Q1 2026 to Q3 2026."),
+        ([0.242, 0.25, 0.240], "- **Habit**: the share of active people with a habit held at 24% from Q1 2026 to Q3 2026.", ["24%", "24%"]),
         # 3.4% and 3.9%: +0.5 points, but the table prints 3% and 4%, so the sentence says it rose
-        ([0.034, 0.03, 0.039], " The habitual share of active people rose from 3% in Q1 2026 to 4% in Q3 2026."),
+        ([0.034, 0.03, 0.039], "- **Habit**: the share of active people with a habit rose from 3% in Q1 2026 to 4% in Q3 2026.", ["3%", "4%"]),
     ],
 )
-def test_the_sustain_summary_says_how_the_habitual_share_moved(shares, line):
+def test_the_sustain_summary_says_how_the_habitual_share_moved(shares, line, shown):
     embedding = pd.DataFrame({"quarter": ["Q1 2026", "Q2 2026", "Q3 2026"], "habitual_share": shares})
     s = sustain.Sustain(
         scorecards=pd.DataFrame(),
         triage=pd.DataFrame({"action": pd.Series([], dtype="str")}),
-        funnel=pd.DataFrame({"stage": ["first message"], "people": [0], "share": [np.nan]}),
+        funnel=pd.DataFrame({"stage": ["first message"], "newcomers": [0], "share": [np.nan]}),
         embedding=embedding,
         stories=pd.DataFrame(),
+        as_of="2026-09-30",
     )
-    newcomers = next(x for x in sustain.sustain_summary(s, client="Acme").splitlines() if x.startswith("- **Newcomers**"))
-    assert newcomers.endswith(line)
+    told = sustain.sustain_summary(s, client="Acme")
+    assert next(x for x in told.splitlines() if x.startswith("- **Habit**")) == line
+    # each quarter's share is a fact of its own window, printed as the table prints it
+    habit = [(x.window, x.display) for x in told.facts if x.measure == "habitual_share"]
+    assert habit == [("Q1 2026", shown[0]), ("Q3 2026", shown[1])]
 
 
 def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author_by_hand():
@@ -437,7 +446,8 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
     got = pairs.sort_values(["group_id", "author_id"]).reset_index(drop=True)
     assert_frame_equal(got, expected.astype({"group_id": "str", "author_id": "str"}))
     funnel = sustain.newcomer_funnel(ds, as_of="2026-03-31")
-    assert funnel[["stage", "people"]].values.tolist() == [["first message", 3], ["second message", 1], ["regular contributor", 0]]
+    # newcomers are person x community pairs: a is new to g and to h, b to g
+    assert funnel[["stage", "newcomers"]].values.tolist() == [["first message", 3], ["second message", 1], ["regular contributor", 0]]
     by_group = sustain.newcomer_funnel(ds, as_of="2026-03-31", by_group=True)
     assert by_group.values.tolist() == [["g", 2, 1, 0], ["h", 1, 0, 0]]
 

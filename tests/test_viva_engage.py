@@ -43,7 +43,7 @@ def test_counts_states_and_flags(ve_folder):
     assert m["is_thread_start"].to_dict() == {"2001": True, "2002": False, "2003": False, "2004": True, "2006": True, "2007": False, "2008": True}
     assert m.loc[m["is_private"], "group_id"].isna().all() and sorted(m.index[m["is_private"]]) == ["2006", "2007"]
     assert m.loc["2004", "group_id"] == "502"
-    assert ds.meta.warnings == ["1 deleted message left out (non-empty deleted_at)"]
+    assert ds.meta.warnings == ["1 deleted message left out (marked deleted in Messages.csv)"]
 
 
 def test_timestamps_in_both_styles_become_utc(ve_folder):

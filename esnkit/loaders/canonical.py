@@ -78,7 +78,7 @@ class People:
         ids = people["person_id"].astype("str").str.strip()
         dup = ids.duplicated()
         if dup.any():
-            meta.warn(f"{self.where}: {count(dup.sum(), 'duplicate person_id')}; the first of each was kept")
+            meta.warn(f"{self.where}: {count(dup.sum(), 'duplicate person id')}; the first of each was kept")
             people, ids = people.loc[~dup].reset_index(drop=True), ids[~dup].reset_index(drop=True)
             emails = emails[~dup.to_numpy()].reset_index(drop=True) if emails is not None else None
         pid = pd.Series(pseudonymiser.ids(identity_keys(platform, ids, emails)).to_numpy(), index=ids.to_numpy())

@@ -160,7 +160,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     author_raw = msgs["user"].where(msgs["user"].notna(), msgs["bot_id"])
     missing_author = author_raw.isna()
     if missing_author.any():
-        meta.warn(f"{count(missing_author.sum(), 'message')} name no author; kept kept under one 'unknown author'")
+        meta.warn(f"{count(missing_author.sum(), 'message')} name no author; kept under one 'unknown author'")
         author_raw = author_raw.fillna(UNKNOWN_AUTHOR)
     msgs["author"] = author_raw
     msgs["message_id"] = msgs["conv"] + ":" + msgs["ts"]

@@ -174,7 +174,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     n_read = len(messages)
     deleted = _col(messages, "deleted_at").notna()
     if deleted.any():
-        meta.warn(f"{count(deleted.sum(), 'deleted message')} left out (non-empty deleted_at)")
+        meta.warn(f"{count(deleted.sum(), 'deleted message')} left out (marked deleted in Messages.csv)")
     messages = messages.loc[~deleted].reset_index(drop=True)
     dup = messages["id"].duplicated()
     if dup.any():

@@ -46,6 +46,7 @@ __all__ = [
     "lapsed_people",
     "silent_heavy_contributors",
     "stop_month",
+    "stop_cluster",
     "people_engaged",
     "cohort_retention",
     "ROGERS",
@@ -425,6 +426,30 @@ def stop_month(lapsed: pd.DataFrame) -> tuple[pd.Period, int]:
     months = lapsed["last_active"].dt.tz_localize(None).dt.to_period("M").value_counts().sort_index()
     peak = months.idxmax()
     return peak, int(months[peak])
+
+
+def stop_cluster(lapsed: pd.DataFrame, *, as_of, inactive_days: int = 90) -> tuple[pd.Period, int] | None:
+    """The month many of ``lapsed`` stopped in, when that is an event and not the silence rule's edge; else ``None``.
+
+    People count as lapsed only ``inactive_days`` after their last activity, so the months just
+    before that cutoff are the latest anyone can have stopped in: those who stopped then are only
+    now becoming lapsed, and they pile up there whatever happened. A month is a cluster (worth
+    looking into) when more than one person stopped in it (:func:`stop_month`) and it lies before
+    the month ahead of the cutoff's.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"last_active": pd.to_datetime(["2026-03-03", "2026-03-20", "2026-06-01", "2026-06-09", "2026-06-20"], utc=True)})
+    >>> stop_cluster(t, as_of="2026-09-30", inactive_days=90) is None  # June: the latest month anyone can have stopped in
+    True
+    >>> stop_cluster(t.iloc[:3], as_of="2026-09-30", inactive_days=90)
+    (Period('2026-03', 'M'), 2)
+    """
+    if len(lapsed) == 0:
+        return None
+    peak, stopped = stop_month(lapsed)
+    edge = (pd.Timestamp(as_of) - pd.Timedelta(days=inactive_days)).to_period("M") - 1
+    return (peak, stopped) if stopped > 1 and peak < edge else None
 
 
 def cohort_retention(ds: Dataset, *, as_of=None, max_months: int = 12) -> pd.DataFrame:

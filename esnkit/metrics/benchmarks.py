@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["PUBLISHED", "compare_with_benchmarks"]
+from .kpis import kpi
+
+__all__ = ["PUBLISHED", "LABELS", "compare_with_benchmarks"]
 
 PUBLISHED = pd.DataFrame(
     [
@@ -52,6 +54,18 @@ PUBLISHED = pd.DataFrame(
     columns=["figure", "value", "definition", "population", "source", "year"],
 )
 
+#: What a reader sees for each figure: a headline KPI's own label, else plain words (the ids are code).
+LABELS: dict[str, str] = {
+    "interactive_share": kpi("interactive_share").label,
+    "interactive_share_target": "Target: " + kpi("interactive_share").label[0].lower() + kpi("interactive_share").label[1:],
+    "active_participation": "Active participation",
+    "readership": "People who read",
+    "lurker_share": "People who made no contribution in 6 months",
+    "activation_target": "Invited people activated (aim)",
+    "community_active_threshold": "Members who reacted or replied, for a community to count as active",
+    "never_posted_share": "Members who never posted in public groups",
+}
+
 
 def compare_with_benchmarks(client: dict[str, float]) -> pd.DataFrame:
     """Client figures beside the published ones with the same key.
@@ -64,8 +78,8 @@ def compare_with_benchmarks(client: dict[str, float]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``figure``, ``client``, ``published``, ``gap`` (client - published), ``definition``,
-        ``population``, ``source``, ``year``.
+        ``figure``, ``label`` (:data:`LABELS`: what a reader sees), ``client``, ``published``, ``gap``
+        (client - published), ``definition``, ``population``, ``source``, ``year``.
 
     Examples
     --------
@@ -79,4 +93,5 @@ def compare_with_benchmarks(client: dict[str, float]) -> pd.DataFrame:
     rows.insert(1, "client", rows["figure"].map(client).astype("float64"))
     rows = rows.rename(columns={"value": "published"})
     rows.insert(3, "gap", rows["client"] - rows["published"])
-    return rows[["figure", "client", "published", "gap", "definition", "population", "source", "year"]].reset_index(drop=True)
+    rows["label"] = rows["figure"].map(LABELS)
+    return rows[["figure", "label", "client", "published", "gap", "definition", "population", "source", "year"]].reset_index(drop=True)

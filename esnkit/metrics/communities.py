@@ -27,7 +27,7 @@ from .._fast import isin, micros, min_by_key, pair_keys, unique
 from .._text import count, signed
 from ..dataset import Dataset
 from ._base import as_of_end, day_number, person_days
-from .conversations import thread_responses
+from .conversations import counted_threads, thread_responses
 from .participation import absence_factors
 
 __all__ = ["community_scorecard", "key_communities", "STATUSES", "QUARTER_DAYS"]
@@ -130,7 +130,7 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     else:
         out["members"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["posts_per_active_member"] = (out["messages_q0"] / out["active_members"].where(out["active_members"] > 0)).astype("float64")
-    threads = thread_responses(ds, as_of=end - pd.Timedelta(days=1), since=end - 2 * q)
+    threads = counted_threads(ds, thread_responses(ds, as_of=end - pd.Timedelta(days=1), since=end - 2 * q))
     threads = threads[threads["group_id"].notna()]
     by_group = threads.groupby("group_id").agg(
         threads=("answered", "size"), answered=("answered", "sum"), median_h=("hours_to_first_response", "median")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fast import factorize, lookup, micros, min_by_key, positions
+from .._fast import factorize, isin, lookup, micros, min_by_key, positions
 from ..dataset import Dataset
 from ..reduce import query
 from ._base import DAY_US, as_of_end
@@ -148,6 +148,18 @@ class _ThreadBase:
         out["n_replies"] = self._replies(lo, n, cut // DAY_US)
         out["n_participants"] = self._participants(lo, n, cut // DAY_US)
         return out
+
+
+def counted_threads(ds: Dataset, threads: pd.DataFrame) -> pd.DataFrame:
+    """The threads every response figure counts: those started by people of the population (not bots, not guests).
+
+    One rule for the threads-answered KPI, step 1's quarterly response rate and replies per thread,
+    and the community scorecard, so that one figure is never computed three ways.
+    """
+    from ._base import population_rows
+
+    people = ds.people["person_id"].take(population_rows(ds))
+    return threads[isin(threads["author_id"], people).to_numpy()]
 
 
 def _threads_at(ds: Dataset, end: pd.Timestamp, since: pd.Timestamp | None = None) -> pd.DataFrame:

@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Callable, Iterable
@@ -37,8 +36,9 @@ import pandas as pd
 
 from .._fast import isin, unique
 from ..dataset import Dataset
-from . import communities, conversations, network, trends
+from . import communities, conversations, measures, network, trends
 from ._base import NEVER, active_days, as_of_end, day_number, population, registration_days
+from .measures import KPIS, Measure
 
 __all__ = [
     "KPI",
@@ -65,106 +65,23 @@ MEASURED_EVERY = {"healthy_communities": 3}
 ACTIVE_WINDOWS = {"active_30": 30, "active_90": 90}
 
 
-@dataclasses.dataclass(frozen=True)
-class KPI:
-    """One headline figure: what it is, how it prints, which way is better."""
+#: A headline KPI is a registered measure (:mod:`esnkit.metrics.measures`, where every KPI is defined).
+KPI = Measure
 
-    id: str
-    label: str
-    unit: str  # "share" (0 to 1), "count" (whole people or communities) or "hours"
-    definition: str
-    higher_is_better: bool = True
-    segmentable: bool = True  # can be measured for one department, location...
-    owner_theme: str = "adoption"  # whose actions move it: a key of esnkit.config.OWNER_THEMES
-    # days of data one value counts (None: the client's inactive_days): a value measured before a whole
-    # window lies inside the data is on the ramp where the data begin, and trends leave it out
-    window_days: int | None = 90
-
-
-KPIS: tuple[KPI, ...] = (
-    KPI(
-        "interactive_share",
-        "Registered people who interacted in the last 6 months",
-        "share",
-        "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
-        "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
-        window_days=180,
-    ),
-    KPI(
-        "active_30",
-        "People active in the last 30 days",
-        "count",
-        "People (bots and guests excluded) with a post, reply or reaction in the 30 days to the as-of date.",
-        window_days=30,
-    ),
-    KPI(
-        "active_90",
-        "People active in the last 90 days",
-        "count",
-        "People (bots and guests excluded) with a post, reply or reaction in the 90 days to the as-of date.",
-    ),
-    KPI(
-        "engaged_30",
-        "Engaged people (4+ active days in the last 30)",
-        "count",
-        "People (bots and guests excluded) active on at least 4 distinct days of the 30 days to the as-of date: a weekly habit.",
-        window_days=30,
-    ),
-    KPI(
-        "response_rate",
-        "Threads answered (last 90 days)",
-        "share",
-        "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
-        "reaction from someone other than the author (SWOOP).",
-        owner_theme="conversation",
-    ),
-    KPI(
-        "median_hours_to_first_response",
-        "Median hours to first response (last 90 days)",
-        "hours",
-        "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
-        "else (CHAOSS time to first response).",
-        higher_is_better=False,
-        owner_theme="conversation",
-    ),
-    KPI(
-        "healthy_communities",
-        "Communities thriving or growing",
-        "count",
-        "Communities whose lifecycle status at the as-of date is thriving or growing (the rule is under 'community status').",
-        segmentable=False,
-        owner_theme="communities",
-        window_days=180,
-    ),
-    KPI(
-        "cross_department_share",
-        "Interactions between departments (last 12 months)",
-        "share",
-        "Of the replies, @mentions and reactions in the 365 days to the as-of date (the interaction graph's window) between two people whose departments are known "
-        "(bots and guests excluded), the share between people of different departments. For one department: the share of its "
-        "people's interactions that cross its boundary, (1 + E-I index) / 2.",
-        owner_theme="network",
-        window_days=365,
-    ),
-    KPI(
-        "lapsed",
-        "Lapsed people",
-        "count",
-        "People (bots and guests excluded) who were active at some time but not in the last N days to the as-of date "
-        "(N = inactive_days, 90 unless the client chose otherwise).",
-        higher_is_better=False,
-        owner_theme="people",
-        window_days=None,
-    ),
-    KPI(
-        "never_activated",
-        "People who have never taken part",
-        "count",
-        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: accounts that never took "
-        "part and, with an HR roster, everyone on it who never joined.",
-        higher_is_better=False,
-    ),
-)
+#: Days of data one value of a KPI counts (absent: the client's inactive_days, for lapsed): a value
+#: measured before a whole window lies inside the data is on the ramp where the data begin, and
+#: the trends leave it out (:func:`kpi_forecast`). The community status reads two 90-day quarters.
+WINDOW_DAYS = {
+    "interactive_share": 180,
+    "active_30": 30,
+    "active_90": 90,
+    "engaged_30": 30,
+    "response_rate": 90,
+    "median_hours_to_first_response": 90,
+    "healthy_communities": 180,
+    "cross_department_share": 365,
+    "never_activated": 90,
+}
 _BY_ID = {k.id: k for k in KPIS}
 
 
@@ -178,14 +95,7 @@ def kpi(kpi_id: str) -> KPI:
 
 def display(kpi_id: str, value: float | None) -> str:
     """The exact text the deliverables print for a KPI value: ``73.7%``, ``1,204``, ``14.0 h``, or ``–``."""
-    unit = kpi(kpi_id).unit
-    if value is None or not np.isfinite(value):
-        return "–"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "hours":
-        return f"{value:.1f} h"
-    return f"{round(value):,}"
+    return measures.display(kpi(kpi_id).id, value)
 
 
 def quantise(kpi_id: str, value: float) -> float:
@@ -306,8 +216,9 @@ def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray | None) -> tup
 
 
 def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: int = 90) -> pd.DataFrame:
+    """The counted threads (:func:`~esnkit.metrics.conversations.counted_threads`) of the window, started by people of ``seg``."""
     threads = conversations.thread_responses(ds, as_of=end - pd.Timedelta(days=1), since=end - pd.Timedelta(days=days))
-    return threads[isin(threads["author_id"], ds.people["person_id"][seg])]
+    return threads[isin(threads["author_id"], ds.people["person_id"][seg])]  # seg lies inside the population
 
 
 def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
@@ -399,7 +310,7 @@ def kpi_forecast(
     """Where a KPI of ``ds`` ends at the end of month ``until`` on the trend of ``history`` (:func:`esnkit.metrics.trends.forecast`).
 
     Held within :func:`bounds`; the values measured before the KPI's window lay wholly inside the
-    data (its first ``window_days``, :func:`esnkit.metrics.trends.settled_from`) are left out.
+    data (its first :data:`WINDOW_DAYS`, :func:`esnkit.metrics.trends.settled_from`) are left out.
     """
     return trends.forecast(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
 
@@ -415,5 +326,5 @@ def _trend_options(ds: Dataset, kpi_id: str, people, as_of, inactive_days: int) 
     """The trend model's settings for one KPI of ``ds``: its bounds, where its ramp ends, how often it is measured."""
     k = kpi(kpi_id)
     lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
-    since = trends.settled_from(ds.coverage()[0], k.window_days or inactive_days)
+    since = trends.settled_from(ds.coverage()[0], WINDOW_DAYS.get(k.id, inactive_days))
     return {"lower": lo, "upper": hi, "proportional": True, "since": since, "every": MEASURED_EVERY.get(k.id)}

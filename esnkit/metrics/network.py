@@ -962,9 +962,14 @@ def influencer_risk(ds: Dataset, *, as_of=None, window_days: int = 90, top_share
     Influencers are the top ``top_share`` by PageRank over the previous ``window_days`` (the
     window before the latest). Returns ``person_id``, ``department``, ``pagerank_before``,
     ``contributions_before``, ``contributions_now``, ``change`` for those whose contributions
-    dropped by at least half, steepest drop first.
+    dropped by at least half, steepest drop first. Kept in the Dataset's cache: steps 1 and 5 show
+    them and step 3's restricted list names them.
     """
     end = as_of_end(as_of, ds)
+    return ds.cached("influencer_risk", (end, window_days, top_share), lambda: _influencer_risk(ds, end, window_days, top_share))
+
+
+def _influencer_risk(ds: Dataset, end: pd.Timestamp, window_days: int, top_share: float) -> pd.DataFrame:
     before_end = end - pd.Timedelta(days=window_days)
     g = build_graph(ds, as_of=before_end - pd.Timedelta(days=1), window_days=window_days)
     cols = ["person_id", "department", "pagerank_before", "contributions_before", "contributions_now", "change"]

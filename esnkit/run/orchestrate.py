@@ -52,10 +52,16 @@ def parse_steps(text: str | None) -> list[Step]:
 
 
 def parse_formats(text: str | None) -> tuple[str, ...]:
-    formats = tuple(f.strip().lower() for f in (text or "html,pdf").split(",") if f.strip())
+    """``"html"``, ``"pdf"``, ``"both"`` or ``"html,pdf"`` (``None``: both) to the formats to export, HTML first.
+
+    >>> parse_formats("both"), parse_formats("pdf"), parse_formats("HTML")
+    (('html', 'pdf'), ('html', 'pdf'), ('html',))
+    """
+    tokens = [f.strip().lower() for f in (text or "both").split(",") if f.strip()]
+    formats = tuple(dict.fromkeys(f for t in tokens for f in (FORMATS if t == "both" else (t,))))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise ConfigError(f"unknown export format(s) {bad or text!r}; use html, pdf or html,pdf")
+        raise ConfigError(f"unknown export format(s) {bad or text!r}; use html, pdf or both")
     if "pdf" in formats and "html" not in formats:
         formats = ("html", *formats)  # the PDF is printed from the HTML
     return formats
@@ -141,8 +147,9 @@ def _remove_leftovers(run: _Run) -> None:
         for fmt in (*FORMATS, "ipynb"):
             for leftover in run.out_dir.glob(f".{step.stem}.{fmt}.*"):
                 leftover.unlink(missing_ok=True)
-    for leftover in run.out_dir.glob(".kpis.json.*"):
-        leftover.unlink(missing_ok=True)
+    for record in ("kpis.json", "facts.json"):
+        for leftover in run.out_dir.glob(f".{record}.*"):
+            leftover.unlink(missing_ok=True)
 
 
 def _check_parameters(notebook: Path, parameters: dict[str, object]) -> None:
@@ -306,9 +313,40 @@ def run_client(
             for future in exports:
                 run.written.extend(future.result())
                 advance("exported")
+    if any(p.suffix == ".html" for p in run.written):
+        _record_facts(run)
     progress("Written:")
     for path in run.written:
         progress(f"  {path}")
     if run.failures:
         raise RunError("; ".join(run.failures))
+    _audit(run)
     return run.written
+
+
+def _record_facts(run: _Run) -> None:
+    """``facts.json``: every figure the executed notebooks of this report folder printed, gathered from their outputs."""
+    from ..facts import collect_facts, write_facts
+
+    notebooks = [(s.stem, run.out_dir / f"{s.stem}.ipynb") for s in STEPS if (run.out_dir / f"{s.stem}.html").is_file()]
+    try:
+        run.written.append(write_facts(run.out_dir, as_of=run.as_of.isoformat(), facts=collect_facts(p for p in notebooks if p[1].is_file())))
+    except (OSError, ValueError) as exc:
+        run.fail(f"saving facts.json failed: {exc}")
+
+
+def _audit(run: _Run) -> None:
+    """The run's own check (:func:`esnkit.audit.audit_folder`): every fault it finds is printed; the run itself stands."""
+    from ..audit import audit_folder
+
+    if not (run.out_dir / "facts.json").is_file():
+        return
+    faults = audit_folder(run.out_dir, restricted=run.paths.restricted)
+    if faults:
+        run.progress(
+            f"AUDIT: {len(faults):,} fault{'s' if len(faults) != 1 else ''} in these deliverables (`esnkit audit {run.paths.client}` lists them):"
+        )
+        for fault in faults[:20]:
+            run.progress(f"  {fault}")
+    else:
+        run.progress("audit: no fault found in these deliverables")

@@ -15,9 +15,10 @@ import pandas as pd
 
 from .._text import count
 from ..errors import ConfigError
+from ..facts import Figures, Told
 from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
 from ..metrics._base import population
-from ..metrics.benchmarks import compare_with_benchmarks
+from ..metrics.benchmarks import PUBLISHED, compare_with_benchmarks
 from ..render import escape_md, pct
 from .context import StepContext
 
@@ -72,6 +73,7 @@ class Assessment:
     benchmarks: pd.DataFrame
     headline: dict
     kpis: pd.DataFrame
+    inactive_days: int = 90
 
 
 def assess(ctx: StepContext) -> Assessment:
@@ -83,7 +85,7 @@ def assess(ctx: StepContext) -> Assessment:
     graph.start_betweenness()
     monthly = adoption.monthly_active(ds, as_of=as_of)
     growth = adoption.growth_summary(monthly)
-    threads = conversations.thread_responses(ds, as_of=as_of)
+    threads = conversations.counted_threads(ds, conversations.thread_responses(ds, as_of=as_of))  # as the threads-answered KPI counts them
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     lapsed = adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     by_department = adoption.adoption_by(ds, as_of=as_of, by="department", min_group_size=floor)
@@ -130,6 +132,7 @@ def assess(ctx: StepContext) -> Assessment:
         favourability_by_department=fav_dept,
         themes=themes,
         kpis=kpi_table,
+        inactive_days=ctx.inactive_days,
     )
     cross_carriers = network.key_person_risk(network.cross_department_carriers(ds, as_of=as_of, graph=graph))
     individuals = network.key_individuals(ds, as_of=as_of)  # last: it waits for the betweenness begun above
@@ -152,36 +155,42 @@ def assess(ctx: StepContext) -> Assessment:
     )
 
 
-def summary_markdown(a: Assessment, *, client: str) -> str:
-    """The executive summary, written from the numbers; every KPI as the tiles print it."""
+def summary_markdown(a: Assessment, *, client: str) -> Told:
+    """The executive summary, written from the numbers; every figure a registered measure, as the tiles print it."""
     g, h = a.growth, a.headline
-    shown = dict(zip(a.kpis["kpi"], a.kpis["display"]))
+    f = Figures("summary", as_of=a.as_of)
     lines = []
     if g["peak_month"] is not None and g["current_month"] != g["peak_month"]:
         change = g["change_from_peak"]
         verb = "fell" if change < -0.05 else "rose" if change > 0.05 else "held"
+        peak, now = g["peak_month"].strftime("%B %Y"), g["current_month"].strftime("%B %Y")
         lines.append(
-            f"- **People active each month {verb} {pct(abs(change))} from their peak** in {g['peak_month'].strftime('%B %Y')} "
-            f"({g['peak_active']:,}) to {g['current_active']:,} in {g['current_month'].strftime('%B %Y')} (complete calendar months)."
+            f"- **People active each month {verb} {f('monthly_active_change_from_peak', abs(change))} from their peak** in {peak} "
+            f"({f('monthly_active', g['peak_active'], window=peak)}) to {f('monthly_active', g['current_active'], window=now)} in {now} "
+            "(complete calendar months)."
         )
     elif g["peak_month"] is not None:
+        now = g["current_month"].strftime("%B %Y")
         lines.append(
-            f"- **{g['current_month'].strftime('%B %Y')} is the busiest month so far**, with {count(g['current_active'], 'person', 'people')} active."
+            f"- **{now} is the busiest month so far**, with {f('monthly_active', g['current_active'], window=now)} "
+            f"{'person' if g['current_active'] == 1 else 'people'} active."
         )
     if np.isfinite(h["interactive_share"]):
         lines.append(
-            f"- **{shown['interactive_share']} of registered people interacted** (posted, replied or reacted) in the last six months, "
-            f"against a published average of 27% and a recommended 38% (SWOOP)."
+            f"- **{f('interactive_share', h['interactive_share'])} of registered people interacted** (posted, replied or reacted) in the "
+            f"last six months, against a published average of {f('benchmark_interactive_average', INTERACTIVE_AVERAGE)} and a recommended "
+            f"{f('benchmark_interactive_recommended', INTERACTIVE_RECOMMENDED)} (SWOOP)."
         )
     lines.append(
-        f"- **{people(shown['active_30'], h['active_30'])} active in the last 30 days** and {shown['active_90']} in the last 90; "
-        f"{shown['engaged_30']} engaged (active on 4+ of the last 30 days)."
+        f"- **{people(f('active_30', h['active_30']), h['active_30'])} active in the last {f.term('30')} days** and {f('active_90', h['active_90'])} "
+        f"in the last {f.term('90')}; {f('engaged_30', h['engaged_30'])} engaged (active on {f.term('4+')} of the last {f.term('30')} days)."
     )
     sc = h["status_counts"]
     if h["communities"]:
+        n = {s: f(f"communities_{s}", sc.get(s, 0)) for s in ("thriving", "growing", "declining", "idle", "dormant")}
         lines.append(
-            f"- **{sc.get('thriving', 0):,} of {h['communities']:,} communities are thriving** and {sc.get('growing', 0):,} growing; "
-            f"{sc.get('declining', 0):,} are declining, {sc.get('idle', 0):,} idle and {sc.get('dormant', 0):,} dormant (no activity in 90 days)."
+            f"- **{n['thriving']} of {f('communities', h['communities'])} communities are thriving** and {n['growing']} growing; "
+            f"{n['declining']} are declining, {n['idle']} idle and {n['dormant']} dormant (no activity in {f.term('90')} days)."
             + (" The healthy few are the base to build on." if h["healthy_communities"] else "")
         )
     else:
@@ -189,42 +198,51 @@ def summary_markdown(a: Assessment, *, client: str) -> str:
             "- **No community or channel was found in this export**: conversation happens in direct messages only, so there are no community figures."
         )
     if np.isfinite(h["response_rate"]):
-        answered = f"- **{shown['response_rate']} of new threads in the last 90 days got a response**"
+        answered = f"- **{f('response_rate', h['response_rate'])} of new threads in the last {f.term('90')} days got a response**"
         lines.append(
             answered
             + (
-                f", the first after a median of {shown['median_hours_to_first_response']}."
+                f", the first after a median of {f('median_hours_to_first_response', h['median_hours_to_first_response'])}."
                 if np.isfinite(h["median_hours_to_first_response"])
                 else "."
             )
         )
     else:
-        lines.append("- **No thread was started in the last 90 days**, so there is no response rate for this period.")
+        lines.append(f"- **No thread was started in the last {f.term('90')} days**, so there is no response rate for this period.")
     lines.append(
-        f"- **{people(shown['lapsed'], h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity for 90+ days) "
-        f"and {shown['never_activated']} never took part: the reactivation opportunity."
+        f"- **{people(f('lapsed', h['lapsed']), h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity "
+        f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} never took part: the reactivation opportunity."
     )
     if np.isfinite(h["top10_share"]):
         lines.append(
-            f"- **Contribution is concentrated**: the most active 10% of people make {pct(h['top10_share'])} of contributions; "
-            f"{pct(h['lurker_share'])} of registered people made none in six months."
+            f"- **Contribution is concentrated**: the most active {f.term('10%')} of people make {f('top10_share', h['top10_share'])} of "
+            f"contributions; {f('lurker_share', h['lurker_share'])} of registered people made none in six months."
         )
     if len(a.mixing):
         silo = a.mixing.iloc[0]
+        dept = {"department": str(silo.iloc[0])}
         carriers = h["cross_carriers"]
         lines.append(
-            f"- **{escape_md(silo.iloc[0])} is the most inward-looking department** (E-I index {silo['ei_index']:+.2f})"
+            f"- **{f.name(escape_md(silo.iloc[0]))} is the most inward-looking department** (E-I index {f('department_ei_index', silo['ei_index'], segment=dept)})"
             + (
-                f"; {carriers[0]} {'person takes' if carriers[0] == 1 else 'people take'} part in {pct(carriers[1])} of all "
-                "conversation between departments."
+                f"; {f('cross_department_carriers', carriers[0])} {'person takes' if carriers[0] == 1 else 'people take'} part in "
+                f"{f('cross_department_carriers_share', carriers[1])} of all conversation between departments."
                 if carriers
                 else "."
             )
         )
     if len(a.favourability):
         low = a.favourability.sort_values("favourable").iloc[0]
-        lines.append(f"- In the survey, the weakest point is *{escape_md(low['question'])}* ({pct(low['favourable'])} favourable).")
-    return f"**{escape_md(client)} at {a.as_of}.**\n\n" + "\n".join(lines)
+        lines.append(
+            f"- In the survey, the weakest point is *{f.name(escape_md(low['question']))}* "
+            f"({f('survey_favourable', low['favourable'], segment={'question': str(low['question'])})} favourable)."
+        )
+    return Told(f"**{f.name(escape_md(client))} at {a.as_of}.**\n\n" + "\n".join(lines), f)
+
+
+_PUBLISHED = dict(zip(PUBLISHED["figure"], PUBLISHED["value"]))
+#: SWOOP's published average and recommended interactive share, as the benchmarks table holds them.
+INTERACTIVE_AVERAGE, INTERACTIVE_RECOMMENDED = float(_PUBLISHED["interactive_share"]), float(_PUBLISHED["interactive_share_target"])
 
 
 def people(shown: str, n: float, one: str = "person was", many: str = "people were") -> str:
@@ -238,9 +256,13 @@ def people(shown: str, n: float, one: str = "person was", many: str = "people we
     return f"{shown} {one if n == 1 else many}"
 
 
-def kpi_tiles(a: Assessment) -> dict[str, str]:
-    """The headline tiles: every KPI's label and the text it prints as."""
-    return dict(zip(a.kpis["label"], a.kpis["display"]))
+def kpi_tiles(a: Assessment) -> dict[str, Told]:
+    """The headline tiles: every KPI's label and its value as it prints, each a fact of the section ``tiles``."""
+    tiles = {}
+    for kpi_id, label, value in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"]):
+        f = Figures("tiles", as_of=a.as_of)
+        tiles[label] = Told(f(kpi_id, value), f)
+    return tiles
 
 
 #: How step 1 names each figure of ``participation.contribution_inequality``.
@@ -283,7 +305,11 @@ def network_shape_note(a: Assessment) -> str:
     )
 
 
-def key_people_table(ctx: StepContext, individuals: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
+#: How many key individuals step 1 lists (each is in restricted/key-people.csv).
+KEY_PEOPLE_SHOWN = 15
+
+
+def key_people_table(ctx: StepContext, individuals: pd.DataFrame, *, top: int = KEY_PEOPLE_SHOWN) -> pd.DataFrame:
     """The top people by brokerage as the deliverable lists them: reference, role, department (floored), ties, and ranks.
 
     Centralities are shown as ranks among everyone in the graph (1 = the highest), not as raw

@@ -26,16 +26,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
+from ..facts import Figures, Told
 from ..metrics import adoption, kpis, network
 from ..metrics._base import population
+from ..render import clean_text
 from . import month_end_after
 from .context import StepContext
 
-__all__ = ["Finding", "findings", "finding_people", "findings_table", "show_findings", "BLANK_OWNER", "SOON_MONTHS", "LATER_MONTHS"]
+__all__ = ["Finding", "findings", "finding_people", "named_people", "findings_table", "show_findings", "BLANK_OWNER", "SOON_MONTHS", "LATER_MONTHS"]
 
 #: How an owner not yet named prints: a blank to fill in at the workshop.
 BLANK_OWNER = "________"
@@ -49,8 +53,8 @@ NEVER_FLOOR = 0.2
 @dataclasses.dataclass(frozen=True)
 class Finding:
     theme: str  # a key of esnkit.config.OWNER_THEMES
-    found: str
-    action: str
+    found: Told  # plain words as a str; its marked text and facts for the deliverable
+    action: Told
     owner: str  # "" when client.yml names none
     by: dt.date
     people: tuple[str, ...] = ()  # person ids the finding names (restricted/key-people.csv gives their names)
@@ -62,14 +66,19 @@ def _names(items: list[str]) -> str:
 
 
 def _people_label(ctx: StepContext, rows: pd.DataFrame, roles: pd.Series) -> list[str]:
-    """``P-7KQ2M4XA (connector, Sales)``: the reference, the role, and the department when it may be shown."""
+    """``P-7KQ2M4XA (connector, Sales)``: the reference, the role, and the department when it may be shown (escaped for the page)."""
     labels = ctx.person_labels(rows["person_id"]).tolist()
     depts = ctx.floored(rows["department"]).tolist()
     out = []
     for label, pid, dept in zip(labels, rows["person_id"], depts):
         detail = [d for d in (roles.get(pid, ""), dept) if d and d != "–"]
-        out.append(f"{label} ({', '.join(detail)})" if detail else label)
+        out.append(html.escape(label) + (f" ({_esc(', '.join(detail))})" if detail else ""))
     return out
+
+
+def _esc(text: object) -> str:
+    """A client's string (a community's, a department's name) made inert for the findings' HTML cells, marked as a name."""
+    return Figures.name(html.escape(clean_text(text)))
 
 
 def findings(ctx: StepContext) -> list[Finding]:
@@ -77,12 +86,20 @@ def findings(ctx: StepContext) -> list[Finding]:
     return ctx.ds.cached("findings", ctx.key, lambda: _findings(ctx))
 
 
+def _told(text: str, f: Figures) -> Told:
+    """Marked text with the facts ``f`` recorded for it, after which ``f`` starts afresh."""
+    told = Told(text, f)
+    f.facts = []
+    return told
+
+
 def _findings(ctx: StepContext) -> list[Finding]:
-    from .sustain import community_triage
+    from .sustain import base_action, community_triage
 
     ds, as_of = ctx.ds, ctx.as_of
     soon, later = month_end_after(as_of, SOON_MONTHS), month_end_after(as_of, LATER_MONTHS)
     owner = ctx.config.owner
+    f = Figures("findings", as_of=as_of.isoformat())
     out: list[Finding] = []
     individuals = network.key_individuals(ds, as_of=as_of)
     roles = pd.Series(individuals["role"].to_numpy(), index=individuals["person_id"].to_numpy())
@@ -93,66 +110,85 @@ def _findings(ctx: StepContext) -> list[Finding]:
         k, share = risk
         top = carriers.head(k)
         who = _names(_people_label(ctx, top, roles))
-        n = "One person takes" if k == 1 else f"{k} people take"
-        out.append(
-            Finding(
-                "network",
-                f"Key-person risk: {n} part in {share:.0%} of all conversation between departments in the last 12 months: {who}.",
-                "Give each a deputy from another department and bring them into the champions group, so the links between "
-                "departments do not hang on " + ("one person." if k == 1 else "a few people."),
-                owner("network"),
-                soon,
-                tuple(top["person_id"]),
-            )
+        n = f"{f('cross_department_carriers', k)} {'person takes' if k == 1 else 'people take'}"
+        found = _told(
+            f"Key-person risk: {n} part in {f('cross_department_carriers_share', share)} of all conversation between departments in the last {f.term('12')} months: {who}.",
+            f,
         )
+        action = _told(
+            "Give each a deputy from another department and bring them into the champions group, so the links between "
+            "departments do not hang on " + ("one person." if k == 1 else "a few people."),
+            f,
+        )
+        out.append(Finding("network", found, action, owner("network"), soon, tuple(top["person_id"])))
 
     silent = adoption.silent_heavy_contributors(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     if len(silent):
-        peak, stopped = adoption.stop_month(silent)
         groups = silent["main_group_id"].dropna().value_counts().head(3)
-        where = f" They wrote most in {_names(ctx.group_names(groups.index).tolist())}." if len(groups) else ""
+        where = f" They wrote most in {_names([_esc(g) for g in ctx.group_names(groups.index)])}." if len(groups) else ""
         last = silent["last_active"].max().tz_localize(None).to_period("M")
-        when = f" {stopped:,} of them stopped in {peak.strftime('%B %Y')}." if stopped > 1 else f" The last stopped in {last.strftime('%B %Y')}."
+        cluster = adoption.stop_cluster(silent, as_of=as_of, inactive_days=ctx.inactive_days)
+        if cluster:
+            month = cluster[0].strftime("%B %Y")
+            when = f" {f('silent_heavy_stopped_in_month', cluster[1], window=month)} of them stopped in {month}."
+        else:
+            when = f" The last stopped in {last.strftime('%B %Y')}."
         many = "person" if len(silent) == 1 else "people"
-        out.append(
-            Finding(
-                "people",
-                f"{len(silent):,} {many} among the heaviest contributors (top 10% by posts and replies) have been silent for "
-                f"{ctx.inactive_days}+ days.{when}{where}",
-                "Contact each of them personally (step 3 lists them by reference; names in the restricted list) and ask what "
-                "changed; where many stopped together, look for the cause that month.",
-                owner("people"),
-                soon,
-            )
+        found = _told(
+            f"{f('silent_heavy_contributors', len(silent))} {many} among the heaviest contributors (top {f.term('10%')} by posts and "
+            f"replies) have been silent for {f.term(f'{ctx.inactive_days}+')} days.{when}{where}",
+            f,
         )
+        action = _told(
+            "Contact each of them personally (step 3 lists them by reference; names in the restricted list) and ask what "
+            "changed" + ("; so many stopped that month: look for its cause." if cluster else "."),
+            f,
+        )
+        out.append(Finding("people", found, action, owner("people"), soon))
 
     tri = community_triage(ds, as_of=as_of)
     if len(tri):
-        counts = tri["action"].value_counts()
-        either = int(counts.get("revive or merge", 0))
-        revive = int(counts[[a for a in counts.index if str(a).startswith("revive") and a != "revive or merge"]].sum())
-        merge, archive = int(counts.get("merge", 0)), int(counts.get("archive", 0))
-        quiet = int(tri["status"].isin(["dormant", "idle", "declining"]).sum())
+        base = base_action(tri["action"])
+        either, revive = base == "revive or merge", base == "revive"
+        merge, archive = base == "merge", base == "archive"
+        acted = revive | either | merge | archive
+        quiet = isin(tri["lifecycle"], ["dormant", "idle", "declining"]).to_numpy()
+        live_dup = (merge & ~quiet).to_numpy()
         hanging = int((tri.get("key_person_risk", pd.Series("", index=tri.index)) != "").sum())
-        if revive + either + merge + archive + hanging:
-            parts = [f"{label} {n:,}" for label, n in (("revive", revive), ("revive or merge", either), ("merge", merge), ("archive", archive)) if n]
-            out.append(
-                Finding(
-                    "communities",
-                    f"{quiet:,} of {len(tri):,} communities are declining, idle or dormant"
-                    + (f"; {hanging:,} in use hang on one or two people." if hanging else "."),
-                    (f"{_names(parts).capitalize()} (step 4 names each, with its evidence)" if parts else "Step 4 names each community")
-                    + ("; give every revived community an owner" if revive + either else "")
-                    + ("; recruit co-hosts where one or two people carry a community." if hanging else "."),
-                    owner("communities"),
-                    later,
-                )
+        if int(acted.sum()) + hanging:
+            found = _told(
+                f"{f('communities_quiet', int(quiet.sum()))} of {f('communities', len(tri))} communities are declining, idle or dormant"
+                + (f", and {f('communities_duplicate_live', int(live_dup.sum()))} more in use duplicate another" if live_dup.any() else "")
+                + (f"; {f('communities_hanging_on_few', hanging)} in use hang on one or two people." if hanging else "."),
+                f,
             )
+            parts = [
+                f"{label} {f(measure_id, int(mask.sum()))}"
+                for label, measure_id, mask in (
+                    ("revive", "triage_revive", revive),
+                    ("revive or merge", "triage_revive_or_merge", either),
+                    ("merge", "triage_merge", merge),
+                    ("archive", "triage_archive", archive),
+                )
+                if mask.any()
+            ]
+            action = _told(
+                (
+                    f"{_names(parts).capitalize()} ({f('communities_to_act_on', int(acted.sum()))} in all; step 4 names each, with its evidence)"
+                    if parts
+                    else "Step 4 names each community"
+                )
+                + ("; give every revived community an owner" if (revive | either).any() else "")
+                + ("; recruit co-hosts where one or two people carry a community." if hanging else "."),
+                f,
+            )
+            out.append(Finding("communities", found, action, owner("communities"), later))
 
     mixing = network.department_mixing(ds, as_of=as_of, min_group_size=ctx.min_group_size)
     if len(mixing) and mixing["ei_index"].iloc[0] < 0:
         silo = mixing.iloc[0]
         dept = str(silo["department"])
+        seg = {"department": dept}
         kept = silo["internal"] / (silo["internal"] + silo["external"])
         inside = carriers[carriers["department"] == dept].head(3) if len(carriers) else carriers
         bridge = (
@@ -160,43 +196,33 @@ def _findings(ctx: StepContext) -> list[Finding]:
             if len(inside)
             else "nobody in it talks across yet: invite the network's connectors into its communities"
         )
-        out.append(
-            Finding(
-                "network",
-                f"Silo: {kept:.0%} of the interactions {dept}'s people give or receive stay inside {dept} (E-I index "
-                f"{silo['ei_index']:+.2f}), the most inward-looking department, over the last 12 months.",
-                f"Open a community {dept} shares with the departments it works with; {bridge}.",
-                owner("network"),
-                later,
-                tuple(inside["person_id"]),
-            )
+        found = _told(
+            f"Silo: {f('department_internal_share', kept, segment=seg)} of the interactions {_esc(dept)}'s people give or receive "
+            f"stay inside {_esc(dept)} (E-I index {f('department_ei_index', silo['ei_index'], segment=seg)}), the most "
+            f"inward-looking department, over the last {f.term('12')} months.",
+            f,
         )
+        action = _told(f"Open a community {_esc(dept)} shares with the departments it works with; {bridge}.", f)
+        out.append(Finding("network", found, action, owner("network"), later, tuple(inside["person_id"])))
 
     values = kpis.kpi_values(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     rate = values["response_rate"]
     if np.isfinite(rate) and rate < RESPONSE_FLOOR:
-        out.append(
-            Finding(
-                "conversation",
-                f"Only {kpis.display('response_rate', rate)} of the threads started in the last 90 days got a response.",
-                "Community managers check for unanswered threads every working day and bring in someone who can answer.",
-                owner("conversation"),
-                soon,
-            )
-        )
+        found = _told(f"Only {f('response_rate', rate)} of the threads started in the last {f.term('90')} days got a response.", f)
+        action = _told("Community managers check for unanswered threads every working day and bring in someone who can answer.", f)
+        out.append(Finding("conversation", found, action, owner("conversation"), soon))
     never, total = values["never_activated"], len(population(ds))
     if total and never / total >= NEVER_FLOOR:
-        out.append(
-            Finding(
-                "adoption",
-                f"{kpis.display('never_activated', never)} {'person' if never == 1 else 'people'} ({never / total:.0%} of everyone "
-                f"counted) {'has' if never == 1 else 'have'} never taken part.",
-                "Target them with step 3's comms by department and location, each with a first thing to do (a question to answer, "
-                "a community to join).",
-                owner("adoption"),
-                later,
-            )
+        found = _told(
+            f"{f('never_activated', never)} {'person' if never == 1 else 'people'} ({f('never_activated_share', never / total)} of everyone "
+            f"counted) {'has' if never == 1 else 'have'} never taken part.",
+            f,
         )
+        action = _told(
+            "Target them with step 3's comms by department and location, each with a first thing to do (a question to answer, a community to join).",
+            f,
+        )
+        out.append(Finding("adoption", found, action, owner("adoption"), later))
     return out
 
 
@@ -207,6 +233,32 @@ def finding_people(ctx: StepContext) -> pd.DataFrame:
     t = pd.DataFrame(rows, columns=["person_id", "finding"]).groupby("person_id", sort=False)["finding"].agg("; ".join).reset_index()
     t.insert(1, "department", t["person_id"].map(individuals["department"]).astype("str"))
     t.insert(2, "role", t["person_id"].map(individuals["role"]).astype("str"))
+    return t
+
+
+def named_people(ctx: StepContext) -> pd.DataFrame:
+    """Everyone the deliverables name by reference beyond the lists of their own (champions, invite-back, silent heavy
+    contributors, never activated): the people the findings name, step 1's key individuals and leaders, and the
+    influencers at risk steps 1 and 5 show. One row each: ``person_id``, ``department``, ``role``, ``listed_for``.
+
+    ``esnkit run`` writes it as ``restricted/key-people.csv``, so every reference printed is found there or in another list.
+    """
+    from .assess import KEY_PEOPLE_SHOWN, leader_ids
+
+    individuals = network.key_individuals(ctx.ds, as_of=ctx.as_of)
+    parts = [
+        finding_people(ctx).rename(columns={"finding": "listed_for"})[["person_id", "listed_for"]],
+        pd.DataFrame({"person_id": individuals["person_id"].head(KEY_PEOPLE_SHOWN), "listed_for": "key individual (step 1)"}),
+        pd.DataFrame({"person_id": pd.Series(leader_ids(ctx), dtype="str"), "listed_for": "leader (step 1)"}),
+        pd.DataFrame(
+            {"person_id": network.influencer_risk(ctx.ds, as_of=ctx.as_of)["person_id"], "listed_for": "influencer at risk (steps 1 and 5)"}
+        ),
+    ]
+    t = pd.concat(parts, ignore_index=True).astype("str").groupby("person_id", sort=False)["listed_for"].agg("; ".join).reset_index()
+    known = individuals.set_index("person_id")
+    department = ctx.ds.people.drop_duplicates("person_id").set_index("person_id")["department"]
+    t.insert(1, "department", t["person_id"].map(department).astype("str"))
+    t.insert(2, "role", t["person_id"].map(known["role"]).fillna("").astype("str"))
     return t
 
 
@@ -224,11 +276,20 @@ def findings_table(items: list[Finding]) -> pd.DataFrame:
 
 
 def show_findings(ctx: StepContext) -> None:
-    """The findings table every deliverable opens with (or the sentence saying none calls for action)."""
-    from ..render import show_note, show_table
+    """The findings table every deliverable opens with (or the sentence saying none calls for action), its figures recorded as facts."""
+    from ..render import WIDE_COLUMNS, show_facts, show_note, show_table, table_html
     from .empty import why
 
     items = findings(ctx)
-    show_table(findings_table(items), empty=why(ctx, "findings"), max_rows=10)
+    if not items:
+        show_table(findings_table(items), empty=why(ctx, "findings"))
+        return
+    table = findings_table(items)
+    table["what we found"] = pd.Series([i.found for i in items], dtype="object")
+    table["what to do"] = pd.Series([i.action for i in items], dtype="object")
+    assert len(table.columns) < WIDE_COLUMNS
+    body = table_html(table, max_rows=10, markup=["what we found", "what to do"])
+    facts = [x for i in items[:10] for x in (*i.found.facts, *i.action.facts)]
+    show_facts("text/html", f'<div class="esn-block" data-block="findings">{body}</div>', facts)
     if any(not f.owner for f in items):
         show_note("A blank owner is to be agreed at the sponsor's workshop.")

@@ -44,7 +44,7 @@ from .._io import atomic_write
 from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..metrics import kpis, network, trends
+from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
 from ..render import escape_md
 from . import month_end_after
@@ -98,8 +98,7 @@ def objective_label(metric: str, segment: dict[str, str] | None) -> str:
     >>> objective_label("response_rate", {"department": "Legal"}), objective_label("active_30", None)
     ('Threads answered (last 90 days), Legal', 'People active in the last 30 days')
     """
-    label = objective_kpi(metric).label
-    return label + "".join(f", {value}" for value in (segment or {}).values())
+    return measures.label_of(objective_kpi(metric).id, segment=segment)  # the registry's one way to name a segment
 
 
 def segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series | None:

@@ -22,6 +22,7 @@ import pandas as pd
 from .._fast import first_index, id_ranks, isin, positions
 from ..dataset import Dataset
 from ..errors import ConfigError
+from ..facts import Figures, Told
 from ..metrics import adoption, communities, kpis, network
 from ..metrics._base import (
     PersonCommunity,
@@ -37,7 +38,7 @@ from ..metrics._base import (
 from ..privacy import dataset_refs, write_client_csv
 from ..render import escape_md
 from .context import StepContext
-from .findings import finding_people
+from .findings import named_people
 
 __all__ = [
     "champions",
@@ -367,6 +368,9 @@ class Reactivation:
     lapsed: int  # the KPI: every lapsed person; invite_back lists those who still have an account
     never: pd.DataFrame
     silent: pd.DataFrame  # adoption.silent_heavy_contributors: the heavy contributors who went silent
+    as_of: str = ""
+    inactive_days: int = 90
+    healthy: int = 0  # the healthy-communities KPI, of which the seed communities are the busiest
 
 
 def build_reactivation(ctx: StepContext, *, write_lists: bool = False) -> Reactivation:
@@ -388,7 +392,7 @@ def save_contact_lists(ctx: StepContext, r: Reactivation) -> list[Path]:
             "champions": r.champions[["person_id", "department", "role", "reason"]],
             "never-activated": r.never[["person_id", "department", "location"]],
             "silent-heavy-contributors": r.silent[["person_id", "department", "last_active", "n_messages", "main_community"]],
-            "key-people": finding_people(ctx),
+            "key-people": named_people(ctx),
         },
         ctx.paths.restricted,
         opt_outs=ctx.config.opt_outs,
@@ -413,7 +417,7 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
         r = campaign_uplift(ds, _campaign_people(ds, c, ctx.paths), start=c["start"], weeks=int(c.get("weeks", 8)))
         rows.append({"campaign": str(c.get("name", "campaign")), "start": str(c["start"]), **r})
     campaigns = pd.DataFrame(rows) if rows else pd.DataFrame({"campaign": pd.Series(dtype="str")})
-    values = kpis.kpi_values(ds, as_of=as_of, inactive_days=ctx.inactive_days, which=["lapsed", "never_activated"])
+    values = kpis.kpi_values(ds, as_of=as_of, inactive_days=ctx.inactive_days, which=["lapsed", "never_activated", "healthy_communities"])
     return Reactivation(
         champs,
         seed_communities(scorecard),
@@ -425,7 +429,19 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
         int(values["lapsed"]),
         never,
         silent_heavy(ctx),
+        as_of.isoformat(),
+        ctx.inactive_days,
+        int(np.nan_to_num(values["healthy_communities"])),
     )
+
+
+#: How many of the people to invite back personally step 3 lists (all of them are in restricted/invite-back.csv).
+INVITE_LISTED = 20
+
+
+def invite_back_listed(r: Reactivation) -> pd.DataFrame:
+    """The people step 3 lists to invite back personally: those whose communities carried on, best first."""
+    return r.invite_back[r.invite_back["cause"] == "personal"].head(INVITE_LISTED).reset_index(drop=True)
 
 
 def silent_heavy(ctx: StepContext) -> pd.DataFrame:
@@ -434,46 +450,65 @@ def silent_heavy(ctx: StepContext) -> pd.DataFrame:
     return silent.assign(main_community=ctx.group_names(silent["main_group_id"]).to_numpy())
 
 
-def reactivation_summary(r: Reactivation, *, client: str) -> str:
-    """The step's summary, each sentence written from its numbers."""
+def reactivation_summary(r: Reactivation, *, client: str) -> Told:
+    """The step's summary, each sentence written from its numbers, each figure a registered measure."""
+    f = Figures("summary", as_of=r.as_of)
     lines = []
     bridging = int((r.champions["cross_department_ties"] > 0).sum()) if len(r.champions) else 0
     if len(r.champions) == 0:
         lines.append("- **No champion stands out yet**: no one active recently holds a key role in the network of ties.")
     elif bridging:
-        lines.append(f"- **{len(r.champions):,} champions** are active now; {bridging:,} of them reach into other departments: start with them.")
+        lines.append(
+            f"- **{f('champions', len(r.champions))} champions** are active now; {f('champions_bridging', bridging)} of them reach into "
+            "other departments: start with them."
+        )
     else:
-        lines.append(f"- **{len(r.champions):,} champions** are active now and reach the most people: start with them.")
+        lines.append(f"- **{f('champions', len(r.champions))} champions** are active now and reach the most people: start with them.")
     if len(r.seed_communities):
-        lines.append(f"- **{len(r.seed_communities):,} seed communities** are growing or thriving: build buzz there before inviting others.")
+        lines.append(
+            f"- **{f('seed_communities', len(r.seed_communities))} seed communities**, the busiest of the "
+            f"{f('healthy_communities', r.healthy)} growing or thriving: build buzz there before inviting others."
+        )
     else:
         lines.append("- **No community is growing or thriving** to seed from: start with the champions' own conversations.")
     if r.lapsed:
+        listed = len(invite_back_listed(r))
         lines.append(
-            f"- **{kpis.display('lapsed', r.lapsed)} {'person has' if r.lapsed == 1 else 'people have'} lapsed** (no activity for 90+ days); "
-            f"{len(r.invite_back):,} still have an account and can be invited back: the top 20 are listed below with the colleague best placed to ask them."
+            f"- **{f('lapsed', r.lapsed)} {'person has' if r.lapsed == 1 else 'people have'} lapsed** (no activity for "
+            f"{f.term(f'{r.inactive_days}+')} days); {f('invite_back', len(r.invite_back))} still have an account and can be invited "
+            + (
+                f"back: the {f('invite_back_listed', listed)} to invite personally first are listed below with the colleague best placed to ask them."
+                if listed
+                else "back."
+            )
         )
         causes = r.invite_back["cause"].value_counts()
-        lines.append(
-            f"- **Why they stopped**: {causes.get('personal', 0):,} went quiet while their communities carried on (invite them "
-            f"personally, below); {causes.get('community', 0):,} left with communities that went quiet (revive or move the "
-            f"community: step 4); {causes.get('one-off', 0):,} wrote only once (an onboarding nudge, not a personal call)."
-        )
-        if len(r.silent) and (stop := adoption.stop_month(r.silent))[1] > 1:
+        if len(r.invite_back):
             lines.append(
-                f"- **{stop[1]:,} of the {len(r.silent):,} heavy contributors who went silent stopped in "
-                f"{stop[0].strftime('%B %Y')}**: ask what changed that month."
+                f"- **Why they stopped**: {f('lapse_personal', causes.get('personal', 0))} went quiet while their communities carried on "
+                f"(invite them personally, below); {f('lapse_community', causes.get('community', 0))} left with communities that went "
+                f"quiet (revive or move the community: step 4); {f('lapse_one_off', causes.get('one-off', 0))} wrote only once (an "
+                "onboarding nudge, not a personal call)."
+            )
+        if cluster := adoption.stop_cluster(r.silent, as_of=r.as_of, inactive_days=r.inactive_days):
+            month = cluster[0].strftime("%B %Y")
+            lines.append(
+                f"- **{f('silent_heavy_stopped_in_month', cluster[1], window=month)} of the {f('silent_heavy_contributors', len(r.silent))} "
+                f"heavy contributors who went silent stopped in {month}**: ask what changed that month."
             )
     else:
-        lines.append("- **No one has lapsed**: everyone who took part was active in the last 90 days.")
+        lines.append(f"- **No one has lapsed**: everyone who took part was active in the last {f.term(str(r.inactive_days))} days.")
     top = r.comms_targets.head(3)
-    never = f"{kpis.display('never_activated', r.never_activated)} {'person has' if r.never_activated == 1 else 'people have'} never taken part"
+    never = f"{f('never_activated', r.never_activated)} {'person has' if r.never_activated == 1 else 'people have'} never taken part"
     if len(top):
-        targets = ", ".join(f"{escape_md(v)} ({n:,} never active)" for v, n in zip(top["value"], top["never_active"]))
+        targets = ", ".join(
+            f"{f.name(escape_md(v))} ({f('never_activated', n, segment={a: str(v)})} never active)"
+            for a, v, n in zip(top["attribute"], top["value"], top["never_active"])
+        )
         lines.append(f"- **{never}**; above-the-line comms should aim first at {targets}.")
     elif r.never_activated:
         lines.append(f"- **{never}**; no department or location reaches the privacy floor, so comms go to everyone alike.")
     else:
         lines.append("- **Everyone has taken part at least once.**")
-    lines.append(f"- Contact lists with names for {escape_md(client)}'s comms team are kept in a restricted folder, apart from this report.")
-    return "\n".join(lines)
+    lines.append(f"- Contact lists with names for {f.name(escape_md(client))}'s comms team are kept in a restricted folder, apart from this report.")
+    return Told("\n".join(lines), f)

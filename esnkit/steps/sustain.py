@@ -4,18 +4,21 @@ Definitions:
 
 - *newcomer welcome*: of people's first message in a community that started a thread, the share
   answered by someone else within 24 and within 48 hours;
-- *newcomer funnel*: people with a first message in a community → a second message there → a
-  *regular contributor* there (messages in at least 3 distinct months);
+- *newcomer funnel*: newcomers to a community (a person's first message there; one person new to two
+  communities counts twice) → a second message there → a *regular contributor* there (messages in at
+  least 3 distinct months);
 - *duplicate*: two live communities whose names share at least half their words (ignoring
   numbers and filler words) and whose active members overlap by at least half (Jaccard on the last
-  180 days) — the smaller one is triaged *duplicate* with the action *merge*;
+  180 days) — the smaller one keeps its lifecycle status and gets the action *merge* (its
+  ``duplicate_of`` names the other);
 - *habitual share*: active people (last 12 weeks) who were active in 9+ of those weeks;
 - *beyond-core share*: contributions by people outside the top 10% of contributors;
 - *cross-department threads*: threads whose participants come from 2+ departments.
 
 Triage actions: thriving → *leave alone, play back*; growing → *support*; stable → *leave alone*;
 declining → *revive* (and *assign an owner* when none is known); idle → *revive or merge*;
-dormant → *archive*, or *revive* when it once had 10+ active members; duplicate → *merge*.
+dormant → *archive*, or *revive* when it once had 10+ active members; a likely duplicate → *merge*,
+whatever its status.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ import pandas as pd
 
 from .._fast import isin, isin_sorted, positions, unique
 from ..dataset import Dataset
+from ..facts import Figures, Told
 from ..metrics import communities, kpis, network, participation
 from ..metrics._base import as_of_end, day_number, person_days
 from ..metrics.successes import successful_threads
 from ..reduce import query
-from ..render import escape_md
 from .context import StepContext
 
 __all__ = [
@@ -68,7 +71,8 @@ def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
 def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.DataFrame:
     """First message → second message → regular contributor (3+ distinct months), in one community.
 
-    Returns ``stage``, ``people``, ``share`` (of the first stage); with ``by_group``, per community.
+    Returns ``stage``, ``newcomers`` (person × community pairs: one person new to two communities
+    counts twice), ``share`` (of the first stage); with ``by_group``, per community.
 
     Examples
     --------
@@ -77,7 +81,7 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
     ...     messages=pd.DataFrame({"message_id": list("1234"), "thread_id": list("1234"), "group_id": ["g"] * 4,
     ...         "author_id": ["a", "a", "a", "b"], "created_at": ["2026-01-01", "2026-02-01", "2026-03-01", "2026-03-02"],
     ...         "is_thread_start": [True] * 4, "is_private": [False] * 4}))
-    >>> newcomer_funnel(ds, as_of="2026-03-31")[["stage", "people"]].values.tolist()
+    >>> newcomer_funnel(ds, as_of="2026-03-31")[["stage", "newcomers"]].values.tolist()
     [['first message', 2], ['second message', 1], ['regular contributor', 1]]
     """
     end = as_of_end(as_of, ds)
@@ -88,9 +92,9 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
         for name, mask in stages:
             out[name] = mask.astype("int64")
         return out.groupby("group_id").sum().reset_index()
-    rows = [{"stage": name, "people": int(mask.sum())} for name, mask in stages]
+    rows = [{"stage": name, "newcomers": int(mask.sum())} for name, mask in stages]
     out = pd.DataFrame(rows)
-    out["share"] = out["people"] / out["people"].iloc[0] if out["people"].iloc[0] else np.nan
+    out["share"] = out["newcomers"] / out["newcomers"].iloc[0] if out["newcomers"].iloc[0] else np.nan
     return out
 
 
@@ -211,7 +215,6 @@ ACTIONS = {
     "declining": "revive",
     "idle": "revive or merge",
     "dormant": "archive",
-    "duplicate": "merge",
 }
 
 
@@ -229,17 +232,19 @@ def triage(
     dup = duplicates.drop_duplicates("group_id").set_index("group_id")
     names = t.set_index("group_id")["name"]
     is_dup = isin(t["group_id"], dup.index)
-    t["lifecycle"] = t["status"]  # the scorecard's status, which every step's count of healthy communities reads
-    t.loc[is_dup, "status"] = "duplicate"
-    t.loc[is_dup, "rule"] = "overlaps with " + t.loc[is_dup, "group_id"].map(dup["duplicate_of"]).map(names).astype(str) + " in name and members"
-    t["action"] = t["status"].map(ACTIONS)
+    t["lifecycle"] = t["status"]  # the scorecard's status, the one every step prints: a duplicate keeps it
+    t["duplicate_of"] = t["group_id"].map(dup["duplicate_of"]).map(names).astype("str").where(is_dup.to_numpy(), None)
+    t.loc[is_dup, "rule"] = "overlaps with " + t.loc[is_dup, "duplicate_of"] + " in name and members"
+    t["action"] = t["status"].map(ACTIONS).where(~is_dup.to_numpy(), "merge")
     had_crowd = t["group_id"].map(peak_members).fillna(0) >= 10 if peak_members is not None else pd.Series(False, index=t.index)
     t.loc[(t["status"] == "dormant") & had_crowd, "action"] = "revive (it once had 10+ active members)"
     no_owner = t["group_id"].map(owners).isna() if owners is not None else pd.Series(True, index=t.index)
     t.loc[(t["status"] == "declining") & no_owner, "action"] = "revive and assign an owner"
     t["evidence"] = t["rule"]
     # Key-person risk: a live community whose contributions hang on one or two people.
-    risky = isin(t["status"], list(LIVE)) & t["absence_factor"].between(1, KEY_PERSON_MAX) & (t["messages_q0"] + t["messages_q1"] >= 6)
+    risky = (
+        isin(t["status"], list(LIVE)) & ~is_dup & t["absence_factor"].between(1, KEY_PERSON_MAX) & (t["messages_q0"] + t["messages_q1"] >= 6)
+    )  # a duplicate is merged, so who carries it now does not matter
     people = np.where(t["absence_factor"] == 1, "1 person makes", t["absence_factor"].astype("str") + " people make")
     share = (t["key_people_share"].fillna(0) * 100).round().astype("int64").astype("str")
     t["key_person_risk"] = pd.Series(np.where(risky, people + " " + share + "% of its contributions", ""), index=t.index, dtype="str")
@@ -356,6 +361,7 @@ class Sustain:
     funnel: pd.DataFrame
     embedding: pd.DataFrame
     stories: pd.DataFrame
+    as_of: str = ""
 
 
 def build_sustain(ctx: StepContext) -> Sustain:
@@ -389,35 +395,82 @@ def build_sustain(ctx: StepContext) -> Sustain:
     tri = tri.assign(lapsed_with_it=tri["group_id"].map(with_it).fillna(0).astype("int64"))
     individuals = network.key_individuals(ds, as_of=as_of)
     return Sustain(
-        cards, tri, newcomer_funnel(ds, as_of=as_of), embedding_indicators(ds, as_of=as_of), success_stories(ds, as_of=as_of, individuals=individuals)
+        cards,
+        tri,
+        newcomer_funnel(ds, as_of=as_of),
+        embedding_indicators(ds, as_of=as_of),
+        success_stories(ds, as_of=as_of, individuals=individuals),
+        as_of.isoformat(),
     )
 
 
-def sustain_summary(s: Sustain, *, client: str) -> str:
-    counts = s.triage["action"].value_counts()
+#: Triage actions by the measure that counts them: the first four need a decision, the rest keep the community as it is.
+ACTION_MEASURES = {
+    "revive": "triage_revive",
+    "revive or merge": "triage_revive_or_merge",
+    "merge": "triage_merge",
+    "archive": "triage_archive",
+    "support": "triage_support",
+    "leave alone": "triage_leave_alone",
+    "leave alone, play back": "triage_play_back",
+}
+
+
+def base_action(actions: pd.Series) -> pd.Series:
+    """A triage action without its riders: ``revive and assign an owner; recruit co-hosts`` -> ``revive``.
+
+    >>> base_action(pd.Series(["revive and assign an owner; recruit co-hosts (key-person risk)", "revive or merge", "leave alone, play back"])).tolist()
+    ['revive', 'revive or merge', 'leave alone, play back']
+    """
+    first = actions.astype("str").str.split(";").str[0].str.strip()
+    return first.where(~(first.str.startswith("revive") & (first != "revive or merge")), "revive")
+
+
+def sustain_summary(s: Sustain, *, client: str) -> Told:
+    """Step 4's summary: the triage in two sentences, newcomers, the habitual share and the stories, each figure a registered measure."""
+    f = Figures("summary", as_of=s.as_of)
+    counts = base_action(s.triage["action"]).value_counts() if len(s.triage) else pd.Series(dtype="int64")
+    decide = [a for a in ("revive", "revive or merge", "merge", "archive") if counts.get(a, 0)]
+    keep = [a for a in ("support", "leave alone", "leave alone, play back") if counts.get(a, 0)]
+    lines = []
+    if len(s.triage):
+        n_decide, n_keep = sum(int(counts[a]) for a in decide), sum(int(counts[a]) for a in keep)
+        hanging = int((s.triage["key_person_risk"] != "").sum())
+        parts = "; ".join(
+            [f"{a} {f(ACTION_MEASURES[a], int(counts[a]))}" for a in decide]
+            + (
+                [f"keep {f('communities_to_keep', n_keep)}: " + ", ".join(f"{a} {f(ACTION_MEASURES[a], int(counts[a]))}" for a in keep)]
+                if keep
+                else []
+            )
+        )
+        lines.append(
+            f"- **{f('communities_to_act_on', n_decide)} of {f('communities', len(s.triage))} communities need a decision**: {parts}."
+            + (f" {f('communities_hanging_on_few', hanging)} in use hang on one or two people: recruit co-hosts." if hanging else "")
+        )
+    else:
+        lines.append("- **No community or channel was found in this export**, so there is nothing to triage.")
+    fun = s.funnel
+    if len(fun) > 1 and pd.notna(fun["share"].iloc[1]):
+        lines.append(
+            f"- **Newcomers**: {f('newcomer_return_share', fun['share'].iloc[1])} of people's first posts in a community were followed by another there."
+        )
     e = s.embedding
-    trend = ""
     if len(e) >= 2 and pd.notna(e["habitual_share"].iloc[-1]) and pd.notna(e["habitual_share"].iloc[0]):
-        # In the percentages the table beside it prints, so the sentence never says other than the table.
-        first, last = f"{e['habitual_share'].iloc[0]:.0%}", f"{e['habitual_share'].iloc[-1]:.0%}"
         q0, q1 = e["quarter"].iloc[0], e["quarter"].iloc[-1]
-        if first == last:
-            trend = f" The habitual share of active people held at {last} from {q0} to {q1}."
+        first, last = f("habitual_share", e["habitual_share"].iloc[0], window=q0), f("habitual_share", e["habitual_share"].iloc[-1], window=q1)
+        shown = [x.display for x in f.facts[-2:]]
+        if shown[0] == shown[1]:
+            lines.append(f"- **Habit**: the share of active people with a habit held at {last} from {q0} to {q1}.")
         else:
             way = "rose" if e["habitual_share"].iloc[-1] > e["habitual_share"].iloc[0] else "fell"
-            trend = f" The habitual share of active people {way} from {first} in {q0} to {last} in {q1}."
-    f = s.funnel
-    conv = f"{f['share'].iloc[1]:.0%}" if len(f) > 1 and pd.notna(f["share"].iloc[1]) else "–"
-    actions = "; ".join(f"{escape_md(a)}: {n:,}" for a, n in counts.items())
-    return (
-        f"- **Community actions for {escape_md(client)}**: {actions}.\n"
-        f"- **Newcomers**: {conv} of people who posted once in a community posted there again.{trend}\n"
-        f"- {_stories_line(len(s.stories))}"
-    )
+            lines.append(f"- **Habit**: the share of active people with a habit {way} from {first} in {q0} to {last} in {q1}.")
+    lines.append(f"- {_stories_line(len(s.stories), f)}")
+    return Told("\n".join(lines), f)
 
 
-def _stories_line(n: int) -> str:
+def _stories_line(n: int, f: Figures) -> str:
     if n == 0:
         return "**No success story** is ready to play back yet."
     noun, verb = ("story", "is") if n == 1 else ("stories", "are")
-    return f"**{n:,} success {noun}** {verb} ready to play back (below)."
+    return f"**{f('success_stories', n)} success {noun}** {verb} ready to play back (below)."

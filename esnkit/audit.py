@@ -1,0 +1,311 @@
+"""``esnkit audit CLIENT``: hold a run's five deliverables to each other, to facts.json and to the registry.
+
+The audit reads what the client gets — the HTML of each step in ``reports/<as_of>/``, its
+``facts.json`` and ``kpis.json``, and the restricted contact lists — and reports every fault:
+
+- **contract**: every fact has the fields of :data:`esnkit.facts.FACT_FIELDS`, a registered measure,
+  the label, unit count and population the registry gives it;
+- **one figure, one value**: the same measure, segment, window and as-of printed with two values
+  or two displays anywhere in the five;
+- **one label, one measure**: a label used for two measures (or segments, or windows), or one
+  measure printed under two labels;
+- **printed as recorded**: a fact whose display is not printed at its mark in its step; a marked
+  figure on a page that facts.json does not hold; a number in a tile, a summary or a finding that
+  is neither a fact nor a term of a definition;
+- **bounds**: a count above its population (people active above people registered), a negative
+  count, a share outside [0, 1];
+- **parts add up**: in one section, the parts of a whole (the actions of a triage) that do not add
+  up to the whole printed beside them;
+- **one status per community**: a community printed with two statuses, or with a status the rule
+  does not define;
+- **people are findable**: a person's reference printed that is in no restricted list;
+- **kpis.json**: a KPI whose display there differs from the one the pages print.
+
+``esnkit run`` ends by running it and prints any fault; the tests run it on every client they
+deliver and fail on any fault.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from .facts import FACT_FIELDS
+from .metrics.communities import STATUSES
+from .metrics.measures import label_of, measure
+
+__all__ = ["Fault", "audit", "audit_folder", "format_faults"]
+
+#: The deliverables of a run, by step stem.
+STEP_STEMS = ("1-assess", "2-plan", "3-reactivate", "4-sustain", "5-report")
+#: A person's reference as the deliverables print it (privacy.person_ref).
+REF = re.compile(r"\bP-[A-Z2-7]{8,10}\b")
+#: What a number in a sentence may be without being a figure: a date, a quarter, a month, a step or a
+#: person's reference (which the rest of the audit checks). Anything else with a digit is a figure.
+_NOT_FIGURES = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}-\d{2}\b|\bQ[1-4] \d{4}\b|"
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b|"
+    r"\b[Ss]teps? \d(?:(?:,| and) \d)*\b|" + REF.pattern
+)
+_NUMBER = re.compile(r"[+\-−]?\d[\d,.]*%?")
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    """One thing a demanding client would call a defect: which check, where, and what."""
+
+    check: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message} [{self.check}]"
+
+
+def format_faults(faults: list[Fault]) -> str:
+    """One line per fault, as ``esnkit audit`` and ``esnkit run`` print them."""
+    return "\n".join(str(f) for f in faults)
+
+
+def audit(paths, *, as_of=None) -> list[Fault]:
+    """Audit a client's run at ``as_of`` (default: its latest report folder). ``paths`` is a :class:`esnkit.config.ClientPaths`."""
+    root = paths.reports_root
+    if as_of is None:
+        done = sorted(p.name for p in root.glob("*") if p.is_dir()) if root.is_dir() else []
+        if not done:
+            raise FileNotFoundError(f"{root}: no report folder; run `esnkit run {paths.client}` first")
+        folder = root / done[-1]
+    else:
+        folder = paths.reports(as_of)
+    return audit_folder(folder, restricted=paths.restricted)
+
+
+def audit_folder(folder: Path, *, restricted: Path | None = None) -> list[Fault]:
+    """Audit the deliverables in one report folder (with the client's restricted lists, when given)."""
+    from bs4 import BeautifulSoup
+
+    folder = Path(folder)
+    pages = {}
+    for stem in STEP_STEMS:
+        path = folder / f"{stem}.html"
+        if path.is_file():
+            soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            for hidden in soup(["script", "style", "head"]):
+                hidden.decompose()
+            pages[stem] = soup
+    if not pages:
+        raise FileNotFoundError(f"{folder}: no deliverable (N-step.html) to audit")
+    faults: list[Fault] = []
+    facts_path = folder / "facts.json"
+    if not facts_path.is_file():
+        return [Fault("contract", str(facts_path), "facts.json is missing: `esnkit run` writes it beside the deliverables")]
+    try:
+        facts = json.loads(facts_path.read_text(encoding="utf-8"))["facts"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Fault("contract", str(facts_path), f"facts.json cannot be read: {exc}")]
+    facts = [f for f in facts if _contract(f, faults)]
+    facts = [f for f in facts if f["step"] in pages]  # a step not exported this time has no page to hold it to
+    _one_value(facts, faults)
+    _one_label(facts, faults)
+    for stem, soup in pages.items():
+        _printed(stem, soup, [f for f in facts if f["step"] == stem], faults)
+        _unregistered(stem, soup, faults)
+    _bounds(facts, faults)
+    _parts(facts, faults)
+    _statuses(pages, faults)
+    if restricted is not None:
+        _findable(pages, Path(restricted), faults)
+    _kpis_json(folder, facts, faults)
+    return faults
+
+
+def _key(f: dict) -> tuple:
+    return (f["measure"], json.dumps(f.get("segment") or {}, sort_keys=True, ensure_ascii=False), f.get("window") or "", f["as_of"])
+
+
+def _where(f: dict) -> str:
+    return f"{f['step']} ({f['section']})"
+
+
+def _contract(f: dict, faults: list[Fault]) -> bool:
+    missing = [k for k in FACT_FIELDS if k not in f] if isinstance(f, dict) else list(FACT_FIELDS)
+    if missing:
+        faults.append(Fault("contract", "facts.json", f"a fact lacks {', '.join(missing)}: {str(f)[:120]}"))
+        return False
+    try:
+        m = measure(f["measure"])
+    except ValueError:
+        faults.append(Fault("contract", _where(f), f"measure {f['measure']!r} is not registered"))
+        return False
+    own_window = f["window"] if f["window"] != m.window else None
+    expected = label_of(m.id, segment=f["segment"], window=own_window)
+    if f["label"] != expected:
+        faults.append(Fault("contract", _where(f), f"{m.id}: label {f['label']!r} is not the registry's {expected!r}"))
+    if f["counts"] != m.counts or f["population"] != m.population or f["version"] != m.version:
+        faults.append(Fault("contract", _where(f), f"{m.id}: counts, population or version differ from the registry's"))
+    return True
+
+
+def _one_value(facts: list[dict], faults: list[Fault]) -> None:
+    seen: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    values: dict[tuple, set] = defaultdict(set)
+    for f in facts:
+        seen[_key(f)][f["display"]].append(f)
+        values[_key(f)].add(None if f["value"] is None else round(float(f["value"]), 9))
+    for key, displays in seen.items():
+        if len(displays) > 1:
+            shown = "; ".join(f"{d} in {', '.join(sorted({_where(x) for x in xs}))}" for d, xs in displays.items())
+            faults.append(Fault("one figure, one value", key[0], f"{next(iter(displays.values()))[0]['label']!r} prints two ways: {shown}"))
+        elif len(values[key]) > 1:
+            faults.append(Fault("one figure, one value", key[0], f"{key[0]} ({key[1]}, {key[2]}) has two values behind one display"))
+
+
+def _one_label(facts: list[dict], faults: list[Fault]) -> None:
+    keys_of: dict[str, set] = defaultdict(set)
+    labels_of: dict[tuple, set] = defaultdict(set)
+    for f in facts:
+        k = _key(f)[:3]
+        keys_of[f["label"]].add(k)
+        labels_of[k].add(f["label"])
+    for label, keys in keys_of.items():
+        if len(keys) > 1:
+            faults.append(Fault("one label, one measure", label, f"one label for {len(keys)} measures: {sorted(keys)}"))
+    for k, labels in labels_of.items():
+        if len(labels) > 1:
+            faults.append(Fault("one label, one measure", k[0], f"one measure under {len(labels)} labels: {sorted(labels)}"))
+
+
+def _marks(soup) -> list[tuple[str, str, str]]:
+    out = []
+    for span in soup.select("span.esn-fig[data-measure]"):
+        seg = span.get("data-segment") or "{}"
+        out.append((span["data-measure"], json.dumps(json.loads(seg), sort_keys=True, ensure_ascii=False), span.get_text()))
+    return out
+
+
+def _printed(stem: str, soup, facts: list[dict], faults: list[Fault]) -> None:
+    marks = _marks(soup)
+    on_page = {(m, seg, text) for m, seg, text in marks}
+    recorded = set()
+    for f in facts:
+        mark = (f["measure"], json.dumps(f.get("segment") or {}, sort_keys=True, ensure_ascii=False), f["display"])
+        recorded.add(mark)
+        if mark not in on_page:
+            faults.append(Fault("printed as recorded", _where(f), f"{f['label']!r} = {f['display']} is in facts.json but not printed"))
+    for m, seg, text in sorted(on_page - recorded):
+        faults.append(Fault("printed as recorded", stem, f"{m} {seg} printed as {text!r} but not in facts.json"))
+    text = soup.get_text(" ")
+    for f in facts:
+        if f["display"] not in text:
+            faults.append(Fault("printed as recorded", _where(f), f"{f['display']!r} is not in what a reader sees"))
+
+
+def _unregistered(stem: str, soup, faults: list[Fault]) -> None:
+    for block in soup.select("[data-block]"):
+        block = _copy(block)
+        for marked in block.select("span.esn-fig, span.esn-term, span.esn-name, .esn-kpi .l"):
+            marked.decompose()
+        text = _NOT_FIGURES.sub(" ", block.get_text(" "))
+        for number in _NUMBER.findall(text):
+            faults.append(
+                Fault(
+                    "printed as recorded", f"{stem} ({block['data-block']})", f"{number!r} is printed but is neither a registered figure nor a term"
+                )
+            )
+
+
+def _copy(tag):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(str(tag), "html.parser").find()
+
+
+def _bounds(facts: list[dict], faults: list[Fault]) -> None:
+    wholes = {(_key(f)[0], _key(f)[1], f["as_of"]): f for f in facts}
+    for f in facts:
+        v, m = f["value"], measure(f["measure"])
+        if v is None:
+            continue
+        if m.unit in ("share", "score") and not -1e-9 <= v <= 1 + 1e-9:
+            faults.append(Fault("bounds", _where(f), f"{f['label']!r} = {f['display']}: a share outside 0-100%"))
+        if m.unit == "count" and v < 0:
+            faults.append(Fault("bounds", _where(f), f"{f['label']!r} = {f['display']}: a negative count"))
+        if m.population:
+            whole = wholes.get((m.population, _key(f)[1], f["as_of"]))
+            if whole is not None and whole["value"] is not None and v > whole["value"] + 1e-9:
+                faults.append(Fault("bounds", _where(f), f"{f['label']!r} = {f['display']} is more than {whole['label']!r} = {whole['display']}"))
+
+
+def _parts(facts: list[dict], faults: list[Fault]) -> None:
+    by_section: dict[tuple, list[dict]] = defaultdict(list)
+    for f in facts:
+        by_section[(f["step"], f["section"], f["as_of"])].append(f)
+    for (step, section, _), items in by_section.items():
+        wholes = {f["measure"]: f for f in items}
+        parts: dict[str, float] = defaultdict(float)
+        for f in items:
+            of = measure(f["measure"]).parts_of
+            if of and f["value"] is not None:
+                parts[of] += float(f["value"])
+        for of, total in parts.items():
+            whole = wholes.get(of)
+            if whole is not None and whole["value"] is not None and not math.isclose(total, whole["value"], abs_tol=1e-9):
+                faults.append(
+                    Fault("parts add up", f"{step} ({section})", f"the parts of {whole['label']!r} add up to {total:,.0f}, not {whole['display']}")
+                )
+
+
+def _statuses(pages: dict, faults: list[Fault]) -> None:
+    seen: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for stem, soup in pages.items():
+        for table in soup.select("table"):
+            heads = [th.get_text(" ").strip().lower() for th in table.select("thead th")]
+            if "status" not in heads or not ({"name", "community"} & set(heads)):
+                continue
+            name_at, status_at = heads.index("name" if "name" in heads else "community"), heads.index("status")
+            rows = [[td.get_text(" ").strip() for td in tr.select("td")] for tr in table.select("tbody tr")]
+            names = [r[name_at] for r in rows if len(r) > max(name_at, status_at)]
+            twice = {n for n in names if names.count(n) > 1}  # two communities of one name: not one community's two statuses
+            for r in rows:
+                if len(r) <= max(name_at, status_at) or r[name_at] in twice:
+                    continue
+                status = r[status_at]
+                if status not in STATUSES:
+                    faults.append(Fault("one status per community", stem, f"{r[name_at]!r} has status {status!r}, which the rule does not define"))
+                seen[r[name_at]][status].add(stem)
+    for name, statuses in seen.items():
+        if len(statuses) > 1:
+            shown = "; ".join(f"{s} in {', '.join(sorted(where))}" for s, where in statuses.items())
+            faults.append(Fault("one status per community", name, f"two statuses: {shown}"))
+
+
+def _findable(pages: dict, restricted: Path, faults: list[Fault]) -> None:
+    import csv
+
+    listed = set()
+    for path in sorted(restricted.glob("*.csv")) if restricted.is_dir() else []:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):  # the person's `ref`, and an inviter's `inviter_ref`
+                listed.update((v or "").strip().lstrip("'") for k, v in row.items() if k and (k == "ref" or k.endswith("_ref")))
+    for stem, soup in pages.items():
+        for ref in sorted(set(REF.findall(soup.get_text(" "))) - listed):
+            faults.append(Fault("people are findable", stem, f"{ref} is printed but is in no restricted list"))
+
+
+def _kpis_json(folder: Path, facts: list[dict], faults: list[Fault]) -> None:
+    path = folder / "kpis.json"
+    if not path.is_file():
+        return
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        faults.append(Fault("kpis.json", str(path), f"cannot be read: {exc}"))
+        return
+    for k in record.get("kpis", []):
+        for f in facts:
+            if f["measure"] == k.get("kpi") and not f.get("segment") and f["as_of"] == record.get("as_of") and f["display"] != k.get("display"):
+                faults.append(Fault("kpis.json", _where(f), f"{k.get('kpi')}: kpis.json says {k.get('display')}, the page {f['display']}"))
