@@ -148,6 +148,12 @@ def _month_axis(ax, x=None) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mdates.ConciseDateFormatter(locator))
 
 
+def _every_month(periods: pd.Series) -> bool:
+    """The months measured follow one another (a line may join them); False when months in between were never measured."""
+    ordinals = pd.PeriodIndex(periods, freq="M").asi8
+    return bool((np.diff(ordinals) == 1).all())
+
+
 def _month_x(periods: pd.Series) -> pd.Series:
     return periods.dt.to_timestamp() if hasattr(periods, "dt") else pd.PeriodIndex(periods).to_timestamp()
 
@@ -478,7 +484,9 @@ def plot_glide_path(
     ax.plot(_month_x(path["month"]), path["target"], color=ACCENT, ls="--", marker=".", label="glide path")
     if actual is not None and len(actual):
         measured = actual.dropna(subset=["value"])
-        ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", label="actual")
+        # a KPI measured less than monthly (the quarterly census) as its points alone: no line through months never measured
+        ls = "-" if _every_month(measured["month"]) else "none"
+        ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", ls=ls, label="actual")
     _kpi_axis(ax, kpi, percent)
     _month_axis(ax, _month_x(path["month"]))
     ax.set(title=_wrapped(title), xlabel="")
@@ -488,16 +496,41 @@ def plot_glide_path(
 
 @_says_why_when_empty
 def plot_kpi_trend(
-    table: pd.DataFrame, *, value: str, title: str = "", percent: bool = False, marks: dict | None = None, kpi: str | None = None, ax=None
+    table: pd.DataFrame,
+    *,
+    value: str,
+    title: str = "",
+    percent: bool = False,
+    marks: dict | None = None,
+    kpi: str | None = None,
+    forecast: pd.DataFrame | None = None,
+    ax=None,
 ):
-    """A monthly KPI (``month`` and ``value`` columns) with campaign dates marked; ``kpi`` formats the axis."""
+    """A KPI's history (``month`` and ``value`` columns) with campaign dates marked; ``kpi`` formats the axis.
+
+    Values measured every month are joined by a line; a KPI measured less often (the quarterly
+    community census) is drawn as its points alone, so no line pretends to months never measured.
+    ``forecast`` (:func:`esnkit.metrics.trends.trend_path`: ``month``, ``central``, ``low``, ``high``)
+    adds the trend to the deadline, dashed, with its interval shaded.
+    """
     ax = _ax(ax, figsize=(9, 3))
     table = table.dropna(subset=[value])
-    ax.plot(_month_x(table["month"]), table[value], color=PRIMARY, marker="o", ms=3)
+    x = _month_x(table["month"])
+    if _every_month(table["month"]):
+        ax.plot(x, table[value], color=PRIMARY, marker="o", ms=3, label="measured")
+    else:
+        ax.plot(x, table[value], color=PRIMARY, marker="o", ms=6, ls="none", label="measured (quarterly)")
+    shown = [x]
+    if forecast is not None and len(forecast):
+        fx = _month_x(forecast["month"])
+        ax.fill_between(fx, forecast["low"], forecast["high"], color=ACCENT, alpha=0.15, lw=0, label="80% range")
+        ax.plot(fx, forecast["central"], color=ACCENT, ls="--", lw=1.5, label="on this trend")
+        shown.append(fx)
+        ax.legend(frameon=False, fontsize=8)
     for when, label in (marks or {}).items():
         ax.axvline(pd.Timestamp(when), color=ACCENT, ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1], f" {label}", fontsize=8, color=ACCENT, va="top")
     _kpi_axis(ax, kpi, percent)
-    _month_axis(ax, _month_x(table["month"]))
+    _month_axis(ax, pd.concat([pd.Series(v) for v in shown], ignore_index=True))
     ax.set(title=_wrapped(title), xlabel="")
     return ax

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -80,7 +80,7 @@ show_table(p.alignment, empty=why(ctx, "objectives"))
 # %% [markdown]
 # ## How the feasibility verdict is reached
 #
-# An objective is *realistic* when the monthly improvement it needs is no more than the best sustained (three-month) improvement this network has already shown; *stretch* when it needs up to twice that; *unrealistic* beyond. Published benchmarks are shown beside each target in the proposal.
+# Each objective needs a change a month (*needs per month*); the network's own trend over the last 12 months, a straight line through the figure at the pace it is measured (quarterly figures by their quarterly values, the first months of the data left out while the figure's window was still filling), gives its pace (*trend per month*) and where it ends by the deadline if the recent trend continues. An objective is *realistic* when the change it needs is no more than the trend's pace; *stretch* when it needs up to twice that pace (against a falling trend: holding steady); *unrealistic* beyond; *no trend yet* when there are fewer than six monthly values or four quarterly ones. The verdict compares the changes as printed. Step 5 forecasts each objective and gives its status from the same trend. A proposed target is never unrealistic: where the benchmark is out of the trend's reach, the proposal asks for the most the trend supports and says how large a step change the benchmark would need. Published benchmarks are shown beside each target in the proposal.
 
 # %% [markdown]
 # ## Appendix

@@ -55,7 +55,7 @@ show_findings(ctx)
 # %% [markdown]
 # ## KPI scorecard
 #
-# Each objective's value now, where its glide path says it should be this month, and its status. Against an agreed plan from an earlier date: *on track* at or ahead of the path with a forecast that reaches the target, *at risk* behind it by no more than a tenth of the distance from baseline to target (or on the path with a forecast that falls short), *off track* further behind. Until a plan is agreed, or on the plan's own date, the status is *baseline*. The forecast extends the last three months' trend to the deadline, within what the figure can reach.
+# Each objective's value now, where its glide path says it should be this month, where it ends by its deadline if the recent trend continues (with the 80% range of that forecast), and its status. The trend is a straight line through the last 12 months of the figure, at the pace it is measured (quarterly figures by their quarterly values), leaving out the first months of the data while the figure's window was still filling; it needs six monthly values or four quarterly ones, and says why where there are fewer. Against an agreed plan from an earlier date: *on track* when even the pessimistic end of the range reaches the target, *at risk* when only the central forecast does, *off track* otherwise. Until a plan is agreed, or on the plan's own date, the status is *baseline*. The plan (step 2) judged each objective's feasibility on the same trend.
 
 # %%
 show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
@@ -65,7 +65,9 @@ show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
 
 # %%
 for name, t in rep.trends.items():
-    plots.plot_kpi_trend(t, value="value", title=name, kpi=t.attrs.get("kpi"), marks=rep.campaign_marks)
+    plots.plot_kpi_trend(
+        t, value="value", title=rep.trend_titles.get(name, name), kpi=t.attrs.get("kpi"), marks=rep.campaign_marks, forecast=rep.forecasts.get(name)
+    )
 
 # %% [markdown]
 # ## This quarter against the last

@@ -62,3 +62,22 @@ def step_context(ds: Dataset, root, *, name: str = "Acme", inactive_days: int = 
         show_names=False,
         inactive_days=inactive_days,
     )
+
+
+def trend_dataset(counts, *, n_people: int = 40, departments=None) -> Dataset:
+    """A network whose people active in 30 days follow ``counts``, one a month from April 2025 to AS_OF's month.
+
+    In month m, people p0 .. p(counts[m] - 1) each start one thread on the 15th at 10:00 (no one
+    answers), in one community ``g``; everyone joined on 2025-03-01. So people active in the 30 days
+    to a month's end are that month's count, and the interactive share at a month's end is the
+    largest count of the six months to it over ``n_people``. The data begin on 2025-04-15.
+    """
+    months = pd.period_range(end=pd.Period(AS_OF, "M"), periods=len(counts), freq="M")
+    rows = [(f"{m}-{i}", f"{m}-{i}", None, "g", f"p{i}", f"{m}-15 10:00", True) for m, k in zip(months, counts) for i in range(int(k))]
+    messages = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    messages["is_private"] = False
+    people = pd.DataFrame({"person_id": [f"p{i}" for i in range(n_people)], "state": "active", "joined_at": "2025-03-01"})
+    if departments is not None:
+        people["department"] = [departments[i % len(departments)] for i in range(n_people)]
+    groups = pd.DataFrame({"group_id": ["g"], "name": ["Community"], "kind": ["community"]})
+    return Dataset(people=people, groups=groups, messages=messages).validate()

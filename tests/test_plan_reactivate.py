@@ -3,7 +3,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import AS_OF, small_dataset, step_context
+from helpers import AS_OF, small_dataset, step_context, trend_dataset
 from pandas.testing import assert_frame_equal
 
 from esnkit import Dataset
@@ -215,3 +215,86 @@ def test_a_response_rate_already_past_the_cap_is_proposed_as_held_not_from_a_val
         "100.0% of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered post is the fastest way to lose a contributor"
     )
     assert planmod.course("response_rate", 1.0, got["response_rate"]["target"], "2027-03-31") == "held at 100.0% until 2027-03-31"
+
+
+def test_a_verdict_is_decided_on_the_changes_as_they_print():
+    # Legal: needs 0.096 / 12 = +0.8 points a month; the trend is +0.396 points, printed +0.4: twice
+    # the printed pace is a stretch (unrounded, 0.8 / 0.396 is more than twice: 'unrealistic' before)
+    assert planmod.feasibility(0.5, 0.596, 12, 0.00396, kpi_id="cross_department_share") == ("stretch", 0.008)
+    assert planmod.feasibility(0.5, 0.596, 12, 0.00396)[0] == "unrealistic"
+    assert (planmod.display_change("response_rate", 0.008), planmod.display_change("response_rate", 0.00396)) == ("+0.8 points", "+0.4 points")
+    # counts: 7 / 12 prints +0.6 against a trend of +0.55 printed +0.6: realistic as printed
+    assert planmod.feasibility(21, 28, 12, 0.55, kpi_id="active_30")[0] == "realistic"
+    assert planmod.feasibility(21, 28, 12, 0.55)[0] == "stretch"
+
+
+def test_feasibility_against_a_falling_trend_and_without_one():
+    assert planmod.feasibility(19, 19, 12, -1.0)[0] == "stretch"  # holding steady against a fall
+    assert planmod.feasibility(19, 18, 12, -1.0)[0] == "stretch"  # giving up less than the trend takes
+    assert planmod.feasibility(19, 7, 12, -1.0)[0] == "realistic"  # where the trend ends
+    assert planmod.feasibility(19, 25, 12, -1.0)[0] == "unrealistic"
+    assert planmod.feasibility(19, 25, 12, 0.0)[0] == "unrealistic"
+    assert planmod.feasibility(19, 25, 12, float("nan")) == ("no trend yet", 0.5)
+
+
+def test_best_sustained_change_is_the_trend_of_the_one_model():
+    assert planmod.best_sustained_change(pd.Series([1.0, 0, 2, 3, 3, 6])) == pytest.approx(1.0)  # y = x + noise orthogonal to x
+    nan = float("nan")
+    assert planmod.best_sustained_change(pd.Series([4.0, nan, nan, 7, nan, nan, 10, nan, nan, 13])) == pytest.approx(1.0)
+    assert np.isnan(planmod.best_sustained_change(pd.Series([4.0, nan, nan, 7, nan, nan, 10])))  # three quarters
+
+
+def test_a_rising_network_is_proposed_its_benchmarks_and_the_plan_calls_them_realistic(tmp_path):
+    # active in 30 days: 10, 11, ... 21 (April 2025 to March 2026); April is on the ramp, so the trend
+    # is May to March: +1 a month exactly, forecast 21 + 12 = 33 by 2027-03-31
+    ctx = step_context(trend_dataset(list(range(10, 22))), tmp_path)
+    p = planmod.build_plan(ctx)
+    t = p.objectives.set_index("metric")
+    active = t.loc["active_30"]
+    assert (active["baseline"], active["target"], active["trend_monthly_change"], active["forecast_at_deadline"]) == (21.0, 28.0, 1.0, 33.0)
+    assert (active["required_monthly_change"], active["feasibility"]) == (pytest.approx(7 / 12, abs=1e-6), "realistic")
+    assert "step change" not in active["reason"]
+    inter = t.loc["interactive_share"]  # 16/40 .. 21/40 from October (the 180-day window is whole from 2025-10-11)
+    assert (inter["baseline"], inter["target"], inter["feasibility"]) == (0.525, 0.575, "realistic")
+    assert inter["trend_monthly_change"] == pytest.approx(0.025)
+    assert "unrealistic" not in set(t["feasibility"])
+
+
+def test_a_falling_network_is_never_proposed_what_the_plan_calls_unrealistic(tmp_path):
+    # active in 30 days: 30, 29, ... 19: -1 a month; the benchmark 19 x 1.3 -> 25 would need +0.5 a month
+    ctx = step_context(trend_dataset(list(range(30, 18, -1))), tmp_path)
+    p = planmod.build_plan(ctx)
+    t = p.objectives.set_index("metric")
+    assert "unrealistic" not in set(t["feasibility"]), t[["target", "feasibility"]]
+    active = t.loc["active_30"]
+    assert (active["target"], active["feasibility"], active["forecast_at_deadline"]) == (19.0, "stretch", 7.0)
+    assert active["reason"] == (
+        "from 19 to 25 people active in 30 days: momentum back; on its trend (-1 a month) the most to ask for by 2027-03-31 is "
+        "to hold 19: 25 would need a step change of +6 on top of it (step 3's reactivation campaign, sized to it)"
+    )
+    # interactive share 29/40 .. 24/40 from October: -2.5 points a month; 60.0% + 5 points is held at 60.0%
+    assert (t.loc["interactive_share", "target"], t.loc["interactive_share", "feasibility"]) == (0.6, "stretch")
+    # nobody answers: 0% answered, flat; 70% is held at 0.0% rather than called unrealistic
+    assert (t.loc["response_rate", "target"], t.loc["response_rate", "feasibility"]) == (0.0, "realistic")
+    assert "70.0% would need a step change of +70.0 points" in t.loc["response_rate", "reason"]
+
+
+def test_proposed_targets_stay_below_100_percent_within_the_people_registered_and_the_live_communities(tmp_path):
+    # 28 .. 39 of 40 people active: the interactive share is 39/40 = 97.5%; +5 points would be 100%
+    ds = trend_dataset(list(range(28, 40)))
+    got = {o["metric"]: o for o in planmod.propose_objectives(ds, as_of=AS_OF, inactive_days=90, min_group_size=1)}
+    assert got["interactive_share"]["target"] == 0.975  # held where it is, not 100%
+    assert got["active_30"]["target"] == 40.0  # 39 x 1.3 = 51 is more people than are registered
+    assert got["response_rate"]["target"] < 1.0
+    # one community, stable (no answers: not thriving): 0 healthy + 2 is more communities than there are
+    assert got["healthy_communities"]["target"] == 1.0
+
+
+def test_a_segment_objective_names_its_segment_in_its_label(tmp_path):
+    ds = trend_dataset(list(range(10, 22)), departments=["Legal", "Sales"])
+    objective = {"id": "legal", "metric": "active_30", "segment": {"department": "Legal"}, "target": 14, "deadline": "2027-03-31"}
+    p = planmod.build_plan(step_context(ds, tmp_path, objectives=(objective,)))
+    assert p.objectives["objective"].tolist() == ["People active in the last 30 days, Legal"]
+    assert planmod.objective_title(next(p.objectives.itertuples())).startswith("People active in the last 30 days, Legal: 11 to 14 by 2027-03-31")
+    assert p.alignment["objective"].tolist() == ["People active in the last 30 days, Legal"]
+    assert planmod.plan_summary(p, client="Acme").count("People active in the last 30 days, Legal") == 1

@@ -200,6 +200,8 @@ def test_glide_path_with_and_without_actuals():
     assert list(ax.get_lines()[0].get_ydata()) == [0.3, 0.35] and list(ax.get_lines()[1].get_ydata()) == [0.28]
     assert ax.get_title() == "Interactive share" and ax.yaxis.get_major_formatter()(0.3, 0) == "30%"
     assert legend(plots.plot_glide_path(path)) == ["glide path"]
+    quarterly = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03", "2026-04"), "value": [4.0, np.nan, np.nan, 5.0]})
+    assert plots.plot_glide_path(path, actual=quarterly).get_lines()[1].get_linestyle() == "None"
 
 
 def test_kpi_trend_drops_missing_months_and_marks_campaigns():
@@ -294,3 +296,16 @@ def test_department_network_sizes_nodes_by_people_and_titles_the_busiest_pair():
     ax = plots.plot_department_network(table)
     assert ax.get_title() == "Who talks to whom across departments: most between X and Y (5)"
     assert sorted(t.get_text() for t in ax.texts) == ["X", "Y", "Z"]
+
+
+def test_a_quarterly_kpi_is_drawn_as_its_points_and_the_trend_to_the_deadline_dashed():
+    table = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03", "2026-04"), "value": [4.0, np.nan, np.nan, 5.0]})
+    ax = plots.plot_kpi_trend(table, value="value", kpi="healthy_communities")
+    (line,) = ax.get_lines()
+    assert line.get_linestyle() == "None" and list(line.get_ydata()) == [4.0, 5.0]  # points, no line through February and March
+    monthly = plots.plot_kpi_trend(table.fillna(4.5), value="value", kpi="healthy_communities")
+    assert monthly.get_lines()[0].get_linestyle() == "-"
+    path = pd.DataFrame({"month": months("2026-04", "2026-05"), "central": [5.0, 5.3], "low": [5.0, 5.1], "high": [5.0, 5.5]})
+    with_trend = plots.plot_kpi_trend(table, value="value", kpi="healthy_communities", forecast=path)
+    assert legend(with_trend) == ["measured (quarterly)", "80% range", "on this trend"]
+    assert list(with_trend.get_lines()[1].get_ydata()) == [5.0, 5.3] and with_trend.get_lines()[1].get_linestyle() == "--"

@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import AS_OF, small_dataset
+from helpers import AS_OF, small_dataset, step_context, trend_dataset
 from pandas.testing import assert_frame_equal
 from test_metrics_communities import AS_OF as C_AS_OF
 from test_metrics_communities import community_dataset
@@ -459,3 +459,74 @@ def test_movers_write_their_counts_with_thousands_separators():
     got = reporting.movers(scorecard, risk)
     assert got["detail"].tolist() == ["3,382 → 5,477 messages a quarter", "1,200 → 900 messages a quarter", "1,071 → 27 contributions a quarter"]
     assert got["movement"].tolist() == ["rose", "fell", "at risk"]
+
+
+def test_step_5_forecasts_what_step_2_judged_from_the_same_trend(tmp_path):
+    # +1 a month from 11 (May, after the ramp) to 21 (March): 33 by 2027-03-31 in both steps
+    from esnkit.steps import plan as planmod
+
+    ctx = step_context(trend_dataset(list(range(10, 22))), tmp_path)
+    p = planmod.build_plan(ctx)
+    rep = reporting.build_report(ctx)
+    step2 = dict(zip(p.objectives["objective"], p.objectives["forecast_at_deadline"]))
+    step5 = dict(zip(rep.scorecard["objective"], rep.scorecard["forecast_at_deadline"]))
+    assert step5.keys() == step2.keys()
+    for label, value in step2.items():
+        assert step5[label] == value or (np.isnan(step5[label]) and np.isnan(value)), label
+    assert step5["People active in the last 30 days"] == 33.0
+    path = rep.forecasts["People active in the last 30 days"]  # the chart's trend: 21 in March 2026, +1 a month to 33
+    expected = pd.DataFrame({"month": pd.period_range("2026-03", "2027-03", freq="M"), "central": np.arange(21.0, 34.0)})
+    assert_frame_equal(path, expected.assign(low=expected["central"], high=expected["central"]), atol=1e-9)
+    assert (
+        rep.trend_titles["People active in the last 30 days"]
+        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by 2027-03"
+    )
+
+
+def test_statuses_against_an_agreed_plan_come_from_the_forecast_interval(tmp_path):
+    import dataclasses
+
+    from esnkit.steps import plan as planmod
+
+    ds = trend_dataset(list(range(10, 22)))  # people active: +1 a month, an exact line: 33 by 2027-03-31, interval 33 to 33
+    objectives = tuple(
+        {"id": f"active-{target}", "metric": "active_30", "target": target, "deadline": "2027-03-31", "owner": "Comms"} for target in (30, 33, 34)
+    )
+    objectives += ({"id": "answered", "metric": "response_rate", "target": 0.5, "deadline": "2027-03-31", "owner": "Comms"},)
+    ctx = step_context(ds, tmp_path, objectives=objectives)
+    earlier = dataclasses.replace(planmod.build_plan(ctx), as_of="2026-01-31")  # agreed two months before this report
+    planmod.save_plan(earlier, ctx.paths.plans)
+    rep = reporting.build_report(ctx)
+    got = dict(zip(rep.scorecard["objective_id"], rep.scorecard["status"]))
+    # 33's pessimistic end reaches 30 and 33: on track; 34 is beyond even the central forecast: off track.
+    # Nobody ever answers: 0% flat, 50% out of reach.
+    assert got == {"active-30": "on track", "active-33": "on track", "active-34": "off track", "answered": "off track"}
+    assert "Against the plan of 2026-01-31: **2 on track, 0 at risk, 2 off track**." in reporting.report_summary(rep, client="Acme")
+
+
+def test_a_segment_objective_carries_its_segment_into_kpis_json_and_every_label(tmp_path):
+    ds = trend_dataset(list(range(10, 22)), departments=["Legal", "Sales"])
+    objective = {"id": "legal", "metric": "active_30", "segment": {"department": "Legal"}, "target": 14, "deadline": "2027-03-31"}
+    from esnkit.steps import plan as planmod
+
+    ctx = step_context(ds, tmp_path, objectives=(objective,))
+    planmod.build_plan(ctx, save=True)  # step 5 reports against the saved plan
+    rep = reporting.build_report(ctx)
+    record = reporting.kpi_record(rep)
+    assert [(o["objective_id"], o["kpi"], o["segment"]) for o in record["objectives"]] == [("legal", "active_30", {"department": "Legal"})]
+    label = "People active in the last 30 days, Legal"
+    assert reporting.scorecard_table(rep)["objective"].tolist() == [label]
+    assert reporting.quarter_table(rep)["metric"].tolist() == [label]
+    assert list(rep.trend_titles) == [label] and rep.trend_titles[label].startswith(label + " rose from 5 to 11 in 11 months")
+
+
+def test_a_short_history_has_no_forecast_and_the_scorecard_says_why(tmp_path):
+    rep = reporting.build_report(step_context(small_dataset(), tmp_path))
+    table = reporting.scorecard_table(rep).set_index("objective")
+    # threads answered, over 90 days: the window is whole from 2026-04-04, after all three months of data
+    answered = table.loc["Threads answered (last 90 days)"]
+    assert answered["forecast at deadline"] == "–"
+    assert answered["80% range"] == (
+        "no forecast: no monthly value yet, after the first 3 months (left out while the KPI's window was still filling); a trend needs 6"
+    )
+    assert reporting.kpi_record(rep)["objectives"][0]["forecast_at_deadline"] is None

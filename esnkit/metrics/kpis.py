@@ -36,7 +36,7 @@ import pandas as pd
 
 from .._fast import isin, unique
 from ..dataset import Dataset
-from . import communities, conversations, measures, network
+from . import communities, conversations, measures, network, trends
 from ._base import NEVER, active_days, as_of_end, day_number, population, registration_days
 from .measures import KPIS, Measure
 
@@ -52,11 +52,15 @@ __all__ = [
     "bounds",
     "clip",
     "month_ends",
+    "kpi_forecast",
+    "kpi_trend_path",
     "HEALTHY",
 ]
 
 #: Community statuses that count as healthy.
 HEALTHY = ("thriving", "growing")
+#: Months between measurements of a KPI's history, where not every month: the community census needs a scorecard each time.
+MEASURED_EVERY = {"healthy_communities": 3}
 #: Days in the window of each "people active" KPI.
 ACTIVE_WINDOWS = {"active_30": 30, "active_90": 90}
 
@@ -64,6 +68,20 @@ ACTIVE_WINDOWS = {"active_30": 30, "active_90": 90}
 #: A headline KPI is a registered measure (:mod:`esnkit.metrics.measures`, where every KPI is defined).
 KPI = Measure
 
+#: Days of data one value of a KPI counts (absent: the client's inactive_days, for lapsed): a value
+#: measured before a whole window lies inside the data is on the ramp where the data begin, and
+#: the trends leave it out (:func:`kpi_forecast`). The community status reads two 90-day quarters.
+WINDOW_DAYS = {
+    "interactive_share": 180,
+    "active_30": 30,
+    "active_90": 90,
+    "engaged_30": 30,
+    "response_rate": 90,
+    "median_hours_to_first_response": 90,
+    "healthy_communities": 180,
+    "cross_department_share": 365,
+    "never_activated": 90,
+}
 _BY_ID = {k.id: k for k in KPIS}
 
 
@@ -259,7 +277,7 @@ def kpi_history(
         ``month`` (Period), ``value``, ``partial`` (the as-of date cuts that month short).
     """
     kpi(kpi_id)
-    every = every or (3 if kpi_id == "healthy_communities" else 1)
+    every = every or MEASURED_EVERY.get(kpi_id, 1)
     ends = month_ends(ds, as_of=as_of, months=months)
     if kpi_id == "cross_department_share":  # one pass over the ties for every month end, not a graph a month
         segment = None if people is None else sorted(set(map(str, people)))
@@ -284,3 +302,29 @@ def clip(ds: Dataset, kpi_id: str, value: float, *, people: Iterable[str] | None
     if value is None or not math.isfinite(value):
         return value
     return float(min(max(value, lo), hi))
+
+
+def kpi_forecast(
+    ds: Dataset, kpi_id: str, history: pd.DataFrame, *, until, as_of, people: Iterable[str] | None = None, inactive_days: int = 90
+) -> trends.Forecast:
+    """Where a KPI of ``ds`` ends at the end of month ``until`` on the trend of ``history`` (:func:`esnkit.metrics.trends.forecast`).
+
+    Held within :func:`bounds`; the values measured before the KPI's window lay wholly inside the
+    data (its first :data:`WINDOW_DAYS`, :func:`esnkit.metrics.trends.settled_from`) are left out.
+    """
+    return trends.forecast(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
+
+
+def kpi_trend_path(
+    ds: Dataset, kpi_id: str, history: pd.DataFrame, *, until, as_of, people: Iterable[str] | None = None, inactive_days: int = 90
+) -> pd.DataFrame:
+    """:func:`kpi_forecast` at the end of each month from the history's last to ``until`` (:func:`esnkit.metrics.trends.trend_path`)."""
+    return trends.trend_path(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
+
+
+def _trend_options(ds: Dataset, kpi_id: str, people, as_of, inactive_days: int) -> dict:
+    """The trend model's settings for one KPI of ``ds``: its bounds, where its ramp ends, how often it is measured."""
+    k = kpi(kpi_id)
+    lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
+    since = trends.settled_from(ds.coverage()[0], WINDOW_DAYS.get(k.id, inactive_days))
+    return {"lower": lo, "upper": hi, "proportional": True, "since": since, "every": MEASURED_EVERY.get(k.id)}

@@ -13,11 +13,18 @@ An objective (in ``client.yml`` under ``objectives:``, or proposed by :func:`pro
 
 The baseline is always computed from the data at ``as_of``; it is never typed in.
 
-Feasibility compares the monthly change an objective needs with the best *sustained* change this
-network has shown — the largest average monthly change over any three consecutive months of the
-metric's history — **realistic** when the need is no more than that, **stretch** when it is up to
-twice that, **unrealistic** beyond (or when the network has never improved on this metric and the
-objective needs it to).
+Feasibility compares the monthly change an objective needs with the pace this network has kept up:
+the slope of the KPI's trend over the last 12 months (:mod:`esnkit.metrics.trends`, the model step 5
+forecasts and gives its status with) — **realistic** when the need is no more than that pace,
+**stretch** when it is up to twice that pace (against a falling trend: holding steady),
+**unrealistic** beyond; **no trend yet** when the history is too short for a trend (fewer than six
+monthly values or four quarterly ones, after the months while the KPI's window was still filling).
+Both are compared as they print (``+0.8 points`` against ``+0.4 points`` is a stretch, whatever
+the unrounded values). A realistic objective is one the trend reaches by its deadline; a stretch
+one gets at least half way on the trend.
+
+An objective for a segment (``segment: {department: Legal}``) names it in its label everywhere it
+prints: ``Threads answered (last 90 days), Legal``.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from .._io import atomic_write
 from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..metrics import kpis, network
+from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
 from ..render import escape_md
 from . import month_end_after
@@ -46,6 +53,7 @@ from .findings import BLANK_OWNER
 
 __all__ = [
     "objective_kpi",
+    "objective_label",
     "segment_people",
     "metric_history",
     "glide_path",
@@ -60,12 +68,20 @@ __all__ = [
     "plan_summary",
     "objectives_table",
     "display_change",
+    "quantise_change",
     "shown_change",
+    "objective_trend",
+    "VERDICTS",
+    "SHARE_CEILING",
 ]
 
 OBJECTIVE_KEYS = {"id", "metric", "segment", "target", "deadline", "owner", "theme", "path", "reason", "name"}
 #: Older names objectives may still use in client.yml, and the KPI each now means.
 ALIASES = {"monthly_active": "active_30"}
+#: The feasibility verdicts, best first; "no trend yet" when the history is too short to judge.
+VERDICTS = ("realistic", "stretch", "unrealistic", "no trend yet")
+#: A proposed share target goes no higher than this unless the share is already there: 100% is not a goal to sign.
+SHARE_CEILING = 0.95
 
 
 def objective_kpi(metric: str) -> kpis.KPI:
@@ -74,6 +90,15 @@ def objective_kpi(metric: str) -> kpis.KPI:
         return kpis.kpi(ALIASES.get(metric, metric))
     except ValueError:
         raise ConfigError(f"unknown objective metric {str(metric)[:40]!r}; choose one of {', '.join(k.id for k in kpis.KPIS)}") from None
+
+
+def objective_label(metric: str, segment: dict[str, str] | None) -> str:
+    """An objective's label as every table, title and summary prints it: the KPI's, with the segment it is measured for.
+
+    >>> objective_label("response_rate", {"department": "Legal"}), objective_label("active_30", None)
+    ('Threads answered (last 90 days), Legal', 'People active in the last 30 days')
+    """
+    return measures.label_of(objective_kpi(metric).id, segment=segment)  # the registry's one way to name a segment
 
 
 def segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series | None:
@@ -96,6 +121,21 @@ def metric_history(ds: Dataset, metric: str, *, as_of, months: int = 12, segment
     """
     k = objective_kpi(metric)
     return kpis.kpi_history(ds, k.id, as_of=as_of, months=months, people=segment_people(ds, segment), inactive_days=inactive_days)
+
+
+def objective_trend(
+    ds: Dataset, metric: str, *, as_of, deadline, segment: dict | None = None, inactive_days: int = 90, months: int = 12
+) -> tuple[pd.DataFrame, trends.Forecast]:
+    """An objective's KPI history (the last ``months`` months) and where its trend takes it by the deadline.
+
+    The one model behind step 2's feasibility and targets and step 5's forecast and status
+    (:func:`esnkit.metrics.kpis.kpi_forecast`): for the same data, both read the same numbers.
+    """
+    k = objective_kpi(metric)
+    people = segment_people(ds, segment)
+    hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=months, people=people, inactive_days=inactive_days)
+    f = kpis.kpi_forecast(ds, k.id, hist, until=pd.Period(deadline, "M"), as_of=as_of, people=people, inactive_days=inactive_days)
+    return hist, f
 
 
 def glide_path(baseline: float, target: float, *, start: dt.date, deadline: dt.date, shape: str = "linear") -> pd.DataFrame:
@@ -123,30 +163,41 @@ def glide_path(baseline: float, target: float, *, start: dt.date, deadline: dt.d
     return pd.DataFrame({"month": months, "target": baseline + (target - baseline) * x})
 
 
-def best_sustained_change(history: pd.Series, *, window: int = 3) -> float:
-    """Largest average monthly change over ``window`` consecutive months (NaN when too short).
+def best_sustained_change(history: pd.Series | pd.DataFrame) -> float:
+    """The pace a month this network has kept up: the slope of :mod:`esnkit.metrics.trends`' line (NaN when too short).
 
-    ``history`` holds one value a month; months not measured are NaN (quarterly metrics).
+    ``history`` holds one value a month (months not measured are NaN: quarterly metrics), as a
+    Series or as :func:`esnkit.metrics.kpis.kpi_history`'s frame. A trend needs six monthly values or
+    four quarterly ones.
 
     Examples
     --------
-    >>> best_sustained_change(pd.Series([10, 10, 13, 16, 19, 15]))
-    3.0
-    >>> best_sustained_change(pd.Series([4, None, None, 10, None, None, 7]))
-    2.0
+    >>> best_sustained_change(pd.Series([10, 11, 12, 13, 14, 15]))
+    1.0
+    >>> best_sustained_change(pd.Series([4, None, None, 7, None, None, 10, None, None, 13]))  # +3 a quarter
+    1.0
+    >>> best_sustained_change(pd.Series([10, 10, 13, 16, 19]))  # five months: no trend yet
+    nan
     """
-    v = pd.Series(history, dtype="float64").to_numpy()
-    if len(v) <= window:
-        return float("nan")
-    changes = (v[window:] - v[:-window]) / window
-    return float(np.nanmax(changes)) if np.isfinite(changes).any() else float("nan")
+    if isinstance(history, pd.DataFrame):
+        frame = history
+    else:
+        values = pd.Series(history, dtype="float64").to_numpy()
+        frame = pd.DataFrame({"month": pd.period_range("2000-01", periods=len(values), freq="M"), "value": values})
+    last = frame["month"].max() if len(frame) else pd.Period("2000-01", "M")
+    return trends.forecast(frame, until=pd.Period(last, "M") + 1).pace
 
 
-def feasibility(baseline: float, target: float, months: int, best_monthly_change: float, *, higher_is_better: bool = True) -> tuple[str, float]:
-    """Verdict (realistic / stretch / unrealistic) and the monthly change the objective requires.
+def feasibility(
+    baseline: float, target: float, months: int, best_monthly_change: float, *, higher_is_better: bool = True, kpi_id: str | None = None
+) -> tuple[str, float]:
+    """Verdict (realistic / stretch / unrealistic / no trend yet) and the monthly change the objective requires.
 
-    ``best_monthly_change`` is the best sustained monthly improvement seen, in the objective's good
-    direction (positive when the network has improved at all).
+    ``best_monthly_change`` is the trend's pace a month in the objective's good direction (positive
+    when the network is improving; NaN when there is no trend). With ``kpi_id`` the verdict is decided
+    on the values as they print (:func:`esnkit.metrics.kpis.quantise`, :func:`quantise_change`):
+    realistic when the need is at most the pace, stretch when at most the pace again on top of it
+    (twice a rising pace; holding steady against a falling one), unrealistic beyond.
 
     Examples
     --------
@@ -158,16 +209,23 @@ def feasibility(baseline: float, target: float, months: int, best_monthly_change
     'unrealistic'
     >>> feasibility(48.0, 24.0, 12, 3.0, higher_is_better=False)
     ('realistic', -2.0)
+    >>> feasibility(0.5, 0.5, 12, -0.01)[0], feasibility(0.5, 0.5, 12, float("nan"))[0]  # hold against a falling trend; no trend
+    ('stretch', 'no trend yet')
+    >>> feasibility(0.5, 0.5957, 12, 0.00396, kpi_id="response_rate")  # prints as +0.8 points needed, +0.4 so far
+    ('stretch', 0.008)
     """
+    if kpi_id is not None:
+        baseline, target = kpis.quantise(kpi_id, baseline), kpis.quantise(kpi_id, target)
     required = (target - baseline) / max(months, 1)
     need = required if higher_is_better else -required
     best = best_monthly_change
-    if need <= 1e-12:
+    if kpi_id is not None:
+        need, best = quantise_change(kpi_id, need), quantise_change(kpi_id, best)
+    if not np.isfinite(best):
+        return "no trend yet", round(required, 6)
+    if need <= best + 1e-12:
         return "realistic", round(required, 6)
-    if not np.isfinite(best) or best <= 0:
-        return "unrealistic", round(required, 6)
-    ratio = need / best
-    return ("realistic" if ratio <= 1 + 1e-9 else "stretch" if ratio <= 2 + 1e-9 else "unrealistic"), round(required, 6)
+    return ("stretch" if need <= best + abs(best) + 1e-12 else "unrealistic"), round(required, 6)
 
 
 def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[dict[str, Any]]:
@@ -217,18 +275,61 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
 def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90, min_group_size: int = 5) -> list[dict[str, Any]]:
     """A starting set of objectives from the KPIs and the published benchmarks, each with its reason.
 
-    Every target is attainable (a share at most 100%, a count at most the people or communities
-    there are), quantised as it is displayed, and its reason is written from the same numbers.
+    Every target is one a sponsor could sign, quantised as it is displayed, and its reason is written
+    from the same numbers:
+
+    - attainable: a share at most 95% (:data:`SHARE_CEILING`) unless it is already higher, people
+      at most those registered, healthy communities at most those not dormant and the dormant ones
+      step 4 proposes to revive;
+    - never *unrealistic* by the plan's own rule (:func:`feasibility` on the KPI's trend,
+      :func:`objective_trend`): a benchmark the trend cannot reach is lowered to the most the trend
+      supports (a stretch), and the reason says how large a step change on top of the trend the
+      benchmark would need (step 3's reactivation campaign, sized to it);
+    - where there is no trend yet (too short a history) the benchmark target stands, and the plan
+      says so.
+
     An objective this network cannot measure (no threads, no communities) is not proposed.
     """
     as_of = pd.Timestamp(as_of).date()
     values = kpis.kpi_values(ds, as_of=as_of, inactive_days=inactive_days)
     shown = kpis.display
+    deadline = month_end_after(as_of, months)
+    n_months = max(1, (pd.Period(deadline, "M") - pd.Period(as_of, "M")).n)
     goals = []
 
-    def goal(kpi_id: str, target: float, theme: str, reason: str) -> None:
-        target = kpis.quantise(kpi_id, kpis.clip(ds, kpi_id, target, as_of=as_of))
-        goals.append({"id": kpi_id, "metric": kpi_id, "target": target, "theme": theme, "reason": reason.format(target=shown(kpi_id, target))})
+    def goal(kpi_id: str, ambition: float, theme: str, reason: str, *, segment: dict | None = None, highest: float | None = None) -> None:
+        k = kpis.kpi(kpi_id)
+        people = segment_people(ds, segment)
+        now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=inactive_days, which=[kpi_id])[kpi_id]
+        lo, hi = kpis.bounds(ds, kpi_id, people=people, as_of=as_of)
+        hi = hi if highest is None else min(hi, highest)
+        if k.unit == "share":
+            hi = min(hi, max(SHARE_CEILING, kpis.quantise(kpi_id, now)))
+        wanted = kpis.quantise(kpi_id, min(max(ambition, lo), hi))
+        _, f = objective_trend(ds, kpi_id, as_of=as_of, deadline=deadline, segment=segment, inactive_days=inactive_days)
+        good = 1 if k.higher_is_better else -1
+        pace = good * f.pace
+        target = wanted
+        if feasibility(now, target, n_months, pace, higher_is_better=k.higher_is_better, kpi_id=kpi_id)[0] == "unrealistic":
+            # the most the trend supports: twice a rising pace, or holding steady against a falling one
+            quantum = {"share": 0.001, "hours": 0.1}.get(k.unit, 1.0)
+            reach = kpis.quantise(kpi_id, now) + good * max(2 * pace, 0.0) * n_months
+            target = good * math.floor(good * reach / quantum + 1e-9) * quantum
+            target = kpis.quantise(kpi_id, min(max(target, lo), hi))
+            while (
+                feasibility(now, target, n_months, pace, higher_is_better=k.higher_is_better, kpi_id=kpi_id)[0] == "unrealistic"
+                and good * (target - kpis.quantise(kpi_id, now)) > 0
+            ):
+                target = kpis.quantise(kpi_id, target - good * quantum)
+        text = reason.format(target=shown(kpi_id, wanted))  # the benchmark's reason, then what the trend allows of it
+        if target != wanted:
+            most = f"to hold {shown(kpi_id, target)}" if shown(kpi_id, target) == shown(kpi_id, now) else shown(kpi_id, target)
+            text += (
+                f"; on its trend ({display_change(kpi_id, f.pace)} a month) the most to ask for by {deadline} is {most}: "
+                f"{shown(kpi_id, wanted)} would need a step change of {shown_change(kpi_id, target, wanted)} on top of it "
+                "(step 3's reactivation campaign, sized to it)"
+            )
+        goals.append({"id": kpi_id, "metric": kpi_id, "target": target, "theme": theme, "reason": text, "segment": segment})
 
     inter = values["interactive_share"]
     if np.isfinite(inter):
@@ -252,7 +353,7 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
             goal("interactive_share", 1.0, "Everyone has a voice", "every registered person already takes part: hold it at {target}")
     resp = values["response_rate"]
     if np.isfinite(resp):
-        target = min(0.95, max(resp, 0.6) + 0.1)
+        target = min(SHARE_CEILING, max(resp, 0.6) + 0.1)
         goal(
             "response_rate",
             max(target, resp),
@@ -272,13 +373,22 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
         )
     healthy = values["healthy_communities"]
     if np.isfinite(healthy):
-        n_communities = kpis.bounds(ds, "healthy_communities", as_of=as_of)[1]
-        if n_communities > healthy:
+        # at most the communities not dormant, and the dormant ones step 4 proposes to revive
+        from .sustain import community_triage
+
+        tri = community_triage(ds, as_of=as_of)
+        dormant = tri["lifecycle"] == "dormant"
+        revivals = int((dormant & tri["action"].astype("str").str.startswith("revive")).sum())
+        live = float((~dormant).sum() + revivals)
+        if live > healthy:
+            revived = f" and the {revivals:,} dormant {'one' if revivals == 1 else 'ones'} step 4 proposes to revive" if revivals else ""
             goal(
                 "healthy_communities",
                 healthy + max(2, math.ceil(healthy * 0.5)),
                 "Communities that run themselves",
-                f"from {shown('healthy_communities', healthy)} to {{target}} of {shown('healthy_communities', n_communities)} communities thriving or growing, seeded from today's healthy ones",
+                f"from {shown('healthy_communities', healthy)} to {{target}} communities thriving or growing, of the "
+                f"{shown('healthy_communities', live - revivals)} not dormant{revived}, seeded from today's healthy ones",
+                highest=live,
             )
     # From the findings (esnkit.steps.findings): the silo. (The heavy contributors who went silent are
     # a finding with an action, not an objective: no KPI counts them apart from everyone else who lapsed.)
@@ -296,11 +406,11 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
                 "Departments work together",
                 f"{silo} is the most inward-looking department: from {shown('cross_department_share', inside)} of its interactions "
                 "with other departments to {target}",
+                segment={"department": silo},
             )
-            goals[-1].update({"id": "cross_department_share_" + re.sub(r"[^a-z0-9]+", "_", silo.lower()).strip("_"), "segment": {"department": silo}})
-    deadline = month_end_after(as_of, months)
+            goals[-1]["id"] = "cross_department_share_" + re.sub(r"[^a-z0-9]+", "_", silo.lower()).strip("_")
     for g in goals:
-        g.update({"deadline": deadline, "owner": "", "path": "linear", "segment": g.get("segment")})
+        g.update({"deadline": deadline, "owner": "", "path": "linear"})
     return parse_objectives(goals, where="proposed objectives")
 
 
@@ -344,18 +454,18 @@ def _build_plan(ctx: StepContext) -> Plan:
                 f"client.yml: objective {obj['id']!r}: target {kpis.display(k.id, obj['target'])} for {k.id} is more than there can be "
                 f"({kpis.display(k.id, highest)}); choose an attainable target"
             )
-        hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=12, people=people, inactive_days=ctx.inactive_days)
+        hist, trend = objective_trend(ds, k.id, as_of=as_of, deadline=obj["deadline"], segment=obj["segment"], inactive_days=ctx.inactive_days)
         baseline = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         months = max(1, (pd.Period(obj["deadline"], "M") - pd.Period(as_of, "M")).n)
-        best = best_sustained_change(hist["value"] if k.higher_is_better else -hist["value"])
-        verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=k.higher_is_better)
+        best = trend.pace if k.higher_is_better else -trend.pace  # in the objective's good direction
+        verdict, required = feasibility(baseline, obj["target"], months, best, higher_is_better=k.higher_is_better, kpi_id=k.id)
         path = glide_path(baseline, obj["target"], start=as_of, deadline=obj["deadline"], shape=obj["path"]).assign(objective_id=obj["id"])
         paths.append(path)
         history[obj["id"]] = hist
         rows.append(
             {
                 "objective_id": obj["id"],
-                "objective": k.label,
+                "objective": objective_label(k.id, obj["segment"]),
                 "metric": k.id,
                 "segment": ", ".join(f"{k_} = {v}" for k_, v in (obj["segment"] or {}).items()) or "whole network",
                 "baseline": baseline,
@@ -364,6 +474,11 @@ def _build_plan(ctx: StepContext) -> Plan:
                 "months": months,
                 "required_monthly_change": required,
                 "best_past_monthly_change": best,
+                "trend_monthly_change": trend.pace,
+                "forecast_at_deadline": trend.central,
+                "forecast_low": trend.low,
+                "forecast_high": trend.high,
+                "trend_note": trend.reason,
                 "feasibility": verdict,
                 "owner": obj["owner"] or ctx.config.owner(k.owner_theme),
                 "theme": obj["theme"],
@@ -387,7 +502,8 @@ def _build_plan(ctx: StepContext) -> Plan:
 
 PLAN_COLUMNS = [
     "objective_id", "objective", "metric", "segment", "baseline", "target", "deadline", "months", "required_monthly_change",
-    "best_past_monthly_change", "feasibility", "owner", "theme", "reason", "is_share", "higher_is_better", "path", "segment_spec",
+    "best_past_monthly_change", "trend_monthly_change", "forecast_at_deadline", "forecast_low", "forecast_high", "trend_note",
+    "feasibility", "owner", "theme", "reason", "is_share", "higher_is_better", "path", "segment_spec",
 ]  # fmt: skip
 
 
@@ -472,6 +588,22 @@ def display_change(kpi_id: str, change: float) -> str:
     return signed(change, "+.1f") if abs(change) < 10 and not float(change).is_integer() else signed(round(change), "+,")
 
 
+def quantise_change(kpi_id: str, change: float) -> float:
+    """A change rounded as :func:`display_change` prints it, so a verdict compares what the reader sees.
+
+    >>> quantise_change("response_rate", 0.00396), quantise_change("active_30", 2.46), quantise_change("active_30", 12.6)
+    (0.004, 2.5, 13.0)
+    """
+    if change is None or not np.isfinite(change):
+        return float("nan")
+    unit = kpis.kpi(kpi_id).unit
+    if unit == "share":
+        return round(float(change) * 100, 1) / 100
+    if unit == "hours" or (abs(change) < 10 and not float(change).is_integer()):
+        return round(float(change), 1)
+    return float(round(change))
+
+
 def shown_change(kpi_id: str, before: float, after: float) -> str:
     """The change from ``before`` to ``after`` as the two values print (:func:`esnkit.metrics.kpis.quantise`), so it agrees with them.
 
@@ -493,9 +625,11 @@ def course(metric: str, baseline: float, target: float, deadline, *, start: str 
 
 
 def objective_title(row) -> str:
-    """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``."""
-    where = "" if row.segment == "whole network" else f", {row.segment.split(' = ', 1)[-1]}"
-    return f"{row.objective}{where}: {course(row.metric, row.baseline, row.target, row.deadline)} ({row.feasibility})"
+    """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``.
+
+    ``row.objective`` is :func:`objective_label`'s, which already names the segment.
+    """
+    return f"{row.objective}: {course(row.metric, row.baseline, row.target, row.deadline)} ({row.feasibility})"
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:
@@ -509,7 +643,11 @@ def objectives_table(plan: Plan) -> pd.DataFrame:
             "target": [kpis.display(m, v) for m, v in zip(t["metric"], t["target"])],
             "deadline": t["deadline"],
             "needs per month": [display_change(m, v) for m, v in zip(t["metric"], t["required_monthly_change"])],
-            "best so far": [display_change(m, v) for m, v in zip(t["metric"], t["best_past_monthly_change"])],
+            "trend per month": [display_change(m, v) for m, v in zip(t["metric"], t["trend_monthly_change"])],
+            "on this trend by the deadline": [
+                kpis.display(m, v) if np.isfinite(v) else f"no forecast: {why}"
+                for m, v, why in zip(t["metric"], t["forecast_at_deadline"], t["trend_note"])
+            ],
             "feasibility": t["feasibility"],
         }
     )

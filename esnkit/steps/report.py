@@ -6,17 +6,22 @@ Statuses are given only against an **agreed** plan (objectives in ``client.yml``
 this report's as-of date. Against a proposed plan, or a plan saved on the report's own date, every
 objective's status is ``baseline``: there is nothing to be on or off track against yet.
 
-Against an agreed plan, with values compared as they are displayed (so rounding never flips a
-status), ``gap`` = how far the value is behind the glide path in the objective's good direction
-and ``span`` = |target − baseline|:
+Against an agreed plan, each objective's status comes from where its trend ends at the deadline —
+the one model of :mod:`esnkit.metrics.trends`, which step 2's feasibility uses too — with values
+compared as they are displayed (so rounding never flips a status):
 
-- **on track**: at or ahead of the glide path (``gap ≤ 0``) *and* the forecast reaches the target;
-- **at risk**: otherwise, when ``gap ≤ 10%`` of ``span`` (slightly behind, or on the path with a
-  trend that falls short);
-- **off track**: ``gap > 10%`` of ``span``.
+- **on track**: the pessimistic end of the forecast's 80% interval reaches the target;
+- **at risk**: only the central forecast reaches it;
+- **off track**: not even the central forecast reaches it;
+- **no forecast**: the history is too short for a trend (fewer than six monthly values or four
+  quarterly ones, after the months while the KPI's window was still filling), or the measure has
+  no monthly history: the objective has its target and is re-measured at its deadline.
 
-The forecast at the deadline extends the average monthly change of the last three months, held
-within what the KPI can be (a share within 0–100%, a count within the people or communities there are).
+The forecast is the KPI's trend over the last 12 months (a straight line fitted at the KPI's own
+cadence: quarterly KPIs by their quarterly values) carried to the deadline, held within what the
+KPI can be (a share within 0–100%, a count within the people or communities there are; a value
+heading for zero is fitted as a constant rate, so it approaches zero without reaching it). Where
+the objective stands against its glide path this month is shown beside it.
 
 Quarters are calendar quarters. This quarter is compared with the last only when both are complete
 and lie inside the data; a change is *larger than noise* when it exceeds twice the standard
@@ -38,10 +43,10 @@ import pandas as pd
 
 from .._fast import isin
 from .._io import atomic_write
-from ..metrics import communities, kpis, network
+from ..metrics import communities, kpis, network, trends
 from ..render import escape_md
 from .context import StepContext
-from .plan import load_plan, objective_kpi, propose_objectives, segment_people, shown_change
+from .plan import load_plan, objective_kpi, objective_label, objective_trend, propose_objectives, segment_people, shown_change
 
 __all__ = [
     "practices_table",
@@ -49,6 +54,7 @@ __all__ = [
     "scorecard_table",
     "rag_status",
     "forecast",
+    "trend_title",
     "quarter_change",
     "best_practices",
     "movers",
@@ -59,53 +65,81 @@ __all__ = [
     "Report",
 ]
 
-AT_RISK_SHARE = 0.10
 
+def rag_status(target: float, *, forecast: float, low: float, high: float, kpi_id: str = "response_rate", higher_is_better: bool = True) -> str:
+    """On track / at risk / off track / no forecast, from the forecast at the deadline (rule in the module docs).
 
-def rag_status(
-    value: float, glide: float, baseline: float, target: float, *, forecast: float, kpi_id: str = "response_rate", higher_is_better: bool = True
-) -> str:
-    """On track / at risk / off track against an agreed plan (rule in the module docs).
+    ``low``/``high`` are the forecast's interval; every value is compared as it prints.
 
     Examples
     --------
-    >>> rag_status(0.30, 0.30, 0.2, 0.4, forecast=0.41)
+    >>> rag_status(0.4, forecast=0.45, low=0.41, high=0.49)
     'on track'
-    >>> rag_status(0.30, 0.30, 0.2, 0.4, forecast=0.35)  # on the path, but the trend falls short
+    >>> rag_status(0.4, forecast=0.42, low=0.35, high=0.49)  # the trend reaches it, its pessimistic end does not
     'at risk'
-    >>> rag_status(0.29, 0.30, 0.2, 0.4, forecast=0.45)
-    'at risk'
-    >>> rag_status(0.25, 0.30, 0.2, 0.4, forecast=0.45)
+    >>> rag_status(0.4, forecast=0.38, low=0.30, high=0.46)
     'off track'
-    >>> rag_status(0.30000000001, 0.3, 0.2, 0.4, forecast=0.4)  # equal as displayed: on the path
+    >>> rag_status(0.4, forecast=0.42, low=0.39951, high=0.46)  # 40.0% as displayed: it reaches the target
     'on track'
-    >>> rag_status(10.0, 12.0, 24.0, 4.0, forecast=3.0, kpi_id="median_hours_to_first_response", higher_is_better=False)
+    >>> rag_status(4.0, forecast=3.0, low=2.0, high=4.04, kpi_id="median_hours_to_first_response", higher_is_better=False)
     'on track'
+    >>> rag_status(0.4, forecast=float("nan"), low=float("nan"), high=float("nan"))
+    'no forecast'
     """
     q = lambda v: kpis.quantise(kpi_id, v)
-    value, glide, baseline, target, forecast = q(value), q(glide), q(baseline), q(target), q(forecast)
-    gap = (glide - value) if higher_is_better else (value - glide)
-    span = abs(target - baseline)
-    reaches = np.isfinite(forecast) and ((forecast >= target) if higher_is_better else (forecast <= target))
-    if gap <= 0 and reaches:
-        return "on track"
-    return "at risk" if gap <= AT_RISK_SHARE * span else "off track"
+    return trends.status(q(target), q(forecast), q(low), q(high), higher_is_better=higher_is_better)
 
 
 def forecast(history: pd.Series, months_left: int) -> float:
-    """Value at the deadline if the last three months' average monthly change continues (unclipped).
+    """Value ``months_left`` months after the history's last month if its trend continues (unclipped; NaN without a trend).
+
+    ``history`` holds one value a month, NaN in months not measured: the trend of
+    :mod:`esnkit.metrics.trends` (a line at the history's own cadence, from at least six monthly
+    values or four quarterly ones).
 
     Examples
     --------
-    >>> forecast(pd.Series([1.0, 2.0, 3.0, 4.0]), 2)
-    6.0
+    >>> forecast(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), 2)
+    8.0
+    >>> forecast(pd.Series([4.0, None, None, 4.0, None, None, 4.0, None, None, 4.0]), 12)  # quarterly, flat
+    4.0
+    >>> forecast(pd.Series([1.0, 2.0, 3.0, 4.0]), 2)  # four months: no trend yet
+    nan
     """
-    v = pd.Series(history, dtype="float64").dropna()
-    if len(v) < 2:
-        return float(v.iloc[-1]) if len(v) else float("nan")
-    k = min(3, len(v) - 1)
-    slope = (v.iloc[-1] - v.iloc[-1 - k]) / k
-    return float(v.iloc[-1] + slope * max(months_left, 0))
+    values = pd.Series(history, dtype="float64").to_numpy()
+    frame = pd.DataFrame({"month": pd.period_range("2000-01", periods=len(values), freq="M"), "value": values})
+    return trends.forecast(frame, until=pd.Period("2000-01", "M") + max(len(values) - 1, 0) + max(months_left, 0)).central
+
+
+def trend_title(label: str, kpi_id: str, history: pd.DataFrame, f: trends.Forecast, deadline) -> str:
+    """A trend chart's title that states the finding: where the KPI went over its history, and where its trend ends.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"month": pd.period_range("2025-10", "2026-09", freq="M"), "value": [0.77] + [0.78] * 10 + [0.80]})
+    >>> f = trends.forecast(h.assign(value=[0.77 + 0.03 * i / 11 for i in range(12)]), until=pd.Period("2027-09", "M"), upper=1)
+    >>> trend_title("Threads answered", "response_rate", h, f, "2027-09-30")
+    'Threads answered rose from 77.0% to 80.0% in 11 months; on this trend 83.3% by 2027-09'
+    >>> trend_title("Threads answered", "response_rate", h.iloc[-3:], trends.forecast(h.iloc[-3:], until=pd.Period("2027-09", "M")), "2027-09-30")
+    'Threads answered rose from 78.0% to 80.0% in 2 months; no forecast yet (3 monthly values so far; a trend needs 6)'
+    """
+    measured = history.dropna(subset=["value"])
+    if len(measured) == 0:
+        return f"{label}: not measured yet"
+    first, last = measured.iloc[0], measured.iloc[-1]
+    before, after = kpis.display(kpi_id, first["value"]), kpis.display(kpi_id, last["value"])
+    span = (pd.Period(last["month"], "M") - pd.Period(first["month"], "M")).n
+    months = f"{span} month" + ("" if span == 1 else "s")
+    if span == 0:
+        went = f"{label} is {after} in {pd.Period(last['month'], 'M')}"
+    elif before == after:
+        went = f"{label} held at {after} over {months}"
+    else:
+        moved = kpis.quantise(kpi_id, last["value"]) > kpis.quantise(kpi_id, first["value"])
+        went = f"{label} {'rose' if moved else 'fell'} from {before} to {after} in {months}"
+    if f.ok:
+        return f"{went}; on this trend {kpis.display(kpi_id, f.central)} by {str(deadline)[:7]}"
+    return f"{went}; no forecast yet ({f.reason})"
 
 
 def quarter_change(history: pd.DataFrame) -> dict[str, object]:
@@ -266,11 +300,13 @@ class Report:
     history_note: str
     previous: dict | None
     kpis: pd.DataFrame
+    trend_titles: dict[str, str] = dataclasses.field(default_factory=dict)  # each trend's chart title, stating the finding
+    forecasts: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)  # each trend's path to the deadline (trends.trend_path)
 
 
 SCORECARD_COLUMNS = [
     "objective_id", "objective", "kpi", "segment", "baseline", "now", "glide_path_now", "target", "forecast_at_deadline",
-    "deadline", "status", "plan", "higher_is_better",
+    "forecast_low", "forecast_high", "forecast_note", "deadline", "status", "plan", "higher_is_better", "segment_spec",
 ]  # fmt: skip
 
 
@@ -314,29 +350,30 @@ def _build_report(ctx: StepContext) -> Report:
     ds, as_of = ctx.ds, ctx.as_of
     objectives, glide, plan_as_of, plan = _objectives(ctx)
     statuses_apply = plan == "agreed" and plan_as_of is not None and plan_as_of < as_of.isoformat()
-    rows, trends, qrows = [], {}, []
+    rows, history, qrows, titles, paths = [], {}, [], {}, {}
     month_now = pd.Period(as_of, "M")
     for o in objectives.to_dict("records"):
         k = objective_kpi(o["metric"])
         segment = json.loads(o.get("segment_spec") or "{}") or None
         people = segment_people(ds, segment)
-        hist = kpis.kpi_history(ds, k.id, as_of=as_of, months=12, people=people, inactive_days=ctx.inactive_days)
+        # the one trend model step 2 judged feasibility with: the same history and forecast for the same data
+        hist, f = objective_trend(ds, k.id, as_of=as_of, deadline=o["deadline"], segment=segment, inactive_days=ctx.inactive_days)
         hist.attrs["percent"] = k.unit == "share"
         hist.attrs["kpi"] = k.id
-        label = k.label + (f" ({', '.join(f'{a} = {b}' for a, b in segment.items())})" if segment else "")
-        trends[label] = hist
+        label = objective_label(k.id, segment)
+        history[label] = hist
+        titles[label] = trend_title(label, k.id, hist, f, o["deadline"])
+        paths[label] = kpis.kpi_trend_path(ds, k.id, hist, until=o["deadline"], as_of=as_of, people=people, inactive_days=ctx.inactive_days)
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
         on_path = path.loc[path["month"] == month_now, "target"] if len(path) else path
         past_deadline = len(path) and month_now > path["month"].max()
         glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if past_deadline else np.nan)
         baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
-        months_left = (pd.Period(o["deadline"], "M") - month_now).n
-        projected = kpis.clip(ds, k.id, forecast(hist["value"], months_left), people=people, as_of=as_of)
         target = float(o["target"])
         status = (
-            rag_status(now, glide_now, baseline, target, forecast=projected, kpi_id=k.id, higher_is_better=k.higher_is_better)
-            if statuses_apply and np.isfinite(glide_now) and np.isfinite(baseline) and np.isfinite(now)
+            rag_status(target, forecast=f.central, low=f.low, high=f.high, kpi_id=k.id, higher_is_better=k.higher_is_better)
+            if statuses_apply and np.isfinite(now)
             else "baseline"
         )
         rows.append(
@@ -349,11 +386,15 @@ def _build_report(ctx: StepContext) -> Report:
                 "now": now,
                 "glide_path_now": glide_now,
                 "target": target,
-                "forecast_at_deadline": projected,
+                "forecast_at_deadline": f.central,
+                "forecast_low": f.low,
+                "forecast_high": f.high,
+                "forecast_note": f.reason,
                 "deadline": str(o["deadline"]),
                 "status": status,
                 "plan": plan,
                 "higher_is_better": k.higher_is_better,
+                "segment_spec": json.dumps(segment or {}),
             }
         )
         qrows.append({"metric": label, "kpi": k.id, **quarter_change(hist)})
@@ -366,8 +407,8 @@ def _build_report(ctx: StepContext) -> Report:
     previous = _previous_kpis(ctx.paths.reports_root, as_of)
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     return Report(
-        as_of.isoformat(), plan_as_of, plan, scorecard, trends, qc, best_practices(sc), movers(sc, risk), marks,
-        _history_note(previous, table), previous, table,
+        as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc), movers(sc, risk), marks,
+        _history_note(previous, table), previous, table, titles, paths,
     )  # fmt: skip
 
 
@@ -399,11 +440,15 @@ def kpi_record(r: Report) -> dict:
             {
                 "objective_id": o.objective_id,
                 "kpi": o.kpi,
+                "segment": json.loads(o.segment_spec or "{}"),
                 "baseline": num(o.baseline),
                 "now": num(o.now),
                 "glide_path_now": num(o.glide_path_now),
                 "target": num(o.target),
                 "forecast_at_deadline": num(o.forecast_at_deadline),
+                "forecast_low": num(o.forecast_low),
+                "forecast_high": num(o.forecast_high),
+                "forecast_note": o.forecast_note,
                 "deadline": o.deadline,
                 "status": o.status,
                 "plan": o.plan,
@@ -458,11 +503,15 @@ def report_summary(r: Report, *, client: str) -> str:
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
-    """The KPI scorecard as the deliverable shows it (every value as the KPI prints)."""
+    """The KPI scorecard as the deliverable shows it (every value as the KPI prints; the forecast's 80% range, or why there is none)."""
     t = r.scorecard
     out = {"objective": t["objective"]}
     for column in ("baseline", "now", "glide_path_now", "target", "forecast_at_deadline"):
         out[column.replace("_", " ")] = [kpis.display(k, v) for k, v in zip(t["kpi"], t[column])]
+    out["80% range"] = [
+        f"{kpis.display(k, lo)} to {kpis.display(k, hi)}" if np.isfinite(lo) and np.isfinite(hi) else f"no forecast: {why}"
+        for k, lo, hi, why in zip(t["kpi"], t["forecast_low"], t["forecast_high"], t["forecast_note"])
+    ]
     out["deadline"] = t["deadline"]
     out["status"] = t["status"]
     return pd.DataFrame(out)
