@@ -307,5 +307,6 @@ def _kpis_json(folder: Path, facts: list[dict], faults: list[Fault]) -> None:
         return
     for k in record.get("kpis", []):
         for f in facts:
-            if f["measure"] == k.get("kpi") and not f.get("segment") and f["as_of"] == record.get("as_of") and f["display"] != k.get("display"):
+            same = f["measure"] == k.get("kpi") and not f.get("segment") and f["as_of"] == record.get("as_of")
+            if same and f["window"] == measure(f["measure"]).window and f["display"] != k.get("display"):
                 faults.append(Fault("kpis.json", _where(f), f"{k.get('kpi')}: kpis.json says {k.get('display')}, the page {f['display']}"))

@@ -44,7 +44,7 @@ p = plan.build_plan(ctx)
 # ## Objectives
 
 # %%
-show_markdown(plan.plan_summary(p, client=ctx.client))
+show_markdown(plan.plan_summary(p, client=ctx.client), block_name="summary")
 
 # %% [markdown]
 # ### What we found and what to do
@@ -72,7 +72,7 @@ for obj in p.objectives.itertuples():
 # %% [markdown]
 # ## Alignment
 #
-# Which objective serves which strategic theme, and who owns it.
+# Which objective serves which strategic theme, who owns it, and why it is set where it is.
 
 # %%
 show_table(p.alignment, empty=why(ctx, "objectives"))

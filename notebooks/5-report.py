@@ -44,7 +44,7 @@ rep = report.build_report(ctx)
 # ## Executive summary
 
 # %%
-show_markdown(report.report_summary(rep, client=ctx.client))
+show_markdown(report.report_summary(rep, client=ctx.client), block_name="summary")
 
 # %% [markdown]
 # ### What we found and what to do

@@ -478,7 +478,44 @@ STEPS_3_4: tuple[Measure, ...] = (
     ),
 )
 
-MEASURES: tuple[Measure, ...] = (*KPIS, *OTHER, *STEPS_3_4)
+#: An objective's target is a figure of its own, in its KPI's unit: ``target_<kpi>``, its window the deadline ("by 2027-09-30").
+TARGETS: tuple[Measure, ...] = tuple(
+    dataclasses.replace(
+        k,
+        id=f"target_{k.id}",
+        label=f"Target: {k.label}",
+        definition=f"The value of '{k.label}' an objective aims for by its deadline (step 2's plan).",
+        kpi=False,
+        population=None,
+    )
+    for k in KPIS
+)
+
+STEPS_2_5: tuple[Measure, ...] = (
+    Measure(
+        "objectives",
+        "Objectives in the plan",
+        "count",
+        "The objectives of the plan in force (agreed, or proposed by step 2).",
+        counts="objectives",
+        segmentable=False,
+    ),
+    *(
+        Measure(
+            f"objectives_{key}",
+            f"Objectives {words}",
+            "count",
+            f"Objectives of the agreed plan whose status is {words} (the rule is in step 5).",
+            counts="objectives",
+            population="objectives",
+            parts_of="objectives",
+            segmentable=False,
+        )
+        for key, words in (("on_track", "on track"), ("at_risk", "at risk"), ("off_track", "off track"), ("no_forecast", "without a forecast"))
+    ),
+)
+
+MEASURES: tuple[Measure, ...] = (*KPIS, *OTHER, *STEPS_3_4, *TARGETS, *STEPS_2_5)
 _BY_ID = {m.id: m for m in MEASURES}
 if len(_BY_ID) != len(MEASURES):  # pragma: no cover - a registry mistake, caught on import
     raise RuntimeError("two measures share an id")

@@ -44,6 +44,7 @@ from .._io import atomic_write
 from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
+from ..facts import Figures, Told
 from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
 from ..render import escape_md
@@ -493,9 +494,10 @@ def _build_plan(ctx: StepContext) -> Plan:
     glide = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=["month", "target", "objective_id"])
     ordered = table.sort_values(["theme", "objective"]).reset_index(drop=True)
     alignment = ordered[["theme", "objective", "owner", "deadline"]].assign(
-        target=[kpis.display(m, v) for m, v in zip(ordered["metric"], ordered["target"])]
+        target=[kpis.display(m, v) for m, v in zip(ordered["metric"], ordered["target"])],
+        why=[r[:1].upper() + r[1:] for r in ordered["reason"].astype("str")],
     )
-    alignment = alignment[["theme", "objective", "owner", "target", "deadline"]]
+    alignment = alignment[["theme", "objective", "owner", "target", "deadline", "why"]]
     alignment["owner"] = alignment["owner"].where(alignment["owner"].astype("str").str.strip() != "", BLANK_OWNER)
     return Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
 
@@ -541,26 +543,39 @@ def load_plan(folder: Path, *, as_of: dt.date) -> dict[str, Any] | None:
     return data
 
 
-def plan_summary(plan: Plan, *, client: str) -> str:
-    """What the plan asks for, one line per objective, every figure as the tables print it."""
+def plan_summary(plan: Plan, *, client: str) -> Told:
+    """What the plan asks for, one line per objective, every figure a registered measure as the tables print it.
+
+    Each objective's reasons (the benchmark it moves towards, the step change it needs) are in the
+    alignment table below the summary, so a bullet says its course once.
+    """
     t = plan.objectives
+    f = Figures("summary", as_of=plan.as_of)
+    name = f.name(escape_md(client))
     if plan.proposed:
         intro = (
-            f"No objectives have been agreed for {escape_md(client)} yet, so this plan **proposes** {len(t)}, each from the assessment "
-            "and the published benchmarks. They are a starting point for the sponsor's workshop: targets, deadlines and owners "
-            "are there to be agreed."
+            f"No objectives have been agreed for {name} yet, so this plan **proposes** {f('objectives', len(t))}, each from the "
+            "assessment and the published benchmarks. They are a starting point for the sponsor's workshop: targets, deadlines "
+            "and owners are there to be agreed."
         )
     else:
-        intro = f"{len(t)} objectives agreed for {escape_md(client)}, their baselines measured from the data at {plan.as_of}."
+        intro = f"{f('objectives', len(t))} objectives agreed for {name}, their baselines measured from the data at {plan.as_of}."
     if len(t) == 0:
-        return intro + "\n\nThis network has no figure an objective could be measured on yet (no threads, no communities, no activity)."
+        return Told(intro + "\n\nThis network has no figure an objective could be measured on yet (no threads, no communities, no activity).", f)
     lines = [intro, ""]
     for r in t.itertuples():
-        lines.append(
-            f"- **{escape_md(r.objective)}**: {course(r.metric, r.baseline, r.target, r.deadline, start='from ')} "
-            f"— *{r.feasibility}*. {escape_md(r.reason[:1].upper() + r.reason[1:])}."
-        )
-    return "\n".join(lines)
+        lines.append(f"- **{f.name(escape_md(r.objective))}**: {marked_course(f, r)} — *{r.feasibility}*.")
+    return Told("\n".join(lines), f)
+
+
+def marked_course(f: Figures, row) -> str:
+    """:func:`course` with its two figures recorded: the baseline as its KPI (and segment), the target as ``target_<kpi>``."""
+    segment = json.loads(row.segment_spec or "{}") or None
+    before, after = kpis.display(row.metric, row.baseline), kpis.display(row.metric, row.target)
+    baseline = f(row.metric, row.baseline, segment=segment)
+    if before == after:
+        return f"held at {baseline} until {row.deadline}"
+    return f"from {baseline} to {f('target_' + row.metric, row.target, segment=segment, window=f'by {row.deadline}')} by {row.deadline}"
 
 
 def display_change(kpi_id: str, change: float) -> str:

@@ -43,6 +43,7 @@ import pandas as pd
 
 from .._fast import isin
 from .._io import atomic_write
+from ..facts import Figures, Told
 from ..metrics import communities, kpis, network, trends
 from ..render import escape_md
 from .context import StepContext
@@ -397,9 +398,11 @@ def _build_report(ctx: StepContext) -> Report:
                 "segment_spec": json.dumps(segment or {}),
             }
         )
-        qrows.append({"metric": label, "kpi": k.id, **quarter_change(hist)})
+        qrows.append({"metric": label, "kpi": k.id, "segment_spec": json.dumps(segment or {}), **quarter_change(hist)})
     scorecard = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
-    qc = pd.DataFrame(qrows, columns=["metric", "kpi", "this_label", "last_label", "this_quarter", "last_quarter", "change", "noise", "significant"])
+    qc = pd.DataFrame(
+        qrows, columns=["metric", "kpi", "segment_spec", "this_label", "last_label", "this_quarter", "last_quarter", "change", "noise", "significant"]
+    )
     sc = communities.community_scorecard(ds, as_of=as_of)
     risk = network.influencer_risk(ds, as_of=as_of)
     risk = ctx.person_rows(risk)  # the stable reference, and the privacy floor on the department beside it
@@ -433,7 +436,15 @@ def kpi_record(r: Report) -> dict:
     return {
         "as_of": r.as_of,
         "kpis": [
-            {"kpi": t.kpi, "label": t.label, "value": num(t.value), "display": t.display, "unit": t.unit, "definition": t.definition}
+            {
+                "kpi": t.kpi,
+                "label": t.label,
+                "value": num(t.value),
+                "display": t.display,
+                "unit": t.unit,
+                "definition": t.definition,
+                "version": kpis.kpi(t.kpi).version,  # a definition's version: figures of two versions are never compared
+            }
             for t in r.kpis.itertuples()
         ],
         "objectives": [
@@ -453,6 +464,7 @@ def kpi_record(r: Report) -> dict:
                 "status": o.status,
                 "plan": o.plan,
                 "higher_is_better": bool(o.higher_is_better),
+                "version": kpis.kpi(o.kpi).version,
             }
             for o in r.scorecard.itertuples()
         ],
@@ -464,12 +476,14 @@ def save_record(r: Report, folder: Path) -> Path:
     return atomic_write(folder / "kpis.json", json.dumps(kpi_record(r), indent=2) + "\n")
 
 
-def report_summary(r: Report, *, client: str) -> str:
-    """The executive summary of step 5, every figure printed as the scorecard prints it."""
+def report_summary(r: Report, *, client: str) -> Told:
+    """The executive summary of step 5, every figure a registered measure, printed as the scorecard prints it."""
+    f = Figures("summary", as_of=r.as_of)
     lines = []
+    name = f.name(escape_md(client))
     if r.plan_as_of is None:
         lines.append(
-            f"No plan has been saved for {escape_md(client)} yet, so there is nothing to be on or off track against: the figures "
+            f"No plan has been saved for {name} yet, so there is nothing to be on or off track against: the figures "
             "below are where the proposed objectives stand today (their status is *baseline*)."
         )
     elif r.plan == "proposed":
@@ -481,25 +495,31 @@ def report_summary(r: Report, *, client: str) -> str:
         lines.append(f"The plan was agreed on this report's own date ({r.plan_as_of}): these figures are its baseline.")
     else:
         counts = r.scorecard["status"].value_counts()
-        lines.append(
-            f"Against the plan of {r.plan_as_of}: **{counts.get('on track', 0)} on track, {counts.get('at risk', 0)} at risk, "
-            f"{counts.get('off track', 0)} off track**."
-        )
+        parts = [
+            f"{f(f'objectives_{key}', counts.get(status, 0))} {status}"
+            for key, status in (("on_track", "on track"), ("at_risk", "at risk"), ("off_track", "off track"), ("no_forecast", "no forecast"))
+            if counts.get(status, 0) or key != "no_forecast"
+        ]
+        lines.append(f"Against the plan of {r.plan_as_of}, of {f('objectives', len(r.scorecard))} objectives: **{', '.join(parts)}**.")
     for row in r.scorecard.itertuples():
+        segment = json.loads(row.segment_spec or "{}") or None
         lines.append(
-            f"- {escape_md(row.objective)}: now {kpis.display(row.kpi, row.now)} (target {kpis.display(row.kpi, row.target)} by "
-            f"{row.deadline}) — *{row.status}*."
+            f"- {f.name(escape_md(row.objective))}: now {f(row.kpi, row.now, segment=segment)} (target "
+            f"{f('target_' + row.kpi, row.target, segment=segment, window=f'by {row.deadline}')} by {row.deadline}) — *{row.status}*."
         )
     sig = r.quarter_change[r.quarter_change["significant"]] if len(r.quarter_change) else r.quarter_change
     for row in sig.itertuples():
-        before, after = kpis.display(row.kpi, row.last_quarter), kpis.display(row.kpi, row.this_quarter)
+        segment = json.loads(row.segment_spec or "{}") or None
+        after = f(row.kpi, row.this_quarter, segment=segment, window=f"average of {row.this_label}")
+        before = f(row.kpi, row.last_quarter, segment=segment, window=f"average of {row.last_label}")
         lines.append(
-            f"- In {row.this_label}, {escape_md(row.metric).lower()} averaged {after} against {before} in {row.last_label}: more than normal month-to-month noise."
+            f"- In {row.this_label}, {f.name(escape_md(row.metric)).lower()} averaged {after} against {before} in {row.last_label}: "
+            "more than normal month-to-month noise."
         )
     if len(r.best_practices):
         bp = r.best_practices.iloc[0]
         lines.append(f"- Best practice here: **{escape_md(bp['advice'])}** (largest difference between growing and declining communities).")
-    return "\n".join(lines)
+    return Told("\n".join(lines), f)
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
