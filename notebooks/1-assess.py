@@ -207,7 +207,7 @@ plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, emp
 # %% [markdown]
 # ### Silos
 #
-# The E-I index compares each department's ties outside with its ties inside: near −1 a department talks only to itself.
+# The E-I index compares each department's ties outside with its ties inside, counting the interactions its people *give and receive*: near −1 a department talks only to itself. The matrix below counts only those they *give*, so a department that others often reach out to can look less inward here than there.
 
 # %%
 plots.plot_department_mixing(a.mixing, empty=why(ctx, "silos"));

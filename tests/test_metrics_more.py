@@ -31,7 +31,7 @@ def test_interview_themes_hide_small_user_types_and_count_sentiment():
         {
             "user_type": ["manager"] * 5 + ["exec"] * 2,
             "theme": ["time", "time", "time", "value", "value", "time", "time"],
-            "sentiment": ["negative", "negative", "positive", "positive", "neutral", "negative", "negative"],
+            "sentiment": ["negative", "Negative ", "positive", "positive", "neutral", "negative", "negative"],
             "quote": ["no time", "too busy", "worth it", "useful", "ok", "exec 1", "exec 2"],
         }
     )
@@ -43,9 +43,10 @@ def test_interview_themes_hide_small_user_types_and_count_sentiment():
             "mentions": [3, 2],
             "positive": [1, 1],
             "negative": [2, 0],
+            "mixed_or_neutral": [0, 1],  # "ok" was neutral: the three counts add up to the mentions
             "quote": ["no time", "useful"],
         }
-    ).astype({"mentions": "int64", "positive": "int64", "negative": "int64"})
+    ).astype({"mentions": "int64", "positive": "int64", "negative": "int64", "mixed_or_neutral": "int64"})
     assert_frame_equal(got, expected)
     assert voice.interview_themes(interviews, min_group_size=2)["user_type"].tolist() == ["exec", "manager", "manager"]
 

@@ -454,10 +454,15 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
 
 def test_movers_write_their_counts_with_thousands_separators():
     # At 1,000,000 people the movers read "3382 → 5477 messages a quarter" beside "5,295" in the text.
-    scorecard = pd.DataFrame({"name": ["Big", "Small"], "messages_q1": [3_382, 1_200], "messages_q0": [5_477, 900]})
+    # Steady (288 -> 278, 97% of the quarter before) and Dip (1,200 -> 900, 75%) move less than the status rule's
+    # declining (70% or less): the demo read "Customer Service Corner 8 fell 288 -> 278" beside "thriving, steady volume".
+    scorecard = pd.DataFrame(
+        {"name": ["Big", "Small", "Steady", "Dip"], "messages_q1": [3_382, 1_200, 288, 1_200], "messages_q0": [5_477, 800, 278, 900]}
+    )
     risk = pd.DataFrame({"person": ["P-1"], "department": ["Sales"], "contributions_before": [1_071], "contributions_now": [27]})
     got = reporting.movers(scorecard, risk)
-    assert got["detail"].tolist() == ["3,382 → 5,477 messages a quarter", "1,200 → 900 messages a quarter", "1,071 → 27 contributions a quarter"]
+    assert got["who"].tolist() == ["Big", "Small", "P-1 (influencer, Sales)"]
+    assert got["detail"].tolist() == ["3,382 → 5,477 messages a quarter", "1,200 → 800 messages a quarter", "1,071 → 27 contributions a quarter"]
     assert got["movement"].tolist() == ["rose", "fell", "at risk"]
 
 
@@ -501,7 +506,11 @@ def test_statuses_against_an_agreed_plan_come_from_the_forecast_interval(tmp_pat
     # 33's pessimistic end reaches 30 and 33: on track; 34 is beyond even the central forecast: off track.
     # Nobody ever answers: 0% flat, 50% out of reach.
     assert got == {"active-30": "on track", "active-33": "on track", "active-34": "off track", "answered": "off track"}
-    assert "Against the plan of 2026-01-31: **2 on track, 0 at risk, 2 off track**." in reporting.report_summary(rep, client="Acme")
+    told = reporting.report_summary(rep, client="Acme")
+    assert "Against the plan of 2026-01-31, of 4 objectives: **2 on track, 0 at risk, 2 off track**." in told
+    # the status counts are parts of the objectives and add up to them
+    counts = {x.measure: x.value for x in told.facts if x.measure.startswith("objectives")}
+    assert counts == {"objectives_on_track": 2, "objectives_at_risk": 0, "objectives_off_track": 2, "objectives": 4}
 
 
 def test_a_segment_objective_carries_its_segment_into_kpis_json_and_every_label(tmp_path):

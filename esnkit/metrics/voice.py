@@ -41,25 +41,26 @@ def survey_favourability(survey: pd.DataFrame, *, by: str | None = None, scale_m
 
 
 def interview_themes(interviews: pd.DataFrame, *, min_group_size: int = 5) -> pd.DataFrame:
-    """Themes by user type: ``user_type``, ``theme``, ``mentions``, ``positive``, ``negative``, ``quote``.
+    """Themes by user type: ``user_type``, ``theme``, ``mentions``, ``positive``, ``negative``, ``mixed_or_neutral``, ``quote``.
 
-    User types with fewer than ``min_group_size`` interviews are dropped, so no one is recognisable.
+    The three sentiment counts add up to the mentions: a note coded *mixed* (or anything but
+    positive or negative) is counted as such, never left out so that a theme reads "positive 0,
+    negative 0". Sentiments are read case-insensitively. User types with fewer than
+    ``min_group_size`` interviews are dropped, so no one is recognisable.
     """
     sizes = interviews.groupby("user_type").size()
     keep = sizes[sizes >= min_group_size].index
     i = interviews[interviews["user_type"].isin(keep)]
+    feeling = i["sentiment"].astype("str").str.strip().str.lower()
+    i = i.assign(is_positive=(feeling == "positive").to_numpy(), is_negative=(feeling == "negative").to_numpy())
     out = (
         i.groupby(["user_type", "theme"])
-        .agg(
-            mentions=("quote", "size"),
-            positive=("sentiment", lambda s: int((s == "positive").sum())),
-            negative=("sentiment", lambda s: int((s == "negative").sum())),
-            quote=("quote", "first"),
-        )
+        .agg(mentions=("quote", "size"), positive=("is_positive", "sum"), negative=("is_negative", "sum"), quote=("quote", "first"))
         .reset_index()
     )
+    out.insert(5, "mixed_or_neutral", out["mentions"] - out["positive"] - out["negative"])
     return (
-        out.astype({"mentions": "int64", "positive": "int64", "negative": "int64"})
+        out.astype({"mentions": "int64", "positive": "int64", "negative": "int64", "mixed_or_neutral": "int64"})
         .sort_values(["user_type", "mentions"], ascending=[True, False])
         .reset_index(drop=True)
     )

@@ -128,7 +128,7 @@ CACHE_USES: dict[str, frozenset[str]] = {
         "successful_threads thread_base ties_by_day"
     ),
     "plan": _names(
-        "active_days_all codes coverage findings first_in_group graph kpi kpi_people person_days "
+        "active_days_all codes community_triage coverage findings first_in_group graph kpi kpi_people person_days "
         "population_mask registration_days scorecard step:plan thread_base ties_by_day"
     ),
     "reactivate": _names(

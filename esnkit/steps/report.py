@@ -260,10 +260,17 @@ def practices_table(practices: pd.DataFrame) -> pd.DataFrame:
 
 
 def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
-    """Communities that rose and fell most this quarter, and influencers at risk (by ``person``, their reference, when given)."""
+    """Communities that rose and fell most this quarter, and influencers at risk (by ``person``, their reference, when given).
+
+    A community is a mover only by as much as the status rule calls growing (messages up 25%+) or
+    declining (down 30%+), so no mover contradicts the status the other steps print.
+    """
     sc = scorecard[(scorecard["messages_q1"] > 0) | (scorecard["messages_q0"] > 0)].assign(delta=lambda t: t["messages_q0"] - t["messages_q1"])
-    rose = sc.nlargest(top, "delta")
-    fell = sc.nsmallest(top, "delta")
+    # Moves the status rule would call growing or declining, and no smaller: a thriving community's
+    # "steady volume" (at least 80% of the quarter before) never also reads as "fell 288 -> 278" here.
+    ratio = sc["messages_q0"] / sc["messages_q1"].where(sc["messages_q1"] > 0)
+    rose = sc[ratio.isna() | (ratio >= communities.GROWING_RATIO)].nlargest(top, "delta")
+    fell = sc[ratio <= communities.DECLINING_RATIO].nsmallest(top, "delta")
     rows = [
         {"who": n, "kind": "community", "movement": "rose", "detail": f"{a:,} → {b:,} messages a quarter"}
         for n, a, b in zip(rose["name"], rose["messages_q1"], rose["messages_q0"])
