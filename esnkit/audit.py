@@ -47,9 +47,9 @@ REF = re.compile(r"\bP-[A-Z2-7]{8,10}\b")
 #: What a number in a sentence may be without being a figure: a date, a quarter, a month, a step or a
 #: person's reference (which the rest of the audit checks). Anything else with a digit is a figure.
 _NOT_FIGURES = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}-\d{2}\b|\bQ[1-4] \d{4}\b|"
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b|"
-    r"\b[Ss]teps? \d(?:(?:,| and) \d)*\b|" + REF.pattern
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}-\d{2}\b|\bQ[1-4]\s\d{4}\b|"
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{4}\b|"
+    r"\b[Ss]teps?\s\d(?:(?:,|\sand)\s\d)*\b|" + REF.pattern
 )
 _NUMBER = re.compile(r"[+\-−]?\d[\d,.]*%?")
 

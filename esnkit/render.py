@@ -301,7 +301,12 @@ def show_facts(kind: str, body: str, facts: Iterable) -> None:
 
 
 def block(name: str, markdown: str) -> str:
-    """Markdown set inside a block the audit finds by name (``summary``, ``findings``, ``tiles``...)."""
+    """Markdown set inside a block the audit finds by name (``summary``, ``findings``, ``tiles``...).
+
+    Its dates never break across lines (an ISO date in a ``nowrap`` span, a month and its year
+    joined); its marked figures are kept whole by the template's CSS.
+    """
+    markdown = _ISO_DATE.sub(r'<span class="esn-nb">\1</span>', _MONTH_YEAR.sub(rf"\1{NBSP}\2", markdown))
     return f'<div class="esn-block" data-block="{name}">\n\n{markdown}\n\n</div>'
 
 

@@ -74,7 +74,7 @@ def test_triage_actions_and_duplicates():
     assert got["duplicate_of"].fillna("").tolist() == ["", "Sales Hub", "", "", "", ""]
     # a and c are live and hang on one or two people; b is a duplicate (merged anyway, so its one carrier is no risk), e idle
     assert got["action"].tolist() == [
-        "leave alone, play back; recruit co-hosts (key-person risk)",
+        "leave alone and play back; recruit co-hosts (key-person risk)",
         "merge",
         "revive and assign an owner; recruit co-hosts (key-person risk)",
         "archive",

@@ -72,7 +72,7 @@ def _people_label(ctx: StepContext, rows: pd.DataFrame, roles: pd.Series) -> lis
     out = []
     for label, pid, dept in zip(labels, rows["person_id"], depts):
         detail = [d for d in (roles.get(pid, ""), dept) if d and d != "–"]
-        out.append(html.escape(label) + (f" ({_esc(', '.join(detail))})" if detail else ""))
+        out.append(f'<span class="esn-ref">{html.escape(label)}</span>' + (f" ({_esc(', '.join(detail))})" if detail else ""))
     return out
 
 
@@ -158,7 +158,11 @@ def _findings(ctx: StepContext) -> list[Finding]:
         if int(acted.sum()) + hanging:
             found = _told(
                 f"{f('communities_quiet', int(quiet.sum()))} of {f('communities', len(tri))} communities are declining, idle or dormant"
-                + (f", and {f('communities_duplicate_live', int(live_dup.sum()))} more in use duplicate another" if live_dup.any() else "")
+                + (
+                    f", and {f('communities_duplicate_live', int(live_dup.sum()))} more in use {'duplicates' if live_dup.sum() == 1 else 'duplicate'} another"
+                    if live_dup.any()
+                    else ""
+                )
                 + (f"; {f('communities_hanging_on_few', hanging)} in use hang on one or two people." if hanging else "."),
                 f,
             )

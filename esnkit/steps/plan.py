@@ -652,8 +652,7 @@ def objectives_table(plan: Plan) -> pd.DataFrame:
     t = plan.objectives
     return pd.DataFrame(
         {
-            "objective": t["objective"],
-            "segment": t["segment"],
+            "objective": t["objective"],  # its label names the segment ("..., Legal")
             "baseline": [kpis.display(m, v) for m, v in zip(t["metric"], t["baseline"])],
             "target": [kpis.display(m, v) for m, v in zip(t["metric"], t["target"])],
             "deadline": t["deadline"],

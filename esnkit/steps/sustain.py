@@ -15,7 +15,7 @@ Definitions:
 - *beyond-core share*: contributions by people outside the top 10% of contributors;
 - *cross-department threads*: threads whose participants come from 2+ departments.
 
-Triage actions: thriving → *leave alone, play back*; growing → *support*; stable → *leave alone*;
+Triage actions: thriving → *leave alone and play back*; growing → *support*; stable → *leave alone*;
 declining → *revive* (and *assign an owner* when none is known); idle → *revive or merge*;
 dormant → *archive*, or *revive* when it once had 10+ active members; a likely duplicate → *merge*,
 whatever its status.
@@ -209,7 +209,7 @@ def peak_active_members(ds: Dataset, *, as_of=None, days: int = 90) -> pd.Series
 
 
 ACTIONS = {
-    "thriving": "leave alone, play back",
+    "thriving": "leave alone and play back",
     "growing": "support",
     "stable": "leave alone",
     "declining": "revive",
@@ -413,15 +413,15 @@ ACTION_MEASURES = {
     "archive": "triage_archive",
     "support": "triage_support",
     "leave alone": "triage_leave_alone",
-    "leave alone, play back": "triage_play_back",
+    "leave alone and play back": "triage_play_back",
 }
 
 
 def base_action(actions: pd.Series) -> pd.Series:
     """A triage action without its riders: ``revive and assign an owner; recruit co-hosts`` -> ``revive``.
 
-    >>> base_action(pd.Series(["revive and assign an owner; recruit co-hosts (key-person risk)", "revive or merge", "leave alone, play back"])).tolist()
-    ['revive', 'revive or merge', 'leave alone, play back']
+    >>> base_action(pd.Series(["revive and assign an owner; recruit co-hosts (key-person risk)", "revive or merge", "leave alone and play back"])).tolist()
+    ['revive', 'revive or merge', 'leave alone and play back']
     """
     first = actions.astype("str").str.split(";").str[0].str.strip()
     return first.where(~(first.str.startswith("revive") & (first != "revive or merge")), "revive")
@@ -432,7 +432,7 @@ def sustain_summary(s: Sustain, *, client: str) -> Told:
     f = Figures("summary", as_of=s.as_of)
     counts = base_action(s.triage["action"]).value_counts() if len(s.triage) else pd.Series(dtype="int64")
     decide = [a for a in ("revive", "revive or merge", "merge", "archive") if counts.get(a, 0)]
-    keep = [a for a in ("support", "leave alone", "leave alone, play back") if counts.get(a, 0)]
+    keep = [a for a in ("support", "leave alone", "leave alone and play back") if counts.get(a, 0)]
     lines = []
     if len(s.triage):
         n_decide, n_keep = sum(int(counts[a]) for a in decide), sum(int(counts[a]) for a in keep)
