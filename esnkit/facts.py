@@ -17,7 +17,7 @@ Examples
 --------
 >>> f = Figures("summary", as_of="2026-09-30")
 >>> text = f"{f('active_30', 146.0)} people were active"
->>> Told(text, f).plain
+>>> str(Told(text, f))
 '146 people were active'
 >>> [(x.measure, x.display, x.label) for x in f.facts]
 [('active_30', '146', 'People active in the last 30 days')]
