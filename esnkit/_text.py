@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-__all__ = ["count", "signed"]
+import re
+
+__all__ = ["count", "signed", "BIDI_CONTROLS", "neutralise_bidi"]
+
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the marks
+#: (U+200E, U+200F, U+061C): a name holding them can show reversed or reordered ("Sales\u202elaveR")
+#: in a spreadsheet or a report. Every client-facing cell and string loses them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def neutralise_bidi(text):
+    r"""``text`` (a string, or a pandas Series of them) without bidirectional controls; nulls stay null.
+
+    The one function every CSV cell written for a client (:func:`esnkit.privacy.excel_safe`) and every
+    report string (:func:`esnkit.render.clean_text`) goes through.
+
+    Examples
+    --------
+    >>> neutralise_bidi("Sales\u202eevil\u2066x\u2069")
+    'Salesevilx'
+    """
+    if hasattr(text, "str"):
+        return text.str.replace(BIDI_CONTROLS, "", regex=True)
+    return BIDI_CONTROLS.sub("", str(text))
 
 
 def count(n: int, one: str, many: str | None = None) -> str:

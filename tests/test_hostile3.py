@@ -1,0 +1,194 @@
+"""Hostile input, third round (issue 46): each case through the real loaders and the real command line."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from esnkit.errors import ConfigError, DataError
+from esnkit.privacy import Pseudonymiser, load_or_create_key, write_client_csv
+
+
+def esnkit(*args, cwd=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "esnkit.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def one_error_line(r) -> str:
+    """The run failed with exit 1 and said so in exactly one line, without a traceback."""
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("esnkit: error: "), r.stderr
+    assert "Traceback" not in r.stderr
+    return lines[0]
+
+
+# -- Slack and Teams exports written by hand ------------------------------------------------------
+def slack_export(root: Path, messages: list | str, *, day: str = "2024-03-05") -> Path:
+    """A Slack workspace folder: two users, one channel ``general``, one day file of ``messages``."""
+    root.mkdir(parents=True)
+    users = [
+        {"id": "U1", "name": "ann", "profile": {"real_name": "Ann", "email": "ann@x.com"}},
+        {"id": "U2", "name": "bob", "profile": {"real_name": "Bob", "email": "bob@x.com"}},
+    ]
+    (root / "users.json").write_text(json.dumps(users))
+    (root / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general", "created": 1700000000, "members": ["U1", "U2"]}]))
+    (root / "general").mkdir()
+    (root / "general" / f"{day}.json").write_text(messages if isinstance(messages, str) else json.dumps(messages))
+    return root
+
+
+GOOD = [
+    {"type": "message", "user": "U1", "text": "hi", "ts": "1709633011.000200"},
+    {"type": "message", "user": "U2", "text": "yo", "ts": "1709633111.000100"},
+]
+
+
+def teams_page(root: Path, text: str) -> Path:
+    root.mkdir(parents=True)
+    (root / "messages.json").write_text(text)
+    return root
+
+
+def teams_message(mid: str, created) -> str:
+    """One chatMessage as Graph writes it; ``created`` is put in as raw JSON text (so a bare NaN can be)."""
+    return (
+        f'{{"id": "{mid}", "messageType": "message", "createdDateTime": {created}, '
+        '"from": {"user": {"id": "aad-ann", "displayName": "Ann"}}, "body": {"content": "hi"}, '
+        '"channelIdentity": {"teamId": "T", "channelId": "19:c@thread.tacv2"}}'
+    )
+
+
+def test_a_good_slack_export_still_checks(tmp_path):
+    r = esnkit("check", slack_export(tmp_path / "slack", GOOD))
+    assert r.returncode == 0, r.stderr
+
+
+# -- 1. JSON read defensively -------------------------------------------------------------------
+def test_a_teams_page_nested_100000_deep_is_one_line_naming_the_file(tmp_path):
+    nested = "[" * 100_000 + "]" * 100_000
+    page = '{"value": [' + teams_message("1", '"2024-03-05T10:00:00Z"')[:-1] + ', "attachments": ' + nested + "}]}"
+    folder = teams_page(tmp_path / "teams", page)
+    line = one_error_line(esnkit("check", folder, "--format", "teams"))
+    assert str(folder / "messages.json") in line and "nested too deep" in line
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_non_standard_json_literals_in_a_slack_day_file_are_refused_naming_the_file(tmp_path, literal):
+    text = '[{"type": "message", "user": "U1", "text": "hi", "ts": "1709633011.000200", "score": ' + literal + "}]"
+    folder = slack_export(tmp_path / "slack", text)
+    line = one_error_line(esnkit("check", folder))
+    assert str(folder / "general" / "2024-03-05.json") in line and "not valid JSON" in line
+
+
+def test_a_bare_nan_createddatetime_is_refused_at_the_json_read(tmp_path):
+    folder = teams_page(tmp_path / "teams", '{"value": [' + teams_message("1", '"2024-03-05T10:00:00Z"') + ", " + teams_message("2", "NaN") + "]}")
+    line = one_error_line(esnkit("check", folder, "--format", "teams"))
+    assert str(folder / "messages.json") in line and "NaN is not a JSON value" in line
+
+
+# -- 2. timestamps: range, and named by file, record and the vendor's field -------------------------
+@pytest.mark.parametrize("ts", ["99999999999999", "NaN", "abc", "0", "inf"])
+def test_a_bad_slack_ts_names_the_day_file_the_message_and_the_field(tmp_path, ts):
+    messages = [*GOOD, {"type": "message", "user": "U1", "text": "bad", "ts": ts}]
+    folder = slack_export(tmp_path / "slack", messages)
+    line = one_error_line(esnkit("check", folder))
+    assert f"{folder / 'general' / '2024-03-05.json'}, message 2, field 'ts': {ts!r} is not a Slack time" in line
+    assert "row" not in line and "created_at" not in line
+
+
+def test_a_bad_channel_created_names_channels_json_and_the_channel(tmp_path):
+    folder = slack_export(tmp_path / "slack", GOOD)
+    (folder / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general", "created": 99999999999999}]))
+    line = one_error_line(esnkit("check", folder))
+    assert f"{folder / 'channels.json'}, channel C1, field 'created'" in line
+
+
+@pytest.mark.parametrize(
+    ("created", "says"),
+    [('"abc"', "'abc' is not a date/time"), ('"3024-03-05T10:00:00Z"', "outside the plausible range"), ("null", "missing")],
+)
+def test_a_bad_teams_createddatetime_names_the_page_the_message_id_and_the_field(tmp_path, created, says):
+    folder = teams_page(
+        tmp_path / "teams", '{"value": [' + teams_message("1616", '"2024-03-05T10:00:00Z"') + ", " + teams_message("1617", created) + "]}"
+    )
+    line = one_error_line(esnkit("check", folder, "--format", "teams"))
+    assert f"{folder / 'messages.json'}, message id 1617, field 'createdDateTime': " in line and says in line
+
+
+def test_a_csv_time_outside_the_range_names_the_file_the_row_and_the_column(tmp_path, ve_folder):
+    messages = pd.read_csv(ve_folder / "Messages.csv", dtype="str", keep_default_na=False)
+    messages.loc[2, "created_at"] = "1066-10-14T09:00:00Z"
+    messages.to_csv(ve_folder / "Messages.csv", index=False)
+    line = one_error_line(esnkit("check", ve_folder))
+    assert f"{ve_folder / 'Messages.csv'}, column 'created_at': '1066-10-14T09:00:00Z' is outside the plausible range" in line
+    assert "rows [4]" in line
+
+
+# -- 5. the key file ---------------------------------------------------------------------------
+KEY = "ab" * 32
+
+
+def test_a_key_saved_with_a_bom_and_spaces_is_the_same_key(tmp_path):
+    path = tmp_path / ".esnkit-key"
+    path.write_bytes(b"\xef\xbb\xbf  " + KEY.encode() + b"\r\n\n")
+    path.chmod(0o600)
+    assert load_or_create_key(path) == bytes.fromhex(KEY)
+
+
+def test_a_key_readable_by_others_is_made_owner_only(tmp_path):
+    path = tmp_path / ".esnkit-key"
+    path.write_text(KEY)
+    path.chmod(0o644)
+    assert load_or_create_key(path) == bytes.fromhex(KEY)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_new_key_is_owner_only(tmp_path):
+    path = tmp_path / "c" / ".esnkit-key"
+    key = load_or_create_key(path)
+    assert len(key) == 32 and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.mkdir(), "is a folder, not a key file"),
+        (lambda p: p.write_bytes(b"\xff\xfe" + KEY.encode()), "not a valid esnkit key"),
+        (lambda p: p.write_text("not hex"), "not a valid esnkit key"),
+    ],
+)
+def test_a_broken_key_file_is_one_line_through_ingest(tmp_path, make, says):
+    client = tmp_path / "acme"
+    slack_export(client / "raw" / "slack", GOOD)
+    (client / "client.yml").write_text("name: Acme\nsources:\n  - raw/slack\n")
+    make(client / ".esnkit-key")
+    line = one_error_line(esnkit("ingest", "acme", "--data-dir", tmp_path))
+    assert str(client / ".esnkit-key") in line and says in line
+    assert not (client / "processed").exists()
+
+
+# -- 10. bidirectional controls --------------------------------------------------------------------
+def test_bidi_controls_never_reach_a_client_csv(tmp_path):
+    controls = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+    frame = pd.DataFrame({"name\u202e": ["Ann\u202eniwde", f"x{controls}y", "\u202e=1+1"], "n": [1, 2, 3]})
+    target = write_client_csv(frame, tmp_path / "champions.csv")
+    text = target.read_text(encoding="utf-8-sig")
+    assert not any(c in text for c in controls)
+    assert text.splitlines() == ['"name","n"', '"Annniwde","1"', '"xy","2"', '"\'=1+1","3"']
+
+
+def test_report_text_and_client_csvs_share_one_bidi_rule():
+    from esnkit._text import neutralise_bidi
+    from esnkit.privacy import excel_safe
+    from esnkit.render import clean_text
+
+    sample = "a\u202ab\u2069c\u200fd"
+    assert clean_text(sample) == neutralise_bidi(sample) == excel_safe(pd.DataFrame({"c": [sample]}))["c"].iloc[0] == "abcd"
+
+
+_ = (os, ConfigError, DataError, Pseudonymiser)
