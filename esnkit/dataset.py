@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ._fast import isin
-from ._io import replace_dir
+from ._io import parse_json, replace_dir
 from ._version import __version__
 from .errors import DataError
 
@@ -475,9 +475,9 @@ class Dataset:
         if not manifest_path.is_file():
             raise DataError(f"{source}: no manifest.json here; is this a processed folder? Run `esnkit ingest CLIENT` first.")
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            raise DataError(f"{manifest_path} is not valid JSON; re-run `esnkit ingest`.") from None
+            manifest = parse_json(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
+        except (DataError, UnicodeDecodeError) as exc:
+            raise DataError(f"{manifest_path} is not valid JSON; re-run `esnkit ingest`.") from exc
         if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
             version = manifest.get("schema_version") if isinstance(manifest, dict) else None
             raise DataError(f"{manifest_path}: schema version {version} is not {SCHEMA_VERSION}; re-run `esnkit ingest`.")

@@ -21,7 +21,7 @@ from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import EVENT_TABLES, PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError, EsnkitError
-from .loaders._common import ExportSource, parse_timestamps, read_csv_table
+from .loaders._common import ROSTER_FROM, ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
 from .progress import heartbeat, stages
 from .reduce import reduce_client
@@ -144,7 +144,7 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
             values = pseudonymiser.ids(identity_keys("roster", values.str.strip(), values.str.strip()))
             canonical = "manager_id"
         elif canonical == "joined_at":
-            values = parse_timestamps(values, where=where, column=column)
+            values = parse_timestamps(values, where=where, column=column, earliest=ROSTER_FROM)
         attrs[canonical] = values.to_numpy()
     people = ds.people.copy()
     on_platform = isin(people["person_id"], attrs["person_id"])

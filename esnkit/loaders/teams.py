@@ -105,6 +105,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "team": [i.get("teamId") for i in ident],
             "chat": [m.get("chatId") for _, m in rows],
             "body": [((m.get("body") or {}).get("content") or "") for _, m in rows],
+            "file": [member for member, _ in rows],
         }
     )
     raw["container"] = raw["channel"].fillna(raw["chat"]).fillna("unknown")
@@ -120,10 +121,14 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     if no_author.any():
         meta.warn(f"{count(no_author.sum(), 'message')} from applications or unknown senders were left out")
     msgs = raw[~system & ~deleted & ~no_author].copy()
+    # Where each message came from, as the export names it: its page and its Graph id.
+    files = pd.Series(msgs["file"].unique())
+    described = msgs["file"].map(pd.Series(files.map(source.describe).to_numpy(), index=files.to_numpy())).astype("str")
+    msgs["record"] = described + ", message id " + msgs["id"]
     # mentions and reactions
     m_rows, r_rows = [], []
     by_id = {str(m.get("id")) + "@" + str((m.get("channelIdentity") or {}).get("channelId") or m.get("chatId") or "unknown"): m for _, m in rows}
-    for mid, container, rid in zip(msgs["message_id"], msgs["container"], msgs["id"]):
+    for mid, container, rid, record in zip(msgs["message_id"], msgs["container"], msgs["id"], msgs["record"]):
         m = by_id[rid + "@" + container]
         for mention in m.get("mentions") or []:
             user = ((mention or {}).get("mentioned") or {}).get("user") or {}
@@ -132,9 +137,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         for reaction in m.get("reactions") or []:
             user = ((reaction or {}).get("user") or {}).get("user") or {}
             if user.get("id"):
-                r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime")))
+                r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime"), record))
     mentions = pd.DataFrame(m_rows, columns=["message_id", "user", "name"])
-    reactions = pd.DataFrame(r_rows, columns=["message_id", "user", "reaction", "created"])
+    reactions = pd.DataFrame(r_rows, columns=["message_id", "user", "reaction", "created", "record"])
     names = (
         pd.concat([msgs[["user", "user_name"]].set_axis(["user", "name"], axis=1), mentions[["user", "name"]]])
         .dropna(subset=["user"])
@@ -152,7 +157,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "reply_to_id": thread.where(is_reply),
             "group_id": msgs["channel"],
             "author_id": msgs["user"].map(pid),
-            "created_at": parse_timestamps(msgs["created"], where=where, column="createdDateTime"),
+            "created_at": parse_timestamps(msgs["created"], where=where, column="createdDateTime", records=msgs["record"], required=True),
             "is_thread_start": ~is_reply,
             "is_private": msgs["channel"].isna(),
             "n_chars": text.str.len(),
@@ -193,7 +198,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                 "message_id": reactions["message_id"],
                 "person_id": reactions["user"].map(pid),
                 "reaction": reactions["reaction"],
-                "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime") if len(reactions) else None,
+                "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime", records=reactions["record"])
+                if len(reactions)
+                else None,
             }
         ).drop_duplicates(["message_id", "person_id", "reaction"]),
         identities=identities,
