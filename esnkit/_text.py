@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["count", "signed", "BIDI_CONTROLS", "neutralise_bidi"]
+__all__ = ["count", "signed", "BIDI_CONTROLS", "neutralise_bidi", "normalise_email", "normalise_emails", "normalise_ids", "id_join_keys"]
 
 #: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the marks
 #: (U+200E, U+200F, U+061C): a name holding them can show reversed or reordered ("Sales\u202elaveR")
@@ -57,3 +58,33 @@ def signed(value: float, spec: str, *, zero: str = "") -> str:
     text = format(value, spec)
     digits = "".join(c for c in text if c.isdigit())
     return zero + text.lstrip("+-") if digits.strip("0") == "" else text
+
+
+def normalise_email(text: str) -> str:
+    """An e-mail address as every join compares it: spaces trimmed, Unicode NFC, case-folded.
+
+    The same address typed, exported or pasted differently ("Ann@X.com ", a decomposed accent from
+    an HR system) is one address. :func:`normalise_emails` is the same rule over a Series.
+
+    Examples
+    --------
+    >>> normalise_email(" Zo\u0065\u0308@X.com ") == normalise_email("zo\u00eb@x.COM") == "zo\u00eb@x.com"
+    True
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", str(text).strip()).casefold())
+
+
+def normalise_emails(values):
+    """:func:`normalise_email` over a pandas Series of text, vectorised; nulls stay null."""
+    return values.astype("str").str.strip().str.normalize("NFC").str.casefold().str.normalize("NFC")
+
+
+def normalise_ids(values):
+    """Platform user ids as pseudonyms are made from them: spaces trimmed, Unicode NFC (case kept, so ids stay stable)."""
+    return values.astype("str").str.strip().str.normalize("NFC")
+
+
+def id_join_keys(values):
+    """Platform user ids as joins between sources compare them: :func:`normalise_ids`, then case-folded
+    (Entra object ids are GUIDs one tool writes in capitals and another not)."""
+    return normalise_ids(values).str.casefold()

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ._fast import isin
 from ._io import parse_json, replace_dir
+from ._text import normalise_emails
 from ._version import __version__
 from .errors import DataError
 
@@ -194,6 +195,8 @@ def conform(frame: pd.DataFrame | None, table: str) -> pd.DataFrame:
         if name in frame.columns:
             try:
                 out[name] = _cast(frame[name], dtype).reset_index(drop=True)
+                if table == "identities" and name == "email":  # one rule for every join by e-mail, applied once here
+                    out[name] = normalise_emails(out[name])
             except (TypeError, ValueError) as exc:
                 raise DataError(f"table {table!r}, column {name!r}: cannot convert to {dtype} ({exc})") from None
         else:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import ingest_stream, loaders
 from ._fast import isin
-from ._text import count
+from ._text import count, id_join_keys
 from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import EVENT_TABLES, PERSON_COLUMNS, SCHEMA, Dataset, Meta
@@ -42,9 +42,10 @@ def _resolve_by_platform_id(identities: pd.DataFrame) -> pd.Series:
     report carries the same id beside the user principal name. Matching on that id lets one person
     be one id across both.
     """
-    known = identities.dropna(subset=["email", "source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
-    bare = identities[identities["email"].isna() & isin(identities["source_user_id"], known.index)]
-    remap = pd.Series(bare["source_user_id"].map(known).to_numpy(), index=bare["person_id"].to_numpy())
+    keyed = identities.assign(join_key=id_join_keys(identities["source_user_id"]))
+    known = keyed.dropna(subset=["email", "join_key"]).drop_duplicates("join_key").set_index("join_key")["person_id"]
+    bare = keyed[keyed["email"].isna() & isin(keyed["join_key"], known.index)]
+    remap = pd.Series(bare["join_key"].map(known).to_numpy(), index=bare["person_id"].to_numpy())
     remap = remap[remap.index != remap.to_numpy()]
     return remap[~remap.index.duplicated()]
 
@@ -128,8 +129,9 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
         pids = pseudonymiser.ids(identity_keys("roster", keys, keys))
     else:
         # Match the platform's user ids through identities (which still know them), else hash as roster ids.
-        known = ds.identities.dropna(subset=["source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
-        pids = keys.map(known).fillna(pseudonymiser.ids(identity_keys("roster", keys)))
+        ids = ds.identities.assign(join_key=id_join_keys(ds.identities["source_user_id"])).dropna(subset=["join_key"])
+        known = ids.drop_duplicates("join_key").set_index("join_key")["person_id"]
+        pids = id_join_keys(keys).map(known).fillna(pseudonymiser.ids(identity_keys("roster", keys)))
     dup = pids.duplicated()
     if dup.any():
         rows = [int(i) + 2 for i in np.flatnonzero(dup.to_numpy())[:5]]
@@ -198,13 +200,19 @@ def load_survey(path, *, config: ClientConfig, pseudonymiser: Pseudonymiser) -> 
     The e-mail column is pseudonymised (blank = anonymous, ``person_id`` null) and dropped;
     ``attributes`` columns are kept as respondent attributes; every other column is a question
     whose answers must be numbers (a Likert scale). Columns with other answers are skipped with a
-    warning.
+    warning. A respondent who answered more than once (the same e-mail, normalised) counts once:
+    their last row in the file is kept, and ``attrs["duplicates"]`` says how many earlier rows were
+    dropped (a data-quality warning of the ingest). Anonymous rows are all kept.
     """
     spec = config.survey
     assert spec is not None
     frame, where = _read_table_file(path, required=(spec.email_column, *spec.attributes))
     emails = frame[spec.email_column].str.strip()
     pids = pseudonymiser.ids(identity_keys("survey", emails, emails)).where(emails.notna())
+    earlier = pids.notna() & pids.duplicated(keep="last")
+    duplicates = (int(pids[earlier].nunique()), int(earlier.sum()))  # (respondents, rows dropped)
+    if earlier.any():
+        frame, pids = frame[~earlier].reset_index(drop=True), pids[~earlier].reset_index(drop=True)
     questions = [c for c in frame.columns if c != spec.email_column and c not in spec.attributes]
     if not questions:
         raise DataError(f"{where}: no question columns besides {spec.email_column!r} and the attributes")
@@ -227,6 +235,7 @@ def load_survey(path, *, config: ClientConfig, pseudonymiser: Pseudonymiser) -> 
     cols = ["response_id", "person_id", "question", "value", *spec.attributes]
     tidy = tidy[cols]
     tidy.attrs["skipped"] = skipped
+    tidy.attrs["duplicates"] = duplicates
     return tidy
 
 
@@ -310,6 +319,12 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
         survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
         for q in survey.attrs.get("skipped", []):
             ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
+        people, rows = survey.attrs.get("duplicates", (0, 0))
+        if rows:
+            ds.meta.warn(
+                f"survey: {count(people, 'respondent')} answered more than once; each one's last answer is kept "
+                f"({count(rows, 'earlier response')} dropped)"
+            )
         tables["survey"] = survey
         advance("survey")
     if config.interviews is not None:

@@ -1,7 +1,8 @@
 """Privacy at load: keyed pseudonyms, the per-client secret, suppression of small cells, safe CSVs.
 
 A person's id in every analysis table is ``HMAC-SHA256(client key, identity)`` cut to 16 hex
-characters, where the identity is ``email:<lower-cased e-mail>`` when the source gives an e-mail
+characters, where the identity is ``email:<normalised e-mail>`` (trimmed, Unicode NFC, case-folded:
+:func:`esnkit._text.normalise_email`) when the source gives an e-mail
 (so one person is one id across Viva Engage, Teams, Slack and the HR roster) and
 ``<platform>:<platform user id>`` otherwise. The same key always gives the same ids; another key
 gives unrelated ids; without the key an id cannot be turned back into a person.
@@ -130,10 +131,12 @@ class Pseudonymiser:
 
 def identity_keys(platform: str, user_ids: pd.Series, emails: pd.Series | None = None) -> pd.Series:
     """The identity each person id is derived from: the e-mail when known, else platform + user id."""
-    by_id = (platform + ":" + user_ids.astype("str")).where(user_ids.notna())
+    from ._text import normalise_emails, normalise_ids
+
+    by_id = (platform + ":" + normalise_ids(user_ids)).where(user_ids.notna())
     if emails is None:
         return by_id.astype("str")
-    clean = emails.astype("str").str.strip().str.lower()
+    clean = normalise_emails(emails)
     usable = clean.notna() & clean.str.contains("@", regex=False).fillna(False)
     return ("email:" + clean).where(usable, by_id).astype("str")
 

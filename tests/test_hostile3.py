@@ -1,7 +1,6 @@
 """Hostile input, third round (issue 46): each case through the real loaders and the real command line."""
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from esnkit.errors import ConfigError, DataError
 from esnkit.privacy import Pseudonymiser, load_or_create_key, write_client_csv
 
 
@@ -191,4 +189,90 @@ def test_report_text_and_client_csvs_share_one_bidi_rule():
     assert clean_text(sample) == neutralise_bidi(sample) == excel_safe(pd.DataFrame({"c": [sample]}))["c"].iloc[0] == "abcd"
 
 
-_ = (os, ConfigError, DataError, Pseudonymiser)
+# -- 3. e-mails normalised once, before every join ---------------------------------------------------
+NFC = "zo\u00eb.ito@x.com"  # ë as one code point
+NFD = "Zo\u0065\u0308.Ito@X.com "  # e + combining diaeresis, capitals, a trailing space
+
+
+def slack_client(tmp_path, *, users_email: str, yml: str = "", messages=GOOD) -> Path:
+    client = tmp_path / "acme"
+    slack_export(client / "raw" / "slack", messages)
+    users = json.loads((client / "raw" / "slack" / "users.json").read_text())
+    users[0]["profile"]["email"] = users_email
+    (client / "raw" / "slack" / "users.json").write_text(json.dumps(users))
+    (client / "client.yml").write_text("name: Acme\nsources:\n  - raw/slack\n" + yml)
+    (client / ".esnkit-key").write_text(KEY)
+    (client / ".esnkit-key").chmod(0o600)
+    return client
+
+
+def test_an_nfc_e_mail_in_the_export_and_nfd_in_the_roster_are_one_person(tmp_path):
+    client = slack_client(tmp_path, users_email=NFC, yml="roster: {path: raw/roster.csv}\n")
+    (client / "raw" / "roster.csv").write_text(f"email,department,location\n{NFD},Sales,Cork\nbob@x.com,Ops,York\n", encoding="utf-8")
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    from esnkit import Dataset
+
+    people = Dataset.read(client / "processed").people
+    assert len(people) == 2  # Ann (zoë) and Bob, not three
+    zoe = people.loc[people["person_id"] == Pseudonymiser(bytes.fromhex(KEY)).one("email:" + NFC)]
+    assert zoe[["department", "in_roster", "on_platform"]].values.tolist() == [["Sales", True, True]]
+    assert "0 never seen on the platform" in r.stdout
+
+
+# -- 4. a respondent who answered twice counts once ---------------------------------------------------
+def test_duplicate_survey_answers_keep_the_last_and_say_how_many(tmp_path):
+    client = slack_client(tmp_path, users_email="ann@x.com", yml="survey: {path: raw/survey.csv}\n")
+    (client / "raw" / "survey.csv").write_text("email,q1,q2\nann@x.com,1,2\nbob@x.com,4,4\n,3,3\nANN@x.com ,5,5\n,2,2\nbob@x.com,5,\nann@x.com,4,1\n")
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "survey: 2 respondents answered more than once; each one's last answer is kept (3 earlier responses dropped)" in r.stdout
+    from esnkit import Dataset
+
+    survey = Dataset.read(client / "processed").survey
+    ann = Pseudonymiser(bytes.fromhex(KEY)).one("email:ann@x.com")
+    bob = Pseudonymiser(bytes.fromhex(KEY)).one("email:bob@x.com")
+    got = sorted(
+        (("anon" if pd.isna(p) else {ann: "ann", bob: "bob"}[p]), q, float(v)) for p, q, v in survey[["person_id", "question", "value"]].values
+    )
+    # ann's last row (4, 1); bob's last row (5, blank); both anonymous rows
+    assert got == [
+        ("ann", "q1", 4.0),
+        ("ann", "q2", 1.0),
+        ("anon", "q1", 2.0),
+        ("anon", "q1", 3.0),
+        ("anon", "q2", 2.0),
+        ("anon", "q2", 3.0),
+        ("bob", "q1", 5.0),
+    ]
+
+
+# -- 6. opt_outs are addresses ------------------------------------------------------------------------
+def test_opt_outs_pasted_from_outlook_are_their_addresses():
+    from esnkit.config import config_from_dict
+
+    cfg = config_from_dict(
+        {"name": "A", "opt_outs": ["Aoife Ito <Aoife.Ito@x.com>", " " + NFD, "mailto:bob@x.com"], "leaders": {"emails": ["CEO <ceo@x.com>"]}}
+    )
+    assert cfg.opt_outs == ("aoife.ito@x.com", NFC, "bob@x.com")
+    assert cfg.leaders.emails == ("ceo@x.com",)
+
+
+@pytest.mark.parametrize("item", ["Aoife Ito", "a@x.com, b@x.com", 42, "<>", "ann@", "Ann <ann@x>"])
+def test_an_opt_out_that_is_not_an_address_is_refused_at_load_naming_the_item(tmp_path, item):
+    client = slack_client(tmp_path, users_email="ann@x.com", yml="opt_outs:\n  - ann@x.com\n  - " + json.dumps(item) + "\n")
+    line = one_error_line(esnkit("ingest", "acme", "--data-dir", tmp_path))
+    assert f"{client / 'client.yml'}: opt_outs[1]: {item!r} is not an e-mail address" in line
+
+
+def test_an_opt_out_in_another_form_still_leaves_the_contact_list(tmp_path):
+    from esnkit.dataset import Dataset
+    from esnkit.steps import reactivate
+
+    people = pd.DataFrame({"person_id": ["p1", "p2"], "state": "active"})
+    identities = pd.DataFrame({"person_id": ["p1", "p2"], "source": "x", "email": [NFC, "bob@x.com"], "name": ["Zoë", "Bob"]})
+    ds = Dataset(people=people, identities=identities).validate()
+    table = pd.DataFrame({"rank": [1, 2], "person_id": ["p1", "p2"], "reason": ["r", "r"]})
+    (path,) = reactivate.write_contact_lists(ds, {"invite-back": table}, tmp_path, opt_outs=[NFD])
+    got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert got["email"].tolist() == ["bob@x.com"]
