@@ -8,6 +8,7 @@ target untouched. Folders are swapped with renames only.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -15,7 +16,78 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write", "replace_dir", "parse_json"]
+__all__ = ["atomic_path", "atomic_write", "replace_dir", "parse_json", "storage_error", "storage_errors"]
+
+
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_READ_ONLY = (errno.EROFS,)
+_DENIED = (errno.EACCES, errno.EPERM)
+# The words an error says when it carries no errno: pyarrow's and DuckDB's own exceptions
+_SAYS = (
+    ("no space left on device", _FULL[0]),
+    ("disk quota exceeded", _FULL[0]),
+    ("read-only file system", errno.EROFS),
+    ("permission denied", errno.EACCES),
+    ("cannot save file into a non-existent directory", errno.ENOENT),  # pandas, when a temporary folder vanished
+)
+
+
+def storage_error(exc: BaseException, folder: str | os.PathLike[str] | None = None):
+    """The one-line :class:`~esnkit.errors.StorageError` for a write that failed on a full disk, a read-only or
+    unwritable folder or a missing temporary folder; ``None`` for any other failure.
+
+    ``folder`` is named (else the file the error names). Works for ``OSError`` and for the exceptions
+    of pyarrow and DuckDB, which say the same in words.
+
+    Examples
+    --------
+    >>> print(storage_error(OSError(errno.ENOSPC, "No space left on device"), "/data/acme/processed"))
+    /data/acme/processed: the disk is full (no space left on device); free some space there and run the command again (nothing was half-written: the previous files are as they were)
+    >>> storage_error(ValueError("bad"), "/x") is None
+    True
+    """
+    from .errors import StorageError
+
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if code is None:
+        code = next((c for words, c in _SAYS if words in text), None)
+    if "no usable temporary directory" in text:
+        where = os.environ.get("TMPDIR") or "the temporary folder"
+        return StorageError(
+            f"{where}: no usable temporary folder (missing or not writable); create it, or set TMPDIR to a writable folder, and run the command again"
+        )
+    where = str(folder) if folder is not None else (getattr(exc, "filename", None) or "a folder esnkit writes")
+    after = "run the command again (nothing was half-written: the previous files are as they were)"
+    if code in _FULL:
+        return StorageError(f"{where}: the disk is full (no space left on device); free some space there and {after}")
+    if code in _READ_ONLY:
+        return StorageError(
+            f"{where}: the file system is read-only; copy the client folder to a writable disk (or remount it read-write) and {after}"
+        )
+    if code in _DENIED:
+        return StorageError(f"{where}: permission denied; make the folder writable for your user (e.g. chmod u+w) and {after}")
+    if code == errno.ENOENT and folder is not None:
+        if not Path(folder).is_dir():
+            return StorageError(f"{where}: the folder is missing (removed while esnkit ran?); create it and {after}")
+        return StorageError(f"{where}: a temporary folder esnkit was writing in here disappeared (removed by another program or a clean-up); {after}")
+    return None
+
+
+@contextlib.contextmanager
+def storage_errors(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn a full disk, a read-only folder... inside the block into :func:`storage_error`'s one line naming ``folder``."""
+    from .errors import EsnkitError
+
+    try:
+        yield
+    except EsnkitError:
+        raise
+    except Exception as exc:
+        error = storage_error(exc, folder)
+        if error is None:
+            raise
+        raise error from exc
 
 
 def _constant(name: str):
@@ -71,14 +143,16 @@ def atomic_path(target: str | os.PathLike[str], *, mode: int = 0o644, suffix: st
     ('done', ['out.txt'])
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
-    os.close(fd)
+    with storage_errors(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+        os.close(fd)
     tmp = Path(name)
     try:
-        yield tmp
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        with storage_errors(target.parent):
+            yield tmp
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

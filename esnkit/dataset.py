@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ._fast import isin
-from ._io import parse_json, replace_dir
+from ._io import parse_json, replace_dir, storage_errors
 from ._text import normalise_emails
 from ._version import __version__
 from .errors import DataError
@@ -445,30 +445,35 @@ class Dataset:
         they are, and this Dataset's copies of them (empty) are not written.
         """
         target = Path(directory)
-        staging = staged if staged is not None else Staged.begin(target)
+        with storage_errors(target.parent):
+            staging = staged if staged is not None else Staged.begin(target)
         tmp = staging.folder
         try:
-            tables = {}
-            for name in (*SCHEMA, "identities"):
-                if name in staging.tables:
-                    tables[name] = staging.tables[name]
-                    continue
-                frame = getattr(self, name)
-                frame.to_parquet(tmp / f"{name}.parquet", index=False)
-                tables[name] = {"file": f"{name}.parquet", "rows": len(frame), "columns": list(map(str, frame.columns))}
-            manifest = {
-                "schema_version": SCHEMA_VERSION,
-                "esnkit_version": __version__,
-                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "tables": tables,
-                "meta": self.meta.to_dict(),
-            }
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-            replace_dir(tmp, target)
+            with storage_errors(target.parent):
+                self._save_into(tmp, target, staging)
         except BaseException:
             staging.discard()
             raise
         return target
+
+    def _save_into(self, tmp: Path, target: Path, staging: Staged) -> None:
+        tables = {}
+        for name in (*SCHEMA, "identities"):
+            if name in staging.tables:
+                tables[name] = staging.tables[name]
+                continue
+            frame = getattr(self, name)
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            tables[name] = {"file": f"{name}.parquet", "rows": len(frame), "columns": list(map(str, frame.columns))}
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "esnkit_version": __version__,
+            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tables": tables,
+            "meta": self.meta.to_dict(),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        replace_dir(tmp, target)
 
     @staticmethod
     def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:

@@ -297,7 +297,7 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet, batches: b
         except EsnkitError as exc:
             raise type(exc)(
                 f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
-            ) from None
+            ) from exc
         advance("reduced")
     if events is not None:  # the events stay on disk: a summary reads the columns it needs
         return Dataset.read(paths.processed, lazy=EVENT_TABLES)

@@ -1,6 +1,7 @@
 """Hostile input, third round (issue 46): each case through the real loaders and the real command line."""
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -276,3 +277,105 @@ def test_an_opt_out_in_another_form_still_leaves_the_contact_list(tmp_path):
     (path,) = reactivate.write_contact_lists(ds, {"invite-back": table}, tmp_path, opt_outs=[NFD])
     got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert got["email"].tolist() == ["bob@x.com"]
+
+
+# -- 8. one command at a time per client ------------------------------------------------------------
+def test_a_second_command_says_the_client_is_busy_naming_the_holder(tmp_path):
+    from esnkit.lock import client_lock
+
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    with client_lock(client, "ingest"):
+        for command in ("ingest", "reduce", "run"):
+            line = one_error_line(esnkit(command, "acme", "--data-dir", tmp_path))
+            assert f"{client}: the client is busy: `esnkit ingest` (pid {os.getpid()}) holds it since " in line and " UTC" in line
+    assert not (client / "processed").exists()
+
+
+def test_a_second_command_waits_its_turn_with_wait(tmp_path):
+    import threading
+
+    from esnkit.lock import client_lock
+
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with client_lock(client, "run"):
+            held.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    threading.Timer(1.5, release.set).start()
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path, "--wait", "60")
+    t.join()
+    assert r.returncode == 0, r.stderr
+    assert (client / "processed" / "manifest.json").is_file()
+
+
+def test_two_ingests_at_once_take_turns(tmp_path):
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    cmd = [sys.executable, "-m", "esnkit.cli", "ingest", "acme", "--data-dir", str(tmp_path), "--wait", "120"]
+    runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], [o[1] for o in outs]
+    assert sorted(p.name for p in client.iterdir() if p.name.startswith(".") and p.name != ".esnkit-key") == [".esnkit.lock"]
+    assert not [p for p in (client).glob(".processed.*")]
+
+
+# -- 9. a full disk, a read-only folder: one line, nothing half-written -------------------------------
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs of its own (needs root: skipped elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(folder: Path) -> None:
+    """Write into ``folder`` until the disk says it is full."""
+    with open(folder / "filler", "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError as exc:
+            assert exc.errno == 28
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_full_disk_during_a_re_ingest_is_one_line_and_keeps_processed(small_disk):
+    client = slack_client(small_disk, users_email="ann@x.com")
+    assert esnkit("ingest", "acme", "--data-dir", small_disk).returncode == 0
+    before = snapshot(client / "processed")
+    fill(client)
+    line = one_error_line(esnkit("ingest", "acme", "--data-dir", small_disk))
+    assert f"{client}: the disk is full (no space left on device); free some space there and run the command again" in line
+    assert snapshot(client / "processed") == before
+    assert not list(client.glob(".processed.*")) and not list((client / "processed").glob(".reduced.*"))
+
+
+def test_a_full_disk_at_init_is_one_line(small_disk):
+    fill(small_disk)
+    line = one_error_line(esnkit("init", "acme", "--data-dir", small_disk))
+    assert "the disk is full" in line and str(small_disk / "acme") in line
+    assert not (small_disk / "acme" / "client.yml").exists()
+
+
+def test_a_read_only_client_folder_is_one_line(small_disk):
+    client = slack_client(small_disk, users_email="ann@x.com")
+    assert esnkit("ingest", "acme", "--data-dir", small_disk).returncode == 0
+    before = snapshot(client / "processed")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for command in ("ingest", "reduce"):
+        line = one_error_line(esnkit(command, "acme", "--data-dir", small_disk))
+        assert f"{client}: the file system is read-only; copy the client folder to a writable disk" in line
+    assert snapshot(client / "processed") == before
