@@ -25,6 +25,7 @@ from .loaders._common import ROSTER_FROM, ExportSource, parse_timestamps, read_c
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
 from .progress import heartbeat, stages
 from .reduce import reduce_client
+from .segments import check_segments
 
 __all__ = ["ingest_client", "combine", "join_roster", "load_survey", "load_interviews", "summary"]
 
@@ -332,6 +333,8 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
         tables["interviews"] = load_interviews(paths.resolve(config.interviews))
         advance("interviews")
     ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
+    # Objectives and campaigns name cells of this data: each held to min_group_size before anything is written.
+    check_segments(ds, config, where=str(paths.config_file), paths=paths)
     now = pd.Timestamp.now(tz="UTC")
     if events is None:
         ds.refresh_coverage()

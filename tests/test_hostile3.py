@@ -379,3 +379,48 @@ def test_a_read_only_client_folder_is_one_line(small_disk):
         line = one_error_line(esnkit(command, "acme", "--data-dir", small_disk))
         assert f"{client}: the file system is read-only; copy the client folder to a writable disk" in line
     assert snapshot(client / "processed") == before
+
+
+# -- 7. every segment held to min_group_size ---------------------------------------------------------
+ROSTER = "email,department,location\nann@x.com,Legal,Cork\nbob@x.com,Sales,Cork\n" + "".join(f"s{i}@x.com,Sales,Cork\n" for i in range(4))
+OBJECTIVE = (
+    "objectives:\n  - {id: legal_cork, metric: monthly_active, target: 0.5, deadline: 2027-06-30, segment: {department: Legal, location: Cork}}\n"
+)
+CAMPAIGN = "campaigns:\n  - {name: Cork legal push, start: 2024-03-01, segment: {department: Legal, location: Cork}}\n"
+
+
+def roster_client(tmp_path, yml: str) -> Path:
+    client = slack_client(tmp_path, users_email="ann@x.com", yml="roster: {path: raw/roster.csv}\n" + yml)
+    (client / "raw" / "roster.csv").write_text(ROSTER)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("yml", "names"),
+    [
+        (OBJECTIVE, "objectives[0] (legal_cork): segment {department: Legal, location: Cork} holds 1 person"),
+        (CAMPAIGN, "campaigns[0] (Cork legal push): segment {department: Legal, location: Cork} holds 1 person"),
+        (OBJECTIVE.replace("Legal", "Finance"), "objectives[0] (legal_cork): segment {department: Finance, location: Cork} holds 0 people"),
+    ],
+)
+def test_an_objective_or_campaign_under_the_floor_is_refused_at_ingest(tmp_path, yml, names):
+    client = roster_client(tmp_path, yml)
+    line = one_error_line(esnkit("ingest", "acme", "--data-dir", tmp_path))
+    assert f"{client / 'client.yml'}: {names}, fewer than min_group_size 5" in line
+    assert not (client / "processed").exists()
+
+
+def test_a_segment_at_the_floor_is_accepted(tmp_path):
+    client = roster_client(tmp_path, OBJECTIVE.replace("Legal", "Sales"))  # bob and four others: 5 people
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (client / "processed" / "manifest.json").is_file()
+
+
+def test_a_campaign_added_after_the_ingest_is_refused_before_any_step_runs(tmp_path):
+    client = roster_client(tmp_path, "")
+    assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
+    (client / "client.yml").write_text((client / "client.yml").read_text() + CAMPAIGN)
+    line = one_error_line(esnkit("run", "acme", "--data-dir", tmp_path, "--steps", "3", "--to", "html"))
+    assert "campaigns[0] (Cork legal push): segment {department: Legal, location: Cork} holds 1 person, fewer than min_group_size 5" in line
+    assert not (client / "reports").exists()
