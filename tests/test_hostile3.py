@@ -72,8 +72,9 @@ def test_a_teams_page_nested_100000_deep_is_one_line_naming_the_file(tmp_path):
     nested = "[" * 100_000 + "]" * 100_000
     page = '{"value": [' + teams_message("1", '"2024-03-05T10:00:00Z"')[:-1] + ', "attachments": ' + nested + "}]}"
     folder = teams_page(tmp_path / "teams", page)
-    line = one_error_line(esnkit("check", folder, "--format", "teams"))
-    assert str(folder / "messages.json") in line and "nested too deep" in line
+    for named in (["--format", "teams"], []):  # detecting the format must not hide the reason either
+        line = one_error_line(esnkit("check", folder, *named))
+        assert str(folder / "messages.json") in line and "nested too deep" in line
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])

@@ -55,6 +55,8 @@ def detect(source: ExportSource) -> bool:
     try:
         data = source.read_json(jsons[0])
     except DataError:
+        if len(jsons) == len(source.names()):  # nothing but JSON pages: no other format reads it, so say what is wrong
+            raise
         return False
     values = data.get("value") if isinstance(data, dict) else data
     return isinstance(values, list) and any(isinstance(v, dict) and "messageType" in v for v in values[:20])
