@@ -425,3 +425,17 @@ def test_a_campaign_added_after_the_ingest_is_refused_before_any_step_runs(tmp_p
     line = one_error_line(esnkit("run", "acme", "--data-dir", tmp_path, "--steps", "3", "--to", "html"))
     assert "campaigns[0] (Cork legal push): segment {department: Legal, location: Cork} holds 1 person, fewer than min_group_size 5" in line
     assert not (client / "reports").exists()
+
+
+def test_leaders_by_e_mail_match_whatever_form_the_export_gave(tmp_path):
+    from helpers import step_context
+
+    from esnkit.config import Leaders
+    from esnkit.dataset import Dataset
+    from esnkit.steps.assess import leader_ids
+
+    people = pd.DataFrame({"person_id": ["p1", "p2", "p3"], "state": "active"})
+    identities = pd.DataFrame({"person_id": ["p1", "p2", "p3"], "source": "x", "email": [NFD, "bob@x.com", "cat@x.com"]})
+    ds = Dataset(people=people, identities=identities).validate()
+    ctx = step_context(ds, tmp_path, leaders=Leaders(emails=(NFC, "CAT@x.com")))
+    assert sorted(leader_ids(ctx)) == ["p1", "p3"]
