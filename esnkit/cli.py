@@ -19,6 +19,7 @@ from ._io import atomic_write, storage_error
 from ._version import __version__
 from .config import DATA_DIR_ENV, ClientPaths, client_template
 from .errors import ConfigError, EsnkitError
+from .lifecycle import register as register_lifecycle
 from .lock import add_wait_option, client_lock
 from .progress import Console
 
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ip", help="the address JupyterLab listens on (default: localhost)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser (print the URL instead)")
     p.set_defaults(func=cmd_lab)
+    register_lifecycle(sub, common)  # key export/import, forget
     return parser
 
 

@@ -21,6 +21,7 @@ from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import EVENT_TABLES, PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError, EsnkitError
+from .lifecycle import apply_forgotten, leave_out_forgotten
 from .loaders._common import ROSTER_FROM, ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
 from .progress import heartbeat, stages
@@ -333,6 +334,8 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
         tables["interviews"] = load_interviews(paths.resolve(config.interviews))
         advance("interviews")
     ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
+    if events is None:  # people erased with `esnkit forget` stay erased (a batched ingest erases them once written, below)
+        ds = leave_out_forgotten(ds, paths)
     # Objectives and campaigns name cells of this data: each held to min_group_size before anything is written.
     check_segments(ds, config, where=str(paths.config_file), paths=paths)
     now = pd.Timestamp.now(tz="UTC")
@@ -358,6 +361,8 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
     progress(f"writing {paths.processed} ...")
     with heartbeat(progress, "writing"):
         ds.save(paths.processed, staged=events.staged if events is not None else None)
+        if events is not None:
+            apply_forgotten(paths, progress)
     advance("written")
     return ds
 

@@ -439,3 +439,88 @@ def test_leaders_by_e_mail_match_whatever_form_the_export_gave(tmp_path):
     ds = Dataset(people=people, identities=identities).validate()
     ctx = step_context(ds, tmp_path, leaders=Leaders(emails=(NFC, "CAT@x.com")))
     assert sorted(leader_ids(ctx)) == ["p1", "p3"]
+
+
+# -- the data-protection lifecycle: the key backed up and restored, one person forgotten ----------
+def test_a_key_exported_and_imported_gives_the_same_pseudonyms(tmp_path):
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    backup = tmp_path / "backup" / "acme.key"
+    backup.parent.mkdir()
+    r = esnkit("key", "export", "acme", backup, "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600 and KEY in backup.read_text() and KEY not in r.stdout
+    again = one_error_line(esnkit("key", "export", "acme", backup, "--data-dir", tmp_path))
+    assert f"{backup}: already exists" in again
+    (client / ".esnkit-key").unlink()  # lost
+    r = esnkit("key", "import", "acme", backup, "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert load_or_create_key(client / ".esnkit-key") == bytes.fromhex(KEY)
+    assert stat.S_IMODE((client / ".esnkit-key").stat().st_mode) == 0o600
+
+
+def test_importing_a_different_key_needs_replace(tmp_path):
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    other = tmp_path / "other.key"
+    other.write_text("cd" * 32 + "\n")
+    line = one_error_line(esnkit("key", "import", "acme", other, "--data-dir", tmp_path))
+    assert "already has a different key" in line and "--replace" in line
+    assert (client / ".esnkit-key").read_text() == KEY
+    assert esnkit("key", "import", "acme", other, "--data-dir", tmp_path, "--replace").returncode == 0
+    assert load_or_create_key(client / ".esnkit-key") == bytes.fromhex("cd" * 32)
+    (tmp_path / "junk.key").write_text("not a key")
+    assert "not an esnkit key backup" in one_error_line(esnkit("key", "import", "acme", tmp_path / "junk.key", "--data-dir", tmp_path))
+
+
+def test_forget_erases_one_person_from_processed_the_reductions_and_the_lists(tmp_path):
+    from esnkit import Dataset
+    from esnkit.reduce import read_reduction, reductions_current
+
+    client = roster_client(tmp_path, "survey: {path: raw/survey.csv}\n")
+    (client / "raw" / "survey.csv").write_text("email,q1\nann@x.com,4\nbob@x.com,2\n")
+    assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
+    p = Pseudonymiser(bytes.fromhex(KEY))
+    ann, bob = p.one("email:ann@x.com"), p.one("email:bob@x.com")
+    before = Dataset.read(client / "processed")
+    assert ann in set(before.people["person_id"]) and (before.messages["author_id"] == ann).sum() == 1
+    lists = client / "restricted"
+    lists.mkdir()
+    write_client_csv(
+        pd.DataFrame(
+            {
+                "rank": ["1", "2"],
+                "ref": ["P-ANNANNAN", "P-BOBBOBBO"],
+                "email": ["Ann@X.com", "bob@x.com"],
+                "inviter_ref": ["", "P-ANNANNAN"],
+                "inviter_email": ["", "ann@x.com"],
+            }
+        ),
+        lists / "invite-back.csv",
+    )
+    r = esnkit("forget", "acme", "Ann Ito <ANN@x.com>", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    after = Dataset.read(client / "processed")
+    assert ann not in set(after.people["person_id"]) and bob in set(after.people["person_id"])
+    assert len(after.people) == len(before.people) - 1
+    assert (after.messages["author_id"] == ann).sum() == 0 and len(after.messages) == len(before.messages) - 1
+    assert not after.identities["email"].eq("ann@x.com").any()
+    assert after.survey["person_id"].tolist() == [bob]
+    assert reductions_current(client / "processed")
+    assert ann not in set(read_reduction(client / "processed" / "reduced", "person_day")["person_id"])
+    got = pd.read_csv(lists / "invite-back.csv", dtype="str", keep_default_na=False, encoding="utf-8-sig")
+    assert got.to_dict("records") == [{"rank": "2", "ref": "P-BOBBOBBO", "email": "bob@x.com", "inviter_ref": "", "inviter_email": ""}]
+    assert ann in (client / ".esnkit-forgotten").read_text() and "ann@" not in (client / ".esnkit-forgotten").read_text()
+    # the raw export still holds her: a new ingest leaves her out, and says so
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "1 person erased with `esnkit forget` left out" in r.stdout
+    assert ann not in set(Dataset.read(client / "processed").people["person_id"])
+
+
+def test_forgetting_someone_unknown_changes_nothing(tmp_path):
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
+    before = snapshot(client / "processed")
+    line = one_error_line(esnkit("forget", "acme", "nobody@x.com", "--data-dir", tmp_path))
+    assert "no one with the e-mail nobody@x.com" in line
+    assert snapshot(client / "processed") == before and not (client / ".esnkit-forgotten").exists()
+    assert "is not an e-mail address" in one_error_line(esnkit("forget", "acme", "Ann", "--data-dir", tmp_path))
