@@ -524,3 +524,23 @@ def test_forgetting_someone_unknown_changes_nothing(tmp_path):
     assert "no one with the e-mail nobody@x.com" in line
     assert snapshot(client / "processed") == before and not (client / ".esnkit-forgotten").exists()
     assert "is not an e-mail address" in one_error_line(esnkit("forget", "acme", "Ann", "--data-dir", tmp_path))
+
+
+@pytest.mark.parametrize("period", ["99999999999999", "-7", "7.5", "abc"])
+def test_an_m365_report_period_that_is_no_number_of_days_is_one_line(tmp_path, period):
+    report = tmp_path / "teams-usage.csv"
+    report.write_text(
+        f"Report Refresh Date,User Id,User Principal Name,Team Chat Message Count,Report Period\n2024-03-31,aad-ann,ann@x.com,1,{period}\n"
+    )
+    line = one_error_line(esnkit("check", report, "--format", "m365-usage"))
+    assert f"{report}, column 'Report Period': {period!r} is not a number of days" in line and "rows [2]" in line
+
+
+def test_a_temporary_folder_that_vanishes_mid_write_is_one_line_naming_the_folder(tmp_path):
+    from esnkit._io import storage_errors
+    from esnkit.errors import StorageError
+
+    with pytest.raises(StorageError) as err, storage_errors(tmp_path):
+        pd.DataFrame({"a": [1]}).to_csv(tmp_path / ".processed.x.tmp" / "people.csv")  # pandas' own error, no errno
+    assert str(err.value).startswith(f"{tmp_path}: a temporary folder esnkit was writing in here disappeared")
+    assert isinstance(err.value.__cause__, OSError)
