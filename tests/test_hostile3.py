@@ -544,3 +544,36 @@ def test_a_temporary_folder_that_vanishes_mid_write_is_one_line_naming_the_folde
         pd.DataFrame({"a": [1]}).to_csv(tmp_path / ".processed.x.tmp" / "people.csv")  # pandas' own error, no errno
     assert str(err.value).startswith(f"{tmp_path}: a temporary folder esnkit was writing in here disappeared")
     assert isinstance(err.value.__cause__, OSError)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [("reactions", 7, "message 0, field 'reactions': not a JSON list"), ("comment", "x", "message 0, field 'comment': not a JSON object")],
+)
+def test_a_slack_field_of_the_wrong_shape_is_one_line(tmp_path, field, value, says):
+    folder = slack_export(tmp_path / "slack", [{**GOOD[0], field: value}])
+    line = one_error_line(esnkit("check", folder))
+    assert f"{folder / 'general' / '2024-03-05.json'}, {says}" in line
+
+
+def test_slack_profiles_and_members_of_the_wrong_shape_are_one_line(tmp_path):
+    folder = slack_export(tmp_path / "slack", GOOD)
+    (folder / "users.json").write_text(json.dumps([{"id": "U1", "profile": "ann@x.com"}]))
+    assert f"{folder / 'users.json'}, user 0, field 'profile': not a JSON object" in one_error_line(esnkit("check", folder))
+    (folder / "users.json").write_text(json.dumps([{"id": "U1"}]))
+    (folder / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general", "members": "U1"}]))
+    assert f"{folder / 'channels.json'}, channel C1, field 'members': not a JSON list" in one_error_line(esnkit("check", folder))
+
+
+@pytest.mark.parametrize("extra", ['"replies": {"a": 1}', '"reactions": "like"', '"mentions": [1]'])
+def test_teams_lists_of_the_wrong_shape_are_one_line(tmp_path, extra):
+    message = teams_message("1616", '"2024-03-05T10:00:00Z"')[:-1] + ", " + extra + "}"
+    folder = teams_page(tmp_path / "teams", '{"value": [' + message + "]}")
+    line = one_error_line(esnkit("check", folder))
+    assert f"{folder / 'messages.json'}, message id 1616, field '{extra.split(chr(34))[1]}': not a JSON list" in line
+
+
+def test_teams_nesting_a_string_where_graph_puts_an_object_is_skipped_not_a_traceback(tmp_path):
+    message = teams_message("1616", '"2024-03-05T10:00:00Z"')[:-1] + ', "mentions": [{"mentioned": "Ann"}], "reactions": [{"user": {"user": "x"}}]}'
+    r = esnkit("check", teams_page(tmp_path / "teams", '{"value": [' + message + "]}"))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr

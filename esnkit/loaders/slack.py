@@ -112,6 +112,8 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             if not isinstance(c, dict) or "id" not in c:
                 raise DataError(f"{source.describe(root + name)}: an entry without an id; re-export it")
             folder = c["id"] if name == "dms.json" else c.get("name") or c["id"]
+            if not isinstance(c.get("members") or [], list):
+                raise DataError(f"{source.describe(root + name)}, channel {c['id']}, field 'members': not a JSON list; re-export it")
             conversations.append((folder, str(c["id"]), kind, private, c.get("name"), c.get("created"), c.get("members") or [], root + name))
     known_folders = {c[0] for c in conversations}
     day_files = [n for n in source.names() if n.startswith(root) and DAY_FILE.match(PurePosixPath(n).name)]
@@ -128,12 +130,16 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     by_folder = {c[0]: c for c in conversations}
 
     # -- people ------------------------------------------------------------------------------
+    profiles = [x.get("profile") or {} for x in users]
+    bad = next((i for i, p in enumerate(profiles) if not isinstance(p, dict)), None)
+    if bad is not None:
+        raise DataError(f"{source.describe(root + users_file)}, user {bad}, field 'profile': not a JSON object; re-export the workspace")
     u = pd.DataFrame(
         {
             "id": [str(x.get("id")) for x in users],
-            "name": [(x.get("profile") or {}).get("real_name") or x.get("real_name") or x.get("name") for x in users],
-            "email": [(x.get("profile") or {}).get("email") for x in users],
-            "title": [(x.get("profile") or {}).get("title") or None for x in users],
+            "name": [p.get("real_name") or x.get("real_name") or x.get("name") for x, p in zip(users, profiles)],
+            "email": [p.get("email") for p in profiles],
+            "title": [p.get("title") or None for p in profiles],
             "deleted": [bool(x.get("deleted")) for x in users],
             "is_bot": [bool(x.get("is_bot")) or x.get("id") == "USLACKBOT" for x in users],
             "guest": [bool(x.get("is_restricted")) or bool(x.get("is_ultra_restricted")) for x in users],
@@ -155,7 +161,13 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             if not isinstance(m, dict):
                 raise DataError(f"{source.describe(member)}: message {i} is not a JSON object; re-export it")
             # file_comment messages name their author inside the comment (old exports).
-            user = m.get("user") or (m.get("comment") or {}).get("user") or None
+            comment, reactions = m.get("comment") or {}, m.get("reactions") or []
+            if not isinstance(comment, dict) or not isinstance(reactions, list):
+                field = "comment" if not isinstance(comment, dict) else "reactions"
+                raise DataError(
+                    f"{source.describe(member)}, message {i}, field {field!r}: not a JSON {'object' if field == 'comment' else 'list'}; re-export it"
+                )
+            user = m.get("user") or comment.get("user") or None
             records.append(
                 (
                     conv[1],
@@ -165,7 +177,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                     user,
                     m.get("bot_id"),
                     m.get("text") or "",
-                    m.get("reactions") or [],
+                    reactions,
                     member,
                     i,
                 )

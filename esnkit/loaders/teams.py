@@ -48,6 +48,13 @@ def _pages(source: ExportSource) -> list[tuple[str, list]]:
     return pages
 
 
+def _dig(value, *keys) -> dict:
+    """``value[k1][k2]...`` when each step is an object, else ``{}`` (a hostile export nests a string where Graph puts an object)."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def detect(source: ExportSource) -> bool:
     jsons = [n for n in source.names() if n.lower().endswith(".json")]
     if not jsons or len(jsons) > 100000:
@@ -75,7 +82,10 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                 continue
             if "messageType" not in v:
                 continue
-            stack = [v] + list(v.get("replies") or [])
+            replies = v.get("replies") or []
+            if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
+                raise DataError(f"{source.describe(member)}, message id {v.get('id')}, field 'replies': not a JSON list of messages; re-export it")
+            stack = [v] + replies
             for m in stack:  # a message and any replies nested by $expand
                 rows.append((member, m))
     if not rows:
@@ -132,12 +142,16 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     by_id = {str(m.get("id")) + "@" + str((m.get("channelIdentity") or {}).get("channelId") or m.get("chatId") or "unknown"): m for _, m in rows}
     for mid, container, rid, record in zip(msgs["message_id"], msgs["container"], msgs["id"], msgs["record"]):
         m = by_id[rid + "@" + container]
+        for field in ("mentions", "reactions"):
+            items = m.get(field) or []
+            if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+                raise DataError(f"{record}, field {field!r}: not a JSON list of objects; re-export the messages from Graph")
         for mention in m.get("mentions") or []:
-            user = ((mention or {}).get("mentioned") or {}).get("user") or {}
+            user = _dig(mention, "mentioned", "user")
             if user.get("id"):
                 m_rows.append((mid, user["id"], user.get("displayName")))
         for reaction in m.get("reactions") or []:
-            user = ((reaction or {}).get("user") or {}).get("user") or {}
+            user = _dig(reaction, "user", "user")
             if user.get("id"):
                 r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime"), record))
     mentions = pd.DataFrame(m_rows, columns=["message_id", "user", "name"])
