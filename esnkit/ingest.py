@@ -21,7 +21,7 @@ from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import EVENT_TABLES, PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError, EsnkitError
-from .lifecycle import apply_forgotten, leave_out_forgotten
+from .lifecycle import apply_forgotten, apply_opt_outs, leave_out_forgotten
 from .loaders._common import ROSTER_FROM, ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
 from .progress import heartbeat, stages
@@ -301,6 +301,7 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet, batches: b
                 f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
             ) from exc
         advance("reduced")
+        apply_opt_outs(paths, config, progress)  # earlier lists lose anyone opted out since
     if events is not None:  # the events stay on disk: a summary reads the columns it needs
         return Dataset.read(paths.processed, lazy=EVENT_TABLES)
     object.__setattr__(ds, "origin", paths.processed)  # its reductions are on disk now

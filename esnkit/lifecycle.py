@@ -176,7 +176,7 @@ def _person_ids(ds: Dataset, email: str, key: bytes):
     return ids[isin(ids, ds.people["person_id"]) | isin(ids, ds.identities["person_id"])]
 
 
-def _scrub_lists(folder: Path, email: str, refs: set[str]) -> dict[str, int]:
+def _scrub_lists(folder: Path, emails: set[str], refs: set[str]) -> dict[str, int]:
     """Remove the person from every restricted list; as an inviter, blank their columns. Rows removed per list."""
     import pandas as pd
 
@@ -192,13 +192,13 @@ def _scrub_lists(folder: Path, email: str, refs: set[str]) -> dict[str, int]:
             raise DataError(f"{path}: cannot be read to erase the person ({exc}); fix or delete the list, then run again") from exc
         mine = pd.Series(False, index=frame.index)
         if "email" in frame.columns:
-            mine |= normalise_emails(frame["email"]) == email
+            mine |= isin(normalise_emails(frame["email"]), emails)
         if "ref" in frame.columns:
             mine |= isin(frame["ref"], refs)
         mine = mine.fillna(False).astype(bool)
         inviter = pd.Series(False, index=frame.index)
         if "inviter_email" in frame.columns:
-            inviter |= (normalise_emails(frame["inviter_email"]) == email).fillna(False)
+            inviter |= isin(normalise_emails(frame["inviter_email"]), emails)
         if "inviter_ref" in frame.columns:
             inviter |= isin(frame["inviter_ref"], refs)
         if mine.any() or inviter.any():
@@ -233,7 +233,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         atomic_write(record, "".join(f"{i}\n" for i in sorted(forgotten_ids(paths) | set(ids))), mode=0o600)
         erased.save(paths.processed)
         reduce_client(paths)
-        lists = _scrub_lists(paths.restricted, email, refs)
+        lists = _scrub_lists(paths.restricted, {email}, refs)
     _say(
         f"forgot {email} ({count(len(ids), 'person id')}) in {paths.processed}, rows removed: "
         + ", ".join(f"{name} {n:,}" for name, n in removed.items() if n)
@@ -244,6 +244,15 @@ def cmd_forget(args: argparse.Namespace) -> int:
         f"a later ingest leaves them out ({record.name}); reports already delivered are unchanged - run `esnkit run {paths.client}` for new ones"
     )
     return 0
+
+
+def apply_opt_outs(paths: ClientPaths, config, progress=lambda _: None) -> None:
+    """Remove client.yml's ``opt_outs`` from the ``restricted/`` lists already written (an opt-out reaches earlier lists too)."""
+    if not config.opt_outs or not paths.restricted.is_dir():
+        return
+    changed = _scrub_lists(paths.restricted, set(config.opt_outs), set())
+    if changed:
+        progress(f"opt-outs: removed from {', '.join(f'{name} ({n} row(s))' for name, n in changed.items())}")
 
 
 def leave_out_forgotten(ds: Dataset, paths: ClientPaths) -> Dataset:

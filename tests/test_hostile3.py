@@ -577,3 +577,16 @@ def test_teams_nesting_a_string_where_graph_puts_an_object_is_skipped_not_a_trac
     message = teams_message("1616", '"2024-03-05T10:00:00Z"')[:-1] + ', "mentions": [{"mentioned": "Ann"}], "reactions": [{"user": {"user": "x"}}]}'
     r = esnkit("check", teams_page(tmp_path / "teams", '{"value": [' + message + "]}"))
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_an_opt_out_added_later_reaches_the_lists_already_written(tmp_path):
+    client = slack_client(tmp_path, users_email="ann@x.com")
+    assert esnkit("ingest", "acme", "--data-dir", tmp_path).returncode == 0
+    (client / "restricted").mkdir()
+    rows = {"ref": ["P-A", "P-B"], "email": ["ann@x.com", "bob@x.com"], "inviter_ref": ["", "P-A"], "inviter_email": ["", "Ann@X.com"]}
+    write_client_csv(pd.DataFrame(rows), client / "restricted" / "invite-back.csv")
+    (client / "client.yml").write_text((client / "client.yml").read_text() + "opt_outs: ['Ann <ann@x.com>']\n")
+    r = esnkit("ingest", "acme", "--data-dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(client / "restricted" / "invite-back.csv", dtype="str", keep_default_na=False, encoding="utf-8-sig")
+    assert got.to_dict("records") == [{"ref": "P-B", "email": "bob@x.com", "inviter_ref": "", "inviter_email": ""}]
