@@ -11,6 +11,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -90,14 +91,22 @@ def storage_errors(folder: str | os.PathLike[str]) -> Iterator[None]:
         raise error from exc
 
 
+class _Literal(ValueError):
+    """A value Python's decoder reads and JSON has not; ``token`` is its text."""
+
+    def __init__(self, message: str, token: str):
+        super().__init__(message)
+        self.token = token
+
+
 def _constant(name: str):
-    raise ValueError(f"{name} is not a JSON value")
+    raise _Literal(f"{name} is not a JSON value", name)
 
 
 def _float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise ValueError(f"the number {text[:40]} is too large for JSON")
+        raise _Literal(f"the number {text[:40]} is too large for JSON", text)
     return value
 
 
@@ -115,7 +124,7 @@ def parse_json(text: str, where: str):
     >>> parse_json('[NaN]', "x.json")
     Traceback (most recent call last):
     ...
-    esnkit.errors.DataError: x.json: not valid JSON (NaN is not a JSON value); re-export it
+    esnkit.errors.DataError: x.json, line 1, column 2: not valid JSON (NaN is not a JSON value); re-export it
     """
     from .errors import DataError
 
@@ -125,8 +134,26 @@ def parse_json(text: str, where: str):
         raise DataError(f"{where}: malformed JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); re-export it") from exc
     except RecursionError as exc:
         raise DataError(f"{where}: JSON nested too deep to read (no genuine export nests so deep); re-export it") from exc
+    except _Literal as exc:
+        raise DataError(f"{where}{_locate(text, exc.token)}: not valid JSON ({exc}); re-export it") from exc
     except ValueError as exc:
         raise DataError(f"{where}: not valid JSON ({exc}); re-export it") from exc
+
+
+_KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.){1,80})"\s*:\s*$')
+
+
+def _locate(text: str, token: str) -> str:
+    """Where ``token`` first stands outside a string: ``, line L, column C, field 'name'`` (the error path only)."""
+    tokens = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.+-])(' + re.escape(token) + r")(?![\w.])")
+    hit = next((m for m in tokens.finditer(text) if m.group(1)), None)
+    if hit is None:
+        return ""
+    at = hit.start(1)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    key = _KEY_BEFORE.search(text[max(0, at - 200) : at])
+    return f", line {line}, column {column}" + (f", field {key.group(1)!r}" if key else "")
 
 
 @contextlib.contextmanager

@@ -82,13 +82,14 @@ def test_non_standard_json_literals_in_a_slack_day_file_are_refused_naming_the_f
     text = '[{"type": "message", "user": "U1", "text": "hi", "ts": "1709633011.000200", "score": ' + literal + "}]"
     folder = slack_export(tmp_path / "slack", text)
     line = one_error_line(esnkit("check", folder))
-    assert str(folder / "general" / "2024-03-05.json") in line and "not valid JSON" in line
+    assert f"{folder / 'general' / '2024-03-05.json'}, line 1, column {text.index(literal) + 1}, field 'score': not valid JSON" in line
 
 
 def test_a_bare_nan_createddatetime_is_refused_at_the_json_read(tmp_path):
     folder = teams_page(tmp_path / "teams", '{"value": [' + teams_message("1", '"2024-03-05T10:00:00Z"') + ", " + teams_message("2", "NaN") + "]}")
     line = one_error_line(esnkit("check", folder, "--format", "teams"))
-    assert str(folder / "messages.json") in line and "NaN is not a JSON value" in line
+    column = len('{"value": [' + teams_message("1", '"2024-03-05T10:00:00Z"') + ", " + teams_message("2", "NaN").split("NaN")[0]) + 1
+    assert f"{folder / 'messages.json'}, line 1, column {column}, field 'createdDateTime': not valid JSON (NaN is not a JSON value)" in line
 
 
 # -- 2. timestamps: range, and named by file, record and the vendor's field -------------------------
