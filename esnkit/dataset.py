@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -500,8 +501,30 @@ class Dataset:
         command that only summarises a large export needs.
         """
         source = Path(directory)
-        manifest = cls.read_manifest(source)
         lazy = set(lazy)
+        # An ingest may swap the folder while it is read (the explorer stays open across one): the
+        # tables are read again until one manifest saw them all, so they always come from one ingest.
+        for attempt in range(_READ_ATTEMPTS):
+            started = _stamp(source)
+            try:
+                manifest, tables = cls._read_tables(source, lazy)
+                if started is not None and _stamp(source) == started:
+                    break
+            except (DataError, OSError):
+                swapped = source.with_name(f".{source.name}.old").exists() or _stamp(source) != started
+                if attempt == _READ_ATTEMPTS - 1 or not swapped:
+                    raise
+            time.sleep(0.2 * (attempt + 1))
+        else:
+            raise DataError(f"{source}: replaced again and again while being read (an ingest running?); wait for it to finish and read it again")
+        ds = cls(meta=Meta.from_dict(manifest.get("meta", {})))
+        object.__setattr__(ds, "_tables", {name: t if isinstance(t, _OnDisk) else conform(t, name) for name, t in tables.items()})
+        object.__setattr__(ds, "origin", source)
+        return ds
+
+    @classmethod
+    def _read_tables(cls, source: Path, lazy: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        manifest = cls.read_manifest(source)
         tables: dict[str, Any] = {}
         for name in (*SCHEMA, "identities"):
             path = source / f"{name}.parquet"
@@ -511,10 +534,7 @@ class Dataset:
                 tables[name] = _OnDisk(path, name, int(manifest["tables"][name]["rows"]))
             else:
                 tables[name] = pd.read_parquet(path)
-        ds = cls(meta=Meta.from_dict(manifest.get("meta", {})))
-        object.__setattr__(ds, "_tables", {name: t if isinstance(t, _OnDisk) else conform(t, name) for name, t in tables.items()})
-        object.__setattr__(ds, "origin", source)
-        return ds
+        return manifest, tables
 
     def equals(self, other: Dataset) -> bool:
         """True when every table (values, dtypes, column order) and the meta record are equal."""
@@ -545,6 +565,18 @@ def _table_property(name: str) -> property:
 for _name in (*SCHEMA, "identities"):
     setattr(Dataset, _name, _table_property(_name))
 del _name
+
+
+_READ_ATTEMPTS = 5
+
+
+def _stamp(source: Path) -> tuple[int, int] | None:
+    """Which ``manifest.json`` ``source`` holds now (inode, mtime): every save writes a new one; ``None`` mid-swap."""
+    try:
+        stat = (source / "manifest.json").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def _first(index: Iterable[Any], n: int = 5) -> list[Any]:

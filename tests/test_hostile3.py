@@ -591,3 +591,38 @@ def test_an_opt_out_added_later_reaches_the_lists_already_written(tmp_path):
     assert r.returncode == 0, r.stderr
     got = pd.read_csv(client / "restricted" / "invite-back.csv", dtype="str", keep_default_na=False, encoding="utf-8-sig")
     assert got.to_dict("records") == [{"ref": "P-B", "email": "bob@x.com", "inviter_ref": "", "inviter_email": ""}]
+
+
+def test_a_dataset_read_while_ingests_swap_the_folder_comes_whole_from_one_of_them(tmp_path):
+    import threading
+    import time
+
+    from esnkit import Dataset
+
+    def version(n):  # n people and n identities: a read mixing two versions has unequal counts
+        ids = [f"p{i}" for i in range(n)]
+        return Dataset(people=pd.DataFrame({"person_id": ids, "state": "active"}), identities=pd.DataFrame({"person_id": ids, "source": "x"}))
+
+    target = tmp_path / "processed"
+    version(1).save(target)
+    stop = threading.Event()
+
+    def ingests():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            version(1 + i % 3).save(target)
+            time.sleep(0.3)  # an ingest swaps once in a while; the reads go on meanwhile
+
+    t = threading.Thread(target=ingests)
+    t.start()
+    try:
+        counts = set()
+        for _ in range(40):
+            ds = Dataset.read(target)
+            assert len(ds.people) == len(ds.identities)
+            counts.add(len(ds.people))
+    finally:
+        stop.set()
+        t.join()
+    assert len(counts) > 1  # the folder really changed under the reads
