@@ -403,7 +403,7 @@ def load_config(path: str | os.PathLike[str]) -> ClientConfig:
 
 
 MAX_LOGO_BYTES = 2_000_000
-_NEVER_ASSETS = (".esnkit-key", "processed", "restricted", "plans", "reports")
+_NEVER_ASSETS = (".esnkit-key", ".esnkit-forgotten", ".esnkit.lock", "processed", "restricted", "plans", "reports")
 
 
 def check_logo(client_root: Path, logo: str, *, where: str = "branding.logo") -> tuple[Path, str]:
