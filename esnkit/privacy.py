@@ -82,7 +82,8 @@ def _read_key(path: Path) -> bytes:
                 ) from exc
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig").strip()
+        # Notepad's "Unicode" is UTF-16 with a byte-order mark; everything else is read as UTF-8 (a BOM tolerated)
+        text = (data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")).strip()
         key = bytes.fromhex(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(f"{path}: not a valid esnkit key (expected {KEY_BYTES * 2} hex characters); restore it from backup") from exc

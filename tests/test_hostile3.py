@@ -141,6 +141,12 @@ def test_a_key_saved_with_a_bom_and_spaces_is_the_same_key(tmp_path):
     assert load_or_create_key(path) == bytes.fromhex(KEY)
 
 
+def test_a_key_saved_as_utf16_by_notepad_is_the_same_key(tmp_path):
+    path = tmp_path / ".esnkit-key"
+    path.write_bytes(("\ufeff" + KEY + "\r\n").encode("utf-16-le"))
+    assert load_or_create_key(path) == bytes.fromhex(KEY)
+
+
 def test_a_key_readable_by_others_is_made_owner_only(tmp_path):
     path = tmp_path / ".esnkit-key"
     path.write_text(KEY)
@@ -159,7 +165,8 @@ def test_a_new_key_is_owner_only(tmp_path):
     ("make", "says"),
     [
         (lambda p: p.mkdir(), "is a folder, not a key file"),
-        (lambda p: p.write_bytes(b"\xff\xfe" + KEY.encode()), "not a valid esnkit key"),
+        (lambda p: p.write_bytes(b"\xff\xfe" + KEY.encode()), "not a valid esnkit key"),  # a UTF-16 mark before UTF-8 text
+        (lambda p: p.write_bytes(b"\xef\xbb\xbf\xff" + KEY.encode()), "not a valid esnkit key"),
         (lambda p: p.write_text("not hex"), "not a valid esnkit key"),
     ],
 )
