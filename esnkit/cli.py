@@ -16,10 +16,12 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from ._io import atomic_write
+from ._io import atomic_write, storage_error
 from ._version import __version__
 from .config import DATA_DIR_ENV, ClientPaths, client_template
 from .errors import ConfigError, EsnkitError
+from .lifecycle import register as register_lifecycle
+from .lock import add_wait_option, client_lock
 from .progress import Console
 
 __all__ = ["main"]
@@ -68,8 +70,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     progress = _timed()
-    progress(f"ingesting client {paths.client} from {paths.root}")
-    ds = ingest_client(paths, progress=progress)
+    with client_lock(paths.root, "ingest", wait=getattr(args, "wait", 0.0)):
+        progress(f"ingesting client {paths.client} from {paths.root}")
+        ds = ingest_client(paths, progress=progress)
     _say(summary(ds))
     progress(f"done: {paths.processed}")
     return 0
@@ -80,7 +83,8 @@ def cmd_reduce(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     progress = _timed()
-    manifest = reduce_client(paths, engine=args.engine, master=args.master, progress=progress)
+    with client_lock(paths.root, "reduce", wait=args.wait):
+        manifest = reduce_client(paths, engine=args.engine, master=args.master, progress=progress)
     progress(f"done: {paths.processed / 'reduced'} ({manifest['engine']}, {manifest['seconds']:.1f}s)")
     return 0
 
@@ -121,7 +125,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     as_of = _date_option(args.as_of, "--as-of")
-    run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
+    with client_lock(paths.root, "run", wait=args.wait):
+        run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
     return 0
 
 
@@ -216,10 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="load, validate and pseudonymise a client's exports into processed/")
     p.add_argument("client", help=CLIENT_HELP + " whose client.yml lists the exports under sources:")
+    add_wait_option(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("reduce", parents=[common], help="reduce the events in processed/ again (ingest does it), e.g. on Spark")
     p.add_argument("client", help=CLIENT_HELP + ", already ingested")
+    add_wait_option(p)
     p.add_argument("--engine", choices=["duckdb", "spark"], help="default: client.yml's engine:, else duckdb")
     p.add_argument("--master", help="the Spark master, e.g. spark://host:7077 or local[*] (with --engine spark)")
     p.set_defaults(func=cmd_reduce)
@@ -239,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run step notebooks and export HTML/PDF deliverables")
     p.add_argument("client", help=CLIENT_HELP + ", already ingested")
+    add_wait_option(p)
     p.add_argument("--steps", default=None, help="e.g. 1,3 or assess,reactivate (default: all five)")
     p.add_argument(
         "--as-of",
@@ -259,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ip", help="the address JupyterLab listens on (default: localhost)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser (print the URL instead)")
     p.set_defaults(func=cmd_lab)
+    register_lifecycle(sub, common)  # key export/import, forget
     return parser
 
 
@@ -284,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug or os.environ.get("ESNKIT_DEBUG"):
             raise
         print(f"esnkit: error: {_one_line(exc)}", file=sys.stderr, flush=True)
+        return 1
+    except OSError as exc:  # a full disk, a read-only folder... met outside the writers that name their folder
+        error = storage_error(exc)
+        if error is None or args.debug or os.environ.get("ESNKIT_DEBUG"):
+            raise
+        print(f"esnkit: error: {_one_line(error)}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         print("esnkit: interrupted", file=sys.stderr)

@@ -190,6 +190,33 @@ def _source(value: Any, where: str) -> SourceConfig:
     return SourceConfig(path=str(data["path"]), format=str(data.get("format", "auto")))
 
 
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
+_NAMED = re.compile(r"^[^<>]*<([^<>]*)>$")
+
+
+def email_address(value: Any, where: str) -> str:
+    """One e-mail address from a config list, normalised (:func:`esnkit._text.normalise_email`).
+
+    ``name@example.com`` and, as pasted from Outlook, ``Name <name@example.com>`` are accepted;
+    anything else (two addresses, a bare name, a number) is refused naming ``where``.
+
+    Examples
+    --------
+    >>> email_address("Aoife Ito <Aoife.Ito@X.com>", "client.yml: opt_outs[0]")
+    'aoife.ito@x.com'
+    """
+    from ._text import normalise_email
+
+    text = str(value).strip() if isinstance(value, str) else ""
+    named = _NAMED.match(text)
+    address = named.group(1).strip() if named else text
+    if address.lower().startswith("mailto:"):
+        address = address[7:]
+    if not _ADDRESS.fullmatch(address):
+        raise ConfigError(f"{where}: {_short(value)} is not an e-mail address; write it as name@example.com (or Name <name@example.com>)")
+    return normalise_email(address)
+
+
 def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientConfig:
     """Build a :class:`ClientConfig` from parsed YAML, checking every key and type."""
     data = _mapping(data, where)
@@ -255,7 +282,7 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
     opt_outs = data.get("opt_outs") or []
     if not isinstance(opt_outs, list):
         raise ConfigError(f"{where}: `opt_outs` must be a list of e-mail addresses")
-    kw["opt_outs"] = tuple(str(o).strip().lower() for o in opt_outs)
+    kw["opt_outs"] = tuple(email_address(o, f"{where}: opt_outs[{i}]") for i, o in enumerate(opt_outs))
     if data.get("prepared_by") is not None:
         kw["prepared_by"] = _typed(data["prepared_by"], str, f"{where}: prepared_by").strip() or None
     if data.get("leaders") is not None:
@@ -271,7 +298,7 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         kw["leaders"] = Leaders(
             attribute=str(leaders["attribute"]) if leaders.get("attribute") else None,
             values=tuple(str(v) for v in values),
-            emails=tuple(str(e).strip().lower() for e in emails),
+            emails=tuple(email_address(e, f"{where}: leaders.emails[{i}]") for i, e in enumerate(emails)),
         )
     if data.get("engine") is not None:
         kw["engine"] = _engine(data["engine"], f"{where}: engine")
@@ -376,7 +403,7 @@ def load_config(path: str | os.PathLike[str]) -> ClientConfig:
 
 
 MAX_LOGO_BYTES = 2_000_000
-_NEVER_ASSETS = (".esnkit-key", "processed", "restricted", "plans", "reports")
+_NEVER_ASSETS = (".esnkit-key", ".esnkit-forgotten", ".esnkit.lock", "processed", "restricted", "plans", "reports")
 
 
 def check_logo(client_root: Path, logo: str, *, where: str = "branding.logo") -> tuple[Path, str]:

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from ._fast import isin
-from ._io import replace_dir
+from ._io import parse_json, replace_dir, storage_errors
+from ._text import normalise_emails
 from ._version import __version__
 from .errors import DataError
 
@@ -194,6 +196,8 @@ def conform(frame: pd.DataFrame | None, table: str) -> pd.DataFrame:
         if name in frame.columns:
             try:
                 out[name] = _cast(frame[name], dtype).reset_index(drop=True)
+                if table == "identities" and name == "email":  # one rule for every join by e-mail, applied once here
+                    out[name] = normalise_emails(out[name])
             except (TypeError, ValueError) as exc:
                 raise DataError(f"table {table!r}, column {name!r}: cannot convert to {dtype} ({exc})") from None
         else:
@@ -442,30 +446,35 @@ class Dataset:
         they are, and this Dataset's copies of them (empty) are not written.
         """
         target = Path(directory)
-        staging = staged if staged is not None else Staged.begin(target)
+        with storage_errors(target.parent):
+            staging = staged if staged is not None else Staged.begin(target)
         tmp = staging.folder
         try:
-            tables = {}
-            for name in (*SCHEMA, "identities"):
-                if name in staging.tables:
-                    tables[name] = staging.tables[name]
-                    continue
-                frame = getattr(self, name)
-                frame.to_parquet(tmp / f"{name}.parquet", index=False)
-                tables[name] = {"file": f"{name}.parquet", "rows": len(frame), "columns": list(map(str, frame.columns))}
-            manifest = {
-                "schema_version": SCHEMA_VERSION,
-                "esnkit_version": __version__,
-                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "tables": tables,
-                "meta": self.meta.to_dict(),
-            }
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-            replace_dir(tmp, target)
+            with storage_errors(target.parent):
+                self._save_into(tmp, target, staging)
         except BaseException:
             staging.discard()
             raise
         return target
+
+    def _save_into(self, tmp: Path, target: Path, staging: Staged) -> None:
+        tables = {}
+        for name in (*SCHEMA, "identities"):
+            if name in staging.tables:
+                tables[name] = staging.tables[name]
+                continue
+            frame = getattr(self, name)
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            tables[name] = {"file": f"{name}.parquet", "rows": len(frame), "columns": list(map(str, frame.columns))}
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "esnkit_version": __version__,
+            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tables": tables,
+            "meta": self.meta.to_dict(),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        replace_dir(tmp, target)
 
     @staticmethod
     def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
@@ -475,9 +484,9 @@ class Dataset:
         if not manifest_path.is_file():
             raise DataError(f"{source}: no manifest.json here; is this a processed folder? Run `esnkit ingest CLIENT` first.")
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            raise DataError(f"{manifest_path} is not valid JSON; re-run `esnkit ingest`.") from None
+            manifest = parse_json(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
+        except (DataError, UnicodeDecodeError) as exc:
+            raise DataError(f"{manifest_path} is not valid JSON; re-run `esnkit ingest`.") from exc
         if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
             version = manifest.get("schema_version") if isinstance(manifest, dict) else None
             raise DataError(f"{manifest_path}: schema version {version} is not {SCHEMA_VERSION}; re-run `esnkit ingest`.")
@@ -492,8 +501,30 @@ class Dataset:
         command that only summarises a large export needs.
         """
         source = Path(directory)
-        manifest = cls.read_manifest(source)
         lazy = set(lazy)
+        # An ingest may swap the folder while it is read (the explorer stays open across one): the
+        # tables are read again until one manifest saw them all, so they always come from one ingest.
+        for attempt in range(_READ_ATTEMPTS):
+            started = _stamp(source)
+            try:
+                manifest, tables = cls._read_tables(source, lazy)
+                if started is not None and _stamp(source) == started:
+                    break
+            except (DataError, OSError):
+                swapped = source.with_name(f".{source.name}.old").exists() or _stamp(source) != started
+                if attempt == _READ_ATTEMPTS - 1 or not swapped:
+                    raise
+            time.sleep(0.2 * (attempt + 1))
+        else:
+            raise DataError(f"{source}: replaced again and again while being read (an ingest running?); wait for it to finish and read it again")
+        ds = cls(meta=Meta.from_dict(manifest.get("meta", {})))
+        object.__setattr__(ds, "_tables", {name: t if isinstance(t, _OnDisk) else conform(t, name) for name, t in tables.items()})
+        object.__setattr__(ds, "origin", source)
+        return ds
+
+    @classmethod
+    def _read_tables(cls, source: Path, lazy: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        manifest = cls.read_manifest(source)
         tables: dict[str, Any] = {}
         for name in (*SCHEMA, "identities"):
             path = source / f"{name}.parquet"
@@ -503,10 +534,7 @@ class Dataset:
                 tables[name] = _OnDisk(path, name, int(manifest["tables"][name]["rows"]))
             else:
                 tables[name] = pd.read_parquet(path)
-        ds = cls(meta=Meta.from_dict(manifest.get("meta", {})))
-        object.__setattr__(ds, "_tables", {name: t if isinstance(t, _OnDisk) else conform(t, name) for name, t in tables.items()})
-        object.__setattr__(ds, "origin", source)
-        return ds
+        return manifest, tables
 
     def equals(self, other: Dataset) -> bool:
         """True when every table (values, dtypes, column order) and the meta record are equal."""
@@ -537,6 +565,18 @@ def _table_property(name: str) -> property:
 for _name in (*SCHEMA, "identities"):
     setattr(Dataset, _name, _table_property(_name))
 del _name
+
+
+_READ_ATTEMPTS = 5
+
+
+def _stamp(source: Path) -> tuple[int, int] | None:
+    """Which ``manifest.json`` ``source`` holds now (inode, mtime): every save writes a new one; ``None`` mid-swap."""
+    try:
+        stat = (source / "manifest.json").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def _first(index: Iterable[Any], n: int = 5) -> list[Any]:

@@ -4,7 +4,7 @@ Every error a user can cause (bad input, bad configuration) is an :class:`Esnkit
 line prints its message as one line and exits non-zero, without a traceback.
 """
 
-__all__ = ["EsnkitError", "DataError", "ConfigError", "RunError"]
+__all__ = ["EsnkitError", "DataError", "ConfigError", "RunError", "StorageError", "BusyError"]
 
 
 class EsnkitError(Exception):
@@ -24,3 +24,14 @@ class ConfigError(EsnkitError, ValueError):
 
 class RunError(EsnkitError, RuntimeError):
     """A step notebook failed while running or exporting."""
+
+
+class StorageError(EsnkitError, OSError):
+    """A folder esnkit writes cannot take the files: a full disk, a read-only or unwritable folder, no temporary folder.
+
+    The message names the folder and what to do; nothing was half-written.
+    """
+
+
+class BusyError(EsnkitError):
+    """Another esnkit command holds the client workspace (``ingest``, ``reduce`` and ``run`` take turns)."""

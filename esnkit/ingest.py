@@ -16,15 +16,17 @@ import pandas as pd
 
 from . import ingest_stream, loaders
 from ._fast import isin
-from ._text import count
+from ._text import count, id_join_keys
 from .checks import quality_warnings, unusable_reason
 from .config import ClientConfig, ClientPaths
 from .dataset import EVENT_TABLES, PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from .errors import ConfigError, DataError, EsnkitError
-from .loaders._common import ExportSource, parse_timestamps, read_csv_table
+from .lifecycle import apply_forgotten, apply_opt_outs, leave_out_forgotten
+from .loaders._common import ROSTER_FROM, ExportSource, parse_timestamps, read_csv_table
 from .privacy import Pseudonymiser, identity_keys, load_or_create_key
 from .progress import heartbeat, stages
 from .reduce import reduce_client
+from .segments import check_segments
 
 __all__ = ["ingest_client", "combine", "join_roster", "load_survey", "load_interviews", "summary"]
 
@@ -42,9 +44,10 @@ def _resolve_by_platform_id(identities: pd.DataFrame) -> pd.Series:
     report carries the same id beside the user principal name. Matching on that id lets one person
     be one id across both.
     """
-    known = identities.dropna(subset=["email", "source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
-    bare = identities[identities["email"].isna() & isin(identities["source_user_id"], known.index)]
-    remap = pd.Series(bare["source_user_id"].map(known).to_numpy(), index=bare["person_id"].to_numpy())
+    keyed = identities.assign(join_key=id_join_keys(identities["source_user_id"]))
+    known = keyed.dropna(subset=["email", "join_key"]).drop_duplicates("join_key").set_index("join_key")["person_id"]
+    bare = keyed[keyed["email"].isna() & isin(keyed["join_key"], known.index)]
+    remap = pd.Series(bare["join_key"].map(known).to_numpy(), index=bare["person_id"].to_numpy())
     remap = remap[remap.index != remap.to_numpy()]
     return remap[~remap.index.duplicated()]
 
@@ -128,8 +131,9 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
         pids = pseudonymiser.ids(identity_keys("roster", keys, keys))
     else:
         # Match the platform's user ids through identities (which still know them), else hash as roster ids.
-        known = ds.identities.dropna(subset=["source_user_id"]).drop_duplicates("source_user_id").set_index("source_user_id")["person_id"]
-        pids = keys.map(known).fillna(pseudonymiser.ids(identity_keys("roster", keys)))
+        ids = ds.identities.assign(join_key=id_join_keys(ds.identities["source_user_id"])).dropna(subset=["join_key"])
+        known = ids.drop_duplicates("join_key").set_index("join_key")["person_id"]
+        pids = id_join_keys(keys).map(known).fillna(pseudonymiser.ids(identity_keys("roster", keys)))
     dup = pids.duplicated()
     if dup.any():
         rows = [int(i) + 2 for i in np.flatnonzero(dup.to_numpy())[:5]]
@@ -144,7 +148,7 @@ def join_roster(ds: Dataset, roster: pd.DataFrame, *, config: ClientConfig, pseu
             values = pseudonymiser.ids(identity_keys("roster", values.str.strip(), values.str.strip()))
             canonical = "manager_id"
         elif canonical == "joined_at":
-            values = parse_timestamps(values, where=where, column=column)
+            values = parse_timestamps(values, where=where, column=column, earliest=ROSTER_FROM)
         attrs[canonical] = values.to_numpy()
     people = ds.people.copy()
     on_platform = isin(people["person_id"], attrs["person_id"])
@@ -198,13 +202,19 @@ def load_survey(path, *, config: ClientConfig, pseudonymiser: Pseudonymiser) -> 
     The e-mail column is pseudonymised (blank = anonymous, ``person_id`` null) and dropped;
     ``attributes`` columns are kept as respondent attributes; every other column is a question
     whose answers must be numbers (a Likert scale). Columns with other answers are skipped with a
-    warning.
+    warning. A respondent who answered more than once (the same e-mail, normalised) counts once:
+    their last row in the file is kept, and ``attrs["duplicates"]`` says how many earlier rows were
+    dropped (a data-quality warning of the ingest). Anonymous rows are all kept.
     """
     spec = config.survey
     assert spec is not None
     frame, where = _read_table_file(path, required=(spec.email_column, *spec.attributes))
     emails = frame[spec.email_column].str.strip()
     pids = pseudonymiser.ids(identity_keys("survey", emails, emails)).where(emails.notna())
+    earlier = pids.notna() & pids.duplicated(keep="last")
+    duplicates = (int(pids[earlier].nunique()), int(earlier.sum()))  # (respondents, rows dropped)
+    if earlier.any():
+        frame, pids = frame[~earlier].reset_index(drop=True), pids[~earlier].reset_index(drop=True)
     questions = [c for c in frame.columns if c != spec.email_column and c not in spec.attributes]
     if not questions:
         raise DataError(f"{where}: no question columns besides {spec.email_column!r} and the attributes")
@@ -227,6 +237,7 @@ def load_survey(path, *, config: ClientConfig, pseudonymiser: Pseudonymiser) -> 
     cols = ["response_id", "person_id", "question", "value", *spec.attributes]
     tidy = tidy[cols]
     tidy.attrs["skipped"] = skipped
+    tidy.attrs["duplicates"] = duplicates
     return tidy
 
 
@@ -288,8 +299,9 @@ def ingest_client(paths: ClientPaths, *, progress: Progress = _quiet, batches: b
         except EsnkitError as exc:
             raise type(exc)(
                 f"{paths.processed} was written, but reducing its events failed: {exc}; fix that and run `esnkit reduce {paths.client}`"
-            ) from None
+            ) from exc
         advance("reduced")
+        apply_opt_outs(paths, config, progress)  # earlier lists lose anyone opted out since
     if events is not None:  # the events stay on disk: a summary reads the columns it needs
         return Dataset.read(paths.processed, lazy=EVENT_TABLES)
     object.__setattr__(ds, "origin", paths.processed)  # its reductions are on disk now
@@ -310,6 +322,12 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
         survey = load_survey(paths.resolve(config.survey.path), config=config, pseudonymiser=pseudonymiser)
         for q in survey.attrs.get("skipped", []):
             ds.meta.warn(f"survey: column {q!r} has non-numeric answers and was skipped")
+        people, rows = survey.attrs.get("duplicates", (0, 0))
+        if rows:
+            ds.meta.warn(
+                f"survey: {count(people, 'respondent')} answered more than once; each one's last answer is kept "
+                f"({count(rows, 'earlier response')} dropped)"
+            )
         tables["survey"] = survey
         advance("survey")
     if config.interviews is not None:
@@ -317,6 +335,10 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
         tables["interviews"] = load_interviews(paths.resolve(config.interviews))
         advance("interviews")
     ds = Dataset(identities=ds.identities, meta=ds.meta, **tables)
+    if events is None:  # people erased with `esnkit forget` stay erased (a batched ingest erases them once written, below)
+        ds = leave_out_forgotten(ds, paths)
+    # Objectives and campaigns name cells of this data: each held to min_group_size before anything is written.
+    check_segments(ds, config, where=str(paths.config_file), paths=paths)
     now = pd.Timestamp.now(tz="UTC")
     if events is None:
         ds.refresh_coverage()
@@ -340,6 +362,8 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
     progress(f"writing {paths.processed} ...")
     with heartbeat(progress, "writing"):
         ds.save(paths.processed, staged=events.staged if events is not None else None)
+        if events is not None:
+            apply_forgotten(paths, progress)
     advance("written")
     return ds
 

@@ -1,7 +1,8 @@
 """Privacy at load: keyed pseudonyms, the per-client secret, suppression of small cells, safe CSVs.
 
 A person's id in every analysis table is ``HMAC-SHA256(client key, identity)`` cut to 16 hex
-characters, where the identity is ``email:<lower-cased e-mail>`` when the source gives an e-mail
+characters, where the identity is ``email:<normalised e-mail>`` (trimmed, Unicode NFC, case-folded:
+:func:`esnkit._text.normalise_email`) when the source gives an e-mail
 (so one person is one id across Viva Engage, Teams, Slack and the HR roster) and
 ``<platform>:<platform user id>`` otherwise. The same key always gives the same ids; another key
 gives unrelated ids; without the key an id cannot be turned back into a person.
@@ -39,24 +40,55 @@ ID_HEX = 16
 def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
     """Return the client's secret key from ``path``, creating it (mode 0600) on first use.
 
-    The key is never printed. Losing it means ids change on the next ingest; sharing it lets
-    anyone with the raw export link pseudonyms back to people.
+    The file holds the key as hex text; a UTF-8 byte-order mark and surrounding spaces or line
+    breaks (an editor's) are tolerated. A key file readable or writable by anyone but its owner is
+    made owner-only (``chmod 600``) when read, or refused with that command when it cannot be. A
+    folder, an unreadable file or other content is refused in one line. The key is never printed.
+    Losing it means ids change on the next ingest; sharing it lets anyone with the raw export link
+    pseudonyms back to people.
     """
     path = Path(path)
-    if path.exists():
-        text = path.read_text(encoding="ascii").strip()
+    try:
+        if path.is_dir():
+            raise ConfigError(
+                f"{path}: is a folder, not a key file; move it away and restore the key file from backup (or delete it to start a new key)"
+            )
+        if path.exists():
+            return _read_key(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(KEY_BYTES)
         try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            raise ConfigError(f"{path}: not a valid esnkit key (expected {KEY_BYTES * 2} hex characters); restore it from backup") from None
-        if len(key) < 16:
-            raise ConfigError(f"{path}: key too short; restore it from backup")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it a moment ago
+            return _read_key(path)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key.hex() + "\n")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key.hex() + "\n")
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read or create the key file ({exc.strerror or exc}); check the folder's permissions and free space"
+        ) from exc
+
+
+def _read_key(path: Path) -> bytes:
+    if os.name == "posix":
+        mode = os.stat(path).st_mode & 0o777
+        if mode & 0o077:
+            try:
+                os.chmod(path, 0o600)
+            except OSError as exc:
+                raise ConfigError(
+                    f"{path}: the key file is readable by others (mode {mode:04o}) and could not be made private; run `chmod 600 {path}`"
+                ) from exc
+    data = path.read_bytes()
+    try:
+        # Notepad's "Unicode" is UTF-16 with a byte-order mark; everything else is read as UTF-8 (a BOM tolerated)
+        text = (data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")).strip()
+        key = bytes.fromhex(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a valid esnkit key (expected {KEY_BYTES * 2} hex characters); restore it from backup") from exc
+    if len(key) < 16:
+        raise ConfigError(f"{path}: key too short; restore it from backup")
     return key
 
 
@@ -100,10 +132,12 @@ class Pseudonymiser:
 
 def identity_keys(platform: str, user_ids: pd.Series, emails: pd.Series | None = None) -> pd.Series:
     """The identity each person id is derived from: the e-mail when known, else platform + user id."""
-    by_id = (platform + ":" + user_ids.astype("str")).where(user_ids.notna())
+    from ._text import normalise_emails, normalise_ids
+
+    by_id = (platform + ":" + normalise_ids(user_ids)).where(user_ids.notna())
     if emails is None:
         return by_id.astype("str")
-    clean = emails.astype("str").str.strip().str.lower()
+    clean = normalise_emails(emails)
     usable = clean.notna() & clean.str.contains("@", regex=False).fillna(False)
     return ("email:" + clean).where(usable, by_id).astype("str")
 
@@ -115,21 +149,25 @@ _FORMULA_ANYWHERE = re.compile(r"(^|[,;|\t\r\n])([=+\-@\t\r])")
 
 
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a string copy of ``frame`` that spreadsheet programs will not run as formulas.
+    r"""Return a string copy of ``frame`` that spreadsheet programs will not run as formulas.
 
-    A formula trigger (``=``, ``+``, ``-``, ``@``, tab, carriage return) at the start of a cell or
-    right after a separator (``,`` ``;`` ``|`` tab, line break) gets a ``'`` before it.
+    Bidirectional controls (U+202A-U+202E, U+2066-U+2069 and the marks) are removed first
+    (:func:`esnkit._text.neutralise_bidi`, as in every report), so none reorders what a cell shows and
+    none hides a trigger; then a formula trigger (``=``, ``+``, ``-``, ``@``, tab, carriage return) at
+    the start of a cell or right after a separator (``,`` ``;`` ``|`` tab, line break) gets a ``'`` before it.
 
     Examples
     --------
-    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", "-3", None, "London;=1+1", "a,@SUM(A1)"]}))["a"].tolist()
-    ["'=1+1", 'ok', "'-3", nan, "London;'=1+1", "a,'@SUM(A1)"]
+    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", "-3", None, "London;=1+1", "a,@SUM(A1)", "\u202e=1+1"]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-3", nan, "London;'=1+1", "a,'@SUM(A1)", "'=1+1"]
     """
+    from ._text import neutralise_bidi
+
     out = {}
     for column in frame.columns:
-        values = frame[column].astype("str")
+        values = neutralise_bidi(frame[column].astype("str"))
         out[column] = values.str.replace(_FORMULA_ANYWHERE, r"\1'\2", regex=True)
-    safe_columns = [_FORMULA_ANYWHERE.sub(r"\1'\2", str(c)) for c in frame.columns]
+    safe_columns = [_FORMULA_ANYWHERE.sub(r"\1'\2", neutralise_bidi(c)) for c in frame.columns]
     return pd.DataFrame(out, index=frame.index).set_axis(safe_columns, axis=1)
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from .steps.context import StepContext
 
-from ._text import count, percent
+from ._text import count, neutralise_bidi, percent
 from ._version import __version__
 from .facts import FACTS_MIME, Told, facts_bundle
 
@@ -77,7 +77,6 @@ ID_COLUMNS = frozenset({"person_id", "group_id", "thread_id", "message_id", "id"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 # Bidirectional controls can make a name read backwards or hide text; they are removed.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # "scheme://" in a client string would become a live link in the deliverable: a zero-width space
 # after the colon keeps the text as typed but no longer a URL.
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=//)")
@@ -91,7 +90,7 @@ def clean_text(text: object) -> str:
     >>> clean_text("Sales\u202eevil"), clean_text("see https://x.example") == "see https:\u200b//x.example"
     ('Salesevil', True)
     """
-    return _SCHEME.sub("\\1:\u200b", _BIDI.sub("", str(text)))
+    return _SCHEME.sub("\\1:\u200b", neutralise_bidi(text))
 
 
 def escape_md(text: object) -> str:

@@ -149,7 +149,7 @@ def test_check_reports_a_usable_export(tmp_path):
         (
             ["frobnicate"],
             "esnkit: error: argument COMMAND: invalid choice: 'frobnicate' "
-            "(choose from 'init', 'ingest', 'reduce', 'check', 'demo', 'run', 'lab'); see `esnkit --help`",
+            "(choose from 'init', 'ingest', 'reduce', 'check', 'demo', 'run', 'audit', 'lab', 'key', 'forget'); see `esnkit --help`",
         ),
         ([], "esnkit: error: the following arguments are required: COMMAND; see `esnkit --help`"),
         (["run"], "esnkit: error: the following arguments are required: client; see `esnkit run --help`"),
@@ -196,7 +196,7 @@ def test_every_argument_and_option_has_help():
 
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
-    assert set(commands.choices) == {"init", "ingest", "reduce", "check", "demo", "run", "lab"}
+    assert set(commands.choices) == {"init", "ingest", "reduce", "check", "demo", "run", "audit", "lab", "key", "forget"}
     for name, sub in commands.choices.items():
         for action in sub._actions:
             assert action.help, (name, action.dest)

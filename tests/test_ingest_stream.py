@@ -47,7 +47,7 @@ def _awkward(client):
 
     def messages(m):
         m = m.copy()
-        m.loc[3, "created_at"] = pd.Timestamp("2999-01-01", tz="UTC")
+        m.loc[3, "created_at"] = pd.Timestamp("2099-01-01", tz="UTC")  # future, yet inside the plausible range (to 2100)
         m.loc[5, "author_id"] = "ghost-author"
         m.loc[7, "created_at"] = pd.Timestamp("2009-01-01", tz="UTC")
         return m

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import zipfile
 from collections.abc import Iterable
@@ -15,9 +14,21 @@ import numpy as np
 import pandas as pd
 
 from .._fast import isin
+from .._io import parse_json
+from .._text import count
 from ..errors import DataError
 
-__all__ = ["ExportSource", "read_csv_table", "parse_bool", "parse_timestamps", "require_columns", "person_id_mapper"]
+__all__ = [
+    "ExportSource",
+    "read_csv_table",
+    "parse_bool",
+    "parse_timestamps",
+    "check_timestamp_range",
+    "require_columns",
+    "person_id_mapper",
+    "PLAUSIBLE_FROM",
+    "PLAUSIBLE_UNTIL",
+]
 
 #: An archive may not expand past this many bytes in all (a zip bomb guard)...
 MAX_UNPACKED_BYTES = int(os.environ.get("ESNKIT_MAX_UNPACKED_BYTES", 64 * 2**30))
@@ -140,10 +151,7 @@ class ExportSource:
         text = self.read_text(member)
         if not text.strip():
             raise DataError(f"{self.describe(member)}: the file is empty; re-export it")
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{self.describe(member)}: malformed JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); re-export it") from None
+        return parse_json(text, self.describe(member))
 
     def close(self) -> None:
         if self._zip is not None:
@@ -215,14 +223,68 @@ def parse_bool(values: pd.Series, *, where: str, column: str, header_rows: int =
 
 _FORMATS = ("%Y/%m/%d %H:%M:%S %z", "%Y/%m/%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
 
+#: The times an export may hold: a bound on parsing (a Slack ``ts`` of 99999999999999 is the year
+#: 3 million, ``0`` is 1970), not the client's network start. Anything outside is a broken value.
+PLAUSIBLE_FROM = pd.Timestamp("1990-01-01", tz="UTC")
+PLAUSIBLE_UNTIL = pd.Timestamp("2100-01-01", tz="UTC")
+#: An HR roster's dates (when someone joined the company) go back further.
+ROSTER_FROM = pd.Timestamp("1900-01-01", tz="UTC")
 
-def parse_timestamps(values: pd.Series, *, where: str, column: str, header_rows: int = 1) -> pd.Series:
+
+def _where_bad(bad: pd.Series, *, where: str, column: str, header_rows: int, records: pd.Series | None) -> tuple[str, str]:
+    """Where the ``bad`` values are, as the source names them: CSV rows, or the records ``records`` labels."""
+    at = np.flatnonzero(bad.to_numpy())
+    if records is None:
+        return f"{where}, column {column!r}", f"rows {[int(i) + 1 + header_rows for i in at[:5]]}"
+    labels = records.to_numpy()[at]
+    more = f"; {len(at)} in all, also {', '.join(map(str, labels[1:3]))}" if len(at) > 1 else ""
+    return f"{labels[0]}, field {column!r}", f"{count(len(at), 'bad value')}{more}"
+
+
+def check_timestamp_range(
+    out: pd.Series,
+    *,
+    where: str,
+    column: str,
+    header_rows: int = 1,
+    records: pd.Series | None = None,
+    earliest: pd.Timestamp = PLAUSIBLE_FROM,
+    shown: pd.Series | None = None,
+) -> None:
+    """Refuse parsed times outside [``earliest``, :data:`PLAUSIBLE_UNTIL`), naming the first by row or record."""
+    bad = out.notna() & ((out < earliest) | (out >= PLAUSIBLE_UNTIL))
+    if bad.any():
+        place, rows = _where_bad(bad, where=where, column=column, header_rows=header_rows, records=records)
+        value = (shown if shown is not None else out.astype("str"))[bad].iloc[0]
+        raise DataError(
+            f"{place}: {value!r} is outside the plausible range {earliest:%Y-%m-%d} to {PLAUSIBLE_UNTIL:%Y-%m-%d} ({rows}); "
+            "fix or remove it and export again"
+        )
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    where: str,
+    column: str,
+    header_rows: int = 1,
+    records: pd.Series | None = None,
+    required: bool = False,
+    earliest: pd.Timestamp = PLAUSIBLE_FROM,
+) -> pd.Series:
     """Timestamps in ISO 8601 or the Yammer API style (``2024/03/05 10:22:11 +0000``) to UTC.
 
     Naive times are taken as UTC. Each format is tried on what is still unparsed, vectorised.
+    A value that is not a time, or a time outside [``earliest``, :data:`PLAUSIBLE_UNTIL`), is an
+    error naming the CSV rows (``header_rows`` above the first) or, for JSON, the record each value
+    came from (``records``, a label per value: file and message id) and ``column`` (the vendor's
+    field name). ``required`` makes a missing value an error too.
     """
     text = values.astype("str").str.strip()
     text = text.where(text != "")
+    if required and text.isna().any():
+        place, rows = _where_bad(text.isna(), where=where, column=column, header_rows=header_rows, records=records)
+        raise DataError(f"{place}: missing ({rows}); every record needs a time - re-export it")
     out = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     for fmt in _FORMATS:
         todo = text.notna() & out.isna()
@@ -237,10 +299,9 @@ def parse_timestamps(values: pd.Series, *, where: str, column: str, header_rows:
         out = out.where(~todo, text.map(dict(zip(uniques, parsed))))
     bad = text.notna() & out.isna()
     if bad.any():
-        rows = [int(i) + 1 + header_rows for i in np.flatnonzero(bad.to_numpy())[:5]]
-        raise DataError(
-            f"{where}, column {column!r}: {text[bad].iloc[0]!r} is not a date/time (rows {rows}); expected ISO 8601 like 2024-03-05T10:22:11Z"
-        )
+        place, rows = _where_bad(bad, where=where, column=column, header_rows=header_rows, records=records)
+        raise DataError(f"{place}: {text[bad].iloc[0]!r} is not a date/time ({rows}); expected ISO 8601 like 2024-03-05T10:22:11Z")
+    check_timestamp_range(out, where=where, column=column, header_rows=header_rows, records=records, earliest=earliest, shown=text)
     return out.astype("datetime64[us, UTC]")
 
 

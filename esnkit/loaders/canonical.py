@@ -23,7 +23,7 @@ from .._text import count
 from ..dataset import PERSON_COLUMNS, SCHEMA, Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
-from ._common import ExportSource, parse_bool, parse_timestamps, person_id_mapper, read_csv_table
+from ._common import ExportSource, check_timestamp_range, parse_bool, parse_timestamps, person_id_mapper, read_csv_table
 
 FORMAT = "canonical"
 TABLES = ("people", "groups", "memberships", "messages", "reactions", "mentions", "activity")
@@ -103,6 +103,10 @@ class People:
         return self._to_pid(values.astype("str").str.strip())
 
 
+def _utc(values: pd.Series) -> pd.Series:
+    return values.dt.tz_localize("UTC") if values.dt.tz is None else values
+
+
 def platform_of(messages_platform: pd.Series | None) -> str:
     """The platform a canonical load names: the first ``platform`` value of messages, else "canonical"."""
     if messages_platform is not None and messages_platform.notna().any():
@@ -127,6 +131,8 @@ def normalise(table: str, frame: pd.DataFrame, *, where: str, people: People, pl
             continue
         if dtype.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = parse_timestamps(frame[column], where=where, column=column, header_rows=header)
+        elif dtype.startswith("datetime"):  # typed already (parquet): still held to the plausible range
+            check_timestamp_range(_utc(frame[column]), where=where, column=column, header_rows=header)
         elif dtype == "boolean" and not pd.api.types.is_bool_dtype(frame[column]):
             frame[column] = parse_bool(frame[column], where=where, column=column, header_rows=header)
         elif dtype in ("Int64", "Float64") and not pd.api.types.is_numeric_dtype(frame[column]):

@@ -68,8 +68,12 @@ def _counts(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
 def _period(frame: pd.DataFrame, where: str) -> tuple[pd.Series, pd.Series]:
     end = parse_timestamps(frame["Report Refresh Date"], where=where, column="Report Refresh Date")
     days = pd.to_numeric(frame["Report Period"], errors="coerce")
-    if days.isna().any():
-        raise DataError(f"{where}, column 'Report Period': expected a number of days (7, 30, 90 or 180)")
+    bad = ~((days >= 1) & (days <= 366) & (days == days.round())).fillna(False)  # a huge period would overflow the dates
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:5]]
+        raise DataError(
+            f"{where}, column 'Report Period': {frame['Report Period'][bad].iloc[0]!r} is not a number of days (7, 30, 90 or 180; rows {rows})"
+        )
     start = end - pd.to_timedelta(days.astype("int64") - 1, unit="D")
     return start, end + pd.Timedelta(days=1)  # the period ends at the end of the refresh day
 

@@ -32,7 +32,7 @@ from .._text import count
 from ..dataset import Dataset, Meta
 from ..errors import DataError
 from ..privacy import Pseudonymiser, identity_keys
-from ._common import ExportSource, person_id_mapper
+from ._common import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL, ExportSource, person_id_mapper
 
 FORMAT = "slack"
 CONTENT_SUBTYPES = {"file_share", "file_comment", "thread_broadcast", "me_message", "bot_message"}
@@ -68,8 +68,25 @@ def _list(source: ExportSource, root: str, name: str, *, required: bool = False)
     return data
 
 
-def _ts(values: pd.Series) -> pd.Series:
-    seconds = pd.to_numeric(values, errors="coerce")
+def _ts(values: pd.Series, records: pd.Series, field: str) -> pd.Series:
+    """Slack's epoch seconds (``"1709633011.000200"``) to UTC times; nulls stay null.
+
+    A value that is not a number of seconds ("abc", "NaN") or lies outside the plausible range
+    (a ts of 99999999999999 is the year 3 million) is an error naming the file and record
+    (``records``, a label per value) and the ``field``.
+    """
+    text = values.astype("str").str.strip()
+    seconds = pd.to_numeric(text, errors="coerce").astype("float64")
+    lo, hi = PLAUSIBLE_FROM.timestamp(), PLAUSIBLE_UNTIL.timestamp()
+    bad = text.notna() & ~((seconds >= lo) & (seconds < hi)).fillna(False)
+    if bad.any():
+        at = np.flatnonzero(bad.to_numpy())
+        labels = records.to_numpy()[at]
+        also = f" ({len(at)} in all, also {', '.join(map(str, labels[1:3]))})" if len(at) > 1 else ""
+        raise DataError(
+            f"{labels[0]}, field {field!r}: {text[bad].iloc[0][:40]!r} is not a Slack time (seconds since 1970, "
+            f"from {PLAUSIBLE_FROM:%Y-%m-%d} to {PLAUSIBLE_UNTIL:%Y-%m-%d}){also}; fix or remove it and export again"
+        )
     return pd.to_datetime(seconds * 1e6, unit="us", utc=True).astype("datetime64[us, UTC]")
 
 
@@ -95,7 +112,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             if not isinstance(c, dict) or "id" not in c:
                 raise DataError(f"{source.describe(root + name)}: an entry without an id; re-export it")
             folder = c["id"] if name == "dms.json" else c.get("name") or c["id"]
-            conversations.append((folder, str(c["id"]), kind, private, c.get("name"), c.get("created"), c.get("members") or []))
+            if not isinstance(c.get("members") or [], list):
+                raise DataError(f"{source.describe(root + name)}, channel {c['id']}, field 'members': not a JSON list; re-export it")
+            conversations.append((folder, str(c["id"]), kind, private, c.get("name"), c.get("created"), c.get("members") or [], root + name))
     known_folders = {c[0] for c in conversations}
     day_files = [n for n in source.names() if n.startswith(root) and DAY_FILE.match(PurePosixPath(n).name)]
     folders = sorted({str(PurePosixPath(n).parent.relative_to(root.rstrip("/") or ".")) if root else str(PurePosixPath(n).parent) for n in day_files})
@@ -107,16 +126,20 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             f"{len(unknown)} conversation folder(s) are not listed in channels.json/groups.json/dms.json/mpims.json; "
             "read as private conversations under neutral names"
         )
-        conversations += [(f, f"unlisted-{i}", "channel", True, f"Unlisted conversation {i}", None, []) for i, f in enumerate(unknown, 1)]
+        conversations += [(f, f"unlisted-{i}", "channel", True, f"Unlisted conversation {i}", None, [], "") for i, f in enumerate(unknown, 1)]
     by_folder = {c[0]: c for c in conversations}
 
     # -- people ------------------------------------------------------------------------------
+    profiles = [x.get("profile") or {} for x in users]
+    bad = next((i for i, p in enumerate(profiles) if not isinstance(p, dict)), None)
+    if bad is not None:
+        raise DataError(f"{source.describe(root + users_file)}, user {bad}, field 'profile': not a JSON object; re-export the workspace")
     u = pd.DataFrame(
         {
             "id": [str(x.get("id")) for x in users],
-            "name": [(x.get("profile") or {}).get("real_name") or x.get("real_name") or x.get("name") for x in users],
-            "email": [(x.get("profile") or {}).get("email") for x in users],
-            "title": [(x.get("profile") or {}).get("title") or None for x in users],
+            "name": [p.get("real_name") or x.get("real_name") or x.get("name") for x, p in zip(users, profiles)],
+            "email": [p.get("email") for p in profiles],
+            "title": [p.get("title") or None for p in profiles],
             "deleted": [bool(x.get("deleted")) for x in users],
             "is_bot": [bool(x.get("is_bot")) or x.get("id") == "USLACKBOT" for x in users],
             "guest": [bool(x.get("is_restricted")) or bool(x.get("is_ultra_restricted")) for x in users],
@@ -134,21 +157,41 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
         if not isinstance(day, list):
             raise DataError(f"{source.describe(member)}: expected a JSON list of messages; re-export it")
         conv = by_folder[folder]
-        for m in day:  # JSON arrives as Python objects: one pass to pick the fields we need
+        for i, m in enumerate(day):  # JSON arrives as Python objects: one pass to pick the fields we need
             if not isinstance(m, dict):
-                raise DataError(f"{source.describe(member)}: a message that is not a JSON object; re-export it")
+                raise DataError(f"{source.describe(member)}: message {i} is not a JSON object; re-export it")
             # file_comment messages name their author inside the comment (old exports).
-            user = m.get("user") or (m.get("comment") or {}).get("user") or None
+            comment, reactions = m.get("comment") or {}, m.get("reactions") or []
+            if not isinstance(comment, dict) or not isinstance(reactions, list):
+                field = "comment" if not isinstance(comment, dict) else "reactions"
+                raise DataError(
+                    f"{source.describe(member)}, message {i}, field {field!r}: not a JSON {'object' if field == 'comment' else 'list'}; re-export it"
+                )
+            user = m.get("user") or comment.get("user") or None
             records.append(
-                (conv[1], m.get("ts"), m.get("thread_ts"), m.get("subtype"), user, m.get("bot_id"), m.get("text") or "", m.get("reactions") or [])
+                (
+                    conv[1],
+                    m.get("ts"),
+                    m.get("thread_ts"),
+                    m.get("subtype"),
+                    user,
+                    m.get("bot_id"),
+                    m.get("text") or "",
+                    reactions,
+                    member,
+                    i,
+                )
             )
-    raw = pd.DataFrame(records, columns=["conv", "ts", "thread_ts", "subtype", "user", "bot_id", "text", "reactions"])
+    raw = pd.DataFrame(records, columns=["conv", "ts", "thread_ts", "subtype", "user", "bot_id", "text", "reactions", "file", "index"])
     bad_ts = raw["ts"].isna()
     if bad_ts.any():
         meta.warn(f"{count(bad_ts.sum(), 'message')} without a ts were skipped")
         raw = raw[~bad_ts]
     raw = raw.astype({"conv": "str", "ts": "str", "thread_ts": "str", "subtype": "str", "user": "str", "bot_id": "str"})
-    created = _ts(raw["ts"])
+    # Where each message came from, as the export names it: the day file and the message's place in it.
+    files = pd.Series(raw["file"].unique())
+    described = raw["file"].map(pd.Series(files.map(source.describe).to_numpy(), index=files.to_numpy())).astype("str")
+    created = _ts(raw["ts"], described + ", message " + raw["index"].astype("str"), "ts")
     subtype = raw["subtype"]
     content = subtype.isna() | isin(subtype, CONTENT_SUBTYPES)
     membership_events = raw[isin(subtype, list(MEMBERSHIP_SUBTYPES))].assign(event=lambda t: t["subtype"].map(MEMBERSHIP_SUBTYPES), at=created)
@@ -250,7 +293,11 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "name": [c[4] or c[0] for c in channels],
             "kind": "channel",
             "is_private": [c[3] for c in channels],
-            "created_at": _ts(pd.Series([c[5] for c in channels], dtype="object")),
+            "created_at": _ts(
+                pd.Series([c[5] for c in channels], dtype="object"),
+                pd.Series([f"{source.describe(c[7])}, channel {c[1]}" for c in channels], dtype="str"),
+                "created",
+            ),
             "platform": FORMAT,
         }
     )

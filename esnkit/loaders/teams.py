@@ -48,6 +48,13 @@ def _pages(source: ExportSource) -> list[tuple[str, list]]:
     return pages
 
 
+def _dig(value, *keys) -> dict:
+    """``value[k1][k2]...`` when each step is an object, else ``{}`` (a hostile export nests a string where Graph puts an object)."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def detect(source: ExportSource) -> bool:
     jsons = [n for n in source.names() if n.lower().endswith(".json")]
     if not jsons or len(jsons) > 100000:
@@ -55,6 +62,8 @@ def detect(source: ExportSource) -> bool:
     try:
         data = source.read_json(jsons[0])
     except DataError:
+        if len(jsons) == len(source.names()):  # nothing but JSON pages: no other format reads it, so say what is wrong
+            raise
         return False
     values = data.get("value") if isinstance(data, dict) else data
     return isinstance(values, list) and any(isinstance(v, dict) and "messageType" in v for v in values[:20])
@@ -73,7 +82,10 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                 continue
             if "messageType" not in v:
                 continue
-            stack = [v] + list(v.get("replies") or [])
+            replies = v.get("replies") or []
+            if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
+                raise DataError(f"{source.describe(member)}, message id {v.get('id')}, field 'replies': not a JSON list of messages; re-export it")
+            stack = [v] + replies
             for m in stack:  # a message and any replies nested by $expand
                 rows.append((member, m))
     if not rows:
@@ -105,6 +117,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "team": [i.get("teamId") for i in ident],
             "chat": [m.get("chatId") for _, m in rows],
             "body": [((m.get("body") or {}).get("content") or "") for _, m in rows],
+            "file": [member for member, _ in rows],
         }
     )
     raw["container"] = raw["channel"].fillna(raw["chat"]).fillna("unknown")
@@ -120,21 +133,29 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
     if no_author.any():
         meta.warn(f"{count(no_author.sum(), 'message')} from applications or unknown senders were left out")
     msgs = raw[~system & ~deleted & ~no_author].copy()
+    # Where each message came from, as the export names it: its page and its Graph id.
+    files = pd.Series(msgs["file"].unique())
+    described = msgs["file"].map(pd.Series(files.map(source.describe).to_numpy(), index=files.to_numpy())).astype("str")
+    msgs["record"] = described + ", message id " + msgs["id"]
     # mentions and reactions
     m_rows, r_rows = [], []
     by_id = {str(m.get("id")) + "@" + str((m.get("channelIdentity") or {}).get("channelId") or m.get("chatId") or "unknown"): m for _, m in rows}
-    for mid, container, rid in zip(msgs["message_id"], msgs["container"], msgs["id"]):
+    for mid, container, rid, record in zip(msgs["message_id"], msgs["container"], msgs["id"], msgs["record"]):
         m = by_id[rid + "@" + container]
+        for field in ("mentions", "reactions"):
+            items = m.get(field) or []
+            if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+                raise DataError(f"{record}, field {field!r}: not a JSON list of objects; re-export the messages from Graph")
         for mention in m.get("mentions") or []:
-            user = ((mention or {}).get("mentioned") or {}).get("user") or {}
+            user = _dig(mention, "mentioned", "user")
             if user.get("id"):
                 m_rows.append((mid, user["id"], user.get("displayName")))
         for reaction in m.get("reactions") or []:
-            user = ((reaction or {}).get("user") or {}).get("user") or {}
+            user = _dig(reaction, "user", "user")
             if user.get("id"):
-                r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime")))
+                r_rows.append((mid, user["id"], reaction.get("reactionType"), reaction.get("createdDateTime"), record))
     mentions = pd.DataFrame(m_rows, columns=["message_id", "user", "name"])
-    reactions = pd.DataFrame(r_rows, columns=["message_id", "user", "reaction", "created"])
+    reactions = pd.DataFrame(r_rows, columns=["message_id", "user", "reaction", "created", "record"])
     names = (
         pd.concat([msgs[["user", "user_name"]].set_axis(["user", "name"], axis=1), mentions[["user", "name"]]])
         .dropna(subset=["user"])
@@ -152,7 +173,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "reply_to_id": thread.where(is_reply),
             "group_id": msgs["channel"],
             "author_id": msgs["user"].map(pid),
-            "created_at": parse_timestamps(msgs["created"], where=where, column="createdDateTime"),
+            "created_at": parse_timestamps(msgs["created"], where=where, column="createdDateTime", records=msgs["record"], required=True),
             "is_thread_start": ~is_reply,
             "is_private": msgs["channel"].isna(),
             "n_chars": text.str.len(),
@@ -193,7 +214,9 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
                 "message_id": reactions["message_id"],
                 "person_id": reactions["user"].map(pid),
                 "reaction": reactions["reaction"],
-                "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime") if len(reactions) else None,
+                "created_at": parse_timestamps(reactions["created"], where=where, column="reactions.createdDateTime", records=reactions["record"])
+                if len(reactions)
+                else None,
             }
         ).drop_duplicates(["message_id", "person_id", "reaction"]),
         identities=identities,

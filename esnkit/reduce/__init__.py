@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write, replace_dir
+from .._io import atomic_write, replace_dir, storage_errors
 from .._version import __version__
 from ..config import EngineConfig
 from ..dataset import Dataset
@@ -97,28 +97,30 @@ def reduce_processed(
     base = str(source).rstrip("/") if source else str(processed.resolve())
     inputs = {table: f"{base}/{table}.parquet" for table in INPUTS}
     check_inputs(inputs)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", suffix=".tmp", dir=processed))
+    with storage_errors(processed):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", suffix=".tmp", dir=processed))
     started = time.perf_counter()
     try:
-        progress(f"reducing the events with {engine.name} ...")
-        with heartbeat(progress, f"reducing with {engine.name}"):
-            engine.reduce_files(inputs, str(tmp.resolve()), progress=progress)
-        tables = {}
-        for name in REDUCTIONS:
-            rows = _rows(tmp / name)
-            tables[name] = {"folder": name, "rows": rows, "key": list(REDUCTIONS[name].key)}
-            progress(f"  {name}: {rows:,} rows")
-        manifest = {
-            "reductions_version": REDUCTIONS_VERSION,
-            "esnkit_version": __version__,
-            "engine": engine.name,
-            "source_written_at": source_manifest.get("written_at"),
-            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - started, 2),
-            "tables": tables,
-        }
-        atomic_write(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        replace_dir(tmp, processed / FOLDER)
+        with storage_errors(processed):
+            progress(f"reducing the events with {engine.name} ...")
+            with heartbeat(progress, f"reducing with {engine.name}"):
+                engine.reduce_files(inputs, str(tmp.resolve()), progress=progress)
+            tables = {}
+            for name in REDUCTIONS:
+                rows = _rows(tmp / name)
+                tables[name] = {"folder": name, "rows": rows, "key": list(REDUCTIONS[name].key)}
+                progress(f"  {name}: {rows:,} rows")
+            manifest = {
+                "reductions_version": REDUCTIONS_VERSION,
+                "esnkit_version": __version__,
+                "engine": engine.name,
+                "source_written_at": source_manifest.get("written_at"),
+                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "seconds": round(time.perf_counter() - started, 2),
+                "tables": tables,
+            }
+            atomic_write(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+            replace_dir(tmp, processed / FOLDER)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

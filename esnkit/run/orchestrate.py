@@ -19,11 +19,13 @@ from pathlib import Path
 
 from .._io import atomic_path
 from ..config import ClientConfig, ClientPaths
-from ..dataset import Dataset
+from ..dataset import EVENT_TABLES, Dataset
 from ..errors import ConfigError, RunError
+from ..lifecycle import apply_opt_outs
 from ..progress import heartbeat, stages
 from ..reduce import reduce_client, reductions_current
 from ..resources import step_notebook
+from ..segments import check_segments
 from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of
 from ..steps.outputs import SAVED_BY
 from .export import export_html, find_chromium, print_pdf
@@ -111,6 +113,10 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
         )
     if month_is_partial(day):
         progress(f"note: {day} is not a month's end: the deliverables label {day:%B %Y} as a partial month")
+    # before any step: every objective and campaign segment held to min_group_size (client.yml may have changed since the ingest)
+    if config.campaigns or any(o.get("segment") for o in config.objectives):
+        check_segments(Dataset.read(paths.processed, lazy=EVENT_TABLES), config, where=str(paths.config_file), paths=paths)
+    apply_opt_outs(paths, config, progress)  # lists written before an opt-out lose them now, whatever steps run
     if not reductions_current(paths.processed):
         _reduce_first(paths, config, progress)
     run.out_dir.mkdir(parents=True, exist_ok=True)

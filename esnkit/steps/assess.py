@@ -13,7 +13,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .._text import count
+from .._fast import isin
+from .._text import count, normalise_email, normalise_emails
 from ..errors import ConfigError
 from ..facts import Figures, Told
 from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
@@ -338,7 +339,11 @@ def leader_ids(ctx: StepContext) -> pd.Index:
         ids = ids.union(pd.Index(people.loc[people[spec.attribute].astype("str").isin(spec.values), "person_id"], dtype="str"))
     if spec.emails:
         by_email = ctx.ds.identities.dropna(subset=["email"])
-        ids = ids.union(pd.Index(by_email.loc[by_email["email"].str.lower().isin(spec.emails), "person_id"].unique(), dtype="str"))
+        ids = ids.union(
+            pd.Index(
+                by_email.loc[isin(normalise_emails(by_email["email"]), [normalise_email(e) for e in spec.emails]), "person_id"].unique(), dtype="str"
+            )
+        )
     return ids[ids.isin(people["person_id"])]
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._fast import first_index, id_ranks, isin, positions
+from .._text import normalise_email, normalise_emails
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..facts import Figures, Told
@@ -259,8 +260,8 @@ def _campaign_people(ds: Dataset, campaign: dict, paths=None) -> pd.Series:
         frame = pd.read_csv(paths.resolve(campaign["list"]), dtype="str")
         if "email" not in frame.columns:
             raise ConfigError(f"campaign list {campaign['list']}: needs an `email` column")
-        emails = frame["email"].str.strip().str.lower()
-        ids = ds.identities.assign(email=ds.identities["email"].str.strip().str.lower()).dropna(subset=["email"])
+        emails = normalise_emails(frame["email"])
+        ids = ds.identities.assign(email=normalise_emails(ds.identities["email"])).dropna(subset=["email"])
         return ids[isin(ids["email"], emails)]["person_id"].drop_duplicates()
     raise ConfigError(f"campaign {campaign.get('name')!r}: give `segment: {{attribute: value}}` or `list: path/to/emails.csv`")
 
@@ -337,7 +338,7 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)  # names and e-mails: the owner only
     ids = ds.identities.sort_values("email", na_position="last").drop_duplicates("person_id").set_index("person_id")
-    blocked = {o.strip().lower() for o in opt_outs}
+    blocked = {normalise_email(o) for o in opt_outs}
     written = []
     for name, table in lists.items():
         t = table.copy()
@@ -349,9 +350,9 @@ def write_contact_lists(ds: Dataset, lists: dict[str, pd.DataFrame], folder: Pat
             t["inviter_ref"] = dataset_refs(ds, t["best_inviter"]).to_numpy()
             t["inviter_name"] = t["best_inviter"].map(ids["name"]).astype("str")
             t["inviter_email"] = t["best_inviter"].map(ids["email"]).astype("str")
-            inviter_blocked = isin(t["inviter_email"].str.lower(), blocked)
+            inviter_blocked = isin(normalise_emails(t["inviter_email"]), blocked)
             t.loc[inviter_blocked, ["inviter_name", "inviter_email"]] = None
-        t = t[~isin(t["email"].astype("str").str.lower(), blocked)]
+        t = t[~isin(normalise_emails(t["email"]), blocked)]
         written.append(write_client_csv(t.drop(columns=[c for c in ("person_id", "best_inviter") if c in t.columns]), folder / f"{name}.csv"))
     return written
 

@@ -326,7 +326,7 @@ def _previous_kpis(reports_root: Path, as_of: dt.date) -> dict | None:
         return None
     try:
         data = json.loads((reports_root / earlier[-1] / "kpis.json").read_text(encoding="utf-8"))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):
         return None  # an unreadable earlier record is skipped, not fatal
     return data if isinstance(data, dict) and isinstance(data.get("kpis"), list) else None
 
