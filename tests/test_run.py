@@ -16,6 +16,7 @@ from esnkit import Dataset
 from esnkit import run as runmod
 from esnkit.config import ClientPaths
 from esnkit.errors import ConfigError, RunError
+from esnkit.facts import plain
 from esnkit.ingest import ingest_client
 from esnkit.resources import notebooks_dir
 from esnkit.steps import parameters_cell
@@ -285,12 +286,12 @@ def test_a_second_quarter_reports_against_the_first_plan_and_shows_movement(tmp_
     first = runmod.run_client(
         paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 6, 30), formats=("html",), progress=lambda s: None
     )
-    html_first = next(p for p in first if p.name == "5-report.html").read_text()
+    html_first = plain(next(p for p in first if p.name == "5-report.html").read_text())  # what a reader sees
     assert "first report for this client" in html_first
     second = runmod.run_client(
         paths, steps=runmod.parse_steps("2,5"), as_of=__import__("datetime").date(2026, 9, 30), formats=("html",), progress=lambda s: None
     )
-    html = next(p for p in second if p.name == "5-report.html").read_text()
+    html = plain(next(p for p in second if p.name == "5-report.html").read_text())
     assert "Since the report of 2026-06-30" in html
     # the tiny client agreed no objectives: the plan of June was proposed, so no traffic lights
     assert "The plan of 2026-06-30 was proposed, not agreed" in html
@@ -374,10 +375,10 @@ def test_an_agreed_plan_gets_traffic_lights_a_quarter_later(tmp_path):
     import datetime as dt
 
     first = runmod.run_client(paths, steps=runmod.parse_steps("2,5"), as_of=dt.date(2026, 6, 30), formats=("html",), progress=lambda s: None)
-    html_first = next(p for p in first if p.name == "5-report.html").read_text()
+    html_first = plain(next(p for p in first if p.name == "5-report.html").read_text())  # what a reader sees
     assert "agreed on this report's own date (2026-06-30)" in html_first  # the plan's own date: its baseline, no status
     second = runmod.run_client(paths, steps=runmod.parse_steps("5"), as_of=dt.date(2026, 9, 30), formats=("html",), progress=lambda s: None)
-    html = next(p for p in second if p.name == "5-report.html").read_text()
+    html = plain(next(p for p in second if p.name == "5-report.html").read_text())
     assert "Against the plan of 2026-06-30" in html
     record = json.loads((paths.reports("2026-09-30") / "kpis.json").read_text())
     kpi_now = {k["kpi"]: k["value"] for k in record["kpis"]}
