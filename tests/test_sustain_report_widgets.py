@@ -461,7 +461,7 @@ def test_movers_write_their_counts_with_thousands_separators():
     )
     risk = pd.DataFrame({"person": ["P-1"], "department": ["Sales"], "contributions_before": [1_071], "contributions_now": [27]})
     got = reporting.movers(scorecard, risk)
-    assert got["who"].tolist() == ["Big", "Small", "P-1 (influencer, Sales)"]
+    assert got["who"].tolist() == ["Big", "Small", "P-1 (influencer last quarter, Sales)"]
     assert got["detail"].tolist() == ["3,382 → 5,477 messages a quarter", "1,200 → 800 messages a quarter", "1,071 → 27 contributions a quarter"]
     assert got["movement"].tolist() == ["rose", "fell", "at risk"]
 

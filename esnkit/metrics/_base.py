@@ -303,6 +303,17 @@ def registration_days(ds: Dataset) -> np.ndarray:
     return ds.cached("registration_days", (), lambda: _registration_days(ds))
 
 
+def registered_people(ds: Dataset, *, as_of) -> pd.DataFrame:
+    """The people of the :func:`population` registered by the end of ``as_of`` (:func:`registration_days`).
+
+    The base of every "registered people" figure: the interactive share, the share who made no
+    contribution, the usage segments. So "registered people" is one number in every step.
+    """
+    end_day = day_number(as_of_end(as_of, ds))
+    rows = population_rows(ds)
+    return ds.people.take(rows[registration_days(ds)[rows] < end_day])
+
+
 def _registration_days(ds: Dataset) -> np.ndarray:
     people = ds.people
     joined = micros(people["joined_at"])

@@ -397,7 +397,7 @@ STEPS_3_4: tuple[Measure, ...] = (
         "seed_communities",
         "Seed communities",
         "count",
-        "The busiest growing or thriving communities (by active members, at most 8), where step 3 builds buzz first.",
+        "The growing or thriving communities with the most active members in the last 90 days (at most 8), where step 3 builds buzz first.",
         counts="communities",
         population="healthy_communities",
         segmentable=False,

@@ -29,7 +29,7 @@ import pandas as pd
 from .._fast import unique
 from ..dataset import Dataset
 from ..reduce import query
-from ._base import as_of_end, day_number, gini, has_reads, person_days, population, readers, sums_by_person
+from ._base import as_of_end, day_number, gini, has_reads, person_days, population, readers, registered_people, sums_by_person
 
 __all__ = ["contribution_inequality", "absence_factor", "usage_segments", "personas", "SEGMENTS", "PERSONAS"]
 
@@ -107,8 +107,7 @@ def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None 
     """
     end = as_of_end(as_of, ds)
     given = _given(ds, end, None if window_days is None else end - pd.Timedelta(days=window_days)).sum(axis=1)
-    people = population(ds)
-    registered = people.loc[people["state"].notna(), "person_id"]
+    registered = registered_people(ds, as_of=end - pd.Timedelta(days=1))["person_id"]  # the one rule, as the KPIs count them
     counts = given.reindex(registered, fill_value=0)
     counts = pd.concat([counts, given.drop(registered, errors="ignore")])
     n = len(counts)
@@ -152,8 +151,7 @@ def usage_segments(ds: Dataset, *, as_of=None, weeks: int = 12) -> pd.DataFrame:
     end = as_of_end(as_of, ds)
     start = end - pd.Timedelta(weeks=weeks)
     days = _window(ds, end, start)
-    people = population(ds)
-    registered = people.loc[people["state"].notna(), "person_id"]
+    registered = registered_people(ds, as_of=end - pd.Timedelta(days=1))["person_id"]  # the one rule, as the KPIs count them
     # Distinct (person, week) pairs on the people's row codes, then counted per person.
     person_week = unique(days["who"].to_numpy().astype(np.int64) * weeks + (days["day"].to_numpy() - day_number(start)) // 7)
     n_weeks = np.bincount(person_week // weeks, minlength=len(ds.people))

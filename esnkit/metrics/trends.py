@@ -13,8 +13,10 @@ third month). The model, decided once here:
 - **Enough values**: no trend from fewer than six monthly values, or four quarterly ones
   (:data:`MIN_OBSERVATIONS`); the forecast is then NaN and ``reason`` says why.
 - **The line**: ordinary least squares of the value on the month; its slope is the pace a month.
-  The interval is the :data:`LEVEL` (80%) confidence interval of the fitted line (Student's t with
-  n − 2 degrees of freedom), at the month asked for.
+  The forecast starts from the last value measured and goes on at that pace (so "now + pace ×
+  months" is the forecast a reader can check); its interval is as wide as the :data:`LEVEL` (80%)
+  confidence interval of the fitted line (Student's t with n − 2 degrees of freedom) at the month
+  asked for.
 - **Bounds**: forecasts and both ends of the interval are held within the KPI's bounds
   (:func:`esnkit.metrics.kpis.bounds`): a share within 0–100%, a count within 0 and the people or
   communities there are. A KPI whose straight line would reach its lower bound (zero) before the
@@ -275,12 +277,18 @@ def forecast(
         above = y - lower
         z = _ols(x, np.log(np.where(above > 0, above, above[above > 0].min() / 2)), x0, level)
         to = lambda u: float(np.exp(u) + lower)
-        base = float(np.exp(z[0] - z[3] * (x0 - x[-1])))  # the fitted value above its bound at the last month measured
-        central, low, high = to(z[0]), to(z[1]), to(z[2])
+        # From the last value measured (above its bound), at the fitted rate: where it is now, then the trend.
+        base = float(above[-1]) if above[-1] > 0 else float(np.exp(z[0] - z[3] * (x0 - x[-1])))
+        shift = math.log(base) + z[3] * (x0 - x[-1]) - z[0]
+        central, low, high = to(z[0] + shift), to(z[1] + shift), to(z[2] + shift)
         pace, pace_low, pace_high = (base * math.expm1(z[i]) for i in (3, 4, 5))  # the change a month, from there
         model = "rate"
     else:
-        central, low, high, pace, pace_low, pace_high = line
+        # From the last value measured, at the fitted pace: "now + pace x months" is what a reader can check,
+        # where the fitted line's own value at the last month could differ from the value printed beside it.
+        fitted, lo_, hi_, pace, pace_low, pace_high = line
+        central = float(y[-1] + pace * (x0 - x[-1]))
+        low, high = central - (fitted - lo_), central + (hi_ - fitted)
         model = "line"
     hold = lambda v: float(min(max(v, lower), upper))
     return Forecast(until, hold(central), hold(low), hold(high), pace, pace_low, pace_high, len(x), c, first, last, model, "")

@@ -194,11 +194,14 @@ def _findings(ctx: StepContext) -> list[Finding]:
         dept = str(silo["department"])
         seg = {"department": dept}
         kept = silo["internal"] / (silo["internal"] + silo["external"])
-        inside = carriers[carriers["department"] == dept].head(3) if len(carriers) else carriers
+        # Bridges are people there now: never someone lapsed, or an influencer whose activity has halved.
+        gone = set(adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)["person_id"])
+        gone |= set(network.influencer_risk(ds, as_of=as_of)["person_id"])
+        inside = carriers[(carriers["department"] == dept) & ~carriers["person_id"].isin(gone)].head(3) if len(carriers) else carriers
         bridge = (
             f"start with {_names(_people_label(ctx, inside, roles))}, who already talk across"
             if len(inside)
-            else "nobody in it talks across yet: invite the network's connectors into its communities"
+            else "nobody active in it talks across yet: invite the network's connectors into its communities"
         )
         found = _told(
             f"Silo: {f('department_internal_share', kept, segment=seg)} of the interactions {_esc(dept)}'s people give or receive "

@@ -83,7 +83,7 @@ def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.Dat
 def seed_communities(scorecard: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
     """Growing and thriving communities, most active members first, with the reason."""
     s = scorecard[isin(scorecard["status"], ["growing", "thriving"])].copy()
-    s = s.sort_values(["status", "active_members"], ascending=[True, False]).head(top)
+    s = s.sort_values(["active_members", "name"], ascending=[False, True]).head(top)  # the most active members first, whatever the status
     s["reason"] = s["status"] + ": " + s["rule"]
     return s[["group_id", "name", "status", "active_members", "messages_q0", "response_rate", "reason"]].reset_index(drop=True)
 
@@ -467,7 +467,7 @@ def reactivation_summary(r: Reactivation, *, client: str) -> Told:
         lines.append(f"- **{f('champions', len(r.champions))} champions** are active now and reach the most people: start with them.")
     if len(r.seed_communities):
         lines.append(
-            f"- **{f('seed_communities', len(r.seed_communities))} seed communities**, the busiest of the "
+            f"- **{f('seed_communities', len(r.seed_communities))} seed communities**, those with the most active members of the "
             f"{f('healthy_communities', r.healthy)} growing or thriving: build buzz there before inviting others."
         )
     else:

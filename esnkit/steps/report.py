@@ -284,7 +284,7 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
     labels = risk["person"] if "person" in risk.columns else pd.Series(["Influencer"] * len(risk), index=risk.index)
     rows += [
         {
-            "who": f"{who} (influencer" + (f", {d})" if d and d != "–" else ")"),
+            "who": f"{who} (influencer last quarter" + (f", {d})" if d and d != "–" else ")"),
             "kind": "person",
             "movement": "at risk",
             "detail": f"{int(b):,} → {int(n):,} contributions a quarter",
