@@ -74,7 +74,9 @@ def test_a_falling_count_approaches_zero_at_a_constant_rate_instead_of_reaching_
     f = trends.forecast(history("2026-01", [64, 32, 16, 8, 4, 2]), until=month("2026-08"), lower=0, upper=100, proportional=True)
     assert f.model == "rate"
     assert (f.central, f.low, f.high) == (pytest.approx(0.5), pytest.approx(0.5), pytest.approx(0.5))
-    assert f.pace == pytest.approx(-1.0)  # from 2 at the last month, half of it a month
+    # the pace printed is the average a month to August: from 2 in June to 0.5 two months on, -0.75 a month,
+    # so the value now plus the pace times the months ahead is the forecast printed beside it
+    assert f.pace == pytest.approx(-0.75)
     # a count already at its bound: the straight line (-10 a month, -30 by September), held at 0
     line = trends.forecast(history("2026-01", [50, 40, 30, 20, 10, 0]), until=month("2026-09"), lower=0, upper=100, proportional=True)
     assert (line.model, line.central) == ("line", 0.0)

@@ -66,7 +66,8 @@ class Forecast:
     """Where a KPI ends at ``month`` if its trend continues, with the interval; NaN and a ``reason`` when there is no trend.
 
     ``pace`` (with ``pace_low``, ``pace_high``) is the slope a month of the straight line (for a
-    ``rate`` model, the change a month at the last month measured); ``observations`` the values
+    ``rate`` model, the average change a month from the last value measured to ``month``, so that
+    the last value plus ``pace`` times the months ahead is ``central`` either way); ``observations`` the values
     fitted; ``cadence`` the months between them; ``first``/``last`` the first and last months
     fitted; ``model`` ``"line"``, ``"rate"`` or ``""`` (no trend).
     """
@@ -272,7 +273,8 @@ def forecast(
     x0 = float(until.ordinal)
     line = _ols(x, y, x0, level)
     # a value above its lower bound now, whose straight line would take it there by `until`
-    falls_to_bound = proportional and np.isfinite(lower) and line[0] <= lower and y[-1] > lower and x0 > x[-1]
+    anchored = float(y[-1] + line[3] * (x0 - x[-1]))  # the line from the value measured last (below)
+    falls_to_bound = proportional and np.isfinite(lower) and anchored <= lower and y[-1] > lower and x0 > x[-1]
     if model == "rate" or (model is None and falls_to_bound):
         above = y - lower
         z = _ols(x, np.log(np.where(above > 0, above, above[above > 0].min() / 2)), x0, level)
@@ -281,7 +283,9 @@ def forecast(
         base = float(above[-1]) if above[-1] > 0 else float(np.exp(z[0] - z[3] * (x0 - x[-1])))
         shift = math.log(base) + z[3] * (x0 - x[-1]) - z[0]
         central, low, high = to(z[0] + shift), to(z[1] + shift), to(z[2] + shift)
-        pace, pace_low, pace_high = (base * math.expm1(z[i]) for i in (3, 4, 5))  # the change a month, from there
+        # the pace printed is the average change a month to `until`, so "now + pace x months" is still the forecast
+        ahead = x0 - x[-1]
+        pace, pace_low, pace_high = ((v - float(y[-1])) / ahead for v in (central, low, high))
         model = "rate"
     else:
         # From the last value measured, at the fitted pace: "now + pace x months" is what a reader can check,
