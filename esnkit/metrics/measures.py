@@ -161,6 +161,24 @@ KPIS: tuple[Measure, ...] = (
 )
 
 _STATUS = "by its lifecycle status at the as-of date (the rule is under 'community status')"
+#: Step 4's triage actions, by the measure that counts them: those that need a decision, and those that keep a community.
+_TRIAGE_DECIDE = (("revive", "revive"), ("revive_or_merge", "revive or merge"), ("merge", "merge"), ("archive", "archive"))
+_TRIAGE_KEEP = (("support", "support"), ("leave_alone", "leave alone"), ("play_back", "leave alone and play back"))
+
+
+def _triage(key: str, action: str, whole: str) -> Measure:
+    """The communities of one triage action (``action``: "revive"), a part of ``whole``."""
+    return Measure(
+        f"triage_{key}",
+        f"Communities to {action}",
+        "count",
+        f"Communities whose triage action (step 4) is: {action}.",
+        counts="communities",
+        population="communities",
+        parts_of=whole,
+        segmentable=False,
+    )
+
 
 OTHER: tuple[Measure, ...] = (
     Measure(
@@ -228,19 +246,7 @@ OTHER: tuple[Measure, ...] = (
         population="communities",
         segmentable=False,
     ),
-    *(
-        Measure(
-            f"triage_{key}",
-            f"Communities to {words}",
-            "count",
-            f"Communities whose triage action (step 4) is to {words} them.",
-            counts="communities",
-            population="communities",
-            parts_of="communities_to_act_on",
-            segmentable=False,
-        )
-        for key, words in (("revive", "revive"), ("revive_or_merge", "revive or merge"), ("merge", "merge"), ("archive", "archive"))
-    ),
+    *(_triage(key, words, "communities_to_act_on") for key, words in _TRIAGE_DECIDE),
     Measure(
         "communities_duplicate_live",
         "Communities in use that duplicate another",
@@ -375,8 +381,6 @@ OTHER: tuple[Measure, ...] = (
     ),
 )
 
-_TRIAGE_KEEP = (("support", "support"), ("leave_alone", "leave alone"), ("play_back", "leave alone and play back"))
-
 STEPS_3_4: tuple[Measure, ...] = (
     Measure(
         "champions",
@@ -440,19 +444,7 @@ STEPS_3_4: tuple[Measure, ...] = (
         population="communities",
         segmentable=False,
     ),
-    *(
-        Measure(
-            f"triage_{key}",
-            f"Communities to {words}",
-            "count",
-            f"Communities whose triage action (step 4) is to {words}.",
-            counts="communities",
-            population="communities",
-            parts_of="communities_to_keep",
-            segmentable=False,
-        )
-        for key, words in _TRIAGE_KEEP
-    ),
+    *(_triage(key, words, "communities_to_keep") for key, words in _TRIAGE_KEEP),
     Measure(
         "newcomer_return_share",
         "Newcomers to a community who posted there again",

@@ -137,7 +137,7 @@ CACHE_USES: dict[str, frozenset[str]] = {
     ),
     "sustain": _names(
         "active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "
-        "person_days population_mask scorecard step:reactivate successful_threads ties_by_day"
+        "person_days population_mask registration_days scorecard step:reactivate successful_threads ties_by_day"
     ),
     "report": _names(
         "codes coverage findings graph influencer_risk kpi kpi_people person_days person_refs registration_days scorecard step:report ties_by_day"
