@@ -117,6 +117,9 @@ COLUMN_WORDS: dict[str, str] = {
     "n_messages": "posts and replies",
     "n_replies": "replies",
     "active_members": "active members, last 90 days",
+    # a community's threads of the scorecard's 180 days: a dormant one (no activity in 90 days) can still show one
+    "response_rate": "threads answered, last 180 days",
+    "median_hours_to_first_response": "median hours to first response, last 180 days",
     # over the 180 days, so beside the 90 days' active members it can be the larger number
     "absence_factor": "fewest people making half its contributions, last 180 days",
 }
@@ -412,10 +415,15 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
         # not in a code span: Markdown escapes there would print as backslashes ("viva\-engage")
         lines.append(f"- {escape_md(SOURCE_NAMES.get(fmt, fmt))}: {escape_md(src.get('path', ''))}")
     counts = ctx.ds.counts()
+    from .metrics._base import population
+
+    # the people of the data, and those of them no figure counts: "2,400 people" beside "43% of everyone counted" (2,364)
+    apart = counts["people"] - len(population(ctx.ds))
+    outside = f" ({apart:,} of them {'a bot or external guest' if apart == 1 else 'bots or external guests'}, counted in no figure)" if apart else ""
     lines.append(
         keep_together(
             f"- Coverage: {(meta.coverage_start or '–')[:10]} to {(meta.coverage_end or '–')[:10]}; "
-            f"{count(counts['people'], 'person', 'people')}, {count(counts['groups'], 'community', 'communities')}, "
+            f"{count(counts['people'], 'person', 'people')}{outside}, {count(counts['groups'], 'community', 'communities')}, "
             f"{count(counts['messages'], 'message')}, {count(counts['reactions'], 'reaction')}, {count(counts['survey'], 'survey answer')}, "
             f"{count(counts['interviews'], 'interview note')}."
         )

@@ -148,7 +148,8 @@ def _monthly(ds, as_of, floor, freq="M"):
 
 
 def _response(ds, as_of, floor, freq="M"):
-    return conversations.response_rate(conversations.thread_responses(ds, as_of=as_of), period="M")
+    # the threads every response figure counts (not bots' or guests'), as the KPI and step 1 count them
+    return conversations.response_rate(conversations.counted_threads(ds, conversations.thread_responses(ds, as_of=as_of)), period="M")
 
 
 def _status(ds, as_of, floor, freq="M"):

@@ -63,7 +63,7 @@ show_table(
         ["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor", "two_way_share"]
     ],
     percent=["response_rate", "welcomed_48h", "two_way_share"],
-    rename={"median_hours_to_first_response": "median hours to answer", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers who became regulars, since the start", "two_way_share": "two-way pairs"},
+    rename={"median_hours_to_first_response": "median hours to first response, last 180 days", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers who became regulars, since the start", "two_way_share": "two-way pairs"},
     max_rows=40,
     csv="4-sustain community scorecards",
     empty=why(ctx, "all communities"),

@@ -72,10 +72,10 @@ for name, t in rep.trends.items():
 # %% [markdown]
 # ## This quarter against the last
 #
-# Changes larger than the month-to-month noise are flagged.
+# Each figure averaged over its three month-end values in each complete quarter (the threads answered of the last 90 days at the end of July, August and September, say), so it can differ a little from step 1's figure for the quarter itself. Changes larger than the month-to-month noise are flagged.
 
 # %%
-show_table(report.quarter_table(rep), empty=why(ctx, "objectives"))
+show_table(report.quarter_table(rep), rename={"before": "average, quarter before", "after": "average, latest quarter"}, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## What growing communities do differently

@@ -64,7 +64,8 @@ def test_appendix_lists_definitions_sources_coverage_warnings_and_parameters(tmp
     # dates in a nowrap span and counts joined to their nouns, so print never breaks them across lines
     assert (
         '- Coverage: <span class="esn-nb">2026-01-05</span> to <span class="esn-nb">2026-03-02</span>; '
-        "6\u00a0people, 2 communities, 7 messages, 1 reaction, 0 survey answers, 0 interview notes."
+        # the bot is one of the six people, and in no figure (the findings count "everyone counted" without it)
+        "6\u00a0people (1 of them a bot or external guest, counted in no figure), 2 communities, 7 messages, 1 reaction, 0 survey answers, 0 interview notes."
     ) in text
     assert "- 3 bots\\_\\* left out" in text
     # the run's parameters in words (AS_OF 2026-03-31, the floor 5, 90 days, names hidden), no parameter names
@@ -168,7 +169,8 @@ def test_run_parameters_in_words_follow_the_settings(tmp_path):
 def test_shared_column_names_are_headed_in_words():
     scorecard = pd.DataFrame({"name": ["Sales"], "messages_q0": [12], "messages_q1": [30], "response_rate": [0.5]})
     html = render.table_html(scorecard, percent=["response_rate"])
-    assert '<th class="num">messages, last 90 days</th><th class="num">messages, 90 days before</th><th class="num">response rate</th>' in html
+    # a community's response rate is its scorecard's, over 180 days: the heading says so beside the 90 days' messages
+    assert '<th class="num">messages, last 90 days</th><th class="num">messages, 90 days before</th><th class="num">threads answered, last 180 days</th>' in html
     assert "q0" not in html and "q1" not in html
     # a table's own words still come first
     assert '<th class="num">posts</th>' in render.table_html(scorecard, rename={"messages_q0": "posts"})
