@@ -284,7 +284,7 @@ def findings_table(items: list[Finding]) -> pd.DataFrame:
 
 def show_findings(ctx: StepContext) -> None:
     """The findings table every deliverable opens with (or the sentence saying none calls for action), its figures recorded as facts."""
-    from ..render import WIDE_COLUMNS, show_facts, show_note, show_table, table_html
+    from ..render import show_facts, show_note, show_table, table_html
     from .empty import why
 
     items = findings(ctx)
@@ -294,7 +294,6 @@ def show_findings(ctx: StepContext) -> None:
     table = findings_table(items)
     table["what we found"] = pd.Series([i.found for i in items], dtype="object")
     table["what to do"] = pd.Series([i.action for i in items], dtype="object")
-    assert len(table.columns) < WIDE_COLUMNS
     body = table_html(table, max_rows=10, markup=["what we found", "what to do"])
     facts = [x for i in items[:10] for x in (*i.found.facts, *i.action.facts)]
     show_facts("text/html", f'<div class="esn-block" data-block="findings">{body}</div>', facts)
