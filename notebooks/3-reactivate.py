@@ -76,15 +76,15 @@ show_table(r.seed_communities, percent=["response_rate"], empty=why(ctx, "seed c
 # %% [markdown]
 # ## Invite back
 #
-# People who went quiet while the communities they used carried on: a personal invitation is what brings them back. Ranked by what they contributed, how many people they reached, how sharply they broke their own rhythm and how recently they left, each with the active person best placed to invite them (their strongest past tie). People whose communities went quiet with them are listed with those communities in step 4; people who wrote only once need an onboarding nudge instead.
+# People who went quiet while the communities they used carried on: a personal invitation is what brings them back. The heavy contributors who went silent come first, ranked by what they contributed, how sharply they broke their own rhythm and how recently they left; then the others, by those and how many people they reached, each with the active person best placed to invite them (their strongest past tie). People whose communities went quiet with them are listed with those communities in step 4; people who wrote only once need an onboarding nudge instead.
 
 # %%
 ib = ctx.person_rows(reactivate.invite_back_listed(r)).assign(
     invited_by=lambda t: ctx.person_labels(t["best_inviter"].fillna("")).where(t["best_inviter"].notna().to_numpy(), "–").to_numpy(),
 )
 show_table(
-    ib[["person", "department", "last_active", "n_messages", "people_reached", "score", "invited_by"]],
-    rename={"n_messages": "posts and replies"},
+    ib[["person", "department", "last_active", "n_messages", "people_reached", "silent_heavy", "invited_by"]],
+    rename={"n_messages": "posts and replies", "silent_heavy": "heavy contributor"},
     empty=why(ctx, "invite back"),
 )
 

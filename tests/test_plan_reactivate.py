@@ -90,6 +90,51 @@ def test_invite_back_ranks_by_past_value_and_names_the_strongest_active_tie():
     assert got["cause"].tolist() == ["community", "one-off"]
 
 
+def test_a_heavy_contributor_who_went_silent_is_invited_before_a_light_one_with_more_reach():
+    # h wrote 20 posts in October and reached nobody; l wrote 2 in November, and ten colleagues (r0-r9, active
+    # now) replied to the first. w, active now, wrote 15. Writers by posts and replies: 20, 15, then 2s: the top
+    # 10% of 13 writers is 2 people, so heavy means 15 or more: h is a heavy contributor who went silent, l is not.
+    rows = [(f"h{i}", f"h{i}", None, "g", "h", f"2025-10-{i + 1:02d}", True) for i in range(20)]
+    rows += [("l0", "l0", None, "g", "l", "2025-11-01", True), ("l1", "l1", None, "g", "l", "2025-11-15", True)]
+    rows += [(f"re{i}", "l0", "l0", "g", f"r{i}", "2025-11-02", False) for i in range(10)]
+    rows += [(f"rn{i}", f"rn{i}", None, "g", f"r{i}", "2026-03-02", True) for i in range(10)]
+    rows += [(f"w{i}", f"w{i}", None, "g", "w", f"2026-03-{i + 1:02d}", True) for i in range(15)]
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    ids = ["h", "l", "w", *(f"r{i}" for i in range(10))]
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ids, "state": "active"}), groups=pd.DataFrame({"group_id": ["g"]}), messages=m.assign(is_private=False)
+    ).validate()
+    assert adoption.heavy_threshold(ds, as_of=AS_OF) == 15
+    got = reactivate.invite_back(ds, as_of=AS_OF, inactive_days=90).set_index("person_id")
+    # by the reach-weighted score l would lead: 137 days inactive in a rhythm of 14, log(3) + log(11) + log(1 + 137 / 14)
+    # + e^(-137/365), against h's 163 days in a rhythm of 1 (floored at 7; 23 rhythms, capped at 10): log(21) + log(1)
+    # + log(1 + 10) + e^(-163/365)
+    assert got.loc["l", "score"] == pytest.approx(np.log1p(2) + np.log1p(10) + np.log1p(137 / 14) + np.exp(-137 / 365))
+    assert got.loc["h", "score"] == pytest.approx(np.log1p(20) + np.log1p(0) + np.log1p(10) + np.exp(-163 / 365))
+    assert got.loc["l", "score"] > got.loc["h", "score"]
+    # but h's own rhythm broke: the silent heavy contributor is invited first
+    assert got.index.tolist() == ["h", "l"] and got["rank"].tolist() == [1, 2]
+    assert got["silent_heavy"].tolist() == [True, False]
+
+
+def test_champions_are_at_most_a_tenth_of_the_people_active():
+    individuals = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c"],
+            "degree": [5, 9, 1],
+            "cross_department_ties": [1, 0, 0],
+            "replies_given": [2, 1, 0],
+            "role": ["", "influencer", ""],
+        }
+    )
+    # 14 people active: one champion (a tenth, at least one), the highest score: b (9 + 0 + 1 = 10) over a (5 + 2 + 2 = 9)
+    got = reactivate.champions(individuals, [*"abc", *(f"x{i}" for i in range(11))])
+    assert got["person_id"].tolist() == ["b"] and got["score"].tolist() == [10]
+    # 30 active: three; 300 active: still at most the 20 asked for (here the three there are)
+    assert reactivate.champions(individuals, [*"abc", *(f"x{i}" for i in range(27))])["person_id"].tolist() == ["b", "a", "c"]
+    assert len(reactivate.champions(individuals, [*"abc", *(f"x{i}" for i in range(297))])) == 3
+
+
 def test_lapse_causes_tell_personal_from_community_from_one_off():
     # Group b stays busy (a1-a3 write 9 messages in March); group q went quiet in October.
     rows = [(f"b{i}", f"b{i}", None, "b", f"a{i % 3 + 1}", f"2026-03-{i + 1:02d}", True) for i in range(9)]

@@ -170,7 +170,10 @@ def test_shared_column_names_are_headed_in_words():
     scorecard = pd.DataFrame({"name": ["Sales"], "messages_q0": [12], "messages_q1": [30], "response_rate": [0.5]})
     html = render.table_html(scorecard, percent=["response_rate"])
     # a community's response rate is its scorecard's, over 180 days: the heading says so beside the 90 days' messages
-    assert '<th class="num">messages, last 90 days</th><th class="num">messages, 90 days before</th><th class="num">threads answered, last 180 days</th>' in html
+    assert (
+        '<th class="num">messages, last 90 days</th><th class="num">messages, 90 days before</th><th class="num">threads answered, last 180 days</th>'
+        in html
+    )
     assert "q0" not in html and "q1" not in html
     # a table's own words still come first
     assert '<th class="num">posts</th>' in render.table_html(scorecard, rename={"messages_q0": "posts"})

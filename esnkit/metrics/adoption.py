@@ -46,6 +46,7 @@ __all__ = [
     "lapsed_people",
     "silent_heavy_contributors",
     "stop_month",
+    "heavy_threshold",
     "stop_cluster",
     "people_engaged",
     "cohort_retention",
@@ -385,6 +386,22 @@ def people_engaged(ds: Dataset, *, as_of=None, window_days: int = 90) -> dict[st
     }
 
 
+def heavy_threshold(ds: Dataset, *, as_of=None, top_share: float = 0.1) -> int | None:
+    """The fewest posts and replies (to ``as_of``) that make a *heavy contributor*: the top ``top_share`` of everyone
+    who ever posted or replied, ties kept. ``None`` when nobody has written.
+
+    The one meaning of "heavy" in the deliverables: :func:`silent_heavy_contributors` and the
+    invite-back list (:func:`esnkit.steps.reactivate.invite_back`) both take it from here.
+    """
+    end = as_of_end(as_of, ds)
+    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
+    per_person = np.bincount(days["who"].to_numpy(), weights=(days["posts"] + days["replies"]).to_numpy(), minlength=len(ds.people)).astype(np.int64)
+    writers = np.sort(per_person[per_person > 0])[::-1]
+    if len(writers) == 0:
+        return None
+    return int(writers[max(1, int(np.ceil(top_share * len(writers)))) - 1])
+
+
 def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 90, top_share: float = 0.1) -> pd.DataFrame:
     """The heaviest contributors who have gone silent: the lapsed people worth a personal call.
 
@@ -401,14 +418,11 @@ def silent_heavy_contributors(ds: Dataset, *, as_of=None, inactive_days: int = 9
     """
     end = as_of_end(as_of, ds)
     lapsed = lapsed_people(ds, as_of=as_of, inactive_days=inactive_days)
-    days = person_days(ds, as_of=end - pd.Timedelta(days=1))
-    per_person = np.bincount(days["who"].to_numpy(), weights=(days["posts"] + days["replies"]).to_numpy(), minlength=len(ds.people)).astype(np.int64)
     cols = [*lapsed.columns, "main_group_id"]
-    writers = np.sort(per_person[per_person > 0])[::-1]
-    if len(writers) == 0:
+    least = heavy_threshold(ds, as_of=as_of, top_share=top_share)
+    if least is None:
         return pd.DataFrame({c: lapsed[c].iloc[:0] if c in lapsed else pd.Series(dtype="str") for c in cols})
-    k = max(1, int(np.ceil(top_share * len(writers))))
-    heavy = lapsed[lapsed["n_messages"] >= int(writers[k - 1])]
+    heavy = lapsed[lapsed["n_messages"] >= least]
     main = PersonCommunity(ds, heavy["person_id"], as_of=end - pd.Timedelta(days=1), written_only=True).main_group()
     out = heavy.assign(main_group_id=pd.array(main, dtype="str"))
     return out.sort_values(["n_messages", "person_id"], ascending=[False, True]).reset_index(drop=True)[cols]

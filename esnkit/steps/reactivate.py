@@ -55,14 +55,17 @@ __all__ = [
 
 
 def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.DataFrame:
-    """Currently active people ranked by ``degree + 2 x cross-department ties + replies given``.
+    """Currently active people ranked by ``degree + 2 x cross-department ties + replies given``: the first ``top``, and at
+    most a tenth of the people active (at least one).
 
     ``individuals`` is :func:`esnkit.metrics.network.key_individuals`' output; ``active_ids`` the
     people active recently. Returns it filtered and ranked, with ``score`` and ``reason``.
     """
-    t = individuals[isin(individuals["person_id"], set(active_ids))].copy()
+    active = set(active_ids)
+    t = individuals[isin(individuals["person_id"], active)].copy()
     t["score"] = t["degree"] + 2 * t["cross_department_ties"] + t["replies_given"]
-    t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(top)
+    # a champion stands out: at most a tenth of the people active (one in a network of 14), never "everyone active"
+    t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(min(top, max(1, len(active) // 10)))
 
     def counted(values: pd.Series, one: str, many: str) -> pd.Series:
         n = values.astype("int64")
@@ -115,7 +118,10 @@ def invite_back(
     DataFrame
         ``rank``, ``person_id``, ``department``, ``last_active``, ``days_inactive``, ``n_messages``,
         ``people_reached``, ``break_ratio``, ``score``, ``best_inviter`` (null when no active tie),
-        ``reason``, ``cause`` (:func:`lapse_causes`), ``main_group_id`` (where they did most).
+        ``reason``, ``cause`` (:func:`lapse_causes`), ``main_group_id`` (where they did most),
+        ``silent_heavy`` (a heavy contributor: :func:`esnkit.metrics.adoption.heavy_threshold`).
+        The silent heavy contributors come first, ranked by ``log(1 + messages) + log(1 + break) +
+        recency`` (what they gave and how sharply they stopped); then everyone else by ``score``.
     """
     end = as_of_end(as_of, ds)
     lapsed = adoption.lapsed_people(ds, as_of=end - pd.Timedelta(days=1), inactive_days=inactive_days)  # the lapsed KPI's people
@@ -180,7 +186,18 @@ def invite_back(
         )
     )
     out["cause"], out["main_group_id"] = lapse_causes(ds, out, as_of=end - pd.Timedelta(days=1), with_group=True)
-    out = out.sort_values(["score", "person_id"], ascending=[False, True]).reset_index(drop=True).drop(columns="first_active")
+    # The heavy contributors who went silent lead (adoption.silent_heavy_contributors' rule): their own rhythm broke,
+    # so they are ranked by what they gave and how sharply they stopped, not by how many people they reached.
+    least = adoption.heavy_threshold(ds, as_of=end - pd.Timedelta(days=1))
+    out["silent_heavy"] = (out["n_messages"] >= least) if least is not None else False
+    past = np.log1p(out["n_messages"]) + np.log1p(out["break_ratio"]) + np.exp(-out["days_inactive"] / 365)
+    out["_order"] = np.where(out["silent_heavy"], past, out["score"])
+    out["reason"] = np.where(out["silent_heavy"], "heavy contributor who went silent: ", "") + out["reason"]
+    out = (
+        out.sort_values(["silent_heavy", "_order", "person_id"], ascending=[False, False, True])
+        .reset_index(drop=True)
+        .drop(columns=["first_active", "_order"])
+    )
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
 
