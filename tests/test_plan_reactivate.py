@@ -315,7 +315,7 @@ def test_a_falling_network_is_never_proposed_what_the_plan_calls_unrealistic(tmp
     assert (active["target"], active["feasibility"], active["forecast_at_deadline"]) == (19.0, "stretch", 7.0)
     assert active["reason"] == (
         # the target beside it is 19: the benchmark's course is the ambition, not the target
-        "the ambition is from 19 to 25 people active in 30 days: momentum back; on its trend (-1 a month) the most to ask for by "
+        "the ambition: from 19 to 25 people active in 30 days: momentum back; on its trend (-1 a month) the most to ask for by "
         "2027-03-31 is to hold 19: the ambition would need a step change of +6 on top of it (step 3's reactivation campaign, sized to it)"
     )
     # interactive share 29/40 .. 24/40 from October: -2.5 points a month; 60.0% + 5 points is held at 60.0%
@@ -344,3 +344,27 @@ def test_a_segment_objective_names_its_segment_in_its_label(tmp_path):
     assert planmod.objective_title(next(p.objectives.itertuples())).startswith("People active in the last 30 days, Legal: 11 to 14 by 2027-03-31")
     assert p.alignment["objective"].tolist() == ["People active in the last 30 days, Legal"]
     assert planmod.plan_summary(p, client="Acme").count("People active in the last 30 days, Legal") == 1
+
+
+def test_people_who_lapsed_with_a_community_are_counted_only_where_it_went_quiet(tmp_path):
+    from esnkit.steps import sustain
+
+    # b stays busy in March; q1, q2 and q3 went quiet in October. p wrote 2 in b and 1 in each of q1-q3:
+    # most of what p did (3 of 5) was in communities now quiet, so p lapsed with them ("community"),
+    # though the one community p wrote most in, b, carried on: b is not a community p lapsed with.
+    rows = [(f"b{i}", f"b{i}", None, "b", f"a{i % 3 + 1}", f"2026-03-{i + 1:02d}", True) for i in range(9)]
+    rows += [("p0", "p0", None, "b", "p", "2025-10-01", True), ("p1", "p1", None, "b", "p", "2025-10-02", True)]
+    rows += [(f"pq{i}", f"pq{i}", None, f"q{i}", "p", f"2025-10-0{i + 3}", True) for i in (1, 2, 3)]
+    rows += [(f"r{i}", f"r{i}", None, "q1", "r", f"2025-10-1{i}", True) for i in range(3)]  # r wrote only in q1, which went quiet
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start"])
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ["a1", "a2", "a3", "p", "r"], "state": "active"}),
+        groups=pd.DataFrame({"group_id": ["b", "q1", "q2", "q3"], "name": ["B", "Q1", "Q2", "Q3"]}),
+        messages=m.assign(is_private=False),
+    ).validate()
+    ib = reactivate.invite_back(ds, as_of=AS_OF)
+    got = ib.set_index("person_id")[["cause", "main_group_id"]].sort_index().values.tolist()
+    assert got == [["community", "b"], ["community", "q1"]]
+    tri = sustain.build_sustain(step_context(ds, tmp_path)).triage.set_index("group_id")
+    assert tri["lapsed_with_it"].to_dict() == {"b": 0, "q1": 1, "q2": 0, "q3": 0}
+    assert tri.loc["b", "status"] not in reactivate.QUIET

@@ -327,7 +327,7 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
             # the target printed beside this reason is the trend's, so the benchmark's course is named as the ambition
             most = f"to hold {shown(kpi_id, target)}" if shown(kpi_id, target) == shown(kpi_id, now) else shown(kpi_id, target)
             text = (
-                f"the ambition is {text}; on its trend ({display_change(kpi_id, f.pace)} a month) the most to ask for by {deadline} is "
+                f"the ambition: {text}; on its trend ({display_change(kpi_id, f.pace)} a month) the most to ask for by {deadline} is "
                 f"{most}: the ambition would need a step change of {shown_change(kpi_id, target, wanted)} on top of it "
                 "(step 3's reactivation campaign, sized to it)"
             )

@@ -388,12 +388,14 @@ def build_sustain(ctx: StepContext) -> Sustain:
             "two_way_share",
         ]
     ]
-    from .reactivate import build_reactivation
+    from .reactivate import QUIET, build_reactivation
 
     ib = build_reactivation(ctx).invite_back
     with_it = ib.loc[ib["cause"] == "community", "main_group_id"].value_counts()
     tri = community_triage(ds, as_of=as_of)
-    tri = tri.assign(lapsed_with_it=tri["group_id"].map(with_it).fillna(0).astype("int64"))
+    # counted only where the community itself went quiet: the column says "whose communities went quiet too"
+    went_quiet = isin(tri["status"], list(QUIET)).to_numpy()
+    tri = tri.assign(lapsed_with_it=np.where(went_quiet, tri["group_id"].map(with_it).fillna(0).astype("int64"), 0))
     individuals = network.key_individuals(ds, as_of=as_of)
     return Sustain(
         cards,
