@@ -18,6 +18,7 @@ from ..dataset import EVENT_TABLES, Dataset
 from ..errors import ConfigError
 from ..metrics._base import population
 from ..privacy import dataset_refs
+from ..profile import DataProfile, data_profile
 
 __all__ = ["StepContext", "open_step", "CACHE_USES", "release_after"]
 
@@ -33,6 +34,11 @@ class StepContext:
     min_group_size: int
     show_names: bool
     inactive_days: int
+
+    @property
+    def profile(self) -> DataProfile:
+        """What these data can and cannot show (:mod:`esnkit.profile`), with client.yml's ``history_complete_from``."""
+        return data_profile(self.ds, complete_from=self.config.history_complete_from)
 
     @property
     def client(self) -> str:
