@@ -923,7 +923,7 @@ def shape_tables(shape: str, spec: SynthSpec) -> dict[str, dict[str, pd.DataFram
     out = {}
     for platform, part in parts.items():
         t = {"Messages": part.reset_index(drop=True), "Users": tables["Users"], "Groups": groups[platform]}
-        if r is not None:
+        if r is not None and platform != "viva-engage":  # a Viva Engage export carries no reactions
             t["reactions"] = r[r["message_id"].isin(part["id"])].reset_index(drop=True)
         if shape == "viva-engage-50":
             t["roster"] = tables["roster"]
