@@ -59,6 +59,8 @@ show_findings(ctx)
 
 # %%
 show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
+if report.restated_note(rep):
+    show_markdown("Baselines measured again under a changed definition:\n\n" + report.restated_note(rep))
 
 # %% [markdown]
 # ## Trends

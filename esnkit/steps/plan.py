@@ -519,6 +519,8 @@ def save_plan(plan: Plan, folder: Path) -> Path:
         "proposed": plan.proposed,
         "objectives": json.loads(plan.objectives.to_json(orient="records")),
         "glide_paths": json.loads(plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records")),
+        # the definition each objective's baseline was measured under: a later definition restates it (step 5)
+        "versions": {str(m): objective_kpi(m).version for m in plan.objectives["metric"].unique()},
     }
     atomic_write(target, json.dumps(data, indent=2) + "\n")
     return target

@@ -314,7 +314,7 @@ class Report:
 
 SCORECARD_COLUMNS = [
     "objective_id", "objective", "kpi", "segment", "baseline", "now", "glide_path_now", "target", "forecast_at_deadline",
-    "forecast_low", "forecast_high", "forecast_note", "deadline", "status", "plan", "higher_is_better", "segment_spec",
+    "forecast_low", "forecast_high", "forecast_note", "deadline", "status", "plan", "higher_is_better", "segment_spec", "restated",
 ]  # fmt: skip
 
 
@@ -335,7 +335,8 @@ def _objectives(ctx: StepContext) -> tuple[pd.DataFrame, pd.DataFrame, str | Non
     """The objectives to report against, their glide paths, the plan's date and whether it was agreed."""
     saved = load_plan(ctx.paths.plans, as_of=ctx.as_of)
     if saved is not None:
-        return saved["objectives"], saved["glide_paths"], saved["as_of"], "proposed" if saved.get("proposed") else "agreed"
+        objectives = saved["objectives"].assign(version=[int((saved.get("versions") or {}).get(m, 1)) for m in saved["objectives"]["metric"]])
+        return objectives, saved["glide_paths"], saved["as_of"], "proposed" if saved.get("proposed") else "agreed"
     props = propose_objectives(ctx.ds, as_of=ctx.as_of, inactive_days=ctx.inactive_days)
     objectives = pd.DataFrame(
         [
@@ -378,6 +379,15 @@ def _build_report(ctx: StepContext) -> Report:
         past_deadline = len(path) and month_now > path["month"].max()
         glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if past_deadline else np.nan)
         baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
+        restated = ""
+        if plan_as_of is not None and int(o.get("version", k.version)) != k.version:
+            # agreed under an earlier definition: its baseline is measured again under today's, never compared across the two
+            was = baseline
+            baseline = kpis.kpi_values(ds, as_of=dt.date.fromisoformat(plan_as_of), people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
+            restated = (
+                f"baseline restated: the definition of {kpis.kpi(k.id).label.lower()} changed after the plan of {plan_as_of} "
+                f"(version {int(o['version'])} to {k.version}); {kpis.display(k.id, was)} under the old one"
+            )
         target = float(o["target"])
         status = (
             rag_status(target, forecast=f.central, low=f.low, high=f.high, kpi_id=k.id, higher_is_better=k.higher_is_better)
@@ -403,6 +413,7 @@ def _build_report(ctx: StepContext) -> Report:
                 "plan": plan,
                 "higher_is_better": k.higher_is_better,
                 "segment_spec": json.dumps(segment or {}),
+                "restated": restated,
             }
         )
         qrows.append({"metric": label, "kpi": k.id, "segment_spec": json.dumps(segment or {}), **quarter_change(hist)})
@@ -418,19 +429,38 @@ def _build_report(ctx: StepContext) -> Report:
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     return Report(
         as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc), movers(sc, risk), marks,
-        _history_note(previous, table), previous, table, titles, paths,
+        _history_note(previous, table, restate=lambda kpi, day: kpis.kpi_values(ds, as_of=day, inactive_days=ctx.inactive_days, which=[kpi])[kpi]),
+        previous, table, titles, paths,
     )  # fmt: skip
 
 
-def _history_note(previous: dict | None, table: pd.DataFrame) -> str:
+def _version(record: dict) -> int:
+    """The definition version a saved record's figure was measured under (1 when a record from before versions names none)."""
+    v = record.get("version")
+    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 1
+
+
+def _history_note(previous: dict | None, table: pd.DataFrame, *, restate=None) -> str:
+    """Each KPI since the last report; one whose definition changed since is measured again at that report's date
+    under today's definition (``restate(kpi, day)``) and says so, never compared across two definitions."""
     if previous is None:
         return "This is the first report for this client: there is no earlier run to compare with yet."
     lines = [f"Since the report of {escape_md(str(previous.get('as_of', '?')))}:"]
-    before = {k.get("kpi"): k.get("value") for k in previous["kpis"] if isinstance(k, dict)}
+    before = {k.get("kpi"): k for k in previous["kpis"] if isinstance(k, dict)}
+    try:
+        then = dt.date.fromisoformat(str(previous.get("as_of")))
+    except ValueError:
+        then = None
     for r in table.itertuples():
-        b = before.get(r.kpi)
+        record = before.get(r.kpi) or {}
+        b, note = record.get("value"), ""
+        if r.kpi in before and _version(record) != kpis.kpi(r.kpi).version:
+            if restate is None or then is None:
+                continue
+            b = restate(r.kpi, then)
+            note = f"; restated: its definition changed since that report, which printed {escape_md(str(record.get('display', '–')))}"
         if isinstance(b, (int, float)) and np.isfinite(b) and np.isfinite(r.value):
-            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({shown_change(r.kpi, b, r.value)}).")
+            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({shown_change(r.kpi, b, r.value)}{note}).")
     return "\n".join(lines) if len(lines) > 1 else lines[0] + " no figure of that report can be compared with this one."
 
 
@@ -472,6 +502,7 @@ def kpi_record(r: Report) -> dict:
                 "plan": o.plan,
                 "higher_is_better": bool(o.higher_is_better),
                 "version": kpis.kpi(o.kpi).version,
+                "restated": o.restated or None,  # why the baseline was measured again under today's definition
             }
             for o in r.scorecard.itertuples()
         ],
@@ -527,6 +558,12 @@ def report_summary(r: Report, *, client: str) -> Told:
         bp = r.best_practices.iloc[0]
         lines.append(f"- Best practice here: **{escape_md(bp['advice'])}** (largest difference between growing and declining communities).")
     return Told("\n".join(lines), f)
+
+
+def restated_note(r: Report) -> str:
+    """The objectives whose baseline was measured again because their definition changed after the plan ("" when none)."""
+    rows = r.scorecard[r.scorecard["restated"].astype(bool)] if len(r.scorecard) else r.scorecard
+    return "\n".join(f"- {escape_md(o)}: {note}." for o, note in zip(rows["objective"], rows["restated"]))
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
