@@ -937,6 +937,13 @@ def _json_text(values: pd.Series) -> pd.Series:
     return '"' + s.str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False).str.replace("\t", "\\t", regex=False) + '"'
 
 
+def _pair(participants: pd.Series, sep: str) -> pd.Series:
+    """``"b,a"`` -> ``"a<sep>b"``: the two people of a private conversation in one order, whoever wrote first (NaN stays NaN)."""
+    ends = participants.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+    a, b = ends[0], ends[1]
+    return a.where(a < b, b) + sep + b.where(a < b, a)
+
+
 def _slug(names: pd.Series) -> pd.Series:
     return names.astype("str").str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
 
@@ -995,7 +1002,7 @@ def _slack_users(users: pd.DataFrame) -> str:
 def _slack_conversations(m: pd.DataFrame, groups: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
     """Each message's folder, and channels.json / groups.json / dms.json (channel members: who posted there)."""
     private = m["in_private_conversation"] == "true"
-    pair = m["participants"].str.replace("user:", "U", regex=False).str.split(",").map(sorted, na_action="ignore").str.join(",")
+    pair = _pair(m["participants"].str.replace("user:", "U", regex=False), ",")
     dm_id = "D" + pd.Series(pd.factorize(pair.where(private))[0], index=m.index).astype(str).str.zfill(8)
     slug = pd.Series(_slug(groups["name"]).to_numpy(), index=groups["id"].to_numpy())
     folder = m["group_id"].map(slug).where(~private, dm_id)
@@ -1076,8 +1083,7 @@ def write_teams_pages(tables: dict[str, pd.DataFrame], folder: Path) -> Path:
     private = m["in_private_conversation"] == "true"
     channel = "19:" + m["group_id"] + "@thread.tacv2"
     ends = m["participants"].str.replace("user:", "", regex=False).str.split(",", n=1, expand=True).reindex(columns=[0, 1])
-    a, b = ends[0].map(guid).fillna(""), ends[1].map(guid).fillna("")
-    pair = a.where(a < b, b) + "_" + b.where(a < b, a)
+    pair = _pair(ends[0].map(guid) + "," + ends[1].map(guid), "_")
     iso = pd.to_datetime(m["created_at"], format=_STAMP).dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     deleted = pd.to_datetime(m["deleted_at"].replace("", None), format=_STAMP).dt.strftime('"%Y-%m-%dT%H:%M:%S.000Z"').fillna("null")
     is_reply = (m["replied_to_id"] != "") & ~private
