@@ -939,7 +939,7 @@ def _json_text(values: pd.Series) -> pd.Series:
 
 def _pair(participants: pd.Series, sep: str) -> pd.Series:
     """``"b,a"`` -> ``"a<sep>b"``: the two people of a private conversation in one order, whoever wrote first (NaN stays NaN)."""
-    ends = participants.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+    ends = participants.where(participants != "").str.split(",", n=1, expand=True).reindex(columns=[0, 1]).astype("str")
     a, b = ends[0], ends[1]
     return a.where(a < b, b) + sep + b.where(a < b, a)
 
@@ -1082,8 +1082,8 @@ def write_teams_pages(tables: dict[str, pd.DataFrame], folder: Path) -> Path:
     guid = pd.Series(users["guid"].to_numpy(), index=users["id"].to_numpy())
     private = m["in_private_conversation"] == "true"
     channel = "19:" + m["group_id"] + "@thread.tacv2"
-    ends = m["participants"].str.replace("user:", "", regex=False).str.split(",", n=1, expand=True).reindex(columns=[0, 1])
-    pair = _pair(ends[0].map(guid) + "," + ends[1].map(guid), "_")
+    ends = m["participants"].where(private).str.replace("user:", "", regex=False).str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+    pair = _pair(ends[0].astype("str").map(guid) + "," + ends[1].astype("str").map(guid), "_")
     iso = pd.to_datetime(m["created_at"], format=_STAMP).dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     deleted = pd.to_datetime(m["deleted_at"].replace("", None), format=_STAMP).dt.strftime('"%Y-%m-%dT%H:%M:%S.000Z"').fillna("null")
     is_reply = (m["replied_to_id"] != "") & ~private
