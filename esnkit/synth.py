@@ -550,7 +550,9 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
             "private": np.where(rng.random(n_groups) < 0.15, "true", "false"),
             "external": "false",
             "deleted": "false",
-            "created_at": _api_time(pd.Series(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"))),
+            "created_at": _api_time(
+                _created_before_first_message(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"), gid, messages)
+            ),
             "updated_at": _api_time(pd.Series(np.full(n_groups, end))),
         }
     )
@@ -616,6 +618,20 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     if reactions is not None:
         tables["reactions"] = reactions
     return tables, story
+
+
+def _created_before_first_message(drawn: np.ndarray, gid: np.ndarray, messages: pd.DataFrame) -> pd.Series:
+    """Community creation times no later than an hour before their first message, and the first community before any message.
+
+    No message on a real platform predates its community, nor the network's first community.
+    """
+    at = pd.to_datetime(messages["created_at"], format="%Y/%m/%d %H:%M:%S +0000")
+    first = at.groupby(messages["group_id"]).min().reindex(gid.astype(str)).to_numpy().astype("datetime64[s]")
+    created = np.where(np.isnat(first), drawn, np.minimum(drawn, first - np.timedelta64(3600, "s")))
+    if len(at):
+        earliest = int(np.argmin(created))
+        created[earliest] = min(created[earliest], at.min().to_datetime64().astype("datetime64[s]") - np.timedelta64(3600, "s"))
+    return pd.Series(created)
 
 
 def _planted_lapsed(messages: pd.DataFrame, lapser_ids: np.ndarray, end: np.datetime64) -> list[str]:
