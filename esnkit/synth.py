@@ -1203,7 +1203,9 @@ def write_usage_reports(tables: dict[str, pd.DataFrame], folder: Path, *, end: d
 def write_shape_client(root: str | os.PathLike[str], shape: str, *, spec: SynthSpec | None = None, name: str | None = None) -> dict:
     """Write a client of one of :data:`SHAPES` (``raw/`` in the vendors' formats and ``client.yml``) under ``root``.
 
-    Returns :func:`shape_tables`: the tables written, per platform, to check the figures against.
+    The client's name is neutral ("Matrix Co"): a name that says "threads" or "departments" would
+    be held to the data profile like any other words on the page. Returns :func:`shape_tables`: the
+    tables written, per platform, to check the figures against.
     """
     root, spec = Path(root), spec or shape_spec(shape)
     raw = root / "raw"
@@ -1230,7 +1232,7 @@ def write_shape_client(root: str | os.PathLike[str], shape: str, *, spec: SynthS
         roster = "roster:\n  path: raw/hr-roster.csv\n  join_on: email\n  columns: {email: email, name: full_name, department: department, location: location}\n"
     config = (
         f"# A {SHAPES[shape]} (esnkit.synth.write_shape_client, seed {spec.seed}, {spec.n_people} people, {spec.months} months).\n"
-        f'name: "{name or shape.replace("-", " ").title()}"\nsources:\n{listed}{roster}as_of: {spec.end.isoformat()}\nmin_group_size: 5\n'
+        f'name: "{name or "Matrix Co"}"\nsources:\n{listed}{roster}as_of: {spec.end.isoformat()}\nmin_group_size: 5\n'
     )
     atomic_write(root / "client.yml", config.encode("utf-8"))
     return parts
