@@ -485,7 +485,7 @@ def test_step_5_forecasts_what_step_2_judged_from_the_same_trend(tmp_path):
     assert_frame_equal(path, expected.assign(low=expected["central"], high=expected["central"]), atol=1e-9)
     assert (
         rep.trend_titles["People active in the last 30 days"]
-        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by 2027-03"
+        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by March 2027"
     )
 
 
@@ -576,7 +576,10 @@ def test_since_the_last_report_a_changed_definition_is_restated(tmp_path):
                           "value": [21.0, 30.0], "display": ["21", "30"]})  # fmt: skip
     previous = {
         "as_of": "2025-12-31",
-        "kpis": [{"kpi": "active_30", "value": 18.0, "display": "18", "version": 1}, {"kpi": "active_90", "value": 50.0, "display": "50", "version": 0}],
+        "kpis": [
+            {"kpi": "active_30", "value": 18.0, "display": "18", "version": 1},
+            {"kpi": "active_90", "value": 50.0, "display": "50", "version": 0},
+        ],
     }
     asked = []
     note = reporting._history_note(previous, table, restate=lambda kpi, day: asked.append((kpi, day)) or 25.0)
