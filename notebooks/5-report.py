@@ -68,7 +68,8 @@ if report.restated_note(rep):
 # %%
 for name, t in rep.trends.items():
     plots.plot_kpi_trend(
-        t, value="value", title=rep.trend_titles.get(name, name), kpi=t.attrs.get("kpi"), marks=rep.campaign_marks, forecast=rep.forecasts.get(name)
+        t, value="value", title=rep.trend_titles.get(name, name), kpi=t.attrs.get("kpi"), marks=rep.campaign_marks, forecast=rep.forecasts.get(name),
+        as_of=rep.as_of,
     )
 
 # %% [markdown]

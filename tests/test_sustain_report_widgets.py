@@ -485,7 +485,7 @@ def test_step_5_forecasts_what_step_2_judged_from_the_same_trend(tmp_path):
     assert_frame_equal(path, expected.assign(low=expected["central"], high=expected["central"]), atol=1e-9)
     assert (
         rep.trend_titles["People active in the last 30 days"]
-        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by 2027-03"
+        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by March 2027"
     )
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +113,9 @@ def forecast(history: pd.Series, months_left: int) -> float:
     return trends.forecast(frame, until=pd.Period("2000-01", "M") + max(len(values) - 1, 0) + max(months_left, 0)).central
 
 
-def trend_title(label: str, kpi_id: str, history: pd.DataFrame, f: trends.Forecast, deadline) -> str:
+def trend_title(
+    label: str, kpi_id: str, history: pd.DataFrame, f: trends.Forecast, deadline, *, as_of: str = "", segment: dict | None = None
+) -> Told:
     """A trend chart's title that states the finding: where the KPI went over its history, and where its trend ends.
 
     Examples
@@ -120,27 +123,37 @@ def trend_title(label: str, kpi_id: str, history: pd.DataFrame, f: trends.Foreca
     >>> h = pd.DataFrame({"month": pd.period_range("2025-10", "2026-09", freq="M"), "value": [0.77] + [0.78] * 10 + [0.80]})
     >>> f = trends.forecast(h.assign(value=[0.77 + 0.03 * i / 11 for i in range(12)]), until=pd.Period("2027-09", "M"), upper=1)
     >>> trend_title("Threads answered", "response_rate", h, f, "2027-09-30")
-    'Threads answered rose from 77.0% to 80.0% in 11 months; on this trend 83.3% by 2027-09'
+    'Threads answered rose from 77.0% to 80.0% in 11 months; on this trend 83.3% by September 2027'
     >>> trend_title("Threads answered", "response_rate", h.iloc[-3:], trends.forecast(h.iloc[-3:], until=pd.Period("2027-09", "M")), "2027-09-30")
     'Threads answered rose from 78.0% to 80.0% in 2 months; no forecast yet (3 monthly values so far; a trend needs 6)'
     """
+    figs = Figures("chart", as_of=as_of)
+    name = figs.name(escape_md(label))
     measured = history.dropna(subset=["value"])
     if len(measured) == 0:
-        return f"{label}: not measured yet"
+        return Told(f"{name}: not measured yet", figs)
     first, last = measured.iloc[0], measured.iloc[-1]
-    before, after = kpis.display(kpi_id, first["value"]), kpis.display(kpi_id, last["value"])
+    first_month, last_month = (pd.Period(m, "M").strftime("%B %Y") for m in (first["month"], last["month"]))
+    before = figs(kpi_id, first["value"], segment=segment, window=first_month)
+    after = figs(kpi_id, last["value"], segment=segment, window=last_month)
     span = (pd.Period(last["month"], "M") - pd.Period(first["month"], "M")).n
-    months = f"{span} month" + ("" if span == 1 else "s")
+    months = f"{figs.term(str(span))} month" + ("" if span == 1 else "s")
     if span == 0:
-        went = f"{label} is {after} in {pd.Period(last['month'], 'M')}"
-    elif before == after:
-        went = f"{label} held at {after} over {months}"
+        went = f"{name} is {after} in {last_month}"
+    elif kpis.display(kpi_id, first["value"]) == kpis.display(kpi_id, last["value"]):
+        went = f"{name} held at {after} over {months}"
     else:
         moved = kpis.quantise(kpi_id, last["value"]) > kpis.quantise(kpi_id, first["value"])
-        went = f"{label} {'rose' if moved else 'fell'} from {before} to {after} in {months}"
+        went = f"{name} {'rose' if moved else 'fell'} from {before} to {after} in {months}"
     if f.ok:
-        return f"{went}; on this trend {kpis.display(kpi_id, f.central)} by {str(deadline)[:7]}"
-    return f"{went}; no forecast yet ({f.reason})"
+        by = pd.Period(str(deadline)[:7], "M").strftime("%B %Y")
+        return Told(f"{went}; on this trend {figs('forecast_' + kpi_id, f.central, segment=segment, window=f'by {by}')} by {by}", figs)
+    return Told(f"{went}; no forecast yet ({_terms(figs, escape_md(f.reason))})", figs)
+
+
+def _terms(figs: Figures, words: str) -> str:
+    """A reason's numbers are terms of a rule ("3 monthly values so far; a trend needs 6"), not measurements."""
+    return re.sub(r"\d[\d,.]*", lambda m: figs.term(m.group(0)), words)
 
 
 def quarter_change(history: pd.DataFrame) -> dict[str, object]:
@@ -371,7 +384,7 @@ def _build_report(ctx: StepContext) -> Report:
         hist.attrs["kpi"] = k.id
         label = objective_label(k.id, segment)
         history[label] = hist
-        titles[label] = trend_title(label, k.id, hist, f, o["deadline"])
+        titles[label] = trend_title(label, k.id, hist, f, o["deadline"], as_of=as_of.isoformat(), segment=segment)
         paths[label] = kpis.kpi_trend_path(ds, k.id, hist, until=o["deadline"], as_of=as_of, people=people, inactive_days=ctx.inactive_days)
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
