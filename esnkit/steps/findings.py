@@ -67,12 +67,17 @@ def _names(items: list[str]) -> str:
 
 def _people_label(ctx: StepContext, rows: pd.DataFrame, roles: pd.Series) -> list[str]:
     """``P-7KQ2M4XA (connector, Sales)``: the reference, the role, and the department when it may be shown (escaped for the page)."""
+    hidden = rows["person_id"].astype("str").isin(ctx.opted_out)  # counted, never named
+    rows = rows[~hidden]
     labels = ctx.person_labels(rows["person_id"]).tolist()
     depts = ctx.floored(rows["department"]).tolist()
     out = []
     for label, pid, dept in zip(labels, rows["person_id"], depts):
         detail = [d for d in (roles.get(pid, ""), dept) if d and d != "–"]
         out.append(f'<span class="esn-ref">{html.escape(label)}</span>' + (f" ({_esc(', '.join(detail))})" if detail else ""))
+    if hidden.any():
+        n = int(hidden.sum())  # a finding names three people at most: the number in words, not a figure
+        out.append(f"{'one person' if n == 1 else ('two', 'three')[n - 2] + ' people' if n <= 3 else 'others'} who asked not to be named")
     return out
 
 
@@ -197,6 +202,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
         # Bridges are people there now: never someone lapsed, or an influencer whose activity has halved.
         gone = set(adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)["person_id"])
         gone |= set(network.influencer_risk(ds, as_of=as_of)["person_id"])
+        gone |= ctx.opted_out  # a bridge is named: never someone who asked not to be
         inside = carriers[(carriers["department"] == dept) & ~carriers["person_id"].isin(gone)].head(3) if len(carriers) else carriers
         bridge = (
             f"start with {_names(_people_label(ctx, inside, roles))}, who already talk across"
