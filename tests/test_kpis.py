@@ -115,3 +115,17 @@ def test_the_cross_department_history_is_the_kpi_at_each_month_end():
     each = [kpis.kpi_values(ds, as_of=m.end_time.date(), which=["cross_department_share"])["cross_department_share"] for m in hist["month"]]
     # January and February: b>a, a>b inside X (c's thread had no answer): 0; March adds c>d inside Y and a>d across: 1/4
     assert hist["value"].tolist() == each == [0.0, 0.0, 0.25]
+
+
+def test_a_closed_account_that_never_took_part_is_not_someone_to_bring_in():
+    from esnkit.metrics import adoption
+
+    ds = small_dataset()
+    closed = pd.DataFrame({"person_id": ["k1", "k2"], "state": ["deleted", "suspended"], "department": ["X", "X"], "location": ["L1", "L1"]})
+    ds = ds.replace(people=pd.concat([ds.people, closed], ignore_index=True)).validate()
+    # e never took part and is open; k1 (deleted) and k2 (deactivated) never took part but are closed
+    assert kpis.kpi_values(ds, as_of=AS_OF)["never_activated"] == 1.0
+    by = adoption.adoption_by(ds, as_of=AS_OF, min_group_size=1)
+    # X: a, b, k1, k2 (headcount 4), all four counted, none never-active (a, b took part; k1, k2 closed); Y: c, d, e, e never active
+    assert by.set_index("department")["never_active"].to_dict() == {"X": 0, "Y": 1}
+    assert by.set_index("department")["headcount"].to_dict() == {"X": 4, "Y": 3}

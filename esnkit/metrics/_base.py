@@ -216,6 +216,16 @@ def sums_by_person(ds: Dataset, days: pd.DataFrame, columns: list[str]) -> pd.Da
     return pd.DataFrame(sums, index=index).sort_index()
 
 
+#: The account states of a closed account (deleted or deactivated): never counted as having never taken part,
+#: never a comms target, whatever its past (Viva Engage ``soft_delete`` with a date, Slack ``deleted``, ...).
+CLOSED_STATES = ("deleted", "suspended")
+
+
+def closed_accounts(ds: Dataset) -> np.ndarray:
+    """Booleans over ``ds.people`` rows: whose account is closed (:data:`CLOSED_STATES`)."""
+    return ds.people["state"].isin(CLOSED_STATES).to_numpy(dtype=bool)
+
+
 def population_rows(ds: Dataset, *, include_bots: bool = False, include_external: bool = False) -> np.ndarray:
     """The rows of ``ds.people`` that :func:`population` keeps, in order."""
     return np.flatnonzero(_population_mask(ds, include_bots, include_external)[:-1])

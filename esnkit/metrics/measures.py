@@ -153,10 +153,11 @@ KPIS: tuple[Measure, ...] = (
         "never_activated",
         "People who have never taken part",
         "count",
-        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: accounts that never took "
-        "part and, with an HR roster, everyone on it who never joined.",
+        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: open accounts that never took "
+        "part and, with an HR roster, everyone on it who never joined. Closed (deleted or deactivated) accounts are not counted.",
         population="people",
         higher_is_better=False,
+        version=2,  # 2: closed accounts left out
     ),
 )
 
