@@ -309,7 +309,7 @@ class Explorer:
         self.refreshes = 0  # views drawn and published: a change, or a reset, publishes one
         self._filtered = _Recent(8)  # filtered Datasets are copies: only the last few are kept
         self._tables = _Recent(64)
-        self._shown_selections: list[np.ndarray] = []  # each selection of people shown this session (masks over the population)
+        self._shown_selections: dict[bytes, np.ndarray] = {}  # each selection of people shown this session (masks over the population)
         self._custom: tuple[str, str] | None = None  # the months the consultant chose, kept when a quick range replaces them
         self._held = 0  # > 0 while controls are set together: refreshes wait for the end
         self._pending = False
@@ -433,7 +433,7 @@ class Explorer:
         k = self.min_group_size
         if not whole and mask.sum() < k:
             return f"Fewer than {k} people match these filters: hidden to protect privacy."
-        for shown in self._shown_selections:
+        for shown in self._shown_selections.values():
             apart = (int((shown & ~mask).sum()), int((mask & ~shown).sum()))
             if any(0 < n < k for n in apart):
                 return (
@@ -500,7 +500,7 @@ class Explorer:
         if generation != self._generation:
             return  # overtaken by a newer change: the loop in refresh draws that one
         if result.pop("selection", None) is not None:
-            self._shown_selections.append(result["mask"])
+            self._shown_selections.setdefault(np.packbits(result["mask"]).tobytes(), result["mask"])  # each distinct selection once
         self.table, self.figure, self.shown, self.hidden = result["table"], result["figure"], result["shown"], result["hidden"]
         self.community_table = result.get("community_table", pd.DataFrame())
         self.granularity.disabled = self.metric.value not in BY_PERIOD
@@ -587,10 +587,8 @@ class Explorer:
             # the range starts inside its first month: that month is partial too, not only the as-of's
             table = table.assign(partial=table["partial"] | (table["month"] == start.to_period("M")))
         result = {"table": table, "outputs": outputs, "shown": shown, "figure": None, "hidden": None, "tiles": tiles, "selection": True, "mask": mask}
-        where = f" in {name}" if gid else ""
-        result["status"] = f"{n_people:,} people{where}, {len(ds.messages):,} messages{where} from {start.date()} to {as_of}." + "".join(
-            " " + n for n in notes
-        )
+        counted = f"{n_people:,} people and {len(ds.messages):,} messages in {name}" if gid else f"{n_people:,} people, {len(ds.messages):,} messages"
+        result["status"] = f"{counted} from {start.date()} to {as_of}." + "".join(" " + n for n in notes)
         display = table.drop(columns=[c for c in HIDDEN_COLUMNS if c in table.columns])
         if "person_id" in table.columns and self.person_labels is not None:
             display = display.assign(person=self.person_labels(table["person_id"]).to_numpy())

@@ -582,7 +582,10 @@ def test_since_the_last_report_a_changed_definition_is_restated(tmp_path):
                           "value": [21.0, 30.0], "display": ["21", "30"]})  # fmt: skip
     previous = {
         "as_of": "2025-12-31",
-        "kpis": [{"kpi": "active_30", "value": 18.0, "display": "18", "version": 1}, {"kpi": "active_90", "value": 50.0, "display": "50", "version": 0}],
+        "kpis": [
+            {"kpi": "active_30", "value": 18.0, "display": "18", "version": 1},
+            {"kpi": "active_90", "value": 50.0, "display": "50", "version": 0},
+        ],
     }
     asked = []
     note = reporting._history_note(previous, table, restate=lambda kpi, day: asked.append((kpi, day)) or 25.0)
