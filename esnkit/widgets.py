@@ -3,8 +3,9 @@
 ``Explorer.for_client("data/acme").widget`` shows KPI tiles (with the change on the previous period
 of the same length), a view picker (active people by day, week or month; response rate; community
 status; adoption, personas, the department matrix and the key people), quick ranges, a filter on
-every roster attribute, a community drill-down, reset and export. Every change recomputes
-:attr:`Explorer.table` (what is displayed).
+every roster attribute, a community drill-down (tiles, status line and every view inside the
+community's own people), reset and export. Every change recomputes :attr:`Explorer.table` (what is
+displayed); one refresh runs at a time, and a change made during one supersedes it.
 
 Fast at 10,000 people and a million events: filtering works on the integer codes the metrics use
 (:func:`filter_dataset`, no string ``isin``), a filter that keeps everything returns the Dataset
@@ -12,7 +13,10 @@ itself, and the filtered Dataset and each view's table are kept per filter, so s
 coming back to a filter recomputes nothing. ``benchmarks/explorer.py`` measures each kind of change.
 
 Privacy: a filter that leaves fewer than ``min_group_size`` people replaces every output with the
-notice; the filter lists only offer values that at least ``min_group_size`` people hold.
+notice, and so does one whose people differ from a selection already shown in the session by
+fewer than that (see :class:`Explorer`); the filter lists only offer values that at least
+``min_group_size`` people hold; a persona held by fewer shows no count, key people are never
+listed from a department of fewer among those chosen, and export writes nothing while withheld.
 """
 
 from __future__ import annotations
@@ -256,6 +260,8 @@ class Explorer:
     when one is chosen) is remembered for the session; a new one is shown only when it has at least
     ``min_group_size`` people and, against every selection shown before, neither holds between 1 and
     ``min_group_size - 1`` people the other does not (so no two figures shown differ by a small group).
+    The rule holds pairs: a small group reached by adding and subtracting three or more selections
+    is not tracked.
     """
 
     def __init__(self, ds: Dataset, *, as_of=None, min_group_size: int = 5, exports: str | Path | None = None, person_labels=None):
@@ -687,10 +693,6 @@ def _partial_title(table: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) 
         title += f" ({days} only, a partial month)"
     if len(table) > 1 and bool(table["partial"].iloc[0]):
         title += f"; the first month, from {start:%-d %B}, is partial too"
-    return plots_wrapped(title)
-
-
-def plots_wrapped(title: str) -> str:
     from .plots import _wrapped
 
     return _wrapped(title)
