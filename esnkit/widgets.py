@@ -390,10 +390,6 @@ class Explorer:
         if self._held == 0 and self._pending:
             self.refresh()
 
-    def _set_months(self, first: str, last: str) -> None:
-        with self._together():
-            self.date_range.value = (first, last)
-
     def _months_moved(self) -> None:
         if self._held:  # set by a quick range or reset, not by the consultant
             self.refresh()
@@ -495,6 +491,7 @@ class Explorer:
 
         started = time.perf_counter()
         figures: list = []
+        self.status.value = "<i>updating…</i>"  # the last view stays on screen, whole, until the new one replaces it
         try:
             result = self._compute(figures)
         except Exception as exc:  # a failing refresh is one clear line on screen, not a log entry
