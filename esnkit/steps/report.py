@@ -383,9 +383,7 @@ def _build_report(ctx: StepContext) -> Report:
         if plan_as_of is not None and int(o.get("version", k.version)) != k.version:
             # agreed under an earlier definition: its baseline is measured again under today's, never compared across the two
             was = baseline
-            baseline = kpis.kpi_values(ds, as_of=dt.date.fromisoformat(plan_as_of), people=people, inactive_days=ctx.inactive_days, which=[k.id])[
-                k.id
-            ]
+            baseline = kpis.kpi_values(ds, as_of=dt.date.fromisoformat(plan_as_of), people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
             restated = (
                 f"baseline restated: the definition of {kpis.kpi(k.id).label.lower()} changed after the plan of {plan_as_of} "
                 f"(version {int(o['version'])} to {k.version}); {kpis.display(k.id, was)} under the old one"
