@@ -63,6 +63,7 @@ class DataProfile:
     community_messages: int
     reactions: int
     dated_reactions: int
+    usage_rows: int  # usage-report rows (a person's activity over a report period)
     reads: bool  # usage reports with read counts
     join_dates: bool  # registration dates for most people
     departments: int  # known department values among the people counted
@@ -93,6 +94,11 @@ class DataProfile:
     @property
     def private_only(self) -> bool:
         return self.messages > 0 and self.community_messages == 0
+
+    @property
+    def usage_only(self) -> bool:
+        """Usage reports and no message export: activity per report period, not per day or thread."""
+        return self.messages == 0 and self.usage_rows > 0
 
     @property
     def reaction_times(self) -> bool:
@@ -198,6 +204,7 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
         community_messages=int((~private).sum()),
         reactions=len(r),
         dated_reactions=int(r["created_at"].notna().sum()),
+        usage_rows=len(activity),
         reads=bool(len(activity) and activity["read"].fillna(0).gt(0).any()),
         join_dates=bool(len(pop) and pop["joined_at"].notna().mean() >= 0.5),
         departments=int(pop["department"].dropna().nunique()),
@@ -213,13 +220,19 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
 def profile_lines(p: DataProfile) -> list[str]:
     """The profile in words, one line per thing the data can or cannot show (the appendix and ``esnkit check``)."""
     yes_no = []
+    if p.usage_only:
+        yes_no.append(
+            "Usage reports only, no message export: each person's posts, likes and reads are known for a report period, not by "
+            "day or thread, so figures over a shorter window than the reports', and every thread, reply and community figure, "
+            "are not available."
+        )
     if p.private_only:
         yes_no.append(
             "Only private messages: no communities or channels, so no community figures; a conversation is a private exchange, answered when the other person replied."
         )
     elif not p.has_communities:
         yes_no.append("No messages in communities or channels.")
-    if p.messages and not p.has_threads:
+    if p.messages and not p.has_threads and not p.private_only:
         yes_no.append(
             "No replies are linked to the message they answer, so each post stands alone; a post counts as answered when someone else reacted to it."
         )

@@ -25,6 +25,7 @@ def test_the_small_dataset_profile_counts_what_it_holds():
         "community_messages": 7,
         "reactions": 1,
         "dated_reactions": 1,
+        "usage_rows": 0,
         "reads": False,
         "join_dates": True,
         "departments": 2,
