@@ -574,6 +574,20 @@ CHARTS: tuple[Measure, ...] = (
         window="last 12 months",
     ),
     Measure(
+        "people_in_segment",
+        "People in a usage segment or persona",
+        "count",
+        "Registered people (bots and guests excluded) in one usage segment or persona of step 1 (their definitions are in the appendix).",
+        population="registered",
+    ),
+    Measure(
+        "people_in_segment_share",
+        "Share of registered people in a usage segment or persona",
+        "share",
+        "People in one usage segment or persona as a share of the registered people segmented.",
+        digits=0,
+    ),
+    Measure(
         "influencer_risk_score",
         "Influencer risk score",
         "score",
