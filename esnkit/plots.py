@@ -46,6 +46,7 @@ STATUS_COLOURS = {
     "thriving": "#2e7d32",
     "growing": "#7cb342",
     "stable": "#90a4ae",
+    "new": "#b0bec5",
     "declining": "#f9a825",
     "idle": "#ef6c00",
     "dormant": "#b71c1c",
@@ -160,13 +161,20 @@ def _month_x(periods: pd.Series) -> pd.Series:
 
 @_says_why_when_empty
 def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None):
-    """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked."""
+    """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked.
+
+    A ``complete`` column (step 1 adds it where the export starts part-way) marks the months inside
+    the complete history: the peak is sought among them only, and the part before is shaded.
+    """
     ax = _ax(ax)
     x = _month_x(table["month"])
     marker = "o" if len(table) <= 3 else None  # a line needs two points: a month or two of data are drawn as dots
     ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active", marker=marker)
     ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged", marker=marker)
-    peak = table["active"].idxmax()
+    inside = table["complete"].astype(bool) if "complete" in table.columns else pd.Series(True, index=table.index)
+    peak = table["active"].where(inside).idxmax() if inside.any() else table["active"].idxmax()
+    if not inside.all() and inside.any():
+        ax.axvspan(x[table.index[0]], x[inside.idxmax()], color="#eceff1", lw=0, label="before the complete history")
     ax.annotate(f"peak {table['active'][peak]:,}", (x[peak], table["active"][peak]), xytext=(8, -4), textcoords="offset points", fontsize=9)
     for when, label in (events or {}).items():
         ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
@@ -177,7 +185,8 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
         trend = f"{abs(change):.0%} {'below' if change < 0 else 'above'} the peak of {_period_label(table['month'][peak])}"
         title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, {trend}"
     else:
-        title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, the most so far"
+        so_far = "so far" if inside.all() or not inside.any() else f"since {_period_label(table['month'][inside.idxmax()])}"
+        title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, the most {so_far}"
     ax.set(title=_wrapped(title), ylabel="people", xlabel="")
     _integer_ticks(ax)
     _month_axis(ax, x)

@@ -58,7 +58,7 @@ show_findings(ctx)
 # %% [markdown]
 # ## Adoption and usage
 #
-# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
+# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The question is how far use has fallen from its busiest month and whether it has found a floor.
 
 # %%
 plots.plot_monthly_active(a.monthly, empty=why(ctx, "activity"));

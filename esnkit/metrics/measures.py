@@ -226,7 +226,7 @@ OTHER: tuple[Measure, ...] = (
             population="communities",
             segmentable=False,
         )
-        for s in ("thriving", "growing", "stable", "declining", "idle", "dormant")
+        for s in ("thriving", "growing", "stable", "new", "declining", "idle", "dormant")
     ),
     Measure(
         "communities_quiet",

@@ -20,6 +20,7 @@ from ..facts import Figures, Told
 from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
 from ..metrics._base import population
 from ..metrics.benchmarks import PUBLISHED, compare_with_benchmarks
+from ..profile import history_start
 from ..render import escape_md, pct
 from .context import StepContext
 
@@ -85,7 +86,12 @@ def assess(ctx: StepContext) -> Assessment:
     # are computed, and key individuals, which need it, are asked for last.
     graph.start_betweenness()
     monthly = adoption.monthly_active(ds, as_of=as_of)
-    growth = adoption.growth_summary(monthly)
+    since = history_start(ds)
+    growth = adoption.growth_summary(monthly, since=since)
+    if since is not None and len(monthly):  # the chart marks its peak inside the complete history, as the summary does
+        monthly = monthly.assign(
+            complete=pd.PeriodIndex(monthly["month"], freq="M") >= pd.Period(growth["since_month"] or monthly["month"].iloc[-1] + 1, "M")
+        )
     threads = conversations.counted_threads(ds, conversations.thread_responses(ds, as_of=as_of))  # as the threads-answered KPI counts them
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     lapsed = adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)
@@ -167,13 +173,22 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
         peak, now = g["peak_month"].strftime("%B %Y"), g["current_month"].strftime("%B %Y")
         lines.append(
             f"- **People active each month {verb} {f('monthly_active_change_from_peak', abs(change))} from their peak** in {peak} "
-            f"({f('monthly_active', g['peak_active'], window=peak)}) to {f('monthly_active', g['current_active'], window=now)} in {now} "
+            + (
+                f"(the busiest since {g['since_month'].strftime('%B %Y')}, where these data's complete history begins) "
+                if g.get("since_month") is not None
+                else ""
+            )
+            + f"({f('monthly_active', g['peak_active'], window=peak)}) to {f('monthly_active', g['current_active'], window=now)} in {now} "
             "(complete calendar months)."
         )
     elif g["peak_month"] is not None:
         now = g["current_month"].strftime("%B %Y")
+        # in a partial history the busiest month is of the complete part, not of all time
+        so_far = (
+            "so far" if g.get("since_month") is None else f"since {g['since_month'].strftime('%B %Y')}, where these data's complete history begins"
+        )
         lines.append(
-            f"- **{now} is the busiest month so far**, with {f('monthly_active', g['current_active'], window=now)} "
+            f"- **{now} is the busiest month {so_far}**, with {f('monthly_active', g['current_active'], window=now)} "
             f"{'person' if g['current_active'] == 1 else 'people'} active."
         )
     if np.isfinite(h["interactive_share"]):
