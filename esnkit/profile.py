@@ -319,7 +319,7 @@ def profile_lines(p: DataProfile) -> list[str]:
         yes_no.append("No message is marked as a question, so questions are not counted apart from other posts.")
     if p.partial_history:
         yes_no.append(
-            f"The complete history starts on {p.complete_from:%d %B %Y}: {p.complete_reason}. Growth, peaks and newcomers are measured only from then."
+            f"The complete history starts on {p.complete_from.day} {p.complete_from:%B %Y}: {p.complete_reason}. Growth, peaks and newcomers are measured only from then."
         )
     if p.small:
         yes_no.append(

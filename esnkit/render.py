@@ -60,7 +60,7 @@ DEFINITIONS: dict[str, str] = {
     "interaction graph": "Person-to-person ties from replies, @mentions and reactions over the last 365 days, directed and weighted.",
     "betweenness": "How often a person lies on the shortest path between two others in the tie graph (exact below 5,000 people; above, estimated from a seeded sample of people, as many as a fixed work budget allows and never fewer than 256).",
     "PageRank": "Reach: a person is central when central people interact with them.",
-    "roles": "Connector: among the top 2% (at least 10) by betweenness with ties into 2+ other departments. Influencer: top 5% by PageRank. Responder: top 10% by replies given (at least 5).",
+    "roles": "Connector: among the top 2% (at least 10; in a network under 200 people, a tenth of them) by betweenness, brokering between people not otherwise in touch (betweenness above 0), with ties into 2+ other departments. Influencer: top 5% by PageRank. Responder: top 10% by replies given (at least 5).",
     "E-I index": "(external ties − internal ties) / all ties of a department: −1 talks only to itself, +1 only to others (Krackhardt).",
     "favourable": "A survey answer in the top two points of the scale (4 or 5 of 5).",
     "suppression": "Breakdowns by an HR attribute hide groups with fewer people than the minimum group size.",

@@ -386,9 +386,11 @@ STEPS_3_4: tuple[Measure, ...] = (
         "champions",
         "Champions",
         "count",
-        "People active in the lapsed rule's window (90 days unless the client chose otherwise) ranked highest by people reached, ties into other departments and replies "
-        "given (step 3 lists them; at most 20, and at most a tenth of the people active).",
+        "People active in the lapsed rule's window (90 days unless the client chose otherwise) who have given at least one reply (a habit of responding), "
+        "ranked highest by people reached, ties into other departments and replies given (step 3 lists them; at most 20, and at most a tenth of the "
+        "people active).",
         population="active_90",
+        version=2,
     ),
     Measure(
         "champions_bridging",
