@@ -203,9 +203,19 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
     )
     sc = h["status_counts"]
     if h["communities"]:
-        n = {s: f(f"communities_{s}", sc.get(s, 0)) for s in ("thriving", "growing", "new", "declining", "idle", "dormant")}
+        # "new" only where a partial history makes some (a figure recorded is a figure printed)
+        n = {
+            s: f(f"communities_{s}", sc.get(s, 0))
+            for s in ("thriving", "growing", "declining", "idle", "dormant", "new")
+            if s != "new" or sc.get(s, 0)
+        }
         new = (
-            f" {n['new']} {'is' if sc.get('new', 0) == 1 else 'are'} new in these data (their history is too short to say where they are heading)."
+            f" {n['new']} "
+            + (
+                "is new in these data (its history is too short to say where it is heading)."
+                if sc.get("new", 0) == 1
+                else "are new in these data (their history is too short to say where they are heading)."
+            )
             if sc.get("new", 0)
             else ""
         )
