@@ -51,6 +51,7 @@ STATUS_COLOURS = {
     "thriving": "#2e7d32",
     "growing": "#7cb342",
     "stable": "#90a4ae",
+    "new": "#b0bec5",
     "declining": "#f9a825",
     "idle": "#ef6c00",
     "dormant": "#b71c1c",
@@ -215,19 +216,26 @@ def _month_x(periods: pd.Series) -> pd.Series:
 def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None, f: Figures):
     """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked.
 
-    The title is step 1's growth finding (:func:`esnkit.metrics.adoption.growth_summary`: complete months only).
+    The title is step 1's growth finding (:func:`esnkit.metrics.adoption.growth_summary`: complete
+    months only). A ``complete`` column (step 1 adds it where the export starts part-way) marks the
+    months inside the complete history: the peak is sought among them only, and the part before is shaded.
     """
     ax = _ax(ax)
     x = _month_x(table["month"])
     marker = "o" if len(table) <= 3 else None  # a line needs two points: a month or two of data are drawn as dots
     ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active", marker=marker)
     ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged", marker=marker)
-    peak = table["active"].idxmax()
+    inside = table["complete"].astype(bool) if "complete" in table.columns else pd.Series(True, index=table.index)
+    peak = table["active"].where(inside).idxmax() if inside.any() else table["active"].idxmax()
+    since = None
+    if not inside.all() and inside.any():
+        ax.axvspan(x[table.index[0]], x[inside.idxmax()], color="#eceff1", lw=0, label="before the complete history")
+        since = pd.Period(table["month"][inside.idxmax()], "M").to_timestamp().tz_localize("UTC")
     ax.annotate(f"peak {table['active'][peak]:,}", (x[peak], table["active"][peak]), xytext=(8, -4), textcoords="offset points", fontsize=9)
     for when, label in (events or {}).items():
         ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
-    g = growth_summary(table)
+    g = growth_summary(table.drop(columns="complete", errors="ignore"), since=since)
     if g["current_month"] is None:
         title: str | Told = "People active each month (no complete month yet)"
     else:
@@ -240,7 +248,8 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
                 f"{head}, {f('monthly_active_change_from_peak', abs(change))} {'below' if change < 0 else 'above'} the peak of {peak_month}", f
             )
         else:
-            title = Told(f"{head}, the most so far", f)
+            so_far = "so far" if since is None else f"since {pd.Period(g['since_month'], 'M').strftime('%B %Y')}"
+            title = Told(f"{head}, the most {so_far}", f)
     _title(ax, title)
     ax.set(ylabel="people", xlabel="")
     _integer_ticks(ax)

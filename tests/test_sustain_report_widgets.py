@@ -449,7 +449,8 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
         ),
     )
     pairs = sustain._funnel_pairs(ds, pd.Timestamp("2026-04-01", tz="UTC"))
-    expected = pd.DataFrame({"group_id": ["g", "g", "h"], "author_id": ["a", "b", "a"], "n": [3, 1, 1], "months": [2, 1, 1]})
+    first = pd.to_datetime(["2026-01-05 09:00", "2026-03-01 09:00", "2026-02-02 09:00"], utc=True).as_unit("us")
+    expected = pd.DataFrame({"group_id": ["g", "g", "h"], "author_id": ["a", "b", "a"], "n": [3, 1, 1], "months": [2, 1, 1], "first_at": first})
     got = pairs.sort_values(["group_id", "author_id"]).reset_index(drop=True)
     assert_frame_equal(got, expected.astype({"group_id": "str", "author_id": "str"}))
     funnel = sustain.newcomer_funnel(ds, as_of="2026-03-31")

@@ -328,7 +328,8 @@ def kpi_forecast(
     """Where a KPI of ``ds`` ends at the end of month ``until`` on the trend of ``history`` (:func:`esnkit.metrics.trends.forecast`).
 
     Held within :func:`bounds`; the values measured before the KPI's window lay wholly inside the
-    data (its first :data:`WINDOW_DAYS`, :func:`esnkit.metrics.trends.settled_from`) are left out.
+    data (its first :data:`WINDOW_DAYS`, :func:`esnkit.metrics.trends.settled_from`) are left out;
+    where the export starts part-way, inside its complete history (:func:`esnkit.profile.history_start`).
     """
     return trends.forecast(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
 
@@ -344,5 +345,8 @@ def _trend_options(ds: Dataset, kpi_id: str, people, as_of, inactive_days: int) 
     """The trend model's settings for one KPI of ``ds``: its bounds, where its ramp ends, how often it is measured."""
     k = kpi(kpi_id)
     lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
-    since = trends.settled_from(ds.coverage()[0], WINDOW_DAYS.get(k.id, inactive_days))
+    from ..profile import history_start  # a partial history: windows only inside its complete part
+
+    start = history_start(ds)
+    since = trends.settled_from(ds.coverage()[0] if start is None else start, WINDOW_DAYS.get(k.id, inactive_days))
     return {"lower": lo, "upper": hi, "proportional": True, "since": since, "every": MEASURED_EVERY.get(k.id)}

@@ -227,7 +227,7 @@ OTHER: tuple[Measure, ...] = (
             population="communities",
             segmentable=False,
         )
-        for s in ("thriving", "growing", "stable", "declining", "idle", "dormant")
+        for s in ("thriving", "growing", "stable", "new", "declining", "idle", "dormant")
     ),
     Measure(
         "communities_quiet",
@@ -387,9 +387,11 @@ STEPS_3_4: tuple[Measure, ...] = (
         "champions",
         "Champions",
         "count",
-        "People active in the lapsed rule's window (90 days unless the client chose otherwise) ranked highest by people reached, ties into other departments and replies "
-        "given (step 3 lists them; at most 20, and at most a tenth of the people active).",
+        "People active in the lapsed rule's window (90 days unless the client chose otherwise) who have given at least one reply (a habit of responding), "
+        "ranked highest by people reached, ties into other departments and replies given (step 3 lists them; at most 20, and at most a tenth of the "
+        "people active).",
         population="active_90",
+        version=2,
     ),
     Measure(
         "champions_bridging",
