@@ -352,7 +352,7 @@ def test_month_axes_name_the_year_and_share_axes_step_at_round_values():
     assert plots._month_tick(mdates.date2num(pd.Timestamp("2025-11-01")), 0) == "Nov\n2025"  # the first tick
     assert plots._month_tick(mdates.date2num(pd.Timestamp("2026-03-01")), 2) == "Mar"
     assert plots._month_tick(mdates.date2num(pd.Timestamp("2026-01-01")), 1) == "Jan\n2026"  # every January
-    fig, ax = matplotlib.pyplot.subplots()
+    _fig, ax = matplotlib.pyplot.subplots()
     ax.set_ylim(0.275, 0.355)
     plots._percent_axis(ax.yaxis)
     ticks = ax.yaxis.get_major_locator().tick_values(0.275, 0.355)
