@@ -322,7 +322,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
             {
                 "quarter": f"Q{q.quarter} {q.year}",
                 "partial": bool(q_last < q.end_time.normalize()),
-                "active_people": int(kpis.kpi_values(ds, as_of=q_last, which=["active_90"])["active_90"]),
+                "active_people": _whole(kpis.kpi_values(ds, as_of=q_last, which=["active_90"])["active_90"]),
                 "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
                 "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
                 "cross_department_share": float(crossed[k] / threads[k]) if threads[k] else np.nan,
@@ -493,3 +493,8 @@ def _stories_line(n: int, f: Figures) -> str:
         return "**No success story** is ready to play back yet."
     noun, verb = ("story", "is") if n == 1 else ("stories", "are")
     return f"**{f('success_stories', n)} success {noun}** {verb} ready to play back (below)."
+
+
+def _whole(value: float) -> float:
+    """A count as a whole number, or NaN where the data cannot tell (usage reports alone)."""
+    return float(round(value)) if np.isfinite(value) else float("nan")
