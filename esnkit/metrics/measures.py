@@ -473,18 +473,20 @@ STEPS_3_4: tuple[Measure, ...] = (
     ),
 )
 
-#: An objective's target is a figure of its own, in its KPI's unit: ``target_<kpi>``, its window the deadline ("by 2027-09-30").
-TARGETS: tuple[Measure, ...] = tuple(
-    dataclasses.replace(
-        k,
-        id=f"target_{k.id}",
-        label=f"Target: {k.label}",
-        definition=f"The value of '{k.label}' an objective aims for by its deadline (step 2's plan).",
-        kpi=False,
-        population=None,
+
+def _per_kpi(prefix: str, label: str, definition: str) -> tuple[Measure, ...]:
+    """One measure per KPI in the KPI's unit: ``<prefix>_<kpi>``, labelled ``label`` + the KPI's label; ``definition``
+    has ``{label}`` for the KPI's."""
+    return tuple(
+        dataclasses.replace(
+            k, id=f"{prefix}_{k.id}", label=f"{label}{k.label}", definition=definition.format(label=k.label), kpi=False, population=None
+        )
+        for k in KPIS
     )
-    for k in KPIS
-)
+
+
+#: An objective's target is a figure of its own, in its KPI's unit: ``target_<kpi>``, its window the deadline ("by 2027-09-30").
+TARGETS = _per_kpi("target", "Target: ", "The value of '{label}' an objective aims for by its deadline (step 2's plan).")
 
 STEPS_2_5: tuple[Measure, ...] = (
     Measure(
@@ -511,16 +513,8 @@ STEPS_2_5: tuple[Measure, ...] = (
 )
 
 #: A trend chart's end point: where a KPI's trend reaches by an objective's deadline, ``forecast_<kpi>`` (window "by 2027-09").
-FORECASTS: tuple[Measure, ...] = tuple(
-    dataclasses.replace(
-        k,
-        id=f"forecast_{k.id}",
-        label=f"On this trend: {k.label}",
-        definition=f"Where '{k.label}' ends by the deadline if its trend continues (the one trend model, esnkit.metrics.trends).",
-        kpi=False,
-        population=None,
-    )
-    for k in KPIS
+FORECASTS = _per_kpi(
+    "forecast", "On this trend: ", "Where '{label}' ends by the deadline if its trend continues (the one trend model, esnkit.metrics.trends)."
 )
 
 #: The figures chart captions state (esnkit.plots): each chart's title says its finding with these.
