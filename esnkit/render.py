@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from ._text import count, neutralise_bidi, percent
 from ._version import __version__
 from .facts import FACTS_MIME, Told, facts_bundle
+from .metrics.measures import in_unit, label_of
 from .profile import DataProfile, profile_lines
 
 __all__ = [
@@ -65,6 +66,35 @@ DEFINITIONS: dict[str, str] = {
     "favourable": "A survey answer in the top two points of the scale (4 or 5 of 5).",
     "suppression": "Breakdowns by an HR attribute hide groups with fewer people than the minimum group size.",
 }
+
+#: Terms whose definition needs departments: without them (:attr:`esnkit.profile.DataProfile.has_departments`) the
+#: appendix gives the text here instead, or leaves the term out (None), since no section uses it.
+WITHOUT_DEPARTMENTS: dict[str, str | None] = {
+    "roles": (
+        "Connector: among the top 2% (at least 10) by betweenness, with more people tied to them than nine in ten people have "
+        "(brokers with wide reach: these data have no departments to bridge). Influencer: top 5% by PageRank. Responder: top 10% "
+        "by replies given (at least 5)."
+    ),
+    "E-I index": None,
+}
+
+
+def term_definition(name: str, profile: DataProfile) -> str | None:
+    """A term's definition as this client's appendix gives it: in the data's unit of conversation, and without
+    departments where the data have none (:data:`WITHOUT_DEPARTMENTS`; None: the term is left out).
+
+    >>> from esnkit.profile import DataProfile
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> term_definition("E-I index", p) is None, "departments to bridge" in term_definition("roles", p)
+    (True, True)
+    >>> term_definition("community status", p).split("and ")[-1]
+    '50%+ of posts answered. Declining: messages down 30%+. Otherwise stable.'
+    """
+    text = DEFINITIONS[name]
+    if not profile.has_departments and name in WITHOUT_DEPARTMENTS:
+        text = WITHOUT_DEPARTMENTS[name]
+    return in_unit(text, profile.unit()) if text else None
+
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -403,14 +433,17 @@ def parameters_sentence(ctx: StepContext) -> str:
 
 def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
-    from .metrics.kpis import KPIS
+    from .metrics.kpis import KPIS, kpi_definition
 
     meta = ctx.ds.meta
     lines = ["### Headline figures", ""]
-    lines += [f"- **{k.label}**: {k.definition}" for k in KPIS]
+    unit = ctx.profile.unit()
+    lines += [f"- **{label_of(k.id, unit=unit)}**: {kpi_definition(k.id, ctx.profile)}" for k in KPIS]
     lines += ["", "### Other terms", ""]
     for name in metrics:
-        lines.append(f"- **{name}**: {DEFINITIONS[name]}")
+        text = term_definition(name, ctx.profile)
+        if text:
+            lines.append(f"- **{name}**: {text}")
     lines += ["", "### Data sources and coverage", ""]
     for src in meta.sources:
         fmt = src.get("format", "?")

@@ -75,6 +75,7 @@ class Assessment:
     headline: dict
     kpis: pd.DataFrame
     inactive_days: int = 90
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def assess(ctx: StepContext) -> Assessment:
@@ -153,13 +154,14 @@ def assess(ctx: StepContext) -> Assessment:
         influencer_risk_score=network.influencer_risk_score(individuals["pagerank"]),
         benchmarks=compare_with_benchmarks({"interactive_share": values["interactive_share"], "lurker_share": headline["lurker_share"]}),
         headline=headline,
+        unit=ctx.profile.unit(),
     )
 
 
 def summary_markdown(a: Assessment, *, client: str) -> Told:
     """The executive summary, written from the numbers; every figure a registered measure, as the tiles print it."""
     g, h = a.growth, a.headline
-    f = Figures("summary", as_of=a.as_of)
+    f = Figures("summary", as_of=a.as_of, unit=a.unit)
     lines = []
     if g["peak_month"] is not None and g["current_month"] != g["peak_month"]:
         change = g["change_from_peak"]
@@ -260,8 +262,11 @@ def people(shown: str, n: float, one: str = "person was", many: str = "people we
 def kpi_tiles(a: Assessment) -> dict[str, Told]:
     """The headline tiles: every KPI's label and its value as it prints, each a fact of the section ``tiles``."""
     tiles = {}
-    for kpi_id, label, value in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"]):
-        f = Figures("tiles", as_of=a.as_of)
+    for kpi_id, label, value, shown in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"], a.kpis["display"]):
+        if shown == kpis.NOT_AVAILABLE:  # the data cannot measure it (kpis.unavailable): said so, not a figure
+            tiles[label] = shown
+            continue
+        f = Figures("tiles", as_of=a.as_of, unit=a.unit)
         tiles[label] = Told(f(kpi_id, value), f)
     return tiles
 

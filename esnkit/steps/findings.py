@@ -99,7 +99,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
     ds, as_of = ctx.ds, ctx.as_of
     soon, later = month_end_after(as_of, SOON_MONTHS), month_end_after(as_of, LATER_MONTHS)
     owner = ctx.config.owner
-    f = Figures("findings", as_of=as_of.isoformat())
+    f = Figures("findings", as_of=as_of.isoformat(), unit=ctx.profile.unit())
     out: list[Finding] = []
     individuals = network.key_individuals(ds, as_of=as_of)
     roles = pd.Series(individuals["role"].to_numpy(), index=individuals["person_id"].to_numpy())

@@ -93,13 +93,13 @@ def objective_kpi(metric: str) -> kpis.KPI:
         raise ConfigError(f"unknown objective metric {str(metric)[:40]!r}; choose one of {', '.join(k.id for k in kpis.KPIS)}") from None
 
 
-def objective_label(metric: str, segment: dict[str, str] | None) -> str:
+def objective_label(metric: str, segment: dict[str, str] | None, unit: str | None = None) -> str:
     """An objective's label as every table, title and summary prints it: the KPI's, with the segment it is measured for.
 
     >>> objective_label("response_rate", {"department": "Legal"}), objective_label("active_30", None)
     ('Threads answered (last 90 days), Legal', 'People active in the last 30 days')
     """
-    return measures.label_of(objective_kpi(metric).id, segment=segment)  # the registry's one way to name a segment
+    return measures.label_of(objective_kpi(metric).id, segment=segment, unit=unit)  # the registry's one way to name a segment
 
 
 def segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series | None:
@@ -424,6 +424,7 @@ class Plan:
     glide_paths: pd.DataFrame
     alignment: pd.DataFrame
     history: dict[str, pd.DataFrame]
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def build_plan(ctx: StepContext, *, save: bool = False) -> Plan:
@@ -467,7 +468,7 @@ def _build_plan(ctx: StepContext) -> Plan:
         rows.append(
             {
                 "objective_id": obj["id"],
-                "objective": objective_label(k.id, obj["segment"]),
+                "objective": objective_label(k.id, obj["segment"], ctx.profile.unit()),
                 "metric": k.id,
                 "segment": ", ".join(f"{k_} = {v}" for k_, v in (obj["segment"] or {}).items()) or "whole network",
                 "baseline": baseline,
@@ -500,7 +501,9 @@ def _build_plan(ctx: StepContext) -> Plan:
     )
     alignment = alignment[["theme", "objective", "owner", "target", "deadline", "why"]]
     alignment["owner"] = alignment["owner"].where(alignment["owner"].astype("str").str.strip() != "", BLANK_OWNER)
-    return Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
+    return Plan(
+        as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history, unit=ctx.profile.unit()
+    )
 
 
 PLAN_COLUMNS = [
@@ -551,7 +554,7 @@ def plan_summary(plan: Plan, *, client: str) -> Told:
     alignment table below the summary, so a bullet says its course once.
     """
     t = plan.objectives
-    f = Figures("summary", as_of=plan.as_of)
+    f = Figures("summary", as_of=plan.as_of, unit=plan.unit)
     name = f.name(escape_md(client))
     if plan.proposed:
         intro = (

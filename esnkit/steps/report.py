@@ -310,6 +310,7 @@ class Report:
     kpis: pd.DataFrame
     trend_titles: dict[str, str] = dataclasses.field(default_factory=dict)  # each trend's chart title, stating the finding
     forecasts: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)  # each trend's path to the deadline (trends.trend_path)
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 SCORECARD_COLUMNS = [
@@ -368,7 +369,7 @@ def _build_report(ctx: StepContext) -> Report:
         hist, f = objective_trend(ds, k.id, as_of=as_of, deadline=o["deadline"], segment=segment, inactive_days=ctx.inactive_days)
         hist.attrs["percent"] = k.unit == "share"
         hist.attrs["kpi"] = k.id
-        label = objective_label(k.id, segment)
+        label = objective_label(k.id, segment, ctx.profile.unit())
         history[label] = hist
         titles[label] = trend_title(label, k.id, hist, f, o["deadline"])
         paths[label] = kpis.kpi_trend_path(ds, k.id, hist, until=o["deadline"], as_of=as_of, people=people, inactive_days=ctx.inactive_days)
@@ -418,7 +419,7 @@ def _build_report(ctx: StepContext) -> Report:
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     return Report(
         as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc), movers(sc, risk), marks,
-        _history_note(previous, table), previous, table, titles, paths,
+        _history_note(previous, table), previous, table, titles, paths, ctx.profile.unit(),
     )  # fmt: skip
 
 
@@ -485,7 +486,7 @@ def save_record(r: Report, folder: Path) -> Path:
 
 def report_summary(r: Report, *, client: str) -> Told:
     """The executive summary of step 5, every figure a registered measure, printed as the scorecard prints it."""
-    f = Figures("summary", as_of=r.as_of)
+    f = Figures("summary", as_of=r.as_of, unit=r.unit)
     lines = []
     name = f.name(escape_md(client))
     if r.plan_as_of is None:
