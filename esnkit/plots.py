@@ -252,15 +252,15 @@ def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, a
 
 
 @_says_why_when_empty
-def plot_response_rate(table: pd.DataFrame, *, ax=None):
+def plot_response_rate(table: pd.DataFrame, *, unit: str = "threads", ax=None):
     """Response rate per period (from ``conversations.response_rate(..., period=...)``), each point labelled with its median hours.
 
     One axis (no second scale to misread): the share answered, in percent; the median time to the
-    first response is written beside each point.
+    first response is written beside each point. ``unit``: the data's unit of conversation (ctx.profile.unit()).
     """
     ax = _ax(ax)
     x = [_period_label(p) for p in table["period"]]
-    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label="threads answered")
+    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label=f"{unit} answered")
     for xi, rate, hours in zip(x, table["response_rate"], table["median_hours_to_first_response"]):
         if pd.notna(hours):
             ax.annotate(f"{hours:.1f} h", (xi, rate), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8, color="#555")
@@ -269,10 +269,10 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
     ax.set(
         title=_wrapped(
             # to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
-            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.1%} in {x[-1]} (labels: median time to the first response)"
+            f"Share of new {unit} answered: {table['response_rate'].iloc[-1]:.1%} in {x[-1]} (labels: median time to the first response)"
         ),
         xlabel="",
-        ylabel="threads answered",
+        ylabel=f"{unit} answered",
     )
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax

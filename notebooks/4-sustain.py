@@ -66,6 +66,7 @@ show_table(
     rename={"median_hours_to_first_response": "median hours to first response, last 180 days", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers who became regulars, since the start", "two_way_share": "two-way pairs"},
     max_rows=40,
     csv="4-sustain community scorecards",
+    profile=ctx.profile,
     empty=why(ctx, "all communities"),
 )
 
@@ -107,6 +108,7 @@ show_table(
         "beyond_core_share": "contributions outside the busiest 10% of people",
         "cross_department_share": "threads with people of 2+ departments",
     },
+    profile=ctx.profile,
     empty=why(ctx, "embedding"),
 )
 
@@ -114,7 +116,7 @@ show_table(
 # ## Success stories to play back
 
 # %%
-show_table(s.stories, empty=why(ctx, "successes"))
+show_table(s.stories, profile=ctx.profile, empty=why(ctx, "successes"))
 
 # %% [markdown]
 # ## Appendix

@@ -201,7 +201,7 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             "- **No community or channel was found in this export**: conversation happens in direct messages only, so there are no community figures."
         )
     if np.isfinite(h["response_rate"]):
-        answered = f"- **{f('response_rate', h['response_rate'])} of new threads in the last {f.term('90')} days got a response**"
+        answered = f"- **{f('response_rate', h['response_rate'])} of new {a.unit} in the last {f.term('90')} days got a response**"
         lines.append(
             answered
             + (

@@ -47,6 +47,7 @@ from ..errors import ConfigError
 from ..facts import Figures, Told
 from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
+from ..profile import data_profile
 from ..render import escape_md
 from . import month_end_after
 from .context import StepContext
@@ -354,15 +355,16 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
         else:
             goal("interactive_share", 1.0, "Everyone has a voice", "every registered person already takes part: hold it at {target}")
     resp = values["response_rate"]
+    unit = data_profile(ds).unit()  # threads, posts or conversations: the word the data support
     if np.isfinite(resp):
         target = min(SHARE_CEILING, max(resp, 0.6) + 0.1)
         goal(
             "response_rate",
             max(target, resp),
             "Questions get answers",
-            f"from {shown('response_rate', resp)} to {{target}} of threads answered: an unanswered post is the fastest way to lose a contributor"
+            f"from {shown('response_rate', resp)} to {{target}} of {unit} answered: an unanswered post is the fastest way to lose a contributor"
             if target > resp
-            else f"{shown('response_rate', resp)} of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
+            else f"{shown('response_rate', resp)} of {unit} are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
             "post is the fastest way to lose a contributor",
         )
     active = values["active_30"]
