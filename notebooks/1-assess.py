@@ -150,42 +150,33 @@ show_table(questions_table(ctx, a), percent=["answer_rate"], rename={"median_hou
 
 # %% [markdown]
 # ## Communities
-#
-# Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are where to build; dormant ones need a decision.
 
 # %%
-plots.plot_community_status(a.scorecard, empty=why(ctx, "all communities"));
-
-# %% [markdown]
-# ### Key communities
-
-# %%
-show_table(a.key_communities, percent=["response_rate"], profile=ctx.profile, empty=why(ctx, "communities"))
-
-# %% [markdown]
-# ### All communities
-
-# %%
-show_table(
-    a.scorecard[
-        [
-            "name",
-            "status",
-            "active_members",
-            "messages_q0",
-            "messages_q1",
-            "response_rate",
-            "median_hours_to_first_response",
-            "absence_factor",
-            "newcomer_share",
-        ]
-    ],
-    percent=["response_rate", "newcomer_share"],
-    max_rows=40,
-    profile=ctx.profile,
-    csv="1-assess all communities",
-    empty=why(ctx, "all communities"),
-)
+if show_section(ctx, "communities"):  # one sentence, once, where the data hold private messages only
+    plots.plot_community_status(a.scorecard, empty=why(ctx, "all communities"))
+    show_markdown("### Key communities")
+    show_table(a.key_communities, percent=["response_rate"], profile=ctx.profile, empty=why(ctx, "communities"))
+    show_markdown("### All communities")
+    show_table(
+        a.scorecard[
+            [
+                "name",
+                "status",
+                "active_members",
+                "messages_q0",
+                "messages_q1",
+                "response_rate",
+                "median_hours_to_first_response",
+                "absence_factor",
+                "newcomer_share",
+            ]
+        ],
+        percent=["response_rate", "newcomer_share"],
+        max_rows=40,
+        profile=ctx.profile,
+        csv="1-assess all communities",
+        empty=why(ctx, "all communities"),
+    )
 
 # %% [markdown]
 # ## Key individuals

@@ -14,6 +14,13 @@ Examples
 True
 >>> print(section_markdown(p, "silos"))
 These data have no departments, so silos between departments cannot be measured: the key individuals above show who links people.
+>>> private = dataclasses.replace(p, private_messages=9, community_messages=0)
+>>> section_markdown(private, "communities")
+'No community or channel was found in this export: conversation happens in private messages only, so there are no community figures.'
+>>> applies(private, "communities"), applies(p, "communities")
+(False, True)
+>>> section_markdown(private, "conversations").split(". ")[1]
+'The response rate is the share of new conversations the other person replied or reacted to; the labels show how long the first response took.'
 >>> section_markdown(p, "conversations").splitlines()[-1][:66]
 'A network feels alive when questions get answers. The response rat'
 """
@@ -27,7 +34,7 @@ from ..metrics.measures import in_unit
 from ..profile import DataProfile
 from .context import StepContext
 
-__all__ = ["Section", "SECTIONS", "section_markdown", "show_section"]
+__all__ = ["Section", "SECTIONS", "section_markdown", "applies", "show_section"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +63,13 @@ SECTIONS: dict[str, Section] = {
         "People active in the last 90 days as a share of each department's headcount (the HR roster, so people who never joined "
         "count too). Departments below the minimum group size are not shown.",
         needs=_departments,
+    ),
+    "communities": Section(
+        None,
+        "Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are "
+        "where to build; dormant ones need a decision.",
+        needs=lambda p: not p.private_only,
+        without="No community or channel was found in this export: conversation happens in private messages only, so there are no community figures.",
     ),
     "conversations": Section(
         None,

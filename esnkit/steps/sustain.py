@@ -456,7 +456,7 @@ def sustain_summary(s: Sustain, *, client: str) -> Told:
     else:
         lines.append("- **No community or channel was found in this export**, so there is nothing to triage.")
     fun = s.funnel
-    if len(fun) > 1 and pd.notna(fun["share"].iloc[1]):
+    if len(s.triage) and len(fun) > 1 and pd.notna(fun["share"].iloc[1]):  # newcomers to a community: none without communities
         lines.append(
             f"- **Newcomers**: {f('newcomer_return_share', fun['share'].iloc[1])} of people's first posts in a community were followed by another there."
         )
