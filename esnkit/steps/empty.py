@@ -100,8 +100,8 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
     ),
     "influencer risk": lambda ctx: "None of last quarter's most central people has halved their activity since: no influencer is at risk.",
     "successes": lambda ctx: in_unit(
-        "No thread or community stands out yet: none drew several people, "
-        + ("several departments or fast answers." if ctx.profile.has_departments else "or fast answers."),
+        "No thread or community stands out yet: none drew several people"
+        + (", several departments or fast answers." if ctx.profile.has_departments else " or fast answers."),
         ctx.profile.unit(),
     ),
     "survey": _survey,

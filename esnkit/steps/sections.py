@@ -53,6 +53,10 @@ def _departments(p: DataProfile) -> bool:
     return p.has_departments
 
 
+def _communities(p: DataProfile) -> bool:
+    return not p.private_only
+
+
 def _threads(p: DataProfile) -> bool:
     return p.has_threads and not p.private_only
 
@@ -68,8 +72,32 @@ SECTIONS: dict[str, Section] = {
         None,
         "Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are "
         "where to build; dormant ones need a decision.",
-        needs=lambda p: not p.private_only,
+        needs=_communities,
         without="No community or channel was found in this export: conversation happens in private messages only, so there are no community figures.",
+    ),
+    "community scorecards": Section(
+        None,
+        "*Two-way pairs*: of the pairs of people who interacted in the community in the last 12 months, the share where each "
+        "replied to, mentioned or reacted to the other (SWOOP finds 70-80% in small working teams). *Absence factor*: the fewest "
+        "people who make half its contributions.",
+        needs=_communities,
+        without=(
+            "No community or channel was found in this export: conversation happens in private messages only, so there are no "
+            "community scorecards, triage or newcomers to a community to show."
+        ),
+    ),
+    "lifecycle triage": Section(
+        "## Lifecycle triage",
+        "Every community's status (as every step gives it) with the recommended action and the evidence behind it; a likely "
+        "duplicate of another community keeps its status and is to be merged. *People who lapsed with it* counts the lapsed who "
+        "did most of what they did there and whose communities went quiet too: reviving the community is what brings them back.",
+        needs=_communities,
+    ),
+    "newcomers": Section(
+        "## Newcomers",
+        "Do newcomers to a community come back to post there again, and do they become regulars? A *newcomer* here is a person's "
+        "first message in a community, so one person new to two communities counts twice.",
+        needs=_communities,
     ),
     "conversations": Section(
         None,
