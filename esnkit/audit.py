@@ -61,6 +61,11 @@ _NUMBER = re.compile(r"[+\-−]?\d[\d,.]*%?")
 PROFILE_WORDS = (
     (lambda p: p["departments"] < 2, re.compile(r"\bdepartment(?:s|al)?\b", re.I), "no departments"),
     (lambda p: p["replies"] == 0, re.compile(r"\bthreads?\b", re.I), "no message replies to another, so there are no threads"),
+    (
+        lambda p: p["replies"] > 0 and p["messages"] > 0 and p["community_messages"] == 0,
+        re.compile(r"\bthreads?\b", re.I),
+        "the data hold private messages only: conversations, not threads",
+    ),
     (lambda p: not p["reads"], re.compile(r"\b(?:readers?|read by|lurkers|lurker share)\b", re.I), "no reads are counted"),
     (
         lambda p: bool(p["complete_from"] and p["first_message"] and p["complete_from"] > p["first_message"]),

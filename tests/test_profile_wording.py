@@ -108,3 +108,21 @@ def test_kpi_labels_take_the_unit_of_data_without_replies():
     t = kpis.kpi_table(ds, as_of="2026-03-31").set_index("kpi")
     assert t.loc["response_rate", "label"] == "Posts answered (last 90 days)"
     assert t.loc["median_hours_to_first_response", "definition"].startswith("Over the answered posts of those 90 days")
+
+
+def test_the_audit_holds_private_messages_to_conversations_not_threads():
+    from bs4 import BeautifulSoup
+
+    from esnkit.audit import _true_to_profile
+    from esnkit.render import profile_block
+
+    def faults(profile: DataProfile, text: str) -> list[str]:
+        found: list[Fault] = []
+        _true_to_profile({"1-assess": BeautifulSoup(f"<p>{text}</p>{profile_block(profile)}", "html.parser")}, found)
+        return [f.message for f in found]
+
+    assert faults(PRIVATE, "Half the conversations got an answer.") == []
+    assert faults(PRIVATE, "Half the threads got an answer.") == [
+        "'Half the threads got an answer.' though the data hold private messages only: conversations, not threads"
+    ]
+    assert faults(WITH_ALL, "Half the threads got an answer.") == []

@@ -211,7 +211,8 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             )
         )
     else:
-        lines.append(f"- **No thread was started in the last {f.term('90')} days**, so there is no response rate for this period.")
+        word = a.unit[:-1]  # thread, post or conversation
+        lines.append(f"- **No {word} was started in the last {f.term('90')} days**, so there is no response rate for this period.")
     lines.append(
         f"- **{people(f('lapsed', h['lapsed']), h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity "
         f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} never took part: the reactivation opportunity."

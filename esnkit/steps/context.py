@@ -129,24 +129,24 @@ def _names(words: str) -> frozenset[str]:
 #: these sets to what a real run asks for.
 CACHE_USES: dict[str, frozenset[str]] = {
     "assess": _names(
-        "active_days_all codes community_triage findings first_in_group graph influencer_risk key_individuals kpi kpi_people "
+        "active_days_all codes data_profile community_triage findings first_in_group graph influencer_risk key_individuals kpi kpi_people "
         "lapsed_people person_day_cuts person_days person_refs population_mask registration_days scorecard "
         "successful_threads thread_base ties_by_day"
     ),
     "plan": _names(
-        "active_days_all codes community_triage coverage findings first_in_group graph kpi kpi_people person_days "
+        "active_days_all codes data_profile community_triage coverage findings first_in_group graph kpi kpi_people person_days "
         "population_mask registration_days scorecard step:plan thread_base ties_by_day"
     ),
     "reactivate": _names(
-        "active_days_all codes findings influencer_risk key_individuals kpi lapsed_people person_days person_refs "
+        "active_days_all codes data_profile findings influencer_risk key_individuals kpi lapsed_people person_days person_refs "
         "population_mask scorecard step:reactivate ties_by_day"
     ),
     "sustain": _names(
-        "active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "
+        "active_days_all codes data_profile community_triage coverage findings funnel key_individuals kpi kpi_people "
         "person_days population_mask registration_days scorecard step:reactivate successful_threads ties_by_day"
     ),
     "report": _names(
-        "codes coverage findings graph influencer_risk kpi kpi_people person_days person_refs registration_days scorecard step:report ties_by_day"
+        "codes data_profile coverage findings graph influencer_risk kpi kpi_people person_days person_refs registration_days scorecard step:report ties_by_day"
     ),
     "record": _names("step:report"),
 }

@@ -45,6 +45,7 @@ from .._fast import isin
 from .._io import atomic_write
 from ..facts import Figures, Told
 from ..metrics import communities, kpis, network, trends
+from ..metrics.measures import in_unit
 from ..render import escape_md
 from .context import StepContext
 from .plan import load_plan, objective_kpi, objective_label, objective_trend, propose_objectives, segment_people, shown_change
@@ -190,11 +191,11 @@ def quarter_change(history: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
+def best_practices(scorecard: pd.DataFrame, *, unit: str | None = None) -> pd.DataFrame:
     """What growing/thriving communities do differently from declining/idle ones: each group's mean, and the effect size.
 
     Effect size is Cohen's d (difference of means over the pooled standard deviation); ``advice``
-    states the difference as something to do. The means are shown, not medians: a median could
+    states the difference as something to do, in the data's ``unit`` of conversation. The means are shown, not medians: a median could
     differ the other way (newcomer share 19% against 0% in medians, the means nearly equal).
     """
     good = scorecard[isin(scorecard["status"], ["thriving", "growing"])]
@@ -208,6 +209,7 @@ def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
     }
     rows = []
     for column, (advice, higher_good) in features.items():
+        advice = in_unit(advice, unit)
         a, b = good[column].dropna().astype(float), bad[column].dropna().astype(float)
         if len(a) < 2 or len(b) < 2:
             continue
@@ -418,7 +420,7 @@ def _build_report(ctx: StepContext) -> Report:
     previous = _previous_kpis(ctx.paths.reports_root, as_of)
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     return Report(
-        as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc), movers(sc, risk), marks,
+        as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc, unit=ctx.profile.unit()), movers(sc, risk), marks,
         _history_note(previous, table), previous, table, titles, paths, ctx.profile.unit(),
     )  # fmt: skip
 
