@@ -41,11 +41,11 @@ __all__ = ["DataProfile", "data_profile", "complete_history_from", "profile_line
 #: Below this many people counted in the figures a network is small: ranked lists are cut to a share
 #: of the people there are, not to a fixed top 20, and a "top 10%" holds at least one person.
 SMALL_NETWORK = 200
-#: A group created, or a person registered, this long before the first message is evidence that
+#: A community created this long before the first message is evidence that
 #: the export starts part-way through the network's history.
 _BEFORE_DAYS = 30
-#: Shares of the first month's replies to messages outside the export, and of groups or people
-#: that predate the data, above which the history is taken to start part-way.
+#: Shares of the first month's replies to messages outside the export, and of communities that
+#: predate the data, above which the history is taken to start part-way.
 _ORPHAN_SHARE = 0.05
 _OLDER_SHARE = 0.5
 
@@ -63,6 +63,7 @@ class DataProfile:
     community_messages: int
     reactions: int
     dated_reactions: int
+    usage_rows: int  # usage-report rows (a person's activity over a report period)
     reads: bool  # usage reports with read counts
     join_dates: bool  # registration dates for most people
     departments: int  # known department values among the people counted
@@ -93,6 +94,11 @@ class DataProfile:
     @property
     def private_only(self) -> bool:
         return self.messages > 0 and self.community_messages == 0
+
+    @property
+    def usage_only(self) -> bool:
+        """Usage reports and no message export: activity per report period, not per day or thread."""
+        return self.messages == 0 and self.usage_rows > 0
 
     @property
     def reaction_times(self) -> bool:
@@ -137,22 +143,22 @@ def complete_history_from(
     first: pd.Timestamp | None,
     *,
     group_created: pd.Series,
-    joined: pd.Series,
     early_replies: int,
     early_orphans: int,
 ) -> tuple[pd.Timestamp | None, str]:
     """Where the complete history starts, and why, from evidence the export carries.
 
-    An export that starts part-way shows it: its groups were created, or most of its people
-    registered, more than 30 days before its first message; or many replies in its first month
-    answer messages it does not hold. Then the complete history starts on the first day of the
-    next full month; else where the data start.
+    An export that starts part-way shows it: most of its communities were created more than 30
+    days before its first message, or many replies in its first month answer messages it does not
+    hold. Then the complete history starts on the first day of the next full month; else where the
+    data start. (People registered long before anyone posts are no such evidence: accounts are
+    often provisioned ahead of a launch.)
 
     >>> t = pd.Timestamp("2026-01-08", tz="UTC")
     >>> none = pd.Series([], dtype="datetime64[us, UTC]")
-    >>> complete_history_from(t, group_created=pd.Series([pd.Timestamp("2024-05-01", tz="UTC")]), joined=none, early_replies=0, early_orphans=0)[0]
+    >>> complete_history_from(t, group_created=pd.Series([pd.Timestamp("2024-05-01", tz="UTC")]), early_replies=0, early_orphans=0)[0]
     Timestamp('2026-02-01 00:00:00+0000', tz='UTC')
-    >>> complete_history_from(t, group_created=none, joined=none, early_replies=40, early_orphans=1)[0] == t
+    >>> complete_history_from(t, group_created=none, early_replies=40, early_orphans=1)[0] == t
     True
     """
     if first is None or pd.isna(first):
@@ -162,9 +168,6 @@ def complete_history_from(
     g = group_created.dropna()
     if len(g) and (g < before).mean() >= _OLDER_SHARE:
         reasons.append(f"{(g < before).sum():,} of its {len(g):,} communities were created before its first message")
-    j = joined.dropna()
-    if len(j) >= 5 and (j < before).mean() >= _OLDER_SHARE:
-        reasons.append(f"{(j < before).mean():.0%} of its people registered before its first message")
     if early_orphans >= 3 and early_orphans >= _ORPHAN_SHARE * max(early_replies, 1):
         reasons.append(f"{early_orphans:,} replies in its first month answer messages it does not hold")
     if not reasons:
@@ -201,9 +204,7 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
     active_groups = m.loc[~private, "group_id"].dropna().unique()
     groups = ds.groups
     created = groups.loc[groups["group_id"].isin(active_groups), "created_at"]
-    start, reason = complete_history_from(
-        first, group_created=created, joined=pop["joined_at"], early_replies=early_replies, early_orphans=early_orphans
-    )
+    start, reason = complete_history_from(first, group_created=created, early_replies=early_replies, early_orphans=early_orphans)
     if override is not None:
         start, reason = pd.Timestamp(override, tz="UTC"), "set in client.yml (history_complete_from)"
     types = m["message_type"].dropna().astype(str).str.lower()
@@ -217,6 +218,7 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
         community_messages=int((~private).sum()),
         reactions=len(r),
         dated_reactions=int(r["created_at"].notna().sum()),
+        usage_rows=len(activity),
         reads=bool(len(activity) and activity["read"].fillna(0).gt(0).any()),
         join_dates=bool(len(pop) and pop["joined_at"].notna().mean() >= 0.5),
         departments=int(pop["department"].dropna().nunique()),
@@ -232,13 +234,19 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
 def profile_lines(p: DataProfile) -> list[str]:
     """The profile in words, one line per thing the data can or cannot show (the appendix and ``esnkit check``)."""
     yes_no = []
+    if p.usage_only:
+        yes_no.append(
+            "Usage reports only, no message export: each person's posts, likes and reads are known for a report period, not by "
+            "day or thread, so figures over a shorter window than the reports', and every thread, reply and community figure, "
+            "are not available."
+        )
     if p.private_only:
         yes_no.append(
             "Only private messages: no communities or channels, so no community figures; a conversation is a private exchange, answered when the other person replied."
         )
     elif not p.has_communities:
         yes_no.append("No messages in communities or channels.")
-    if p.messages and not p.has_threads:
+    if p.messages and not p.has_threads and not p.private_only:
         yes_no.append(
             "No replies are linked to the message they answer, so each post stands alone; a post counts as answered when someone else reacted to it."
         )

@@ -62,7 +62,7 @@ show_findings(ctx)
 # How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
 
 # %%
-plots.plot_monthly_active(a.monthly, empty=why(ctx, "activity"));
+plots.plot_monthly_active(a.monthly, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %%
 show_markdown(reconciliation_note(ctx, a))
@@ -71,12 +71,12 @@ show_markdown(reconciliation_note(ctx, a))
 # Each month some people arrive for the first time, some come back, some return after a break and some stop. A network grows only while the first three outnumber the last.
 
 # %%
-plots.plot_flows(a.flows, empty=why(ctx, "activity"));
+plots.plot_flows(a.flows, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %%
 if show_section(ctx, "adoption by department"):  # left out where the data have no departments
     show_table(a.by_department, percent=["adoption_rate"], empty=why(ctx, "departments"))
-    plots.plot_adoption_by(a.by_department, empty="")  # the table above says why when empty
+    plots.plot_adoption_by(a.by_department, as_of=ctx.as_of, empty="")  # the table above says why when empty
 
 # %% [markdown]
 # ### How far adoption has spread
@@ -92,7 +92,7 @@ show_table(a.segments_rogers, percent=["share"], empty=why(ctx, "segments"))
 # Of the people who first took part in a given month, the share who were active again one, two, three... months later. Fast fading rows mean people tried the network and did not find a reason to return.
 
 # %%
-plots.plot_cohort_retention(a.retention, empty=why(ctx, "activity"));
+plots.plot_cohort_retention(a.retention, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ## Who contributes
@@ -110,10 +110,10 @@ show_note(lurker_note(ctx))
 # Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.
 
 # %%
-plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"], empty=why(ctx, "segments"));
+plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"], as_of=ctx.as_of, empty=why(ctx, "segments"));
 
 # %%
-plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"], empty=why(ctx, "segments"));
+plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"], as_of=ctx.as_of, empty=why(ctx, "segments"));
 
 # %% [markdown]
 # ## Conversations
@@ -122,7 +122,7 @@ plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", 
 show_section(ctx, "conversations");
 
 # %%
-plots.plot_response_rate(a.response_by_quarter.tail(8), unit=ctx.profile.unit(), empty=why(ctx, "threads"));
+plots.plot_response_rate(a.response_by_quarter.tail(8), as_of=ctx.as_of, unit=ctx.profile.unit(), empty=why(ctx, "threads"));
 
 # %% [markdown]
 # ### How far conversations go
@@ -137,7 +137,7 @@ if show_section(ctx, "conversation depth"):
 # Every message up to the as-of date, by weekday and hour (UTC). Post news and hold events in the darker hours, when most people are there.
 
 # %%
-plots.plot_activity_heatmap(a.heatmap, empty=why(ctx, "activity"));
+plots.plot_activity_heatmap(a.heatmap, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ### Questions and answers
@@ -153,7 +153,7 @@ show_table(questions_table(ctx, a), percent=["answer_rate"], rename={"median_hou
 
 # %%
 if show_section(ctx, "communities"):  # one sentence, once, where the data hold private messages only
-    plots.plot_community_status(a.scorecard, empty=why(ctx, "all communities"))
+    plots.plot_community_status(a.scorecard, as_of=ctx.as_of, empty=why(ctx, "all communities"))
     show_markdown("### Key communities")
     show_table(a.key_communities, percent=["response_rate"], profile=ctx.profile, empty=why(ctx, "communities"))
     show_markdown("### All communities")
@@ -185,24 +185,24 @@ if show_section(ctx, "communities"):  # one sentence, once, where the data hold 
 show_section(ctx, "key individuals");
 
 # %%
-plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), empty=why(ctx, "ties"));
+plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), as_of=ctx.as_of, empty=why(ctx, "ties"));
 
 # %%
 show_table(key_people_table(ctx, a.individuals), profile=ctx.profile, empty=why(ctx, "ties"))
 
 # %%
 show_markdown(network_shape_note(a))
-plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, empty="");  # the table above says why when there are no ties
+plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, as_of=ctx.as_of, empty="");  # the table above says why when there are no ties
 
 # %% [markdown]
 # ### Silos
 
 # %%
 if show_section(ctx, "silos"):  # one sentence where the data have no departments
-    plots.plot_department_mixing(a.mixing, empty=why(ctx, "silos"))
+    plots.plot_department_mixing(a.mixing, as_of=ctx.as_of, empty=why(ctx, "silos"))
     if len(a.department_matrix):  # the E-I chart above says why when there are no ties
         show_markdown(MATRIX_NOTE)
-    plots.plot_department_matrix(a.department_matrix, empty="")
+    plots.plot_department_matrix(a.department_matrix, as_of=ctx.as_of, empty="")
 
 # %% [markdown]
 # ### Leaders
@@ -244,10 +244,10 @@ show_table(a.successes, profile=ctx.profile, empty=why(ctx, "successes"))
 # The survey shows how people feel about the network; the interviews say why.
 
 # %%
-plots.plot_favourability(a.favourability, empty="");  # the table below says why when there is no survey
+plots.plot_favourability(a.favourability, as_of=ctx.as_of, empty="");  # the table below says why when there is no survey
 
 # %%
-plots.plot_survey_heatmap(a.favourability_by_department, empty="")
+plots.plot_survey_heatmap(a.favourability_by_department, as_of=ctx.as_of, empty="")
 show_reason_if_empty(a.favourability_by_department, why(ctx, "survey by department"))
 
 # %%

@@ -72,7 +72,7 @@ if show_section(ctx, "community scorecards"):  # one sentence, once, where the d
 
 # %%
 if show_section(ctx, "lifecycle triage"):  # left out with private messages only: the scorecards said why
-    plots.plot_community_status(s.triage, empty=why(ctx, "all communities"))
+    plots.plot_community_status(s.triage, as_of=ctx.as_of, empty=why(ctx, "all communities"))
     show_table(
         s.triage[["name", "status", "action", "lapsed_with_it", "key_person_risk", "evidence"]],
         rename={"lapsed_with_it": "people who lapsed with it", "key_person_risk": "key-person risk"},

@@ -123,6 +123,6 @@ def test_the_audit_holds_private_messages_to_conversations_not_threads():
 
     assert faults(PRIVATE, "Half the conversations got an answer.") == []
     assert faults(PRIVATE, "Half the threads got an answer.") == [
-        "'Half the threads got an answer.' though the data hold private messages only: conversations, not threads"
+        "'Half the threads got an answer.' though there are no threads (no message replies to another in a community)"
     ]
     assert faults(WITH_ALL, "Half the threads got an answer.") == []

@@ -216,6 +216,16 @@ def sums_by_person(ds: Dataset, days: pd.DataFrame, columns: list[str]) -> pd.Da
     return pd.DataFrame(sums, index=index).sort_index()
 
 
+#: The account states of a closed account (deleted or deactivated): never counted as having never taken part,
+#: never a comms target, whatever its past (Viva Engage ``soft_delete`` with a date, Slack ``deleted``, ...).
+CLOSED_STATES = ("deleted", "suspended")
+
+
+def closed_accounts(ds: Dataset) -> np.ndarray:
+    """Booleans over ``ds.people`` rows: whose account is closed (:data:`CLOSED_STATES`)."""
+    return ds.people["state"].isin(CLOSED_STATES).to_numpy(dtype=bool)
+
+
 def population_rows(ds: Dataset, *, include_bots: bool = False, include_external: bool = False) -> np.ndarray:
     """The rows of ``ds.people`` that :func:`population` keeps, in order."""
     return np.flatnonzero(_population_mask(ds, include_bots, include_external)[:-1])
@@ -504,6 +514,26 @@ def readers(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.Index:
     overlap = (act["period_end"] > start) & (act["period_start"] < end) & (act["read"].fillna(0) > 0)
     ids = pd.Index(act.loc[overlap, "person_id"].unique(), dtype="str")
     return ids[ids.isin(population(ds)["person_id"])]
+
+
+def period_contributors(ds: Dataset, *, as_of=None, window_days: int) -> np.ndarray | None:
+    """Booleans over ``ds.people`` rows: who posted or liked in a usage-report period inside the ``window_days`` to ``as_of``.
+
+    For data with usage reports only (no message export): a report row counts a person's activity
+    over its whole period (7 to 180 days), so a window is measured only by periods that fit in it
+    and, between them, cover it (two days' slack either side). ``None`` otherwise: "active in the last
+    30 days" cannot be read off a 180-day report, nor "in the last 180 days" off a 30-day one.
+    """
+    act = ds.activity
+    if not len(act):
+        return None
+    end = as_of_end(as_of, ds)
+    start, slack = end - pd.Timedelta(days=window_days), pd.Timedelta(days=2)
+    inside = (act["period_start"] >= start - slack) & (act["period_end"] <= end + slack)
+    if not inside.any() or act.loc[inside, "period_start"].min() > start + slack or act.loc[inside, "period_end"].max() < end - slack:
+        return None
+    acted = inside & ((act["posted"].fillna(0) > 0) | (act["liked"].fillna(0) > 0))
+    return isin(ds.people["person_id"], act.loc[acted, "person_id"]).to_numpy(dtype=bool)
 
 
 def suppress(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:

@@ -37,7 +37,7 @@ import pandas as pd
 from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, measures, network, trends
-from ._base import NEVER, active_days, as_of_end, day_number, population, registration_days
+from ._base import NEVER, active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
 from .measures import KPIS, Measure, in_unit, label_of
 
 __all__ = [
@@ -182,6 +182,8 @@ def _measure(
             return float(answered.mean()) if len(threads) else float("nan")
         hours = threads.loc[answered, "hours_to_first_response"]
         return float(hours.median()) if len(hours) else float("nan")
+    if ds.rows("messages") == 0 and ds.rows("activity"):
+        return _from_usage_reports(ds, kpi_id, end, seg)
     end_day = day_number(end)
     who, day = days()
     n = len(ds.people)
@@ -199,11 +201,27 @@ def _measure(
         return float((np.bincount(since(end_day - 30), minlength=n) >= 4).sum())
     ever = np.zeros(n, dtype=bool)
     ever[who] = True
-    if kpi_id == "never_activated":
-        return float((seg & ~ever).sum())
+    if kpi_id == "never_activated":  # a closed account is not someone who has yet to take part
+        return float((seg & ~ever & ~closed_accounts(ds)).sum())
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, who, day)
     return float((ever & (last < end_day - inactive_days)).sum())  # lapsed
+
+
+def _from_usage_reports(ds: Dataset, kpi_id: str, end: pd.Timestamp, seg: np.ndarray) -> float:
+    """A people KPI from usage reports alone: measured only over report periods that fit its window, else NaN.
+
+    Reports count a period's posts and likes, not days: "engaged" (4+ active days), "lapsed" (a last
+    active day) and "never taken part" (ever) cannot be read off them.
+    """
+    window = {"interactive_share": 180, **ACTIVE_WINDOWS}.get(kpi_id)
+    acted = period_contributors(ds, as_of=end - pd.Timedelta(days=1), window_days=window) if window else None
+    if acted is None:
+        return float("nan")
+    if kpi_id == "interactive_share":
+        registered = seg & (registration_days(ds) < day_number(end))
+        return float((registered & acted).sum() / registered.sum()) if registered.any() else float("nan")
+    return float((seg & acted).sum())
 
 
 def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +281,7 @@ def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
     DataFrame
         ``kpi``, ``label``, ``value`` (float, NaN when it cannot be measured), ``display`` (what
         the deliverables print; :data:`NOT_AVAILABLE` where the data cannot measure it at all,
-        :func:`unavailable`), ``unit``, ``definition``, ``higher_is_better``, in :data:`KPIS` order.
+        :func:`unavailable`), ``unit``, ``definition``, ``unavailable`` (why, or ""), ``higher_is_better``, in :data:`KPIS` order.
     """
     from ..profile import data_profile
 
@@ -279,6 +297,7 @@ def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
             "display": [NOT_AVAILABLE if k.id in missing else display(k.id, values[k.id]) for k in KPIS],
             "unit": [k.unit for k in KPIS],
             "definition": [kpi_definition(k.id, profile) for k in KPIS],
+            "unavailable": [unavailable(k.id, profile) or "" for k in KPIS],  # why the data cannot measure it, else ""
             "higher_is_better": [k.higher_is_better for k in KPIS],
         }
     )

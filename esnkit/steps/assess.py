@@ -263,9 +263,9 @@ def people(shown: str, n: float, one: str = "person was", many: str = "people we
 def kpi_tiles(a: Assessment) -> dict[str, Told]:
     """The headline tiles: every KPI's label and its value as it prints, each a fact of the section ``tiles``."""
     tiles = {}
-    for kpi_id, label, value, shown in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"], a.kpis["display"]):
-        if shown == kpis.NOT_AVAILABLE:  # the data cannot measure it (kpis.unavailable): said so, not a figure
-            tiles[label] = shown
+    for kpi_id, label, value, why in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"], a.kpis["unavailable"]):
+        if why:  # the data cannot measure it (kpis.unavailable): said so, with the reason under its label, not a figure
+            tiles[f"{label}, as {why}"] = kpis.NOT_AVAILABLE
             continue
         f = Figures("tiles", as_of=a.as_of, unit=a.unit)
         tiles[label] = Told(f(kpi_id, value), f)
