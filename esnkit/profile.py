@@ -122,7 +122,7 @@ class DataProfile:
     def from_dict(cls, data: dict[str, Any]) -> DataProfile:
         """The profile :meth:`to_dict` wrote (the ``data-profile`` every appendix carries, which the audit reads).
 
-        >>> p = DataProfile(7, 3, 0, 147, 0, 0, 147, 1, 0, False, False, 0, 0, False, dt.date(2016, 1, 1), dt.date(2016, 5, 9), dt.date(2016, 1, 1), "")
+        >>> p = DataProfile(7, 3, 0, 147, 0, 0, 147, 1, 0, 0, False, False, 0, 0, False, dt.date(2016, 1, 1), dt.date(2016, 5, 9), dt.date(2016, 1, 1), "")
         >>> DataProfile.from_dict(p.to_dict()) == p, p.unit()
         (True, 'posts')
         """

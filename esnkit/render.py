@@ -84,7 +84,7 @@ def term_definition(name: str, profile: DataProfile) -> str | None:
     departments where the data have none (:data:`WITHOUT_DEPARTMENTS`; None: the term is left out).
 
     >>> from esnkit.profile import DataProfile
-    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
     >>> term_definition("E-I index", p) is None, "departments to bridge" in term_definition("roles", p)
     (True, True)
     >>> term_definition("community status", p).split("and ")[-1]
@@ -177,7 +177,7 @@ def fit_to_profile(table: pd.DataFrame, profile: DataProfile | None) -> pd.DataF
     """``table`` with only the columns the data can fill: without departments, none about departments.
 
     >>> from esnkit.profile import DataProfile
-    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
     >>> list(fit_to_profile(pd.DataFrame(columns=["person", "department", "cross_department_ties", "degree"]), p))
     ['person', 'degree']
     """

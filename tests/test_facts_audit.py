@@ -87,7 +87,7 @@ def test_facts_are_collected_from_the_outputs_of_the_executed_notebooks(tmp_path
 
 
 #: The data profile a hand-written page's appendix states: data with threads and departments, which every word may speak of.
-FULL_PROFILE = DataProfile(1200, 0, 0, 900, 400, 0, 900, 300, 300, True, True, 8, 3, True, None, None, None, "the data start there")
+FULL_PROFILE = DataProfile(1200, 0, 0, 900, 400, 0, 900, 300, 300, 0, True, True, 8, 3, True, None, None, None, "the data start there")
 
 
 def _page(*blocks: str, profile: DataProfile = FULL_PROFILE) -> str:

@@ -15,7 +15,7 @@ from esnkit.steps.findings import never_action
 from esnkit.steps.sections import SECTIONS, applies, section_markdown
 
 #: A profile worked by hand: 7 people, 147 messages, no replies, no departments (the Slack sample's shape).
-NO_REPLIES = DataProfile(7, 3, 0, 147, 0, 0, 147, 1, 0, False, False, 0, 0, False, None, None, None, "")
+NO_REPLIES = DataProfile(7, 3, 0, 147, 0, 0, 147, 1, 0, 0, False, False, 0, 0, False, None, None, None, "")
 WITH_ALL = dataclasses.replace(NO_REPLIES, replies=40, departments=6, locations=3)
 PRIVATE = dataclasses.replace(NO_REPLIES, private_messages=147, community_messages=0, replies=12)
 

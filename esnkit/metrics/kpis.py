@@ -261,7 +261,7 @@ def kpi_definition(kpi_id: str, profile) -> str:
     """A KPI's definition as the appendix and kpis.json print it: in the data's unit of conversation, or why it is not available.
 
     >>> from esnkit.profile import DataProfile
-    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
     >>> kpi_definition("cross_department_share", p)
     'Not available: these data have no departments.'
     >>> kpi_definition("median_hours_to_first_response", p)[:40]

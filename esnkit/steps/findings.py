@@ -264,7 +264,7 @@ def never_action(profile) -> str:
     """What to do about the never-activated: aimed by department and location only where the data have them.
 
     >>> from esnkit.profile import DataProfile
-    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
     >>> never_action(p)
     "Reach them with step 3's comms, each with a first thing to do (a question to answer, a community to join)."
     >>> never_action(dataclasses.replace(p, departments=4))[:50]

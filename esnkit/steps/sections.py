@@ -9,7 +9,7 @@ posts or conversations). The notebook keeps the body inside ``if show_section(ct
 Examples
 --------
 >>> from esnkit.profile import DataProfile
->>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, False, False, 0, 0, False, None, None, None, "")
+>>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
 >>> section_markdown(p, "adoption by department") is None  # left out: the appendix says the data have no departments
 True
 >>> print(section_markdown(p, "silos"))
