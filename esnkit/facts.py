@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .metrics.measures import display, label_of, measure
+from .metrics.measures import display, in_unit, label_of, measure
 
 __all__ = ["Fact", "Figures", "Told", "FACTS_MIME", "FACT_FIELDS", "plain", "collect_facts", "write_facts", "facts_bundle"]
 
@@ -76,8 +76,9 @@ def _num(value) -> float | None:
 class Figures:
     """The figures one section prints, each a registered measure; :meth:`__call__` returns its marked text."""
 
-    def __init__(self, section: str, *, as_of: str):
-        self.section, self.as_of = section, str(as_of)
+    def __init__(self, section: str, *, as_of: str, unit: str | None = None):
+        # unit: the data's unit of conversation (ctx.profile.unit()), which labels and counts are written in
+        self.section, self.as_of, self.unit = section, str(as_of), unit
         self.facts: list[Fact] = []
 
     def __call__(self, measure_id: str, value, *, segment: dict | None = None, window: str | None = None) -> str:
@@ -88,13 +89,13 @@ class Figures:
         fact = Fact(
             self.section,
             m.id,
-            label_of(m.id, segment=seg, window=window),
+            label_of(m.id, segment=seg, window=window, unit=self.unit),
             seg,
             window or m.window,
             self.as_of,
             _num(value),
             shown,
-            m.counts,
+            in_unit(m.counts, self.unit),
             m.population,
             m.version,
         )

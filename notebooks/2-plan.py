@@ -53,7 +53,7 @@ show_markdown(plan.plan_summary(p, client=ctx.client), block_name="summary")
 show_findings(ctx)
 
 # %%
-show_table(plan.objectives_table(p), empty=why(ctx, "objectives"))
+show_table(plan.objectives_table(p), profile=ctx.profile, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## Glide paths
@@ -65,9 +65,10 @@ for obj in p.objectives.itertuples():
     plots.plot_glide_path(
         p.glide_paths[p.glide_paths["objective_id"] == obj.objective_id],
         actual=p.history.get(obj.objective_id),
-        title=plan.objective_title(obj, as_of=p.as_of),
+        title=plan.objective_title(obj, as_of=p.as_of, unit=p.unit),
         kpi=obj.metric,
         as_of=p.as_of,
+        unit=p.unit,
     )
 
 # %% [markdown]
@@ -76,7 +77,7 @@ for obj in p.objectives.itertuples():
 # Which objective serves which strategic theme, who owns it, and why it is set where it is.
 
 # %%
-show_table(p.alignment, empty=why(ctx, "objectives"))
+show_table(p.alignment, profile=ctx.profile, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## How the feasibility verdict is reached

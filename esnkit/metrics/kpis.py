@@ -38,7 +38,7 @@ from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, measures, network, trends
 from ._base import NEVER, active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
-from .measures import KPIS, Measure
+from .measures import KPIS, Measure, in_unit, label_of
 
 __all__ = [
     "KPI",
@@ -46,6 +46,9 @@ __all__ = [
     "kpi",
     "kpi_values",
     "kpi_table",
+    "kpi_definition",
+    "unavailable",
+    "NOT_AVAILABLE",
     "kpi_history",
     "display",
     "quantise",
@@ -239,24 +242,62 @@ def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: in
     return threads[isin(threads["author_id"], ds.people["person_id"][seg])]  # seg lies inside the population
 
 
+#: What a tile, kpis.json and the appendix print for a KPI the data cannot measure (:func:`unavailable`).
+NOT_AVAILABLE = "not available"
+
+
+def unavailable(kpi_id: str, profile) -> str | None:
+    """Why the data cannot measure this KPI at all (a sentence a client understands), or None when they can.
+
+    ``profile`` is the data's :class:`esnkit.profile.DataProfile`. Interactions between departments
+    need departments: without them the KPI is not a zero, it is not available.
+    """
+    if kpi_id == "cross_department_share" and not profile.has_departments:
+        return "these data have no departments"
+    return None
+
+
+def kpi_definition(kpi_id: str, profile) -> str:
+    """A KPI's definition as the appendix and kpis.json print it: in the data's unit of conversation, or why it is not available.
+
+    >>> from esnkit.profile import DataProfile
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> kpi_definition("cross_department_share", p)
+    'Not available: these data have no departments.'
+    >>> kpi_definition("median_hours_to_first_response", p)[:40]
+    'Over the answered posts of those 90 days'
+    """
+    why = unavailable(kpi_id, profile)
+    if why:
+        return f"{NOT_AVAILABLE.capitalize()}: {why}."
+    return in_unit(kpi(kpi_id).definition, profile.unit())
+
+
 def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
-    """The KPIs as the machine-readable record holds them.
+    """The KPIs as the machine-readable record holds them, labelled in the data's unit of conversation (:func:`~esnkit.metrics.measures.in_unit`).
 
     Returns
     -------
     DataFrame
         ``kpi``, ``label``, ``value`` (float, NaN when it cannot be measured), ``display`` (what
-        the deliverables print), ``unit``, ``definition``, ``higher_is_better``, in :data:`KPIS` order.
+        the deliverables print; :data:`NOT_AVAILABLE` where the data cannot measure it at all,
+        :func:`unavailable`), ``unit``, ``definition``, ``unavailable`` (why, or ""), ``higher_is_better``, in :data:`KPIS` order.
     """
+    from ..profile import data_profile
+
+    profile = data_profile(ds)
     values = kpi_values(ds, as_of=as_of, inactive_days=inactive_days)
+    missing = {k.id for k in KPIS if unavailable(k.id, profile)}
+    values = {k: float("nan") if k in missing else v for k, v in values.items()}
     return pd.DataFrame(
         {
             "kpi": [k.id for k in KPIS],
-            "label": [k.label for k in KPIS],
+            "label": [label_of(k.id, unit=profile.unit()) for k in KPIS],
             "value": [values[k.id] for k in KPIS],
-            "display": [display(k.id, values[k.id]) for k in KPIS],
+            "display": [NOT_AVAILABLE if k.id in missing else display(k.id, values[k.id]) for k in KPIS],
             "unit": [k.unit for k in KPIS],
-            "definition": [k.definition for k in KPIS],
+            "definition": [kpi_definition(k.id, profile) for k in KPIS],
+            "unavailable": [unavailable(k.id, profile) or "" for k in KPIS],  # why the data cannot measure it, else ""
             "higher_is_better": [k.higher_is_better for k in KPIS],
         }
     )

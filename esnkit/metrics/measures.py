@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from .._text import percent
 
-__all__ = ["Measure", "MEASURES", "KPIS", "measure", "display", "label_of", "segment_words", "UNITS"]
+__all__ = ["Measure", "MEASURES", "KPIS", "measure", "display", "label_of", "segment_words", "in_unit", "UNITS"]
 
 #: How each unit prints (``digits`` of a measure set the decimals of a share).
 UNITS = ("share", "count", "hours", "index", "score")
@@ -657,16 +658,43 @@ def segment_words(segment: dict | None) -> str:
     return " × ".join(str(v) for v in (segment or {}).values())
 
 
-def label_of(measure_id: str, *, segment: dict | None = None, window: str | None = None) -> str:
-    """The label a figure of this measure prints under: the measure's label, its segment and its own window if it has one.
+#: A thread, as the registry writes it; :func:`in_unit` puts the data's own unit of conversation in its place.
+_THREAD = re.compile(r"\b([Tt])hread(s?)\b")
+
+
+def in_unit(text: str, unit: str | None = None) -> str:
+    """``text`` written for threads, in the data's unit of conversation (:meth:`esnkit.profile.DataProfile.unit`).
+
+    The registry writes its labels and definitions for threads; data without replies have posts,
+    private messages only have conversations. This is the one place the word changes, so one
+    measure keeps one label within a client: tiles, facts, kpis.json, plans and the appendix.
+
+    >>> in_unit("Threads answered (last 90 days)", "posts")
+    'Posts answered (last 90 days)'
+    >>> in_unit("Of the threads started, a thread's first reply", "conversations")
+    "Of the conversations started, a conversation's first reply"
+    >>> in_unit("Threads answered", None), in_unit("Threads answered", "threads")
+    ('Threads answered', 'Threads answered')
+    """
+    if not unit or unit.rstrip("s") == "thread":
+        return text
+    word = unit[:-1] if unit.endswith("s") else unit
+    return _THREAD.sub(lambda m: (word.capitalize() if m[1] == "T" else word) + m[2], text)
+
+
+def label_of(measure_id: str, *, segment: dict | None = None, window: str | None = None, unit: str | None = None) -> str:
+    """The label a figure of this measure prints under: the measure's label, in the data's ``unit`` of conversation
+    (:func:`in_unit`), its segment and its own window if it has one.
 
     >>> label_of("cross_department_share", segment={"department": "Legal"})
     'Interactions between departments (last 12 months), Legal'
     >>> label_of("monthly_active", window="June 2026")
     'People active in the month (June 2026)'
+    >>> label_of("response_rate", unit="posts"), label_of("target_response_rate", unit="conversations")
+    ('Posts answered (last 90 days)', 'Target: Conversations answered (last 90 days)')
     """
     m = measure(measure_id)
-    text = m.label
+    text = in_unit(m.label, unit)
     if window and window != m.window:
         text += f" ({window})"
     if segment:

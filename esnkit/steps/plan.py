@@ -47,6 +47,7 @@ from ..errors import ConfigError
 from ..facts import Figures, Told
 from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
+from ..profile import data_profile
 from ..render import escape_md
 from . import month_end_after
 from .context import StepContext
@@ -93,13 +94,13 @@ def objective_kpi(metric: str) -> kpis.KPI:
         raise ConfigError(f"unknown objective metric {str(metric)[:40]!r}; choose one of {', '.join(k.id for k in kpis.KPIS)}") from None
 
 
-def objective_label(metric: str, segment: dict[str, str] | None) -> str:
+def objective_label(metric: str, segment: dict[str, str] | None, unit: str | None = None) -> str:
     """An objective's label as every table, title and summary prints it: the KPI's, with the segment it is measured for.
 
     >>> objective_label("response_rate", {"department": "Legal"}), objective_label("active_30", None)
     ('Threads answered (last 90 days), Legal', 'People active in the last 30 days')
     """
-    return measures.label_of(objective_kpi(metric).id, segment=segment)  # the registry's one way to name a segment
+    return measures.label_of(objective_kpi(metric).id, segment=segment, unit=unit)  # the registry's one way to name a segment
 
 
 def segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series | None:
@@ -354,15 +355,16 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
         else:
             goal("interactive_share", 1.0, "Everyone has a voice", "every registered person already takes part: hold it at {target}")
     resp = values["response_rate"]
+    unit = data_profile(ds).unit()  # threads, posts or conversations: the word the data support
     if np.isfinite(resp):
         target = min(SHARE_CEILING, max(resp, 0.6) + 0.1)
         goal(
             "response_rate",
             max(target, resp),
             "Questions get answers",
-            f"from {shown('response_rate', resp)} to {{target}} of threads answered: an unanswered post is the fastest way to lose a contributor"
+            f"from {shown('response_rate', resp)} to {{target}} of {unit} answered: an unanswered post is the fastest way to lose a contributor"
             if target > resp
-            else f"{shown('response_rate', resp)} of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
+            else f"{shown('response_rate', resp)} of {unit} are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
             "post is the fastest way to lose a contributor",
         )
     active = values["active_30"]
@@ -424,6 +426,7 @@ class Plan:
     glide_paths: pd.DataFrame
     alignment: pd.DataFrame
     history: dict[str, pd.DataFrame]
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def build_plan(ctx: StepContext, *, save: bool = False) -> Plan:
@@ -467,7 +470,7 @@ def _build_plan(ctx: StepContext) -> Plan:
         rows.append(
             {
                 "objective_id": obj["id"],
-                "objective": objective_label(k.id, obj["segment"]),
+                "objective": objective_label(k.id, obj["segment"], ctx.profile.unit()),
                 "metric": k.id,
                 "segment": ", ".join(f"{k_} = {v}" for k_, v in (obj["segment"] or {}).items()) or "whole network",
                 "baseline": baseline,
@@ -500,7 +503,9 @@ def _build_plan(ctx: StepContext) -> Plan:
     )
     alignment = alignment[["theme", "objective", "owner", "target", "deadline", "why"]]
     alignment["owner"] = alignment["owner"].where(alignment["owner"].astype("str").str.strip() != "", BLANK_OWNER)
-    return Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
+    return Plan(
+        as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history, unit=ctx.profile.unit()
+    )
 
 
 PLAN_COLUMNS = [
@@ -553,7 +558,7 @@ def plan_summary(plan: Plan, *, client: str) -> Told:
     alignment table below the summary, so a bullet says its course once.
     """
     t = plan.objectives
-    f = Figures("summary", as_of=plan.as_of)
+    f = Figures("summary", as_of=plan.as_of, unit=plan.unit)
     name = f.name(escape_md(client))
     if plan.proposed:
         intro = (
@@ -642,13 +647,13 @@ def course(metric: str, baseline: float, target: float, deadline, *, start: str 
     return f"held at {before} until {deadline}" if before == after else f"{start}{before} to {after} by {deadline}"
 
 
-def objective_title(row, *, as_of) -> Told:
+def objective_title(row, *, as_of, unit: str | None = None) -> Told:
     """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``.
 
     ``row.objective`` is :func:`objective_label`'s, which already names the segment; its two figures
     are the summary's (:func:`marked_course`), measured at the plan's ``as_of``.
     """
-    f = Figures("chart", as_of=as_of)
+    f = Figures("chart", as_of=as_of, unit=unit)  # unit: the plan's (Plan.unit), in its figures' labels
     return Told(f"{f.name(escape_md(row.objective))}: {marked_course(f, row, start='')} ({escape_md(row.feasibility)})", f)
 
 

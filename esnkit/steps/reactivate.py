@@ -395,6 +395,7 @@ class Reactivation:
     inactive_days: int = 90
     healthy: int = 0  # the healthy-communities KPI, of which the seed communities are the busiest
     people: int = 0  # people counted in the figures (the data profile): a small network lists fewer
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def build_reactivation(ctx: StepContext, *, write_lists: bool = False) -> Reactivation:
@@ -458,6 +459,7 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
         ctx.inactive_days,
         int(np.nan_to_num(values["healthy_communities"])),
         ctx.profile.people,
+        ctx.profile.unit(),
     )
 
 
@@ -480,7 +482,7 @@ def silent_heavy(ctx: StepContext) -> pd.DataFrame:
 
 def reactivation_summary(r: Reactivation, *, client: str) -> Told:
     """The step's summary, each sentence written from its numbers, each figure a registered measure."""
-    f = Figures("summary", as_of=r.as_of)
+    f = Figures("summary", as_of=r.as_of, unit=r.unit)
     lines = []
     bridging = int((r.champions["cross_department_ties"] > 0).sum()) if len(r.champions) else 0
     if len(r.champions) == 0:
