@@ -177,7 +177,7 @@ def _measure(
         answered = threads["answered"].to_numpy(dtype=bool)
         if kpi_id == "response_rate":
             return float(answered.mean()) if len(threads) else float("nan")
-        hours = threads.loc[answered, "hours_to_first_response"]
+        hours = threads["hours_to_first_response"].dropna()  # dated responses only: an undated reaction gives no time
         return float(hours.median()) if len(hours) else float("nan")
     end_day = day_number(end)
     who, day = days()

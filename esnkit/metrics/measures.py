@@ -102,21 +102,24 @@ KPIS: tuple[Measure, ...] = (
         "Threads answered (last 90 days)",
         "share",
         "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
-        "reaction from someone other than the author (SWOOP).",
+        "reaction from someone other than the author by then (SWOOP); a reaction the export gives no time, as standard Slack "
+        "exports do, counts at its message's time.",
         counts="threads",
         window="last 90 days",
         owner_theme="conversation",
+        version=2,
     ),
     _kpi(
         "median_hours_to_first_response",
         "Median hours to first response (last 90 days)",
         "hours",
-        "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
-        "else (CHAOSS time to first response).",
+        "Over the threads of those 90 days with a dated reply or reaction by someone else, the median time from the post to "
+        "the first of them (CHAOSS time to first response); a reaction without a time answers a thread but gives it no time.",
         counts="threads",
         window="last 90 days",
         higher_is_better=False,
         owner_theme="conversation",
+        version=2,
     ),
     _kpi(
         "healthy_communities",
