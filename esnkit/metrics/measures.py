@@ -69,9 +69,11 @@ KPIS: tuple[Measure, ...] = (
         "Registered people who interacted in the last 6 months",
         "share",
         "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
-        "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
+        "as a share of everyone registered by then: every live account (not deactivated or deleted) that had joined, or every "
+        "one when the export gives no join dates, whether or not it took part (SWOOP's interactive users; reading is not counted).",
         window="last 180 days",
         population="registered",
+        version=2,
     ),
     _kpi(
         "active_30",
@@ -194,8 +196,9 @@ OTHER: tuple[Measure, ...] = (
         "registered",
         "Registered people",
         "count",
-        "People with an account who had joined by the as-of date (without a join date, from their first post, reply or "
-        "reaction), bots and external guests excluded.",
+        "People with a live account (not deactivated or deleted) who had joined by the as-of date (every such account when "
+        "the export gives no join dates, whether or not it took part), bots and external guests excluded.",
+        version=2,
         population="people",
     ),
     Measure(
