@@ -1,5 +1,6 @@
 """Headline KPIs equal their printed definitions, computed independently from the raw export (issue 42)."""
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 import esnkit
@@ -160,3 +162,69 @@ def test_a_reaction_without_a_time_answers_a_thread_but_gives_no_time_to_first_r
     # Cut on Jan 5: t1 is answered that day by the undated reaction (at its message's time).
     jan5 = conversations.thread_responses(ds, as_of="2026-01-05")
     assert jan5[["thread_id", "answered"]].to_dict("records") == [{"thread_id": "t1", "answered": True}]
+
+
+def _data_from_2004() -> Dataset:
+    """Three messages of 2004-2005 in a group with no creation date (as the SNAP data sets and Slack exports give)."""
+    return Dataset(
+        people=pd.DataFrame({"person_id": ["a", "b"], "state": ["active", "active"]}),
+        groups=pd.DataFrame({"group_id": ["g"], "name": ["G"]}),
+        messages=pd.DataFrame(
+            {
+                "message_id": ["1", "2", "3"],
+                "thread_id": ["1", "1", "3"],
+                "reply_to_id": [None, "1", None],
+                "group_id": ["g"] * 3,
+                "author_id": ["a", "b", "a"],
+                "created_at": ["2004-04-15 10:00", "2004-04-16 10:00", "2005-01-10 10:00"],
+                "is_thread_start": [True, False, True],
+                "is_private": [False] * 3,
+            }
+        ),
+    ).validate()
+
+
+def test_the_network_starts_when_the_data_or_client_yml_says_never_at_a_fixed_year():
+    from esnkit.checks import network_start, quality_warnings
+
+    ds = _data_from_2004()
+    now = pd.Timestamp("2026-01-01", tz="UTC")
+    # No group is dated: the first message is the start, and nothing is "before the network existed".
+    assert network_start(ds) == pd.Timestamp("2004-04-15 10:00", tz="UTC")
+    assert quality_warnings(ds, now=now) == []
+    # A dated group is the start when it is earlier than every message.
+    dated = ds.replace(groups=ds.groups.assign(created_at=pd.Series([pd.Timestamp("2003-11-01", tz="UTC")], dtype="datetime64[us, UTC]")))
+    assert network_start(dated) == pd.Timestamp("2003-11-01", tz="UTC")
+    # client.yml's network_start wins, and only then are messages before it a data-quality warning (the two of April 2004).
+    assert network_start(ds, dt.date(2004, 6, 1)) == pd.Timestamp("2004-06-01", tz="UTC")
+    assert quality_warnings(ds, now=now, started=dt.date(2004, 6, 1)) == [
+        "2 messages dated before the network existed (2004-06-01, client.yml's network_start)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"timezone": "Europe/Berln"}, ["client.yml: timezone", "'Europe/Berln'", "IANA", "Europe/Berlin"]),
+        ({"timezone": "../../etc/passwd"}, ["client.yml: timezone", "IANA"]),
+        ({"timezone": 1}, ["client.yml: timezone", "IANA"]),
+        ({"network_start": "March 2019"}, ["client.yml: network_start", "2026-06-30"]),
+        ({"network_start": "1985-01-01"}, ["client.yml: network_start", "1990-01-01", "leave it out"]),
+    ],
+)
+def test_client_yml_timezone_and_network_start_are_checked_naming_the_key(data, words):
+    from esnkit.config import config_from_dict
+    from esnkit.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"name": "A", **data})
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_client_yml_timezone_and_network_start_are_read():
+    from esnkit.config import config_from_dict
+
+    assert config_from_dict({"name": "A"}).timezone == "UTC" and config_from_dict({"name": "A"}).network_start is None
+    got = config_from_dict({"name": "A", "timezone": "Europe/Berlin", "network_start": dt.date(2004, 2, 4)})
+    assert (got.timezone, got.network_start) == ("Europe/Berlin", dt.date(2004, 2, 4))
