@@ -279,14 +279,19 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
 
 
 @_says_why_when_empty
-def plot_activity_heatmap(table: pd.DataFrame, *, ax=None):
-    """Messages by weekday and hour (from ``conversations.activity_heatmap``)."""
+def plot_activity_heatmap(table: pd.DataFrame, *, timezone: str | None = None, ax=None):
+    """Messages by weekday and hour (from ``conversations.activity_heatmap``), in the time zone it was counted in.
+
+    ``timezone`` defaults to the table's ``attrs["timezone"]`` (UTC when it has none); the title and
+    the hour axis name it.
+    """
+    zone = timezone or table.attrs.get("timezone") or "UTC"
     grid = table.pivot(index="weekday", columns="hour", values="messages")
     grid.index = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][: len(grid)]
     ax = _ax(ax, figsize=(9, 2.8))
     sns.heatmap(grid, cmap="Blues", cbar=True, cbar_kws={"label": "messages"}, ax=ax)
     day, hour = np.unravel_index(int(np.nanargmax(grid.to_numpy())), grid.shape)
-    ax.set(title=f"When people post (UTC): busiest on {grid.index[day]} at {int(grid.columns[hour]):02d}:00", xlabel="hour", ylabel="")
+    ax.set(title=f"When people post ({zone}): busiest on {grid.index[day]} at {int(grid.columns[hour]):02d}:00", xlabel=f"hour ({zone})", ylabel="")
     return ax
 
 

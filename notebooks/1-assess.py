@@ -137,7 +137,7 @@ show_table(a.depth, percent=["share"], rename={"n_replies": "replies"}, empty=wh
 # %% [markdown]
 # ### The busiest hours
 #
-# Every message up to the as-of date, by weekday and hour (UTC). Post news and hold events in the darker hours, when most people are there.
+# Every message up to the end of the as-of day, by weekday and hour in the time zone the chart names (the client's). Post news and hold events in the darker hours, when most people are there.
 
 # %%
 plots.plot_activity_heatmap(a.heatmap, empty=why(ctx, "activity"));

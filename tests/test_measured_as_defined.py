@@ -228,3 +228,43 @@ def test_client_yml_timezone_and_network_start_are_read():
     assert config_from_dict({"name": "A"}).timezone == "UTC" and config_from_dict({"name": "A"}).network_start is None
     got = config_from_dict({"name": "A", "timezone": "Europe/Berlin", "network_start": dt.date(2004, 2, 4)})
     assert (got.timezone, got.network_start) == ("Europe/Berlin", dt.date(2004, 2, 4))
+
+
+def _heatmap(cells: dict[tuple[int, int], int]) -> pd.DataFrame:
+    """All 168 weekday x hour cells, zero but ``cells``."""
+    grid = np.zeros(7 * 24, dtype=np.int64)
+    for (weekday, hour), n in cells.items():
+        grid[weekday * 24 + hour] = n
+    return pd.DataFrame({"weekday": np.repeat(np.arange(7, dtype=np.int64), 24), "hour": np.tile(np.arange(24, dtype=np.int64), 7), "messages": grid})
+
+
+def test_the_busiest_hours_are_counted_in_the_clients_time_zone():
+    # Mon 2026-01-05 23:30 UTC is Tue 00:30 in Berlin (CET, +1); Mon 2026-07-06 22:30 UTC is Tue 00:30 there too
+    # (CEST, +2); Sat 2026-07-11 23:30 UTC is Sunday 01:30 in Berlin, after the as-of day's end there (Sat 24:00
+    # CEST = 22:00 UTC), so Berlin leaves it out and UTC keeps it, at Sat 23:00.
+    ds = Dataset(
+        people=pd.DataFrame({"person_id": ["a"], "state": ["active"]}),
+        groups=pd.DataFrame({"group_id": ["g"], "name": ["G"]}),
+        messages=pd.DataFrame(
+            {
+                "message_id": ["1", "2", "3"],
+                "thread_id": ["1", "2", "3"],
+                "group_id": ["g"] * 3,
+                "author_id": ["a"] * 3,
+                "created_at": ["2026-01-05 23:30", "2026-07-06 22:30", "2026-07-11 23:30"],
+                "is_thread_start": [True] * 3,
+                "is_private": [False] * 3,
+            }
+        ),
+    ).validate()
+    berlin = conversations.activity_heatmap(ds, as_of="2026-07-11", tz="Europe/Berlin")
+    assert_frame_equal(berlin, _heatmap({(1, 0): 2}))
+    assert berlin.attrs["timezone"] == "Europe/Berlin"
+    utc = conversations.activity_heatmap(ds, as_of="2026-07-11")
+    assert_frame_equal(utc, _heatmap({(0, 23): 1, (0, 22): 1, (5, 23): 1}))
+    # The chart says whose hours they are.
+    from esnkit import plots
+
+    ax = plots.plot_activity_heatmap(berlin)
+    assert ax.get_title() == "When people post (Europe/Berlin): busiest on Tue at 00:00" and ax.get_xlabel() == "hour (Europe/Berlin)"
+    assert plots.plot_activity_heatmap(utc).get_title() == "When people post (UTC): busiest on Mon at 22:00"

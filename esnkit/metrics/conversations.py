@@ -251,20 +251,35 @@ def thread_depth(threads: pd.DataFrame) -> pd.DataFrame:
 
 
 def activity_heatmap(ds: Dataset, *, as_of=None, tz: str = "UTC") -> pd.DataFrame:
-    """Messages by weekday and hour (in ``tz``): ``weekday`` (0=Monday), ``hour``, ``messages``; all 168 cells."""
+    """Messages by weekday and hour in the client's time zone ``tz`` (client.yml's ``timezone``, an IANA name).
+
+    Every message up to the end of the as-of day *in that zone* (its midnight, not UTC's), each at
+    its local weekday and hour, summer time included: a message at 23:30 UTC on a Monday in
+    January is Tuesday 00:30 in Europe/Berlin.
+
+    Returns
+    -------
+    DataFrame
+        ``weekday`` (0=Monday), ``hour`` (0-23), ``messages``; all 168 cells. ``attrs["timezone"]``
+        is ``tz``, for the chart to say which hours these are.
+    """
     # The engine counts messages per UTC minute; each minute then falls in one local weekday and hour
     # (every time zone's offset is a whole number of minutes).
-    minutes = query(ds, "message_minutes", end=as_of_end(as_of, ds))
+    day = (as_of_end(as_of, ds) - pd.Timedelta(days=1)).date()
+    end = pd.Timestamp(day + pd.Timedelta(days=1)).tz_localize(tz).tz_convert("UTC")
+    minutes = query(ds, "message_minutes", end=end)
     local = minutes["minute"].dt.tz_convert(tz)
     cell = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy(dtype=np.int64)
     counts = np.bincount(cell, weights=minutes["messages"].to_numpy(dtype=np.float64), minlength=7 * 24)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "weekday": np.repeat(np.arange(7, dtype=np.int64), 24),
             "hour": np.tile(np.arange(24, dtype=np.int64), 7),
             "messages": counts.astype(np.int64),
         }
     )
+    out.attrs["timezone"] = tz
+    return out
 
 
 def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame:
