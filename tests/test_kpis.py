@@ -64,7 +64,7 @@ def test_registered_people_leave_out_deactivated_and_deleted_accounts_bots_and_g
     Registered people who made no contribution: b, c, h, 3 of 4.
     """
     from esnkit import Dataset
-    from esnkit.metrics import participation
+    from esnkit.metrics import adoption, participation
     from esnkit.metrics._base import registered_people
 
     people = pd.DataFrame(
@@ -92,6 +92,13 @@ def test_registered_people_leave_out_deactivated_and_deleted_accounts_bots_and_g
     assert kpis.kpi_values(ds, as_of="2026-06-30", which=["interactive_share"]) == {"interactive_share": 1 / 4}
     got = participation.contribution_inequality(ds, as_of="2026-06-30")[["registered", "contributors", "lurker_share"]]
     assert_frame_equal(got, pd.DataFrame({"registered": [4], "contributors": [1], "lurker_share": [3 / 4]}))
+    # Adoption by department counts registered people by the same rule: of the seven people (no department), four
+    # registered; a, e, s active in the 90 days; c, d and h (who first posts after the as-of) never active by then.
+    by = adoption.adoption_by(ds, as_of="2026-06-30", by="department", min_group_size=5)
+    expected = pd.DataFrame(
+        {"department": ["(unknown)"], "headcount": [7], "registered": [4], "active": [3], "never_active": [3], "adoption_rate": [3 / 7]}
+    )
+    assert_frame_equal(by, expected.astype({"department": "str"}))
 
 
 def test_roster_people_without_an_account_are_never_registered_but_never_activated():

@@ -158,7 +158,7 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
     frame = pd.DataFrame(
         {
             by: people[by].fillna("(unknown)").astype("str"),
-            "registered": people["state"].notna(),
+            "registered": registration_days(ds)[rows] < day_number(end),  # the one rule: live accounts, joined by then
             "active": people_seen(ds, days, from_day=day_number(end) - window_days)[rows],
             "never_active": ~people_seen(ds, days)[rows],
         }
