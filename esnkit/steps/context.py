@@ -133,7 +133,7 @@ CACHE_USES: dict[str, frozenset[str]] = {
     ),
     "reactivate": _names(
         "active_days_all codes findings influencer_risk key_individuals kpi lapsed_people person_days person_refs "
-        "population_mask scorecard step:reactivate ties_by_day"
+        "population_mask registration_days scorecard step:reactivate ties_by_day"
     ),
     "sustain": _names(
         "active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "
