@@ -19,7 +19,11 @@ The audit reads what the client gets — the HTML of each step in ``reports/<as_
 - **one status per community**: a community printed with two statuses, or with a status the rule
   does not define;
 - **people are findable**: a person's reference printed that is in no restricted list;
-- **kpis.json**: a KPI whose display there differs from the one the pages print.
+- **kpis.json**: a KPI whose display there differs from the one the pages print;
+- **true to the data**: a sentence that speaks of what the data do not have — departments where
+  none are known, threads where no message replies to another, readers where no read is counted,
+  a launch where the history starts part-way — unless it says so (:data:`PROFILE_WORDS`). The
+  profile is the one each page's appendix states (``data-profile``, :mod:`esnkit.profile`).
 
 ``esnkit run`` ends by running it and prints any fault; the tests run it on every client they
 deliver and fail on any fault.
@@ -52,6 +56,21 @@ _NOT_FIGURES = re.compile(
     r"\b[Ss]teps?\s\d(?:(?:,|\sand)\s\d)*\b|" + REF.pattern
 )
 _NUMBER = re.compile(r"[+\-−]?\d[\d,.]*%?")
+#: What a sentence may not speak of when the data do not have it: (profile test, the words, what the data lack).
+PROFILE_WORDS = (
+    (lambda p: p["departments"] < 2, re.compile(r"\bdepartment(?:s|al)?\b", re.I), "no departments"),
+    (lambda p: p["replies"] == 0, re.compile(r"\bthreads?\b", re.I), "no message replies to another, so there are no threads"),
+    (lambda p: not p["reads"], re.compile(r"\b(?:readers?|read by|lurkers|lurker share)\b", re.I), "no reads are counted"),
+    (
+        lambda p: bool(p["complete_from"] and p["first_message"] and p["complete_from"] > p["first_message"]),
+        re.compile(r"\blaunch(?:ed)?\b", re.I),
+        "the history starts part-way, after the launch",
+    ),
+)
+#: A sentence that says the data lack something may name it ("no figure is broken down by department").
+_SAYS_SO = re.compile(r"\b(?:no|not|none|without|unavailable|cannot)\b|n't\b", re.I)
+_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "caption", "div", "br", "tr")
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +139,33 @@ def audit_folder(folder: Path, *, restricted: Path | None = None) -> list[Fault]
     if restricted is not None:
         _findable(pages, Path(restricted), faults)
     _kpis_json(folder, facts, faults)
+    _true_to_profile(pages, faults)
     return faults
+
+
+def _true_to_profile(pages: dict, faults: list[Fault]) -> None:
+    for stem, soup in pages.items():
+        held = soup.select_one("[data-profile]")
+        if held is None:
+            if soup.find(id="Appendix") is not None:  # a deliverable's appendix states the profile (render.profile_block)
+                faults.append(Fault("true to the data", stem, "the appendix states no data profile (render.profile_block)"))
+            continue
+        profile = json.loads(held["data-profile"])
+        rules = [(words, lack) for applies, words, lack in PROFILE_WORDS if applies(profile)]
+        if not rules:
+            continue
+        page = _copy(soup)
+        for statement in page.select("[data-profile]"):
+            statement.decompose()
+        for part in page.find_all(_BLOCKS):  # a heading, a paragraph, a list item, a table cell: each ends its sentence
+            part.append("\n")
+        seen = set()
+        for sentence in _SENTENCE.split(page.get_text(" ")):
+            sentence = " ".join(sentence.split())
+            for words, lack in rules:
+                if words.search(sentence) and not _SAYS_SO.search(sentence) and (sentence, lack) not in seen:
+                    seen.add((sentence, lack))
+                    faults.append(Fault("true to the data", stem, f"{sentence[:160]!r} though {lack}"))
 
 
 def _key(f: dict) -> tuple:

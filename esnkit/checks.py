@@ -11,6 +11,7 @@ from ._fast import isin
 from ._text import count
 from .dataset import Dataset
 from .loaders import load
+from .profile import data_profile, profile_lines
 
 __all__ = ["quality_warnings", "unusable_reason", "check_export"]
 
@@ -98,4 +99,6 @@ def check_export(path: Path, *, source: str = "auto") -> tuple[str, bool]:
     usable = problem is None
     verdict = "usable" if usable else f"NOT usable: {problem}"
     report = f"{path}: {formats} export, {verdict}\n" + summary(ds)
+    if usable:
+        report += "\nWhat these data can show:\n" + "\n".join(f"  - {line}" for line in profile_lines(data_profile(ds)))
     return report, usable

@@ -114,6 +114,7 @@ class ClientConfig:
     show_names: bool = False  # names in deliverables only with the client's consent
     keep_text: bool = False  # message bodies are dropped at load unless a step needs them
     inactive_days: int = 90  # no activity for this long = lapsed
+    history_complete_from: dt.date | None = None  # where the complete history starts, when the data's own detection is wrong (esnkit.profile)
     branding: Branding = Branding()
     objectives: tuple[dict[str, Any], ...] = ()
     campaigns: tuple[dict[str, Any], ...] = ()
@@ -291,6 +292,8 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         kw["interviews"] = str(data["interviews"])
     if data.get("as_of") is not None:
         kw["as_of"] = _parse_date(data["as_of"], f"{where}: as_of")
+    if data.get("history_complete_from") is not None:
+        kw["history_complete_from"] = _parse_date(data["history_complete_from"], f"{where}: history_complete_from")
     if data.get("network_start") is not None:
         kw["network_start"] = _network_start(data["network_start"], f"{where}: network_start")
     if data.get("timezone") is not None:
@@ -590,6 +593,7 @@ min_group_size: 5               # breakdowns by HR attributes hide smaller cells
 show_names: false               # true only with the client's written consent
 keep_text: false                # keep message bodies (needed for nothing by default)
 inactive_days: 90               # no activity for this long = lapsed
+# history_complete_from: 2025-02-01  # the export starts part-way (a free-plan window): growth and newcomers from here
 
 branding:
   primary_color: "#1f3a5f"

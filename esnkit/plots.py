@@ -7,6 +7,7 @@ returns, draws on ``ax`` (a new figure when omitted) and returns the Axes.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import textwrap
 
@@ -17,7 +18,10 @@ import pandas as pd
 import seaborn as sns
 
 from ._text import percent
+from .facts import Figures, Told
+from .metrics.adoption import growth_summary
 from .metrics.kpis import HEALTHY  # the statuses the healthy_communities KPI counts
+from .render import escape_md, show_markdown
 
 # Client strings ("$$ Sales Club $$", "$\\input{...}$") are text, never mathtext: from import on,
 # not only once set_theme has run.
@@ -50,6 +54,7 @@ STATUS_COLOURS = {
     "idle": "#ef6c00",
     "dormant": "#b71c1c",
 }
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ROLE_COLOURS = {"connector": ACCENT, "influencer": PRIMARY, "responder": "#2e7d32", "": "#b0bec5"}
 
 
@@ -95,16 +100,44 @@ def _says_why_when_empty(plot):
     in the caller, so it raises.
     """
 
+    takes_figures = "f" in inspect.signature(plot).parameters
+
     @functools.wraps(plot)
-    def wrapper(table, *args, empty: str | None = None, ax=None, **kwargs):
+    def wrapper(table, *args, empty: str | None = None, ax=None, as_of=None, **kwargs):
         if table is None or len(table) == 0:
             if empty is None:
                 raise ValueError(f"{plot.__name__}: the table is empty; pass empty= with the reason to show instead")
             # empty="": the table shown just above already says why; draw nothing rather than say it twice
             return _empty_note(empty, ax) if empty else None
-        return plot(table, *args, ax=ax, **kwargs)
+        if takes_figures:
+            kwargs["f"] = Figures("chart", as_of=str(as_of) if as_of is not None else "")
+        ax = plot(table, *args, ax=ax, **kwargs)
+        if as_of is not None:
+            _caption(ax)
+        return ax
 
     return wrapper
+
+
+def _title(ax, title: str | Told, **kwargs) -> None:
+    """Set the chart's title, which states its finding: in the image, and kept for :func:`_caption`."""
+    ax.esn_title = title
+    ax.set_title(_wrapped(str(title)), **kwargs)
+
+
+def _caption(ax) -> None:
+    """A deliverable's chart: its title printed above it as text (each figure in it a registered measure the audit
+    holds to the rest of the deliverable, as a summary's are), the image left untitled."""
+    title = getattr(ax, "esn_title", None) if ax is not None else None
+    if not title:
+        return
+    ax.set_title("")
+    show_markdown(title if isinstance(title, Told) else Told(escape_md(title)), block_name="chart")
+    # shown now, under its caption: a cell drawing several charts would otherwise print every caption first
+    from IPython.display import display
+
+    display(ax.figure)
+    plt.close(ax.figure)
 
 
 def _wrapped(title: str, width: int = 80) -> str:
@@ -159,8 +192,11 @@ def _month_x(periods: pd.Series) -> pd.Series:
 
 
 @_says_why_when_empty
-def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None):
-    """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked."""
+def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None, f: Figures):
+    """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked.
+
+    The title is step 1's growth finding (:func:`esnkit.metrics.adoption.growth_summary`: complete months only).
+    """
     ax = _ax(ax)
     x = _month_x(table["month"])
     marker = "o" if len(table) <= 3 else None  # a line needs two points: a month or two of data are drawn as dots
@@ -171,14 +207,22 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
     for when, label in (events or {}).items():
         ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
-    last = table["active"].iloc[-1]
-    if peak != table.index[-1] and table["active"][peak] > 0:
-        change = last / table["active"][peak] - 1
-        trend = f"{abs(change):.0%} {'below' if change < 0 else 'above'} the peak of {_period_label(table['month'][peak])}"
-        title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, {trend}"
+    g = growth_summary(table)
+    if g["current_month"] is None:
+        title: str | Told = "People active each month (no complete month yet)"
     else:
-        title = f"People active each month: {last:,} in {_period_label(table['month'].iloc[-1])}, the most so far"
-    ax.set(title=_wrapped(title), ylabel="people", xlabel="")
+        now = pd.Period(g["current_month"], "M").strftime("%B %Y")
+        head = f"People active each month: {f('monthly_active', g['current_active'], window=now)} in {now}"
+        if g["current_month"] != g["peak_month"] and g["peak_active"] > 0:
+            peak_month = pd.Period(g["peak_month"], "M").strftime("%B %Y")
+            change = g["change_from_peak"]
+            title = Told(
+                f"{head}, {f('monthly_active_change_from_peak', abs(change))} {'below' if change < 0 else 'above'} the peak of {peak_month}", f
+            )
+        else:
+            title = Told(f"{head}, the most so far", f)
+    _title(ax, title)
+    ax.set(ylabel="people", xlabel="")
     _integer_ticks(ax)
     _month_axis(ax, x)
     ax.legend(frameon=False)
@@ -186,20 +230,25 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
 
 
 @_says_why_when_empty
-def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None):
+def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None, f: Figures):
     """Adoption rate per attribute value (from ``adoption.adoption_by``)."""
     by = by or table.columns[0]
     ax = _ax(ax, figsize=(9, max(2.5, 0.32 * len(table) + 1)))
     sns.barplot(data=table, y=by, x="adoption_rate", color=PRIMARY, ax=ax)
     ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     hi, lo = table.loc[table["adoption_rate"].idxmax()], table.loc[table["adoption_rate"].idxmin()]
-    spread = f": from {lo['adoption_rate']:.0%} ({lo[by]}) to {hi['adoption_rate']:.0%} ({hi[by]})" if len(table) > 1 else ""
-    ax.set(title=_wrapped(f"Active in the last 90 days, share of headcount, by {by}{spread}"), xlabel="", ylabel="")
+
+    def rate(row) -> str:
+        return f"{f('adoption_rate', row['adoption_rate'], segment={by: str(row[by])})} ({f.name(escape_md(row[by]))})"
+
+    spread = f": from {rate(lo)} to {rate(hi)}" if len(table) > 1 else ""
+    _title(ax, Told(f"Active in the last {f.term('90')} days, share of headcount, by {escape_md(by)}{spread}", f))
+    ax.set(xlabel="", ylabel="")
     return ax
 
 
 @_says_why_when_empty
-def plot_flows(table: pd.DataFrame, *, ax=None):
+def plot_flows(table: pd.DataFrame, *, ax=None, f: Figures):
     """New, returning and reactivated people per month, those who stopped below the line (``monthly_flows``)."""
     ax = _ax(ax)
     x = np.arange(len(table))
@@ -216,11 +265,16 @@ def plot_flows(table: pd.DataFrame, *, ax=None):
     recent = table.tail(6)
     losing = int((recent["stopped"] > recent["new"] + recent["reactivated"]).sum())
     if len(recent) > 1:
-        verdict = f"more stopped than arrived in {losing} of the last {len(recent)} months"
+        verdict = f"more stopped than arrived in {f('months_more_stopped', losing)} of the last {f.term(str(len(recent)))} months"
     else:  # "in 0 of the last 1 months" says nothing: with one month there is nothing to compare
         last = recent.iloc[-1]  # an empty table never gets here (see _says_why_when_empty)
-        verdict = f"one month so far, {int(last['new'] + last['reactivated']):,} arrived and {int(last['stopped']):,} stopped"
-    ax.set(title=_wrapped(f"Who is active each month, and who stopped: {verdict}"), ylabel="people")
+        month = pd.Period(last["month"], "M").strftime("%B %Y")
+        verdict = (
+            f"one month so far, {f('arrived_in_month', int(last['new'] + last['reactivated']), window=month)} arrived "
+            f"and {f('stopped_in_month', int(last['stopped']), window=month)} stopped"
+        )
+    _title(ax, Told(f"Who is active each month, and who stopped: {verdict}", f))
+    ax.set(ylabel="people")
     ax.legend(frameon=False, ncol=4, fontsize=8)
     return ax
 
@@ -234,7 +288,8 @@ def plot_cohort_retention(table: pd.DataFrame, *, ax=None):
         grid, cmap="Blues", vmin=0, vmax=1, annot=len(grid) <= 24, fmt=".0%", annot_kws={"fontsize": 8},
         cbar=True, cbar_kws={"label": "still active", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
     )  # fmt: skip
-    ax.set(title="Share of each starting cohort still active k months later", xlabel="months since first activity", ylabel="first active")
+    _title(ax, "Share of each starting cohort (by month of first activity) still active in each month after")
+    ax.set(xlabel="months since first activity", ylabel="first active")
     return ax
 
 
@@ -246,13 +301,14 @@ def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, a
     ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color=PRIMARY)
     for y, v in enumerate(counts.to_numpy()[::-1]):
         ax.text(v, y, f" {v:,} ({percent(v / max(1, counts.sum()))})", va="center", fontsize=8)
-    ax.set(title=f"People by {column}", xlabel="people")
+    _title(ax, f"People by {column}")
+    ax.set(xlabel="people")
     _integer_ticks(ax, "x")
     return ax
 
 
 @_says_why_when_empty
-def plot_response_rate(table: pd.DataFrame, *, ax=None):
+def plot_response_rate(table: pd.DataFrame, *, ax=None, f: Figures):
     """Response rate per period (from ``conversations.response_rate(..., period=...)``), each point labelled with its median hours.
 
     One axis (no second scale to misread): the share answered, in percent; the median time to the
@@ -266,37 +322,35 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None):
             ax.annotate(f"{hours:.1f} h", (xi, rate), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8, color="#555")
     ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.08)
-    ax.set(
-        title=_wrapped(
-            # to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
-            f"Share of new threads answered: {table['response_rate'].iloc[-1]:.1%} in {x[-1]} (labels: median time to the first response)"
-        ),
-        xlabel="",
-        ylabel="threads answered",
-    )
+    # the quarter's own figure, to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
+    last = f("response_rate_quarter", table["response_rate"].iloc[-1], window=x[-1])
+    _title(ax, Told(f"Share of new threads answered: {last} in {x[-1]} (labels: median time to the first response)", f))
+    ax.set(xlabel="", ylabel="threads answered")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax
 
 
 @_says_why_when_empty
-def plot_activity_heatmap(table: pd.DataFrame, *, timezone: str | None = None, ax=None):
+def plot_activity_heatmap(table: pd.DataFrame, *, timezone: str | None = None, ax=None, f: Figures):
     """Messages by weekday and hour (from ``conversations.activity_heatmap``), in the time zone it was counted in.
 
     ``timezone`` defaults to the table's ``attrs["timezone"]`` (UTC when it has none); the title and
-    the hour axis name it.
+    the hour axis name it (as a name: ``Etc/GMT+5`` holds no figure).
     """
     zone = timezone or table.attrs.get("timezone") or "UTC"
     grid = table.pivot(index="weekday", columns="hour", values="messages")
-    grid.index = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][: len(grid)]
+    days = [WEEKDAYS[int(d)] for d in grid.index]  # 0 is Monday
+    grid.index = [d[:3] for d in days]
     ax = _ax(ax, figsize=(9, 2.8))
     sns.heatmap(grid, cmap="Blues", cbar=True, cbar_kws={"label": "messages"}, ax=ax)
     day, hour = np.unravel_index(int(np.nanargmax(grid.to_numpy())), grid.shape)
-    ax.set(title=f"When people post ({zone}): busiest on {grid.index[day]} at {int(grid.columns[hour]):02d}:00", xlabel=f"hour ({zone})", ylabel="")
+    _title(ax, Told(f"When people post ({f.name(escape_md(zone))}): busiest on {days[day]} at {f.term(f'{int(grid.columns[hour]):02d}:00')}", f))
+    ax.set(xlabel=f"hour ({zone})", ylabel="")
     return ax
 
 
 @_says_why_when_empty
-def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
+def plot_community_status(scorecard: pd.DataFrame, *, ax=None, f: Figures):
     """Communities per lifecycle status (from ``communities.community_scorecard``, or step 4's triage).
 
     The title counts the thriving and growing communities as every step does. Step 4's triage marks
@@ -312,16 +366,17 @@ def plot_community_status(scorecard: pd.DataFrame, *, ax=None):
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.15)  # room above the tallest bar for its count
     healthy = int(scorecard["status"].isin(list(HEALTHY)).sum())
     duplicates = int(scorecard["duplicate_of"].notna().sum()) if "duplicate_of" in scorecard.columns else 0
-    title = f"Communities by status: {healthy:,} of {int(counts.sum()):,} thriving or growing"
+    title = f"Communities by status: {f('healthy_communities', healthy)} of {f('communities', int(counts.sum()))} thriving or growing"
     if duplicates:
-        title += f"; {duplicates:,} likely {'duplicate' if duplicates == 1 else 'duplicates'} to merge"
-    ax.set(title=_wrapped(title), ylabel="communities")
+        title += f"; {f('communities_duplicate_live', duplicates)} likely {'duplicate' if duplicates == 1 else 'duplicates'} to merge"
+    _title(ax, Told(title, f))
+    ax.set(ylabel="communities")
     _integer_ticks(ax)
     return ax
 
 
 @_says_why_when_empty
-def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=None):
+def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=None, f: Figures):
     """E-I index per department (from ``network.department_mixing``): left = inward-looking."""
     by = by or table.columns[0]
     ax = _ax(ax, figsize=(9, max(2.5, 0.32 * len(table) + 1)))
@@ -330,13 +385,19 @@ def plot_department_mixing(table: pd.DataFrame, *, by: str | None = None, ax=Non
     ax.axvline(0, color="#333", lw=0.8)
     ax.set_xlim(-1, 1)
     low = table.loc[table["ei_index"].idxmin()] if table["ei_index"].notna().any() else None
-    finding = f": {low[by]} the most inward-looking ({low['ei_index']:+.2f})" if low is not None and low["ei_index"] < 0 else ""
-    ax.set(title=_wrapped(f"Who talks beyond their own department (E-I index, -1 only inward, +1 only outward){finding}"), xlabel="E-I index")
+    finding = (
+        f": {f.name(escape_md(low[by]))} the most inward-looking ({f('department_ei_index', low['ei_index'], segment={by: str(low[by])})})"
+        if low is not None and low["ei_index"] < 0
+        else ""
+    )
+    scale = f"{f.term('−1')} only inward, {f.term('+1')} only outward"
+    _title(ax, Told(f"Who talks beyond their own department (E-I index of the interactions given and received, {scale}){finding}", f))
+    ax.set(xlabel="E-I index")
     return ax
 
 
 @_says_why_when_empty
-def plot_department_network(table: pd.DataFrame, *, ax=None, seed: int = 0):
+def plot_department_network(table: pd.DataFrame, *, ax=None, seed: int = 0, f: Figures):
     """Departments as a network (from ``network.department_ties``): node size = people, line width = interactions."""
     import networkx as nx
 
@@ -353,29 +414,36 @@ def plot_department_network(table: pd.DataFrame, *, ax=None, seed: int = 0):
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=200 + 1800 * sizes / sizes.max(), node_color=PRIMARY, alpha=0.9)
     nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, font_color="#111", bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 1})
     top = table.iloc[0]
-    ax.set_title(
-        _wrapped(f"Who talks to whom across departments: most between {top['a']} and {top['b']} ({int(top['interactions']):,})"), fontsize=10
+    pair = f("department_pair_interactions", int(top["interactions"]), segment={"department": str(top["a"]), "other department": str(top["b"])})
+    _title(
+        ax,
+        Told(f"Who talks to whom across departments: most between {f.name(escape_md(top['a']))} and {f.name(escape_md(top['b']))} ({pair})", f),
+        fontsize=10,
     )
     ax.set_axis_off()
     return ax
 
 
 @_says_why_when_empty
-def plot_influence_curve(curve: pd.DataFrame, *, score: float | None = None, ax=None):
+def plot_influence_curve(curve: pd.DataFrame, *, score: float | None = None, ax=None, f: Figures):
     """How influence drops from the most influential person down (from ``network.influence_curve``)."""
     ax = _ax(ax, figsize=(9, 2.8))
     ax.bar(curve["rank"], curve["relative"], color=PRIMARY, width=0.7)
     ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.05)
     ax.set_xticks(curve["rank"].tolist())
-    finding = f": influencer risk score {score:.2f} (0 shared, 1 one person)" if score is not None and np.isfinite(score) else ""
-    ax.set(title=_wrapped(f"Influence of the top {len(curve)} people relative to the most influential{finding}"), xlabel="rank by PageRank",
-           ylabel="share of the top person's")  # fmt: skip
+    finding = (
+        f": influencer risk score {f('influencer_risk_score', score)} ({f.term('0')} shared, {f.term('1')} one person)"
+        if score is not None and np.isfinite(score)
+        else ""
+    )
+    _title(ax, Told(f"Influence of the top {f.term(str(len(curve)))} people relative to the most influential{finding}", f))
+    ax.set(xlabel="rank by PageRank", ylabel="share of the top person's")
     return ax
 
 
 @_says_why_when_empty
-def plot_department_matrix(matrix: pd.DataFrame, *, ax=None):
+def plot_department_matrix(matrix: pd.DataFrame, *, ax=None, f: Figures):
     """Who talks to whom between departments (from ``network.department_matrix``): each row sums to 100%.
 
     The title states the finding: the most inward-looking row (the largest share kept on the diagonal).
@@ -389,8 +457,15 @@ def plot_department_matrix(matrix: pd.DataFrame, *, ax=None):
         cbar=True, cbar_kws={"label": "share of the row's interactions", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
     )  # fmt: skip
     top = inside.idxmax()
-    ax.set_title(
-        _wrapped(f"{top} directs {inside.max():.0%} of the interactions it gives at itself; the median department, {inside.median():.0%}"),
+    who = matrix.index.name or "department"
+    own = f("department_given_internal_share", inside.max(), segment={who: str(top)})
+    _title(
+        ax,
+        Told(
+            f"{f.name(escape_md(top))} directs {own} of the interactions it gives at itself; the median department, "
+            f"{f('department_given_internal_median', inside.median())}",
+            f,
+        ),
         fontsize=10,
     )
     ax.set(xlabel=f"interactions directed at ({matrix.columns.name or 'to'})", ylabel=f"interactions given by ({matrix.index.name or 'from'})")
@@ -401,7 +476,7 @@ def plot_department_matrix(matrix: pd.DataFrame, *, ax=None):
 
 
 @_says_why_when_empty
-def plot_survey_heatmap(table: pd.DataFrame, *, by: str = "department", ax=None):
+def plot_survey_heatmap(table: pd.DataFrame, *, by: str = "department", ax=None, f: Figures):
     """Favourable share for every question (rows, weakest first) by segment (columns), from ``voice.survey_favourability(by=...)``."""
     grid = table.pivot(index="question", columns=by, values="favourable")
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
@@ -410,7 +485,7 @@ def plot_survey_heatmap(table: pd.DataFrame, *, by: str = "department", ax=None)
         grid, cmap="RdYlGn", vmin=0, vmax=1, annot=grid.shape[1] <= 14, fmt=".0%", annot_kws={"fontsize": 8}, linewidths=0.5,
         cbar=True, cbar_kws={"label": "favourable (4 or 5 of 5)", "format": mtick.PercentFormatter(1.0, decimals=0)}, ax=ax,
     )  # fmt: skip
-    ax.set_title(_wrapped(f"Weakest on average: \u201c{grid.index[0]}\u201d"), fontsize=10)
+    _title(ax, Told(f"Weakest on average: \u201c{f.name(escape_md(grid.index[0]))}\u201d", f), fontsize=10)
     ax.set(xlabel=str(by).replace("_", " "), ylabel="")  # a roster attribute (job_title) in words
     ax.tick_params(axis="x", labelrotation=35, labelsize=8)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
@@ -435,7 +510,8 @@ def plot_key_individuals(table: pd.DataFrame, *, top: int = 15, ax=None):
     ax.barh(list(labels), t["betweenness"] / peak, color=[ROLE_COLOURS.get(r, ROLE_COLOURS[""]) for r in t["role"]])
     ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, 1.05)
-    ax.set(title="Who connects the network: brokerage relative to the top person", xlabel="brokerage (share of the top person's)", ylabel="")
+    _title(ax, "Who connects the network: brokerage relative to the top person")
+    ax.set(xlabel="brokerage (share of the top person's)", ylabel="")
     present = [r for r in ROLE_COLOURS if (t["role"] == r).any()]
     handles = [plt.Rectangle((0, 0), 1, 1, color=ROLE_COLOURS[r]) for r in present]
     ax.legend(handles, [r or "others" for r in present], frameon=False, fontsize=8, loc="lower right")
@@ -443,14 +519,15 @@ def plot_key_individuals(table: pd.DataFrame, *, top: int = 15, ax=None):
 
 
 @_says_why_when_empty
-def plot_favourability(table: pd.DataFrame, *, ax=None):
+def plot_favourability(table: pd.DataFrame, *, ax=None, f: Figures):
     """Favourable share per survey question (from ``voice.survey_favourability`` without ``by``)."""
     t = table.sort_values("favourable")
     ax = _ax(ax, figsize=(9, max(2.5, 0.4 * len(t) + 1)))
     ax.barh(t["question"], t["favourable"], color=PRIMARY)
     ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, 1)
-    ax.set(title="Share answering favourably (4 or 5 of 5)", xlabel="")
+    _title(ax, Told(f"Share answering favourably ({f.term('4')} or {f.term('5')} of {f.term('5')})", f))
+    ax.set(xlabel="")
     return ax
 
 
@@ -494,7 +571,8 @@ def plot_glide_path(
         ax.plot(_month_x(measured["month"]), measured["value"], color=PRIMARY, marker="o", ls=ls, label="actual")
     _kpi_axis(ax, kpi, percent)
     _month_axis(ax, _month_x(path["month"]))
-    ax.set(title=_wrapped(title), xlabel="")
+    _title(ax, title)
+    ax.set(xlabel="")
     ax.legend(frameon=False, fontsize=8)
     return ax
 
@@ -537,5 +615,6 @@ def plot_kpi_trend(
         ax.text(pd.Timestamp(when), ax.get_ylim()[1], f" {label}", fontsize=8, color=ACCENT, va="top")
     _kpi_axis(ax, kpi, percent)
     _month_axis(ax, pd.concat([pd.Series(v) for v in shown], ignore_index=True))
-    ax.set(title=_wrapped(title), xlabel="")
+    _title(ax, title)
+    ax.set(xlabel="")
     return ax

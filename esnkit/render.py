@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 from ._text import count, neutralise_bidi, percent
 from ._version import __version__
 from .facts import FACTS_MIME, Told, facts_bundle
+from .profile import DataProfile, profile_lines
 
 __all__ = [
     "table_html",
@@ -428,6 +430,7 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
             f"{count(counts['interviews'], 'interview note')}."
         )
     )
+    lines += ["", profile_block(ctx.profile)]
     lines += ["", "### Data-quality notes", ""]
     lines += [f"- {escape_md(w)}" for w in meta.warnings] or ["- None."]
     lines += ["", "### Run parameters", ""]
@@ -438,6 +441,14 @@ def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
         f"groups smaller than {ctx.min_group_size} people are not shown in any breakdown.",
     ]
     return "\n".join(lines)
+
+
+def profile_block(profile: DataProfile) -> str:
+    """What the data can and cannot show (:func:`esnkit.profile.profile_lines`), in a block that carries the profile
+    itself (``data-profile``): the audit holds every page to the profile its own appendix states."""
+    attrs = html.escape(json.dumps(profile.to_dict(), ensure_ascii=False, sort_keys=True))
+    items = "\n".join(f"- {escape_md(line)}" for line in profile_lines(profile))
+    return f'<div class="esn-profile" data-profile="{attrs}">\n\n### What these data can show\n\n{items}\n\n</div>'
 
 
 def show_appendix(ctx: StepContext, *, metrics: Iterable[str]) -> None:

@@ -61,7 +61,7 @@ show_findings(ctx)
 # How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
 
 # %%
-plots.plot_monthly_active(a.monthly, empty=why(ctx, "activity"));
+plots.plot_monthly_active(a.monthly, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %%
 show_markdown(reconciliation_note(ctx, a))
@@ -70,7 +70,7 @@ show_markdown(reconciliation_note(ctx, a))
 # Each month some people arrive for the first time, some come back, some return after a break and some stop. A network grows only while the first three outnumber the last.
 
 # %%
-plots.plot_flows(a.flows, empty=why(ctx, "activity"));
+plots.plot_flows(a.flows, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ### Adoption by department
@@ -79,7 +79,7 @@ plots.plot_flows(a.flows, empty=why(ctx, "activity"));
 
 # %%
 show_table(a.by_department, percent=["adoption_rate"], empty=why(ctx, "departments"))
-plots.plot_adoption_by(a.by_department, empty="");  # the table above says why when empty
+plots.plot_adoption_by(a.by_department, as_of=ctx.as_of, empty="");  # the table above says why when empty
 
 # %% [markdown]
 # ### How far adoption has spread
@@ -95,7 +95,7 @@ show_table(a.segments_rogers, percent=["share"], empty=why(ctx, "segments"))
 # Of the people who first took part in a given month, the share who were active again one, two, three... months later. Fast fading rows mean people tried the network and did not find a reason to return.
 
 # %%
-plots.plot_cohort_retention(a.retention, empty=why(ctx, "activity"));
+plots.plot_cohort_retention(a.retention, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ## Who contributes
@@ -113,10 +113,10 @@ show_note(lurker_note(ctx))
 # Usage segments show how habitual use is over the last 12 weeks; personas show the role each person plays in conversations.
 
 # %%
-plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"], empty=why(ctx, "segments"));
+plots.plot_segments(a.usage, order=["power", "habitual", "novice", "low", "non-user"], as_of=ctx.as_of, empty=why(ctx, "segments"));
 
 # %%
-plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"], empty=why(ctx, "segments"));
+plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", "Responder", "Broadcaster", "Observer"], as_of=ctx.as_of, empty=why(ctx, "segments"));
 
 # %% [markdown]
 # ## Conversations
@@ -124,7 +124,7 @@ plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", 
 # A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the labels show how long the first response took.
 
 # %%
-plots.plot_response_rate(a.response_by_quarter.tail(8), empty=why(ctx, "threads"));
+plots.plot_response_rate(a.response_by_quarter.tail(8), as_of=ctx.as_of, empty=why(ctx, "threads"));
 
 # %% [markdown]
 # ### How far conversations go
@@ -140,7 +140,7 @@ show_table(a.depth, percent=["share"], rename={"n_replies": "replies"}, empty=wh
 # Every message up to the end of the as-of day, by weekday and hour in the time zone the chart names (the client's). Post news and hold events in the darker hours, when most people are there.
 
 # %%
-plots.plot_activity_heatmap(a.heatmap, empty=why(ctx, "activity"));
+plots.plot_activity_heatmap(a.heatmap, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
 # %% [markdown]
 # ### Questions and answers
@@ -157,7 +157,7 @@ show_table(questions_table(ctx, a), percent=["answer_rate"], rename={"median_hou
 # Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are where to build; dormant ones need a decision.
 
 # %%
-plots.plot_community_status(a.scorecard, empty=why(ctx, "all communities"));
+plots.plot_community_status(a.scorecard, as_of=ctx.as_of, empty=why(ctx, "all communities"));
 
 # %% [markdown]
 # ### Key communities
@@ -195,14 +195,14 @@ show_table(
 # The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
 
 # %%
-plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), empty=why(ctx, "ties"));
+plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), as_of=ctx.as_of, empty=why(ctx, "ties"));
 
 # %%
 show_table(key_people_table(ctx, a.individuals), empty=why(ctx, "ties"))
 
 # %%
 show_markdown(network_shape_note(a))
-plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, empty="");  # the table above says why when there are no ties
+plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, as_of=ctx.as_of, empty="");  # the table above says why when there are no ties
 
 # %% [markdown]
 # ### Silos
@@ -210,12 +210,12 @@ plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, emp
 # The E-I index compares each department's ties outside with its ties inside, counting the interactions its people *give and receive*: near −1 a department talks only to itself. The matrix below counts only those they *give*, so a department that others often reach out to can look less inward here than there.
 
 # %%
-plots.plot_department_mixing(a.mixing, empty=why(ctx, "silos"));
+plots.plot_department_mixing(a.mixing, as_of=ctx.as_of, empty=why(ctx, "silos"));
 
 # %%
 if len(a.department_matrix):  # the E-I chart above says why when there are no ties
     show_markdown(MATRIX_NOTE)
-plots.plot_department_matrix(a.department_matrix, empty="");
+plots.plot_department_matrix(a.department_matrix, as_of=ctx.as_of, empty="");
 
 # %% [markdown]
 # ### Leaders
@@ -255,10 +255,10 @@ show_table(a.successes, empty=why(ctx, "successes"))
 # The survey shows how people feel about the network; the interviews say why.
 
 # %%
-plots.plot_favourability(a.favourability, empty="");  # the table below says why when there is no survey
+plots.plot_favourability(a.favourability, as_of=ctx.as_of, empty="");  # the table below says why when there is no survey
 
 # %%
-plots.plot_survey_heatmap(a.favourability_by_department, empty="")
+plots.plot_survey_heatmap(a.favourability_by_department, as_of=ctx.as_of, empty="")
 show_reason_if_empty(a.favourability_by_department, why(ctx, "survey by department"))
 
 # %%

@@ -65,8 +65,9 @@ for obj in p.objectives.itertuples():
     plots.plot_glide_path(
         p.glide_paths[p.glide_paths["objective_id"] == obj.objective_id],
         actual=p.history.get(obj.objective_id),
-        title=plan.objective_title(obj),
+        title=plan.objective_title(obj, as_of=p.as_of),
         kpi=obj.metric,
+        as_of=p.as_of,
     )
 
 # %% [markdown]

@@ -75,7 +75,7 @@ show_table(
 # Every community's status (as every step gives it) with the recommended action and the evidence behind it; a likely duplicate of another community keeps its status and is to be merged. *People who lapsed with it* counts the lapsed who did most of what they did there and whose communities went quiet too: reviving the community is what brings them back.
 
 # %%
-plots.plot_community_status(s.triage, empty=why(ctx, "all communities"));
+plots.plot_community_status(s.triage, as_of=ctx.as_of, empty=why(ctx, "all communities"));
 
 # %%
 show_table(

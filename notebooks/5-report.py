@@ -59,6 +59,8 @@ show_findings(ctx)
 
 # %%
 show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
+if report.restated_note(rep):
+    show_markdown("Baselines measured again under a changed definition:\n\n" + report.restated_note(rep))
 
 # %% [markdown]
 # ## Trends
@@ -66,7 +68,8 @@ show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
 # %%
 for name, t in rep.trends.items():
     plots.plot_kpi_trend(
-        t, value="value", title=rep.trend_titles.get(name, name), kpi=t.attrs.get("kpi"), marks=rep.campaign_marks, forecast=rep.forecasts.get(name)
+        t, value="value", title=rep.trend_titles.get(name, name), kpi=t.attrs.get("kpi"), marks=rep.campaign_marks, forecast=rep.forecasts.get(name),
+        as_of=rep.as_of,
     )
 
 # %% [markdown]

@@ -34,7 +34,7 @@ def test_every_rule_from_the_numbers():
     assert [f.theme for f in items] == ["network", "people", "communities", "network", "conversation", "adoption"]
     key, silent, groups, silo, answers, never = items
     # The one cross-department tie (a>d) involves a: one person takes part in all of it.
-    assert key.found.startswith("Key-person risk: 1 person takes part in 100% of all conversation between departments")
+    assert key.found.startswith("Key-person risk, high: 1 person takes part in 100% of all conversation between departments")
     assert key.people == ("a",) and key.by == dt.date(2026, 4, 30) and key.owner == ""
     # a and c wrote most (2 each: the top 10% of four writers, ties kept), and both have been quiet since 1 March.
     # March is the last month anyone can have stopped in and be silent 30 days by 31 March: the rule's edge,
@@ -54,7 +54,7 @@ def test_every_rule_from_the_numbers():
         "the most inward-looking department, over the last 12 months."
     )
     # a, the one person in X who talks across, has been quiet 30 days: lapsed, so no bridge to start with
-    assert silo.people == () and "nobody active in it talks across yet" in silo.action
+    assert silo.people == () and "nobody active in it replies across departments yet" in silo.action
     # Threads 1 and 5 answered, 4 not (the bot's 7 is not counted): 2 of 3.
     assert answers.found == "Only 66.7% of the threads started in the last 90 days got a response."
     # e, one of the five people counted (not the bot), never took part: 20%.
@@ -79,3 +79,44 @@ def test_before_anyone_took_part_only_the_communities_and_the_never_activated_ar
     assert groups.found == "2 of 2 communities are declining, idle or dormant."
     assert groups.action == "Archive 2 (2 in all; step 4 names each, with its evidence)."  # dormant, never had 10+ members
     assert never.found == "5 people (100% of everyone counted) have never taken part."
+
+
+def _silo_dataset():
+    """X (a, b, c) talks inside; c replies twice to d of Y; b's one tie to Y is an @mention of e. All active in March 2026."""
+    from esnkit import Dataset
+
+    people = pd.DataFrame({"person_id": list("abcde"), "department": list("XXXYY"), "state": "active", "joined_at": "2025-12-01"})
+    groups = pd.DataFrame({"group_id": ["g"], "name": ["Everyone"], "kind": ["community"]})
+    rows = [
+        ("1", "1", None, "a", "2026-03-10 09:00", True),
+        ("2", "1", "1", "b", "2026-03-10 10:00", False),
+        ("3", "1", "2", "a", "2026-03-11 09:00", False),
+        ("4", "1", "3", "b", "2026-03-11 10:00", False),
+        ("5", "5", None, "b", "2026-03-12 09:00", True),
+        ("6", "5", "5", "a", "2026-03-12 10:00", False),
+        ("7", "7", None, "d", "2026-03-15 09:00", True),
+        ("8", "7", "7", "c", "2026-03-15 10:00", False),
+        ("9", "7", "7", "c", "2026-03-16 10:00", False),
+        ("10", "10", None, "e", "2026-03-20 09:00", True),
+        ("11", "10", "10", "d", "2026-03-20 10:00", False),
+        ("12", "12", None, "c", "2026-03-21 09:00", True),
+        ("13", "12", "12", "a", "2026-03-21 10:00", False),
+    ]
+    m = pd.DataFrame(rows, columns=["message_id", "thread_id", "reply_to_id", "author_id", "created_at", "is_thread_start"]).assign(
+        group_id="g", is_private=False
+    )
+    mentions = pd.DataFrame({"message_id": ["5"], "person_id": ["e"]})
+    return Dataset(people=people, groups=groups, messages=m, mentions=mentions).validate()
+
+
+def test_a_silos_bridge_replies_across_departments_and_key_person_risk_is_graded():
+    ctx = context()
+    ctx = StepContext(**{**ctx.__dict__, "ds": _silo_dataset()})
+    items = {f.name: f for f in findings(ctx)}
+    silo = items["Silo"]
+    assert silo.found.startswith("Silo:") and " stay inside X " in silo.found
+    # c replied twice to d: a bridge; b's only tie to Y is one @mention: not one
+    assert silo.people == ("c",) and silo.action.endswith("who already reply across departments.")
+    # the conversation between departments: c-d (2 replies) and b's mention of e; c takes part in most of it
+    key = items["Key-person risk"]
+    assert key.found.startswith("Key-person risk, high: 1 person takes part in") and key.people == ("c",)

@@ -93,10 +93,11 @@ def test_registered_people_leave_out_deactivated_and_deleted_accounts_bots_and_g
     got = participation.contribution_inequality(ds, as_of="2026-06-30")[["registered", "contributors", "lurker_share"]]
     assert_frame_equal(got, pd.DataFrame({"registered": [4], "contributors": [1], "lurker_share": [3 / 4]}))
     # Adoption by department counts registered people by the same rule: of the seven people (no department), four
-    # registered; a, e, s active in the 90 days; c, d and h (who first posts after the as-of) never active by then.
+    # registered; a, e, s active in the 90 days; c and h (who first posts after the as-of) never active by then (d never
+    # took part either, but a closed account is not someone who has yet to).
     by = adoption.adoption_by(ds, as_of="2026-06-30", by="department", min_group_size=5)
     expected = pd.DataFrame(
-        {"department": ["(unknown)"], "headcount": [7], "registered": [4], "active": [3], "never_active": [3], "adoption_rate": [3 / 7]}
+        {"department": ["(unknown)"], "headcount": [7], "registered": [4], "active": [3], "never_active": [2], "adoption_rate": [3 / 7]}
     )
     assert_frame_equal(by, expected.astype({"department": "str"}))
 
@@ -162,3 +163,17 @@ def test_the_cross_department_history_is_the_kpi_at_each_month_end():
     each = [kpis.kpi_values(ds, as_of=m.end_time.date(), which=["cross_department_share"])["cross_department_share"] for m in hist["month"]]
     # January and February: b>a, a>b inside X (c's thread had no answer): 0; March adds c>d inside Y and a>d across: 1/4
     assert hist["value"].tolist() == each == [0.0, 0.0, 0.25]
+
+
+def test_a_closed_account_that_never_took_part_is_not_someone_to_bring_in():
+    from esnkit.metrics import adoption
+
+    ds = small_dataset()
+    closed = pd.DataFrame({"person_id": ["k1", "k2"], "state": ["deleted", "suspended"], "department": ["X", "X"], "location": ["L1", "L1"]})
+    ds = ds.replace(people=pd.concat([ds.people, closed], ignore_index=True)).validate()
+    # e never took part and is open; k1 (deleted) and k2 (deactivated) never took part but are closed
+    assert kpis.kpi_values(ds, as_of=AS_OF)["never_activated"] == 1.0
+    by = adoption.adoption_by(ds, as_of=AS_OF, min_group_size=1)
+    # X: a, b, k1, k2 (headcount 4), all four counted, none never-active (a, b took part; k1, k2 closed); Y: c, d, e, e never active
+    assert by.set_index("department")["never_active"].to_dict() == {"X": 0, "Y": 1}
+    assert by.set_index("department")["headcount"].to_dict() == {"X": 4, "Y": 3}

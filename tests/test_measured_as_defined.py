@@ -266,5 +266,5 @@ def test_the_busiest_hours_are_counted_in_the_clients_time_zone():
     from esnkit import plots
 
     ax = plots.plot_activity_heatmap(berlin)
-    assert ax.get_title() == "When people post (Europe/Berlin): busiest on Tue at 00:00" and ax.get_xlabel() == "hour (Europe/Berlin)"
-    assert plots.plot_activity_heatmap(utc).get_title() == "When people post (UTC): busiest on Mon at 22:00"
+    assert ax.get_title() == "When people post (Europe/Berlin): busiest on Tuesday at 00:00" and ax.get_xlabel() == "hour (Europe/Berlin)"
+    assert plots.plot_activity_heatmap(utc).get_title() == "When people post (UTC): busiest on Monday at 22:00"

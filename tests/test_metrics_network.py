@@ -264,6 +264,8 @@ def test_department_matrix_folds_small_departments_into_other():
 
 def test_cross_department_carriers_count_a_shared_tie_once():
     ds, g = _five_people()
+    # of the ties' weight, replies: p1>p3 2 (a mention besides), p3>p5 none (a reaction), p2>p4 1, p1>p2 5
+    g = network.InteractionGraph(g.edges.assign(replies=[2, 0, 1, 5]))
     got = network.cross_department_carriers(ds, graph=g)
     # Cross weight 6: p3 takes part in 3 + 1, p1 in 3, p2 and p4 in 2, p5 in 1. p3 alone covers
     # the p1-p3 and p3-p5 ties (4 of 6); adding p1 covers nothing new; p2 covers the last 2.
@@ -272,6 +274,7 @@ def test_cross_department_carriers_count_a_shared_tie_once():
             "person_id": ["p3", "p1", "p2", "p4", "p5"],
             "department": ["Y", "X", "X", "Y", "Z"],
             "cross_weight": [4.0, 3.0, 2.0, 2.0, 1.0],
+            "cross_replies": [2, 2, 1, 1, 0],  # p3: 2 with p1, none with p5; p1: 2; p2 and p4: 1; p5: none
             "share": [4 / 6, 3 / 6, 2 / 6, 2 / 6, 1 / 6],
             "cumulative_share": [4 / 6, 4 / 6, 1.0, 1.0, 1.0],
         }

@@ -341,7 +341,9 @@ def test_a_segment_objective_names_its_segment_in_its_label(tmp_path):
     objective = {"id": "legal", "metric": "active_30", "segment": {"department": "Legal"}, "target": 14, "deadline": "2027-03-31"}
     p = planmod.build_plan(step_context(ds, tmp_path, objectives=(objective,)))
     assert p.objectives["objective"].tolist() == ["People active in the last 30 days, Legal"]
-    assert planmod.objective_title(next(p.objectives.itertuples())).startswith("People active in the last 30 days, Legal: 11 to 14 by 2027-03-31")
+    assert planmod.objective_title(next(p.objectives.itertuples()), as_of=p.as_of).startswith(
+        "People active in the last 30 days, Legal: 11 to 14 by 2027-03-31"
+    )
     assert p.alignment["objective"].tolist() == ["People active in the last 30 days, Legal"]
     assert planmod.plan_summary(p, client="Acme").count("People active in the last 30 days, Legal") == 1
 

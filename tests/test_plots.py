@@ -49,7 +49,7 @@ def test_monthly_active_draws_both_series_and_marks_the_peak():
     assert list(active.get_ydata()) == [10, 30, 20] and list(engaged.get_ydata()) == [2, 6, 5]
     assert legend(ax) == ["active", "engaged"]
     assert (
-        ax.get_title().replace("\n", " ") == "People active each month: 20 in Mar 2026, 33% below the peak of Feb 2026"
+        ax.get_title().replace("\n", " ") == "People active each month: 20 in March 2026, 33% below the peak of February 2026"
         and ax.get_ylabel() == "people"
     )
     texts = [t.get_text() for t in ax.texts]
@@ -124,7 +124,7 @@ def test_activity_heatmap_is_weekday_by_hour():
     ax = plots.plot_activity_heatmap(table)
     assert list(ax.collections[0].get_array().ravel()) == [4, 0, 1, 2]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Mon", "Tue"]
-    assert ax.get_title() == "When people post (UTC): busiest on Mon at 09:00"
+    assert ax.get_title() == "When people post (UTC): busiest on Monday at 09:00"
 
 
 def test_community_status_counts_in_lifecycle_order_with_status_colours():
@@ -171,7 +171,7 @@ def test_department_mixing_colours_inward_departments_red():
     assert bar_widths(ax) == [0.25, -0.5]  # drawn bottom-up
     assert matplotlib.colors.to_hex(ax.patches[1].get_facecolor()) == "#b71c1c"
     assert ax.get_xlim() == (-1, 1) and ax.get_xlabel() == "E-I index"
-    assert ax.get_title().endswith(": Sales the most inward-looking (-0.50)")
+    assert ax.get_title().replace("\n", " ").endswith(": Sales the most inward-looking (-0.50)")
 
 
 def test_key_individuals_are_a_ranked_bar_relative_to_the_top_person():
@@ -309,3 +309,36 @@ def test_a_quarterly_kpi_is_drawn_as_its_points_and_the_trend_to_the_deadline_da
     with_trend = plots.plot_kpi_trend(table, value="value", kpi="healthy_communities", forecast=path)
     assert legend(with_trend) == ["measured (quarterly)", "80% range", "on this trend"]
     assert list(with_trend.get_lines()[1].get_ydata()) == [5.0, 5.3] and with_trend.get_lines()[1].get_linestyle() == "--"
+
+
+def test_a_deliverables_chart_prints_its_title_above_it_with_its_figures_as_facts(monkeypatch):
+    from esnkit.facts import FACTS_MIME
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    table = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03"), "active": [10, 30, 20], "engaged": [1, 2, 3]})
+    # in the explorer (no as-of): the title is drawn in the image
+    ax = plots.plot_monthly_active(table)
+    assert ax.get_title() == "People active each month: 20 in March 2026, 33% below the peak of February 2026" and shown == []
+    # in a deliverable: the image is untitled and the title is printed above it, each figure marked and recorded
+    ax = plots.plot_monthly_active(table, as_of="2026-03-31")
+    assert ax.get_title() == ""
+    out, figure = shown  # the caption, then the chart under it (not at the end of the cell)
+    assert figure is ax.figure
+    assert out["text/markdown"] == (
+        '<div class="esn-block" data-block="chart">\n\nPeople active each month: '
+        '<span class="esn-fig" data-measure="monthly_active">20</span> in March\u00a02026, '
+        '<span class="esn-fig" data-measure="monthly_active_change_from_peak">33%</span> below the peak of February\u00a02026\n\n</div>'
+    )
+    facts = [(x["measure"], x["window"], x["value"], x["display"], x["section"], x["as_of"]) for x in out[FACTS_MIME]["facts"]]
+    assert facts == [
+        ("monthly_active", "March 2026", 20.0, "20", "chart", "2026-03-31"),
+        ("monthly_active_change_from_peak", None, 1 / 3, "33%", "chart", "2026-03-31"),
+    ]
+
+
+def test_a_heatmap_with_days_missing_names_each_row_by_its_own_weekday():
+    table = pd.DataFrame({"weekday": [2, 4], "hour": [9, 9], "messages": [1, 5]})  # Wednesday and Friday only
+    ax = plots.plot_activity_heatmap(table)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Wed", "Fri"]
+    assert ax.get_title() == "When people post (UTC): busiest on Friday at 09:00"

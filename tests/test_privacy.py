@@ -71,3 +71,26 @@ def test_client_csvs_quote_every_field_neutralise_formulas_after_separators_and_
     for line in raw.splitlines()[1:]:
         for cell in line.replace('"', "").split(";"):
             assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+def test_a_person_who_opted_out_is_counted_but_never_printed_one_by_one(tmp_path):
+    import pandas as pd
+    from helpers import small_dataset, step_context
+
+    from esnkit.steps.findings import _people_label
+
+    ds = small_dataset()
+    ids = pd.DataFrame(
+        {"person_id": ["a", "b"], "source": "test", "source_user_id": ["1", "2"], "name": ["Ann", "Bob"], "email": ["ann@x.com", "bob@x.com"]}
+    )
+    ds = ds.replace(identities=ids)
+    ctx = step_context(ds, tmp_path, opt_outs=("BOB@x.com",))
+    assert ctx.opted_out == frozenset({"b"})  # the address as Outlook gives it is the same address
+    rows = pd.DataFrame({"person_id": ["a", "b", "c"], "department": ["X", "X", "Y"], "ties": [3, 2, 1]})
+    shown = ctx.person_rows(rows)
+    assert shown["person_id"].tolist() == ["a", "c"]  # b is left out of every table
+    labels = _people_label(ctx, rows, pd.Series(dtype="str"))
+    assert len(labels) == 3 and labels[-1] == "one person who asked not to be named"
+    assert ctx.person_labels(["b"]).iloc[0] not in " ".join(labels) and ctx.person_labels(["a"]).iloc[0] in labels[0]
+    # without opt-outs, everyone is shown
+    assert step_context(ds, tmp_path).person_rows(rows)["person_id"].tolist() == ["a", "b", "c"]

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import numpy as np
@@ -484,7 +485,7 @@ def test_step_5_forecasts_what_step_2_judged_from_the_same_trend(tmp_path):
     assert_frame_equal(path, expected.assign(low=expected["central"], high=expected["central"]), atol=1e-9)
     assert (
         rep.trend_titles["People active in the last 30 days"]
-        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by 2027-03"
+        == "People active in the last 30 days rose from 10 to 21 in 11 months; on this trend 33 by March 2027"
     )
 
 
@@ -539,3 +540,53 @@ def test_a_short_history_has_no_forecast_and_the_scorecard_says_why(tmp_path):
         "no forecast: no monthly value yet, after the first 3 months (left out while the KPI's window was still filling); a trend needs 6"
     )
     assert reporting.kpi_record(rep)["objectives"][0]["forecast_at_deadline"] is None
+
+
+def test_a_plan_agreed_under_an_earlier_definition_is_restated_not_compared(tmp_path):
+    import dataclasses
+    import json as _json
+
+    from esnkit.steps import plan as planmod
+
+    ds = trend_dataset(list(range(10, 22)))  # people active in the last 30 days: 10 in April 2025 ... 21 in March 2026
+    objectives = ({"id": "active", "metric": "active_30", "target": 30, "deadline": "2027-03-31", "owner": "Comms"},)
+    ctx = step_context(ds, tmp_path, objectives=objectives)
+    earlier = dataclasses.replace(planmod.build_plan(ctx), as_of="2026-01-31")
+    saved = planmod.save_plan(earlier, ctx.paths.plans)
+    assert _json.loads(saved.read_text())["versions"] == {"active_30": 1}
+    # today's definition again: nothing is restated
+    rep = reporting.build_report(ctx)
+    assert rep.scorecard["restated"].tolist() == [""] and reporting.restated_note(rep) == ""
+    # the plan was agreed under version 0 of the definition, with a baseline of 99 by it
+    data = _json.loads(saved.read_text())
+    data["versions"] = {"active_30": 0}
+    data["objectives"][0]["baseline"] = 99.0
+    saved.write_text(_json.dumps(data))
+    rep = reporting.build_report(ctx)
+    row = rep.scorecard.iloc[0]
+    assert row["baseline"] == 19.0  # measured again at 2026-01-31 under today's definition (January: 19 active)
+    assert row["restated"] == (
+        "baseline restated: the definition of people active in the last 30 days changed after the plan of 2026-01-31 (version 0 to 1); 99 under the old one"
+    )
+    assert reporting.restated_note(rep) == "- People active in the last 30 days: " + row["restated"] + "."
+
+
+def test_since_the_last_report_a_changed_definition_is_restated(tmp_path):
+    table = pd.DataFrame({"kpi": ["active_30", "active_90"], "label": ["People active in the last 30 days", "People active in the last 90 days"],
+                          "value": [21.0, 30.0], "display": ["21", "30"]})  # fmt: skip
+    previous = {
+        "as_of": "2025-12-31",
+        "kpis": [
+            {"kpi": "active_30", "value": 18.0, "display": "18", "version": 1},
+            {"kpi": "active_90", "value": 50.0, "display": "50", "version": 0},
+        ],
+    }
+    asked = []
+    note = reporting._history_note(previous, table, restate=lambda kpi, day: asked.append((kpi, day)) or 25.0)
+    assert asked == [("active_90", dt.date(2025, 12, 31))]
+    assert note == (
+        "Since the report of 2025\\-12\\-31:\n- People active in the last 30 days: 18 → 21 (+3).\n"
+        "- People active in the last 90 days: 25 → 30 (+5; restated: its definition changed since that report, which printed 50)."
+    )
+    # without a way to measure again, the changed one is left out rather than compared
+    assert reporting._history_note(previous, table) == "Since the report of 2025\\-12\\-31:\n- People active in the last 30 days: 18 → 21 (+3)."

@@ -80,7 +80,7 @@ def test_the_findings_name_the_planted_silo_and_connectors(tmp_path):
     story = write_demo_client(tmp_path, spec=SynthSpec(n_people=1200, months=18, seed=3))
     ingest_client(ClientPaths(tmp_path))
     ctx = open_step(str(tmp_path))
-    items = {f.found.split(":", 1)[0]: f for f in findings(ctx)}
+    items = {f.name: f for f in findings(ctx)}
     assert items["Silo"].found.split(" stay inside ")[1].startswith(f"{story.silo_department} ")
     ids = ctx.ds.identities.set_index("source_user_id")["person_id"]
     planted = set(ids.reindex(story.connectors).dropna())

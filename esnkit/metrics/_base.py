@@ -216,6 +216,16 @@ def sums_by_person(ds: Dataset, days: pd.DataFrame, columns: list[str]) -> pd.Da
     return pd.DataFrame(sums, index=index).sort_index()
 
 
+#: The account states of a closed account (deleted or deactivated): never counted as having never taken part,
+#: never a comms target, whatever its past (Viva Engage ``soft_delete`` with a date, Slack ``deleted``, ...).
+CLOSED_STATES = ("deleted", "suspended")
+
+
+def closed_accounts(ds: Dataset) -> np.ndarray:
+    """Booleans over ``ds.people`` rows: whose account is closed (:data:`CLOSED_STATES`)."""
+    return ds.people["state"].isin(CLOSED_STATES).to_numpy(dtype=bool)
+
+
 def population_rows(ds: Dataset, *, include_bots: bool = False, include_external: bool = False) -> np.ndarray:
     """The rows of ``ds.people`` that :func:`population` keeps, in order."""
     return np.flatnonzero(_population_mask(ds, include_bots, include_external)[:-1])
@@ -299,14 +309,10 @@ def registration_days(ds: Dataset) -> np.ndarray:
     (Slack's user list has none), from before
     the data begin (:data:`FROM_THE_START`), whether or not and whenever they took part: the user
     list is every account there is, and their first post says nothing of when they registered.
-    Deactivated and deleted accounts (``suspended``, ``deleted``) and people without an account
+    Closed accounts (:data:`CLOSED_STATES`: deactivated, deleted) and people without an account
     (roster only, ``state`` empty) are never registered (:data:`NEVER`).
     """
     return ds.cached("registration_days", (), lambda: _registration_days(ds))
-
-
-#: The account states of registered people: a deactivated (suspended) or deleted account is not.
-LIVE_STATES = ("active", "pending")
 
 
 def registered_people(ds: Dataset, *, as_of) -> pd.DataFrame:
@@ -330,7 +336,8 @@ def _registration_days(ds: Dataset) -> np.ndarray:
     first_day = np.full(len(people), NEVER, dtype=np.int64)
     first_day[firsts] = day[at]
     days = np.minimum(days, first_day)
-    return np.where(isin(people["state"], list(LIVE_STATES)).to_numpy(), days, NEVER)
+    live = people["state"].notna().to_numpy() & ~closed_accounts(ds)  # an account, not closed (CLOSED_STATES)
+    return np.where(live, days, NEVER)
 
 
 def _population_mask(ds: Dataset, include_bots: bool, include_external: bool) -> np.ndarray:

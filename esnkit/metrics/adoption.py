@@ -23,6 +23,7 @@ from ._base import (
     PersonCommunity,
     active_days,
     as_of_end,
+    closed_accounts,
     day_dates,
     day_number,
     first_contributions,
@@ -160,7 +161,7 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
             by: people[by].fillna("(unknown)").astype("str"),
             "registered": registration_days(ds)[rows] < day_number(end),  # the one rule: live accounts, joined by then
             "active": people_seen(ds, days, from_day=day_number(end) - window_days)[rows],
-            "never_active": ~people_seen(ds, days)[rows],
+            "never_active": ~people_seen(ds, days)[rows] & ~closed_accounts(ds)[rows],  # as the never_activated KPI counts
         }
     )
     out = (

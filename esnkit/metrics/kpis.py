@@ -38,7 +38,7 @@ import pandas as pd
 from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, measures, network, trends
-from ._base import active_days, as_of_end, day_number, population, registration_days
+from ._base import active_days, as_of_end, closed_accounts, day_number, population, registration_days
 from .measures import KPIS, Measure
 
 __all__ = [
@@ -197,8 +197,8 @@ def _measure(
         return float((np.bincount(since(end_day - 30), minlength=n) >= 4).sum())
     ever = np.zeros(n, dtype=bool)
     ever[who] = True
-    if kpi_id == "never_activated":
-        return float((seg & ~ever).sum())
+    if kpi_id == "never_activated":  # a closed account is not someone who has yet to take part
+        return float((seg & ~ever & ~closed_accounts(ds)).sum())
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, who, day)
     return float((ever & (last < end_day - inactive_days)).sum())  # lapsed

@@ -158,10 +158,11 @@ KPIS: tuple[Measure, ...] = (
         "never_activated",
         "People who have never taken part",
         "count",
-        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: accounts that never took "
-        "part and, with an HR roster, everyone on it who never joined.",
+        "People (bots and guests excluded) with no post, reply or reaction ever, to the as-of date: open accounts that never took "
+        "part and, with an HR roster, everyone on it who never joined. Closed (deleted or deactivated) accounts are not counted.",
         population="people",
         higher_is_better=False,
+        version=2,  # 2: closed accounts left out
     ),
 )
 
@@ -513,7 +514,105 @@ STEPS_2_5: tuple[Measure, ...] = (
     ),
 )
 
-MEASURES: tuple[Measure, ...] = (*KPIS, *OTHER, *STEPS_3_4, *TARGETS, *STEPS_2_5)
+#: A trend chart's end point: where a KPI's trend reaches by an objective's deadline, ``forecast_<kpi>`` (window "by 2027-09").
+FORECASTS: tuple[Measure, ...] = tuple(
+    dataclasses.replace(
+        k,
+        id=f"forecast_{k.id}",
+        label=f"On this trend: {k.label}",
+        definition=f"Where '{k.label}' ends by the deadline if its trend continues (the one trend model, esnkit.metrics.trends).",
+        kpi=False,
+        population=None,
+    )
+    for k in KPIS
+)
+
+#: The figures chart captions state (esnkit.plots): each chart's title says its finding with these.
+CHARTS: tuple[Measure, ...] = (
+    Measure(
+        "adoption_rate",
+        "Headcount active in the last 90 days",
+        "share",
+        "People with a post, reply or reaction in the 90 days to the as-of date, as a share of everyone counted "
+        "(the HR roster's people who never joined included), for one department or location.",
+        window="last 90 days",
+        population="people",
+        digits=0,
+    ),
+    Measure(
+        "months_more_stopped",
+        "Months in which more people stopped than arrived",
+        "count",
+        "Of the last six complete months (fewer when the data hold fewer), those in which the people who stopped (active the "
+        "month before, not this one) outnumbered those who arrived (new or back).",
+        counts="months",
+        segmentable=False,
+        higher_is_better=False,
+    ),
+    Measure(
+        "arrived_in_month",
+        "People who arrived in the month (new or back)",
+        "count",
+        "People active in the month who were not active the month before: first-timers and people back after a break.",
+    ),
+    Measure(
+        "stopped_in_month",
+        "People who stopped in the month",
+        "count",
+        "People active the month before who were not active in the month.",
+        higher_is_better=False,
+    ),
+    Measure(
+        "response_rate_quarter",
+        "Threads answered in the quarter",
+        "share",
+        "Of the threads started in the calendar quarter by people (not bots or guests), the share that got a reply or reaction "
+        "from someone else (the threads every response figure counts).",
+        counts="threads",
+        segmentable=False,
+    ),
+    Measure(
+        "department_pair_interactions",
+        "Interactions between two departments (last 12 months)",
+        "count",
+        "Replies, @mentions and reactions between people of the two departments, either way, in the 365 days to the as-of date.",
+        counts="interactions",
+        window="last 12 months",
+    ),
+    Measure(
+        "influencer_risk_score",
+        "Influencer risk score",
+        "score",
+        "1 minus the mean influence (PageRank) of the people ranked 2 to 10 relative to the most influential: 0 when influence "
+        "is shared, near 1 when the network hangs on one person.",
+        segmentable=False,
+        higher_is_better=False,
+    ),
+    Measure(
+        "department_given_internal_share",
+        "Interactions a department gives that stay inside it (last 12 months)",
+        "share",
+        "Of the replies, @mentions and reactions a department's people give (not receive), the share directed at people of the "
+        "same department: a row of the department matrix.",
+        counts="interactions",
+        window="last 12 months",
+        digits=0,
+        higher_is_better=False,
+    ),
+    Measure(
+        "department_given_internal_median",
+        "Interactions given that stay inside the department, median department (last 12 months)",
+        "share",
+        "The median, over the departments of the matrix, of the share of the interactions each gives that stays inside it.",
+        counts="interactions",
+        window="last 12 months",
+        digits=0,
+        segmentable=False,
+        higher_is_better=False,
+    ),
+)
+
+MEASURES: tuple[Measure, ...] = (*KPIS, *OTHER, *STEPS_3_4, *TARGETS, *STEPS_2_5, *FORECASTS, *CHARTS)
 _BY_ID = {m.id: m for m in MEASURES}
 if len(_BY_ID) != len(MEASURES):  # pragma: no cover - a registry mistake, caught on import
     raise RuntimeError("two measures share an id")

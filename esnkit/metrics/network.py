@@ -555,11 +555,14 @@ def department_mixing(
 OTHER_SEGMENTS = "other or unknown"
 
 
-def _segment_ties(ds: Dataset, g: InteractionGraph, by: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+def _segment_ties(
+    ds: Dataset, g: InteractionGraph, by: str, *, column: str = "weight"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Index]:
     """The graph's ties between people of the population, on integer codes.
 
-    Returns ``(src, dst, weight, segment, names)``: node codes of each tie, its weight, each
-    node's ``by`` code (-1 unknown or not in the population) and the segment names.
+    Returns ``(src, dst, weight, segment, names)``: node codes of each tie, its weight (or another
+    edge attribute, ``column``: zero when the graph has none), each node's ``by`` code (-1 unknown
+    or not in the population) and the segment names.
     """
     people = population(ds)
     if by not in people.columns:
@@ -568,7 +571,7 @@ def _segment_ties(ds: Dataset, g: InteractionGraph, by: str) -> tuple[np.ndarray
     at = pd.Index(people["person_id"].astype("str")).get_indexer(g.nodes)  # -1: not in the population
     segment = np.where(at >= 0, np.append(seg_codes, -1)[at], -1)
     inside = (at[g.src] >= 0) & (at[g.dst] >= 0)
-    weight = g.edge_data["weight"].to_numpy(dtype="float64")
+    weight = g.edge_data[column].to_numpy(dtype="float64") if column in g.edge_data else np.zeros(len(g.src))
     return g.src[inside], g.dst[inside], weight[inside], segment, pd.Index(names.astype("str"))
 
 
@@ -657,20 +660,25 @@ def cross_department_carriers(
     two top people counts once). Its first rows are the key-person risk: when one or two people
     reach 50%, the links between departments hang on them.
 
+    ``cross_replies`` counts the replies across departments they wrote or received: the real
+    conversation a bridge holds, where a stray @mention or a reaction is not.
+
     Returns
     -------
     DataFrame
-        ``person_id``, ``department``, ``cross_weight``, ``share`` (their own, of the total),
-        ``cumulative_share``, most first (ties by person id); only people with cross-department ties.
+        ``person_id``, ``department``, ``cross_weight``, ``cross_replies``, ``share`` (their own, of
+        the total), ``cumulative_share``, most first (ties by person id); only people with
+        cross-department ties.
     """
     g = graph or build_graph(ds, as_of=as_of, window_days=window_days)
     src, dst, w, segment, names = _segment_ties(ds, g, by)
+    replies = _segment_ties(ds, g, by, column="replies")[2]
     cross = (segment[src] >= 0) & (segment[dst] >= 0) & (segment[src] != segment[dst])
-    src, dst, w = src[cross], dst[cross], w[cross]
-    cols = ["person_id", by, "cross_weight", "share", "cumulative_share"]
+    src, dst, w, replies = src[cross], dst[cross], w[cross], replies[cross]
+    cols = ["person_id", by, "cross_weight", "cross_replies", "share", "cumulative_share"]
     total = float(w.sum())
     if total == 0:
-        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", by) else "float64") for c in cols})
+        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("person_id", by) else "int64" if c == "cross_replies" else "float64") for c in cols})
     n = len(g.nodes)
     carried = np.bincount(src, weights=w, minlength=n) + np.bincount(dst, weights=w, minlength=n)
     people = np.flatnonzero(carried > 0)
@@ -683,9 +691,26 @@ def cross_department_carriers(
     out = pd.DataFrame({"person_id": pd.array(g.nodes.to_numpy()[people], dtype="str")})
     out[by] = pd.array(np.append(names.to_numpy(), None)[np.where(segment[people] >= 0, segment[people], len(names))], dtype="str")
     out["cross_weight"] = carried[people]
+    out["cross_replies"] = (np.bincount(src, weights=replies, minlength=n) + np.bincount(dst, weights=replies, minlength=n))[people].astype("int64")
     out["share"] = out["cross_weight"] / total
     out["cumulative_share"] = np.cumsum(np.bincount(first, weights=w, minlength=len(people)))[: len(people)] / total
     return out[cols]
+
+
+#: A bridge out of a silo holds a real conversation across departments: at least this many replies
+#: written to, or received from, people of other departments in the window (a mention or a reaction is not one).
+BRIDGE_MIN_REPLIES = 2
+#: Key-person risk by the share of the conversation between departments its carriers take part in (:func:`key_person_risk`).
+KEY_PERSON_GRADES = ((0.5, "high"), (0.3, "moderate"), (0.0, "low"))
+
+
+def key_person_grade(share: float) -> str:
+    """``high`` from half of the conversation between departments, ``moderate`` from 30%, ``low`` under it.
+
+    >>> key_person_grade(0.55), key_person_grade(0.47), key_person_grade(0.2)
+    ('high', 'moderate', 'low')
+    """
+    return next(grade for floor, grade in KEY_PERSON_GRADES if share >= floor)
 
 
 def key_person_risk(carriers: pd.DataFrame, *, max_people: int = 3) -> tuple[int, float] | None:

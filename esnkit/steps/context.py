@@ -13,11 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._fast import isin
+from .._text import normalise_email, normalise_emails
 from ..config import ClientConfig, ClientPaths, load_config
 from ..dataset import EVENT_TABLES, Dataset
 from ..errors import ConfigError
 from ..metrics._base import population
 from ..privacy import dataset_refs
+from ..profile import DataProfile, data_profile
 
 __all__ = ["StepContext", "open_step", "CACHE_USES", "release_after"]
 
@@ -33,6 +36,11 @@ class StepContext:
     min_group_size: int
     show_names: bool
     inactive_days: int
+
+    @property
+    def profile(self) -> DataProfile:
+        """What these data can and cannot show (:mod:`esnkit.profile`), with client.yml's ``history_complete_from``."""
+        return data_profile(self.ds, complete_from=self.config.history_complete_from)
 
     @property
     def client(self) -> str:
@@ -77,8 +85,26 @@ class StepContext:
         counts = values.map(held).fillna(0).to_numpy()
         return values.where(pd.Series(counts >= self.min_group_size, index=values.index) & values.notna(), "–").astype("str")
 
+    @property
+    def opted_out(self) -> frozenset[str]:
+        """Person ids whose e-mail is in client.yml's ``opt_outs``: counted in every aggregate, never printed one by one."""
+        blocked = tuple(sorted({normalise_email(o) for o in self.config.opt_outs} - {None}))
+        if not blocked:
+            return frozenset()
+
+        def find() -> frozenset[str]:
+            ids = self.ds.identities
+            return frozenset(ids.loc[isin(normalise_emails(ids["email"]), list(blocked)), "person_id"].astype("str"))
+
+        return self.ds.cached("opted_out", blocked, find)
+
     def person_rows(self, frame: pd.DataFrame, *, id_column: str = "person_id") -> pd.DataFrame:
-        """``frame`` with a ``person`` label per row and every people attribute it shows held to the privacy floor."""
+        """``frame`` with a ``person`` label per row and every people attribute it shows held to the privacy floor.
+
+        People who opted out (:attr:`opted_out`) are left out: a table never prints them one by one.
+        """
+        if self.opted_out:
+            frame = frame[~isin(frame[id_column].astype("str"), list(self.opted_out))]
         out = frame.assign(person=self.person_labels(frame[id_column]).to_numpy())
         for column in out.columns:
             if column in self.ds.people.columns and column not in ("person_id", "joined_at", "state", "is_external", "is_bot"):
@@ -123,24 +149,24 @@ def _names(words: str) -> frozenset[str]:
 #: these sets to what a real run asks for.
 CACHE_USES: dict[str, frozenset[str]] = {
     "assess": _names(
-        "active_days_all codes community_triage findings first_in_group graph influencer_risk key_individuals kpi kpi_people "
+        "data_profile opted_out active_days_all codes community_triage findings first_in_group graph influencer_risk key_individuals kpi kpi_people "
         "lapsed_people person_day_cuts person_days person_refs population_mask registration_days scorecard "
         "successful_threads thread_base ties_by_day"
     ),
     "plan": _names(
-        "active_days_all codes community_triage coverage findings first_in_group graph kpi kpi_people person_days "
+        "data_profile opted_out active_days_all codes community_triage coverage findings first_in_group graph kpi kpi_people person_days "
         "population_mask registration_days scorecard step:plan thread_base ties_by_day"
     ),
     "reactivate": _names(
-        "active_days_all codes findings influencer_risk key_individuals kpi lapsed_people person_days person_refs "
+        "data_profile opted_out active_days_all codes findings influencer_risk key_individuals kpi lapsed_people person_days person_refs "
         "population_mask registration_days scorecard step:reactivate ties_by_day"
     ),
     "sustain": _names(
-        "active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "
+        "data_profile opted_out active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "
         "person_days population_mask registration_days scorecard step:reactivate successful_threads ties_by_day"
     ),
     "report": _names(
-        "codes coverage findings graph influencer_risk kpi kpi_people person_days person_refs registration_days scorecard step:report ties_by_day"
+        "data_profile opted_out codes coverage findings graph influencer_risk kpi kpi_people person_days person_refs registration_days scorecard step:report ties_by_day"
     ),
     "record": _names("step:report"),
 }

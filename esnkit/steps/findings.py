@@ -58,6 +58,12 @@ class Finding:
     owner: str  # "" when client.yml names none
     by: dt.date
     people: tuple[str, ...] = ()  # person ids the finding names (restricted/key-people.csv gives their names)
+    rule: str = ""  # the rule's name when its sentence does not begin with it ("Key-person risk, high: ...")
+
+    @property
+    def name(self) -> str:
+        """The rule's name, as the restricted list of key people gives it: "Key-person risk", "Silo"..."""
+        return self.rule or str(self.found).split(":", 1)[0]
 
 
 def _names(items: list[str]) -> str:
@@ -67,12 +73,17 @@ def _names(items: list[str]) -> str:
 
 def _people_label(ctx: StepContext, rows: pd.DataFrame, roles: pd.Series) -> list[str]:
     """``P-7KQ2M4XA (connector, Sales)``: the reference, the role, and the department when it may be shown (escaped for the page)."""
+    hidden = rows["person_id"].astype("str").isin(ctx.opted_out)  # counted, never named
+    rows = rows[~hidden]
     labels = ctx.person_labels(rows["person_id"]).tolist()
     depts = ctx.floored(rows["department"]).tolist()
     out = []
     for label, pid, dept in zip(labels, rows["person_id"], depts):
         detail = [d for d in (roles.get(pid, ""), dept) if d and d != "–"]
         out.append(f'<span class="esn-ref">{html.escape(label)}</span>' + (f" ({_esc(', '.join(detail))})" if detail else ""))
+    if hidden.any():
+        n = int(hidden.sum())  # a finding names three people at most: the number in words, not a figure
+        out.append(f"{'one person' if n == 1 else ('two', 'three')[n - 2] + ' people' if n <= 3 else 'others'} who asked not to be named")
     return out
 
 
@@ -106,21 +117,30 @@ def _findings(ctx: StepContext) -> list[Finding]:
 
     carriers = network.cross_department_carriers(ds, as_of=as_of)
     risk = network.key_person_risk(carriers)
-    if risk is not None and risk[1] >= 0.5:
+    if risk is not None:  # always stated, graded: a cliff at half would hide 47%
         k, share = risk
+        grade = network.key_person_grade(share)
         top = carriers.head(k)
         who = _names(_people_label(ctx, top, roles))
         n = f"{f('cross_department_carriers', k)} {'person takes' if k == 1 else 'people take'}"
         found = _told(
-            f"Key-person risk: {n} part in {f('cross_department_carriers_share', share)} of all conversation between departments in the last {f.term('12')} months: {who}.",
+            f"Key-person risk, {grade}: {n} part in {f('cross_department_carriers_share', share)} of all conversation between "
+            f"departments in the last {f.term('12')} months: {who}.",
             f,
         )
         action = _told(
-            "Give each a deputy from another department and bring them into the champions group, so the links between "
-            "departments do not hang on " + ("one person." if k == 1 else "a few people."),
+            {
+                "high": "Give each a deputy from another department and bring them into the champions group, so the links between "
+                "departments do not hang on " + ("one person." if k == 1 else "a few people."),
+                "moderate": "Bring them into the champions group and pair each with a colleague in another department, before the "
+                "links between departments come to depend on them.",
+                "low": "None needed now: the conversation between departments is spread over many people. Step 5 reports it each quarter.",
+            }[grade],
             f,
         )
-        out.append(Finding("network", found, action, owner("network"), soon, tuple(top["person_id"])))
+        out.append(
+            Finding("network", found, action, owner("network"), soon if grade == "high" else later, tuple(top["person_id"]), "Key-person risk")
+        )
 
     silent = adoption.silent_heavy_contributors(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     if len(silent):
@@ -197,11 +217,14 @@ def _findings(ctx: StepContext) -> list[Finding]:
         # Bridges are people there now: never someone lapsed, or an influencer whose activity has halved.
         gone = set(adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)["person_id"])
         gone |= set(network.influencer_risk(ds, as_of=as_of)["person_id"])
-        inside = carriers[(carriers["department"] == dept) & ~carriers["person_id"].isin(gone)].head(3) if len(carriers) else carriers
+        gone |= ctx.opted_out  # a bridge is named: never someone who asked not to be
+        # ... who already hold a conversation across: replies, not a stray @mention or a reaction
+        real = carriers["cross_replies"] >= network.BRIDGE_MIN_REPLIES if len(carriers) else carriers["cross_replies"].astype(bool)
+        inside = carriers[(carriers["department"] == dept) & ~carriers["person_id"].isin(gone) & real].head(3)
         bridge = (
-            f"start with {_names(_people_label(ctx, inside, roles))}, who already talk across"
+            f"start with {_names(_people_label(ctx, inside, roles))}, who already reply across departments"
             if len(inside)
-            else "nobody active in it talks across yet: invite the network's connectors into its communities"
+            else "nobody active in it replies across departments yet: invite the network's connectors into its communities"
         )
         found = _told(
             f"Silo: {f('department_internal_share', kept, segment=seg)} of the interactions {_esc(dept)}'s people give or receive "
@@ -236,7 +259,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
 def finding_people(ctx: StepContext) -> pd.DataFrame:
     """The people the findings name, one row each: ``person_id``, ``department``, ``role``, ``finding`` (its first words)."""
     individuals = network.key_individuals(ctx.ds, as_of=ctx.as_of).set_index("person_id")
-    rows = [(pid, f.found.split(":", 1)[0]) for f in findings(ctx) for pid in f.people]
+    rows = [(pid, f.name) for f in findings(ctx) for pid in f.people]
     t = pd.DataFrame(rows, columns=["person_id", "finding"]).groupby("person_id", sort=False)["finding"].agg("; ".join).reset_index()
     t.insert(1, "department", t["person_id"].map(individuals["department"]).astype("str"))
     t.insert(2, "role", t["person_id"].map(individuals["role"]).astype("str"))

@@ -519,6 +519,8 @@ def save_plan(plan: Plan, folder: Path) -> Path:
         "proposed": plan.proposed,
         "objectives": json.loads(plan.objectives.to_json(orient="records")),
         "glide_paths": json.loads(plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records")),
+        # the definition each objective's baseline was measured under: a later definition restates it (step 5)
+        "versions": {str(m): objective_kpi(m).version for m in plan.objectives["metric"].unique()},
     }
     atomic_write(target, json.dumps(data, indent=2) + "\n")
     return target
@@ -569,14 +571,14 @@ def plan_summary(plan: Plan, *, client: str) -> Told:
     return Told("\n".join(lines), f)
 
 
-def marked_course(f: Figures, row) -> str:
+def marked_course(f: Figures, row, *, start: str = "from ") -> str:
     """:func:`course` with its two figures recorded: the baseline as its KPI (and segment), the target as ``target_<kpi>``."""
     segment = json.loads(row.segment_spec or "{}") or None
     before, after = kpis.display(row.metric, row.baseline), kpis.display(row.metric, row.target)
     baseline = f(row.metric, row.baseline, segment=segment)
     if before == after:
         return f"held at {baseline} until {row.deadline}"
-    return f"from {baseline} to {f('target_' + row.metric, row.target, segment=segment, window=f'by {row.deadline}')} by {row.deadline}"
+    return f"{start}{baseline} to {f('target_' + row.metric, row.target, segment=segment, window=f'by {row.deadline}')} by {row.deadline}"
 
 
 def display_change(kpi_id: str, change: float) -> str:
@@ -640,12 +642,14 @@ def course(metric: str, baseline: float, target: float, deadline, *, start: str 
     return f"held at {before} until {deadline}" if before == after else f"{start}{before} to {after} by {deadline}"
 
 
-def objective_title(row) -> str:
+def objective_title(row, *, as_of) -> Told:
     """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``.
 
-    ``row.objective`` is :func:`objective_label`'s, which already names the segment.
+    ``row.objective`` is :func:`objective_label`'s, which already names the segment; its two figures
+    are the summary's (:func:`marked_course`), measured at the plan's ``as_of``.
     """
-    return f"{row.objective}: {course(row.metric, row.baseline, row.target, row.deadline)} ({row.feasibility})"
+    f = Figures("chart", as_of=as_of)
+    return Told(f"{f.name(escape_md(row.objective))}: {marked_course(f, row, start='')} ({escape_md(row.feasibility)})", f)
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:

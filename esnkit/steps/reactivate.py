@@ -29,6 +29,7 @@ from ..metrics._base import (
     PersonCommunity,
     active_days,
     as_of_end,
+    closed_accounts,
     day_number,
     interaction_events,
     people_seen,
@@ -427,7 +428,8 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     invites = invite_back(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     never = population(ds)
-    never = never[~people_seen(ds, days)[population_rows(ds)]]
+    rows = population_rows(ds)
+    never = never[~people_seen(ds, days)[rows] & ~closed_accounts(ds)[rows]]  # the never_activated KPI's people
     rows = []
     for c in ctx.config.campaigns:
         if "start" not in c:

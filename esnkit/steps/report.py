@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +113,9 @@ def forecast(history: pd.Series, months_left: int) -> float:
     return trends.forecast(frame, until=pd.Period("2000-01", "M") + max(len(values) - 1, 0) + max(months_left, 0)).central
 
 
-def trend_title(label: str, kpi_id: str, history: pd.DataFrame, f: trends.Forecast, deadline) -> str:
+def trend_title(
+    label: str, kpi_id: str, history: pd.DataFrame, f: trends.Forecast, deadline, *, as_of: str = "", segment: dict | None = None
+) -> Told:
     """A trend chart's title that states the finding: where the KPI went over its history, and where its trend ends.
 
     Examples
@@ -120,27 +123,37 @@ def trend_title(label: str, kpi_id: str, history: pd.DataFrame, f: trends.Foreca
     >>> h = pd.DataFrame({"month": pd.period_range("2025-10", "2026-09", freq="M"), "value": [0.77] + [0.78] * 10 + [0.80]})
     >>> f = trends.forecast(h.assign(value=[0.77 + 0.03 * i / 11 for i in range(12)]), until=pd.Period("2027-09", "M"), upper=1)
     >>> trend_title("Threads answered", "response_rate", h, f, "2027-09-30")
-    'Threads answered rose from 77.0% to 80.0% in 11 months; on this trend 83.3% by 2027-09'
+    'Threads answered rose from 77.0% to 80.0% in 11 months; on this trend 83.3% by September 2027'
     >>> trend_title("Threads answered", "response_rate", h.iloc[-3:], trends.forecast(h.iloc[-3:], until=pd.Period("2027-09", "M")), "2027-09-30")
     'Threads answered rose from 78.0% to 80.0% in 2 months; no forecast yet (3 monthly values so far; a trend needs 6)'
     """
+    figs = Figures("chart", as_of=as_of)
+    name = figs.name(escape_md(label))
     measured = history.dropna(subset=["value"])
     if len(measured) == 0:
-        return f"{label}: not measured yet"
+        return Told(f"{name}: not measured yet", figs)
     first, last = measured.iloc[0], measured.iloc[-1]
-    before, after = kpis.display(kpi_id, first["value"]), kpis.display(kpi_id, last["value"])
+    first_month, last_month = (pd.Period(m, "M").strftime("%B %Y") for m in (first["month"], last["month"]))
+    before = figs(kpi_id, first["value"], segment=segment, window=first_month)
+    after = figs(kpi_id, last["value"], segment=segment, window=last_month)
     span = (pd.Period(last["month"], "M") - pd.Period(first["month"], "M")).n
-    months = f"{span} month" + ("" if span == 1 else "s")
+    months = f"{figs.term(str(span))} month" + ("" if span == 1 else "s")
     if span == 0:
-        went = f"{label} is {after} in {pd.Period(last['month'], 'M')}"
-    elif before == after:
-        went = f"{label} held at {after} over {months}"
+        went = f"{name} is {after} in {last_month}"
+    elif kpis.display(kpi_id, first["value"]) == kpis.display(kpi_id, last["value"]):
+        went = f"{name} held at {after} over {months}"
     else:
         moved = kpis.quantise(kpi_id, last["value"]) > kpis.quantise(kpi_id, first["value"])
-        went = f"{label} {'rose' if moved else 'fell'} from {before} to {after} in {months}"
+        went = f"{name} {'rose' if moved else 'fell'} from {before} to {after} in {months}"
     if f.ok:
-        return f"{went}; on this trend {kpis.display(kpi_id, f.central)} by {str(deadline)[:7]}"
-    return f"{went}; no forecast yet ({f.reason})"
+        by = pd.Period(str(deadline)[:7], "M").strftime("%B %Y")
+        return Told(f"{went}; on this trend {figs('forecast_' + kpi_id, f.central, segment=segment, window=f'by {by}')} by {by}", figs)
+    return Told(f"{went}; no forecast yet ({_terms(figs, escape_md(f.reason))})", figs)
+
+
+def _terms(figs: Figures, words: str) -> str:
+    """A reason's numbers are terms of a rule ("3 monthly values so far; a trend needs 6"), not measurements."""
+    return re.sub(r"\d[\d,.]*", lambda m: figs.term(m.group(0)), words)
 
 
 def quarter_change(history: pd.DataFrame) -> dict[str, object]:
@@ -314,7 +327,7 @@ class Report:
 
 SCORECARD_COLUMNS = [
     "objective_id", "objective", "kpi", "segment", "baseline", "now", "glide_path_now", "target", "forecast_at_deadline",
-    "forecast_low", "forecast_high", "forecast_note", "deadline", "status", "plan", "higher_is_better", "segment_spec",
+    "forecast_low", "forecast_high", "forecast_note", "deadline", "status", "plan", "higher_is_better", "segment_spec", "restated",
 ]  # fmt: skip
 
 
@@ -335,7 +348,8 @@ def _objectives(ctx: StepContext) -> tuple[pd.DataFrame, pd.DataFrame, str | Non
     """The objectives to report against, their glide paths, the plan's date and whether it was agreed."""
     saved = load_plan(ctx.paths.plans, as_of=ctx.as_of)
     if saved is not None:
-        return saved["objectives"], saved["glide_paths"], saved["as_of"], "proposed" if saved.get("proposed") else "agreed"
+        objectives = saved["objectives"].assign(version=[int((saved.get("versions") or {}).get(m, 1)) for m in saved["objectives"]["metric"]])
+        return objectives, saved["glide_paths"], saved["as_of"], "proposed" if saved.get("proposed") else "agreed"
     props = propose_objectives(ctx.ds, as_of=ctx.as_of, inactive_days=ctx.inactive_days)
     objectives = pd.DataFrame(
         [
@@ -370,7 +384,7 @@ def _build_report(ctx: StepContext) -> Report:
         hist.attrs["kpi"] = k.id
         label = objective_label(k.id, segment)
         history[label] = hist
-        titles[label] = trend_title(label, k.id, hist, f, o["deadline"])
+        titles[label] = trend_title(label, k.id, hist, f, o["deadline"], as_of=as_of.isoformat(), segment=segment)
         paths[label] = kpis.kpi_trend_path(ds, k.id, hist, until=o["deadline"], as_of=as_of, people=people, inactive_days=ctx.inactive_days)
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
@@ -378,6 +392,17 @@ def _build_report(ctx: StepContext) -> Report:
         past_deadline = len(path) and month_now > path["month"].max()
         glide_now = float(on_path.iloc[0]) if len(on_path) else (float(path["target"].iloc[-1]) if past_deadline else np.nan)
         baseline = float(o["baseline"]) if pd.notna(o.get("baseline")) else np.nan
+        restated = ""
+        if plan_as_of is not None and int(o.get("version", k.version)) != k.version:
+            # agreed under an earlier definition: its baseline is measured again under today's, never compared across the two
+            was = baseline
+            baseline = kpis.kpi_values(ds, as_of=dt.date.fromisoformat(plan_as_of), people=people, inactive_days=ctx.inactive_days, which=[k.id])[
+                k.id
+            ]
+            restated = (
+                f"baseline restated: the definition of {kpis.kpi(k.id).label.lower()} changed after the plan of {plan_as_of} "
+                f"(version {int(o['version'])} to {k.version}); {kpis.display(k.id, was)} under the old one"
+            )
         target = float(o["target"])
         status = (
             rag_status(target, forecast=f.central, low=f.low, high=f.high, kpi_id=k.id, higher_is_better=k.higher_is_better)
@@ -403,6 +428,7 @@ def _build_report(ctx: StepContext) -> Report:
                 "plan": plan,
                 "higher_is_better": k.higher_is_better,
                 "segment_spec": json.dumps(segment or {}),
+                "restated": restated,
             }
         )
         qrows.append({"metric": label, "kpi": k.id, "segment_spec": json.dumps(segment or {}), **quarter_change(hist)})
@@ -418,19 +444,38 @@ def _build_report(ctx: StepContext) -> Report:
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     return Report(
         as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc), movers(sc, risk), marks,
-        _history_note(previous, table), previous, table, titles, paths,
+        _history_note(previous, table, restate=lambda kpi, day: kpis.kpi_values(ds, as_of=day, inactive_days=ctx.inactive_days, which=[kpi])[kpi]),
+        previous, table, titles, paths,
     )  # fmt: skip
 
 
-def _history_note(previous: dict | None, table: pd.DataFrame) -> str:
+def _version(record: dict) -> int:
+    """The definition version a saved record's figure was measured under (1 when a record from before versions names none)."""
+    v = record.get("version")
+    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 1
+
+
+def _history_note(previous: dict | None, table: pd.DataFrame, *, restate=None) -> str:
+    """Each KPI since the last report; one whose definition changed since is measured again at that report's date
+    under today's definition (``restate(kpi, day)``) and says so, never compared across two definitions."""
     if previous is None:
         return "This is the first report for this client: there is no earlier run to compare with yet."
     lines = [f"Since the report of {escape_md(str(previous.get('as_of', '?')))}:"]
-    before = {k.get("kpi"): k.get("value") for k in previous["kpis"] if isinstance(k, dict)}
+    before = {k.get("kpi"): k for k in previous["kpis"] if isinstance(k, dict)}
+    try:
+        then = dt.date.fromisoformat(str(previous.get("as_of")))
+    except ValueError:
+        then = None
     for r in table.itertuples():
-        b = before.get(r.kpi)
+        record = before.get(r.kpi) or {}
+        b, note = record.get("value"), ""
+        if r.kpi in before and _version(record) != kpis.kpi(r.kpi).version:
+            if restate is None or then is None:
+                continue
+            b = restate(r.kpi, then)
+            note = f"; restated: its definition changed since that report, which printed {escape_md(str(record.get('display', '–')))}"
         if isinstance(b, (int, float)) and np.isfinite(b) and np.isfinite(r.value):
-            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({shown_change(r.kpi, b, r.value)}).")
+            lines.append(f"- {escape_md(r.label)}: {kpis.display(r.kpi, b)} → {r.display} ({shown_change(r.kpi, b, r.value)}{note}).")
     return "\n".join(lines) if len(lines) > 1 else lines[0] + " no figure of that report can be compared with this one."
 
 
@@ -472,6 +517,7 @@ def kpi_record(r: Report) -> dict:
                 "plan": o.plan,
                 "higher_is_better": bool(o.higher_is_better),
                 "version": kpis.kpi(o.kpi).version,
+                "restated": o.restated or None,  # why the baseline was measured again under today's definition
             }
             for o in r.scorecard.itertuples()
         ],
@@ -527,6 +573,12 @@ def report_summary(r: Report, *, client: str) -> Told:
         bp = r.best_practices.iloc[0]
         lines.append(f"- Best practice here: **{escape_md(bp['advice'])}** (largest difference between growing and declining communities).")
     return Told("\n".join(lines), f)
+
+
+def restated_note(r: Report) -> str:
+    """The objectives whose baseline was measured again because their definition changed after the plan ("" when none)."""
+    rows = r.scorecard[r.scorecard["restated"].astype(bool)] if len(r.scorecard) else r.scorecard
+    return "\n".join(f"- {escape_md(o)}: {note}." for o, note in zip(rows["objective"], rows["restated"]))
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
