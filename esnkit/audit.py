@@ -59,7 +59,11 @@ _NUMBER = re.compile(r"[+\-−]?\d[\d,.]*%?")
 #: What a sentence may not speak of when the data do not have it: (profile test, the words, what the data lack).
 PROFILE_WORDS = (
     (lambda p: p["departments"] < 2, re.compile(r"\bdepartment(?:s|al)?\b", re.I), "no departments"),
-    (lambda p: p["replies"] == 0, re.compile(r"\bthreads?\b", re.I), "no message replies to another, so there are no threads"),
+    (
+        lambda p: p["replies"] == 0 or p["community_messages"] == 0,
+        re.compile(r"\bthreads?\b", re.I),
+        "there are no threads (no message replies to another in a community)",
+    ),
     (lambda p: not p["reads"], re.compile(r"\b(?:readers?|read by|lurkers|lurker share)\b", re.I), "no reads are counted"),
     (
         lambda p: bool(p["complete_from"] and p["first_message"] and p["complete_from"] > p["first_message"]),

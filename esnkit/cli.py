@@ -155,36 +155,90 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     # The explorer's kernel inherits the server's environment: the run's memory settings, unless set.
     env = {**KERNEL_ENV, **os.environ, "ESNKIT_CLIENT_DIR": str(paths.root)}
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={paths.root}", notebook.name]
-    if args.port:
-        cmd.append(f"--port={args.port}")
-    if args.ip:
-        cmd.append(f"--ip={args.ip}")
-    if args.no_browser:
+    cmd = lab_command(notebook, port=args.port, ip=args.ip, no_browser=args.no_browser)
+    _say(
+        f"opening JupyterLab on {notebook.name} in {notebook.parent}: the explorer only (the client's data, reports and restricted lists are "
+        f"not in its file browser; reports are in {paths.root / 'reports'}); outputs are never saved (Ctrl-C to stop)"
+    )
+    return subprocess.call(cmd, env=env, cwd=notebook.parent)
+
+
+#: The folder inside a client's workspace that JupyterLab is rooted at: it holds the explorer and nothing
+#: else, so the file browser cannot reach ``processed/`` (identities), ``restricted/`` or the key.
+LAB_FOLDER = "lab"
+
+
+def lab_command(notebook: Path, *, port: int | None = None, ip: str | None = None, no_browser: bool = False) -> list[str]:
+    """The ``jupyter lab`` command line for the explorer: rooted at the notebook's folder, saving no outputs."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={notebook.parent}",
+        # every save (autosave too) goes through this hook: no outputs, widget state or jupytext pairing reach the disk
+        "--ContentsManager.pre_save_hook=esnkit.cli.explorer_pre_save",
+        "--ContentsManager.allow_hidden=False",
+        "--ServerApp.jpserver_extensions=jupyterlab_jupytext=False",  # its contents manager pairs an .ipynb with a .py before any hook runs
+        notebook.name,
+    ]
+    if port:
+        cmd.append(f"--port={port}")
+    if ip:
+        cmd.append(f"--ip={ip}")
+    if no_browser:
         cmd.append("--no-browser")
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    _say(f"opening JupyterLab in {paths.root} on {notebook.name}: the explorer, reports/ and restricted/ are in its file browser (Ctrl-C to stop)")
-    return subprocess.call(cmd, env=env, cwd=paths.root)
+    return cmd
+
+
+def explorer_pre_save(model: dict, **_kwargs) -> None:
+    """JupyterLab's pre-save hook for the explorer: a notebook is saved without outputs, widget state or jupytext pairing.
+
+    The explorer's outputs are figures about the client's people; they live in the kernel, never in a
+    file (``exports/`` holds what the consultant chooses to export).
+    """
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    _clean_notebook(model["content"])
+
+
+def _clean_notebook(nb) -> None:
+    metadata = nb.setdefault("metadata", {})
+    for key in ("jupytext", "widgets"):
+        metadata.pop(key, None)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        cell.get("metadata", {}).pop("widgets", None)
 
 
 def prepare_explorer(paths: ClientPaths) -> Path:
-    """The client's own copy of the explorer notebook (``<client>/explore.ipynb``, outside git), made from the template when absent.
+    """The client's own copy of the explorer notebook (``<client>/lab/explore.ipynb``, outside git), made from the template when absent.
 
-    A copy the consultant has saved is kept as it is; its parameters cell points at the client folder.
+    JupyterLab is rooted at that folder, which holds nothing else. A copy the consultant has saved is
+    kept as it is; one left at ``<client>/explore.ipynb`` by an earlier version (outputs and all) is
+    moved there without its outputs. The copy has no jupytext pairing, so no ``.py`` is written beside it.
     """
     import nbformat
 
     from .resources import step_notebook
 
-    target = paths.root / "explore.ipynb"
+    target = paths.root / LAB_FOLDER / "explore.ipynb"
     if target.exists():
         return target
-    nb = nbformat.read(step_notebook("explore"), as_version=4)
+    old = paths.root / "explore.ipynb"
+    nb = nbformat.read(old if old.exists() else step_notebook("explore"), as_version=4)
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
-            cell.source = 'client_dir: str = "."  # this client\'s folder (JupyterLab opens here)'
+            cell.source = 'client_dir: str = ".."  # this client\'s folder (JupyterLab opens in its lab/ folder)'
+    _clean_notebook(nb)
+    target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, nbformat.writes(nb).encode("utf-8"))
+    if old.exists():
+        old.unlink()  # moved: its outputs stay nowhere in the client folder
     return target
 
 

@@ -219,6 +219,9 @@ class Meta:
     coverage_start: str | None = None
     coverage_end: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    #: client.yml's ``history_complete_from`` (ISO date), set when a step opens the client: where the
+    #: complete history starts when the data's own detection is wrong (:mod:`esnkit.profile`).
+    history_complete_from: str | None = None
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import io
 import re
 import textwrap
 
@@ -50,10 +51,12 @@ STATUS_COLOURS = {
     "thriving": "#2e7d32",
     "growing": "#7cb342",
     "stable": "#90a4ae",
+    "new": "#b0bec5",
     "declining": "#f9a825",
     "idle": "#ef6c00",
     "dormant": "#b71c1c",
 }
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$])")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ROLE_COLOURS = {"connector": ACCENT, "influencer": PRIMARY, "responder": "#2e7d32", "": "#b0bec5"}
 
@@ -122,7 +125,7 @@ def _says_why_when_empty(plot):
 def _title(ax, title: str | Told, **kwargs) -> None:
     """Set the chart's title, which states its finding: in the image, and kept for :func:`_caption`."""
     ax.esn_title = title
-    ax.set_title(_wrapped(str(title)), **kwargs)
+    ax.set_title(_wrapped(_MD_ESCAPE.sub(r"\1", str(title))), **kwargs)  # the image shows the words, not Markdown's escapes
 
 
 def _caption(ax) -> None:
@@ -133,10 +136,13 @@ def _caption(ax) -> None:
         return
     ax.set_title("")
     show_markdown(title if isinstance(title, Told) else Told(escape_md(title)), block_name="chart")
-    # shown now, under its caption: a cell drawing several charts would otherwise print every caption first
-    from IPython.display import display
+    # shown now, under its caption (a cell drawing several charts would otherwise print every caption first),
+    # with the caption as its alternative text for a reader who cannot see it
+    from IPython.display import Image, display
 
-    display(ax.figure)
+    png = io.BytesIO()
+    ax.figure.savefig(png, format="png", bbox_inches="tight")
+    display(Image(data=png.getvalue()), metadata={"image/png": {"alt": _MD_ESCAPE.sub(r"\1", str(title))}})
     plt.close(ax.figure)
 
 
@@ -177,8 +183,23 @@ def _month_axis(ax, x=None) -> None:
     months = max(1, round((hi - lo) / 30.4))
     locator = mdates.MonthLocator(interval=max(1, -(-months // 8)))  # at most ~8 labels, always on month starts
     ax.xaxis.set_major_locator(locator)
-    # two months or less: name each month in full (the concise labels would print times of day)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mdates.ConciseDateFormatter(locator))
+    # two months or less: name each month in full (the concise labels would print times of day); else each
+    # month, with its year under the first tick and under every January, so no tick leaves the year to guess
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mtick.FuncFormatter(_month_tick))
+
+
+def _month_tick(x, pos) -> str:
+    """``Jan\n2026`` at the first tick and every January, ``Mar`` elsewhere."""
+    import matplotlib.dates as mdates
+
+    day = mdates.num2date(x)
+    return f"{day:%b}\n{day:%Y}" if pos == 0 or day.month == 1 else f"{day:%b}"
+
+
+def _percent_axis(axis) -> None:
+    """A share's axis in whole percent at round steps (10%, 20%... or 1%, 2%...), never 2.5-point steps printed rounded."""
+    axis.set_major_locator(mtick.MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
 
 
 def _every_month(periods: pd.Series) -> bool:
@@ -195,19 +216,26 @@ def _month_x(periods: pd.Series) -> pd.Series:
 def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, object] | None = None, f: Figures):
     """Active and engaged people per month (from ``adoption.monthly_active``), the peak marked.
 
-    The title is step 1's growth finding (:func:`esnkit.metrics.adoption.growth_summary`: complete months only).
+    The title is step 1's growth finding (:func:`esnkit.metrics.adoption.growth_summary`: complete
+    months only). A ``complete`` column (step 1 adds it where the export starts part-way) marks the
+    months inside the complete history: the peak is sought among them only, and the part before is shaded.
     """
     ax = _ax(ax)
     x = _month_x(table["month"])
     marker = "o" if len(table) <= 3 else None  # a line needs two points: a month or two of data are drawn as dots
     ax.plot(x, table["active"], color=PRIMARY, lw=2.2, label="active", marker=marker)
     ax.plot(x, table["engaged"], color=ACCENT, lw=1.8, label="engaged", marker=marker)
-    peak = table["active"].idxmax()
+    inside = table["complete"].astype(bool) if "complete" in table.columns else pd.Series(True, index=table.index)
+    peak = table["active"].where(inside).idxmax() if inside.any() else table["active"].idxmax()
+    since = None
+    if not inside.all() and inside.any():
+        ax.axvspan(x[table.index[0]], x[inside.idxmax()], color="#eceff1", lw=0, label="before the complete history")
+        since = pd.Period(table["month"][inside.idxmax()], "M").to_timestamp().tz_localize("UTC")
     ax.annotate(f"peak {table['active'][peak]:,}", (x[peak], table["active"][peak]), xytext=(8, -4), textcoords="offset points", fontsize=9)
     for when, label in (events or {}).items():
         ax.axvline(pd.Timestamp(when), color="#888", ls="--", lw=1)
         ax.text(pd.Timestamp(when), ax.get_ylim()[1] * 0.95, f" {label}", fontsize=8, color="#555", va="top")
-    g = growth_summary(table)
+    g = growth_summary(table.drop(columns="complete", errors="ignore"), since=since)
     if g["current_month"] is None:
         title: str | Told = "People active each month (no complete month yet)"
     else:
@@ -220,7 +248,8 @@ def plot_monthly_active(table: pd.DataFrame, *, ax=None, events: dict[str, objec
                 f"{head}, {f('monthly_active_change_from_peak', abs(change))} {'below' if change < 0 else 'above'} the peak of {peak_month}", f
             )
         else:
-            title = Told(f"{head}, the most so far", f)
+            so_far = "so far" if since is None else f"since {pd.Period(g['since_month'], 'M').strftime('%B %Y')}"
+            title = Told(f"{head}, the most {so_far}", f)
     _title(ax, title)
     ax.set(ylabel="people", xlabel="")
     _integer_ticks(ax)
@@ -235,7 +264,7 @@ def plot_adoption_by(table: pd.DataFrame, *, by: str | None = None, ax=None, f: 
     by = by or table.columns[0]
     ax = _ax(ax, figsize=(9, max(2.5, 0.32 * len(table) + 1)))
     sns.barplot(data=table, y=by, x="adoption_rate", color=PRIMARY, ax=ax)
-    ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.xaxis)
     hi, lo = table.loc[table["adoption_rate"].idxmax()], table.loc[table["adoption_rate"].idxmin()]
 
     def rate(row) -> str:
@@ -294,14 +323,24 @@ def plot_cohort_retention(table: pd.DataFrame, *, ax=None):
 
 
 @_says_why_when_empty
-def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, ax=None):
+def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, ax=None, f: Figures):
     """People per segment (usage segments or personas)."""
     counts = table[column].value_counts().reindex(order or table[column].value_counts().index, fill_value=0)
     ax = _ax(ax, figsize=(9, 2.8))
     ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color=PRIMARY)
     for y, v in enumerate(counts.to_numpy()[::-1]):
         ax.text(v, y, f" {v:,} ({percent(v / max(1, counts.sum()))})", va="center", fontsize=8)
-    _title(ax, f"People by {column}")
+    ax.set_xlim(0, max(int(counts.max()), 1) * 1.25)  # room inside the frame for the longest bar's label
+    top = counts.idxmax()
+    share = counts.max() / max(1, counts.sum())
+    _title(
+        ax,
+        Told(
+            f"People by {escape_md(column)}: the most are {f.name(escape_md(top))}, "
+            f"{f('people_in_segment', int(counts.max()), segment={column: str(top)})} ({f('people_in_segment_share', share, segment={column: str(top)})})",
+            f,
+        ),
+    )
     ax.set(xlabel="people")
     _integer_ticks(ax, "x")
     return ax
@@ -320,7 +359,7 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None, f: Figures):
     for xi, rate, hours in zip(x, table["response_rate"], table["median_hours_to_first_response"]):
         if pd.notna(hours):
             ax.annotate(f"{hours:.1f} h", (xi, rate), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8, color="#555")
-    ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.08)
     # the quarter's own figure, to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
     last = f("response_rate_quarter", table["response_rate"].iloc[-1], window=x[-1])
@@ -429,7 +468,7 @@ def plot_influence_curve(curve: pd.DataFrame, *, score: float | None = None, ax=
     """How influence drops from the most influential person down (from ``network.influence_curve``)."""
     ax = _ax(ax, figsize=(9, 2.8))
     ax.bar(curve["rank"], curve["relative"], color=PRIMARY, width=0.7)
-    ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.05)
     ax.set_xticks(curve["rank"].tolist())
     finding = (
@@ -508,7 +547,7 @@ def plot_key_individuals(table: pd.DataFrame, *, top: int = 15, ax=None):
     if peak <= 0:  # every tie is direct: no one brokers between others yet
         return _empty_note("No one yet links people who are not otherwise connected: every tie in this network is direct.", ax)
     ax.barh(list(labels), t["betweenness"] / peak, color=[ROLE_COLOURS.get(r, ROLE_COLOURS[""]) for r in t["role"]])
-    ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.xaxis)
     ax.set_xlim(0, 1.05)
     _title(ax, "Who connects the network: brokerage relative to the top person")
     ax.set(xlabel="brokerage (share of the top person's)", ylabel="")
@@ -524,9 +563,17 @@ def plot_favourability(table: pd.DataFrame, *, ax=None, f: Figures):
     t = table.sort_values("favourable")
     ax = _ax(ax, figsize=(9, max(2.5, 0.4 * len(t) + 1)))
     ax.barh(t["question"], t["favourable"], color=PRIMARY)
-    ax.xaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.xaxis)
     ax.set_xlim(0, 1)
-    _title(ax, Told(f"Share answering favourably ({f.term('4')} or {f.term('5')} of {f.term('5')})", f))
+    low = t.iloc[0]
+    lowest = f("survey_favourable", low["favourable"], segment={"question": str(low["question"])})
+    _title(
+        ax,
+        Told(
+            f"Share answering favourably ({f.term('4')} or {f.term('5')} of {f.term('5')}): lowest for \u201c{f.name(escape_md(low['question']))}\u201d, {lowest}",
+            f,
+        ),
+    )
     ax.set(xlabel="")
     return ax
 
@@ -544,7 +591,7 @@ def _kpi_axis(ax, kpi: str | None, percent: bool) -> None:
         if top - bottom < 0.1:  # a flat line at 0% or at 100%: a 10-point window inside the bounds
             bottom, top = (0.0, 0.1) if top <= 0.1 else (top - 0.1, top)
         ax.set_ylim(bottom, top)
-        ax.yaxis.set_major_formatter(mtick.PercentFormatter(1.0, decimals=0))
+        _percent_axis(ax.yaxis)
     elif unit == "count":
         bottom, top = max(lo, 0.0), max(hi, 1.0)  # never below zero; a flat zero still has a scale
         if top - bottom < 2:  # a flat count: whole numbers either side, not ten ticks all reading "3"

@@ -36,18 +36,30 @@ from ._text import count
 from .dataset import Dataset
 from .metrics._base import population
 
-__all__ = ["DataProfile", "data_profile", "complete_history_from", "profile_lines", "SMALL_NETWORK"]
+__all__ = [
+    "DataProfile",
+    "data_profile",
+    "complete_history_from",
+    "history_start",
+    "newcomers_from",
+    "ranked_count",
+    "profile_lines",
+    "SMALL_NETWORK",
+]
 
 #: Below this many people counted in the figures a network is small: ranked lists are cut to a share
 #: of the people there are, not to a fixed top 20, and a "top 10%" holds at least one person.
 SMALL_NETWORK = 200
-#: A community created this long before the first message is evidence that
+#: A group created, or a person registered, this long before the first message is evidence that
 #: the export starts part-way through the network's history.
 _BEFORE_DAYS = 30
-#: Shares of the first month's replies to messages outside the export, and of communities that
-#: predate the data, above which the history is taken to start part-way.
-_ORPHAN_SHARE = 0.05
+#: Shares of the first month's replies to messages outside the export, and of groups or people
+#: that predate the data, above which the history is taken to start part-way.
+_ORPHAN_SHARE = 0.01
 _OLDER_SHARE = 0.5
+#: Registrations (or communities made) before the first message are evidence only when spread over
+#: this many calendar months: a roll-out provisions every account at once.
+_SPREAD_MONTHS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +75,7 @@ class DataProfile:
     community_messages: int
     reactions: int
     dated_reactions: int
+    usage_rows: int  # usage-report rows (a person's activity over a report period)
     reads: bool  # usage reports with read counts
     join_dates: bool  # registration dates for most people
     departments: int  # known department values among the people counted
@@ -95,6 +108,11 @@ class DataProfile:
         return self.messages > 0 and self.community_messages == 0
 
     @property
+    def usage_only(self) -> bool:
+        """Usage reports and no message export: activity per report period, not per day or thread."""
+        return self.messages == 0 and self.usage_rows > 0
+
+    @property
     def reaction_times(self) -> bool:
         """Reactions carry their own time (at least half of them)."""
         return self.reactions > 0 and self.dated_reactions * 2 >= self.reactions
@@ -123,32 +141,50 @@ def complete_history_from(
     first: pd.Timestamp | None,
     *,
     group_created: pd.Series,
+    joined: pd.Series,
     early_replies: int,
     early_orphans: int,
+    later_replies: int = 0,
+    later_orphans: int = 0,
 ) -> tuple[pd.Timestamp | None, str]:
     """Where the complete history starts, and why, from evidence the export carries.
 
-    An export that starts part-way shows it: most of its communities were created more than 30
-    days before its first message, or many replies in its first month answer messages it does not
-    hold. Then the complete history starts on the first day of the next full month; else where the
-    data start. (People registered long before anyone posts are no such evidence: accounts are
-    often provisioned ahead of a launch.)
+    An export that starts part-way shows it: its groups were created, or most of its people
+    registered, more than 30 days before its first message, and over at least three calendar
+    months (a network's people sign up, and its communities are made, while it is used: a roll-out
+    that provisions every account, or sets up every community, ahead of the launch does so at
+    once, and is no sign of a missing history); or replies in its first month answer messages it
+    does not hold (at least 3 and 1% of them) three times as often as later replies do (a deleted
+    message orphans its replies anywhere; a cut-off history orphans them where it begins). Then the complete history starts on the first day of the next full month;
+    else where the data start.
 
     >>> t = pd.Timestamp("2026-01-08", tz="UTC")
     >>> none = pd.Series([], dtype="datetime64[us, UTC]")
-    >>> complete_history_from(t, group_created=pd.Series([pd.Timestamp("2024-05-01", tz="UTC")]), early_replies=0, early_orphans=0)[0]
+    >>> made = pd.Series(pd.to_datetime(["2024-05-01", "2024-09-10", "2025-03-02"], utc=True))
+    >>> complete_history_from(t, group_created=made, joined=none, early_replies=0, early_orphans=0)[0]
     Timestamp('2026-02-01 00:00:00+0000', tz='UTC')
-    >>> complete_history_from(t, group_created=none, early_replies=40, early_orphans=1)[0] == t
+    >>> provisioned = pd.Series(pd.to_datetime(["2025-10-01"] * 20, utc=True))  # every account made on one day, months ahead
+    >>> complete_history_from(t, group_created=none, joined=provisioned, early_replies=0, early_orphans=0)[0] == t
+    True
+    >>> complete_history_from(t, group_created=none, joined=none, early_replies=40, early_orphans=1)[0] == t
     True
     """
     if first is None or pd.isna(first):
         return None, "no dated messages"
     before = first - pd.Timedelta(days=_BEFORE_DAYS)
+
+    def spread(dates: pd.Series) -> bool:  # over three calendar months or more
+        return dates.dt.tz_convert(None).dt.to_period("M").nunique() >= _SPREAD_MONTHS
+
     reasons = []
     g = group_created.dropna()
-    if len(g) and (g < before).mean() >= _OLDER_SHARE:
+    if len(g) and (g < before).mean() >= _OLDER_SHARE and spread(g[g < before]):
         reasons.append(f"{(g < before).sum():,} of its {len(g):,} communities were created before its first message")
-    if early_orphans >= 3 and early_orphans >= _ORPHAN_SHARE * max(early_replies, 1):
+    j = joined.dropna()
+    if len(j) >= 5 and (j < before).mean() >= _OLDER_SHARE and spread(j[j < before]):
+        reasons.append(f"{(j < before).mean():.0%} of its people registered before its first message")
+    early_share = early_orphans / max(early_replies, 1)
+    if early_orphans >= 3 and early_share >= _ORPHAN_SHARE and early_share > 3 * later_orphans / max(later_replies, 1):
         reasons.append(f"{early_orphans:,} replies in its first month answer messages it does not hold")
     if not reasons:
         return first.normalize(), "the data start there"
@@ -159,8 +195,46 @@ def complete_history_from(
 
 
 def data_profile(ds: Dataset, *, complete_from: dt.date | None = None) -> DataProfile:
-    """The profile of ``ds`` (kept in its cache); ``complete_from`` is client.yml's ``history_complete_from``."""
+    """The profile of ``ds`` (kept in its cache); ``complete_from`` is client.yml's ``history_complete_from``
+    (by default the one the step context recorded in ``ds.meta``)."""
+    if complete_from is None and getattr(ds.meta, "history_complete_from", None):
+        complete_from = dt.date.fromisoformat(ds.meta.history_complete_from)
     return ds.cached("data_profile", (complete_from,), lambda: _profile(ds, complete_from))
+
+
+def history_start(ds: Dataset) -> pd.Timestamp | None:
+    """The first day (UTC midnight) of the complete history when the export starts part-way, else ``None``.
+
+    Growth, peaks, newcomers and lifecycle compare a period with the one before: a period that
+    begins before this day holds only part of what happened then, so no such comparison reaches
+    before it (the community statuses, the busiest month, the newcomer counts, the trend fits).
+    """
+    p = data_profile(ds)
+    return pd.Timestamp(p.complete_from, tz="UTC") if p.partial_history else None
+
+
+def newcomers_from(ds: Dataset, days: int) -> pd.Timestamp | None:
+    """The first day someone first seen can be called a newcomer: in a partial history, not before the
+    complete history starts nor in the first ``days`` (the inactive period) of the data, where a person
+    first seen may be someone who was quiet when the export began; ``None`` when the history is complete.
+    """
+    start = history_start(ds)
+    if start is None:
+        return None
+    first = pd.Timestamp(data_profile(ds).first_message, tz="UTC")
+    return max(start, first + pd.Timedelta(days=int(days)))
+
+
+def ranked_count(people: int, top: int, *, share: float = 0.1) -> int:
+    """How many people a ranked list of ``top`` holds in a network of ``people``: ``top``, but in a small
+    network (:data:`SMALL_NETWORK`) at most ``share`` of the people there are, and at least one.
+
+    >>> ranked_count(50_000, 20), ranked_count(150, 20), ranked_count(50, 20), ranked_count(3, 20)
+    (20, 15, 5, 1)
+    """
+    if people >= SMALL_NETWORK:
+        return int(top)
+    return int(max(1, min(int(top), int(people * share))))
 
 
 def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
@@ -176,15 +250,25 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
     dated = m["created_at"].dropna()
     first = dated.min() if len(dated) else None
     last = dated.max() if len(dated) else None
-    early_replies = early_orphans = 0
+    early_replies = early_orphans = later_replies = later_orphans = 0
     if first is not None:
-        early = (m["created_at"] < first + pd.Timedelta(days=31)) & ~starts
+        in_first = m["created_at"] < first + pd.Timedelta(days=31)
+        early, later = in_first & ~starts, ~in_first & ~starts
         orphan = m["reply_to_id"].notna() & ~m["reply_to_id"].isin(m["message_id"])
         early_replies, early_orphans = int(early.sum()), int((early & orphan).sum())
+        later_replies, later_orphans = int(later.sum()), int((later & orphan).sum())
     active_groups = m.loc[~private, "group_id"].dropna().unique()
     groups = ds.groups
     created = groups.loc[groups["group_id"].isin(active_groups), "created_at"]
-    start, reason = complete_history_from(first, group_created=created, early_replies=early_replies, early_orphans=early_orphans)
+    start, reason = complete_history_from(
+        first,
+        group_created=created,
+        joined=pop["joined_at"],
+        early_replies=early_replies,
+        early_orphans=early_orphans,
+        later_replies=later_replies,
+        later_orphans=later_orphans,
+    )
     if override is not None:
         start, reason = pd.Timestamp(override, tz="UTC"), "set in client.yml (history_complete_from)"
     types = m["message_type"].dropna().astype(str).str.lower()
@@ -198,6 +282,7 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
         community_messages=int((~private).sum()),
         reactions=len(r),
         dated_reactions=int(r["created_at"].notna().sum()),
+        usage_rows=len(activity),
         reads=bool(len(activity) and activity["read"].fillna(0).gt(0).any()),
         join_dates=bool(len(pop) and pop["joined_at"].notna().mean() >= 0.5),
         departments=int(pop["department"].dropna().nunique()),
@@ -213,13 +298,19 @@ def _profile(ds: Dataset, override: dt.date | None) -> DataProfile:
 def profile_lines(p: DataProfile) -> list[str]:
     """The profile in words, one line per thing the data can or cannot show (the appendix and ``esnkit check``)."""
     yes_no = []
+    if p.usage_only:
+        yes_no.append(
+            "Usage reports only, no message export: each person's posts, likes and reads are known for a report period, not by "
+            "day or thread, so figures over a shorter window than the reports', and every thread, reply and community figure, "
+            "are not available."
+        )
     if p.private_only:
         yes_no.append(
             "Only private messages: no communities or channels, so no community figures; a conversation is a private exchange, answered when the other person replied."
         )
     elif not p.has_communities:
         yes_no.append("No messages in communities or channels.")
-    if p.messages and not p.has_threads:
+    if p.messages and not p.has_threads and not p.private_only:
         yes_no.append(
             "No replies are linked to the message they answer, so each post stands alone; a post counts as answered when someone else reacted to it."
         )
@@ -241,7 +332,7 @@ def profile_lines(p: DataProfile) -> list[str]:
         yes_no.append("No message is marked as a question, so questions are not counted apart from other posts.")
     if p.partial_history:
         yes_no.append(
-            f"The complete history starts on {p.complete_from:%d %B %Y}: {p.complete_reason}. Growth, peaks and newcomers are measured only from then."
+            f"The complete history starts on {p.complete_from.day} {p.complete_from:%B %Y}: {p.complete_reason}. Growth, peaks and newcomers are measured only from then."
         )
     if p.small:
         yes_no.append(

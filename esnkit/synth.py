@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -28,7 +29,7 @@ import pandas as pd
 
 from ._io import atomic_path, atomic_write
 
-__all__ = ["SynthSpec", "generate", "write_demo_client", "Story"]
+__all__ = ["SynthSpec", "generate", "write_demo_client", "Story", "SHAPES", "shape_spec", "shape_tables", "write_shape_client"]
 
 DEPARTMENTS = [
     ("Engineering", 0.20),
@@ -549,7 +550,9 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
             "private": np.where(rng.random(n_groups) < 0.15, "true", "false"),
             "external": "false",
             "deleted": "false",
-            "created_at": _api_time(pd.Series(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"))),
+            "created_at": _api_time(
+                _created_before_first_message(month_starts[0] + rng.integers(0, 20 * 86400, n_groups).astype("timedelta64[s]"), gid, messages)
+            ),
             "updated_at": _api_time(pd.Series(np.full(n_groups, end))),
         }
     )
@@ -615,6 +618,20 @@ def generate(spec: SynthSpec = SynthSpec()) -> tuple[dict[str, pd.DataFrame], St
     if reactions is not None:
         tables["reactions"] = reactions
     return tables, story
+
+
+def _created_before_first_message(drawn: np.ndarray, gid: np.ndarray, messages: pd.DataFrame) -> pd.Series:
+    """Community creation times no later than an hour before their first message, and the first community before any message.
+
+    No message on a real platform predates its community, nor the network's first community.
+    """
+    at = pd.to_datetime(messages["created_at"], format="%Y/%m/%d %H:%M:%S +0000")
+    first = at.groupby(messages["group_id"]).min().reindex(gid.astype(str)).to_numpy().astype("datetime64[s]")
+    created = np.where(np.isnat(first), drawn, np.minimum(drawn, first - np.timedelta64(3600, "s")))
+    if len(at):
+        earliest = int(np.argmin(created))
+        created[earliest] = min(created[earliest], at.min().to_datetime64().astype("datetime64[s]") - np.timedelta64(3600, "s"))
+    return pd.Series(created)
 
 
 def _planted_lapsed(messages: pd.DataFrame, lapser_ids: np.ndarray, end: np.datetime64) -> list[str]:
@@ -861,3 +878,361 @@ def write_canonical_chunks(root: str | os.PathLike[str], *, spec: SynthSpec, chu
             writer.close()
     conform(None, "memberships").to_parquet(canon / "memberships.parquet", index=False)
     return rows
+
+
+# -- raw vendor exports of other shapes (the shape matrix, tests/test_shape_matrix.py) ------------
+#: The shapes :func:`write_shape_client` writes, each a client as real exports come: the vendor's
+#: own files under ``raw/`` and a ``client.yml``. All reuse :func:`generate`'s tables.
+SHAPES = {
+    "slack-threads": "Slack workspace export with threads; reactions without times; no roster (no departments)",
+    "slack-before-threads": "Slack workspace export from before threads: no thread_ts, replies are plain posts",
+    "slack-dms-only": "Slack workspace export of direct messages only (dms.json), not every message answered",
+    "slack-partial-history": "Slack free-plan window: the last 140 days of an older workspace, replies to parents not in it",
+    "viva-engage-50": "Viva Engage export of 50 people, with an HR roster",
+    "several-platforms": "Viva Engage (half the communities, private messages) and Slack (the other half), joined by e-mail",
+    "teams-only": "Microsoft Teams Graph pages: channel posts, replies, chats, reactions with times",
+    "usage-reports-only": "Microsoft 365 usage reports only: Viva Engage activity user detail and groups activity detail (180 days)",
+}
+_STAMP = "%Y/%m/%d %H:%M:%S +0000"
+
+
+def shape_spec(shape: str, *, n_people: int = 200, months: int = 12, seed: int = 0) -> SynthSpec:
+    """The :class:`SynthSpec` a shape is drawn from: small and quick; 50 people for ``viva-engage-50``."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}; one of {', '.join(SHAPES)}")
+    reactions = 0.0 if shape in ("viva-engage-50", "usage-reports-only") else 0.5
+    return SynthSpec(
+        n_people=50 if shape == "viva-engage-50" else n_people,
+        months=months,
+        seed=seed,
+        reactions_per_message=reactions,
+        messages_per_person=60.0 if shape == "slack-dms-only" else 15.0,  # private messages are a small share of the volume
+    )
+
+
+def shape_tables(shape: str, spec: SynthSpec) -> dict[str, dict[str, pd.DataFrame]]:
+    """The generated tables of a shape, per platform, exactly as :func:`write_shape_client` writes them.
+
+    A test computes what the KPIs should be from these, never through esnkit's loaders or metrics.
+    """
+    tables, _ = generate(spec)
+    rng = np.random.default_rng(spec.seed + 1)
+    m, r = tables["Messages"], tables.get("reactions")
+    private = m["in_private_conversation"] == "true"
+    if shape == "slack-dms-only":
+        # a third of the replies never came: not every private message is answered
+        drop = private & (m["replied_to_id"] != "") & (rng.random(len(m)) < 0.35)
+        m, r = m[private & ~drop], None
+        tables["Groups"] = tables["Groups"].iloc[0:0]
+    elif shape == "slack-partial-history":
+        cut = pd.Timestamp(spec.end) + pd.Timedelta(days=1) - pd.Timedelta(days=140)
+        m = m[pd.to_datetime(m["created_at"], format=_STAMP) >= cut]
+    if shape == "several-platforms":
+        g = m["group_id"]
+        odd = pd.Series(np.arange(len(tables["Groups"])) % 2 == 1, index=tables["Groups"]["id"].to_numpy())
+        on_slack = g.map(odd).fillna(False).astype(bool)
+        parts = {"viva-engage": m[~on_slack], "slack": m[on_slack]}
+        groups = {"viva-engage": tables["Groups"][~odd.to_numpy()], "slack": tables["Groups"][odd.to_numpy()]}
+    else:
+        platform = "viva-engage" if shape in ("viva-engage-50", "usage-reports-only") else shape.split("-")[0]
+        parts, groups = {platform: m}, {platform: tables["Groups"]}
+    out = {}
+    for platform, part in parts.items():
+        t = {"Messages": part.reset_index(drop=True), "Users": tables["Users"], "Groups": groups[platform]}
+        if r is not None and platform != "viva-engage":  # a Viva Engage export carries no reactions
+            t["reactions"] = r[r["message_id"].isin(part["id"])].reset_index(drop=True)
+        if shape == "viva-engage-50":
+            t["roster"] = tables["roster"]
+        out[platform] = t
+    return out
+
+
+def _json_text(values: pd.Series) -> pd.Series:
+    """Strings as JSON string literals (quotes included), vectorised."""
+    s = values.astype("str").str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False)
+    return '"' + s.str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False).str.replace("\t", "\\t", regex=False) + '"'
+
+
+def _pair(participants: pd.Series, sep: str) -> pd.Series:
+    """``"b,a"`` -> ``"a<sep>b"``: the two people of a private conversation in one order, whoever wrote first (NaN stays NaN)."""
+    ends = participants.where(participants != "").str.split(",", n=1, expand=True).reindex(columns=[0, 1]).astype("str")
+    a, b = ends[0], ends[1]
+    return a.where(a < b, b) + sep + b.where(a < b, a)
+
+
+def _slug(names: pd.Series) -> pd.Series:
+    return names.astype("str").str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+
+
+def _epoch(stamps: pd.Series) -> pd.Series:
+    """Vendor time strings (``2026/01/05 09:00:00 +0000``) to whole seconds since 1970, as int64."""
+    return (pd.to_datetime(stamps, format=_STAMP) - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+
+
+def _reaction_json(r: pd.DataFrame, user: pd.Series, *, dated: bool) -> pd.Series:
+    """Per message id, the JSON list of its reactions: Slack's ``{name, users, count}``, or Teams' one per person."""
+    if dated:  # Teams: one object per person and reaction, with its time
+        at = pd.to_datetime(r["created_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        obj = '{"reactionType":"' + r["reaction"] + '","createdDateTime":"' + at + '","user":{"user":{"id":"' + user + '"}}}'
+        return obj.groupby(r["message_id"].to_numpy()).agg(",".join)
+    by = pd.DataFrame({"m": r["message_id"].to_numpy(), "name": r["reaction"].to_numpy(), "u": user.to_numpy()}).groupby(["m", "name"])["u"]
+    users, n = by.agg('","'.join), by.size()
+    obj = '{"name":"' + users.index.get_level_values("name") + '","users":["' + users.to_numpy() + '"],"count":' + n.astype(str).to_numpy() + "}"
+    return pd.Series(obj, index=users.index.get_level_values("m")).groupby(level=0).agg(",".join)
+
+
+def _zip_files(path: Path, files: dict[str, str], *, end: dt.date) -> Path:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(end.year, end.month, end.day, 2, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text.encode("utf-8"))
+    return path
+
+
+def _slack_users(users: pd.DataFrame) -> str:
+    """users.json: no department (Slack has none); guests are restricted accounts; soft-deleted with a date are deleted."""
+    guest = users["email"].str.endswith("@" + GUEST_DOMAIN)
+    gone = users["deleted_at"] != ""
+    return json.dumps(
+        [
+            {
+                "id": f"U{uid}",
+                "name": email.split("@")[0],
+                "deleted": bool(d),
+                "real_name": name,
+                "tz": "Europe/London",
+                "profile": {"real_name": name, "email": email, "title": title},
+                "is_admin": False,
+                "is_owner": False,
+                "is_restricted": bool(g),
+                "is_ultra_restricted": False,
+                "is_bot": False,
+            }
+            for uid, name, email, title, d, g in zip(users["id"], users["name"], users["email"], users["job_title"], gone, guest)
+        ],
+        indent=1,
+    )
+
+
+def _slack_conversations(m: pd.DataFrame, groups: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
+    """Each message's folder, and channels.json / groups.json / dms.json (channel members: who posted there)."""
+    private = m["in_private_conversation"] == "true"
+    pair = _pair(m["participants"].str.replace("user:", "U", regex=False), ",")
+    dm_id = "D" + pd.Series(pd.factorize(pair.where(private))[0], index=m.index).astype(str).str.zfill(8)
+    slug = pd.Series(_slug(groups["name"]).to_numpy(), index=groups["id"].to_numpy())
+    folder = m["group_id"].map(slug).where(~private, dm_id)
+    first = _epoch(m["created_at"]).groupby(folder).min()
+    posted = ("U" + m["sender_id"]).groupby(folder).unique()
+    files = {}
+    for name, rows in (("channels.json", groups[groups["private"] != "true"]), ("groups.json", groups[groups["private"] == "true"])):
+        files[name] = json.dumps(
+            [
+                {
+                    "id": f"C{gid}",
+                    "name": s,
+                    "created": int(min(_epoch(pd.Series([created])).iloc[0], first.get(s, np.inf) - 3600)),  # never after its first message
+                    "creator": None,
+                    "is_archived": False,
+                    "is_general": False,
+                    "members": sorted(posted.get(s, [])),
+                    "topic": {"value": "", "creator": "", "last_set": 0},
+                    "purpose": {"value": desc, "creator": "", "last_set": 0},
+                }
+                for gid, s, created, desc in zip(rows["id"], slug[rows["id"]].to_numpy(), rows["created_at"], rows["description"])
+            ],
+            indent=1,
+        )
+    dms = pd.DataFrame({"id": dm_id[private], "pair": pair[private]}).drop_duplicates("id")
+    files["dms.json"] = json.dumps([{"id": d, "created": int(first[d]), "members": p.split(",")} for d, p in zip(dms["id"], dms["pair"])], indent=1)
+    return folder, files
+
+
+def write_slack_export(tables: dict[str, pd.DataFrame], path: Path, *, end: dt.date, threads: bool = True) -> Path:
+    """A Slack workspace export zip: users.json, channels.json, groups.json, dms.json and a folder of day files per conversation.
+
+    Deleted messages are not in a Slack export (a reply keeps its deleted parent's ``thread_ts``);
+    reactions carry no time. ``threads=False`` writes an export from before Slack had threads:
+    no ``thread_ts``, every reply a plain post.
+    """
+    m = tables["Messages"]
+    ts_all = _epoch(m["created_at"]).astype(str) + "." + pd.Series(np.arange(len(m)) % 1_000_000, index=m.index).astype(str).str.zfill(6)
+    ts_of = pd.Series(ts_all.to_numpy(), index=m["id"].to_numpy())
+    folder, files = _slack_conversations(m, tables["Groups"])
+    live = m["deleted_at"] == ""
+    m, ts, folder = m[live], ts_all[live], folder[live]
+    is_reply = (m["replied_to_id"] != "") & (m["in_private_conversation"] != "true")  # direct messages are flat, as most are
+    has_replies = m["id"].isin(m.loc[is_reply, "thread_id"])
+    text = m["body"].str.replace(r"\[\[user:(\d+)\]\]", r"<@U\1>", regex=True)
+    rec = '{"type":"message","user":"U' + m["sender_id"] + '","text":' + _json_text(text) + ',"ts":"' + ts + '"'
+    if threads:
+        # a parent outside the export (a free-plan window) still has a ts: an hour before its thread's first message here
+        orphan_ts = (_epoch(m["created_at"]).groupby(m["thread_id"]).transform("min") - 3600).astype(str) + ".000000"
+        thread_ts = m["thread_id"].map(ts_of).fillna(orphan_ts)
+        parent_user = m["replied_to_id"].map(pd.Series(m["sender_id"].to_numpy(), index=m["id"].to_numpy()))
+        rec = rec.where(~(is_reply | has_replies), rec + ',"thread_ts":"' + thread_ts + '"')
+        rec = rec.where(~is_reply | parent_user.isna(), rec + ',"parent_user_id":"U' + parent_user.fillna("") + '"')
+        n_rep = m.loc[is_reply, "thread_id"].value_counts()
+        rec = rec.where(~has_replies, rec + ',"reply_count":' + m["id"].map(n_rep).fillna(0).astype(int).astype(str))
+    if "reactions" in tables and len(tables["reactions"]):
+        r = tables["reactions"]
+        lists = m["id"].map(_reaction_json(r, "U" + r["person_id"], dated=False))
+        rec = rec.where(lists.isna(), rec + ',"reactions":[' + lists.fillna("") + "]")
+    day = pd.to_datetime(m["created_at"], format=_STAMP).dt.strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"file": folder + "/" + day + ".json", "ts": ts.astype(float), "rec": rec + "}"}).sort_values(["file", "ts"])
+    days = frame.groupby("file", sort=True)["rec"].agg(",\n".join)
+    files = {"users.json": _slack_users(tables["Users"]), **files, "integration_logs.json": "[]"}
+    files.update({name: "[\n" + body + "\n]" for name, body in days.items()})
+    return _zip_files(path, files, end=end)
+
+
+def write_teams_pages(tables: dict[str, pd.DataFrame], folder: Path) -> Path:
+    """Microsoft Graph ``chatMessage`` pages: a page naming the channels, one page per channel (posts and replies), one of chats.
+
+    One team; a community is a channel, a private conversation a one-to-one chat (chats have no
+    replies in Graph: each message stands alone). Deleted messages keep their ``deletedDateTime``;
+    reactions carry their times.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    m, users = tables["Messages"], tables["Users"]
+    guid = pd.Series(users["guid"].to_numpy(), index=users["id"].to_numpy())
+    private = m["in_private_conversation"] == "true"
+    channel = "19:" + m["group_id"] + "@thread.tacv2"
+    ends = m["participants"].where(private).str.replace("user:", "", regex=False).str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+    pair = _pair(ends[0].astype("str").map(guid) + "," + ends[1].astype("str").map(guid), "_")
+    iso = pd.to_datetime(m["created_at"], format=_STAMP).dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    deleted = pd.to_datetime(m["deleted_at"].replace("", None), format=_STAMP).dt.strftime('"%Y-%m-%dT%H:%M:%S.000Z"').fillna("null")
+    is_reply = (m["replied_to_id"] != "") & ~private
+    rec = (
+        '{"id":"' + m["id"] + '","replyToId":' + ('"' + m["replied_to_id"] + '"').where(is_reply, "null") + ',"messageType":"message"'
+        ',"createdDateTime":"'
+        + iso
+        + '","deletedDateTime":'
+        + deleted
+        + ',"from":{"user":{"id":"'
+        + m["sender_id"].map(guid)
+        + '","displayName":'
+        + _json_text(m["sender_name"])
+        + "}}"
+        + ',"body":{"contentType":"html","content":'
+        + _json_text(m["body"].str.replace(r"\[\[user:\d+\]\]", "", regex=True))
+        + "}"
+        + (',"chatId":"19:' + pair + '@unq.gbl.spaces","channelIdentity":null').where(
+            private, ',"channelIdentity":{"teamId":"team-1","channelId":"' + channel + '"}'
+        )
+    )
+    if "reactions" in tables and len(tables["reactions"]):
+        r = tables["reactions"]
+        lists = m["id"].map(_reaction_json(r, r["person_id"].map(guid), dated=True))
+        rec = rec + ',"reactions":[' + lists.fillna("") + "]"
+    page = "channel-" + m["group_id"].map(pd.Series(range(len(tables["Groups"])), index=tables["Groups"]["id"].to_numpy()).astype(str))
+    page = page.where(~private, "chats")
+    pages = (rec + "}").groupby(page.to_numpy()).agg(",\n".join)
+    for name, body in pages.items():
+        atomic_write(
+            folder / f"{name}-page-1.json",
+            ('{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#chatMessages","value":[\n' + body + "\n]}").encode(),
+        )
+    g = tables["Groups"]
+    channels = [
+        {"id": f"19:{i}@thread.tacv2", "displayName": n, "membershipType": "private" if p == "true" else "standard"}
+        for i, n, p in zip(g["id"], g["name"], g["private"])
+    ]
+    atomic_write(folder / "channels.json", json.dumps({"value": channels}, indent=1).encode())
+    return folder
+
+
+def write_usage_reports(tables: dict[str, pd.DataFrame], folder: Path, *, end: dt.date, seed: int = 0) -> Path:
+    """Microsoft 365 usage reports of the 180 days to ``end``: Viva Engage activity user detail and groups activity detail.
+
+    Counts are the generated messages of the period (a person's posts and replies); reads are drawn
+    (readers who never post among them); names are not concealed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed + 2)
+    m, users = tables["Messages"], tables["Users"]
+    at = pd.to_datetime(m["created_at"], format=_STAMP)
+    start = pd.Timestamp(end) - pd.Timedelta(days=179)
+    sent = m[(m["deleted_at"] == "") & (at >= start) & (at < pd.Timestamp(end) + pd.Timedelta(days=1))]
+    posted = sent["sender_id"].value_counts().reindex(users["id"], fill_value=0).to_numpy()
+    last = at[m["deleted_at"] == ""].groupby(m["sender_id"]).max().reindex(users["id"]).dt.strftime("%Y-%m-%d").fillna("").to_numpy()
+    read = np.where(rng.random(len(users)) < 0.5, rng.poisson(40, len(users)), 0) + posted * 6
+    state = np.where(users["state"] == "active", "Active", np.where(users["deleted_at"] != "", "Deleted", "Suspended"))
+    common = {"Report Refresh Date": end.isoformat()}
+    people = pd.DataFrame(
+        {
+            **common,
+            "User Principal Name": users["email"].to_numpy(),
+            "Display Name": users["name"].to_numpy(),
+            "User State": state,
+            "State Change Date": "",
+            "Last Activity Date": last,
+            "Posted Count": posted,
+            "Read Count": read,
+            "Liked Count": 0,
+            "Assigned Products": "MICROSOFT 365 E3",
+            "Report Period": 180,
+        }
+    )
+    g = tables["Groups"]
+    by_group = sent.groupby("group_id")
+    groups = pd.DataFrame(
+        {
+            **common,
+            "Group Display Name": g["name"].to_numpy(),
+            "Is Deleted": "False",
+            "Owner Principal Name": "",
+            "Last Activity Date": pd.to_datetime(by_group["created_at"].max().reindex(g["id"]), format=_STAMP)
+            .dt.strftime("%Y-%m-%d")
+            .fillna("")
+            .to_numpy(),
+            "Group Type": np.where(g["private"] == "true", "private", "public"),
+            "Office 365 Connected": "No",
+            "Member Count": m.groupby("group_id")["sender_id"].nunique().reindex(g["id"], fill_value=0).to_numpy(),
+            "Posted Count": by_group.size().reindex(g["id"], fill_value=0).to_numpy(),
+            "Read Count": by_group.size().reindex(g["id"], fill_value=0).to_numpy() * 9,
+            "Liked Count": 0,
+            "Report Period": 180,
+        }
+    )
+    atomic_write(folder / "VivaEngageActivityUserDetail.csv", _csv_bytes(people))
+    atomic_write(folder / "VivaEngageGroupsActivityDetail.csv", _csv_bytes(groups))
+    return folder
+
+
+def write_shape_client(root: str | os.PathLike[str], shape: str, *, spec: SynthSpec | None = None, name: str | None = None) -> dict:
+    """Write a client of one of :data:`SHAPES` (``raw/`` in the vendors' formats and ``client.yml``) under ``root``.
+
+    The client's name is neutral ("Matrix Co"): a name that says "threads" or "departments" would
+    be held to the data profile like any other words on the page. Returns :func:`shape_tables`: the
+    tables written, per platform, to check the figures against.
+    """
+    root, spec = Path(root), spec or shape_spec(shape)
+    raw = root / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    parts = shape_tables(shape, spec)
+    sources = []
+    for platform, t in parts.items():
+        if shape == "usage-reports-only":
+            write_usage_reports(t, raw / "usage-reports", end=spec.end, seed=spec.seed)
+            sources.append(("raw/usage-reports", "m365-usage"))
+        elif platform == "viva-engage":
+            write_viva_engage_zip(t, raw / "viva-engage-export.zip", end=spec.end)
+            sources.append(("raw/viva-engage-export.zip", "viva-engage"))
+        elif platform == "slack":
+            write_slack_export(t, raw / "slack-export.zip", end=spec.end, threads=shape != "slack-before-threads")
+            sources.append(("raw/slack-export.zip", "slack"))
+        else:
+            write_teams_pages(t, raw / "teams-graph")
+            sources.append(("raw/teams-graph", "teams"))
+    listed = "".join(f"  - path: {path}\n    format: {fmt}\n" for path, fmt in sources)
+    roster = ""
+    if "roster" in parts.get("viva-engage", {}):
+        atomic_write(raw / "hr-roster.csv", _csv_bytes(parts["viva-engage"]["roster"]))
+        roster = "roster:\n  path: raw/hr-roster.csv\n  join_on: email\n  columns: {email: email, name: full_name, department: department, location: location}\n"
+    config = (
+        f"# A {SHAPES[shape]} (esnkit.synth.write_shape_client, seed {spec.seed}, {spec.n_people} people, {spec.months} months).\n"
+        f'name: "{name or "Matrix Co"}"\nsources:\n{listed}{roster}as_of: {spec.end.isoformat()}\nmin_group_size: 5\n'
+    )
+    atomic_write(root / "client.yml", config.encode("utf-8"))
+    return parts

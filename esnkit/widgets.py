@@ -3,8 +3,9 @@
 ``Explorer.for_client("data/acme").widget`` shows KPI tiles (with the change on the previous period
 of the same length), a view picker (active people by day, week or month; response rate; community
 status; adoption, personas, the department matrix and the key people), quick ranges, a filter on
-every roster attribute, a community drill-down, reset and export. Every change recomputes
-:attr:`Explorer.table` (what is displayed).
+every roster attribute, a community drill-down (tiles, status line and every view inside the
+community's own people), reset and export. Every change recomputes :attr:`Explorer.table` (what is
+displayed); one refresh runs at a time, and a change made during one supersedes it.
 
 Fast at 10,000 people and a million events: filtering works on the integer codes the metrics use
 (:func:`filter_dataset`, no string ``isin``), a filter that keeps everything returns the Dataset
@@ -12,12 +13,18 @@ itself, and the filtered Dataset and each view's table are kept per filter, so s
 coming back to a filter recomputes nothing. ``benchmarks/explorer.py`` measures each kind of change.
 
 Privacy: a filter that leaves fewer than ``min_group_size`` people replaces every output with the
-notice; the filter lists only offer values that at least ``min_group_size`` people hold.
+notice, and so does one whose people differ from a selection already shown in the session by
+fewer than that (see :class:`Explorer`); the filter lists only offer values that at least
+``min_group_size`` people hold; a persona held by fewer shows no count, key people are never
+listed from a department of fewer among those chosen, and export writes nothing while withheld.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import html
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -51,6 +58,8 @@ def filter_attributes(people: pd.DataFrame) -> list[str]:
 
 #: Quick ranges: label -> days back from the end of the data (None: everything).
 QUICK_RANGES: dict[str, int | None] = {"all": None, "year": 365, "quarter": 91, "90 days": 90, "28 days": 28}
+#: The quick-range button that brings back the months the consultant chose on the slider.
+CUSTOM = "custom"
 
 
 class _Index:
@@ -154,7 +163,7 @@ def _response(ds, as_of, floor, freq="M"):
 
 def _status(ds, as_of, floor, freq="M"):
     sc = communities.community_scorecard(ds, as_of=as_of)
-    return sc[["name", "status", "active_members", "messages_q0", "messages_q1", "response_rate", "rule"]]
+    return sc[["group_id", "name", "status", "active_members", "messages_q0", "messages_q1", "response_rate", "rule"]]
 
 
 def _by_department(ds, as_of, floor, freq="M"):
@@ -165,7 +174,9 @@ def _personas(ds, as_of, floor, freq="M"):
     p = participation.personas(ds, as_of=as_of)
     counts = p["persona"].value_counts()
     order = [x for x in participation.PERSONAS if x in counts.index]
-    return pd.DataFrame({"persona": order, "people": [int(counts[x]) for x in order]})
+    # a persona held by fewer people than the floor is a cell of a few people: its count is not shown
+    people = pd.array([int(counts[x]) if counts[x] >= floor else None for x in order], dtype="Int64")
+    return pd.DataFrame({"persona": order, "people": people})
 
 
 def _matrix(ds, as_of, floor, freq="M"):
@@ -177,7 +188,12 @@ def _department_network(ds, as_of, floor, freq="M"):
 
 
 def _key_people(ds, as_of, floor, freq="M"):
-    t = network.key_individuals(ds, as_of=as_of).head(15)
+    # no one is listed from a department of fewer people than the floor among those chosen
+    sizes = population(ds)["department"].fillna("(unknown)").astype("str").value_counts() if "department" in ds.people.columns else None
+    t = network.key_individuals(ds, as_of=as_of)
+    if sizes is not None:
+        t = t[t["department"].fillna("(unknown)").astype("str").map(sizes).fillna(0).to_numpy() >= floor]
+    t = t.head(15)
     return t.assign(brokerage_rank=np.arange(1, len(t) + 1))[["person_id", "role", "department", "degree", "cross_department_ties", "brokerage_rank"]]
 
 
@@ -195,6 +211,10 @@ METRIC_VIEWS: dict[str, tuple[Callable, str | None]] = {
     "Network: departments": (_department_network, "plot_department_network"),
     "Key people (network)": (_key_people, None),
 }
+#: Views the "By" control (day, week or month) changes: no other view refreshes when it moves.
+BY_PERIOD = {"Active people (by day, week or month)"}
+#: Columns a view keeps for the explorer's own use (the drill-down, person labels), never shown or exported.
+HIDDEN_COLUMNS = ("person_id", "group_id")
 #: Views measured over windows of their own, ending on the range's last day.
 WINDOWED = {"Community status", "Adoption by department", "Personas", "Department matrix", "Network: departments", "Key people (network)"}
 
@@ -207,8 +227,42 @@ TILE_STYLE = (
 )
 
 
+def _in_community(ds: Dataset, gid: str) -> Dataset:
+    """``ds`` inside one community: its messages, the reactions and mentions on them, and its people.
+
+    Its people are its members (``memberships``) and everyone who wrote or reacted there, so every
+    share a view divides (people active each month over people registered, say) is over the
+    community's own people, not the whole network's.
+    """
+    messages = ds.messages[(ds.messages["group_id"] == gid).fillna(False).to_numpy(dtype=bool)]
+    on = ds.reactions["message_id"].isin(messages["message_id"]).to_numpy()
+    reactions = ds.reactions[on]
+    mentions = ds.mentions[ds.mentions["message_id"].isin(messages["message_id"]).to_numpy()]
+    members = set(ds.memberships.loc[ds.memberships["group_id"] == gid, "person_id"].dropna())
+    members |= set(messages["author_id"].dropna()) | set(reactions["person_id"].dropna())
+    people = ds.people[ds.people["person_id"].isin(members).to_numpy()]
+    tables = {name: getattr(ds, name) for name in SCHEMA}
+    tables.update(people=people, messages=messages, reactions=reactions, mentions=mentions)
+    return Dataset(identities=ds.identities.iloc[0:0], meta=ds.meta, **tables)
+
+
 class Explorer:
-    """KPI tiles, views, quick ranges, roster filters and a community drill-down over one client's Dataset."""
+    """KPI tiles, views, quick ranges, roster filters and a community drill-down over one client's Dataset.
+
+    One refresh at a time: a change made while a refresh runs (from another thread, or a kernel that
+    handles widget messages concurrently) only marks the state newer; the running refresh then draws
+    again for it, and a refresh overtaken by a newer change publishes nothing. A refresh computes
+    everything first and then replaces the output area's contents in one assignment (charts as PNG,
+    their figures closed), so the output never holds two views, never a blank chart area, and nothing
+    is printed outside it.
+
+    Privacy against differencing: every selection of people shown (the filters, inside a community
+    when one is chosen) is remembered for the session; a new one is shown only when it has at least
+    ``min_group_size`` people and, against every selection shown before, neither holds between 1 and
+    ``min_group_size - 1`` people the other does not (so no two figures shown differ by a small group).
+    The rule holds pairs: a small group reached by adding and subtracting three or more selections
+    is not tracked.
+    """
 
     def __init__(self, ds: Dataset, *, as_of=None, min_group_size: int = 5, exports: str | Path | None = None, person_labels=None):
         import ipywidgets as w
@@ -226,9 +280,10 @@ class Explorer:
         self.date_range = w.SelectionRangeSlider(
             options=self.months, index=(0, len(self.months) - 1), description="Months", layout=w.Layout(width="95%")
         )
-        self.quick = w.ToggleButtons(options=list(QUICK_RANGES), value="all", description="Range", style={"button_width": "82px"})
+        self.quick = w.ToggleButtons(options=[*QUICK_RANGES, CUSTOM], value="all", description="Range", style={"button_width": "82px"})
         self.granularity = w.ToggleButtons(options=[("day", "D"), ("week", "W"), ("month", "M")], value="M", description="By")
         people = population(ds)
+        self._population = pd.Index(people["person_id"].astype("str"))
         self.filters: dict[str, object] = {}
         for attribute in filter_attributes(people):
             held = people[attribute].value_counts()
@@ -244,6 +299,7 @@ class Explorer:
         self.metric = w.Dropdown(options=list(METRIC_VIEWS), description="View", layout=w.Layout(width="420px"))
         groups = ds.groups.dropna(subset=["name"]).sort_values("name")
         self.community = w.Dropdown(options=[("(all communities)", "")] + list(zip(groups["name"], groups["group_id"])), description="Community")
+        self._community_names = dict(zip(groups["group_id"], groups["name"]))
         self.reset_button = w.Button(description="Reset", icon="undo")
         self.export_button = w.Button(
             description="Export view", icon="download", tooltip="the current table as an Excel-safe CSV and the chart as PNG"
@@ -255,11 +311,22 @@ class Explorer:
         self.community_table: pd.DataFrame = pd.DataFrame()
         self.figure = None
         self.shown: list[str] = []  # what the output area holds now: HTML of each table or notice, "figure" for a chart
+        self.hidden: str | None = None  # why the output is withheld (privacy), or None when a view is shown
+        self.refreshes = 0  # views drawn and published: a change, or a reset, publishes one
         self._filtered = _Recent(8)  # filtered Datasets are copies: only the last few are kept
         self._tables = _Recent(64)
-        self._quiet = False
-        for control in (self.date_range, self.metric, self.community, self.granularity, *self.filters.values()):
+        self._shown_selections: dict[bytes, np.ndarray] = {}  # each selection of people shown this session (masks over the population)
+        self._custom: tuple[str, str] | None = None  # the months the consultant chose, kept when a quick range replaces them
+        self._held = 0  # > 0 while controls are set together: refreshes wait for the end
+        self._pending = False
+        self._generation = 0  # goes up with every change; a refresh publishes only the newest
+        self._drawn = -1
+        self._counter = threading.Lock()
+        self._drawing = threading.Lock()
+        for control in (self.metric, self.community, *self.filters.values()):
             control.observe(lambda change: self.refresh(), names="value")
+        self.date_range.observe(lambda change: self._months_moved(), names="value")
+        self.granularity.observe(lambda change: self.refresh() if self.metric.value in BY_PERIOD else None, names="value")
         self.quick.observe(lambda change: self._apply_quick(change["new"]), names="value")
         self.reset_button.on_click(lambda _b: self.reset())
         self.export_button.on_click(lambda _b: self.export())
@@ -285,14 +352,17 @@ class Explorer:
         return cls(ctx.ds, as_of=ctx.as_of, min_group_size=ctx.min_group_size, exports=ctx.paths.root / "exports", person_labels=ctx.person_labels)
 
     # -- state ------------------------------------------------------------------------------
-    def _range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+    def _month_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         first, last = self.date_range.value
-        start = pd.Period(first, "M").start_time
-        end = min(pd.Period(last, "M").end_time.normalize(), self.end.tz_localize(None))
+        return pd.Period(first, "M").start_time, min(pd.Period(last, "M").end_time.normalize(), self.end.tz_localize(None))
+
+    def _range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The days shown: a quick range's last N days to the end of the data, else the months on the slider."""
         days = QUICK_RANGES.get(self.quick.value)
-        if days is not None:
-            start = max(start, end - pd.Timedelta(days=days - 1))
-        return start, end
+        if days is None:
+            return self._month_range()
+        end = self.end.tz_localize(None)
+        return max(pd.Period(self.months[0], "M").start_time, end - pd.Timedelta(days=days - 1)), end
 
     def _chosen(self) -> dict[str, tuple[str, ...]]:
         return {a: tuple(c.value) for a, c in self.filters.items() if c.value}
@@ -300,43 +370,87 @@ class Explorer:
     def _key(self, *, time: bool = True) -> tuple:
         return (self._range() if time else None, tuple(sorted(self._chosen().items())))
 
-    def current_dataset(self, *, time: bool = True) -> Dataset:
-        """The Dataset the controls select (``time=False``: the people filter only), kept per filter."""
-        key = self._key(time=time)
+    def current_dataset(self, *, time: bool = True, community: bool = False) -> Dataset:
+        """The Dataset the controls select (``time=False``: the people filter only; ``community``: inside the chosen one), kept per filter."""
+        gid = self.community.value if community else ""
+        key = (self._key(time=time), gid)
+        if gid:
+            return self._filtered.get(key, lambda: _in_community(self.current_dataset(time=time), gid))
         start, end = self._range() if time else (None, None)
         return self._filtered.get(key, lambda: filter_dataset(self.ds, start=start, end=end, attributes=self._chosen()))
 
-    def _apply_quick(self, label: str) -> None:
-        self._quiet = True
+    @contextlib.contextmanager
+    def _together(self):
+        """Set several controls as one change: a single refresh at the end of the outermost block."""
+        self._held += 1
         try:
-            self.date_range.index = (0, len(self.months) - 1)
+            yield
         finally:
-            self._quiet = False
-        self.refresh()
+            self._held -= 1
+        if self._held == 0 and self._pending:
+            self.refresh()
+
+    def _months_moved(self) -> None:
+        if self._held:  # set by a quick range or reset, not by the consultant
+            self.refresh()
+            return
+        self._custom = tuple(self.date_range.value)  # the consultant's own months: kept under "custom"
+        with self._together():
+            self.quick.value = CUSTOM
+            self._pending = True
+
+    def _apply_quick(self, label: str) -> None:
+        """A quick range moves the month slider to the months it covers; "custom" brings back the consultant's own."""
+        with self._together():
+            if label == CUSTOM:
+                if self._custom is not None:
+                    self.date_range.value = self._custom
+            elif QUICK_RANGES.get(label) is None:  # everything
+                self.date_range.index = (0, len(self.months) - 1)
+            else:  # the months the last N days touch
+                first = str((self.end.tz_localize(None) - pd.Timedelta(days=QUICK_RANGES[label] - 1)).to_period("M"))
+                self.date_range.value = (first if first in self.months else self.months[0], self.months[-1])
+            self._pending = True
 
     def reset(self) -> None:
-        """Every control back to its start: all months, no filter, the first view, all communities."""
-        self._quiet = True
-        try:
-            self.date_range.index = (0, len(self.months) - 1)
+        """Every control back to its start: all months, no filter, the first view, all communities (one refresh)."""
+        with self._together():
             self.quick.value = "all"
+            self.date_range.index = (0, len(self.months) - 1)
             self.granularity.value = "M"
             for control in self.filters.values():
                 control.value = ()
             self.metric.value = next(iter(METRIC_VIEWS))
             self.community.value = ""
-        finally:
-            self._quiet = False
-        self.refresh()
+            self._custom = None
+            self._pending = True
+
+    # -- privacy ----------------------------------------------------------------------------
+    def _selection(self, people_ds: Dataset) -> np.ndarray:
+        """The people a selection shows, as a mask over the whole network's population."""
+        return self._population.isin(population(people_ds)["person_id"].astype("str"))
+
+    def _withheld(self, mask: np.ndarray, whole: bool) -> str | None:
+        """Why this selection may not be shown (the floor, or differencing against one shown before), or None."""
+        k = self.min_group_size
+        if not whole and mask.sum() < k:
+            return f"Fewer than {k} people match these filters: hidden to protect privacy."
+        for shown in self._shown_selections.values():
+            apart = (int((shown & ~mask).sum()), int((mask & ~shown).sum()))
+            if any(0 < n < k for n in apart):
+                return (
+                    f"These people differ from a selection already shown in this session by fewer than {k} people: hidden to protect "
+                    "privacy, since subtracting one from the other would show that small group. Choose a wider or a different selection."
+                )
+        return None
 
     # -- drawing ----------------------------------------------------------------------------
-    def _tiles_html(self, people_ds: Dataset, as_of: dt.date, days: int) -> str:
+    def _tiles_html(self, tile_ds: Dataset, ids, as_of: dt.date, days: int, scope: str) -> str:
         from .render import kpi_html
 
-        ids = None if not self._chosen() else people_ds.people["person_id"]
         which = ["active_30", "active_90", "interactive_share", "response_rate", "lapsed"]
-        now = kpis.kpi_values(self.ds, as_of=as_of, people=ids, which=which)
-        before = kpis.kpi_values(self.ds, as_of=as_of - dt.timedelta(days=days), people=ids, which=which)
+        now = kpis.kpi_values(tile_ds, as_of=as_of, people=ids, which=which)
+        before = kpis.kpi_values(tile_ds, as_of=as_of - dt.timedelta(days=days), people=ids, which=which)
         items = {}
         for k in which:
             change = now[k] - before[k]
@@ -347,87 +461,176 @@ class Explorer:
             else:
                 delta = f"{signed(change * 100, '+.1f', zero='+')} pt" if unit == "share" else signed(change, "+,.0f", zero="+")
             items[f"{kpis.kpi(k).label}: {delta} on the previous {days} days"] = kpis.display(k, now[k])
-        return TILE_STYLE + kpi_html(items)
+        head = f"<div class='esn-scope'>{html.escape(scope)}</div>" if scope else ""
+        return TILE_STYLE + head + kpi_html(items)
 
     def refresh(self) -> pd.DataFrame:
-        """Recompute the tiles and the table for the current controls, and redraw; errors show as one line."""
-        if self._quiet:
+        """Recompute the tiles and the table for the current controls, and redraw; errors show as one line.
+
+        Never two at once: a call made while another draws returns at once, and the one drawing draws
+        again for the newest state before it returns.
+        """
+        with self._counter:
+            self._generation += 1
+        if self._held:
+            self._pending = True
             return self.table
-        self.status.value = "<i>updating…</i>"
-        started = time.perf_counter()
-        try:
-            self._refresh()
-        except Exception as exc:  # a failing refresh is one clear line on screen, not a log entry
-            self.table = pd.DataFrame()
-            self.output.clear_output()
-            self.status.value = f"<b>Could not update this view:</b> {type(exc).__name__}: {exc}"
-            return self.table
-        self.status.value += f" <span style='color:#888'>({time.perf_counter() - started:.2f} s)</span>"
+        while self._drawn != self._generation:
+            if not self._drawing.acquire(blocking=False):
+                return self.table  # the refresh under way sees the newer generation and draws it
+            try:
+                self._pending = False
+                while self._drawn != self._generation:
+                    self._draw(self._generation)
+            finally:
+                self._drawing.release()
         return self.table
 
-    def _refresh(self) -> None:
+    def _draw(self, generation: int) -> None:
         import matplotlib.pyplot as plt
-        from IPython.display import HTML, display
+
+        started = time.perf_counter()
+        figures: list = []
+        self.status.value = "<i>updating…</i>"  # the last view stays on screen, whole, until the new one replaces it
+        try:
+            result = self._compute(figures)
+        except Exception as exc:  # a failing refresh is one clear line on screen, not a log entry
+            result = {"table": pd.DataFrame(), "outputs": [], "shown": [], "figure": None, "tiles": "", "hidden": None, "failed": True}
+            result["status"] = f"<b>Could not update this view:</b> {html.escape(type(exc).__name__)}: {html.escape(str(exc))}"
+        finally:
+            for fig in figures:
+                plt.close(fig)  # drawn into PNG already: nothing left for the inline backend to show elsewhere
+        if generation != self._generation:
+            return  # overtaken by a newer change: the loop in refresh draws that one
+        if result.pop("selection", None) is not None:
+            self._shown_selections.setdefault(np.packbits(result["mask"]).tobytes(), result["mask"])  # each distinct selection once
+        self.table, self.figure, self.shown, self.hidden = result["table"], result["figure"], result["shown"], result["hidden"]
+        self.community_table = result.get("community_table", pd.DataFrame())
+        self.granularity.disabled = self.metric.value not in BY_PERIOD
+        self.tiles.value = result["tiles"]
+        self.output.outputs = tuple(result["outputs"])
+        timing = "" if result["hidden"] or result.get("failed") else f" <span style='color:#888'>({time.perf_counter() - started:.2f} s)</span>"
+        self.status.value = result["status"] + timing
+        self.refreshes += 1
+        self._drawn = generation
+
+    def _compute(self, figures: list) -> dict:
+        """Everything one refresh shows, computed before anything on screen changes."""
+        import base64
+        import io
+
+        import matplotlib.pyplot as plt
 
         from . import plots
         from .render import table_html
 
-        ds = self.current_dataset()
-        people_ds = self.current_dataset(time=False)
+        outputs: list[dict] = []
+        shown: list[str] = []
+
+        def show(markup: str) -> None:
+            shown.append(markup)
+            outputs.append({"output_type": "display_data", "data": {"text/html": markup, "text/plain": "(a table)"}, "metadata": {}})
+
+        def picture(fig) -> None:
+            figures.append(fig)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+            shown.append("figure")
+            outputs.append(
+                {
+                    "output_type": "display_data",
+                    "data": {"image/png": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "(a chart)"},
+                    "metadata": {},
+                }
+            )
+
+        gid = self.community.value
+        whole = not self._chosen() and not gid
+        ds = self.current_dataset(community=bool(gid))
+        people_ds = self.current_dataset(time=False, community=bool(gid))
         start, end = self._range()
         as_of = end.date()
-        n_people = len(population(people_ds))
-        self.output.clear_output(wait=True)
-        self.shown = []
-
-        def show(html: str) -> None:
-            self.shown.append(html)
-            display(HTML(html))
-
-        if self._chosen() and n_people < self.min_group_size:
-            self.table, self.figure = pd.DataFrame(), None
-            notice = f"Fewer than {self.min_group_size} people match these filters: hidden to protect privacy."
-            self.tiles.value = ""
-            self.status.value = f"<b>{notice}</b>"
-            with self.output:
-                show(f"<b>{notice}</b>")
-            return
+        mask = self._selection(people_ds)
+        why = self._withheld(mask, whole)
+        if why is not None:
+            show(f"<b>{html.escape(why)}</b>")
+            return {
+                "table": pd.DataFrame(),
+                "outputs": outputs,
+                "shown": shown,
+                "figure": None,
+                "tiles": "",
+                "hidden": why,
+                "status": f"<b>{html.escape(why)}</b>",
+            }
+        n_people = int(mask.sum())
         days = int((end - start).days) + 1
-        self.tiles.value = self._tiles_html(people_ds, as_of, min(days, 90))
+        name = self._community_names.get(gid, gid)
+        # the tiles follow the drill-down: inside a community its people and its messages
+        tile_ds = self._filtered.get(("community", gid), lambda: _in_community(self.ds, gid)) if gid else self.ds
+        ids = None if whole else population(people_ds)["person_id"]
+        scope = f"Inside {name}: its {n_people:,} people" if gid else ("" if whole else f"{n_people:,} people chosen by the filters")
+        tiles = self._tiles_html(tile_ds, ids, as_of, min(days, 90), scope)
         view = self.metric.value
         compute, plot_name = METRIC_VIEWS[view]
         source = people_ds if view in WINDOWED else ds
-        note = ""
+        notes = []
         if view in WINDOWED and days < 180:
-            note = f" {view} uses its own windows (the last 90 days and the 90 before, or 12 months), ending {as_of}: a range of {days} days is too short to cut them."
-        gid = self.community.value
-        if gid:  # the view inside one community: its messages only
-            source = source.replace(messages=source.messages[source.messages["group_id"] == gid])
-            self.community_table = self._community_summary(people_ds, gid, as_of)
-        key = (gid, view, self._key(time=view not in WINDOWED), self.granularity.value)
-        self.table = shown = self._tables.get(key, lambda: compute(source, as_of, self.min_group_size, self.granularity.value))
-        if "person_id" in shown.columns and self.person_labels is not None:
-            shown = shown.assign(person=self.person_labels(shown["person_id"]).to_numpy())
-        self.status.value = f"{n_people:,} people, {len(ds.messages):,} messages from {start.date()} to {as_of}.{note}"
-        with self.output:
-            self.figure = None
-            if gid:
-                show(table_html(self.community_table, max_rows=30))
-            if len(shown) and plot_name:
-                ax = getattr(plots, plot_name)(shown)
-                self.figure = ax.figure
-                self.shown.append("figure")
-                plt.show()
-            elif len(shown) and view.startswith("Active people"):
-                fig, ax = plt.subplots(figsize=(9, 3))
-                ax.plot(shown["period"], shown["active"], color=plots.PRIMARY)
-                step = max(1, len(shown) // 10)
-                ax.set_xticks(range(0, len(shown), step), shown["period"].iloc[::step], rotation=30, ha="right", fontsize=8)
-                ax.set(title=f"People active by {dict(D='day', W='week', M='month')[self.granularity.value]}", ylabel="people")
-                self.figure = fig
-                self.shown.append("figure")
-                plt.show()
-            show(table_html(shown, percent=[c for c in shown.columns if c.endswith(("_rate", "_share"))], max_rows=30))
+            notes.append(
+                f"{view} uses its own windows (the last 90 days and the 90 before, or 12 months), ending {as_of}: a range of {days} days is too short to cut them."
+            )
+        if QUICK_RANGES.get(self.quick.value) and self._custom is not None:
+            notes.append(f"Your months ({self._custom[0]} to {self._custom[1]}) are kept under \u201c{CUSTOM}\u201d.")
+        freq = self.granularity.value if view in BY_PERIOD else "M"
+        key = (gid, view, self._key(time=view not in WINDOWED), freq)
+        table = self._tables.get(key, lambda: compute(source, as_of, self.min_group_size, freq))
+        if view == "Community status" and gid:  # inside a community: that community's row, not the others as dormant
+            table = table[table["group_id"] == gid].reset_index(drop=True)
+        if view == "Monthly active people" and len(table) and start.day != 1:
+            # the range starts inside its first month: that month is partial too, not only the as-of's
+            table = table.assign(partial=table["partial"] | (table["month"] == start.to_period("M")))
+        result = {"table": table, "outputs": outputs, "shown": shown, "figure": None, "hidden": None, "tiles": tiles, "selection": True, "mask": mask}
+        counted = f"{n_people:,} people and {len(ds.messages):,} messages in {name}" if gid else f"{n_people:,} people, {len(ds.messages):,} messages"
+        result["status"] = f"{counted} from {start.date()} to {as_of}." + "".join(" " + n for n in notes)
+        display = table.drop(columns=[c for c in HIDDEN_COLUMNS if c in table.columns])
+        if "person_id" in table.columns and self.person_labels is not None:
+            display = display.assign(person=self.person_labels(table["person_id"]).to_numpy())
+        if gid:
+            result["community_table"] = self._community_summary(people_ds, gid, as_of)
+            show(table_html(result["community_table"], max_rows=30))
+        if len(table) and plot_name:
+            ax = getattr(plots, plot_name)(table)
+            if view == "Monthly active people" and table["partial"].any():
+                ax.set_title(_partial_title(table, start, end), fontsize=ax.title.get_fontsize())
+            result["figure"] = ax.figure
+            picture(ax.figure)
+        elif len(table) and view in BY_PERIOD:
+            fig, ax = plt.subplots(figsize=(9, 3))
+            ax.plot(table["period"], table["active"], color=plots.PRIMARY)
+            step = max(1, len(table) // 10)
+            ax.set_xticks(range(0, len(table), step), table["period"].iloc[::step], rotation=30, ha="right", fontsize=8)
+            ax.set(title=f"People active by {dict(D='day', W='week', M='month')[freq]}", ylabel="people")
+            result["figure"] = fig
+            picture(fig)
+        if view == "Network: departments" and not len(table):
+            show(f"<p>{html.escape(self._why_no_department_network(source))}</p>")
+        if view == "Personas" and table["people"].isna().any():
+            show(f"<p>A persona held by fewer than {self.min_group_size} of these people shows no count (–), to protect privacy.</p>")
+        show(table_html(display, percent=[c for c in display.columns if c.endswith(("_rate", "_share"))], max_rows=30))
+        return result
+
+    def _why_no_department_network(self, source: Dataset) -> str:
+        sizes = population(source)["department"].value_counts() if "department" in source.people.columns else pd.Series(dtype="int64")
+        big = sizes[sizes >= self.min_group_size]
+        if len(sizes) == 0:
+            return "No department is known for these people: the department network needs the roster's departments."
+        if len(big) < 2:
+            only = f" ({big.index[0]})" if len(big) == 1 else ""
+            return (
+                f"These people are in one department{only} of at least {self.min_group_size} people: "
+                "the department network draws interactions between departments, so there is nothing to draw."
+            )
+        return "No interactions between these departments in the 12 months to the range's end."
 
     def _community_summary(self, people_ds: Dataset, gid: str, as_of: dt.date) -> pd.DataFrame:
         """One community's health in a table: status and trend, members active, response rate, top contributors."""
@@ -450,16 +653,43 @@ class Explorer:
         return pd.DataFrame(rows, columns=["measure", "value"])
 
     def export(self) -> list[Path]:
-        """Write the current view as an Excel-safe CSV and its chart as PNG to the workspace's ``exports/``."""
+        """Write the current view as an Excel-safe CSV and its chart as PNG to the workspace's ``exports/``.
+
+        Nothing is written while the view is withheld (under the privacy floor, or too close to a
+        selection already shown) or could not be computed: the status line says why.
+        """
         from .privacy import write_client_csv
 
+        if self.hidden is not None:
+            self.status.value = f"<b>Nothing exported:</b> {html.escape(self.hidden)}"
+            return []
+        if self.table.empty and self.figure is None:
+            self.status.value = "<b>Nothing exported:</b> this view has no rows to export."
+            return []
         folder = self.exports or Path.cwd() / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"{dt.datetime.now():%Y%m%d-%H%M%S}-" + "".join(ch if ch.isalnum() else "-" for ch in self.metric.value.lower()).strip("-")
-        table = self.table.drop(columns=[c for c in self.table.columns if c == "person_id"])
+        table = self.table.drop(columns=[c for c in HIDDEN_COLUMNS if c in self.table.columns])
         written = [write_client_csv(table, folder / f"{stem}.csv")]
         if self.figure is not None:
             self.figure.savefig(folder / f"{stem}.png", dpi=150, bbox_inches="tight")
             written.append(folder / f"{stem}.png")
         self.status.value = "Exported: " + ", ".join(p.name for p in written)
         return written
+
+
+def _partial_title(table: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """The monthly chart's title when a month is partial: which days it covers, never "the most so far" of one cut month."""
+    last = table.iloc[-1]
+    month = pd.Period(last["month"], "M")
+    first_day = max(start, month.start_time)
+    last_day = min(end, month.end_time.normalize())
+    days = f"{first_day:%-d}\u2013{last_day:%-d %B %Y}"
+    title = f"People active each month: {int(last['active']):,} in {month:%B %Y}"
+    if bool(last["partial"]):
+        title += f" ({days} only, a partial month)"
+    if len(table) > 1 and bool(table["partial"].iloc[0]):
+        title += f"; the first month, from {start:%-d %B}, is partial too"
+    from .plots import _wrapped
+
+    return _wrapped(title)

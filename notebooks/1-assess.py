@@ -35,7 +35,7 @@ from esnkit.steps.context import open_step
 from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
-from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_people_table, kpi_tiles, leaders_table, lurker_note, network_shape_note, questions_summary, questions_table, reconciliation_note, summary_markdown
+from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_individuals_shown, key_people_table, kpi_tiles, leaders_table, lurker_note, network_shape_note, questions_summary, questions_table, reconciliation_note, summary_markdown
 from esnkit.steps.findings import show_findings
 
 a = assess(ctx)
@@ -58,7 +58,7 @@ show_findings(ctx)
 # %% [markdown]
 # ## Adoption and usage
 #
-# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The peak usually comes soon after launch: the question is how far use has fallen since and whether it has found a floor.
+# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The question is how far use has fallen from its busiest month and whether it has found a floor.
 
 # %%
 plots.plot_monthly_active(a.monthly, as_of=ctx.as_of, empty=why(ctx, "activity"));
@@ -195,7 +195,7 @@ show_table(
 # The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
 
 # %%
-plots.plot_key_individuals(ctx.person_rows(a.individuals.head(15)), as_of=ctx.as_of, empty=why(ctx, "ties"));
+plots.plot_key_individuals(ctx.person_rows(key_individuals_shown(ctx, a.individuals)), as_of=ctx.as_of, empty=why(ctx, "ties"));
 
 # %%
 show_table(key_people_table(ctx, a.individuals), empty=why(ctx, "ties"))

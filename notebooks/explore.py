@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Explore a client
 #
-# KPI tiles with the change on the previous period; views of active people (by day, week or month), response rate, community status, adoption, personas, the department matrix and the key people; quick ranges; a filter on every roster attribute (only values held by at least the minimum group size are offered, and a combination below it hides everything); a community drill-down in which every view works; *Reset* and *Export view* (an Excel-safe CSV and a PNG in the client's `exports/`). `esnkit lab CLIENT` opens JupyterLab in the client's folder on its own copy of this notebook, beside its `reports/`.
+# KPI tiles with the change on the previous period; views of active people (by day, week or month), response rate, community status, adoption, personas, the department matrix and the key people; quick ranges; a filter on every roster attribute (only values held by at least the minimum group size are offered, and a combination below it hides everything); a community drill-down in which every view, the tiles and the status line are the community's own; *Reset* and *Export view* (an Excel-safe CSV and a PNG in the client's `exports/`; nothing while the screen is withheld). A selection that differs from one already shown in this session by fewer people than the minimum group size is withheld too: subtracting one from the other would show that small group. `esnkit lab CLIENT` opens JupyterLab on the client's own copy of this notebook in its `lab/` folder, which holds nothing else; its saves keep no outputs.
 
 # %% tags=["parameters"]
 import os

@@ -390,40 +390,91 @@ def _environment_of_lab_on(port: int) -> set[str]:
     raise AssertionError(f"no JupyterLab server on port {port}")
 
 
-def test_lab_opens_jupyterlab_in_the_client_workspace_with_its_own_explorer(tmp_path):
-    """A real JupyterLab, rooted at the client folder: the explorer copy and the reports are reachable."""
+def test_lab_opens_jupyterlab_on_the_explorer_alone_and_saves_no_outputs(tmp_path):
+    """A real JupyterLab, rooted at the client's lab/ folder: the explorer is there, the data, key and lists are not reachable,
+    and a save (as autosave does) writes no outputs, widget state or jupytext pair."""
     import json
     import time
+    import urllib.error
     import urllib.request
 
-    (tmp_path / "data" / "tiny" / "reports" / "2026-09-30").mkdir(parents=True)
-    (tmp_path / "data" / "tiny" / "reports" / "2026-09-30" / "1-assess.html").write_text("<html></html>")
+    (tmp_path / "data" / "tiny" / "restricted").mkdir(parents=True)
+    (tmp_path / "data" / "tiny" / "restricted" / "key-people.csv").write_text("ref\n")
     with running_lab(tmp_path) as (client, port):
 
-        def get(path):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/{path}?token={LAB_TOKEN}", timeout=5) as r:
+        def call(path, method="GET", body=None):
+            url = f"http://127.0.0.1:{port}/api/contents/{path}?token={LAB_TOKEN}"
+            request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+            with urllib.request.urlopen(request, timeout=10) as r:
                 return json.load(r)
 
         deadline, root = time.time() + 90, None
         while time.time() < deadline and root is None:
             try:
-                root = get("")
+                root = call("")
             except OSError:
                 time.sleep(0.5)
         assert root is not None, "JupyterLab did not start"
-        names = {item["name"] for item in root["content"]}
-        assert {"explore.ipynb", "reports", "client.yml"} <= names and ".esnkit-key" not in names
-        assert get("reports/2026-09-30/1-assess.html")["type"] == "file"
+        assert {item["name"] for item in root["content"]} == {"explore.ipynb"}
+        for outside in ("../processed", "../restricted/key-people.csv", "../.esnkit-key", "%2E%2E/restricted"):
+            with pytest.raises(urllib.error.HTTPError):
+                call(outside)
+        nb = call("explore.ipynb")["content"]
+        assert "jupytext" not in nb["metadata"]
+        code = next(c for c in nb["cells"] if c["cell_type"] == "code" and "Explorer" in c["source"])
+        code["outputs"] = [{"output_type": "display_data", "data": {"text/html": "<b>146 people</b>"}, "metadata": {}}]
+        code["execution_count"] = 3
+        nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"x": {"value": "146 people"}}}}
+        nb["metadata"]["jupytext"] = {"formats": "ipynb,py:percent"}
+        call("explore.ipynb", "PUT", {"type": "notebook", "format": "json", "content": nb})
         # the server (whose environment its kernels inherit) has the run's kernel memory settings
         assert {"MALLOC_MMAP_MAX_=0", "NUMPY_MADVISE_HUGEPAGE=0"} <= _environment_of_lab_on(port)
+    saved = (client / "lab" / "explore.ipynb").read_text()
+    assert "146 people" not in saved and '"execution_count": 3' not in saved and "jupytext" not in saved
+    assert sorted(p.name for p in (client / "lab").iterdir() if not p.name.startswith(".")) == ["explore.ipynb"]  # no explore.py
+    assert not (client / "explore.ipynb").exists()
     # the copy is the client's own, outside git, pointed at its folder; a saved copy is kept as it is
-    nb = (client / "explore.ipynb").read_text()
-    assert 'client_dir: str = \\".\\"' in nb
-    (client / "explore.ipynb").write_text(nb.replace("Explorer", "Explorer  "))
+    assert 'client_dir: str = \\"..\\"' in saved
+    (client / "lab" / "explore.ipynb").write_text(saved.replace("Explorer", "Explorer  "))
     from esnkit.cli import prepare_explorer
     from esnkit.config import ClientPaths
 
     assert "Explorer  " in prepare_explorer(ClientPaths(client)).read_text()
+
+
+def test_lab_command_roots_jupyterlab_at_the_explorer_folder_with_the_save_hook(tmp_path, monkeypatch):
+    import nbformat
+
+    from esnkit import cli
+    from esnkit.config import ClientPaths
+
+    client = tmp_path / "acme"
+    client.mkdir()
+    # a copy an earlier version left in the client folder, outputs and all, is moved to lab/ without them
+    old = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("explorer.widget", outputs=[nbformat.v4.new_output("stream", text="146 people")])]
+    )
+    old.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
+    (client / "explore.ipynb").write_text(nbformat.writes(old))
+    notebook = cli.prepare_explorer(ClientPaths(client))
+    assert notebook == client / "lab" / "explore.ipynb" and not (client / "explore.ipynb").exists()
+    assert "146 people" not in notebook.read_text() and "jupytext" not in notebook.read_text()
+    cmd = cli.lab_command(notebook, port=8899, no_browser=True)
+    assert cmd[1:4] == ["-m", "jupyter", "lab"] and f"--ServerApp.root_dir={client / 'lab'}" in cmd
+    assert "--ContentsManager.pre_save_hook=esnkit.cli.explorer_pre_save" in cmd and "explore.ipynb" in cmd
+    assert "--ServerApp.jpserver_extensions=jupyterlab_jupytext=False" in cmd  # no .py written beside it
+    assert {"--port=8899", "--no-browser"} <= set(cmd)
+    model = {"type": "notebook", "content": nbformat.reads(nbformat.writes(old), as_version=4)}
+    model["content"].metadata["widgets"] = {"state": {}}
+    cli.explorer_pre_save(model=model, path="explore.ipynb", contents_manager=None)
+    content = model["content"]
+    assert content.cells[0].outputs == [] and "widgets" not in content.metadata and "jupytext" not in content.metadata
+    # the command runs in the lab folder, the kernel told where the client is
+    seen = {}
+    monkeypatch.setattr("subprocess.call", lambda cmd, env, cwd: seen.update(cmd=cmd, env=env, cwd=cwd) or 0)
+    (client / "client.yml").write_text("name: Acme\n")
+    assert cli.main(["--data-dir", str(tmp_path), "lab", "acme", "--no-browser"]) == 0
+    assert seen["cwd"] == client / "lab" and seen["env"]["ESNKIT_CLIENT_DIR"] == str(client)
 
 
 def test_the_explorer_works_in_a_real_jupyterlab_in_chromium(tmp_path):

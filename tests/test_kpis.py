@@ -177,3 +177,31 @@ def test_a_closed_account_that_never_took_part_is_not_someone_to_bring_in():
     # X: a, b, k1, k2 (headcount 4), all four counted, none never-active (a, b took part; k1, k2 closed); Y: c, d, e, e never active
     assert by.set_index("department")["never_active"].to_dict() == {"X": 0, "Y": 1}
     assert by.set_index("department")["headcount"].to_dict() == {"X": 4, "Y": 3}
+
+
+def test_usage_reports_alone_measure_only_the_windows_their_periods_fit():
+    from esnkit import Dataset
+
+    people = pd.DataFrame({"person_id": ["a", "b", "c", "d"], "state": "active"})
+    # one 180-day report to 31 March: a posted, b only liked, c only read, d did nothing
+    activity = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d"],
+            "period_start": "2025-10-03",
+            "period_end": "2026-03-31",
+            "platform": "viva-engage",
+            "posted": [3, 0, 0, 0],
+            "read": [10, 4, 9, 0],
+            "liked": [0, 2, 0, 0],
+        }
+    )
+    ds = Dataset(people=people, activity=activity).validate()
+    got = kpis.kpi_values(ds, as_of=AS_OF)
+    assert got["interactive_share"] == 2 / 4  # a and b of the four registered
+    # a 180-day period says nothing of the last 30 or 90 days, of active days, of a last day or of "ever"
+    for k in ("active_30", "active_90", "engaged_30", "lapsed", "never_activated"):
+        assert np.isnan(got[k]), k
+    # a 30-day report to the same day measures the last 30 days, and not the 90 or 180 it does not cover
+    month = activity.assign(period_start="2026-03-02")
+    got = kpis.kpi_values(Dataset(people=people, activity=month).validate(), as_of=AS_OF)
+    assert got["active_30"] == 2.0 and np.isnan(got["active_90"]) and np.isnan(got["interactive_share"])

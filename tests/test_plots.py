@@ -106,7 +106,7 @@ def test_segments_count_people_in_the_given_order_with_shares():
     # drawn bottom-up, so the first of the order is the top bar
     assert bar_widths(ax) == [3, 0, 1]
     assert [t.get_text() for t in ax.texts] == [" 3 (75%)", " 0 (0%)", " 1 (25%)"]
-    assert ax.get_title() == "People by segment" and ax.get_xlabel() == "people"
+    assert ax.get_title() == "People by segment: the most are low, 3 (75%)" and ax.get_xlabel() == "people"
 
 
 def test_response_rate_is_one_percent_axis_with_the_hours_written_on_the_points():
@@ -315,7 +315,8 @@ def test_a_deliverables_chart_prints_its_title_above_it_with_its_figures_as_fact
     from esnkit.facts import FACTS_MIME
 
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    alts = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False, metadata=None: shown.append(obj) or alts.append(metadata))
     table = pd.DataFrame({"month": months("2026-01", "2026-02", "2026-03"), "active": [10, 30, 20], "engaged": [1, 2, 3]})
     # in the explorer (no as-of): the title is drawn in the image
     ax = plots.plot_monthly_active(table)
@@ -323,8 +324,9 @@ def test_a_deliverables_chart_prints_its_title_above_it_with_its_figures_as_fact
     # in a deliverable: the image is untitled and the title is printed above it, each figure marked and recorded
     ax = plots.plot_monthly_active(table, as_of="2026-03-31")
     assert ax.get_title() == ""
-    out, figure = shown  # the caption, then the chart under it (not at the end of the cell)
-    assert figure is ax.figure
+    out, image = shown  # the caption, then the chart under it (not at the end of the cell), the caption its alternative text
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert alts[1] == {"image/png": {"alt": "People active each month: 20 in March 2026, 33% below the peak of February 2026"}}
     assert out["text/markdown"] == (
         '<div class="esn-block" data-block="chart">\n\nPeople active each month: '
         '<span class="esn-fig" data-measure="monthly_active">20</span> in March\u00a02026, '
@@ -342,3 +344,26 @@ def test_a_heatmap_with_days_missing_names_each_row_by_its_own_weekday():
     ax = plots.plot_activity_heatmap(table)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Wed", "Fri"]
     assert ax.get_title() == "When people post (UTC): busiest on Friday at 09:00"
+
+
+def test_month_axes_name_the_year_and_share_axes_step_at_round_values():
+    import matplotlib.dates as mdates
+
+    assert plots._month_tick(mdates.date2num(pd.Timestamp("2025-11-01")), 0) == "Nov\n2025"  # the first tick
+    assert plots._month_tick(mdates.date2num(pd.Timestamp("2026-03-01")), 2) == "Mar"
+    assert plots._month_tick(mdates.date2num(pd.Timestamp("2026-01-01")), 1) == "Jan\n2026"  # every January
+    _fig, ax = matplotlib.pyplot.subplots()
+    ax.set_ylim(0.275, 0.355)
+    plots._percent_axis(ax.yaxis)
+    ticks = ax.yaxis.get_major_locator().tick_values(0.275, 0.355)
+    steps = np.round(np.diff(ticks), 6)
+    assert set(steps) <= {0.01, 0.02, 0.05, 0.1} and len(set(steps)) == 1  # never 2.5-point steps
+
+
+def test_segment_and_favourability_titles_state_their_finding():
+    usage = pd.DataFrame({"segment": ["power"] + ["low"] * 3 + ["non-user"] * 6})
+    ax = plots.plot_segments(usage, order=["power", "low", "non-user"])
+    assert ax.get_title() == "People by segment: the most are non-user, 6 (60%)"
+    fav = pd.DataFrame({"question": ["Leaders are visible", "I find answers"], "favourable": [0.21, 0.64]})
+    ax = plots.plot_favourability(fav)
+    assert ax.get_title().replace("\n", " ") == "Share answering favourably (4 or 5 of 5): lowest for \u201cLeaders are visible\u201d, 21%"

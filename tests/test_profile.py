@@ -25,6 +25,7 @@ def test_the_small_dataset_profile_counts_what_it_holds():
         "community_messages": 7,
         "reactions": 1,
         "dated_reactions": 1,
+        "usage_rows": 0,
         "reads": False,
         "join_dates": True,
         "departments": 2,
@@ -57,18 +58,23 @@ def test_private_messages_only_no_departments_and_undated_reactions_are_said():
 
 def test_a_history_that_starts_part_way_starts_the_complete_history_the_next_month():
     ds = small_dataset()
-    # both communities were created in 2024, the first message is on 5 January 2026: the export begins part-way
-    groups = ds.groups.assign(created_at=pd.to_datetime(["2024-03-01", "2024-06-01"], utc=True))
+    third = pd.DataFrame({"group_id": ["g3"], "name": ["Group Three"], "kind": ["community"]})
+    ds = ds.replace(
+        groups=pd.concat([ds.groups, third], ignore_index=True), messages=ds.messages.assign(group_id=["g1", "g1", "g1", "g3", "g2", "g2", "g2"])
+    )
+    # the three communities were made in 2024, months apart; the first message is on 5 January 2026: the export begins part-way
+    groups = ds.groups.assign(created_at=pd.to_datetime(["2024-03-01", "2024-06-01", "2024-09-01"], utc=True))
     p = data_profile(ds.replace(groups=groups).validate())
     assert p.partial_history and p.complete_from == dt.date(2026, 2, 1)
     assert (
-        p.complete_reason == "the export starts part-way through the network's history: 2 of its 2 communities were created before its first message"
+        p.complete_reason == "the export starts part-way through the network's history: 3 of its 3 communities were created before its first message"
     )
     # client.yml overrides the detection either way
     assert data_profile(ds.replace(groups=groups).validate(), complete_from=dt.date(2026, 1, 5)).partial_history is False
-    # communities created a week before the first message are a launch, not a cut
-    launched = ds.groups.assign(created_at=pd.to_datetime(["2025-12-29", "2025-12-29"], utc=True))
-    assert not data_profile(ds.replace(groups=launched).validate()).partial_history
+    # made on one day ahead of a launch, they are a roll-out, not a cut; made a week before the first message, a launch
+    for day in ("2025-06-01", "2025-12-29"):
+        made = ds.groups.assign(created_at=pd.to_datetime([day] * 3, utc=True))
+        assert not data_profile(ds.replace(groups=made).validate()).partial_history, day
 
 
 def _page(folder, profile: dict, body: str):

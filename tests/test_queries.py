@@ -137,11 +137,17 @@ def test_newcomer_starts_are_first_messages_that_start_a_thread_with_the_first_r
 
 def test_community_authors_count_messages_and_distinct_months_per_community_and_author(threads_ds):
     # Before END_Q in a community: a in g m1, m5 (one month) and in h m6, m7; b m2; c m3, m4; e's m10 (40 days
-    # earlier: January, another month than March's) in g alone: one message, one month.
+    # earlier: January, another month than March's) in g alone: one message, one month. first_at: each one's first.
     got = query(threads_ds, "community_authors", end=END_Q).sort_values(["group_id", "author_id"]).reset_index(drop=True)
     expected = _frame(
-        {"group_id": ["g", "g", "g", "g", "h"], "author_id": ["a", "b", "c", "e", "a"], "n": [2, 1, 2, 1, 2], "months": [1, 1, 1, 1, 1]},
-        {"group_id": "str", "author_id": "str", "n": "int64", "months": "int64"},
+        {
+            "group_id": ["g", "g", "g", "g", "h"],
+            "author_id": ["a", "b", "c", "e", "a"],
+            "n": [2, 1, 2, 1, 2],
+            "months": [1, 1, 1, 1, 1],
+            "first_at": [T, T + H, T + 2 * H, T - 960 * H, T],
+        },
+        {"group_id": "str", "author_id": "str", "n": "int64", "months": "int64", "first_at": UTC},
     )
     assert_frame_equal(got, expected)
 

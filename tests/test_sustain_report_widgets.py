@@ -183,6 +183,16 @@ def test_explorer_hides_filters_below_the_privacy_floor():
     ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=3)
     # X (a, b) and L2 (d, e) are held by fewer than 3 people: never offered as filters
     assert ex.departments.options == ("Y",) and ex.locations.options == ("L1",)
+    ex.departments.value = ("Y",)  # Y is 3 people, but the whole network shown before it minus Y is X: 2 people
+    assert ex.table.empty and "differ from a selection already shown" in ex.status.value and ex.tiles.value == ""
+    ex.locations.value = ("L1",)  # Y and L1: c alone
+    assert ex.table.empty and "Fewer than 3 people" in ex.status.value and ex.tiles.value == ""
+    # every output is replaced by the notice: nothing of the previous view stays on screen
+    assert len(ex.shown) == 1 and "hidden to protect privacy" in ex.shown[0] and ex.figure is None
+
+
+def test_explorer_tiles_follow_the_filter():
+    ex = Explorer(small_dataset(), as_of=AS_OF, min_group_size=1)
     ex.departments.value = ("Y",)
     # Y (c, d, e) at 2026-03-31 against 90 days earlier, when none of them had taken part: nobody active
     # since Mar 2; c and d in 90 days; 2 of 3 registered interacted; c's thread unanswered, d's answered.
@@ -194,10 +204,6 @@ def test_explorer_hides_filters_below_the_privacy_floor():
         ("50.0%", "Threads answered (last 90 days): – on the previous 90 days"),
         ("0", "Lapsed people: +0 on the previous 90 days"),
     ]
-    ex.locations.value = ("L1",)  # Y and L1: c alone
-    assert ex.table.empty and "Fewer than 3 people" in ex.status.value and ex.tiles.value == ""
-    # every output is replaced by the notice: nothing of the previous view stays on screen
-    assert len(ex.shown) == 1 and "hidden to protect privacy" in ex.shown[0] and ex.figure is None
 
 
 def test_explorer_views_ranges_granularity_reset_and_export(tmp_path):
@@ -443,7 +449,8 @@ def test_newcomer_funnel_counts_messages_and_utc_months_per_community_and_author
         ),
     )
     pairs = sustain._funnel_pairs(ds, pd.Timestamp("2026-04-01", tz="UTC"))
-    expected = pd.DataFrame({"group_id": ["g", "g", "h"], "author_id": ["a", "b", "a"], "n": [3, 1, 1], "months": [2, 1, 1]})
+    first = pd.to_datetime(["2026-01-05 09:00", "2026-03-01 09:00", "2026-02-02 09:00"], utc=True).as_unit("us")
+    expected = pd.DataFrame({"group_id": ["g", "g", "h"], "author_id": ["a", "b", "a"], "n": [3, 1, 1], "months": [2, 1, 1], "first_at": first})
     got = pairs.sort_values(["group_id", "author_id"]).reset_index(drop=True)
     assert_frame_equal(got, expected.astype({"group_id": "str", "author_id": "str"}))
     funnel = sustain.newcomer_funnel(ds, as_of="2026-03-31")

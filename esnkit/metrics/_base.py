@@ -518,6 +518,26 @@ def readers(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.Index:
     return ids[ids.isin(population(ds)["person_id"])]
 
 
+def period_contributors(ds: Dataset, *, as_of=None, window_days: int) -> np.ndarray | None:
+    """Booleans over ``ds.people`` rows: who posted or liked in a usage-report period inside the ``window_days`` to ``as_of``.
+
+    For data with usage reports only (no message export): a report row counts a person's activity
+    over its whole period (7 to 180 days), so a window is measured only by periods that fit in it
+    and, between them, cover it (two days' slack either side). ``None`` otherwise: "active in the last
+    30 days" cannot be read off a 180-day report, nor "in the last 180 days" off a 30-day one.
+    """
+    act = ds.activity
+    if not len(act):
+        return None
+    end = as_of_end(as_of, ds)
+    start, slack = end - pd.Timedelta(days=window_days), pd.Timedelta(days=2)
+    inside = (act["period_start"] >= start - slack) & (act["period_end"] <= end + slack)
+    if not inside.any() or act.loc[inside, "period_start"].min() > start + slack or act.loc[inside, "period_end"].max() < end - slack:
+        return None
+    acted = inside & ((act["posted"].fillna(0) > 0) | (act["liked"].fillna(0) > 0))
+    return isin(ds.people["person_id"], act.loc[acted, "person_id"]).to_numpy(dtype=bool)
+
+
 def suppress(table: pd.DataFrame, *, count_column: str, min_group_size: int) -> pd.DataFrame:
     """Drop rows whose ``count_column`` (people) is under ``min_group_size``."""
     from ..privacy import suppress_small

@@ -237,11 +237,15 @@ def monthly_flows(ds: Dataset, *, as_of=None) -> pd.DataFrame:
     ).astype({c: "int64" for c in cols[1:]})
 
 
-def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
+def growth_summary(monthly: pd.DataFrame, *, since: pd.Timestamp | None = None) -> dict[str, object]:
     """The growth curve's landmarks from :func:`monthly_active`: peak, current, change from peak.
 
     The current month is the last *complete* one: a month marked ``partial`` is left out, so a
-    few days of a new month are never compared with whole months.
+    few days of a new month are never compared with whole months. ``since`` is where the complete
+    history starts when the export starts part-way (:func:`esnkit.profile.history_start`): the
+    months before it hold only part of what happened then, so the peak is sought from there on and
+    ``launch_month`` (the first month of the data) is ``None``: the launch is not in the data.
+    ``since_month`` is the first month the peak was sought in.
 
     Examples
     --------
@@ -249,6 +253,9 @@ def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
     >>> s = growth_summary(t)
     >>> (str(s["peak_month"]), s["peak_active"], s["current_active"], round(s["change_from_peak"], 2))
     ('2026-02', 40, 20, -0.5)
+    >>> s = growth_summary(t, since=pd.Timestamp("2026-03-01", tz="UTC"))  # February is before the complete history
+    >>> (str(s["peak_month"]), s["peak_active"], s["launch_month"], str(s["since_month"]))
+    ('2026-03', 30, None, '2026-03')
     """
     if len(monthly) == 0:
         return {
@@ -258,15 +265,24 @@ def growth_summary(monthly: pd.DataFrame) -> dict[str, object]:
             "current_active": 0,
             "change_from_peak": float("nan"),
             "launch_month": None,
+            "since_month": None,
         }
+    launch = None
+    if since is not None:
+        first = pd.Timestamp(since).tz_localize(None) if pd.Timestamp(since).tzinfo is not None else pd.Timestamp(since)
+        first = first.to_period("M") if first.day == 1 else first.to_period("M") + 1
+        monthly = monthly[pd.PeriodIndex(monthly["month"], freq="M") >= first]
+    else:
+        launch = monthly["month"].iloc[0]
     if "partial" in monthly:
         monthly = monthly[~monthly["partial"].astype(bool)]
     if len(monthly) == 0:
-        return growth_summary(monthly.iloc[0:0].drop(columns="partial"))
+        return growth_summary(monthly.iloc[0:0].drop(columns="partial", errors="ignore"))
     peak = monthly.loc[monthly["active"].idxmax()]
     last = monthly.iloc[-1]
     return {
-        "launch_month": monthly["month"].iloc[0],
+        "launch_month": launch,
+        "since_month": monthly["month"].iloc[0] if since is not None else None,
         "peak_month": peak["month"],
         "peak_active": int(peak["active"]),
         "current_month": last["month"],

@@ -6,6 +6,11 @@ Status rules, checked in this order (the first that matches decides):
 
 1. **dormant** — no post, reply or reaction in q0;
 2. **idle** — fewer than 3 active members or fewer than 6 messages in q0;
+   *Where the export starts part-way* (:func:`esnkit.profile.history_start`) *and q1 begins before
+   its complete history* (and the community was not created inside it), q0 cannot be compared with
+   q1: no community is then called growing, declining or stable. It is **thriving** when busy as in
+   rule 4 (steadiness unknown), else **new** — *new in these data*: too little complete history to
+   say where it is heading. Otherwise:
 3. **growing** — q0 messages at least 1.25x q1's (and q1 > 0, or new this quarter);
 4. **thriving** — steady (q0 messages at least 0.8x q1's) and busy: q0 messages at least the
    75th percentile of this network's live communities (and at least 12), at least 5 active members
@@ -32,7 +37,7 @@ from .participation import absence_factors
 
 __all__ = ["community_scorecard", "key_communities", "STATUSES", "QUARTER_DAYS"]
 
-STATUSES = ("thriving", "growing", "stable", "declining", "idle", "dormant")
+STATUSES = ("thriving", "growing", "stable", "new", "declining", "idle", "dormant")
 QUARTER_DAYS = 90
 IDLE_MIN_MEMBERS, IDLE_MIN_MESSAGES = 3, 6
 GROWING_RATIO, THRIVING_RATIO, DECLINING_RATIO = 1.25, 0.8, 0.7
@@ -45,11 +50,16 @@ def _status(row: pd.Series, busy: float = THRIVING_MIN_MESSAGES) -> tuple[str, s
         return "dormant", "no activity in the last 90 days"
     if row["active_members"] < IDLE_MIN_MEMBERS or q0 < IDLE_MIN_MESSAGES:
         return "idle", f"{count(row['active_members'], 'active member')} and {count(q0, 'message')} in the last 90 days"
+    rr = row["response_rate"]
+    busy_now = q0 >= busy and row["active_members"] >= THRIVING_MIN_MEMBERS and rr >= THRIVING_MIN_RESPONSE
+    if not row.get("compared", True):
+        if busy_now:
+            return "thriving", f"{int(q0):,} messages from {int(row['active_members']):,} active members, {rr:.0%} of threads answered"
+        return "new", "new in these data: the complete history is too short to compare the last 90 days with the 90 before"
     ratio = q0 / q1 if q1 else np.inf
     if ratio >= GROWING_RATIO:
         return "growing", f"messages up {('from none' if q1 == 0 else f'{ratio - 1:+.0%}')} on the previous 90 days"
-    rr = row["response_rate"]
-    if ratio >= THRIVING_RATIO and q0 >= busy and row["active_members"] >= THRIVING_MIN_MEMBERS and rr >= THRIVING_MIN_RESPONSE:
+    if ratio >= THRIVING_RATIO and busy_now:
         return "thriving", f"{int(q0):,} messages from {int(row['active_members']):,} active members, {rr:.0%} of threads answered, steady volume"
     if ratio <= DECLINING_RATIO:
         return "declining", f"messages down {1 - ratio:.0%} on the previous 90 days"
@@ -69,10 +79,15 @@ def community_scorecard(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Dat
         ``absence_factor`` (q0 and q1), ``key_people_share`` (the share of q0 and q1's contributions
         those absence-factor people make), ``newcomer_share`` (share of q0's active members whose
         first contribution to the community was in q0), ``trend`` (q0 / q1 - 1), ``ms_active``,
-        ``last_activity``, ``status``, ``rule``.
+        ``last_activity``, ``compared`` (q0 compared with q1: false where q1 begins before the
+        complete history, :func:`esnkit.profile.history_start`, and ``trend`` is then null),
+        ``status``, ``rule``.
     """
+    from ..profile import history_start
+
     end = as_of_end(as_of, ds)
-    return ds.cached("scorecard", (end, quarters), lambda: _scorecard(ds, end, quarters))
+    since = history_start(ds)
+    return ds.cached("scorecard", (end, quarters, since), lambda: _scorecard(ds, end, quarters, since))
 
 
 def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +100,7 @@ def _first_in_group(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
 DAY_CHUNK = 4_000_000
 
 
-def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
+def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int, since: pd.Timestamp | None = None) -> pd.DataFrame:
     # Counted on integer codes of the person_day reduction: string group-bys over 10 M events
     # cost seconds per scorecard, and step 2 takes one per quarter of history. A quarter is
     # QUARTER_DAYS whole days counted back from the as-of, like every other window.
@@ -149,9 +164,18 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int) -> pd.DataFrame:
     where = days["where"].to_numpy()[start + recent :]
     recent_keys = unique(pair_keys(where, who[recent:], n_people))
     newcomer = first_day[np.searchsorted(keys, recent_keys)] >= end_day - QUARTER_DAYS
+    if since is not None:  # first seen where a partial history begins: perhaps someone quiet when the export began
+        from ..profile import newcomers_from
+
+        newcomer &= first_day[np.searchsorted(keys, recent_keys)] >= day_number(newcomers_from(ds, QUARTER_DAYS))
     newcomers = np.bincount(slot[recent_keys[newcomer] // n_people], minlength=slots)[:n_groups]
     out["newcomer_share"] = (newcomers / out["active_members"].where(out["active_members"] > 0)).astype("float64")
-    out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64")
+    # q0 against q1 only where q1 lies inside the complete history, or the community began inside it
+    if since is None or end - 2 * q >= since:
+        out["compared"] = True
+    else:
+        out["compared"] = (groups["created_at"] >= since).fillna(False).to_numpy(dtype=bool)
+    out["trend"] = (out["messages_q0"] / out["messages_q1"].where(out["messages_q1"] > 0) - 1).astype("float64").where(out["compared"])
     answering = (replies[recent:] + reactions[recent:]) > 0
     responders = per_group(unique(pair_keys(g[recent:][answering], who[recent:][answering], n_people)) // n_people)
     ms = pd.Series(responders, index=out.index) >= 0.05 * out["members"].astype("float64")

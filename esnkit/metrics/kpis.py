@@ -38,7 +38,7 @@ import pandas as pd
 from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, measures, network, trends
-from ._base import active_days, as_of_end, closed_accounts, day_number, population, registration_days
+from ._base import active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
 from .measures import KPIS, Measure
 
 __all__ = [
@@ -180,6 +180,8 @@ def _measure(
             return float(answered.mean()) if len(threads) else float("nan")
         hours = threads["hours_to_first_response"].dropna()  # dated responses only: an undated reaction gives no time
         return float(hours.median()) if len(hours) else float("nan")
+    if ds.rows("messages") == 0 and ds.rows("activity"):
+        return _from_usage_reports(ds, kpi_id, end, seg)
     end_day = day_number(end)
     who, day = days()
     n = len(ds.people)
@@ -202,6 +204,22 @@ def _measure(
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, who, day)
     return float((ever & (last < end_day - inactive_days)).sum())  # lapsed
+
+
+def _from_usage_reports(ds: Dataset, kpi_id: str, end: pd.Timestamp, seg: np.ndarray) -> float:
+    """A people KPI from usage reports alone: measured only over report periods that fit its window, else NaN.
+
+    Reports count a period's posts and likes, not days: "engaged" (4+ active days), "lapsed" (a last
+    active day) and "never taken part" (ever) cannot be read off them.
+    """
+    window = {"interactive_share": 180, **ACTIVE_WINDOWS}.get(kpi_id)
+    acted = period_contributors(ds, as_of=end - pd.Timedelta(days=1), window_days=window) if window else None
+    if acted is None:
+        return float("nan")
+    if kpi_id == "interactive_share":
+        registered = seg & (registration_days(ds) < day_number(end))
+        return float((registered & acted).sum() / registered.sum()) if registered.any() else float("nan")
+    return float((seg & acted).sum())
 
 
 def _segment_days(ds: Dataset, end: pd.Timestamp, seg: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -311,7 +329,8 @@ def kpi_forecast(
     """Where a KPI of ``ds`` ends at the end of month ``until`` on the trend of ``history`` (:func:`esnkit.metrics.trends.forecast`).
 
     Held within :func:`bounds`; the values measured before the KPI's window lay wholly inside the
-    data (its first :data:`WINDOW_DAYS`, :func:`esnkit.metrics.trends.settled_from`) are left out.
+    data (its first :data:`WINDOW_DAYS`, :func:`esnkit.metrics.trends.settled_from`) are left out;
+    where the export starts part-way, inside its complete history (:func:`esnkit.profile.history_start`).
     """
     return trends.forecast(history, until=pd.Period(until, "M"), **_trend_options(ds, kpi_id, people, as_of, inactive_days))
 
@@ -327,5 +346,8 @@ def _trend_options(ds: Dataset, kpi_id: str, people, as_of, inactive_days: int) 
     """The trend model's settings for one KPI of ``ds``: its bounds, where its ramp ends, how often it is measured."""
     k = kpi(kpi_id)
     lo, hi = bounds(ds, k.id, people=people, as_of=as_of)
-    since = trends.settled_from(ds.coverage()[0], WINDOW_DAYS.get(k.id, inactive_days))
+    from ..profile import history_start  # a partial history: windows only inside its complete part
+
+    start = history_start(ds)
+    since = trends.settled_from(ds.coverage()[0] if start is None else start, WINDOW_DAYS.get(k.id, inactive_days))
     return {"lower": lo, "upper": hi, "proportional": True, "since": since, "every": MEASURED_EVERY.get(k.id)}

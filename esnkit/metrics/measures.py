@@ -233,7 +233,7 @@ OTHER: tuple[Measure, ...] = (
             population="communities",
             segmentable=False,
         )
-        for s in ("thriving", "growing", "stable", "declining", "idle", "dormant")
+        for s in ("thriving", "growing", "stable", "new", "declining", "idle", "dormant")
     ),
     Measure(
         "communities_quiet",
@@ -393,9 +393,11 @@ STEPS_3_4: tuple[Measure, ...] = (
         "champions",
         "Champions",
         "count",
-        "People active in the lapsed rule's window (90 days unless the client chose otherwise) ranked highest by people reached, ties into other departments and replies "
-        "given (step 3 lists them; at most 20, and at most a tenth of the people active).",
+        "People active in the lapsed rule's window (90 days unless the client chose otherwise) who have given at least one reply (a habit of responding), "
+        "ranked highest by people reached, ties into other departments and replies given (step 3 lists them; at most 20, and at most a tenth of the "
+        "people active).",
         population="active_90",
+        version=2,
     ),
     Measure(
         "champions_bridging",
@@ -578,6 +580,20 @@ CHARTS: tuple[Measure, ...] = (
         "Replies, @mentions and reactions between people of the two departments, either way, in the 365 days to the as-of date.",
         counts="interactions",
         window="last 12 months",
+    ),
+    Measure(
+        "people_in_segment",
+        "People in a usage segment or persona",
+        "count",
+        "Registered people (bots and guests excluded) in one usage segment or persona of step 1 (their definitions are in the appendix).",
+        population="registered",
+    ),
+    Measure(
+        "people_in_segment_share",
+        "Share of registered people in a usage segment or persona",
+        "share",
+        "People in one usage segment or persona as a share of the registered people segmented.",
+        digits=0,
     ),
     Measure(
         "influencer_risk_score",

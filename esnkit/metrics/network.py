@@ -19,7 +19,8 @@ predictable cost, was kept.
 
 Roles (one per person, the first that applies):
 
-- **connector**: among the ``max(10, 2%)`` highest betweenness with ties into at least two other
+- **connector**: among the ``max(10, 2%)`` highest betweenness (in a network under 200 people, a
+  tenth of them: :func:`esnkit.profile.ranked_count`), above 0, with ties into at least two other
   departments (or, where departments are unknown, into at least two communities' worth of people);
 - **influencer**: among the top 5% by PageRank;
 - **responder**: among the top 10% by replies given, with at least 5 replies.
@@ -488,7 +489,9 @@ def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None)
     out["cross_department_ties"] = cross_ties.astype("int64")
     out["replies_given"] = np.bincount(src, weights=replies, minlength=n).astype("int64")
     n = len(out)
-    n_conn = max(10, int(np.ceil(0.02 * n)))
+    from ..profile import ranked_count  # a small network: at least 10 would make a fifth of 50 people connectors
+
+    n_conn = max(ranked_count(n, 10), int(np.ceil(0.02 * n)))
     bet_rank = out["betweenness"].rank(ascending=False, method="first")
     pr_rank = out["pagerank"].rank(ascending=False, method="first")
     rep_rank = out["replies_given"].rank(ascending=False, method="first")

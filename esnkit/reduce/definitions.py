@@ -346,12 +346,12 @@ QUERIES: dict[str, Query] = {
         ),
         Query(
             name="community_authors",
-            doc="Per community and author (both known), messages before $end and distinct UTC months with one.",
+            doc="Per community and author (both known), messages before $end, distinct UTC months with one, and the first one's time.",
             inputs={"messages": ("group_id", "author_id", "created_at")},
             params=("end",),
             sql="""
                 SELECT group_id, author_id, CAST(COUNT(*) AS BIGINT) AS n,
-                       CAST(COUNT(DISTINCT date_trunc('month', created_at)) AS BIGINT) AS months
+                       CAST(COUNT(DISTINCT date_trunc('month', created_at)) AS BIGINT) AS months, MIN(created_at) AS first_at
                 FROM messages
                 WHERE created_at < $end AND group_id IS NOT NULL AND author_id IS NOT NULL
                 GROUP BY group_id, author_id

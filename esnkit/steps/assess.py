@@ -20,6 +20,7 @@ from ..facts import Figures, Told
 from ..metrics import adoption, communities, conversations, kpis, network, participation, successes, voice
 from ..metrics._base import population
 from ..metrics.benchmarks import PUBLISHED, compare_with_benchmarks
+from ..profile import history_start, ranked_count
 from ..render import escape_md, pct
 from .context import StepContext
 
@@ -29,6 +30,7 @@ __all__ = [
     "summary_markdown",
     "kpi_tiles",
     "key_people_table",
+    "key_individuals_shown",
     "network_shape_note",
     "reconciliation_note",
     "lurker_note",
@@ -85,7 +87,12 @@ def assess(ctx: StepContext) -> Assessment:
     # are computed, and key individuals, which need it, are asked for last.
     graph.start_betweenness()
     monthly = adoption.monthly_active(ds, as_of=as_of)
-    growth = adoption.growth_summary(monthly)
+    since = history_start(ds)
+    growth = adoption.growth_summary(monthly, since=since)
+    if since is not None and len(monthly):  # the chart marks its peak inside the complete history, as the summary does
+        monthly = monthly.assign(
+            complete=pd.PeriodIndex(monthly["month"], freq="M") >= pd.Period(growth["since_month"] or monthly["month"].iloc[-1] + 1, "M")
+        )
     threads = conversations.counted_threads(ds, conversations.thread_responses(ds, as_of=as_of))  # as the threads-answered KPI counts them
     scorecard = communities.community_scorecard(ds, as_of=as_of)
     lapsed = adoption.lapsed_people(ds, as_of=as_of, inactive_days=ctx.inactive_days)
@@ -167,13 +174,21 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
         peak, now = g["peak_month"].strftime("%B %Y"), g["current_month"].strftime("%B %Y")
         lines.append(
             f"- **People active each month {verb} {f('monthly_active_change_from_peak', abs(change))} from their peak** in {peak} "
-            f"({f('monthly_active', g['peak_active'], window=peak)}) to {f('monthly_active', g['current_active'], window=now)} in {now} "
-            "(complete calendar months)."
+            + f"({f('monthly_active', g['peak_active'], window=peak)}) to {f('monthly_active', g['current_active'], window=now)} in {now} "
+            + (
+                "(complete calendar months)."
+                if g.get("since_month") is None
+                else f"(complete calendar months since {g['since_month'].strftime('%B %Y')}, where these data's complete history begins)."
+            )
         )
     elif g["peak_month"] is not None:
         now = g["current_month"].strftime("%B %Y")
+        # in a partial history the busiest month is of the complete part, not of all time
+        so_far = (
+            "so far" if g.get("since_month") is None else f"since {g['since_month'].strftime('%B %Y')}, where these data's complete history begins"
+        )
         lines.append(
-            f"- **{now} is the busiest month so far**, with {f('monthly_active', g['current_active'], window=now)} "
+            f"- **{now} is the busiest month {so_far}**, with {f('monthly_active', g['current_active'], window=now)} "
             f"{'person' if g['current_active'] == 1 else 'people'} active."
         )
     if np.isfinite(h["interactive_share"]):
@@ -188,10 +203,26 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
     )
     sc = h["status_counts"]
     if h["communities"]:
-        n = {s: f(f"communities_{s}", sc.get(s, 0)) for s in ("thriving", "growing", "declining", "idle", "dormant")}
+        # "new" only where a partial history makes some (a figure recorded is a figure printed)
+        n = {
+            s: f(f"communities_{s}", sc.get(s, 0))
+            for s in ("thriving", "growing", "declining", "idle", "dormant", "new")
+            if s != "new" or sc.get(s, 0)
+        }
+        new = (
+            f" {n['new']} "
+            + (
+                "is new in these data (its history is too short to say where it is heading)."
+                if sc.get("new", 0) == 1
+                else "are new in these data (their history is too short to say where they are heading)."
+            )
+            if sc.get("new", 0)
+            else ""
+        )
         lines.append(
             f"- **{n['thriving']} of {f('communities', h['communities'])} communities are thriving** and {n['growing']} growing; "
             f"{n['declining']} are declining, {n['idle']} idle and {n['dormant']} dormant (no activity in {f.term('90')} days)."
+            + new
             + (" The healthy few are the base to build on." if h["healthy_communities"] else "")
         )
     else:
@@ -310,16 +341,27 @@ def network_shape_note(a: Assessment) -> str:
 KEY_PEOPLE_SHOWN = 15
 
 
+def key_individuals_shown(ctx: StepContext, individuals: pd.DataFrame, *, top: int = KEY_PEOPLE_SHOWN) -> pd.DataFrame:
+    """The key individuals step 1 lists (and restricted/key-people.csv holds): the top ``top`` by brokerage, and in a
+    small network at most a tenth of its people (:func:`esnkit.profile.ranked_count`); never someone who brokers
+    nothing (betweenness 0): a person through whom no one reaches anyone else is no key individual, however few
+    the people. Ranked as :func:`esnkit.metrics.network.key_individuals` ranks them, with ``brokerage_rank`` and
+    ``reach_rank`` among everyone in the graph (1 = the highest)."""
+    t = individuals.assign(
+        brokerage_rank=individuals["betweenness"].rank(ascending=False, method="min").astype("int64"),
+        reach_rank=individuals["pagerank"].rank(ascending=False, method="min").astype("int64"),
+    )
+    return t[t["betweenness"] > 0].head(ranked_count(ctx.profile.people, top))
+
+
 def key_people_table(ctx: StepContext, individuals: pd.DataFrame, *, top: int = KEY_PEOPLE_SHOWN) -> pd.DataFrame:
-    """The top people by brokerage as the deliverable lists them: reference, role, department (floored), ties, and ranks.
+    """The top people by brokerage as the deliverable lists them (:func:`key_individuals_shown`): reference, role,
+    department (floored), ties, and ranks.
 
     Centralities are shown as ranks among everyone in the graph (1 = the highest), not as raw
     betweenness or PageRank values, which mean nothing to a reader.
     """
-    t = individuals.assign(
-        brokerage_rank=individuals["betweenness"].rank(ascending=False, method="min").astype("int64"),
-        reach_rank=individuals["pagerank"].rank(ascending=False, method="min").astype("int64"),
-    ).head(top)
+    t = key_individuals_shown(ctx, individuals, top=top)
     t = ctx.person_rows(t)
     return t[["person", "role", "department", "degree", "two_way_ties", "cross_department_ties", "brokerage_rank", "reach_rank"]].rename(
         columns={"degree": "people tied to", "two_way_ties": "two-way ties", "cross_department_ties": "ties to other departments"}

@@ -233,6 +233,10 @@ def open_step(
             f"min_group_size {floor} would show groups small enough to identify people; set allow_small_groups: true in client.yml to allow it"
         )
     ds = _read_dataset(paths.processed)
+    # Every metric that measures growth, peaks or newcomers reads the complete history's start from the
+    # Dataset's profile (esnkit.profile.history_start), so client.yml's override travels with the Dataset.
+    override = config.history_complete_from
+    ds.meta.history_complete_from = override.isoformat() if override is not None else None
     set_theme(config.branding.primary_color, config.branding.accent_color)
     return StepContext(
         ds=ds,

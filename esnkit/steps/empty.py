@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..metrics import network
 from .context import StepContext
 
 __all__ = ["why", "TOPICS"]
@@ -88,7 +89,11 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
     "all communities": lambda ctx: _communities(ctx) if not _has_communities(ctx) else f"No community had any activity up to {ctx.as_of}.",
     "activity": lambda ctx: f"No one posted, replied or reacted up to {ctx.as_of}.",
     "threads": lambda ctx: f"No thread was started up to {ctx.as_of}.",
-    "ties": lambda ctx: "No one replied to, mentioned or reacted to anyone else in the last 365 days, so there is no network of ties yet.",
+    "ties": lambda ctx: (
+        "No one replied to, mentioned or reacted to anyone else in the last 365 days, so there is no network of ties yet."
+        if network.key_individuals(ctx.ds, as_of=ctx.as_of).empty
+        else "No one links people who are not otherwise in touch: everyone tied is tied directly, so no one is a key individual yet."
+    ),
     "silos": lambda ctx: (
         _departments(ctx)
         if ctx.ds.people["department"].isna().all()

@@ -273,12 +273,12 @@ def named_people(ctx: StepContext) -> pd.DataFrame:
 
     ``esnkit run`` writes it as ``restricted/key-people.csv``, so every reference printed is found there or in another list.
     """
-    from .assess import KEY_PEOPLE_SHOWN, leader_ids
+    from .assess import key_individuals_shown, leader_ids
 
     individuals = network.key_individuals(ctx.ds, as_of=ctx.as_of)
     parts = [
         finding_people(ctx).rename(columns={"finding": "listed_for"})[["person_id", "listed_for"]],
-        pd.DataFrame({"person_id": individuals["person_id"].head(KEY_PEOPLE_SHOWN), "listed_for": "key individual (step 1)"}),
+        pd.DataFrame({"person_id": key_individuals_shown(ctx, individuals)["person_id"], "listed_for": "key individual (step 1)"}),
         pd.DataFrame({"person_id": pd.Series(leader_ids(ctx), dtype="str"), "listed_for": "leader (step 1)"}),
         pd.DataFrame(
             {"person_id": network.influencer_risk(ctx.ds, as_of=ctx.as_of)["person_id"], "listed_for": "influencer at risk (steps 1 and 5)"}

@@ -38,6 +38,7 @@ from ..metrics._base import (
     population_rows,
 )
 from ..privacy import dataset_refs, write_client_csv
+from ..profile import ranked_count
 from ..render import escape_md
 from .context import StepContext
 from .findings import named_people
@@ -56,14 +57,17 @@ __all__ = [
 
 
 def champions(individuals: pd.DataFrame, active_ids, *, top: int = 20) -> pd.DataFrame:
-    """Currently active people ranked by ``degree + 2 x cross-department ties + replies given``: the first ``top``, and at
-    most a tenth of the people active (at least one).
+    """Currently active people with a habit of responding (at least one reply given), ranked by ``degree + 2 x
+    cross-department ties + replies given``: the first ``top``, and at most a tenth of the people active (at least one).
+
+    Someone who reached people only by posting, or by reacting, is no champion of a network of
+    conversation, however few the people: in a cohort of 14 the rule names one person, not everyone.
 
     ``individuals`` is :func:`esnkit.metrics.network.key_individuals`' output; ``active_ids`` the
     people active recently. Returns it filtered and ranked, with ``score`` and ``reason``.
     """
     active = set(active_ids)
-    t = individuals[isin(individuals["person_id"], active)].copy()
+    t = individuals[isin(individuals["person_id"], active) & (individuals["replies_given"] >= 1)].copy()
     t["score"] = t["degree"] + 2 * t["cross_department_ties"] + t["replies_given"]
     # a champion stands out: at most a tenth of the people active (one in a network of 14), never "everyone active"
     t = t.sort_values(["score", "person_id"], ascending=[False, True]).head(min(top, max(1, len(active) // 10)))
@@ -390,6 +394,7 @@ class Reactivation:
     as_of: str = ""
     inactive_days: int = 90
     healthy: int = 0  # the healthy-communities KPI, of which the seed communities are the busiest
+    people: int = 0  # people counted in the figures (the data profile): a small network lists fewer
 
 
 def build_reactivation(ctx: StepContext, *, write_lists: bool = False) -> Reactivation:
@@ -452,6 +457,7 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
         as_of.isoformat(),
         ctx.inactive_days,
         int(np.nan_to_num(values["healthy_communities"])),
+        ctx.profile.people,
     )
 
 
@@ -460,8 +466,10 @@ INVITE_LISTED = 20
 
 
 def invite_back_listed(r: Reactivation) -> pd.DataFrame:
-    """The people step 3 lists to invite back personally: those whose communities carried on, best first."""
-    return r.invite_back[r.invite_back["cause"] == "personal"].head(INVITE_LISTED).reset_index(drop=True)
+    """The people step 3 lists to invite back personally: those whose communities carried on, best first;
+    :data:`INVITE_LISTED` of them, and in a small network at most a tenth of its people (:func:`esnkit.profile.ranked_count`)."""
+    listed = ranked_count(r.people, INVITE_LISTED) if r.people else INVITE_LISTED
+    return r.invite_back[r.invite_back["cause"] == "personal"].head(listed).reset_index(drop=True)
 
 
 def silent_heavy(ctx: StepContext) -> pd.DataFrame:

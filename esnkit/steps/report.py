@@ -278,7 +278,10 @@ def movers(scorecard: pd.DataFrame, risk: pd.DataFrame, *, top: int = 5) -> pd.D
     A community is a mover only by as much as the status rule calls growing (messages up 25%+) or
     declining (down 30%+), so no mover contradicts the status the other steps print.
     """
-    sc = scorecard[(scorecard["messages_q1"] > 0) | (scorecard["messages_q0"] > 0)].assign(delta=lambda t: t["messages_q0"] - t["messages_q1"])
+    sc = scorecard[(scorecard["messages_q1"] > 0) | (scorecard["messages_q0"] > 0)]
+    if "compared" in sc.columns:  # a quarter against one the data hold only part of is no move (a partial history)
+        sc = sc[sc["compared"].to_numpy(dtype=bool)]
+    sc = sc.assign(delta=lambda t: t["messages_q0"] - t["messages_q1"])
     # Moves the status rule would call growing or declining, and no smaller: a thriving community's
     # "steady volume" (at least 80% of the quarter before) never also reads as "fell 288 -> 278" here.
     ratio = sc["messages_q0"] / sc["messages_q1"].where(sc["messages_q1"] > 0)

@@ -16,6 +16,7 @@ Definitions:
 - *cross-department threads*: threads whose participants come from 2+ departments.
 
 Triage actions: thriving → *leave alone and play back*; growing → *support*; stable → *leave alone*;
+new in these data (a partial history, too short to compare) → *support*;
 declining → *revive* (and *assign an owner* when none is known); idle → *revive or merge*;
 dormant → *archive*, or *revive* when it once had 10+ active members; a likely duplicate → *merge*,
 whatever its status.
@@ -35,6 +36,7 @@ from ..facts import Figures, Told
 from ..metrics import communities, kpis, network, participation
 from ..metrics._base import as_of_end, day_number, person_days
 from ..metrics.successes import successful_threads
+from ..profile import newcomers_from
 from ..reduce import query
 from .context import StepContext
 
@@ -53,26 +55,38 @@ __all__ = [
 _FILLER = {"the", "and", "of", "a", "for", "team", "group", "community", "hub", "network", "forum"}
 
 
-def newcomer_welcome(ds: Dataset, *, as_of=None) -> pd.DataFrame:
+def _newcomers_only(ds: Dataset, first_at: pd.Series, inactive_days: int) -> np.ndarray:
+    """Which first messages are a newcomer's: all of them, but where the export starts part-way none
+    before :func:`esnkit.profile.newcomers_from` (its complete history, and past its first ``inactive_days``)."""
+    since = newcomers_from(ds, inactive_days)
+    return np.ones(len(first_at), dtype=bool) if since is None else (first_at >= since).fillna(False).to_numpy(dtype=bool)
+
+
+def newcomer_welcome(ds: Dataset, *, as_of=None, inactive_days: int = 90) -> pd.DataFrame:
     """Per community: ``group_id``, ``newcomer_posts``, ``welcomed_24h``, ``welcomed_48h`` (shares).
 
     A newcomer post is a person's first message in a community (before the end of ``as_of``'s
     day; ties in time by table order) when it starts a thread; it is welcomed when someone else
     replies in that thread within 24 (48) hours. The engine finds the posts and their first reply
-    over the event parquet (the :data:`~esnkit.reduce.QUERIES` entry ``newcomer_starts``).
+    over the event parquet (the :data:`~esnkit.reduce.QUERIES` entry ``newcomer_starts``). Where the
+    export starts part-way, a first message in its first ``inactive_days`` (or before its complete
+    history) is not a newcomer's: that person may only have been quiet when the export began.
     """
     starts = query(ds, "newcomer_starts", end=as_of_end(as_of, ds))
+    starts = starts[_newcomers_only(ds, starts["created_at"], inactive_days)]
     waited = starts["first_reply_at"] - starts["created_at"]  # NaT: no reply, never welcomed
     t = pd.DataFrame({"group_id": starts["group_id"], "h24": waited <= pd.Timedelta(hours=24), "h48": waited <= pd.Timedelta(hours=48)})
     out = t.groupby("group_id").agg(newcomer_posts=("h24", "size"), welcomed_24h=("h24", "mean"), welcomed_48h=("h48", "mean")).reset_index()
     return out.astype({"group_id": "str", "newcomer_posts": "int64", "welcomed_24h": "float64", "welcomed_48h": "float64"})
 
 
-def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.DataFrame:
+def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False, inactive_days: int = 90) -> pd.DataFrame:
     """First message → second message → regular contributor (3+ distinct months), in one community.
 
     Returns ``stage``, ``newcomers`` (person × community pairs: one person new to two communities
-    counts twice), ``share`` (of the first stage); with ``by_group``, per community.
+    counts twice), ``share`` (of the first stage); with ``by_group``, per community. Where the
+    export starts part-way, only pairs whose first message is past :func:`esnkit.profile.newcomers_from`
+    (its complete history, and its first ``inactive_days``) are newcomers.
 
     Examples
     --------
@@ -86,6 +100,7 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
     """
     end = as_of_end(as_of, ds)
     per = ds.cached("funnel", (end,), lambda: _funnel_pairs(ds, end))
+    per = per[_newcomers_only(ds, per["first_at"], inactive_days)]
     stages = [("first message", per["n"] >= 1), ("second message", per["n"] >= 2), ("regular contributor", per["months"] >= 3)]
     if by_group:
         out = pd.DataFrame({"group_id": per["group_id"]})
@@ -99,7 +114,7 @@ def newcomer_funnel(ds: Dataset, *, as_of=None, by_group: bool = False) -> pd.Da
 
 
 def _funnel_pairs(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
-    """Per (community, author): messages ``n`` and distinct calendar ``months`` (UTC) with a message, before ``end``.
+    """Per (community, author): messages ``n``, distinct calendar ``months`` (UTC) with a message and the first one's time ``first_at``, before ``end``.
 
     Counted by the engine over the event parquet (the query ``community_authors``); rows come in no
     particular order.
@@ -212,6 +227,7 @@ ACTIONS = {
     "thriving": "leave alone and play back",
     "growing": "support",
     "stable": "leave alone",
+    "new": "support",
     "declining": "revive",
     "idle": "revive or merge",
     "dormant": "archive",
@@ -219,7 +235,7 @@ ACTIONS = {
 
 
 #: Statuses of a community still in use, where key-person risk matters.
-LIVE = ("thriving", "growing", "stable", "declining")
+LIVE = ("thriving", "growing", "stable", "new", "declining")
 #: A live community whose absence factor is at most this hangs on its key people.
 KEY_PERSON_MAX = 2
 
@@ -368,8 +384,8 @@ class Sustain:
 def build_sustain(ctx: StepContext) -> Sustain:
     ds, as_of = ctx.ds, ctx.as_of
     sc = communities.community_scorecard(ds, as_of=as_of)
-    welcome = newcomer_welcome(ds, as_of=as_of)
-    funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True)
+    welcome = newcomer_welcome(ds, as_of=as_of, inactive_days=ctx.inactive_days)
+    funnel_g = newcomer_funnel(ds, as_of=as_of, by_group=True, inactive_days=ctx.inactive_days)
     cards = sc.merge(welcome, on="group_id", how="left").merge(funnel_g, on="group_id", how="left")
     cards["two_way_share"] = cards["group_id"].map(network.community_two_way_share(ds, as_of=as_of)).astype("float64")
     cards = cards[
@@ -400,7 +416,7 @@ def build_sustain(ctx: StepContext) -> Sustain:
     return Sustain(
         cards,
         tri,
-        newcomer_funnel(ds, as_of=as_of),
+        newcomer_funnel(ds, as_of=as_of, inactive_days=ctx.inactive_days),
         embedding_indicators(ds, as_of=as_of),
         success_stories(ds, as_of=as_of, individuals=individuals),
         as_of.isoformat(),
