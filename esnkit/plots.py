@@ -373,16 +373,21 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None, f: Figures, unit: str = 
 
 
 @_says_why_when_empty
-def plot_activity_heatmap(table: pd.DataFrame, *, ax=None, f: Figures):
-    """Messages by weekday and hour (from ``conversations.activity_heatmap``)."""
+def plot_activity_heatmap(table: pd.DataFrame, *, timezone: str | None = None, ax=None, f: Figures):
+    """Messages by weekday and hour (from ``conversations.activity_heatmap``), in the time zone it was counted in.
+
+    ``timezone`` defaults to the table's ``attrs["timezone"]`` (UTC when it has none); the title and
+    the hour axis name it (as a name: ``Etc/GMT+5`` holds no figure).
+    """
+    zone = timezone or table.attrs.get("timezone") or "UTC"
     grid = table.pivot(index="weekday", columns="hour", values="messages")
     days = [WEEKDAYS[int(d)] for d in grid.index]  # 0 is Monday
     grid.index = [d[:3] for d in days]
     ax = _ax(ax, figsize=(9, 2.8))
     sns.heatmap(grid, cmap="Blues", cbar=True, cbar_kws={"label": "messages"}, ax=ax)
     day, hour = np.unravel_index(int(np.nanargmax(grid.to_numpy())), grid.shape)
-    _title(ax, Told(f"When people post (UTC): busiest on {days[day]} at {f.term(f'{int(grid.columns[hour]):02d}:00')}", f))
-    ax.set(xlabel="hour", ylabel="")
+    _title(ax, Told(f"When people post ({f.name(escape_md(zone))}): busiest on {days[day]} at {f.term(f'{int(grid.columns[hour]):02d}:00')}", f))
+    ax.set(xlabel=f"hour ({zone})", ylabel="")
     return ax
 
 

@@ -48,7 +48,7 @@ __all__ = [
 #: Terms shown in deliverables' appendices besides the headline KPIs, whose definitions come from
 #: :data:`esnkit.metrics.kpis.KPIS` (every appendix lists them all).
 DEFINITIONS: dict[str, str] = {
-    "registered": "Has a platform account (any state) and had joined by then; without a join date in the export, from their first post, reply or reaction. Bots and external guests are excluded.",
+    "registered": "Has a live platform account (not deactivated or deleted) and had joined by then; without join dates in the export, every live account, whether or not it took part. Bots and external guests are excluded.",
     "adoption rate": "People active in the last 90 days as a share of headcount (the HR roster when provided).",
     "stickiness": "Average daily active people divided by monthly active people (DAU/MAU).",
     "new / returning / reactivated / stopped": "First active month ever / active this month and last / active this month, not last, but before / active last month and not this one (not yet lapsed: that takes 90 days without activity, or the client's number).",

@@ -134,7 +134,7 @@ if show_section(ctx, "conversation depth"):
 # %% [markdown]
 # ### The busiest hours
 #
-# Every message up to the as-of date, by weekday and hour (UTC). Post news and hold events in the darker hours, when most people are there.
+# Every message up to the end of the as-of day, by weekday and hour in the time zone the chart names (the client's). Post news and hold events in the darker hours, when most people are there.
 
 # %%
 plots.plot_activity_heatmap(a.heatmap, as_of=ctx.as_of, empty=why(ctx, "activity"));

@@ -9,8 +9,9 @@ Choices made once, for every KPI:
 
 - **Who counts**: people, not bots; the organisation's own people, not external guests
   (:func:`esnkit.metrics._base.population`). A roster adds people who never joined.
-- **Registered**: :func:`esnkit.metrics._base.registration_days` — from the day they joined (or,
-  without a join date, their first activity); roster-only people are not registered.
+- **Registered**: :func:`esnkit.metrics._base.registration_days` — a live account (not deactivated
+  or deleted) from the day it joined, or, without a join date, every live account whether or not it
+  took part; roster-only people are not registered.
 - **Active**: made at least one post, reply or reaction. Exports carry no reads, so reading alone
   does not count.
 - **Windows** end with the as-of day and are counted in whole UTC days (the last 30 days are the
@@ -37,7 +38,7 @@ import pandas as pd
 from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, measures, network, trends
-from ._base import NEVER, active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
+from ._base import active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
 from .measures import KPIS, Measure, in_unit, label_of
 
 __all__ = [
@@ -145,7 +146,7 @@ def bounds(ds: Dataset, kpi_id: str, *, people: Iterable[str] | None = None, as_
         return 0.0, float(len(communities.community_scorecard(ds, as_of=as_of))) if as_of is not None else float(len(ds.groups))
     mask = _segment_mask(ds, people)
     if kpi_id in ("active_30", "active_90", "engaged_30"):
-        mask = mask & (registration_days(ds) != NEVER)
+        mask = mask & ds.people["state"].notna().to_numpy()  # an account of any state: a deleted account's activity counts
     return 0.0, float(mask.sum())
 
 
@@ -180,7 +181,7 @@ def _measure(
         answered = threads["answered"].to_numpy(dtype=bool)
         if kpi_id == "response_rate":
             return float(answered.mean()) if len(threads) else float("nan")
-        hours = threads.loc[answered, "hours_to_first_response"]
+        hours = threads["hours_to_first_response"].dropna()  # dated responses only: an undated reaction gives no time
         return float(hours.median()) if len(hours) else float("nan")
     if ds.rows("messages") == 0 and ds.rows("activity"):
         return _from_usage_reports(ds, kpi_id, end, seg)

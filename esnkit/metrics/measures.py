@@ -70,9 +70,11 @@ KPIS: tuple[Measure, ...] = (
         "Registered people who interacted in the last 6 months",
         "share",
         "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
-        "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
+        "as a share of everyone registered by then: every live account (not deactivated or deleted) that had joined, or every "
+        "one when the export gives no join dates, whether or not it took part (SWOOP's interactive users; reading is not counted).",
         window="last 180 days",
         population="registered",
+        version=2,
     ),
     _kpi(
         "active_30",
@@ -103,21 +105,24 @@ KPIS: tuple[Measure, ...] = (
         "Threads answered (last 90 days)",
         "share",
         "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
-        "reaction from someone other than the author (SWOOP).",
+        "reaction from someone other than the author by then (SWOOP); a reaction the export gives no time, as standard Slack "
+        "exports do, counts at its message's time.",
         counts="threads",
         window="last 90 days",
         owner_theme="conversation",
+        version=2,
     ),
     _kpi(
         "median_hours_to_first_response",
         "Median hours to first response (last 90 days)",
         "hours",
-        "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
-        "else (CHAOSS time to first response).",
+        "Over the threads of those 90 days with a dated reply or reaction by someone else, the median time from the post to "
+        "the first of them (CHAOSS time to first response); a reaction without a time answers a thread but gives it no time.",
         counts="threads",
         window="last 90 days",
         higher_is_better=False,
         owner_theme="conversation",
+        version=2,
     ),
     _kpi(
         "healthy_communities",
@@ -193,8 +198,9 @@ OTHER: tuple[Measure, ...] = (
         "registered",
         "Registered people",
         "count",
-        "People with an account who had joined by the as-of date (without a join date, from their first post, reply or "
-        "reaction), bots and external guests excluded.",
+        "People with a live account (not deactivated or deleted) who had joined by the as-of date (every such account when "
+        "the export gives no join dates, whether or not it took part), bots and external guests excluded.",
+        version=2,
         population="people",
     ),
     Measure(

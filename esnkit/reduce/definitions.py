@@ -20,7 +20,7 @@ import dataclasses
 __all__ = ["INPUTS", "QUERIES", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Query", "Reduction"]
 
 #: Bump when a definition changes: reductions written under another version are recomputed.
-REDUCTIONS_VERSION = 2
+REDUCTIONS_VERSION = 3  # 3: threads.answered_at (a reaction without a time answers a thread)
 
 #: The canonical tables the reductions read, and the columns they read of each (never ``identities``,
 #: never message text).
@@ -118,7 +118,11 @@ REDUCTIONS: dict[str, Reduction] = {
         ),
         Reduction(
             name="threads",
-            doc="One row per dated thread start, with its first response by someone else over all the data.",
+            doc=(
+                "One row per dated thread start, with its first response by someone else over all the data: the first "
+                "dated one (the time to first response) and the first counting a reaction without a time at its "
+                "message's time (when the thread was answered)."
+            ),
             key=("thread_id",),
             order=("created_at", "thread_id"),
             columns={
@@ -127,21 +131,25 @@ REDUCTIONS: dict[str, Reduction] = {
                 "author_id": "who started it",
                 "created_at": "when",
                 "is_private": "a private conversation",
-                "first_response_at": "the first reply or reaction by someone other than the starter (null: none)",
+                "first_response_at": "the first dated reply or reaction by someone other than the starter (null: none)",
+                "answered_at": (
+                    "when it was first answered: the first reply or reaction by someone other than the starter, a reaction "
+                    "without a time (as a standard Slack export gives) at its message's time (null: none)"
+                ),
             },
             sql="""
-                SELECT s.thread_id, s.group_id, s.author_id, s.created_at, s.is_private, f.first_response_at
+                SELECT s.thread_id, s.group_id, s.author_id, s.created_at, s.is_private, f.first_response_at, f.answered_at
                 FROM thread_starts s
                 LEFT JOIN (
-                    SELECT thread_id, MIN(t) AS first_response_at FROM (
-                        SELECT thread_id, created_at AS t FROM thread_replies_all
+                    SELECT thread_id, MIN(t) AS first_response_at, MIN(a) AS answered_at FROM (
+                        SELECT thread_id, created_at AS t, created_at AS a FROM thread_replies_all
                         WHERE person_id IS NULL OR person_id <> starter_id
                         UNION ALL
-                        SELECT m.thread_id, r.created_at AS t
+                        SELECT m.thread_id, r.created_at AS t, COALESCE(r.created_at, m.created_at) AS a
                         FROM reactions r
                         JOIN messages m ON r.message_id = m.message_id
                         JOIN thread_starts s2 ON m.thread_id = s2.thread_id
-                        WHERE r.created_at IS NOT NULL AND m.created_at IS NOT NULL
+                        WHERE m.created_at IS NOT NULL
                           AND (r.person_id IS NULL OR r.person_id <> s2.author_id)
                     ) responses GROUP BY thread_id
                 ) f ON s.thread_id = f.thread_id

@@ -127,7 +127,7 @@ def assess(ctx: StepContext) -> Assessment:
         threads=threads,
         response_by_quarter=conversations.response_rate(threads, period="Q"),
         depth=conversations.thread_depth(threads),
-        heatmap=conversations.activity_heatmap(ds, as_of=as_of),
+        heatmap=conversations.activity_heatmap(ds, as_of=as_of, tz=ctx.config.timezone),  # the client's hours
         scorecard=scorecard,
         key_communities=communities.key_communities(scorecard),
         mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
