@@ -140,6 +140,21 @@ class Told(str):
         return self
 
 
+def headline_cells(measures, values, segments, *, as_of: str, unit: str | None = None, windows=None):
+    """A table's headline column as facts: each cell the measure's display, marked, with the fact behind it (one per cell).
+
+    ``measures``, ``values``, ``segments`` (and ``windows``) run row for row; the cells are a Series of
+    :class:`Told` (object dtype, so the marks survive), which :func:`esnkit.render.show_table` records.
+    """
+    import pandas as pd
+
+    cells = []
+    for i, (m, v, seg) in enumerate(zip(measures, values, segments)):
+        figs = Figures("table", as_of=as_of, unit=unit)
+        cells.append(Told(figs(m, v, segment=seg, window=windows[i] if windows is not None else None), figs))
+    return pd.Series(cells, dtype=object)
+
+
 def facts_bundle(facts: Iterable[Fact]) -> dict:
     """The JSON an output carries under :data:`FACTS_MIME`."""
     return {"facts": [dataclasses.asdict(f) for f in facts]}

@@ -232,7 +232,7 @@ def table_html(
     # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
     # source ids a deliverable must not carry: they never reach the page.
     t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
-    kinds, marked = {}, set(markup)
+    kinds, marked = {}, set(markup) | told_columns(t)
     for column in t.columns:
         values = t[column]
         if column in marked:
@@ -307,6 +307,17 @@ def _csv_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".csv"
 
 
+def told_columns(table: pd.DataFrame) -> set:
+    """The columns holding :class:`~esnkit.facts.Told` cells: a table's headline figures, each a registered measure."""
+    return {c for c in table.columns if table[c].dtype == object and table[c].map(lambda v: isinstance(v, Told)).any()}
+
+
+def table_facts(table: pd.DataFrame, *, max_rows: int = 25) -> list:
+    """The facts behind the :class:`~esnkit.facts.Told` cells of the rows a table shows."""
+    shown = table.head(max_rows)
+    return [fact for c in told_columns(shown) for v in shown[c] if isinstance(v, Told) for fact in v.facts]
+
+
 def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> None:
     """Display ``table`` (see :func:`table_html`); when it has no rows, the ``empty`` sentence saying why.
 
@@ -337,7 +348,12 @@ def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> No
         PENDING_CSV[csv] = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).rename(
             columns=lambda c: header(c, kwargs.get("rename"), kwargs["unit"])
         )
-    display(HTML(table_html(table, csv=csv, **kwargs)))
+    body = table_html(table, csv=csv, **kwargs)
+    facts = table_facts(table, max_rows=kwargs.get("max_rows", 25))
+    if facts:  # its headline figures are facts, held by the audit to the rest of the deliverable
+        show_facts("text/html", body, facts)
+    else:
+        display(HTML(body))
 
 
 def show_note(text: str) -> None:

@@ -107,7 +107,9 @@ def test_kpi_labels_take_the_unit_of_data_without_replies():
     assert data_profile(ds).unit() == "posts"
     t = kpis.kpi_table(ds, as_of="2026-03-31").set_index("kpi")
     assert t.loc["response_rate", "label"] == "Posts answered (last 90 days)"
-    assert t.loc["median_hours_to_first_response", "definition"].startswith("Over the answered posts of those 90 days")
+    assert t.loc["median_hours_to_first_response", "definition"].startswith(
+        "Over the posts of those 90 days with a dated reply or reaction by someone else"
+    )
 
 
 def test_the_audit_holds_private_messages_to_conversations_not_threads():

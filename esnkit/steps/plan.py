@@ -44,7 +44,7 @@ from .._io import atomic_write
 from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..facts import Figures, Told
+from ..facts import Figures, Told, headline_cells
 from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
 from ..profile import data_profile
@@ -660,11 +660,20 @@ def objective_title(row, *, as_of, unit: str | None = None) -> Told:
 def objectives_table(plan: Plan) -> pd.DataFrame:
     """The objectives as the deliverable shows them: values printed as the KPIs print, one line each."""
     t = plan.objectives
+    segments = [json.loads(s or "{}") or None for s in t["segment_spec"]]
     return pd.DataFrame(
         {
             "objective": t["objective"],  # its label names the segment ("..., Legal")
-            "baseline": [kpis.display(m, v) for m, v in zip(t["metric"], t["baseline"])],
-            "target": [kpis.display(m, v) for m, v in zip(t["metric"], t["target"])],
+            # the headline figures are facts, as the summary above records them (facts.headline_cells)
+            "baseline": headline_cells(t["metric"], t["baseline"], segments, as_of=plan.as_of, unit=plan.unit),
+            "target": headline_cells(
+                ["target_" + m for m in t["metric"]],
+                t["target"],
+                segments,
+                as_of=plan.as_of,
+                unit=plan.unit,
+                windows=[f"by {d}" for d in t["deadline"]],
+            ),
             "deadline": t["deadline"],
             "needs per month": [display_change(m, v) for m, v in zip(t["metric"], t["required_monthly_change"])],
             "trend per month": [display_change(m, v) for m, v in zip(t["metric"], t["trend_monthly_change"])],

@@ -44,7 +44,7 @@ import pandas as pd
 
 from .._fast import isin
 from .._io import atomic_write
-from ..facts import Figures, Told
+from ..facts import Figures, Told, headline_cells
 from ..metrics import communities, kpis, network, trends
 from ..metrics.measures import in_unit
 from ..render import escape_md
@@ -596,11 +596,21 @@ def restated_note(r: Report) -> str:
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
-    """The KPI scorecard as the deliverable shows it (every value as the KPI prints; the forecast's 80% range, or why there is none)."""
+    """The KPI scorecard as the deliverable shows it (every value as the KPI prints; the forecast's 80% range, or why there is none).
+
+    Its headline columns are facts (:func:`headline_cells`): the baseline, measured at the plan's date; now; the target.
+    """
     t = r.scorecard
     out = {"objective": t["objective"]}
     for column in ("baseline", "now", "glide_path_now", "target", "forecast_at_deadline"):
         out[column.replace("_", " ")] = [kpis.display(k, v) for k, v in zip(t["kpi"], t[column])]
+    segments = [json.loads(s or "{}") or None for s in t["segment_spec"]]
+    if r.plan_as_of:
+        out["baseline"] = headline_cells(t["kpi"], t["baseline"], segments, as_of=r.plan_as_of, unit=r.unit)
+    out["now"] = headline_cells(t["kpi"], t["now"], segments, as_of=r.as_of, unit=r.unit)
+    out["target"] = headline_cells(
+        ["target_" + k for k in t["kpi"]], t["target"], segments, as_of=r.as_of, unit=r.unit, windows=[f"by {d}" for d in t["deadline"]]
+    )
     out["80% range"] = [
         f"{kpis.display(k, lo)} to {kpis.display(k, hi)}" if np.isfinite(lo) and np.isfinite(hi) else f"no forecast: {why}"
         for k, lo, hi, why in zip(t["kpi"], t["forecast_low"], t["forecast_high"], t["forecast_note"])
