@@ -205,3 +205,19 @@ def test_usage_reports_alone_measure_only_the_windows_their_periods_fit():
     month = activity.assign(period_start="2026-03-02")
     got = kpis.kpi_values(Dataset(people=people, activity=month).validate(), as_of=AS_OF)
     assert got["active_30"] == 2.0 and np.isnan(got["active_90"]) and np.isnan(got["interactive_share"])
+
+
+def test_a_private_message_is_answered_when_the_other_person_writes_next():
+    from esnkit import Dataset
+
+    people = pd.DataFrame({"person_id": ["a", "b"], "state": "active", "joined_at": "2026-01-01"})
+    groups = pd.DataFrame({"group_id": ["dm1"], "kind": ["dm"], "is_private": [True]})
+    # a writes twice, b answers at 10:00, a answers b at 11:00, and no one answers that
+    at = ["2026-03-10 09:00", "2026-03-10 09:05", "2026-03-10 10:00", "2026-03-10 11:00"]
+    m = pd.DataFrame(
+        {"message_id": ["1", "2", "3", "4"], "thread_id": ["1", "2", "3", "4"], "author_id": ["a", "a", "b", "a"], "created_at": at}
+    ).assign(group_id="dm1", is_thread_start=True, is_private=True)
+    ds = Dataset(people=people, groups=groups, messages=m).validate()
+    got = kpis.kpi_values(ds, as_of=AS_OF, which=["response_rate", "median_hours_to_first_response"])
+    assert got["response_rate"] == 3 / 4  # 1 and 2 by b's message, 3 by a's; 4 not
+    assert got["median_hours_to_first_response"] == 1.0  # 1 h, 55 min, 1 h

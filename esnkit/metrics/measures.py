@@ -106,7 +106,8 @@ KPIS: tuple[Measure, ...] = (
         "share",
         "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
         "reaction from someone other than the author by then (SWOOP); a reaction the export gives no time, as standard Slack "
-        "exports do, counts at its message's time.",
+        "exports do, counts at its message's time. In a private conversation, a message is answered when the other person "
+        "writes next.",
         counts="threads",
         window="last 90 days",
         owner_theme="conversation",

@@ -20,7 +20,9 @@ import dataclasses
 __all__ = ["INPUTS", "QUERIES", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Query", "Reduction"]
 
 #: Bump when a definition changes: reductions written under another version are recomputed.
-REDUCTIONS_VERSION = 3  # 3: threads.answered_at (a reaction without a time answers a thread)
+REDUCTIONS_VERSION = (
+    4  # 3: threads.answered_at (a reaction without a time answers a thread); 4: private messages answered by the other person's next message
+)
 
 #: The canonical tables the reductions read, and the columns they read of each (never ``identities``,
 #: never message text).
@@ -73,6 +75,28 @@ VIEWS: dict[str, str] = {
         WHERE NOT m.is_thread_start AND m.created_at IS NOT NULL
     """,
     # Who each message's author answered: the message replied to, else the thread's start (dated or not).
+    # Private conversations cut into runs of one author's consecutive messages (by time): a message
+    # is answered when the next run begins, that is, when someone else in the conversation writes.
+    "private_runs": """
+        SELECT message_id, thread_id, group_id, author_id, created_at, is_thread_start,
+               SUM(CASE WHEN prev_author IS NULL OR prev_author <> author_id THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY group_id ORDER BY created_at, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+        FROM (
+            SELECT message_id, thread_id, group_id, author_id, created_at, is_thread_start,
+                   LAG(author_id) OVER (PARTITION BY group_id ORDER BY created_at, message_id) AS prev_author
+            FROM messages WHERE is_private AND group_id IS NOT NULL AND created_at IS NOT NULL
+        ) ordered
+    """,
+    # The first message by someone else after each private thread start in its conversation.
+    "private_answers": """
+        SELECT p.thread_id, n.next_start AS answered
+        FROM private_runs p
+        JOIN (
+            SELECT group_id, run, LEAD(run_start) OVER (PARTITION BY group_id ORDER BY run) AS next_start
+            FROM (SELECT group_id, run, MIN(created_at) AS run_start FROM private_runs GROUP BY group_id, run) runs
+        ) n ON p.group_id = n.group_id AND p.run = n.run
+        WHERE p.is_thread_start AND n.next_start IS NOT NULL
+    """,
     "reply_targets": """
         SELECT m.message_id, m.author_id AS source, COALESCE(p.author_id, s.author_id) AS target,
                m.group_id, m.created_at
@@ -131,7 +155,10 @@ REDUCTIONS: dict[str, Reduction] = {
                 "author_id": "who started it",
                 "created_at": "when",
                 "is_private": "a private conversation",
-                "first_response_at": "the first dated reply or reaction by someone other than the starter (null: none)",
+                "first_response_at": (
+                    "the first dated reply or reaction by someone other than the starter, or, in a private conversation, "
+                    "the other person's next message (null: none)"
+                ),
                 "answered_at": (
                     "when it was first answered: the first reply or reaction by someone other than the starter, a reaction "
                     "without a time (as a standard Slack export gives) at its message's time (null: none)"
@@ -151,6 +178,8 @@ REDUCTIONS: dict[str, Reduction] = {
                         JOIN thread_starts s2 ON m.thread_id = s2.thread_id
                         WHERE m.created_at IS NOT NULL
                           AND (r.person_id IS NULL OR r.person_id <> s2.author_id)
+                        UNION ALL
+                        SELECT thread_id, answered AS t, answered AS a FROM private_answers
                     ) responses GROUP BY thread_id
                 ) f ON s.thread_id = f.thread_id
             """,
