@@ -27,8 +27,9 @@ REDUCTIONS_VERSION = (
 #: The canonical tables the reductions read, and the columns they read of each (never ``identities``,
 #: never message text).
 INPUTS: dict[str, tuple[str, ...]] = {
+    "groups": ("group_id", "kind"),
     "memberships": ("group_id", "person_id", "joined_at", "left_at"),
-    "messages": ("message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start", "is_private"),
+    "messages": ("message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start", "is_private", "conversation_id"),
     "reactions": ("message_id", "person_id", "created_at"),
     "mentions": ("message_id", "person_id"),
 }
@@ -78,13 +79,18 @@ VIEWS: dict[str, str] = {
     # Private conversations cut into runs of one author's consecutive messages (by time): a message
     # is answered when the next run begins, that is, when someone else in the conversation writes.
     "private_runs": """
-        SELECT message_id, thread_id, group_id, author_id, created_at, is_thread_start,
+        SELECT message_id, thread_id, conv, author_id, created_at, is_thread_start,
                SUM(CASE WHEN prev_author IS NULL OR prev_author <> author_id THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY group_id ORDER BY created_at, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+                   OVER (PARTITION BY conv ORDER BY created_at, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
         FROM (
-            SELECT message_id, thread_id, group_id, author_id, created_at, is_thread_start,
-                   LAG(author_id) OVER (PARTITION BY group_id ORDER BY created_at, message_id) AS prev_author
-            FROM messages WHERE is_private AND group_id IS NOT NULL AND created_at IS NOT NULL
+            SELECT message_id, thread_id, conv, author_id, created_at, is_thread_start,
+                   LAG(author_id) OVER (PARTITION BY conv ORDER BY created_at, message_id) AS prev_author
+            FROM (
+                -- a direct message's conversation: the loader's, or a group of kind dm (a private channel is a community)
+                SELECT m.*, COALESCE(m.conversation_id, CASE WHEN g.kind = 'dm' THEN m.group_id END) AS conv
+                FROM messages m LEFT JOIN groups g ON m.group_id = g.group_id
+            ) m
+            WHERE is_private AND conv IS NOT NULL AND created_at IS NOT NULL
         ) ordered
     """,
     # The first message by someone else after each private thread start in its conversation.
@@ -92,9 +98,9 @@ VIEWS: dict[str, str] = {
         SELECT p.thread_id, n.next_start AS answered
         FROM private_runs p
         JOIN (
-            SELECT group_id, run, LEAD(run_start) OVER (PARTITION BY group_id ORDER BY run) AS next_start
-            FROM (SELECT group_id, run, MIN(created_at) AS run_start FROM private_runs GROUP BY group_id, run) runs
-        ) n ON p.group_id = n.group_id AND p.run = n.run
+            SELECT conv, run, LEAD(run_start) OVER (PARTITION BY conv ORDER BY run) AS next_start
+            FROM (SELECT conv, run, MIN(created_at) AS run_start FROM private_runs GROUP BY conv, run) runs
+        ) n ON p.conv = n.conv AND p.run = n.run
         WHERE p.is_thread_start AND n.next_start IS NOT NULL
     """,
     "reply_targets": """
