@@ -621,3 +621,14 @@ def test_the_scorecards_headline_columns_are_facts_the_baseline_at_the_plans_dat
     # the plan's own table records the same baseline and target
     plan_table = planmod.objectives_table(planmod.build_plan(ctx))
     assert [(x.measure, x.value) for x in table_facts(plan_table)] == [("active_30", 21.0), ("target_active_30", 30.0)]
+
+
+def test_a_saved_plan_keeps_its_baselines_to_the_last_digit(tmp_path):
+    from esnkit.steps import plan as planmod
+
+    ctx = step_context(small_dataset(), tmp_path)
+    p = planmod.build_plan(ctx)
+    planmod.save_plan(p, ctx.paths.plans)
+    saved = planmod.load_plan(ctx.paths.plans, as_of=dt.date(2026, 4, 30))["objectives"]
+    # 2/3 answered, say: read back as 0.6666666667 (to_json's default 10 digits) it was a second value behind "66.7%" in step 5
+    assert np.allclose(saved["baseline"], p.objectives["baseline"], rtol=0, atol=1e-14, equal_nan=True)
