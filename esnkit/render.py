@@ -87,8 +87,8 @@ def term_definition(name: str, profile: DataProfile) -> str | None:
     >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
     >>> term_definition("E-I index", p) is None, "departments to bridge" in term_definition("roles", p)
     (True, True)
-    >>> term_definition("community status", p).split("and ")[-1]
-    '50%+ of posts answered. Declining: messages down 30%+. Otherwise stable.'
+    >>> "50%+ of posts answered" in term_definition("community status", p), "thread" in term_definition("community status", p)
+    (True, False)
     """
     text = DEFINITIONS[name]
     if not profile.has_departments and name in WITHOUT_DEPARTMENTS:

@@ -266,7 +266,7 @@ def kpi_definition(kpi_id: str, profile) -> str:
     >>> kpi_definition("cross_department_share", p)
     'Not available: these data have no departments.'
     >>> kpi_definition("median_hours_to_first_response", p)[:40]
-    'Over the answered posts of those 90 days'
+    'Over the posts of those 90 days with a d'
     """
     why = unavailable(kpi_id, profile)
     if why:
