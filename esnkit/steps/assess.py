@@ -398,7 +398,10 @@ def leader_ids(ctx: StepContext) -> pd.Index:
 def leaders_table(ctx: StepContext, a: Assessment) -> pd.DataFrame:
     """The leaders as step 1 lists them: reference, reach, organisation and how they engage it."""
     t = ctx.person_rows(a.leaders)
-    return t[["person", "posts", "reach", "organisation", "organisation_reached", "responds_to_their_people"]]
+    columns = ["person", "posts", "reach", "organisation", "organisation_reached", "responds_to_their_people"]
+    if len(t) and (t["organisation"] == 0).all():  # no manager chain in the roster: "organisation 0" for every leader says nothing
+        columns = columns[:3]
+    return t[columns]
 
 
 def questions_table(ctx: StepContext, a: Assessment) -> pd.DataFrame:

@@ -523,7 +523,9 @@ def save_plan(plan: Plan, folder: Path) -> Path:
         "as_of": plan.as_of,
         "proposed": plan.proposed,
         "objectives": json.loads(plan.objectives.to_json(orient="records", double_precision=15)),
-        "glide_paths": json.loads(plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records", double_precision=15)),
+        "glide_paths": json.loads(
+            plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records", double_precision=15)
+        ),
         # the definition each objective's baseline was measured under: a later definition restates it (step 5)
         "versions": {str(m): objective_kpi(m).version for m in plan.objectives["metric"].unique()},
     }
