@@ -184,19 +184,20 @@ def _month_axis(ax, x=None) -> None:
         ax.set_xlim(only - pd.Timedelta(days=20), only + pd.Timedelta(days=20))
     lo, hi = ax.get_xlim()
     months = max(1, round((hi - lo) / 30.4))
-    locator = mdates.MonthLocator(interval=max(1, -(-months // 8)))  # at most ~8 labels, always on month starts
+    step = max(1, -(-months // 8))
+    locator = mdates.MonthLocator(interval=step)  # at most ~8 labels, always on month starts
     ax.xaxis.set_major_locator(locator)
     # two months or less: name each month in full (the concise labels would print times of day); else each
     # month, with its year under the first tick and under every January, so no tick leaves the year to guess
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mtick.FuncFormatter(_month_tick))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y") if hi - lo < 62 else mtick.FuncFormatter(lambda x, pos: _month_tick(x, pos, step)))
 
 
-def _month_tick(x, pos) -> str:
-    """``Jan\n2026`` at the first tick and every January, ``Mar`` elsewhere."""
+def _month_tick(x, pos, step: int = 1) -> str:
+    """``Nov\n2025`` at the first tick and at the first tick of each year (ticks ``step`` months apart), ``Mar`` elsewhere."""
     import matplotlib.dates as mdates
 
     day = mdates.num2date(x)
-    return f"{day:%b}\n{day:%Y}" if pos == 0 or day.month == 1 else f"{day:%b}"
+    return f"{day:%b}\n{day:%Y}" if pos == 0 or day.month <= step else f"{day:%b}"
 
 
 def _percent_axis(axis) -> None:

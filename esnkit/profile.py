@@ -60,6 +60,8 @@ _OLDER_SHARE = 0.5
 #: Registrations (or communities made) before the first message are evidence only when spread over
 #: this many calendar months: a roll-out provisions every account at once.
 _SPREAD_MONTHS = 3
+#: Communities made this long before the first message in any of them are a cut history even if made together.
+_SILENT_DAYS = 90
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,7 +194,10 @@ def complete_history_from(
 
     reasons = []
     g = group_created.dropna()
-    if len(g) and (g < before).mean() >= _OLDER_SHARE and spread(g[g < before]):
+    # communities made over months, or all made long (a quarter or more) before anyone wrote in any of them: a network
+    # is not set up and then left silent for months, so the messages of that time are missing
+    long_before = first - pd.Timedelta(days=_SILENT_DAYS)
+    if len(g) and (g < before).mean() >= _OLDER_SHARE and (spread(g[g < before]) or (g < long_before).mean() >= _OLDER_SHARE):
         reasons.append(f"{(g < before).sum():,} of its {len(g):,} communities were created before its first message")
     j = joined.dropna()
     if len(j) >= 5 and (j < before).mean() >= _OLDER_SHARE and spread(j[j < before]):

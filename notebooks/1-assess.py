@@ -59,7 +59,7 @@ show_findings(ctx)
 # %% [markdown]
 # ## Adoption and usage
 #
-# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month. The question is how far use has fallen from its busiest month and whether it has found a floor.
+# How many people take part each month. *Active* means they posted, replied or reacted; *engaged* means they did so on at least four days of the month (the headline figure counts four days of the last 30). The question is how far use has fallen from its busiest month and whether it has found a floor.
 
 # %%
 plots.plot_monthly_active(a.monthly, as_of=ctx.as_of, empty=why(ctx, "activity"));

@@ -195,9 +195,14 @@ def test_usage_reports_alone_measure_only_the_windows_their_periods_fit():
             "liked": [0, 2, 0, 0],
         }
     )
-    ds = Dataset(people=people, activity=activity).validate()
+    groups = pd.DataFrame({"group_id": ["m365:Sales"], "name": ["Sales"], "kind": ["community"]})  # named by the groups report
+    ds = Dataset(people=people, activity=activity, groups=groups).validate()
     got = kpis.kpi_values(ds, as_of=AS_OF)
     assert got["interactive_share"] == 2 / 4  # a and b of the four registered
+    # a group's activity is not in the reports: no community has a status, none is "dormant" to archive
+    from esnkit.metrics import communities
+
+    assert communities.community_scorecard(ds, as_of=AS_OF).empty and np.isnan(got["healthy_communities"])
     # a 180-day period says nothing of the last 30 or 90 days, of active days, of a last day or of "ever"
     for k in ("active_30", "active_90", "engaged_30", "lapsed", "never_activated"):
         assert np.isnan(got[k]), k

@@ -39,7 +39,11 @@ def test_a_window_of_an_older_network_is_a_partial_history_from_the_next_full_mo
     p = data_profile(history_starts_part_way())
     # twelve people registered one a month through 2024, all over 30 days before 10 December 2025
     assert (p.first_message, p.complete_from, p.partial_history) == (dt.date(2025, 12, 10), dt.date(2026, 1, 1), True)
-    assert p.complete_reason == "the export starts part-way through the network's history: 100% of its people registered before its first message"
+    # and both its communities were made in 2024, over a quarter before anyone wrote in them
+    assert p.complete_reason == (
+        "the export starts part-way through the network's history: 2 of its 2 communities were created before its first message; "
+        "100% of its people registered before its first message"
+    )
     assert history_start(history_starts_part_way()) == _utc("2026-01-01")
     # the newcomer cut: the complete history (1 January) or 90 days after the first message (10 March), the later
     assert newcomers_from(history_starts_part_way(), 90) == _utc("2026-03-10")

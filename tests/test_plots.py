@@ -352,6 +352,11 @@ def test_month_axes_name_the_year_and_share_axes_step_at_round_values():
     assert plots._month_tick(mdates.date2num(pd.Timestamp("2025-11-01")), 0) == "Nov\n2025"  # the first tick
     assert plots._month_tick(mdates.date2num(pd.Timestamp("2026-03-01")), 2) == "Mar"
     assert plots._month_tick(mdates.date2num(pd.Timestamp("2026-01-01")), 1) == "Jan\n2026"  # every January
+    # ticks four months apart (Nov, Mar, Jul): March is the first of 2026
+    assert [
+        plots._month_tick(mdates.date2num(pd.Timestamp(d)), i, 4)
+        for i, d in enumerate(["2025-11-01", "2026-03-01", "2026-07-01", "2026-11-01", "2027-03-01"])
+    ] == ["Nov\n2025", "Mar\n2026", "Jul", "Nov", "Mar\n2027"]
     _fig, ax = matplotlib.pyplot.subplots()
     ax.set_ylim(0.275, 0.355)
     plots._percent_axis(ax.yaxis)

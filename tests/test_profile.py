@@ -71,8 +71,8 @@ def test_a_history_that_starts_part_way_starts_the_complete_history_the_next_mon
     )
     # client.yml overrides the detection either way
     assert data_profile(ds.replace(groups=groups).validate(), complete_from=dt.date(2026, 1, 5)).partial_history is False
-    # made on one day ahead of a launch, they are a roll-out, not a cut; made a week before the first message, a launch
-    for day in ("2025-06-01", "2025-12-29"):
+    # made on one day six weeks ahead of a launch, a roll-out, not a cut; made a week before the first message, a launch
+    for day in ("2025-11-20", "2025-12-29"):
         made = ds.groups.assign(created_at=pd.to_datetime([day] * 3, utc=True))
         assert not data_profile(ds.replace(groups=made).validate()).partial_history, day
 

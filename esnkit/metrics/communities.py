@@ -106,6 +106,8 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int, since: pd.Timestam
     # QUARTER_DAYS whole days counted back from the as-of, like every other window.
     q = pd.Timedelta(days=QUARTER_DAYS)
     rows = np.flatnonzero((ds.groups["kind"].fillna("community") != "dm").to_numpy())
+    if ds.rows("messages") == 0:  # usage reports alone: a group's activity is not in them, so no community has a status
+        rows = rows[:0]
     groups = ds.groups.take(rows)
     n_groups, n_people = len(groups), len(ds.people) + 1
     # Each group row's slot among the communities. Direct messages and person-days outside any

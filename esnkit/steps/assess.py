@@ -253,7 +253,7 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             f"- **Contribution is concentrated**: the most active {f.term('10%')} of people make {f('top10_share', h['top10_share'])} of "
             f"contributions; {f('lurker_share', h['lurker_share'])} of registered people made none in six months."
         )
-    if len(a.mixing):
+    if len(a.mixing) and a.mixing["ei_index"].iloc[0] < 0:  # inward-looking: an E-I index below zero
         silo = a.mixing.iloc[0]
         dept = {"department": str(silo.iloc[0])}
         carriers = h["cross_carriers"]

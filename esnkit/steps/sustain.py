@@ -328,7 +328,8 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
                 "cross_department_share": float(crossed[k] / threads[k]) if threads[k] else np.nan,
             }
         )
-    return pd.DataFrame(rows, columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
+    out = pd.DataFrame(rows, columns=["quarter", "partial", "active_people", "habitual_share", "beyond_core_share", "cross_department_share"])
+    return out.astype({"active_people": "Int64"})  # a count, or missing where the data cannot tell: never "67.0"
 
 
 def success_stories(ds: Dataset, *, as_of=None, individuals: pd.DataFrame | None = None, top: int = 8) -> pd.DataFrame:
