@@ -78,6 +78,7 @@ class Assessment:
     kpis: pd.DataFrame
     inactive_days: int = 90
     unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
+    usage_only: bool = False  # usage reports and no message export (ctx.profile.usage_only)
 
 
 def assess(ctx: StepContext) -> Assessment:
@@ -162,6 +163,7 @@ def assess(ctx: StepContext) -> Assessment:
         benchmarks=compare_with_benchmarks({"interactive_share": values["interactive_share"], "lurker_share": headline["lurker_share"]}),
         headline=headline,
         unit=ctx.profile.unit(),
+        usage_only=ctx.profile.usage_only,
     )
 
 
@@ -199,10 +201,15 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             f"last six months, against a published average of {f('benchmark_interactive_average', INTERACTIVE_AVERAGE)} and a recommended "
             f"{f('benchmark_interactive_recommended', INTERACTIVE_RECOMMENDED)} (SWOOP)."
         )
-    lines.append(
-        f"- **{people(f('active_30', h['active_30']), h['active_30'])} active in the last {f.term('30')} days** and {f('active_90', h['active_90'])} "
-        f"in the last {f.term('90')}; {f('engaged_30', h['engaged_30'])} engaged (active on {f.term('4+')} of the last {f.term('30')} days)."
-    )
+    if np.isfinite(h["active_30"]):
+        lines.append(
+            f"- **{people(f('active_30', h['active_30']), h['active_30'])} active in the last {f.term('30')} days** and {f('active_90', h['active_90'])} "
+            f"in the last {f.term('90')}; {f('engaged_30', h['engaged_30'])} engaged (active on {f.term('4+')} of the last {f.term('30')} days)."
+        )
+    else:  # usage reports alone: activity per report period, not per day
+        lines.append(
+            f"- **Who was active in the last {f.term('30')} or {f.term('90')} days cannot be told from these data**: the usage reports count a whole period."
+        )
     sc = h["status_counts"]
     if h["communities"]:
         # "new" only where a partial history makes some (a figure recorded is a figure printed)
@@ -227,6 +234,8 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             + new
             + (" The healthy few are the base to build on." if h["healthy_communities"] else "")
         )
+    elif a.usage_only:
+        lines.append("- **Communities and conversations are not in these data**: usage reports count people's activity, not what they wrote where.")
     else:
         lines.append(
             "- **No community or channel was found in this export**: conversation happens in direct messages only, so there are no community figures."
@@ -241,14 +250,17 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
                 else "."
             )
         )
-    else:
+    elif not a.usage_only:
         word = a.unit[:-1]  # thread, post or conversation
         lines.append(f"- **No {word} was started in the last {f.term('90')} days**, so there is no response rate for this period.")
-    lines.append(
-        f"- **{people(f('lapsed', h['lapsed']), h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity "
-        f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} never took part: the reactivation opportunity."
-    )
-    if np.isfinite(h["top10_share"]):
+    if np.isfinite(h["lapsed"]):
+        lines.append(
+            f"- **{people(f('lapsed', h['lapsed']), h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity "
+            f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} never took part: the reactivation opportunity."
+        )
+    else:
+        lines.append("- **Who lapsed, and who never took part, cannot be told from these data**: usage reports give no day of last activity.")
+    if np.isfinite(h["top10_share"]) and h["top10_share"] > 0:
         lines.append(
             f"- **Contribution is concentrated**: the most active {f.term('10%')} of people make {f('top10_share', h['top10_share'])} of "
             f"contributions; {f('lurker_share', h['lurker_share'])} of registered people made none in six months."
@@ -441,6 +453,11 @@ def lurker_note(ctx: StepContext) -> str:
 def reconciliation_note(ctx: StepContext, a: Assessment) -> str:
     """Why esnkit's active figure differs from the platform's own dashboard: what each counts, side by side when reads exist."""
     active = kpis.display("active_90", a.headline["active_90"])
+    if not np.isfinite(a.headline["active_90"]):  # usage reports alone: no message export, no daily activity
+        return (
+            "These data are the platform's usage reports: for each person, posts, likes and reads over a report period. esnkit "
+            "counts a person as having taken part when they posted or liked in a period; people who only read are counted apart."
+        )
     base = (
         f"esnkit counts a person as active when they posted, replied or reacted ({active} in the last 90 days), from the message "
         "export. The platform's own dashboard usually counts anyone who *visited or read* as active, so its figure is higher. "

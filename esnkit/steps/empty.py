@@ -91,7 +91,11 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
     "locations": lambda ctx: _departments(ctx, "location"),
     "communities": _communities,
     "all communities": lambda ctx: _communities(ctx) if not _has_communities(ctx) else f"No community had any activity up to {ctx.as_of}.",
-    "activity": lambda ctx: f"No one posted, replied or reacted up to {ctx.as_of}.",
+    "activity": lambda ctx: (
+        "These data are usage reports, which count each person's activity over a whole period: there is no month-by-month activity to show."
+        if ctx.profile.usage_only
+        else f"No one posted, replied or reacted up to {ctx.as_of}."
+    ),
     "threads": lambda ctx: in_unit(f"No thread was started up to {ctx.as_of}.", ctx.profile.unit()),
     "ties": lambda ctx: (
         "No one replied to, mentioned or reacted to anyone else in the last 365 days, so there is no network of ties yet."
