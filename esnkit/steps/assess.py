@@ -79,6 +79,7 @@ class Assessment:
     inactive_days: int = 90
     unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
     usage_only: bool = False  # usage reports and no message export (ctx.profile.usage_only)
+    partial_history: bool = False  # the export starts part-way (ctx.profile.partial_history): "never" means "not in these data"
 
 
 def assess(ctx: StepContext) -> Assessment:
@@ -164,6 +165,7 @@ def assess(ctx: StepContext) -> Assessment:
         headline=headline,
         unit=ctx.profile.unit(),
         usage_only=ctx.profile.usage_only,
+        partial_history=ctx.profile.partial_history,
     )
 
 
@@ -256,7 +258,9 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
     if np.isfinite(h["lapsed"]):
         lines.append(
             f"- **{people(f('lapsed', h['lapsed']), h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity "
-            f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} never took part: the reactivation opportunity."
+            f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} "
+            + ("took no part in these data, which start part-way" if a.partial_history else "never took part")
+            + ": the reactivation opportunity."
         )
     else:
         lines.append("- **Who lapsed, and who never took part, cannot be told from these data**: usage reports give no day of last activity.")
