@@ -125,8 +125,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     as_of = _date_option(args.as_of, "--as-of")
+    delivered_on = _date_option(args.delivered_on, "--delivered-on")
     with client_lock(paths.root, "run", wait=args.wait):
-        run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
+        run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed(), delivered_on=delivered_on)
     return 0
 
 
@@ -306,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         default=None,
         help="last day analysed, YYYY-MM-DD (default: client.yml's as_of, else the last day of the last complete month in the data)",
+    )
+    p.add_argument(
+        "--delivered-on",
+        default=None,
+        help="the day the deliverables go to the client, YYYY-MM-DD: due dates count from it and the covers show it "
+        "(default: client.yml's delivered_on, else today; give the recorded day to reproduce a run)",
     )
     p.add_argument("--to", default="both", help="export formats: html, pdf or both (default: both; a PDF needs Chromium)")
     p.set_defaults(func=cmd_run)

@@ -114,6 +114,7 @@ class ClientConfig:
     show_names: bool = False  # names in deliverables only with the client's consent
     keep_text: bool = False  # message bodies are dropped at load unless a step needs them
     inactive_days: int = 90  # no activity for this long = lapsed
+    delivered_on: dt.date | None = None  # the day the deliverables are delivered (due dates count from it); default: the day of the run
     history_complete_from: dt.date | None = None  # where the complete history starts, when the data's own detection is wrong (esnkit.profile)
     branding: Branding = Branding()
     objectives: tuple[dict[str, Any], ...] = ()
@@ -255,6 +256,8 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         kw["interviews"] = str(data["interviews"])
     if data.get("as_of") is not None:
         kw["as_of"] = _parse_date(data["as_of"], f"{where}: as_of")
+    if data.get("delivered_on") is not None:
+        kw["delivered_on"] = _parse_date(data["delivered_on"], f"{where}: delivered_on")
     if data.get("history_complete_from") is not None:
         kw["history_complete_from"] = _parse_date(data["history_complete_from"], f"{where}: history_complete_from")
     for key in ("min_group_size", "inactive_days"):
@@ -544,6 +547,7 @@ sources:                        # platform exports, as received, under raw/
 # interviews: raw/interviews.csv  # coded notes: user_type, theme, sentiment, quote
 
 # as_of: 2026-06-30             # last day analysed (default: the last day of the last complete month in the data)
+# delivered_on: 2026-07-15      # the day the deliverables go to the client: due dates count from it (default: the day of the run)
 min_group_size: 5               # breakdowns by HR attributes hide smaller cells
 # allow_small_groups: true      # needed for a min_group_size under 3: only with the client's written agreement
 show_names: false               # true only with the client's written consent

@@ -1,5 +1,6 @@
 """The deliverables end to end on the tiny test client: papermill, nbconvert and a real headless Chromium."""
 
+import datetime as dt
 import json
 import os
 import re
@@ -38,8 +39,12 @@ def copy_client(root: Path, name: str = "tiny") -> ClientPaths:
 def delivered(tmp_path_factory):
     paths = copy_client(tmp_path_factory.mktemp("run"))
     lines = []
-    written = runmod.run_client(paths, formats=("html", "pdf") if CHROMIUM else ("html",), progress=lines.append)
+    written = runmod.run_client(paths, formats=("html", "pdf") if CHROMIUM else ("html",), progress=lines.append, delivered_on=DELIVERED_ON)
     return paths, written, lines
+
+
+#: The day the fixture's deliverables are delivered: ten weeks after the data's as-of (2026-09-30).
+DELIVERED_ON = dt.date(2026, 12, 7)
 
 
 def test_between_steps_the_kernel_lets_go_of_what_no_later_step_asks_for(delivered):
@@ -109,6 +114,15 @@ def test_executed_notebook_records_its_parameters(delivered):
     nb = nbformat.read(next(p for p in written if p.name == "1-assess.ipynb"), as_version=4)
     params = nb.metadata["papermill"]["parameters"]
     assert params["client_dir"] == str(paths.root) and params["min_group_size"] == 5 and params["show_names"] is False
+    # the delivery date is recorded, so a re-run given it reproduces every due date; the appendix says it in words
+    assert params["delivered_on"] == "2026-12-07"
+    html = (paths.reports("2026-09-30") / "1-assess.html").read_text(encoding="utf-8")
+    assert "delivered on 7\u00a0December\u00a02026, the day due dates count from" in html
+    assert 'prepared <span class="esn-nb">2026-12-07</span>' in html
+    # every finding's due date falls after the delivery date (the as-of would give 2026-10-31)
+    block = html.split('data-block="findings"', 1)[1].split("</table>", 1)[0]
+    by = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", block)
+    assert by and all(dt.date.fromisoformat(d) > DELIVERED_ON for d in by), by
 
 
 @pytest.mark.parametrize("step", [s.stem for s in runmod.STEPS])
