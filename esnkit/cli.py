@@ -147,6 +147,36 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_approve(args: argparse.Namespace) -> int:
+    from .audit import audit_folder
+    from .notes import approve
+    from .run.export import find_chromium
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    as_of = _date_option(args.as_of, "--as-of")
+    root = paths.reports_root
+    if as_of is None:
+        done = sorted(p.name for p in root.glob("*") if p.is_dir()) if root.is_dir() else []
+        if not done:
+            raise ConfigError(f"{root}: no report folder; run `esnkit run {paths.client}` first")
+        folder = root / done[-1]
+    else:
+        folder = paths.reports(as_of)
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: no report folder for {as_of}; run `esnkit run {paths.client} --as-of {as_of}` first")
+    with client_lock(paths.root, "approve", wait=args.wait):
+        faults = audit_folder(folder, restricted=paths.restricted) if (folder / "facts.json").is_file() else []
+        if faults:
+            raise ConfigError(
+                f"{folder}: the audit finds {len(faults):,} fault{'s' if len(faults) != 1 else ''} in these deliverables; "
+                f"`esnkit audit {paths.client} --as-of {folder.name}` lists them: fix them before approving"
+            )
+        record = approve(folder, by=args.by or paths.load_config().prepared_by, chromium=find_chromium())
+    _say(f"approved by {record['approved_by']} at {record['approved_at']}: {', '.join(record['files'])} (DRAFT marks taken off)")
+    _say(f"recorded in {folder / 'approved.json'}; a run that changes a deliverable marks it DRAFT again")
+    return 0
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -321,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("client", help="the client's folder name under the data directory")
     p.add_argument("--as-of", default=None, help="the run to audit, YYYY-MM-DD (default: the latest report folder)")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("approve", parents=[common], help="approve a run's deliverables: record who and when, take off their DRAFT marks")
+    p.add_argument("client", help=CLIENT_HELP + ", already run")
+    add_wait_option(p)
+    p.add_argument("--as-of", default=None, help="the run to approve, YYYY-MM-DD (default: the latest report folder)")
+    p.add_argument("--by", default=None, help="who approves, as recorded (default: client.yml's prepared_by, else your login name)")
+    p.set_defaults(func=cmd_approve)
 
     p = sub.add_parser("lab", parents=[common], help="open JupyterLab in a client's workspace, on its explorer")
     p.add_argument("client", help=CLIENT_HELP + ", already ingested")

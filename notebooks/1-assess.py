@@ -33,6 +33,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import measures_table, show_note, show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
 from esnkit.steps.context import open_step
+from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 
 ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
@@ -45,7 +46,7 @@ a = assess(ctx)
 # ## Executive summary
 
 # %%
-show_markdown(summary_markdown(a, client=ctx.client), block_name="summary")
+show_summary(ctx, "1-assess", summary_markdown(a, client=ctx.client))
 
 # %%
 show_kpis(kpi_tiles(a))

@@ -33,6 +33,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.findings import show_findings
 
@@ -45,7 +46,7 @@ r = reactivate.build_reactivation(ctx)
 # ## Summary
 
 # %%
-show_markdown(reactivate.reactivation_summary(r, client=ctx.client), block_name="summary")
+show_summary(ctx, "3-reactivate", reactivate.reactivation_summary(r, client=ctx.client))
 
 # %% [markdown]
 # ### What we found and what to do

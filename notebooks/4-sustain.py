@@ -33,6 +33,7 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.findings import show_findings
 
@@ -45,7 +46,7 @@ s = sustain.build_sustain(ctx)
 # ## Summary
 
 # %%
-show_markdown(sustain.sustain_summary(s, client=ctx.client), block_name="summary")
+show_summary(ctx, "4-sustain", sustain.sustain_summary(s, client=ctx.client))
 
 # %% [markdown]
 # ### What we found and what to do

@@ -28,7 +28,7 @@ from ..resources import step_notebook
 from ..segments import check_segments
 from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of, resolve_delivered_on
 from ..steps.outputs import SAVED_BY
-from .export import export_html, find_chromium, print_pdf
+from .export import export_html, find_chromium, is_draft, print_pdf
 from .kernel import SharedKernel
 
 __all__ = ["run_client", "parse_steps", "parse_formats", "FORMATS"]
@@ -351,7 +351,21 @@ def run_client(
     if run.failures:
         raise RunError("; ".join(run.failures))
     _audit(run)
+    _draft_status(run)
     return run.written
+
+
+def _draft_status(run: _Run) -> None:
+    """Which deliverables still say DRAFT, and how the consultant approves them (esnkit.notes)."""
+    pages = [p for p in run.written if p.suffix == ".html" and p.is_file()]
+    drafts = [p.stem for p in pages if is_draft(p)]
+    if drafts:
+        run.progress(
+            f"DRAFT: {', '.join(drafts)} {'is' if len(drafts) == 1 else 'are'} marked DRAFT until approved; once reviewed, "
+            f"`esnkit approve {run.paths.client} --as-of {run.as_of}` records the approval and takes the marks off"
+        )
+    elif pages:
+        run.progress("approved: these deliverables are unchanged since their approval (reports/<as_of>/approved.json)")
 
 
 def _record_facts(run: _Run) -> None:
