@@ -34,6 +34,8 @@ __all__ = [
     "notebook_parameters",
     "resolve_as_of",
     "resolve_delivered_on",
+    "run_day",
+    "RUN_DAY_ENV",
     "default_as_of",
     "month_is_partial",
     "period_note",
@@ -170,13 +172,33 @@ def resolve_delivered_on(delivered_on: str | dt.date | None, config: ClientConfi
             raise ConfigError(f"delivered_on {delivered_on[:40]!r} is not a date like 2026-12-07") from None
     day = delivered_on or config.delivered_on
     if day is None:
-        return max(today or dt.date.today(), as_of)
+        return max(today or run_day(), as_of)
     if day < as_of:
         raise ConfigError(
             f"delivered_on {day} is before the as-of {as_of}: deliverables cannot be delivered before the last day they analyse; "
             "give a later --delivered-on (or delivered_on in client.yml)"
         )
     return day
+
+
+#: The environment variable that stands for the day of the run (a CI job or a test suite pins it, so its
+#: outputs do not change with the calendar); like today, a day before the as-of counts as the as-of.
+RUN_DAY_ENV = "ESNKIT_RUN_DAY"
+
+
+def run_day() -> dt.date:
+    """The day of the run: ``$ESNKIT_RUN_DAY`` when set (YYYY-MM-DD), else today."""
+    import os
+
+    from ..errors import ConfigError
+
+    text = os.environ.get(RUN_DAY_ENV, "").strip()
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{RUN_DAY_ENV}={text[:40]!r} is not a date like 2026-12-07; unset it or give one") from None
 
 
 def default_as_of(coverage_end: str, coverage_start: str | None = None) -> dt.date:
