@@ -40,7 +40,8 @@ from pathlib import Path
 
 from .facts import FACT_FIELDS
 from .metrics.communities import STATUSES
-from .metrics.measures import label_of, measure
+from .metrics.measures import in_unit, label_of, measure
+from .profile import DataProfile
 
 __all__ = ["Fault", "audit", "audit_folder", "format_faults"]
 
@@ -130,7 +131,8 @@ def audit_folder(folder: Path, *, restricted: Path | None = None) -> list[Fault]
         facts = json.loads(facts_path.read_text(encoding="utf-8"))["facts"]
     except (ValueError, KeyError, TypeError) as exc:
         return [Fault("contract", str(facts_path), f"facts.json cannot be read: {exc}")]
-    facts = [f for f in facts if _contract(f, faults)]
+    units = {stem: _profile(soup).unit() for stem, soup in pages.items() if _profile(soup) is not None}
+    facts = [f for f in facts if _contract(f, faults, unit=units.get(f.get("step")) if isinstance(f, dict) else None)]
     facts = [f for f in facts if f["step"] in pages]  # a step not exported this time has no page to hold it to
     _one_value(facts, faults)
     _one_label(facts, faults)
@@ -180,7 +182,13 @@ def _where(f: dict) -> str:
     return f"{f['step']} ({f['section']})"
 
 
-def _contract(f: dict, faults: list[Fault]) -> bool:
+def _profile(soup) -> DataProfile | None:
+    """The data profile a page's appendix states (``data-profile``, :func:`esnkit.render.profile_block`)."""
+    held = soup.select_one("[data-profile]")
+    return DataProfile.from_dict(json.loads(held["data-profile"])) if held is not None else None
+
+
+def _contract(f: dict, faults: list[Fault], *, unit: str | None = None) -> bool:
     missing = [k for k in FACT_FIELDS if k not in f] if isinstance(f, dict) else list(FACT_FIELDS)
     if missing:
         faults.append(Fault("contract", "facts.json", f"a fact lacks {', '.join(missing)}: {str(f)[:120]}"))
@@ -191,10 +199,10 @@ def _contract(f: dict, faults: list[Fault]) -> bool:
         faults.append(Fault("contract", _where(f), f"measure {f['measure']!r} is not registered"))
         return False
     own_window = f["window"] if f["window"] != m.window else None
-    expected = label_of(m.id, segment=f["segment"], window=own_window)
+    expected = label_of(m.id, segment=f["segment"], window=own_window, unit=unit)  # in the unit its page's data profile gives
     if f["label"] != expected:
         faults.append(Fault("contract", _where(f), f"{m.id}: label {f['label']!r} is not the registry's {expected!r}"))
-    if f["counts"] != m.counts or f["population"] != m.population or f["version"] != m.version:
+    if f["counts"] != in_unit(m.counts, unit) or f["population"] != m.population or f["version"] != m.version:
         faults.append(Fault("contract", _where(f), f"{m.id}: counts, population or version differ from the registry's"))
     return True
 

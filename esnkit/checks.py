@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -14,22 +15,26 @@ from .profile import data_profile, profile_lines
 
 __all__ = ["quality_warnings", "unusable_reason", "check_export"]
 
-# No enterprise social network existed before Yammer's launch in 2008.
-EARLIEST_PLAUSIBLE = pd.Timestamp("2008-01-01", tz="UTC")
 
-
-def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None, facts: dict[str, int] | None = None) -> list[str]:
+def quality_warnings(
+    ds: Dataset, *, now: pd.Timestamp | None = None, facts: dict[str, int] | None = None, started: dt.date | None = None
+) -> list[str]:
     """Data-quality findings beyond those the loader recorded.
 
     Replies to unknown messages, messages by unknown or attribute-less authors, timestamps in the
-    future or before the network existed, concealed (hashed) names. ``facts`` are those counts
-    worked out elsewhere (:func:`message_facts`'s keys; a large export's are counted by DuckDB on
-    disk): the wording is this function's either way.
+    future, concealed (hashed) names, and, when client.yml says when the network launched
+    (``started``, its ``network_start``), messages dated before it: without it the network's start
+    is taken from the data (:func:`network_start`), so no message can predate it. ``facts`` are those
+    counts worked out elsewhere (:func:`message_facts`'s keys; a large export's are counted by
+    DuckDB on disk): the wording is this function's either way.
+
+    How far back a timestamp may go at all is a bound on parsing (1990, ``loaders._common.PLAUSIBLE_FROM``),
+    checked by the loaders, not the network's start.
     """
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
-    start = network_start(ds)
+    start = None if started is None else network_start(ds, started)
     if facts is None:
-        facts = message_facts(ds.messages, bare_authors(ds.people), now=now, start=min(start, now))
+        facts = message_facts(ds.messages, bare_authors(ds.people), now=now, start=None if start is None else min(start, now))
     out = []
     if facts["orphans"] and not any(" to messages not in the export" in w or " to root messages not in" in w for w in ds.meta.warnings):
         out.append(f"{count(facts['orphans'], 'reply', 'replies')} to messages not in the data")
@@ -37,15 +42,24 @@ def quality_warnings(ds: Dataset, *, now: pd.Timestamp | None = None, facts: dic
         out.append(f"{count(facts['bare'], 'message')} by authors missing from the user list")
     if facts["future"]:
         out.append(f"{count(facts['future'], 'message')} dated in the future (after {now:%Y-%m-%d})")
-    if facts["early"]:
-        out.append(f"{count(facts['early'], 'message')} dated before the network existed ({start:%Y-%m-%d})")
+    if facts["early"] and start is not None:
+        out.append(f"{count(facts['early'], 'message')} dated before the network existed ({start:%Y-%m-%d}, client.yml's network_start)")
     return out
 
 
-def network_start(ds: Dataset) -> pd.Timestamp:
-    """When the network began: its first group, else :data:`EARLIEST_PLAUSIBLE`."""
-    start = ds.groups["created_at"].min()
-    return start if pd.notna(start) else EARLIEST_PLAUSIBLE
+def network_start(ds: Dataset, started: dt.date | None = None) -> pd.Timestamp:
+    """When the network began: client.yml's ``network_start`` (``started``) when given, else the
+    earliest community's creation, else the first message (NaT: neither is dated).
+
+    Only the data or the client say when a network began: a 2004 data set is not "before the
+    network existed" because a product launched later.
+    """
+    if started is not None:
+        return pd.Timestamp(started, tz="UTC")
+    start = ds.groups["created_at"].min() if len(ds.groups) else pd.NaT
+    if pd.isna(start):
+        start = ds.messages["created_at"].min() if len(ds.messages) else pd.NaT
+    return start
 
 
 def bare_authors(people: pd.DataFrame) -> pd.Series:
@@ -54,14 +68,14 @@ def bare_authors(people: pd.DataFrame) -> pd.Series:
     return people.loc[bare, "person_id"]
 
 
-def message_facts(m: pd.DataFrame, bare: pd.Series, *, now: pd.Timestamp, start: pd.Timestamp) -> dict[str, int]:
+def message_facts(m: pd.DataFrame, bare: pd.Series, *, now: pd.Timestamp, start: pd.Timestamp | None) -> dict[str, int]:
     """The counts :func:`quality_warnings` words: replies to unknown messages, messages by ``bare``
-    authors, dated after ``now``, dated before ``start``."""
+    authors, dated after ``now``, dated before ``start`` (0 when there is none: client.yml sets no start)."""
     return {
         "orphans": int((m["reply_to_id"].notna() & ~isin(m["reply_to_id"], m["message_id"])).sum()),
         "bare": int(isin(m["author_id"], bare).sum()),
         "future": int((m["created_at"] > now).sum()),
-        "early": int((m["created_at"] < start).sum()),
+        "early": 0 if start is None else int((m["created_at"] < start).sum()),
     }
 
 

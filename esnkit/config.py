@@ -124,6 +124,8 @@ class ClientConfig:
     owners: tuple[tuple[str, str], ...] = ()  # (theme, role): who owns the actions of each OWNER_THEMES theme
     leaders: Leaders | None = None  # who counts as a leader, for step 1's leader analytics
     engine: EngineConfig = EngineConfig()  # what reduces the events: duckdb (embedded) or spark
+    network_start: dt.date | None = None  # when the network launched; default: its first community, else its first message
+    timezone: str = "UTC"  # the client's IANA time zone: the busiest-hours heatmap is in it
 
     def owner(self, theme: str) -> str:
         """The role ``owners:`` names for ``theme`` (one of :data:`OWNER_THEMES`), or ``""`` when none is named yet."""
@@ -174,6 +176,41 @@ def _parse_date(value: Any, where: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(f"{where}: expected a date like 2026-06-30, got {value!r}") from None
+
+
+def _network_start(value: Any, where: str) -> dt.date:
+    """client.yml's ``network_start``: a date inside the times an export may hold (the parsing bound, 1990-2100)."""
+    from .loaders._common import PLAUSIBLE_FROM, PLAUSIBLE_UNTIL
+
+    if isinstance(value, dt.datetime):
+        raise ConfigError(f"{where}: expected a date like 2019-03-01 (the day the network launched), got {value!r}")
+    day = _parse_date(value, where)
+    if not PLAUSIBLE_FROM.date() <= day < PLAUSIBLE_UNTIL.date():
+        raise ConfigError(
+            f"{where}: {day} is outside the times an export can hold ({PLAUSIBLE_FROM:%Y-%m-%d} to {PLAUSIBLE_UNTIL:%Y-%m-%d}); "
+            "give the day the network launched, or leave it out to take the first community or message"
+        )
+    return day
+
+
+def time_zone(value: Any, where: str) -> str:
+    """An IANA time zone name (``Europe/Berlin``, ``America/New_York``, ``UTC``) as client.yml gives it, checked.
+
+    >>> time_zone("Europe/Berlin", "client.yml: timezone")
+    'Europe/Berlin'
+    """
+    import zoneinfo
+
+    name = value.strip() if isinstance(value, str) else ""
+    try:
+        if not name or name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{where}: {_short(value)} is not an IANA time zone name; write one like Europe/Berlin, America/New_York or UTC (the default)"
+        ) from None
+    return name
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
@@ -260,6 +297,10 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         kw["delivered_on"] = _parse_date(data["delivered_on"], f"{where}: delivered_on")
     if data.get("history_complete_from") is not None:
         kw["history_complete_from"] = _parse_date(data["history_complete_from"], f"{where}: history_complete_from")
+    if data.get("network_start") is not None:
+        kw["network_start"] = _network_start(data["network_start"], f"{where}: network_start")
+    if data.get("timezone") is not None:
+        kw["timezone"] = time_zone(data["timezone"], f"{where}: timezone")
     for key in ("min_group_size", "inactive_days"):
         if key in data:
             kw[key] = _typed(data[key], int, f"{where}: {key}")
@@ -548,6 +589,9 @@ sources:                        # platform exports, as received, under raw/
 
 # as_of: 2026-06-30             # last day analysed (default: the last day of the last complete month in the data)
 # delivered_on: 2026-07-15      # the day the deliverables go to the client: due dates count from it (default: the day of the run)
+# timezone: Europe/Berlin       # the client's IANA time zone (default UTC): the busiest-hours heatmap is in it
+# network_start: 2019-03-01     # the day the network launched (default: its first community, else its first message);
+                                # messages dated before it are reported as a data-quality warning
 min_group_size: 5               # breakdowns by HR attributes hide smaller cells
 # allow_small_groups: true      # needed for a min_group_size under 3: only with the client's written agreement
 show_names: false               # true only with the client's written consent

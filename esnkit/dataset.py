@@ -84,6 +84,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "text": STR,
         "platform": STR,
         "message_type": STR,  # Viva Engage's type where the export has it: update, question, praise, announcement, poll...
+        # the private conversation a message belongs to (a direct message has no group): never shown, only to
+        # tell when the other person answered
+        "conversation_id": STR,
     },
     "reactions": {"message_id": STR, "person_id": STR, "created_at": TS, "reaction": STR},
     "mentions": {"message_id": STR, "person_id": STR},

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .metrics.measures import display, label_of, measure
+from .metrics.measures import display, in_unit, label_of, measure
 
 __all__ = ["Fact", "Figures", "Told", "FACTS_MIME", "FACT_FIELDS", "plain", "collect_facts", "write_facts", "facts_bundle"]
 
@@ -76,8 +76,9 @@ def _num(value) -> float | None:
 class Figures:
     """The figures one section prints, each a registered measure; :meth:`__call__` returns its marked text."""
 
-    def __init__(self, section: str, *, as_of: str):
-        self.section, self.as_of = section, str(as_of)
+    def __init__(self, section: str, *, as_of: str, unit: str | None = None):
+        # unit: the data's unit of conversation (ctx.profile.unit()), which labels and counts are written in
+        self.section, self.as_of, self.unit = section, str(as_of), unit
         self.facts: list[Fact] = []
 
     def __call__(self, measure_id: str, value, *, segment: dict | None = None, window: str | None = None) -> str:
@@ -88,13 +89,13 @@ class Figures:
         fact = Fact(
             self.section,
             m.id,
-            label_of(m.id, segment=seg, window=window),
+            label_of(m.id, segment=seg, window=window, unit=self.unit),
             seg,
             window or m.window,
             self.as_of,
             _num(value),
             shown,
-            m.counts,
+            in_unit(m.counts, self.unit),
             m.population,
             m.version,
         )
@@ -137,6 +138,21 @@ class Told(str):
         self.marked = marked
         self.facts = tuple(figures.facts if isinstance(figures, Figures) else figures)
         return self
+
+
+def headline_cells(measures, values, segments, *, as_of: str, unit: str | None = None, windows=None):
+    """A table's headline column as facts: each cell the measure's display, marked, with the fact behind it (one per cell).
+
+    ``measures``, ``values``, ``segments`` (and ``windows``) run row for row; the cells are a Series of
+    :class:`Told` (object dtype, so the marks survive), which :func:`esnkit.render.show_table` records.
+    """
+    import pandas as pd
+
+    cells = []
+    for i, (m, v, seg) in enumerate(zip(measures, values, segments)):
+        figs = Figures("table", as_of=as_of, unit=unit)
+        cells.append(Told(figs(m, v, segment=seg, window=windows[i] if windows is not None else None), figs))
+    return pd.Series(cells, dtype=object)
 
 
 def facts_bundle(facts: Iterable[Fact]) -> dict:

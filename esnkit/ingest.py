@@ -346,10 +346,10 @@ def _finish(paths: ClientPaths, config: ClientConfig, ds: Dataset, pseudonymiser
         problem = unusable_reason(ds)
     else:  # the events are on disk, in the staging folder: DuckDB counts what needs every row
         ds.refresh_coverage(events.coverage(ds))
-        facts = events.facts(ds, now=now)
+        facts = events.facts(ds, now=now, started=config.network_start)
         problem = None if events.rows.get("messages") else unusable_reason(ds)  # ds holds no events, the staging folder does
     # The rule `esnkit check` applies, before anything replaces the previous processed/ data.
-    for warning in quality_warnings(ds, now=now, facts=facts):
+    for warning in quality_warnings(ds, now=now, facts=facts, started=config.network_start):
         ds.meta.warn(warning)
     if problem:
         raise DataError(f"{paths.config_file}: the sources hold {problem}; nothing was written, and processed/ is as it was")

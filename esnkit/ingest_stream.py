@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -108,9 +109,10 @@ class StagedEvents:
                     rows = [int(r) for (r,) in con.execute(f"SELECT t.file_row_number {orphan} ORDER BY 1 LIMIT 5").fetchall()]
                     raise DataError(f"table {table!r}, column {column!r}: {n} row(s) refer to no row of 'messages', e.g. rows {rows}")
 
-    def facts(self, ds: Dataset, *, now: pd.Timestamp) -> dict[str, int]:
-        """:func:`esnkit.checks.message_facts` counted by DuckDB over the staged messages."""
-        start = min(network_start(ds), now)
+    def facts(self, ds: Dataset, *, now: pd.Timestamp, started: dt.date | None = None) -> dict[str, int]:
+        """:func:`esnkit.checks.message_facts` counted by DuckDB over the staged messages (``started``: client.yml's
+        ``network_start``; without it no message is counted as before the network existed)."""
+        start = min(network_start(ds, started), now) if started is not None else None
         path = self.file("messages")
         if path is None:
             return {"orphans": 0, "bare": 0, "future": 0, "early": 0}
@@ -125,8 +127,9 @@ class StagedEvents:
                     COUNT(*) FILTER (WHERE created_at > ?::TIMESTAMPTZ),
                     COUNT(*) FILTER (WHERE created_at < ?::TIMESTAMPTZ)
                 FROM {m}""",
-                [now.isoformat(), start.isoformat()],
+                [now.isoformat(), (start if start is not None else now).isoformat()],
             ).fetchone()
+            early = early if start is not None else 0
             bare = con.execute(f"SELECT COUNT(*) FROM {m} WHERE author_id IN (SELECT person_id FROM bare)").fetchone()[0]
         return {"orphans": int(orphans), "bare": int(bare), "future": int(future), "early": int(early)}
 

@@ -106,14 +106,17 @@ def _says_why_when_empty(plot):
     takes_figures = "f" in inspect.signature(plot).parameters
 
     @functools.wraps(plot)
-    def wrapper(table, *args, empty: str | None = None, ax=None, as_of=None, **kwargs):
+    def wrapper(table, *args, empty: str | None = None, ax=None, as_of=None, unit: str | None = None, **kwargs):
         if table is None or len(table) == 0:
             if empty is None:
                 raise ValueError(f"{plot.__name__}: the table is empty; pass empty= with the reason to show instead")
             # empty="": the table shown just above already says why; draw nothing rather than say it twice
             return _empty_note(empty, ax) if empty else None
         if takes_figures:
-            kwargs["f"] = Figures("chart", as_of=str(as_of) if as_of is not None else "")
+            # unit: the data's unit of conversation (ctx.profile.unit()), in the labels of the title's figures
+            kwargs["f"] = Figures("chart", as_of=str(as_of) if as_of is not None else "", unit=unit)
+            if unit and "unit" in inspect.signature(plot).parameters:
+                kwargs["unit"] = unit
         ax = plot(table, *args, ax=ax, **kwargs)
         if as_of is not None:
             _caption(ax)
@@ -347,15 +350,15 @@ def plot_segments(table: pd.DataFrame, *, column: str = "segment", order=None, a
 
 
 @_says_why_when_empty
-def plot_response_rate(table: pd.DataFrame, *, ax=None, f: Figures):
+def plot_response_rate(table: pd.DataFrame, *, ax=None, f: Figures, unit: str = "threads"):
     """Response rate per period (from ``conversations.response_rate(..., period=...)``), each point labelled with its median hours.
 
     One axis (no second scale to misread): the share answered, in percent; the median time to the
-    first response is written beside each point.
+    first response is written beside each point. ``unit``: the data's unit of conversation (ctx.profile.unit()).
     """
     ax = _ax(ax)
     x = [_period_label(p) for p in table["period"]]
-    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label="threads answered")
+    ax.plot(x, table["response_rate"], marker="o", color=PRIMARY, label=f"{unit} answered")
     for xi, rate, hours in zip(x, table["response_rate"], table["median_hours_to_first_response"]):
         if pd.notna(hours):
             ax.annotate(f"{hours:.1f} h", (xi, rate), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8, color="#555")
@@ -363,23 +366,28 @@ def plot_response_rate(table: pd.DataFrame, *, ax=None, f: Figures):
     ax.set_ylim(0, 1.08)
     # the quarter's own figure, to the KPI's one decimal: beside "80.4% (last 90 days)" a rounded "81%" reads as a third figure
     last = f("response_rate_quarter", table["response_rate"].iloc[-1], window=x[-1])
-    _title(ax, Told(f"Share of new threads answered: {last} in {x[-1]} (labels: median time to the first response)", f))
-    ax.set(xlabel="", ylabel="threads answered")
+    _title(ax, Told(f"Share of new {unit} answered: {last} in {x[-1]} (labels: median time to the first response)", f))
+    ax.set(xlabel="", ylabel=f"{unit} answered")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax
 
 
 @_says_why_when_empty
-def plot_activity_heatmap(table: pd.DataFrame, *, ax=None, f: Figures):
-    """Messages by weekday and hour (from ``conversations.activity_heatmap``)."""
+def plot_activity_heatmap(table: pd.DataFrame, *, timezone: str | None = None, ax=None, f: Figures):
+    """Messages by weekday and hour (from ``conversations.activity_heatmap``), in the time zone it was counted in.
+
+    ``timezone`` defaults to the table's ``attrs["timezone"]`` (UTC when it has none); the title and
+    the hour axis name it (as a name: ``Etc/GMT+5`` holds no figure).
+    """
+    zone = timezone or table.attrs.get("timezone") or "UTC"
     grid = table.pivot(index="weekday", columns="hour", values="messages")
     days = [WEEKDAYS[int(d)] for d in grid.index]  # 0 is Monday
     grid.index = [d[:3] for d in days]
     ax = _ax(ax, figsize=(9, 2.8))
     sns.heatmap(grid, cmap="Blues", cbar=True, cbar_kws={"label": "messages"}, ax=ax)
     day, hour = np.unravel_index(int(np.nanargmax(grid.to_numpy())), grid.shape)
-    _title(ax, Told(f"When people post (UTC): busiest on {days[day]} at {f.term(f'{int(grid.columns[hour]):02d}:00')}", f))
-    ax.set(xlabel="hour", ylabel="")
+    _title(ax, Told(f"When people post ({f.name(escape_md(zone))}): busiest on {days[day]} at {f.term(f'{int(grid.columns[hour]):02d}:00')}", f))
+    ax.set(xlabel=f"hour ({zone})", ylabel="")
     return ax
 
 

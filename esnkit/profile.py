@@ -130,6 +130,20 @@ class DataProfile:
         word = "conversation" if self.private_only else "thread" if self.has_threads else "post"
         return word + "s" if plural else word
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataProfile:
+        """The profile :meth:`to_dict` wrote (the ``data-profile`` every appendix carries, which the audit reads).
+
+        >>> p = DataProfile(7, 3, 0, 147, 0, 0, 147, 1, 0, 0, False, False, 0, 0, False, dt.date(2016, 1, 1), dt.date(2016, 5, 9), dt.date(2016, 1, 1), "")
+        >>> DataProfile.from_dict(p.to_dict()) == p, p.unit()
+        (True, 'posts')
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        out = {k: v for k, v in data.items() if k in known}
+        for k in ("first_message", "last_message", "complete_from"):
+            out[k] = dt.date.fromisoformat(out[k]) if out.get(k) else None
+        return cls(**out)
+
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         for k in ("first_message", "last_message", "complete_from"):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from ._text import count, neutralise_bidi, percent
 from ._version import __version__
 from .facts import FACTS_MIME, Told, facts_bundle
+from .metrics.measures import in_unit, label_of
 from .profile import DataProfile, profile_lines
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
 #: Terms shown in deliverables' appendices besides the headline KPIs, whose definitions come from
 #: :data:`esnkit.metrics.kpis.KPIS` (every appendix lists them all).
 DEFINITIONS: dict[str, str] = {
-    "registered": "Has a platform account (any state) and had joined by then; without a join date in the export, from their first post, reply or reaction. Bots and external guests are excluded.",
+    "registered": "Has a live platform account (not deactivated or deleted) and had joined by then; without join dates in the export, every live account, whether or not it took part. Bots and external guests are excluded.",
     "adoption rate": "People active in the last 90 days as a share of headcount (the HR roster when provided).",
     "stickiness": "Average daily active people divided by monthly active people (DAU/MAU).",
     "new / returning / reactivated / stopped": "First active month ever / active this month and last / active this month, not last, but before / active last month and not this one (not yet lapsed: that takes 90 days without activity, or the client's number).",
@@ -65,6 +66,34 @@ DEFINITIONS: dict[str, str] = {
     "favourable": "A survey answer in the top two points of the scale (4 or 5 of 5).",
     "suppression": "Breakdowns by an HR attribute hide groups with fewer people than the minimum group size.",
 }
+
+#: Terms whose definition needs departments: without them (:attr:`esnkit.profile.DataProfile.has_departments`) the
+#: appendix gives the text here instead, or leaves the term out (None), since no section uses it.
+WITHOUT_DEPARTMENTS: dict[str, str | None] = {
+    "roles": (
+        "Connector: among the top 2% (at least 10) by betweenness, with more people tied to them than nine in ten people have "
+        "(brokers with wide reach: these data have no departments to bridge). Influencer: top 5% by PageRank. Responder: top 10% "
+        "by replies given (at least 5)."
+    ),
+    "E-I index": None,
+}
+
+
+def term_definition(name: str, profile: DataProfile) -> str | None:
+    """A term's definition as this client's appendix gives it: in the data's unit of conversation, and without
+    departments where the data have none (:data:`WITHOUT_DEPARTMENTS`; None: the term is left out).
+
+    >>> from esnkit.profile import DataProfile
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> term_definition("E-I index", p) is None, "departments to bridge" in term_definition("roles", p)
+    (True, True)
+    >>> "50%+ of posts answered" in term_definition("community status", p), "thread" in term_definition("community status", p)
+    (True, False)
+    """
+    text = DEFINITIONS[name]
+    if not profile.has_departments and name in WITHOUT_DEPARTMENTS:
+        text = WITHOUT_DEPARTMENTS[name]
+    return in_unit(text, profile.unit()) if text else None
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -127,14 +156,34 @@ COLUMN_WORDS: dict[str, str] = {
 }
 
 
-def header(column: object, rename: Mapping[str, str] | None = None) -> str:
-    """How a column is headed for a reader: ``rename``'s word for it, else :data:`COLUMN_WORDS`', else its name with spaces for underscores.
+def header(column: object, rename: Mapping[str, str] | None = None, unit: str | None = None) -> str:
+    """How a column is headed for a reader: ``rename``'s word for it, else :data:`COLUMN_WORDS`', else its name with spaces
+    for underscores; in the data's ``unit`` of conversation (:func:`~esnkit.metrics.measures.in_unit`).
 
     >>> header("messages_q0"), header("messages_q0", {"messages_q0": "posts"}), header("open_threads")
     ('messages, last 90 days', 'posts', 'open threads')
+    >>> header("response_rate", unit="posts")
+    'posts answered, last 180 days'
     """
     words = {**COLUMN_WORDS, **(rename or {})}
-    return str(words.get(column, column)).replace("_", " ")
+    return in_unit(str(words.get(column, column)).replace("_", " "), unit)
+
+
+#: A column about departments (``department``, ``cross_department_ties``...): shown only where the data have departments.
+_DEPARTMENT_COLUMN = re.compile(r"department", re.I)
+
+
+def fit_to_profile(table: pd.DataFrame, profile: DataProfile | None) -> pd.DataFrame:
+    """``table`` with only the columns the data can fill: without departments, none about departments.
+
+    >>> from esnkit.profile import DataProfile
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> list(fit_to_profile(pd.DataFrame(columns=["person", "department", "cross_department_ties", "degree"]), p))
+    ['person', 'degree']
+    """
+    if profile is None or profile.has_departments:
+        return table
+    return table.drop(columns=[c for c in table.columns if _DEPARTMENT_COLUMN.search(str(c))])
 
 
 _LOOKS_NUMERIC = re.compile(r"^(–|[+\-]?[<>]?[\d,]*\.?\d+(%| h| points)?)$")
@@ -163,6 +212,7 @@ def table_html(
     rename: Mapping[str, str] | None = None,
     csv: str | None = None,
     markup: Iterable[str] = (),
+    unit: str | None = None,
 ) -> str:
     """An escaped HTML table: percentages formatted, floats rounded, at most ``max_rows`` rows.
 
@@ -182,7 +232,7 @@ def table_html(
     # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
     # source ids a deliverable must not carry: they never reach the page.
     t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
-    kinds, marked = {}, set(markup)
+    kinds, marked = {}, set(markup) | told_columns(t)
     for column in t.columns:
         values = t[column]
         if column in marked:
@@ -201,7 +251,7 @@ def table_html(
         else:
             shown = values.map(lambda v: "–" if v is None or (isinstance(v, float) and pd.isna(v)) else clean_text(v))
             t[column], kinds[column] = shown, _text_kind(shown)
-    names = {c: header(c, rename) for c in t.columns}
+    names = {c: header(c, rename, unit) for c in t.columns}
     head = "".join(f'<th class="{kinds[c]}">{html.escape(clean_text(names[c]))}</th>' for c in t.columns)
     rows = "".join(
         "<tr>" + "".join(f'<td class="{kinds[c]}">{v if c in marked else html.escape(str(v))}</td>' for c, v in zip(t.columns, row)) + "</tr>"
@@ -257,6 +307,17 @@ def _csv_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".csv"
 
 
+def told_columns(table: pd.DataFrame) -> set:
+    """The columns holding :class:`~esnkit.facts.Told` cells: a table's headline figures, each a registered measure."""
+    return {c for c in table.columns if table[c].dtype == object and table[c].map(lambda v: isinstance(v, Told)).any()}
+
+
+def table_facts(table: pd.DataFrame, *, max_rows: int = 25) -> list:
+    """The facts behind the :class:`~esnkit.facts.Told` cells of the rows a table shows."""
+    shown = table.head(max_rows)
+    return [fact for c in told_columns(shown) for v in shown[c] if isinstance(v, Told) for fact in v.facts]
+
+
 def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> None:
     """Display ``table`` (see :func:`table_html`); when it has no rows, the ``empty`` sentence saying why.
 
@@ -266,9 +327,15 @@ def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> No
 
     The sentence names what is missing (:mod:`esnkit.steps.empty` writes them); an empty table with
     no reason is a mistake in the caller, so it raises rather than showing a vague placeholder.
+
+    ``profile=ctx.profile``: the columns the data cannot fill are left out (:func:`fit_to_profile`)
+    and the headers use the data's unit of conversation.
     """
     from IPython.display import HTML, display
 
+    profile = kwargs.pop("profile", None)  # the data profile (ctx.profile): columns the data cannot fill left out, headers in its unit
+    table = fit_to_profile(table, profile)
+    kwargs["unit"] = profile.unit() if profile is not None else None
     if len(table) == 0:
         if empty is None:
             raise ValueError("show_table: the table is empty; pass empty= with the reason to show instead")
@@ -279,9 +346,14 @@ def show_table(table: pd.DataFrame, *, empty: str | None = None, **kwargs) -> No
     if csv and len(table) > kwargs.get("max_rows", 25):
         csv = _csv_name(csv)
         PENDING_CSV[csv] = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).rename(
-            columns=lambda c: header(c, kwargs.get("rename"))
+            columns=lambda c: header(c, kwargs.get("rename"), kwargs["unit"])
         )
-    display(HTML(table_html(table, csv=csv, **kwargs)))
+    body = table_html(table, csv=csv, **kwargs)
+    facts = table_facts(table, max_rows=kwargs.get("max_rows", 25))
+    if facts:  # its headline figures are facts, held by the audit to the rest of the deliverable
+        show_facts("text/html", body, facts)
+    else:
+        display(HTML(body))
 
 
 def show_note(text: str) -> None:
@@ -406,14 +478,20 @@ def parameters_sentence(ctx: StepContext) -> str:
 
 def appendix_markdown(ctx: StepContext, *, metrics: Iterable[str]) -> str:
     """The appendix every deliverable ends with: definitions, sources and coverage, data quality, parameters, version."""
-    from .metrics.kpis import KPIS
+    from .metrics.kpis import KPIS, NOT_AVAILABLE, kpi_definition, unavailable
 
     meta = ctx.ds.meta
     lines = ["### Headline figures", ""]
-    lines += [f"- **{k.label}**: {k.definition}" for k in KPIS]
+    unit = ctx.profile.unit()
+    for k in KPIS:  # a KPI the data cannot measure says so with its label: "..., not available: these data have no departments."
+        why = unavailable(k.id, ctx.profile)
+        said = f", {NOT_AVAILABLE}: {why}." if why else f": {kpi_definition(k.id, ctx.profile)}"
+        lines.append(f"- **{label_of(k.id, unit=unit)}**{said}")
     lines += ["", "### Other terms", ""]
     for name in metrics:
-        lines.append(f"- **{name}**: {DEFINITIONS[name]}")
+        text = term_definition(name, ctx.profile)
+        if text:
+            lines.append(f"- **{name}**: {text}")
     lines += ["", "### Data sources and coverage", ""]
     for src in meta.sources:
         fmt = src.get("format", "?")

@@ -35,6 +35,7 @@ from esnkit.render import measures_table, show_note, show_table, show_markdown, 
 from esnkit.steps.context import open_step
 from esnkit.notes import show_summary
 from esnkit.steps.empty import why
+from esnkit.steps.sections import show_section
 
 ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_individuals_shown, key_people_table, kpi_tiles, leaders_table, lurker_note, network_shape_note, questions_summary, questions_table, reconciliation_note, summary_markdown
@@ -74,14 +75,10 @@ show_markdown(reconciliation_note(ctx, a))
 # %%
 plots.plot_flows(a.flows, as_of=ctx.as_of, empty=why(ctx, "activity"));
 
-# %% [markdown]
-# ### Adoption by department
-#
-# People active in the last 90 days as a share of each department's headcount (the HR roster, so people who never joined count too). Departments below the minimum group size are not shown.
-
 # %%
-show_table(a.by_department, percent=["adoption_rate"], empty=why(ctx, "departments"))
-plots.plot_adoption_by(a.by_department, as_of=ctx.as_of, empty="");  # the table above says why when empty
+if show_section(ctx, "adoption by department"):  # left out where the data have no departments
+    show_table(a.by_department, percent=["adoption_rate"], empty=why(ctx, "departments"))
+    plots.plot_adoption_by(a.by_department, as_of=ctx.as_of, empty="")  # the table above says why when empty
 
 # %% [markdown]
 # ### How far adoption has spread
@@ -122,24 +119,24 @@ plots.plot_segments(a.personas, column="persona", order=["Engager", "Catalyst", 
 
 # %% [markdown]
 # ## Conversations
-#
-# A network feels alive when questions get answers. The response rate is the share of new threads that got a reply or reaction from someone else; the labels show how long the first response took.
 
 # %%
-plots.plot_response_rate(a.response_by_quarter.tail(8), as_of=ctx.as_of, empty=why(ctx, "threads"));
+show_section(ctx, "conversations");
+
+# %%
+plots.plot_response_rate(a.response_by_quarter.tail(8), as_of=ctx.as_of, unit=ctx.profile.unit(), empty=why(ctx, "threads"));
 
 # %% [markdown]
 # ### How far conversations go
-#
-# Every thread started up to the as-of date, by the replies it has had (its starter's own included; a reaction is not a reply).
 
 # %%
-show_table(a.depth, percent=["share"], rename={"n_replies": "replies"}, empty=why(ctx, "threads"))
+if show_section(ctx, "conversation depth"):
+    show_table(a.depth, percent=["share"], rename={"n_replies": "replies"}, profile=ctx.profile, empty=why(ctx, "threads"))
 
 # %% [markdown]
 # ### The busiest hours
 #
-# Every message up to the as-of date, by weekday and hour (UTC). Post news and hold events in the darker hours, when most people are there.
+# Every message up to the end of the as-of day, by weekday and hour in the time zone the chart names (the client's). Post news and hold events in the darker hours, when most people are there.
 
 # %%
 plots.plot_activity_heatmap(a.heatmap, as_of=ctx.as_of, empty=why(ctx, "activity"));
@@ -155,52 +152,45 @@ show_table(questions_table(ctx, a), percent=["answer_rate"], rename={"median_hou
 
 # %% [markdown]
 # ## Communities
-#
-# Every community has a lifecycle status, decided by a stated rule (see the appendix). Thriving and growing communities are where to build; dormant ones need a decision.
 
 # %%
-plots.plot_community_status(a.scorecard, as_of=ctx.as_of, empty=why(ctx, "all communities"));
-
-# %% [markdown]
-# ### Key communities
-
-# %%
-show_table(a.key_communities, percent=["response_rate"], empty=why(ctx, "communities"))
-
-# %% [markdown]
-# ### All communities
-
-# %%
-show_table(
-    a.scorecard[
-        [
-            "name",
-            "status",
-            "active_members",
-            "messages_q0",
-            "messages_q1",
-            "response_rate",
-            "median_hours_to_first_response",
-            "absence_factor",
-            "newcomer_share",
-        ]
-    ],
-    percent=["response_rate", "newcomer_share"],
-    max_rows=40,
-    csv="1-assess all communities",
-    empty=why(ctx, "all communities"),
-)
+if show_section(ctx, "communities"):  # one sentence, once, where the data hold private messages only
+    plots.plot_community_status(a.scorecard, as_of=ctx.as_of, empty=why(ctx, "all communities"))
+    show_markdown("### Key communities")
+    show_table(a.key_communities, percent=["response_rate"], profile=ctx.profile, empty=why(ctx, "communities"))
+    show_markdown("### All communities")
+    show_table(
+        a.scorecard[
+            [
+                "name",
+                "status",
+                "active_members",
+                "messages_q0",
+                "messages_q1",
+                "response_rate",
+                "median_hours_to_first_response",
+                "absence_factor",
+                "newcomer_share",
+            ]
+        ],
+        percent=["response_rate", "newcomer_share"],
+        max_rows=40,
+        profile=ctx.profile,
+        csv="1-assess all communities",
+        empty=why(ctx, "all communities"),
+    )
 
 # %% [markdown]
 # ## Key individuals
-#
-# The people who hold the network together, found from who replies to, mentions and reacts to whom. *Connectors* bridge departments, *influencers* are the people others interact with most, *responders* answer most. People are shown by role, not by name.
+
+# %%
+show_section(ctx, "key individuals");
 
 # %%
 plots.plot_key_individuals(ctx.person_rows(key_individuals_shown(ctx, a.individuals)), as_of=ctx.as_of, empty=why(ctx, "ties"));
 
 # %%
-show_table(key_people_table(ctx, a.individuals), empty=why(ctx, "ties"))
+show_table(key_people_table(ctx, a.individuals), profile=ctx.profile, empty=why(ctx, "ties"))
 
 # %%
 show_markdown(network_shape_note(a))
@@ -208,21 +198,19 @@ plots.plot_influence_curve(a.influence_curve, score=a.influencer_risk_score, as_
 
 # %% [markdown]
 # ### Silos
-#
-# The E-I index compares each department's ties outside with its ties inside, counting the interactions its people *give and receive*: near −1 a department talks only to itself. The matrix below counts only those they *give*, so a department that others often reach out to can look less inward here than there.
 
 # %%
-plots.plot_department_mixing(a.mixing, as_of=ctx.as_of, empty=why(ctx, "silos"));
-
-# %%
-if len(a.department_matrix):  # the E-I chart above says why when there are no ties
-    show_markdown(MATRIX_NOTE)
-plots.plot_department_matrix(a.department_matrix, as_of=ctx.as_of, empty="");
+if show_section(ctx, "silos"):  # one sentence where the data have no departments
+    plots.plot_department_mixing(a.mixing, as_of=ctx.as_of, empty=why(ctx, "silos"))
+    if len(a.department_matrix):  # the E-I chart above says why when there are no ties
+        show_markdown(MATRIX_NOTE)
+    plots.plot_department_matrix(a.department_matrix, as_of=ctx.as_of, empty="")
 
 # %% [markdown]
 # ### Leaders
-#
-# How the leaders named for this analysis reach and engage their people: the threads they started, how many people interacted with them, how much of their organisation (everyone below them in the manager chain) they are tied to, and how many of the people who reached out to them got a reply in return. Organisations smaller than the minimum group size are not measured.
+
+# %%
+show_section(ctx, "leaders");
 
 # %%
 show_table(
@@ -241,15 +229,16 @@ show_table(
 
 # %%
 risk = ctx.person_rows(a.influencer_risk)
-show_table(risk[["person", "department", "contributions_before", "contributions_now", "change"]], percent=["change"], empty=why(ctx, "influencer risk"))
+show_table(risk[["person", "department", "contributions_before", "contributions_now", "change"]], percent=["change"], profile=ctx.profile, empty=why(ctx, "influencer risk"))
 
 # %% [markdown]
 # ## Existing successes
-#
-# Conversations and communities that already show what good looks like: wide reach, several departments, fast answers, sustained growth. These are the stories to play back.
 
 # %%
-show_table(a.successes, empty=why(ctx, "successes"))
+show_section(ctx, "successes");
+
+# %%
+show_table(a.successes, profile=ctx.profile, empty=why(ctx, "successes"))
 
 # %% [markdown]
 # ## What users say

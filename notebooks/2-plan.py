@@ -55,7 +55,7 @@ show_summary(ctx, "2-plan", plan.plan_summary(p, client=ctx.client))
 show_findings(ctx)
 
 # %%
-show_table(plan.objectives_table(p), empty=why(ctx, "objectives"))
+show_table(plan.objectives_table(p), profile=ctx.profile, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## Glide paths
@@ -67,9 +67,10 @@ for obj in p.objectives.itertuples():
     plots.plot_glide_path(
         p.glide_paths[p.glide_paths["objective_id"] == obj.objective_id],
         actual=p.history.get(obj.objective_id),
-        title=plan.objective_title(obj, as_of=p.as_of),
+        title=plan.objective_title(obj, as_of=p.as_of, unit=p.unit),
         kpi=obj.metric,
         as_of=p.as_of,
+        unit=p.unit,
     )
 
 # %% [markdown]
@@ -78,7 +79,7 @@ for obj in p.objectives.itertuples():
 # Which objective serves which strategic theme, who owns it, and why it is set where it is.
 
 # %%
-show_table(p.alignment, empty=why(ctx, "objectives"))
+show_table(p.alignment, profile=ctx.profile, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## How the feasibility verdict is reached

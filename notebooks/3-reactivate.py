@@ -36,6 +36,7 @@ from esnkit.steps.context import open_step
 from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.findings import show_findings
+from esnkit.steps.sections import show_section
 
 ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import reactivate
@@ -56,14 +57,16 @@ show_findings(ctx)
 
 # %% [markdown]
 # ## Champions to harness
-#
-# Active people with wide reach, ties across departments and a habit of responding.
+
+# %%
+show_section(ctx, "champions");
 
 # %%
 ch = ctx.person_rows(r.champions)
 show_table(
     ch[["person", "department", "role", "degree", "cross_department_ties", "replies_given"]],
     rename={"degree": "people reached", "cross_department_ties": "ties to other departments"},
+    profile=ctx.profile,
     empty=why(ctx, "champions"),
 )
 
@@ -73,7 +76,7 @@ show_table(
 # Active, growing communities in which to build buzz before inviting others in.
 
 # %%
-show_table(r.seed_communities, percent=["response_rate"], empty=why(ctx, "seed communities"))
+show_table(r.seed_communities, percent=["response_rate"], profile=ctx.profile, empty=why(ctx, "seed communities"))
 
 # %% [markdown]
 # ## Invite back
@@ -87,6 +90,7 @@ ib = ctx.person_rows(reactivate.invite_back_listed(r)).assign(
 show_table(
     ib[["person", "department", "last_active", "n_messages", "people_reached", "silent_heavy", "invited_by"]],
     rename={"n_messages": "posts and replies", "silent_heavy": "heavy contributor"},
+    profile=ctx.profile,
     empty=why(ctx, "invite back"),
 )
 
@@ -97,15 +101,14 @@ show_table(
 
 # %%
 sh = ctx.person_rows(r.silent)
-show_table(sh[["person", "department", "last_active", "n_messages", "main_community"]], rename={"n_messages": "posts and replies", "main_community": "wrote most in"}, max_rows=30, csv="3-reactivate silent heavy contributors", empty=why(ctx, "silent heavy"))
+show_table(sh[["person", "department", "last_active", "n_messages", "main_community"]], rename={"n_messages": "posts and replies", "main_community": "wrote most in"}, max_rows=30, csv="3-reactivate silent heavy contributors", profile=ctx.profile, empty=why(ctx, "silent heavy"))
 
 # %% [markdown]
 # ## Never activated, and where to aim above-the-line comms
-#
-# People on the roster who have never taken part, by department and location; the segments with the lowest adoption and the most people come first.
 
 # %%
-show_table(r.comms_targets, percent=["adoption_rate"], empty=why(ctx, "comms targets"))
+if show_section(ctx, "comms targets"):  # one sentence where the data have neither departments nor locations
+    show_table(r.comms_targets, percent=["adoption_rate"], profile=ctx.profile, empty=why(ctx, "comms targets"))
 
 # %% [markdown]
 # ## Campaigns

@@ -36,6 +36,7 @@ from esnkit.steps.context import open_step
 from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.findings import show_findings
+from esnkit.steps.sections import show_section
 
 ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import sustain
@@ -56,45 +57,35 @@ show_findings(ctx)
 
 # %% [markdown]
 # ## Community-management scorecards
-#
-# *Two-way pairs*: of the pairs of people who interacted in the community in the last 12 months, the share where each replied to, mentioned or reacted to the other (SWOOP finds 70-80% in small working teams). *Absence factor*: the fewest people who make half its contributions.
 
 # %%
-show_table(
-    s.scorecards[
-        ["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor", "two_way_share"]
-    ],
-    percent=["response_rate", "welcomed_48h", "two_way_share"],
-    rename={"median_hours_to_first_response": "median hours to first response, last 180 days", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers who became regulars, since the start", "two_way_share": "two-way pairs"},
-    max_rows=40,
-    csv="4-sustain community scorecards",
-    empty=why(ctx, "all communities"),
-)
-
-# %% [markdown]
-# ## Lifecycle triage
-#
-# Every community's status (as every step gives it) with the recommended action and the evidence behind it; a likely duplicate of another community keeps its status and is to be merged. *People who lapsed with it* counts the lapsed who did most of what they did there and whose communities went quiet too: reviving the community is what brings them back.
+if show_section(ctx, "community scorecards"):  # one sentence, once, where the data hold private messages only
+    show_table(
+        s.scorecards[
+            ["name", "status", "active_members", "response_rate", "median_hours_to_first_response", "welcomed_48h", "regular contributor", "absence_factor", "two_way_share"]
+        ],
+        percent=["response_rate", "welcomed_48h", "two_way_share"],
+        rename={"median_hours_to_first_response": "median hours to first response, last 180 days", "welcomed_48h": "newcomers welcomed in 48 h", "regular contributor": "newcomers who became regulars, since the start", "two_way_share": "two-way pairs"},
+        max_rows=40,
+        csv="4-sustain community scorecards",
+        profile=ctx.profile,
+        empty=why(ctx, "all communities"),
+    )
 
 # %%
-plots.plot_community_status(s.triage, as_of=ctx.as_of, empty=why(ctx, "all communities"));
+if show_section(ctx, "lifecycle triage"):  # left out with private messages only: the scorecards said why
+    plots.plot_community_status(s.triage, as_of=ctx.as_of, empty=why(ctx, "all communities"))
+    show_table(
+        s.triage[["name", "status", "action", "lapsed_with_it", "key_person_risk", "evidence"]],
+        rename={"lapsed_with_it": "people who lapsed with it", "key_person_risk": "key-person risk"},
+        max_rows=40,
+        csv="4-sustain community triage",
+        empty="",
+    )  # the chart above says why when empty
 
 # %%
-show_table(
-    s.triage[["name", "status", "action", "lapsed_with_it", "key_person_risk", "evidence"]],
-    rename={"lapsed_with_it": "people who lapsed with it", "key_person_risk": "key-person risk"},
-    max_rows=40,
-    csv="4-sustain community triage",
-    empty="",
-)  # the chart above says why when empty
-
-# %% [markdown]
-# ## Newcomers
-#
-# Do newcomers to a community come back to post there again, and do they become regulars? A *newcomer* here is a person's first message in a community, so one person new to two communities counts twice.
-
-# %%
-show_table(s.funnel, percent=["share"], empty=why(ctx, "newcomers"))
+if show_section(ctx, "newcomers"):  # left out with private messages only
+    show_table(s.funnel, percent=["share"], empty=why(ctx, "newcomers"))
 
 # %% [markdown]
 # ## Is the behaviour spreading?
@@ -109,6 +100,7 @@ show_table(
         "beyond_core_share": "contributions outside the busiest 10% of people",
         "cross_department_share": "threads with people of 2+ departments",
     },
+    profile=ctx.profile,
     empty=why(ctx, "embedding"),
 )
 
@@ -116,7 +108,7 @@ show_table(
 # ## Success stories to play back
 
 # %%
-show_table(s.stories, empty=why(ctx, "successes"))
+show_table(s.stories, profile=ctx.profile, empty=why(ctx, "successes"))
 
 # %% [markdown]
 # ## Appendix

@@ -36,6 +36,7 @@ from esnkit.steps.context import open_step
 from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.findings import show_findings
+from esnkit.steps.sections import show_section
 
 ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import report
@@ -60,7 +61,7 @@ show_findings(ctx)
 # Each objective's value now, where its glide path says it should be this month, where it ends by its deadline if the recent trend continues (with the 80% range of that forecast), and its status. The trend is a straight line through the last 12 months of the figure, at the pace it is measured (quarterly figures by their quarterly values), leaving out the first months of the data while the figure's window was still filling; it needs six monthly values or four quarterly ones, and says why where there are fewer. Against an agreed plan from an earlier date: *on track* when even the pessimistic end of the range reaches the target, *at risk* when only the central forecast does, *off track* otherwise. Until a plan is agreed, or on the plan's own date, the status is *baseline*. The plan (step 2) judged each objective's feasibility on the same trend.
 
 # %%
-show_table(report.scorecard_table(rep), empty=why(ctx, "objectives"))
+show_table(report.scorecard_table(rep), profile=ctx.profile, empty=why(ctx, "objectives"))
 if report.restated_note(rep):
     show_markdown("Baselines measured again under a changed definition:\n\n" + report.restated_note(rep))
 
@@ -72,27 +73,29 @@ for name, t in rep.trends.items():
     plots.plot_kpi_trend(
         t, value="value", title=rep.trend_titles.get(name, name), kpi=t.attrs.get("kpi"), marks=rep.campaign_marks, forecast=rep.forecasts.get(name),
         as_of=rep.as_of,
+        unit=rep.unit,
     )
 
 # %% [markdown]
 # ## This quarter against the last
-#
-# Each figure averaged over its three month-end values in each complete quarter (the threads answered of the last 90 days at the end of July, August and September, say), so it can differ a little from step 1's figure for the quarter itself. Changes larger than the month-to-month noise are flagged.
 
 # %%
-show_table(report.quarter_table(rep), rename={"before": "average, quarter before", "after": "average, latest quarter"}, empty=why(ctx, "objectives"))
+show_section(ctx, "quarter on quarter");
+
+# %%
+show_table(report.quarter_table(rep), rename={"before": "average, quarter before", "after": "average, latest quarter"}, profile=ctx.profile, empty=why(ctx, "objectives"))
 
 # %% [markdown]
 # ## What growing communities do differently
 
 # %%
-show_table(report.practices_table(rep.best_practices), empty=why(ctx, "best practices"))
+show_table(report.practices_table(rep.best_practices), profile=ctx.profile, empty=why(ctx, "best practices"))
 
 # %% [markdown]
 # ## Key communities and individuals: who rose, who fell
 
 # %%
-show_table(rep.movers, empty=why(ctx, "movers"))
+show_table(rep.movers, profile=ctx.profile, empty=why(ctx, "movers"))
 
 # %% [markdown]
 # ## Since the last report

@@ -54,6 +54,8 @@ def test_the_five_deliverables_pass_the_audit(tmp_path, client):
     assert lines[-2].strip().endswith("audit: no fault found in these deliverables") and lines[-1].startswith("DRAFT: ")
     (folder,) = [p for p in paths.reports_root.iterdir() if p.is_dir()]
     facts = json.loads((folder / "facts.json").read_text(encoding="utf-8"))["facts"]
-    # every deliverable records the figures of its summary and findings, and step 1 its ten tiles
-    assert len([f for f in facts if f["step"] == "1-assess" and f["section"] == "tiles"]) == 10
+    # every deliverable records the figures of its summary and findings, and step 1 its ten tiles: nine where the
+    # data have no departments (that tile says the figure is not available, and prints none)
+    ten = 10 if client in ("demo", "viva engage sample") else 9
+    assert len([f for f in facts if f["step"] == "1-assess" and f["section"] == "tiles"]) == ten
     assert {f["step"] for f in facts if f["section"] == "summary"} >= {"1-assess", "3-reactivate", "4-sustain"}

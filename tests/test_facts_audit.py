@@ -9,7 +9,8 @@ from esnkit.audit import audit_folder
 from esnkit.facts import FACT_FIELDS, Figures, Told, collect_facts, plain
 from esnkit.metrics import kpis
 from esnkit.metrics.measures import MEASURES, display, label_of, measure
-from esnkit.render import block, kpi_html
+from esnkit.profile import DataProfile
+from esnkit.render import block, kpi_html, profile_block
 
 
 def test_the_registry_holds_every_kpi_and_each_label_means_one_measure():
@@ -85,8 +86,13 @@ def test_facts_are_collected_from_the_outputs_of_the_executed_notebooks(tmp_path
 # --- the audit, on pages written by hand with the marks the deliverables use -------------------------
 
 
-def _page(*blocks: str) -> str:
-    return "<html><head><style>.x{}</style></head><body>" + "".join(blocks) + "</body></html>"
+#: The data profile a hand-written page's appendix states: data with threads and departments, which every word may speak of.
+FULL_PROFILE = DataProfile(1200, 0, 0, 900, 400, 0, 900, 300, 300, 0, True, True, 8, 3, True, None, None, None, "the data start there")
+
+
+def _page(*blocks: str, profile: DataProfile = FULL_PROFILE) -> str:
+    body = "".join(blocks) + profile_block(profile)
+    return "<html><head><style>.x{}</style></head><body>" + body + "</body></html>"
 
 
 def _write(folder, pages: dict[str, str], figures: dict[str, list[Figures]], *, kpis_json=None, restricted=None):
@@ -218,6 +224,30 @@ def test_a_fact_whose_label_is_not_the_registrys_breaks_the_contract_and_one_lab
             "one label, one measure",
             "one label for 2 measures: [('cross_department_share', '{\"department\": \"Legal\"}', 'last 12 months'), "
             "('cross_department_share', '{}', 'last 12 months')]",
+        ),
+    ]
+
+
+def test_a_label_is_held_to_the_unit_of_conversation_its_page_states(tmp_path):
+    posts = dataclasses.replace(FULL_PROFILE, replies=0)  # no message replies to another: a unit of conversation is a post
+    right, wrong = Figures("summary", as_of="2026-09-30", unit="posts"), Figures("summary", as_of="2026-09-30")
+    pages = {
+        "1-assess": _page(_summary(right, f"{right('response_rate', 0.2)} of new posts got a response."), profile=posts),
+        "2-plan": _page(_summary(wrong, f"{wrong('response_rate', 0.2)} of new posts got a response."), profile=posts),
+    }
+    got = [(f.check, f.where, f.message) for f in audit_folder(_write(tmp_path / "r", pages, {"1-assess": [right], "2-plan": [wrong]}))]
+    assert right.facts[0].label == "Posts answered (last 90 days)" and right.facts[0].counts == "posts"
+    assert got == [
+        (
+            "contract",
+            "2-plan (summary)",
+            "response_rate: label 'Threads answered (last 90 days)' is not the registry's 'Posts answered (last 90 days)'",
+        ),
+        ("contract", "2-plan (summary)", "response_rate: counts, population or version differ from the registry's"),
+        (
+            "one label, one measure",
+            "response_rate",
+            "one measure under 2 labels: ['Posts answered (last 90 days)', 'Threads answered (last 90 days)']",
         ),
     ]
 

@@ -43,7 +43,7 @@ def _twin(tmp_path, change=None):
 
 
 def _awkward(client):
-    """A message dated in the future, one by an author missing from people, one before the first group."""
+    """A message dated in the future, one by an author missing from people, one before the network_start client.yml sets."""
 
     def messages(m):
         m = m.copy()
@@ -53,6 +53,8 @@ def _awkward(client):
         return m
 
     _edit(client, "messages", messages)
+    config = client / "client.yml"
+    config.write_text(config.read_text() + "network_start: 2010-01-01\n")
     _edit(client, "reactions", lambda r: r.assign(person_id=r["person_id"].where(r.index != 2, "ghost-reactor")))
 
 

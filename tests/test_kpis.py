@@ -44,14 +44,62 @@ def test_a_segment_restricts_the_people_counted():
     assert got["cross_department_share"] == 1 / 3  # the ties a or b take part in: b>a, a>b and a>d
 
 
-def test_registered_people_without_a_join_date_count_from_their_first_activity():
+def test_registered_people_without_a_join_date_are_every_live_account_whether_or_not_it_took_part():
     ds = small_dataset()
     people = ds.people.assign(joined_at=pd.NaT)
     ds = ds.replace(people=people)
-    # At Feb 1: a and b have taken part (registered), c, d have not yet: they are not in the base,
-    # e never took part and has no join date: registered from the start.
-    assert kpis.kpi_values(ds, as_of="2026-02-01")["interactive_share"] == 2 / 3
+    # At Feb 1: a and b have taken part; c and d take part only later and e never does, but without join dates all
+    # five accounts are registered (the user list is every account there is): 2 of 5.
+    assert kpis.kpi_values(ds, as_of="2026-02-01")["interactive_share"] == 2 / 5
     assert kpis.kpi_values(ds, as_of=AS_OF)["interactive_share"] == 4 / 5
+
+
+def test_registered_people_leave_out_deactivated_and_deleted_accounts_bots_and_guests():
+    """A Slack-like user list without join dates, as of 2026-06-30 (the last 180 days start on 2026-01-02).
+
+    a: active, posted in May (interacted); b: active, posted only in 2025; c: active, never took part;
+    d: deleted, never took part; e: deleted, posted in June; s: suspended (deactivated), posted in June;
+    f: a bot, posted in June; g: a guest, never took part; h: active, first posts in July, after the as-of.
+    Registered: a, b, c, h (live accounts, not bots or guests, acted or not); interacted: a. 1 of 4 = 25%.
+    Registered people who made no contribution: b, c, h, 3 of 4.
+    """
+    from esnkit import Dataset
+    from esnkit.metrics import adoption, participation
+    from esnkit.metrics._base import registered_people
+
+    people = pd.DataFrame(
+        {
+            "person_id": list("abcdesfgh"),
+            "state": ["active", "active", "active", "deleted", "deleted", "suspended", "active", "active", "active"],
+            "is_bot": [False] * 6 + [True, False, False],
+            "is_external": [False] * 7 + [True, False],
+        }
+    )
+    posts = [("a", "2026-05-01"), ("b", "2025-01-01"), ("e", "2026-06-01"), ("s", "2026-06-03"), ("f", "2026-06-02"), ("h", "2026-07-15")]
+    messages = pd.DataFrame(
+        {
+            "message_id": [str(i) for i in range(len(posts))],
+            "thread_id": [str(i) for i in range(len(posts))],
+            "group_id": "g",
+            "author_id": [p for p, _ in posts],
+            "created_at": [t for _, t in posts],
+            "is_thread_start": True,
+            "is_private": False,
+        }
+    )
+    ds = Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=messages).validate()
+    assert registered_people(ds, as_of="2026-06-30")["person_id"].tolist() == ["a", "b", "c", "h"]
+    assert kpis.kpi_values(ds, as_of="2026-06-30", which=["interactive_share"]) == {"interactive_share": 1 / 4}
+    got = participation.contribution_inequality(ds, as_of="2026-06-30")[["registered", "contributors", "lurker_share"]]
+    assert_frame_equal(got, pd.DataFrame({"registered": [4], "contributors": [1], "lurker_share": [3 / 4]}))
+    # Adoption by department counts registered people by the same rule: of the seven people (no department), four
+    # registered; a, e, s active in the 90 days; c and h (who first posts after the as-of) never active by then (d never
+    # took part either, but a closed account is not someone who has yet to).
+    by = adoption.adoption_by(ds, as_of="2026-06-30", by="department", min_group_size=5)
+    expected = pd.DataFrame(
+        {"department": ["(unknown)"], "headcount": [7], "registered": [4], "active": [3], "never_active": [2], "adoption_rate": [3 / 7]}
+    )
+    assert_frame_equal(by, expected.astype({"department": "str"}))
 
 
 def test_roster_people_without_an_account_are_never_registered_but_never_activated():
@@ -157,3 +205,19 @@ def test_usage_reports_alone_measure_only_the_windows_their_periods_fit():
     month = activity.assign(period_start="2026-03-02")
     got = kpis.kpi_values(Dataset(people=people, activity=month).validate(), as_of=AS_OF)
     assert got["active_30"] == 2.0 and np.isnan(got["active_90"]) and np.isnan(got["interactive_share"])
+
+
+def test_a_private_message_is_answered_when_the_other_person_writes_next():
+    from esnkit import Dataset
+
+    people = pd.DataFrame({"person_id": ["a", "b"], "state": "active", "joined_at": "2026-01-01"})
+    groups = pd.DataFrame({"group_id": ["dm1"], "kind": ["dm"], "is_private": [True]})
+    # a writes twice, b answers at 10:00, a answers b at 11:00, and no one answers that
+    at = ["2026-03-10 09:00", "2026-03-10 09:05", "2026-03-10 10:00", "2026-03-10 11:00"]
+    m = pd.DataFrame(
+        {"message_id": ["1", "2", "3", "4"], "thread_id": ["1", "2", "3", "4"], "author_id": ["a", "a", "b", "a"], "created_at": at}
+    ).assign(group_id="dm1", is_thread_start=True, is_private=True)
+    ds = Dataset(people=people, groups=groups, messages=m).validate()
+    got = kpis.kpi_values(ds, as_of=AS_OF, which=["response_rate", "median_hours_to_first_response"])
+    assert got["response_rate"] == 3 / 4  # 1 and 2 by b's message, 3 by a's; 4 not
+    assert got["median_hours_to_first_response"] == 1.0  # 1 h, 55 min, 1 h

@@ -225,11 +225,16 @@ def test_monthly_active_marks_a_partial_month_and_growth_leaves_it_out():
     assert str(growth["current_month"]) == "2026-02" and growth["current_active"] == 1  # not the single day of March
 
 
-def test_people_without_a_join_date_are_registered_from_their_first_activity():
+def test_people_without_a_join_date_are_registered_from_the_start_whether_or_not_they_took_part():
     ds = small_dataset()
     ds = ds.replace(people=ds.people.assign(joined_at=pd.NaT))
-    # a, b first active in January, c in February, d in March; e never: registered from the start
-    assert adoption.monthly_active(ds, as_of=AS_OF)["registered"].tolist() == [3, 4, 5]
+    # a, b first active in January, c in February, d in March, e never: without join dates all five live accounts are
+    # registered in every month (their first activity says nothing of when they registered)
+    assert adoption.monthly_active(ds, as_of=AS_OF)["registered"].tolist() == [5, 5, 5]
+    # a deleted account is not registered (d posted in March, and is still counted active then)
+    gone = ds.replace(people=ds.people.assign(state=np.where(ds.people["person_id"] == "d", "deleted", "active")))
+    got = adoption.monthly_active(gone, as_of=AS_OF)
+    assert got["registered"].tolist() == [4, 4, 4] and got["active"].tolist() == [2, 1, 3]
 
 
 def test_silent_heavy_contributors_are_the_lapsed_among_the_top_writers():

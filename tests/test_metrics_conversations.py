@@ -17,6 +17,7 @@ def test_thread_responses_count_replies_and_reactions_by_others():
             "created_at": [ts("2026-01-05 09:00"), ts("2026-02-10 10:00"), ts("2026-03-01 08:00"), ts("2026-03-02")],
             "is_private": [False] * 4,
             "first_response_at": [ts("2026-01-05 11:00"), pd.NaT, ts("2026-03-01 09:00"), pd.NaT],
+            "answered_at": [ts("2026-01-05 11:00"), pd.NaT, ts("2026-03-01 09:00"), pd.NaT],
             "hours_to_first_response": [2.0, np.nan, 1.0, np.nan],
             "n_replies": [2, 0, 1, 0],
             "n_participants": [2, 1, 2, 1],
@@ -31,6 +32,7 @@ def test_thread_responses_count_replies_and_reactions_by_others():
             "author_id": "str",
             "created_at": "datetime64[us, UTC]",
             "first_response_at": "datetime64[us, UTC]",
+            "answered_at": "datetime64[us, UTC]",
         }
     )
     assert_frame_equal(got, expected)
@@ -186,6 +188,7 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
             "created_at": [ts("2026-01-05 09:00"), ts("2026-02-10 10:00"), ts("2026-03-01 08:00")],
             "is_private": [False] * 3,
             "first_response_at": [ts("2026-01-05 11:00"), pd.NaT, ts("2026-03-01 09:00")],
+            "answered_at": [ts("2026-01-05 11:00"), pd.NaT, ts("2026-03-01 09:00")],
             "hours_to_first_response": [2.0, np.nan, 1.0],
             "n_replies": [2, 0, 1],
             "n_participants": [2, 1, 2],
@@ -200,6 +203,7 @@ def test_thread_responses_cut_at_an_earlier_as_of_forget_later_replies():
             "author_id": "str",
             "created_at": "datetime64[us, UTC]",
             "first_response_at": "datetime64[us, UTC]",
+            "answered_at": "datetime64[us, UTC]",
         }
     )
     assert_frame_equal(got, expected)

@@ -94,3 +94,32 @@ def test_a_person_who_opted_out_is_counted_but_never_printed_one_by_one(tmp_path
     assert ctx.person_labels(["b"]).iloc[0] not in " ".join(labels) and ctx.person_labels(["a"]).iloc[0] in labels[0]
     # without opt-outs, everyone is shown
     assert step_context(ds, tmp_path).person_rows(rows)["person_id"].tolist() == ["a", "b", "c"]
+
+
+def test_leaders_without_a_manager_chain_are_listed_without_organisation_columns(tmp_path):
+    import types
+
+    import pandas as pd
+    from helpers import small_dataset, step_context
+
+    from esnkit.steps.assess import leaders_table
+
+    ctx = step_context(small_dataset(), tmp_path)
+    leaders = pd.DataFrame(
+        {
+            "person_id": ["a", "c"],
+            "posts": [2, 1],
+            "reach": [3, 1],
+            "organisation": [0, 0],
+            "organisation_reached": [None, None],
+            "responds_to_their_people": [None, None],
+        }
+    )
+    t = leaders_table(ctx, types.SimpleNamespace(leaders=leaders))
+    assert list(t.columns) == ["person", "posts", "reach"]  # "people in their organisation 0" for everyone would say nothing
+    with_chain = leaders.assign(organisation=[12, 0])
+    assert list(leaders_table(ctx, types.SimpleNamespace(leaders=with_chain)).columns)[3:] == [
+        "organisation",
+        "organisation_reached",
+        "responds_to_their_people",
+    ]

@@ -84,9 +84,10 @@ HAND = {
         ("c", day("2026-02-03"), "g2", 1, 1, 0, "2026-02-03 12:00", "2026-02-03 13:00"),
     ],
     "threads": [
-        # m1: b's reaction has no time, so b's reply at 10:00 is the first response; m4: c's own reply does not count
-        ("m1", "g1", "a", "2026-01-01 09:00", False, "2026-01-01 10:00"),
-        ("m4", "g2", "c", "2026-02-03 12:00", False, "2026-02-04 09:00"),
+        # m1: b's reaction has no time, so b's reply at 10:00 is the first (dated) response, but the reaction answered
+        # it at its message's time (09:00); m4: c's own reply does not count, a's dated reaction does
+        ("m1", "g1", "a", "2026-01-01 09:00", False, "2026-01-01 10:00", "2026-01-01 09:00"),
+        ("m4", "g2", "c", "2026-02-03 12:00", False, "2026-02-04 09:00", "2026-02-04 09:00"),
     ],
     "thread_replies": [
         ("m1", "a", day("2026-01-02"), 1),
@@ -270,6 +271,16 @@ def _threads_from_events(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     rother = (ds.reactions["person_id"][ok].reset_index(drop=True) != starts["author_id"].array.take(rpos[ok])).to_numpy(dtype=bool, na_value=True)
     np.minimum.at(first, rpos[ok][rother], rt[ok][rother])
     has = first != np.iinfo(np.int64).max
+    # answered: also by a reaction without a time, at its message's time
+    answered_at = first.copy()
+    mt = micros(m["created_at"])
+    undated = (at >= 0) & ds.reactions["created_at"].isna().to_numpy()
+    upos = np.where(undated, thread_of[np.maximum(at, 0)], -1)
+    upos = np.where(undated & (mt[np.maximum(at, 0)] < cut), upos, -1)
+    uok = upos >= 0
+    uother = (ds.reactions["person_id"][uok].reset_index(drop=True) != starts["author_id"].array.take(upos[uok])).to_numpy(dtype=bool, na_value=True)
+    np.minimum.at(answered_at, upos[uok][uother], mt[np.maximum(at, 0)][uok][uother])
+    answered = answered_at != np.iinfo(np.int64).max
     out = pd.DataFrame(
         {
             "thread_id": starts["thread_id"].astype("str").array,
@@ -280,11 +291,12 @@ def _threads_from_events(ds: Dataset, end: pd.Timestamp) -> pd.DataFrame:
         }
     )
     out["first_response_at"] = pd.Series(np.where(has, first, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(has).array
+    out["answered_at"] = pd.Series(np.where(answered, answered_at, 0).astype("datetime64[us]")).dt.tz_localize("UTC").where(answered).array
     out["hours_to_first_response"] = np.where(has, (first - micros(starts["created_at"])) / 3.6e9, np.nan)
     out["n_replies"] = np.bincount(pos, minlength=len(out)).astype("int64")
     pairs = pd.DataFrame({"pos": pos[other], "who": authors[other].array}).drop_duplicates()
     out["n_participants"] = (1 + np.bincount(pairs["pos"].to_numpy(), minlength=len(out))).astype("int64")
-    out["answered"] = has
+    out["answered"] = answered
     out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
     return out.sort_values(["created_at", "thread_id"], kind="stable").reset_index(drop=True)
 

@@ -126,8 +126,14 @@ def _view(shape: str, parts: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.Serie
         if platform == "teams":  # Graph names only the people who wrote or reacted; it marks no guests
             seen = pd.concat([m["sender_id"], reacts[-1]["person"] if "reactions" in t else pd.Series(dtype=str)])
             registered.append(seen)
-        else:  # every account (any state) registered by the as-of date; Slack and Viva Engage mark guests
-            registered.append(users["id"])
+        else:  # every live account registered by the as-of date (closed ones are not); Slack and Viva Engage mark guests
+            if shape == "usage-reports-only":  # the reports' User State: anything but Active is closed
+                live = users["state"] == "active"
+            elif platform == "slack":  # Slack marks deleted accounts only
+                live = users["deleted_at"] == ""
+            else:  # Viva Engage: soft-deleted with a deletion or a suspension date
+                live = (users["deleted_at"] == "") & (users["suspended_at"] == "")
+            registered.append(users.loc[live, "id"])
             if shape != "usage-reports-only":
                 guests.append(users.loc[users["email"].str.endswith("@" + synth.GUEST_DOMAIN), "id"])
     m = pd.concat(msgs, ignore_index=True)

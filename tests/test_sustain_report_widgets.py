@@ -597,3 +597,38 @@ def test_since_the_last_report_a_changed_definition_is_restated(tmp_path):
     )
     # without a way to measure again, the changed one is left out rather than compared
     assert reporting._history_note(previous, table) == "Since the report of 2025\\-12\\-31:\n- People active in the last 30 days: 18 → 21 (+3)."
+
+
+def test_the_scorecards_headline_columns_are_facts_the_baseline_at_the_plans_date(tmp_path):
+    import dataclasses
+
+    from esnkit.render import table_facts
+    from esnkit.steps import plan as planmod
+
+    ds = trend_dataset(list(range(10, 22)))
+    objectives = ({"id": "active", "metric": "active_30", "target": 30, "deadline": "2027-03-31", "owner": "Comms"},)
+    ctx = step_context(ds, tmp_path, objectives=objectives)
+    january = dataclasses.replace(ctx, as_of=dt.date(2026, 1, 31))  # the plan agreed at the end of January (19 active)
+    planmod.save_plan(planmod.build_plan(january), ctx.paths.plans)
+    table = reporting.scorecard_table(reporting.build_report(ctx))
+    assert table.loc[0, ["baseline", "now", "target"]].tolist() == ["19", "21", "30"]  # the cells read as before
+    facts = [(x.measure, x.as_of, x.value, x.window, x.section) for x in table_facts(table)]
+    assert sorted(facts) == [
+        ("active_30", "2026-01-31", 19.0, "last 30 days", "table"),  # the baseline, measured at the plan's date
+        ("active_30", "2026-03-31", 21.0, "last 30 days", "table"),
+        ("target_active_30", "2026-03-31", 30.0, "by 2027-03-31", "table"),
+    ]
+    # the plan's own table records the same baseline and target
+    plan_table = planmod.objectives_table(planmod.build_plan(ctx))
+    assert [(x.measure, x.value) for x in table_facts(plan_table)] == [("active_30", 21.0), ("target_active_30", 30.0)]
+
+
+def test_a_saved_plan_keeps_its_baselines_to_the_last_digit(tmp_path):
+    from esnkit.steps import plan as planmod
+
+    ctx = step_context(small_dataset(), tmp_path)
+    p = planmod.build_plan(ctx)
+    planmod.save_plan(p, ctx.paths.plans)
+    saved = planmod.load_plan(ctx.paths.plans, as_of=dt.date(2026, 4, 30))["objectives"]
+    # 2/3 answered, say: read back as 0.6666666667 (to_json's default 10 digits) it was a second value behind "66.7%" in step 5
+    assert np.allclose(saved["baseline"], p.objectives["baseline"], rtol=0, atol=1e-14, equal_nan=True)

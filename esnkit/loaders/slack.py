@@ -231,6 +231,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "created_at": msgs["created_at"],
             "is_thread_start": ~is_reply,
             "is_private": is_dm | unlisted,
+            "conversation_id": msgs["conv"].where(is_dm | unlisted),  # a direct message's conversation (it has no group)
             "n_chars": text.str.len(),
             "text": kept,
             "platform": FORMAT,

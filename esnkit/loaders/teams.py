@@ -176,6 +176,7 @@ def load(source: ExportSource, *, pseudonymiser: Pseudonymiser, keep_text: bool 
             "created_at": parse_timestamps(msgs["created"], where=where, column="createdDateTime", records=msgs["record"], required=True),
             "is_thread_start": ~is_reply,
             "is_private": msgs["channel"].isna(),
+            "conversation_id": msgs["container"].where(msgs["channel"].isna() & (msgs["container"] != "unknown")),  # a chat's id: it has no group
             "n_chars": text.str.len(),
             "text": text if keep_text else None,
             "platform": FORMAT,

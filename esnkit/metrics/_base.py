@@ -304,11 +304,13 @@ def registration_days(ds: Dataset) -> np.ndarray:
     """For each row of ``ds.people``, the day (days since 1970-01-01, UTC) from which they count as registered.
 
     The one rule for "registered", used by every figure that has registered people as its base:
-    a person with a platform account (any ``state``) is registered from the day they joined; when
-    the export gives no join date, from their first post, reply or reaction (or earlier, if they
-    joined earlier); an account with neither counts as registered from before the data begin
-    (:data:`FROM_THE_START`). People without an account (roster only, ``state`` empty) are never
-    registered (:data:`NEVER`).
+    a person with a live platform account (``state`` active or pending) is registered from the day
+    they joined (or their first contribution, if earlier), or, when the export gives no join date
+    (Slack's user list has none), from before
+    the data begin (:data:`FROM_THE_START`), whether or not and whenever they took part: the user
+    list is every account there is, and their first post says nothing of when they registered.
+    Closed accounts (:data:`CLOSED_STATES`: deactivated, deleted) and people without an account
+    (roster only, ``state`` empty) are never registered (:data:`NEVER`).
     """
     return ds.cached("registration_days", (), lambda: _registration_days(ds))
 
@@ -328,14 +330,14 @@ def _registration_days(ds: Dataset) -> np.ndarray:
     people = ds.people
     joined = micros(people["joined_at"])
     days = np.where(joined == np.iinfo(np.int64).min, FROM_THE_START, joined // DAY_US)
-    everyone = ds.cached("active_days_all", (), lambda: _active_days(ds))
-    who, day = everyone
+    # A join date after the person's first contribution: registered from the contribution.
+    who, day = ds.cached("active_days_all", (), lambda: _active_days(ds))
     firsts, at = first_index(who)  # sorted by day: the first index is the first day
     first_day = np.full(len(people), NEVER, dtype=np.int64)
     first_day[firsts] = day[at]
-    unknown = days == FROM_THE_START
-    days = np.where(unknown & (first_day != NEVER), first_day, np.minimum(days, first_day))
-    return np.where(people["state"].notna().to_numpy(), days, NEVER)
+    days = np.minimum(days, first_day)
+    live = people["state"].notna().to_numpy() & ~closed_accounts(ds)  # an account, not closed (CLOSED_STATES)
+    return np.where(live, days, NEVER)
 
 
 def _population_mask(ds: Dataset, include_bots: bool, include_external: bool) -> np.ndarray:

@@ -94,9 +94,9 @@ def monthly_active(ds: Dataset, *, as_of=None, engaged_days: int = 4, include_ex
     ...     messages=pd.DataFrame({"message_id": ["1", "2"], "thread_id": ["1", "1"], "group_id": ["g", "g"],
     ...         "author_id": ["a", "b"], "created_at": ["2026-01-05", "2026-02-01"],
     ...         "is_thread_start": [True, False], "is_private": [False, False]}))
-    >>> # no join dates: b counts as registered from their first activity, in February
+    >>> # no join dates: every account counts as registered, whenever it first took part
     >>> monthly_active(ds, as_of="2026-02-28")[["month", "registered", "active"]].to_string(index=False)
-    '  month  registered  active\\n2026-01           1       1\\n2026-02           2       1'
+    '  month  registered  active\\n2026-01           2       1\\n2026-02           2       1'
     """
     end = as_of_end(as_of, ds)
     who, day = active_days(ds, as_of=end - pd.Timedelta(days=1), include_external=include_external)
@@ -159,7 +159,7 @@ def adoption_by(ds: Dataset, *, as_of=None, by: str = "department", window_days:
     frame = pd.DataFrame(
         {
             by: people[by].fillna("(unknown)").astype("str"),
-            "registered": people["state"].notna(),
+            "registered": registration_days(ds)[rows] < day_number(end),  # the one rule: live accounts, joined by then
             "active": people_seen(ds, days, from_day=day_number(end) - window_days)[rows],
             "never_active": ~people_seen(ds, days)[rows] & ~closed_accounts(ds)[rows],  # as the never_activated KPI counts
         }

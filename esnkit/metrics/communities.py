@@ -188,6 +188,12 @@ def _scorecard(ds: Dataset, end: pd.Timestamp, quarters: int, since: pd.Timestam
     decided = out.apply(_status, axis=1, result_type="expand", busy=busy) if len(out) else pd.DataFrame(columns=[0, 1])
     out["status"] = decided[0].astype("str") if len(out) else pd.Series([], dtype="str")
     out["rule"] = decided[1].astype("str") if len(out) else pd.Series([], dtype="str")
+    if len(out):  # "72% of threads answered", in the data's unit of conversation (posts where nothing replies to anything)
+        from ..profile import data_profile
+        from .measures import in_unit
+
+        unit = data_profile(ds).unit()
+        out["rule"] = out["rule"].map(lambda rule: in_unit(rule, unit)).astype("str")
     order = {s: i for i, s in enumerate(STATUSES)}
     return out.sort_values(["status", "messages_q0"], key=lambda s: s.map(order) if s.name == "status" else -s).reset_index(drop=True)
 

@@ -4,7 +4,9 @@ Definitions:
 
 - *response*: a reply or a reaction to a thread by someone other than its author (CHAOSS);
 - *response rate* (SWOOP): share of thread starts that got a response;
-- *time to first response* (CHAOSS): first response's time minus the thread start's time;
+- *time to first response* (CHAOSS): first response's time minus the thread start's time, from
+  dated responses only (a standard Slack export gives reactions no time: such a reaction answers
+  the thread, at its message's time, but gives it no time to first response);
 - *unanswered*: a thread start with no response, older than ``min_age_days``.
 
 Private conversations are included in network-wide figures and never shown per group.
@@ -34,9 +36,12 @@ def thread_responses(ds: Dataset, *, as_of=None, since=None) -> pd.DataFrame:
     -------
     DataFrame
         ``thread_id``, ``group_id``, ``author_id``, ``created_at``, ``is_private``,
-        ``first_response_at`` (NaT when none), ``hours_to_first_response``, ``n_replies``,
-        ``n_participants`` (author included), ``answered``, ``department`` (the author's, for
-        breakdowns by department).
+        ``first_response_at`` (the first *dated* response; NaT when none), ``answered_at`` (the
+        first response of any kind, a reaction without a time at its message's time, as a standard
+        Slack export gives them; NaT when none), ``hours_to_first_response`` (from
+        ``first_response_at``: a reaction without a time gives no time to first response),
+        ``n_replies``, ``n_participants`` (author included), ``answered`` (``answered_at`` is set),
+        ``department`` (the author's, for breakdowns by department).
 
     Examples
     --------
@@ -87,15 +92,17 @@ class _ThreadBase:
         out = starts[["thread_id", "group_id", "author_id", "created_at"]].copy()
         out["is_private"] = starts["is_private"].to_numpy(dtype=bool, na_value=False)
         out["first_response_at"] = starts["first_response_at"].array
+        out["answered_at"] = starts["answered_at"].array
         out["hours_to_first_response"] = np.where(has, (first - self.start_times) / 3.6e9, np.nan)
         out["n_replies"] = self._replies(0, len(out))
         out["n_participants"] = self._participants(0, len(out))
-        out["answered"] = has
+        out["answered"] = starts["answered_at"].notna().to_numpy()
         out["department"] = lookup(out["author_id"], ds.people["person_id"], ds.people["department"]).astype("str").array
         self.table = out
         self._kept: dict[bool, dict[tuple, pd.DataFrame]] = {}  # whole cuts (True) and windows (False), each oldest first
         last_reply = (int(self.reply_days.max()) + 1) * DAY_US if len(self.reply_days) else 0
-        self.last = int(max(self.start_times.max(initial=0), last_reply, first[has].max(initial=0)))
+        answered = micros(starts["answered_at"])[out["answered"].to_numpy()]
+        self.last = int(max(self.start_times.max(initial=0), last_reply, first[has].max(initial=0), answered.max(initial=0)))
 
     def _rows(self, pos: np.ndarray, days: np.ndarray, lo: int, hi: int, before_day: int | None) -> np.ndarray | slice:
         """Which replies (or replier pairs) are on the threads ``lo:hi`` and before ``before_day``."""
@@ -144,7 +151,9 @@ class _ThreadBase:
         late = (out["first_response_at"] >= end).to_numpy(dtype=bool, na_value=False)
         out["first_response_at"] = out["first_response_at"].mask(late)
         out["hours_to_first_response"] = out["hours_to_first_response"].mask(late)
-        out["answered"] = out["answered"] & ~late
+        unanswered = (out["answered_at"] >= end).to_numpy(dtype=bool, na_value=False)
+        out["answered_at"] = out["answered_at"].mask(unanswered)
+        out["answered"] = out["answered"] & ~unanswered
         out["n_replies"] = self._replies(lo, n, cut // DAY_US)
         out["n_participants"] = self._participants(lo, n, cut // DAY_US)
         return out
@@ -185,7 +194,7 @@ def response_rate(threads: pd.DataFrame, *, by: str | list[str] | None = None, p
     -------
     DataFrame
         the ``by`` columns (and ``period``), ``threads``, ``answered``, ``response_rate``,
-        ``median_hours_to_first_response`` (over answered threads).
+        ``median_hours_to_first_response`` (over the threads with a dated response).
 
     Examples
     --------
@@ -242,20 +251,35 @@ def thread_depth(threads: pd.DataFrame) -> pd.DataFrame:
 
 
 def activity_heatmap(ds: Dataset, *, as_of=None, tz: str = "UTC") -> pd.DataFrame:
-    """Messages by weekday and hour (in ``tz``): ``weekday`` (0=Monday), ``hour``, ``messages``; all 168 cells."""
+    """Messages by weekday and hour in the client's time zone ``tz`` (client.yml's ``timezone``, an IANA name).
+
+    Every message up to the end of the as-of day *in that zone* (its midnight, not UTC's), each at
+    its local weekday and hour, summer time included: a message at 23:30 UTC on a Monday in
+    January is Tuesday 00:30 in Europe/Berlin.
+
+    Returns
+    -------
+    DataFrame
+        ``weekday`` (0=Monday), ``hour`` (0-23), ``messages``; all 168 cells. ``attrs["timezone"]``
+        is ``tz``, for the chart to say which hours these are.
+    """
     # The engine counts messages per UTC minute; each minute then falls in one local weekday and hour
     # (every time zone's offset is a whole number of minutes).
-    minutes = query(ds, "message_minutes", end=as_of_end(as_of, ds))
+    day = (as_of_end(as_of, ds) - pd.Timedelta(days=1)).date()
+    end = pd.Timestamp(day + pd.Timedelta(days=1)).tz_localize(tz).tz_convert("UTC")
+    minutes = query(ds, "message_minutes", end=end)
     local = minutes["minute"].dt.tz_convert(tz)
     cell = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy(dtype=np.int64)
     counts = np.bincount(cell, weights=minutes["messages"].to_numpy(dtype=np.float64), minlength=7 * 24)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "weekday": np.repeat(np.arange(7, dtype=np.int64), 24),
             "hour": np.tile(np.arange(24, dtype=np.int64), 7),
             "messages": counts.astype(np.int64),
         }
     )
+    out.attrs["timezone"] = tz
+    return out
 
 
 def questions(ds: Dataset, *, as_of=None, window_days: int = 90) -> pd.DataFrame:

@@ -9,8 +9,9 @@ Choices made once, for every KPI:
 
 - **Who counts**: people, not bots; the organisation's own people, not external guests
   (:func:`esnkit.metrics._base.population`). A roster adds people who never joined.
-- **Registered**: :func:`esnkit.metrics._base.registration_days` — from the day they joined (or,
-  without a join date, their first activity); roster-only people are not registered.
+- **Registered**: :func:`esnkit.metrics._base.registration_days` — a live account (not deactivated
+  or deleted) from the day it joined, or, without a join date, every live account whether or not it
+  took part; roster-only people are not registered.
 - **Active**: made at least one post, reply or reaction. Exports carry no reads, so reading alone
   does not count.
 - **Windows** end with the as-of day and are counted in whole UTC days (the last 30 days are the
@@ -37,8 +38,8 @@ import pandas as pd
 from .._fast import isin, unique
 from ..dataset import Dataset
 from . import communities, conversations, measures, network, trends
-from ._base import NEVER, active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
-from .measures import KPIS, Measure
+from ._base import active_days, as_of_end, closed_accounts, day_number, period_contributors, population, registration_days
+from .measures import KPIS, Measure, in_unit, label_of
 
 __all__ = [
     "KPI",
@@ -46,6 +47,9 @@ __all__ = [
     "kpi",
     "kpi_values",
     "kpi_table",
+    "kpi_definition",
+    "unavailable",
+    "NOT_AVAILABLE",
     "kpi_history",
     "display",
     "quantise",
@@ -142,7 +146,7 @@ def bounds(ds: Dataset, kpi_id: str, *, people: Iterable[str] | None = None, as_
         return 0.0, float(len(communities.community_scorecard(ds, as_of=as_of))) if as_of is not None else float(len(ds.groups))
     mask = _segment_mask(ds, people)
     if kpi_id in ("active_30", "active_90", "engaged_30"):
-        mask = mask & (registration_days(ds) != NEVER)
+        mask = mask & ds.people["state"].notna().to_numpy()  # an account of any state: a deleted account's activity counts
     return 0.0, float(mask.sum())
 
 
@@ -177,7 +181,7 @@ def _measure(
         answered = threads["answered"].to_numpy(dtype=bool)
         if kpi_id == "response_rate":
             return float(answered.mean()) if len(threads) else float("nan")
-        hours = threads.loc[answered, "hours_to_first_response"]
+        hours = threads["hours_to_first_response"].dropna()  # dated responses only: an undated reaction gives no time
         return float(hours.median()) if len(hours) else float("nan")
     if ds.rows("messages") == 0 and ds.rows("activity"):
         return _from_usage_reports(ds, kpi_id, end, seg)
@@ -239,24 +243,62 @@ def _recent_threads(ds: Dataset, end: pd.Timestamp, seg: np.ndarray, *, days: in
     return threads[isin(threads["author_id"], ds.people["person_id"][seg])]  # seg lies inside the population
 
 
+#: What a tile, kpis.json and the appendix print for a KPI the data cannot measure (:func:`unavailable`).
+NOT_AVAILABLE = "not available"
+
+
+def unavailable(kpi_id: str, profile) -> str | None:
+    """Why the data cannot measure this KPI at all (a sentence a client understands), or None when they can.
+
+    ``profile`` is the data's :class:`esnkit.profile.DataProfile`. Interactions between departments
+    need departments: without them the KPI is not a zero, it is not available.
+    """
+    if kpi_id == "cross_department_share" and not profile.has_departments:
+        return "these data have no departments"
+    return None
+
+
+def kpi_definition(kpi_id: str, profile) -> str:
+    """A KPI's definition as the appendix and kpis.json print it: in the data's unit of conversation, or why it is not available.
+
+    >>> from esnkit.profile import DataProfile
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> kpi_definition("cross_department_share", p)
+    'Not available: these data have no departments.'
+    >>> kpi_definition("median_hours_to_first_response", p)[:40]
+    'Over the posts of those 90 days with a d'
+    """
+    why = unavailable(kpi_id, profile)
+    if why:
+        return f"{NOT_AVAILABLE.capitalize()}: {why}."
+    return in_unit(kpi(kpi_id).definition, profile.unit())
+
+
 def kpi_table(ds: Dataset, *, as_of, inactive_days: int = 90) -> pd.DataFrame:
-    """The KPIs as the machine-readable record holds them.
+    """The KPIs as the machine-readable record holds them, labelled in the data's unit of conversation (:func:`~esnkit.metrics.measures.in_unit`).
 
     Returns
     -------
     DataFrame
         ``kpi``, ``label``, ``value`` (float, NaN when it cannot be measured), ``display`` (what
-        the deliverables print), ``unit``, ``definition``, ``higher_is_better``, in :data:`KPIS` order.
+        the deliverables print; :data:`NOT_AVAILABLE` where the data cannot measure it at all,
+        :func:`unavailable`), ``unit``, ``definition``, ``unavailable`` (why, or ""), ``higher_is_better``, in :data:`KPIS` order.
     """
+    from ..profile import data_profile
+
+    profile = data_profile(ds)
     values = kpi_values(ds, as_of=as_of, inactive_days=inactive_days)
+    missing = {k.id for k in KPIS if unavailable(k.id, profile)}
+    values = {k: float("nan") if k in missing else v for k, v in values.items()}
     return pd.DataFrame(
         {
             "kpi": [k.id for k in KPIS],
-            "label": [k.label for k in KPIS],
+            "label": [label_of(k.id, unit=profile.unit()) for k in KPIS],
             "value": [values[k.id] for k in KPIS],
-            "display": [display(k.id, values[k.id]) for k in KPIS],
+            "display": [NOT_AVAILABLE if k.id in missing else display(k.id, values[k.id]) for k in KPIS],
             "unit": [k.unit for k in KPIS],
-            "definition": [k.definition for k in KPIS],
+            "definition": [kpi_definition(k.id, profile) for k in KPIS],
+            "unavailable": [unavailable(k.id, profile) or "" for k in KPIS],  # why the data cannot measure it, else ""
             "higher_is_better": [k.higher_is_better for k in KPIS],
         }
     )

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from .._text import percent
 
-__all__ = ["Measure", "MEASURES", "KPIS", "measure", "display", "label_of", "segment_words", "UNITS"]
+__all__ = ["Measure", "MEASURES", "KPIS", "measure", "display", "label_of", "segment_words", "in_unit", "UNITS"]
 
 #: How each unit prints (``digits`` of a measure set the decimals of a share).
 UNITS = ("share", "count", "hours", "index", "score")
@@ -69,9 +70,11 @@ KPIS: tuple[Measure, ...] = (
         "Registered people who interacted in the last 6 months",
         "share",
         "Registered people (bots and guests excluded) who posted, replied or reacted in the 180 days to the as-of date, "
-        "as a share of everyone registered by then (SWOOP's interactive users; reading is not counted).",
+        "as a share of everyone registered by then: every live account (not deactivated or deleted) that had joined, or every "
+        "one when the export gives no join dates, whether or not it took part (SWOOP's interactive users; reading is not counted).",
         window="last 180 days",
         population="registered",
+        version=2,
     ),
     _kpi(
         "active_30",
@@ -102,21 +105,25 @@ KPIS: tuple[Measure, ...] = (
         "Threads answered (last 90 days)",
         "share",
         "Of the threads started in the 90 days to the as-of date by people (not bots or guests), the share that got a reply or "
-        "reaction from someone other than the author (SWOOP).",
+        "reaction from someone other than the author by then (SWOOP); a reaction the export gives no time, as standard Slack "
+        "exports do, counts at its message's time. In a private conversation, a message is answered when the other person "
+        "writes next.",
         counts="threads",
         window="last 90 days",
         owner_theme="conversation",
+        version=2,
     ),
     _kpi(
         "median_hours_to_first_response",
         "Median hours to first response (last 90 days)",
         "hours",
-        "Over the answered threads of those 90 days, the median time from the post to the first reply or reaction by someone "
-        "else (CHAOSS time to first response).",
+        "Over the threads of those 90 days with a dated reply or reaction by someone else, the median time from the post to "
+        "the first of them (CHAOSS time to first response); a reaction without a time answers a thread but gives it no time.",
         counts="threads",
         window="last 90 days",
         higher_is_better=False,
         owner_theme="conversation",
+        version=2,
     ),
     _kpi(
         "healthy_communities",
@@ -192,8 +199,9 @@ OTHER: tuple[Measure, ...] = (
         "registered",
         "Registered people",
         "count",
-        "People with an account who had joined by the as-of date (without a join date, from their first post, reply or "
-        "reaction), bots and external guests excluded.",
+        "People with a live account (not deactivated or deleted) who had joined by the as-of date (every such account when "
+        "the export gives no join dates, whether or not it took part), bots and external guests excluded.",
+        version=2,
         population="people",
     ),
     Measure(
@@ -473,18 +481,20 @@ STEPS_3_4: tuple[Measure, ...] = (
     ),
 )
 
-#: An objective's target is a figure of its own, in its KPI's unit: ``target_<kpi>``, its window the deadline ("by 2027-09-30").
-TARGETS: tuple[Measure, ...] = tuple(
-    dataclasses.replace(
-        k,
-        id=f"target_{k.id}",
-        label=f"Target: {k.label}",
-        definition=f"The value of '{k.label}' an objective aims for by its deadline (step 2's plan).",
-        kpi=False,
-        population=None,
+
+def _per_kpi(prefix: str, label: str, definition: str) -> tuple[Measure, ...]:
+    """One measure per KPI in the KPI's unit: ``<prefix>_<kpi>``, labelled ``label`` + the KPI's label; ``definition``
+    has ``{label}`` for the KPI's."""
+    return tuple(
+        dataclasses.replace(
+            k, id=f"{prefix}_{k.id}", label=f"{label}{k.label}", definition=definition.format(label=k.label), kpi=False, population=None
+        )
+        for k in KPIS
     )
-    for k in KPIS
-)
+
+
+#: An objective's target is a figure of its own, in its KPI's unit: ``target_<kpi>``, its window the deadline ("by 2027-09-30").
+TARGETS = _per_kpi("target", "Target: ", "The value of '{label}' an objective aims for by its deadline (step 2's plan).")
 
 STEPS_2_5: tuple[Measure, ...] = (
     Measure(
@@ -511,16 +521,8 @@ STEPS_2_5: tuple[Measure, ...] = (
 )
 
 #: A trend chart's end point: where a KPI's trend reaches by an objective's deadline, ``forecast_<kpi>`` (window "by 2027-09").
-FORECASTS: tuple[Measure, ...] = tuple(
-    dataclasses.replace(
-        k,
-        id=f"forecast_{k.id}",
-        label=f"On this trend: {k.label}",
-        definition=f"Where '{k.label}' ends by the deadline if its trend continues (the one trend model, esnkit.metrics.trends).",
-        kpi=False,
-        population=None,
-    )
-    for k in KPIS
+FORECASTS = _per_kpi(
+    "forecast", "On this trend: ", "Where '{label}' ends by the deadline if its trend continues (the one trend model, esnkit.metrics.trends)."
 )
 
 #: The figures chart captions state (esnkit.plots): each chart's title says its finding with these.
@@ -663,16 +665,43 @@ def segment_words(segment: dict | None) -> str:
     return " × ".join(str(v) for v in (segment or {}).values())
 
 
-def label_of(measure_id: str, *, segment: dict | None = None, window: str | None = None) -> str:
-    """The label a figure of this measure prints under: the measure's label, its segment and its own window if it has one.
+#: A thread, as the registry writes it; :func:`in_unit` puts the data's own unit of conversation in its place.
+_THREAD = re.compile(r"\b([Tt])hread(s?)\b")
+
+
+def in_unit(text: str, unit: str | None = None) -> str:
+    """``text`` written for threads, in the data's unit of conversation (:meth:`esnkit.profile.DataProfile.unit`).
+
+    The registry writes its labels and definitions for threads; data without replies have posts,
+    private messages only have conversations. This is the one place the word changes, so one
+    measure keeps one label within a client: tiles, facts, kpis.json, plans and the appendix.
+
+    >>> in_unit("Threads answered (last 90 days)", "posts")
+    'Posts answered (last 90 days)'
+    >>> in_unit("Of the threads started, a thread's first reply", "conversations")
+    "Of the conversations started, a conversation's first reply"
+    >>> in_unit("Threads answered", None), in_unit("Threads answered", "threads")
+    ('Threads answered', 'Threads answered')
+    """
+    if not unit or unit.rstrip("s") == "thread":
+        return text
+    word = unit[:-1] if unit.endswith("s") else unit
+    return _THREAD.sub(lambda m: (word.capitalize() if m[1] == "T" else word) + m[2], text)
+
+
+def label_of(measure_id: str, *, segment: dict | None = None, window: str | None = None, unit: str | None = None) -> str:
+    """The label a figure of this measure prints under: the measure's label, in the data's ``unit`` of conversation
+    (:func:`in_unit`), its segment and its own window if it has one.
 
     >>> label_of("cross_department_share", segment={"department": "Legal"})
     'Interactions between departments (last 12 months), Legal'
     >>> label_of("monthly_active", window="June 2026")
     'People active in the month (June 2026)'
+    >>> label_of("response_rate", unit="posts"), label_of("target_response_rate", unit="conversations")
+    ('Posts answered (last 90 days)', 'Target: Conversations answered (last 90 days)')
     """
     m = measure(measure_id)
-    text = m.label
+    text = in_unit(m.label, unit)
     if window and window != m.window:
         text += f" ({window})"
     if segment:

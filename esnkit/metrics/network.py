@@ -21,7 +21,8 @@ Roles (one per person, the first that applies):
 
 - **connector**: among the ``max(10, 2%)`` highest betweenness (in a network under 200 people, a
   tenth of them: :func:`esnkit.profile.ranked_count`), above 0, with ties into at least two other
-  departments (or, where departments are unknown, into at least two communities' worth of people);
+  departments (or, where the data have no departments, with more people tied to them than nine in
+  ten people have: brokers with wide reach);
 - **influencer**: among the top 5% by PageRank;
 - **responder**: among the top 10% by replies given, with at least 5 replies.
 """
@@ -496,7 +497,7 @@ def _key_individuals(ds: Dataset, g: InteractionGraph, seed: int, k: int | None)
     pr_rank = out["pagerank"].rank(ascending=False, method="first")
     rep_rank = out["replies_given"].rank(ascending=False, method="first")
     spans = pd.Series(cross_depts >= 2, index=out.index)
-    if out["department"].isna().all():
+    if out["department"].dropna().nunique() < 2:  # no departments (esnkit.profile's rule): wide reach stands in for spanning them
         spans = out["degree"] >= out["degree"].quantile(0.9)
     out["role"] = np.select(
         [

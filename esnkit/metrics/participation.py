@@ -108,8 +108,8 @@ def contribution_inequality(ds: Dataset, *, as_of=None, window_days: int | None 
     end = as_of_end(as_of, ds)
     given = _given(ds, end, None if window_days is None else end - pd.Timedelta(days=window_days)).sum(axis=1)
     registered = registered_people(ds, as_of=end - pd.Timedelta(days=1))["person_id"]  # the one rule, as the KPIs count them
+    # Registered people only, as the definitions say (a deleted account's contributions are not a registered person's)
     counts = given.reindex(registered, fill_value=0)
-    counts = pd.concat([counts, given.drop(registered, errors="ignore")])
     n = len(counts)
     values = np.sort(counts.to_numpy())[::-1]
     total = values.sum()

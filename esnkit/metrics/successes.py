@@ -81,13 +81,16 @@ def growing_communities(scorecard: pd.DataFrame) -> pd.DataFrame:
 
 def existing_successes(ds: Dataset, *, as_of=None, top: int = 10) -> pd.DataFrame:
     """Threads and communities to build on, in one ranked list: ``rank``, ``kind``, ``id``, ``name``, ``reason``."""
+    from ..profile import data_profile
+
     threads = successful_threads(ds, as_of=as_of, top=top)
     names = ds.groups.set_index("group_id")["name"]
+    word = data_profile(ds).unit(plural=False)  # a thread, or a post where nothing replies to anything
     a = pd.DataFrame(
         {
-            "kind": "thread",
+            "kind": word,
             "id": threads["thread_id"],
-            "name": "thread in " + threads["group_id"].map(names).fillna("(no community)"),
+            "name": f"{word} in " + threads["group_id"].map(names).fillna("(no community)"),
             "score": threads["score"].astype(float),
             "reason": threads["reason"],
         }

@@ -20,13 +20,16 @@ import dataclasses
 __all__ = ["INPUTS", "QUERIES", "REDUCTIONS", "REDUCTIONS_VERSION", "VIEWS", "Query", "Reduction"]
 
 #: Bump when a definition changes: reductions written under another version are recomputed.
-REDUCTIONS_VERSION = 2
+REDUCTIONS_VERSION = (
+    4  # 3: threads.answered_at (a reaction without a time answers a thread); 4: private messages answered by the other person's next message
+)
 
 #: The canonical tables the reductions read, and the columns they read of each (never ``identities``,
 #: never message text).
 INPUTS: dict[str, tuple[str, ...]] = {
+    "groups": ("group_id", "kind"),
     "memberships": ("group_id", "person_id", "joined_at", "left_at"),
-    "messages": ("message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start", "is_private"),
+    "messages": ("message_id", "thread_id", "reply_to_id", "group_id", "author_id", "created_at", "is_thread_start", "is_private", "conversation_id"),
     "reactions": ("message_id", "person_id", "created_at"),
     "mentions": ("message_id", "person_id"),
 }
@@ -73,6 +76,33 @@ VIEWS: dict[str, str] = {
         WHERE NOT m.is_thread_start AND m.created_at IS NOT NULL
     """,
     # Who each message's author answered: the message replied to, else the thread's start (dated or not).
+    # Private conversations cut into runs of one author's consecutive messages (by time): a message
+    # is answered when the next run begins, that is, when someone else in the conversation writes.
+    "private_runs": """
+        SELECT message_id, thread_id, conv, author_id, created_at, is_thread_start,
+               SUM(CASE WHEN prev_author IS NULL OR prev_author <> author_id THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY conv ORDER BY created_at, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+        FROM (
+            SELECT message_id, thread_id, conv, author_id, created_at, is_thread_start,
+                   LAG(author_id) OVER (PARTITION BY conv ORDER BY created_at, message_id) AS prev_author
+            FROM (
+                -- a direct message's conversation: the loader's, or a group of kind dm (a private channel is a community)
+                SELECT m.*, COALESCE(m.conversation_id, CASE WHEN g.kind = 'dm' THEN m.group_id END) AS conv
+                FROM messages m LEFT JOIN groups g ON m.group_id = g.group_id
+            ) m
+            WHERE is_private AND conv IS NOT NULL AND created_at IS NOT NULL
+        ) ordered
+    """,
+    # The first message by someone else after each private thread start in its conversation.
+    "private_answers": """
+        SELECT p.thread_id, n.next_start AS answered
+        FROM private_runs p
+        JOIN (
+            SELECT conv, run, LEAD(run_start) OVER (PARTITION BY conv ORDER BY run) AS next_start
+            FROM (SELECT conv, run, MIN(created_at) AS run_start FROM private_runs GROUP BY conv, run) runs
+        ) n ON p.conv = n.conv AND p.run = n.run
+        WHERE p.is_thread_start AND n.next_start IS NOT NULL
+    """,
     "reply_targets": """
         SELECT m.message_id, m.author_id AS source, COALESCE(p.author_id, s.author_id) AS target,
                m.group_id, m.created_at
@@ -118,7 +148,11 @@ REDUCTIONS: dict[str, Reduction] = {
         ),
         Reduction(
             name="threads",
-            doc="One row per dated thread start, with its first response by someone else over all the data.",
+            doc=(
+                "One row per dated thread start, with its first response by someone else over all the data: the first "
+                "dated one (the time to first response) and the first counting a reaction without a time at its "
+                "message's time (when the thread was answered)."
+            ),
             key=("thread_id",),
             order=("created_at", "thread_id"),
             columns={
@@ -127,22 +161,31 @@ REDUCTIONS: dict[str, Reduction] = {
                 "author_id": "who started it",
                 "created_at": "when",
                 "is_private": "a private conversation",
-                "first_response_at": "the first reply or reaction by someone other than the starter (null: none)",
+                "first_response_at": (
+                    "the first dated reply or reaction by someone other than the starter, or, in a private conversation, "
+                    "the other person's next message (null: none)"
+                ),
+                "answered_at": (
+                    "when it was first answered: the first reply or reaction by someone other than the starter, a reaction "
+                    "without a time (as a standard Slack export gives) at its message's time (null: none)"
+                ),
             },
             sql="""
-                SELECT s.thread_id, s.group_id, s.author_id, s.created_at, s.is_private, f.first_response_at
+                SELECT s.thread_id, s.group_id, s.author_id, s.created_at, s.is_private, f.first_response_at, f.answered_at
                 FROM thread_starts s
                 LEFT JOIN (
-                    SELECT thread_id, MIN(t) AS first_response_at FROM (
-                        SELECT thread_id, created_at AS t FROM thread_replies_all
+                    SELECT thread_id, MIN(t) AS first_response_at, MIN(a) AS answered_at FROM (
+                        SELECT thread_id, created_at AS t, created_at AS a FROM thread_replies_all
                         WHERE person_id IS NULL OR person_id <> starter_id
                         UNION ALL
-                        SELECT m.thread_id, r.created_at AS t
+                        SELECT m.thread_id, r.created_at AS t, COALESCE(r.created_at, m.created_at) AS a
                         FROM reactions r
                         JOIN messages m ON r.message_id = m.message_id
                         JOIN thread_starts s2 ON m.thread_id = s2.thread_id
-                        WHERE r.created_at IS NOT NULL AND m.created_at IS NOT NULL
+                        WHERE m.created_at IS NOT NULL
                           AND (r.person_id IS NULL OR r.person_id <> s2.author_id)
+                        UNION ALL
+                        SELECT thread_id, answered AS t, answered AS a FROM private_answers
                     ) responses GROUP BY thread_id
                 ) f ON s.thread_id = f.thread_id
             """,

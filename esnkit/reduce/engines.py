@@ -49,6 +49,16 @@ def _quote(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def _column(name: str, present: set) -> str:
+    """A column of an input table, or a typed null where a table written by an older esnkit lacks it."""
+    return name if name in present else f"CAST(NULL AS STRING) AS {name}"  # STRING: both DuckDB and Spark read it
+
+
+def _no_rows(columns) -> str:
+    """An input table with its columns and no row."""
+    return "SELECT " + ", ".join(f"CAST(NULL AS STRING) AS {c}" for c in columns) + " WHERE 1 = 0"
+
+
 def _create_views(run_sql) -> None:
     for name, sql in VIEWS.items():
         run_sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {sql}")
@@ -95,7 +105,12 @@ class DuckDBEngine:
     def _reduce_files(self, inputs: Mapping[str, str], output: str, names: tuple[str, ...], progress) -> None:
         with self.connect() as con:
             for table, columns in INPUTS.items():
-                con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {', '.join(columns)} FROM read_parquet({_quote(inputs[table])})")
+                if table not in inputs:  # an optional input (groups): none given, none there
+                    con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS {_no_rows(columns)}")
+                    continue
+                source = f"read_parquet({_quote(inputs[table])})"
+                present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+                con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {', '.join(_column(c, present) for c in columns)} FROM {source}")
             _create_views(con.execute)
             for name in names:
                 progress(f"  {name} ...")
@@ -171,7 +186,11 @@ class SparkEngine:
         spark = self.session()
         try:
             for table, columns in INPUTS.items():
-                spark.read.parquet(str(inputs[table])).select(*columns).createOrReplaceTempView(table)
+                if table not in inputs:  # an optional input (groups): none given, none there
+                    spark.sql(_no_rows(columns)).createOrReplaceTempView(table)
+                    continue
+                frame = spark.read.parquet(str(inputs[table]))
+                frame.selectExpr(*(_column(c, set(frame.columns)) for c in columns)).createOrReplaceTempView(table)
             _create_views(spark.sql)
             for name in names:
                 progress(f"  {name} ...")

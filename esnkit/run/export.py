@@ -81,9 +81,14 @@ def _toc(nb) -> list[dict[str, str]]:
     """Level-2 headings of the narrative, with the anchors nbconvert gives them."""
     entries = []
     for cell in nb.cells:
-        if cell.cell_type != "markdown" or set(cell.metadata.get("tags", [])) & set(HIDDEN_TAGS):
+        if set(cell.metadata.get("tags", [])) & set(HIDDEN_TAGS):
             continue
-        for line in cell.source.splitlines():
+        if cell.cell_type == "markdown":
+            source = cell.source
+        else:  # a section shown only where the data support it opens with its heading in its output (esnkit.steps.sections)
+            texts = [o.get("data", {}).get("text/markdown", "") for o in cell.get("outputs", [])]
+            source = "\n".join("".join(t) if isinstance(t, list) else str(t) for t in texts)
+        for line in source.splitlines():
             m = re.match(r"^##\s+(.+?)\s*#*\s*$", line)
             if m:
                 text = m.group(1)

@@ -77,6 +77,7 @@ class Assessment:
     headline: dict
     kpis: pd.DataFrame
     inactive_days: int = 90
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def assess(ctx: StepContext) -> Assessment:
@@ -126,7 +127,7 @@ def assess(ctx: StepContext) -> Assessment:
         threads=threads,
         response_by_quarter=conversations.response_rate(threads, period="Q"),
         depth=conversations.thread_depth(threads),
-        heatmap=conversations.activity_heatmap(ds, as_of=as_of),
+        heatmap=conversations.activity_heatmap(ds, as_of=as_of, tz=ctx.config.timezone),  # the client's hours
         scorecard=scorecard,
         key_communities=communities.key_communities(scorecard),
         mixing=network.department_mixing(ds, as_of=as_of, min_group_size=floor, graph=graph),
@@ -160,13 +161,14 @@ def assess(ctx: StepContext) -> Assessment:
         influencer_risk_score=network.influencer_risk_score(individuals["pagerank"]),
         benchmarks=compare_with_benchmarks({"interactive_share": values["interactive_share"], "lurker_share": headline["lurker_share"]}),
         headline=headline,
+        unit=ctx.profile.unit(),
     )
 
 
 def summary_markdown(a: Assessment, *, client: str) -> Told:
     """The executive summary, written from the numbers; every figure a registered measure, as the tiles print it."""
     g, h = a.growth, a.headline
-    f = Figures("summary", as_of=a.as_of)
+    f = Figures("summary", as_of=a.as_of, unit=a.unit)
     lines = []
     if g["peak_month"] is not None and g["current_month"] != g["peak_month"]:
         change = g["change_from_peak"]
@@ -230,7 +232,7 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             "- **No community or channel was found in this export**: conversation happens in direct messages only, so there are no community figures."
         )
     if np.isfinite(h["response_rate"]):
-        answered = f"- **{f('response_rate', h['response_rate'])} of new threads in the last {f.term('90')} days got a response**"
+        answered = f"- **{f('response_rate', h['response_rate'])} of new {a.unit} in the last {f.term('90')} days got a response**"
         lines.append(
             answered
             + (
@@ -240,7 +242,8 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
             )
         )
     else:
-        lines.append(f"- **No thread was started in the last {f.term('90')} days**, so there is no response rate for this period.")
+        word = a.unit[:-1]  # thread, post or conversation
+        lines.append(f"- **No {word} was started in the last {f.term('90')} days**, so there is no response rate for this period.")
     lines.append(
         f"- **{people(f('lapsed', h['lapsed']), h['lapsed'], 'once-active person has', 'once-active people have')} lapsed** (no activity "
         f"for {f.term(f'{a.inactive_days}+')} days) and {f('never_activated', h['never_activated'])} never took part: the reactivation opportunity."
@@ -291,8 +294,11 @@ def people(shown: str, n: float, one: str = "person was", many: str = "people we
 def kpi_tiles(a: Assessment) -> dict[str, Told]:
     """The headline tiles: every KPI's label and its value as it prints, each a fact of the section ``tiles``."""
     tiles = {}
-    for kpi_id, label, value in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"]):
-        f = Figures("tiles", as_of=a.as_of)
+    for kpi_id, label, value, why in zip(a.kpis["kpi"], a.kpis["label"], a.kpis["value"], a.kpis["unavailable"]):
+        if why:  # the data cannot measure it (kpis.unavailable): said so, with the reason under its label, not a figure
+            tiles[f"{label}, as {why}"] = kpis.NOT_AVAILABLE
+            continue
+        f = Figures("tiles", as_of=a.as_of, unit=a.unit)
         tiles[label] = Told(f(kpi_id, value), f)
     return tiles
 
@@ -392,7 +398,10 @@ def leader_ids(ctx: StepContext) -> pd.Index:
 def leaders_table(ctx: StepContext, a: Assessment) -> pd.DataFrame:
     """The leaders as step 1 lists them: reference, reach, organisation and how they engage it."""
     t = ctx.person_rows(a.leaders)
-    return t[["person", "posts", "reach", "organisation", "organisation_reached", "responds_to_their_people"]]
+    columns = ["person", "posts", "reach", "organisation", "organisation_reached", "responds_to_their_people"]
+    if len(t) and (t["organisation"] == 0).all():  # no manager chain in the roster: "organisation 0" for every leader says nothing
+        columns = columns[:3]
+    return t[columns]
 
 
 def questions_table(ctx: StepContext, a: Assessment) -> pd.DataFrame:

@@ -166,7 +166,7 @@ CACHE_USES: dict[str, frozenset[str]] = {
     ),
     "reactivate": _names(
         "data_profile opted_out active_days_all codes findings influencer_risk key_individuals kpi lapsed_people person_days person_refs "
-        "population_mask scorecard step:reactivate ties_by_day"
+        "population_mask registration_days scorecard step:reactivate ties_by_day"
     ),
     "sustain": _names(
         "data_profile opted_out active_days_all codes community_triage coverage findings funnel key_individuals kpi kpi_people "

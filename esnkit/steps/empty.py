@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..metrics import network
+from ..metrics.measures import in_unit
 from .context import StepContext
 
 __all__ = ["why", "TOPICS"]
@@ -71,7 +72,10 @@ def _questions(ctx: StepContext) -> str:
 
     if marks_questions(ctx.ds):
         return f"No question was asked in the 90 days to {ctx.as_of}."
-    return "This export marks no questions: Slack and Teams have no question type, and only newer Viva Engage exports mark them."
+    formats = {str(s.get("format", "")) for s in ctx.ds.meta.sources}
+    if formats and formats <= {"slack", "teams"}:
+        return "This export marks no questions: Slack and Teams have no question type."
+    return "These data mark no message as a question, so questions are not counted apart from other posts."
 
 
 def _invite_back(ctx: StepContext) -> str:
@@ -88,7 +92,7 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
     "communities": _communities,
     "all communities": lambda ctx: _communities(ctx) if not _has_communities(ctx) else f"No community had any activity up to {ctx.as_of}.",
     "activity": lambda ctx: f"No one posted, replied or reacted up to {ctx.as_of}.",
-    "threads": lambda ctx: f"No thread was started up to {ctx.as_of}.",
+    "threads": lambda ctx: in_unit(f"No thread was started up to {ctx.as_of}.", ctx.profile.unit()),
     "ties": lambda ctx: (
         "No one replied to, mentioned or reacted to anyone else in the last 365 days, so there is no network of ties yet."
         if network.key_individuals(ctx.ds, as_of=ctx.as_of).empty
@@ -100,12 +104,17 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
         else f"No department with at least {ctx.min_group_size} people has ties to measure."
     ),
     "influencer risk": lambda ctx: "None of last quarter's most central people has halved their activity since: no influencer is at risk.",
-    "successes": lambda ctx: "No thread or community stands out yet: none drew several people, several departments or fast answers.",
+    "successes": lambda ctx: in_unit(
+        "No thread or community stands out yet: none drew several people"
+        + (", several departments or fast answers." if ctx.profile.has_departments else " or fast answers."),
+        ctx.profile.unit(),
+    ),
     "survey": _survey,
     "survey by department": _survey_by_department,
-    "findings": lambda ctx: (
+    "findings": lambda ctx: in_unit(
         f"No figure at {ctx.as_of} calls for a specific action: no key-person risk, silo, silent heavy contributors, "
-        "quiet communities, unanswered threads or large never-activated group was found."
+        "quiet communities, unanswered threads or large never-activated group was found.",
+        ctx.profile.unit(),
     ),
     "questions": _questions,
     "leaders": lambda ctx: (

@@ -37,6 +37,7 @@ from .._fast import isin
 from ..facts import Figures, Told
 from ..metrics import adoption, kpis, network
 from ..metrics._base import population
+from ..metrics.measures import in_unit
 from ..render import clean_text
 from . import month_end_after
 from .context import StepContext
@@ -112,7 +113,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
     ds, as_of = ctx.ds, ctx.as_of
     soon, later = month_end_after(ctx.due_from, SOON_MONTHS), month_end_after(ctx.due_from, LATER_MONTHS)
     owner = ctx.config.owner
-    f = Figures("findings", as_of=as_of.isoformat())
+    f = Figures("findings", as_of=as_of.isoformat(), unit=ctx.profile.unit())
     out: list[Finding] = []
     individuals = network.key_individuals(ds, as_of=as_of)
     roles = pd.Series(individuals["role"].to_numpy(), index=individuals["person_id"].to_numpy())
@@ -240,8 +241,9 @@ def _findings(ctx: StepContext) -> list[Finding]:
     values = kpis.kpi_values(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     rate = values["response_rate"]
     if np.isfinite(rate) and rate < RESPONSE_FLOOR:
-        found = _told(f"Only {f('response_rate', rate)} of the threads started in the last {f.term('90')} days got a response.", f)
-        action = _told("Community managers check for unanswered threads every working day and bring in someone who can answer.", f)
+        unit = ctx.profile.unit()
+        found = _told(f"Only {f('response_rate', rate)} of the {unit} started in the last {f.term('90')} days got a response.", f)
+        action = _told(RESPONSE_ACTION_PRIVATE if ctx.profile.private_only else in_unit(RESPONSE_ACTION, unit), f)
         out.append(Finding("conversation", found, action, owner("conversation"), soon))
     never, total = values["never_activated"], len(population(ds))
     if total and never / total >= NEVER_FLOOR:
@@ -250,12 +252,31 @@ def _findings(ctx: StepContext) -> list[Finding]:
             f"counted) {'has' if never == 1 else 'have'} never taken part.",
             f,
         )
-        action = _told(
-            "Target them with step 3's comms by department and location, each with a first thing to do (a question to answer, a community to join).",
-            f,
-        )
+        action = _told(never_action(ctx.profile), f)
         out.append(Finding("adoption", found, action, owner("adoption"), later))
     return out
+
+
+#: What to do about unanswered threads (in the data's unit, :func:`~esnkit.metrics.measures.in_unit`); with private messages only there is no community manager to do it.
+RESPONSE_ACTION = "Community managers check for unanswered threads every working day and bring in someone who can answer."
+RESPONSE_ACTION_PRIVATE = "Managers ask their teams to answer the messages they receive within a working day: an unanswered message is a closed door."
+
+
+def never_action(profile) -> str:
+    """What to do about the never-activated: aimed by department and location only where the data have them.
+
+    >>> from esnkit.profile import DataProfile
+    >>> p = DataProfile(7, 0, 0, 9, 0, 0, 9, 0, 0, 0, False, False, 0, 0, False, None, None, None, "")
+    >>> never_action(p)
+    "Reach them with step 3's comms, each with a first thing to do (a question to answer, a community to join)."
+    >>> never_action(dataclasses.replace(p, departments=4))[:50]
+    "Target them with step 3's comms by department, eac"
+    """
+    by = [word for word, has in (("department", profile.has_departments), ("location", profile.has_locations)) if has]
+    first = "a question to answer" if profile.private_only else "a question to answer, a community to join"
+    if not by:
+        return f"Reach them with step 3's comms, each with a first thing to do ({first})."
+    return f"Target them with step 3's comms by {' and '.join(by)}, each with a first thing to do ({first})."
 
 
 def finding_people(ctx: StepContext) -> pd.DataFrame:

@@ -44,9 +44,10 @@ from .._io import atomic_write
 from .._text import signed
 from ..dataset import Dataset
 from ..errors import ConfigError
-from ..facts import Figures, Told
+from ..facts import Figures, Told, headline_cells
 from ..metrics import kpis, measures, network, trends
 from ..metrics._base import population
+from ..profile import data_profile
 from ..render import escape_md
 from . import month_end_after
 from .context import StepContext
@@ -93,13 +94,13 @@ def objective_kpi(metric: str) -> kpis.KPI:
         raise ConfigError(f"unknown objective metric {str(metric)[:40]!r}; choose one of {', '.join(k.id for k in kpis.KPIS)}") from None
 
 
-def objective_label(metric: str, segment: dict[str, str] | None) -> str:
+def objective_label(metric: str, segment: dict[str, str] | None, unit: str | None = None) -> str:
     """An objective's label as every table, title and summary prints it: the KPI's, with the segment it is measured for.
 
     >>> objective_label("response_rate", {"department": "Legal"}), objective_label("active_30", None)
     ('Threads answered (last 90 days), Legal', 'People active in the last 30 days')
     """
-    return measures.label_of(objective_kpi(metric).id, segment=segment)  # the registry's one way to name a segment
+    return measures.label_of(objective_kpi(metric).id, segment=segment, unit=unit)  # the registry's one way to name a segment
 
 
 def segment_people(ds: Dataset, segment: dict[str, str] | None) -> pd.Series | None:
@@ -359,15 +360,16 @@ def propose_objectives(
         else:
             goal("interactive_share", 1.0, "Everyone has a voice", "every registered person already takes part: hold it at {target}")
     resp = values["response_rate"]
+    unit = data_profile(ds).unit()  # threads, posts or conversations: the word the data support
     if np.isfinite(resp):
         target = min(SHARE_CEILING, max(resp, 0.6) + 0.1)
         goal(
             "response_rate",
             max(target, resp),
             "Questions get answers",
-            f"from {shown('response_rate', resp)} to {{target}} of threads answered: an unanswered post is the fastest way to lose a contributor"
+            f"from {shown('response_rate', resp)} to {{target}} of {unit} answered: an unanswered post is the fastest way to lose a contributor"
             if target > resp
-            else f"{shown('response_rate', resp)} of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
+            else f"{shown('response_rate', resp)} of {unit} are answered, at or above the 95% worth aiming for: keep it there, as an unanswered "
             "post is the fastest way to lose a contributor",
         )
     active = values["active_30"]
@@ -429,6 +431,7 @@ class Plan:
     glide_paths: pd.DataFrame
     alignment: pd.DataFrame
     history: dict[str, pd.DataFrame]
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def build_plan(ctx: StepContext, *, save: bool = False) -> Plan:
@@ -472,7 +475,7 @@ def _build_plan(ctx: StepContext) -> Plan:
         rows.append(
             {
                 "objective_id": obj["id"],
-                "objective": objective_label(k.id, obj["segment"]),
+                "objective": objective_label(k.id, obj["segment"], ctx.profile.unit()),
                 "metric": k.id,
                 "segment": ", ".join(f"{k_} = {v}" for k_, v in (obj["segment"] or {}).items()) or "whole network",
                 "baseline": baseline,
@@ -505,7 +508,9 @@ def _build_plan(ctx: StepContext) -> Plan:
     )
     alignment = alignment[["theme", "objective", "owner", "target", "deadline", "why"]]
     alignment["owner"] = alignment["owner"].where(alignment["owner"].astype("str").str.strip() != "", BLANK_OWNER)
-    return Plan(as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history)
+    return Plan(
+        as_of=as_of.isoformat(), proposed=proposed, objectives=table, glide_paths=glide, alignment=alignment, history=history, unit=ctx.profile.unit()
+    )
 
 
 PLAN_COLUMNS = [
@@ -522,8 +527,10 @@ def save_plan(plan: Plan, folder: Path) -> Path:
     data = {
         "as_of": plan.as_of,
         "proposed": plan.proposed,
-        "objectives": json.loads(plan.objectives.to_json(orient="records")),
-        "glide_paths": json.loads(plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records")),
+        "objectives": json.loads(plan.objectives.to_json(orient="records", double_precision=15)),
+        "glide_paths": json.loads(
+            plan.glide_paths.assign(month=plan.glide_paths["month"].astype(str)).to_json(orient="records", double_precision=15)
+        ),
         # the definition each objective's baseline was measured under: a later definition restates it (step 5)
         "versions": {str(m): objective_kpi(m).version for m in plan.objectives["metric"].unique()},
     }
@@ -558,7 +565,7 @@ def plan_summary(plan: Plan, *, client: str) -> Told:
     alignment table below the summary, so a bullet says its course once.
     """
     t = plan.objectives
-    f = Figures("summary", as_of=plan.as_of)
+    f = Figures("summary", as_of=plan.as_of, unit=plan.unit)
     name = f.name(escape_md(client))
     if plan.proposed:
         intro = (
@@ -647,24 +654,33 @@ def course(metric: str, baseline: float, target: float, deadline, *, start: str 
     return f"held at {before} until {deadline}" if before == after else f"{start}{before} to {after} by {deadline}"
 
 
-def objective_title(row, *, as_of) -> Told:
+def objective_title(row, *, as_of, unit: str | None = None) -> Told:
     """A glide path's title that states the objective: ``Threads answered (last 90 days), Legal: 80.7% to 90.7% by 2027-09-30 (realistic)``.
 
     ``row.objective`` is :func:`objective_label`'s, which already names the segment; its two figures
     are the summary's (:func:`marked_course`), measured at the plan's ``as_of``.
     """
-    f = Figures("chart", as_of=as_of)
+    f = Figures("chart", as_of=as_of, unit=unit)  # unit: the plan's (Plan.unit), in its figures' labels
     return Told(f"{f.name(escape_md(row.objective))}: {marked_course(f, row, start='')} ({escape_md(row.feasibility)})", f)
 
 
 def objectives_table(plan: Plan) -> pd.DataFrame:
     """The objectives as the deliverable shows them: values printed as the KPIs print, one line each."""
     t = plan.objectives
+    segments = [json.loads(s or "{}") or None for s in t["segment_spec"]]
     return pd.DataFrame(
         {
             "objective": t["objective"],  # its label names the segment ("..., Legal")
-            "baseline": [kpis.display(m, v) for m, v in zip(t["metric"], t["baseline"])],
-            "target": [kpis.display(m, v) for m, v in zip(t["metric"], t["target"])],
+            # the headline figures are facts, as the summary above records them (facts.headline_cells)
+            "baseline": headline_cells(t["metric"], t["baseline"], segments, as_of=plan.as_of, unit=plan.unit),
+            "target": headline_cells(
+                ["target_" + m for m in t["metric"]],
+                t["target"],
+                segments,
+                as_of=plan.as_of,
+                unit=plan.unit,
+                windows=[f"by {d}" for d in t["deadline"]],
+            ),
             "deadline": t["deadline"],
             "needs per month": [display_change(m, v) for m, v in zip(t["metric"], t["required_monthly_change"])],
             "trend per month": [display_change(m, v) for m, v in zip(t["metric"], t["trend_monthly_change"])],

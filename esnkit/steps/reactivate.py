@@ -385,16 +385,17 @@ class Reactivation:
     seed_communities: pd.DataFrame
     invite_back: pd.DataFrame
     comms_targets: pd.DataFrame
-    never_activated: int
+    never_activated: float  # a count; NaN when the data cannot tell
     campaigns: pd.DataFrame
     contact_lists: list[Path]
-    lapsed: int  # the KPI: every lapsed person; invite_back lists those who still have an account
+    lapsed: float  # a count, NaN when the data cannot tell; the KPI: every lapsed person; invite_back lists those who still have an account
     never: pd.DataFrame
     silent: pd.DataFrame  # adoption.silent_heavy_contributors: the heavy contributors who went silent
     as_of: str = ""
     inactive_days: int = 90
     healthy: int = 0  # the healthy-communities KPI, of which the seed communities are the busiest
     people: int = 0  # people counted in the figures (the data profile): a small network lists fewer
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def build_reactivation(ctx: StepContext, *, write_lists: bool = False) -> Reactivation:
@@ -448,16 +449,17 @@ def _build_reactivation(ctx: StepContext) -> Reactivation:
         seed_communities(scorecard),
         invites,
         comms_targets(ds, as_of=as_of, min_group_size=ctx.min_group_size),
-        int(values["never_activated"]),
+        values["never_activated"],  # NaN where the data cannot tell (usage reports alone)
         campaigns,
         [],
-        int(values["lapsed"]),
+        values["lapsed"],
         never,
         silent_heavy(ctx),
         as_of.isoformat(),
         ctx.inactive_days,
         int(np.nan_to_num(values["healthy_communities"])),
         ctx.profile.people,
+        ctx.profile.unit(),
     )
 
 
@@ -480,7 +482,7 @@ def silent_heavy(ctx: StepContext) -> pd.DataFrame:
 
 def reactivation_summary(r: Reactivation, *, client: str) -> Told:
     """The step's summary, each sentence written from its numbers, each figure a registered measure."""
-    f = Figures("summary", as_of=r.as_of)
+    f = Figures("summary", as_of=r.as_of, unit=r.unit)
     lines = []
     bridging = int((r.champions["cross_department_ties"] > 0).sum()) if len(r.champions) else 0
     if len(r.champions) == 0:
@@ -499,7 +501,7 @@ def reactivation_summary(r: Reactivation, *, client: str) -> Told:
         )
     else:
         lines.append("- **No community is growing or thriving** to seed from: start with the champions' own conversations.")
-    if r.lapsed:
+    if r.lapsed > 0:
         listed = len(invite_back_listed(r))
         lines.append(
             f"- **{f('lapsed', r.lapsed)} {'person has' if r.lapsed == 1 else 'people have'} lapsed** (no activity for "
@@ -524,6 +526,8 @@ def reactivation_summary(r: Reactivation, *, client: str) -> Told:
                 f"- **{f('silent_heavy_stopped_in_month', cluster[1], window=month)} of the {f('silent_heavy_contributors', len(r.silent))} "
                 f"heavy contributors who went silent stopped in {month}**: ask what changed that month."
             )
+    elif np.isnan(r.lapsed):
+        lines.append("- **Who has lapsed cannot be told from these data**: usage reports give no day of anyone's last activity.")
     else:
         lines.append(f"- **No one has lapsed**: everyone who took part was active in the last {f.term(str(r.inactive_days))} days.")
     top = r.comms_targets.head(3)
@@ -537,8 +541,10 @@ def reactivation_summary(r: Reactivation, *, client: str) -> Told:
             for a, v, n in zip(top["attribute"], top["value"], top["never_active"])
         )
         lines.append(f"- **{never()}**; above-the-line comms should aim first at {targets}.")
-    elif r.never_activated:
+    elif r.never_activated > 0:
         lines.append(f"- **{never()}**; no department or location reaches the privacy floor, so comms go to everyone alike.")
+    elif np.isnan(r.never_activated):
+        lines.append("- **Who has never taken part cannot be told from these data**: usage reports cover their own period, not all time.")
     else:
         lines.append("- **Everyone has taken part at least once.**")
     lines.append(f"- Contact lists with names for {f.name(escape_md(client))}'s comms team are kept in a restricted folder, apart from this report.")

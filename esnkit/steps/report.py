@@ -44,8 +44,9 @@ import pandas as pd
 
 from .._fast import isin
 from .._io import atomic_write
-from ..facts import Figures, Told
+from ..facts import Figures, Told, headline_cells
 from ..metrics import communities, kpis, network, trends
+from ..metrics.measures import in_unit
 from ..render import escape_md
 from .context import StepContext
 from .plan import load_plan, objective_kpi, objective_label, objective_trend, propose_objectives, segment_people, shown_change
@@ -114,7 +115,15 @@ def forecast(history: pd.Series, months_left: int) -> float:
 
 
 def trend_title(
-    label: str, kpi_id: str, history: pd.DataFrame, f: trends.Forecast, deadline, *, as_of: str = "", segment: dict | None = None
+    label: str,
+    kpi_id: str,
+    history: pd.DataFrame,
+    f: trends.Forecast,
+    deadline,
+    *,
+    as_of: str = "",
+    segment: dict | None = None,
+    unit: str | None = None,
 ) -> Told:
     """A trend chart's title that states the finding: where the KPI went over its history, and where its trend ends.
 
@@ -127,7 +136,7 @@ def trend_title(
     >>> trend_title("Threads answered", "response_rate", h.iloc[-3:], trends.forecast(h.iloc[-3:], until=pd.Period("2027-09", "M")), "2027-09-30")
     'Threads answered rose from 78.0% to 80.0% in 2 months; no forecast yet (3 monthly values so far; a trend needs 6)'
     """
-    figs = Figures("chart", as_of=as_of)
+    figs = Figures("chart", as_of=as_of, unit=unit)  # unit: the data's unit of conversation, in its figures' labels
     name = figs.name(escape_md(label))
     measured = history.dropna(subset=["value"])
     if len(measured) == 0:
@@ -203,11 +212,11 @@ def quarter_change(history: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
+def best_practices(scorecard: pd.DataFrame, *, unit: str | None = None) -> pd.DataFrame:
     """What growing/thriving communities do differently from declining/idle ones: each group's mean, and the effect size.
 
     Effect size is Cohen's d (difference of means over the pooled standard deviation); ``advice``
-    states the difference as something to do. The means are shown, not medians: a median could
+    states the difference as something to do, in the data's ``unit`` of conversation. The means are shown, not medians: a median could
     differ the other way (newcomer share 19% against 0% in medians, the means nearly equal).
     """
     good = scorecard[isin(scorecard["status"], ["thriving", "growing"])]
@@ -221,6 +230,7 @@ def best_practices(scorecard: pd.DataFrame) -> pd.DataFrame:
     }
     rows = []
     for column, (advice, higher_good) in features.items():
+        advice = in_unit(advice, unit)
         a, b = good[column].dropna().astype(float), bad[column].dropna().astype(float)
         if len(a) < 2 or len(b) < 2:
             continue
@@ -326,6 +336,7 @@ class Report:
     kpis: pd.DataFrame
     trend_titles: dict[str, str] = dataclasses.field(default_factory=dict)  # each trend's chart title, stating the finding
     forecasts: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)  # each trend's path to the deadline (trends.trend_path)
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 SCORECARD_COLUMNS = [
@@ -385,9 +396,9 @@ def _build_report(ctx: StepContext) -> Report:
         hist, f = objective_trend(ds, k.id, as_of=as_of, deadline=o["deadline"], segment=segment, inactive_days=ctx.inactive_days)
         hist.attrs["percent"] = k.unit == "share"
         hist.attrs["kpi"] = k.id
-        label = objective_label(k.id, segment)
+        label = objective_label(k.id, segment, ctx.profile.unit())
         history[label] = hist
-        titles[label] = trend_title(label, k.id, hist, f, o["deadline"], as_of=as_of.isoformat(), segment=segment)
+        titles[label] = trend_title(label, k.id, hist, f, o["deadline"], as_of=as_of.isoformat(), segment=segment, unit=ctx.profile.unit())
         paths[label] = kpis.kpi_trend_path(ds, k.id, hist, until=o["deadline"], as_of=as_of, people=people, inactive_days=ctx.inactive_days)
         now = kpis.kpi_values(ds, as_of=as_of, people=people, inactive_days=ctx.inactive_days, which=[k.id])[k.id]
         path = glide[glide["objective_id"] == o["objective_id"]] if len(glide) else glide
@@ -446,9 +457,9 @@ def _build_report(ctx: StepContext) -> Report:
     previous = _previous_kpis(ctx.paths.reports_root, as_of)
     table = kpis.kpi_table(ds, as_of=as_of, inactive_days=ctx.inactive_days)
     return Report(
-        as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc), movers(sc, risk), marks,
+        as_of.isoformat(), plan_as_of, plan, scorecard, history, qc, best_practices(sc, unit=ctx.profile.unit()), movers(sc, risk), marks,
         _history_note(previous, table, restate=lambda kpi, day: kpis.kpi_values(ds, as_of=day, inactive_days=ctx.inactive_days, which=[kpi])[kpi]),
-        previous, table, titles, paths,
+        previous, table, titles, paths, ctx.profile.unit(),
     )  # fmt: skip
 
 
@@ -534,7 +545,7 @@ def save_record(r: Report, folder: Path) -> Path:
 
 def report_summary(r: Report, *, client: str) -> Told:
     """The executive summary of step 5, every figure a registered measure, printed as the scorecard prints it."""
-    f = Figures("summary", as_of=r.as_of)
+    f = Figures("summary", as_of=r.as_of, unit=r.unit)
     lines = []
     name = f.name(escape_md(client))
     if r.plan_as_of is None:
@@ -585,11 +596,21 @@ def restated_note(r: Report) -> str:
 
 
 def scorecard_table(r: Report) -> pd.DataFrame:
-    """The KPI scorecard as the deliverable shows it (every value as the KPI prints; the forecast's 80% range, or why there is none)."""
+    """The KPI scorecard as the deliverable shows it (every value as the KPI prints; the forecast's 80% range, or why there is none).
+
+    Its headline columns are facts (:func:`headline_cells`): the baseline, measured at the plan's date; now; the target.
+    """
     t = r.scorecard
     out = {"objective": t["objective"]}
     for column in ("baseline", "now", "glide_path_now", "target", "forecast_at_deadline"):
         out[column.replace("_", " ")] = [kpis.display(k, v) for k, v in zip(t["kpi"], t[column])]
+    segments = [json.loads(s or "{}") or None for s in t["segment_spec"]]
+    if r.plan_as_of:
+        out["baseline"] = headline_cells(t["kpi"], t["baseline"], segments, as_of=r.plan_as_of, unit=r.unit)
+    out["now"] = headline_cells(t["kpi"], t["now"], segments, as_of=r.as_of, unit=r.unit)
+    out["target"] = headline_cells(
+        ["target_" + k for k in t["kpi"]], t["target"], segments, as_of=r.as_of, unit=r.unit, windows=[f"by {d}" for d in t["deadline"]]
+    )
     out["80% range"] = [
         f"{kpis.display(k, lo)} to {kpis.display(k, hi)}" if np.isfinite(lo) and np.isfinite(hi) else f"no forecast: {why}"
         for k, lo, hi, why in zip(t["kpi"], t["forecast_low"], t["forecast_high"], t["forecast_note"])

@@ -322,7 +322,7 @@ def embedding_indicators(ds: Dataset, *, as_of=None, quarters: int = 4) -> pd.Da
             {
                 "quarter": f"Q{q.quarter} {q.year}",
                 "partial": bool(q_last < q.end_time.normalize()),
-                "active_people": int(kpis.kpi_values(ds, as_of=q_last, which=["active_90"])["active_90"]),
+                "active_people": _whole(kpis.kpi_values(ds, as_of=q_last, which=["active_90"])["active_90"]),
                 "habitual_share": float(isin(active["segment"], ["habitual", "power"]).mean()) if len(active) else np.nan,
                 "beyond_core_share": float(1 - core.sum() / counts.sum()) if counts.sum() else np.nan,
                 "cross_department_share": float(crossed[k] / threads[k]) if threads[k] else np.nan,
@@ -379,6 +379,7 @@ class Sustain:
     embedding: pd.DataFrame
     stories: pd.DataFrame
     as_of: str = ""
+    unit: str = "threads"  # the data's unit of conversation (ctx.profile.unit()): labels and sentences use it
 
 
 def build_sustain(ctx: StepContext) -> Sustain:
@@ -420,6 +421,7 @@ def build_sustain(ctx: StepContext) -> Sustain:
         embedding_indicators(ds, as_of=as_of),
         success_stories(ds, as_of=as_of, individuals=individuals),
         as_of.isoformat(),
+        ctx.profile.unit(),
     )
 
 
@@ -447,7 +449,7 @@ def base_action(actions: pd.Series) -> pd.Series:
 
 def sustain_summary(s: Sustain, *, client: str) -> Told:
     """Step 4's summary: the triage in two sentences, newcomers, the habitual share and the stories, each figure a registered measure."""
-    f = Figures("summary", as_of=s.as_of)
+    f = Figures("summary", as_of=s.as_of, unit=s.unit)
     counts = base_action(s.triage["action"]).value_counts() if len(s.triage) else pd.Series(dtype="int64")
     decide = [a for a in ("revive", "revive or merge", "merge", "archive") if counts.get(a, 0)]
     keep = [a for a in ("support", "leave alone", "leave alone and play back") if counts.get(a, 0)]
@@ -470,7 +472,7 @@ def sustain_summary(s: Sustain, *, client: str) -> Told:
     else:
         lines.append("- **No community or channel was found in this export**, so there is nothing to triage.")
     fun = s.funnel
-    if len(fun) > 1 and pd.notna(fun["share"].iloc[1]):
+    if len(s.triage) and len(fun) > 1 and pd.notna(fun["share"].iloc[1]):  # newcomers to a community: none without communities
         lines.append(
             f"- **Newcomers**: {f('newcomer_return_share', fun['share'].iloc[1])} of people's first posts in a community were followed by another there."
         )
@@ -493,3 +495,8 @@ def _stories_line(n: int, f: Figures) -> str:
         return "**No success story** is ready to play back yet."
     noun, verb = ("story", "is") if n == 1 else ("stories", "are")
     return f"**{f('success_stories', n)} success {noun}** {verb} ready to play back (below)."
+
+
+def _whole(value: float) -> float:
+    """A count as a whole number, or NaN where the data cannot tell (usage reports alone)."""
+    return float(round(value)) if np.isfinite(value) else float("nan")
