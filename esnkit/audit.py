@@ -161,7 +161,7 @@ def _true_to_profile(pages: dict, faults: list[Fault]) -> None:
         if not rules:
             continue
         page = _copy(soup)
-        for statement in page.select("[data-profile]"):
+        for statement in page.select("[data-profile], .esn-consultant"):  # the consultant's own notes are theirs (esnkit.notes)
             statement.decompose()
         for part in page.find_all(_BLOCKS):  # a heading, a paragraph, a list item, a table cell: each ends its sentence
             part.append("\n")
@@ -264,7 +264,8 @@ def _printed(stem: str, soup, facts: list[dict], faults: list[Fault]) -> None:
 def _unregistered(stem: str, soup, faults: list[Fault]) -> None:
     for block in soup.select("[data-block]"):
         block = _copy(block)
-        for marked in block.select("span.esn-fig, span.esn-term, span.esn-name, .esn-kpi .l"):
+        # the consultant's words (esnkit.notes: a replaced summary sentence) are theirs, figures and all
+        for marked in block.select("span.esn-fig, span.esn-term, span.esn-name, .esn-kpi .l, .esn-consultant"):
             marked.decompose()
         text = _NOT_FIGURES.sub(" ", block.get_text(" "))
         for number in _NUMBER.findall(text):

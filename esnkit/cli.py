@@ -125,8 +125,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     paths = ClientPaths.for_client(args.client, args.data_dir).require()
     as_of = _date_option(args.as_of, "--as-of")
+    delivered_on = _date_option(args.delivered_on, "--delivered-on")
     with client_lock(paths.root, "run", wait=args.wait):
-        run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed())
+        run_client(paths, steps=parse_steps(args.steps), as_of=as_of, formats=parse_formats(args.to), progress=_timed(), delivered_on=delivered_on)
     return 0
 
 
@@ -143,6 +144,36 @@ def cmd_audit(args: argparse.Namespace) -> int:
         _say(f"{len(faults):,} fault{'s' if len(faults) != 1 else ''} in the deliverables of {paths.client}")
         return 1
     _say(f"no fault found in the deliverables of {paths.client}")
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from .audit import audit_folder
+    from .notes import approve
+    from .run.export import find_chromium
+
+    paths = ClientPaths.for_client(args.client, args.data_dir).require()
+    as_of = _date_option(args.as_of, "--as-of")
+    root = paths.reports_root
+    if as_of is None:
+        done = sorted(p.name for p in root.glob("*") if p.is_dir()) if root.is_dir() else []
+        if not done:
+            raise ConfigError(f"{root}: no report folder; run `esnkit run {paths.client}` first")
+        folder = root / done[-1]
+    else:
+        folder = paths.reports(as_of)
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: no report folder for {as_of}; run `esnkit run {paths.client} --as-of {as_of}` first")
+    with client_lock(paths.root, "approve", wait=args.wait):
+        faults = audit_folder(folder, restricted=paths.restricted) if (folder / "facts.json").is_file() else []
+        if faults:
+            raise ConfigError(
+                f"{folder}: the audit finds {len(faults):,} fault{'s' if len(faults) != 1 else ''} in these deliverables; "
+                f"`esnkit audit {paths.client} --as-of {folder.name}` lists them: fix them before approving"
+            )
+        record = approve(folder, by=args.by or paths.load_config().prepared_by, chromium=find_chromium())
+    _say(f"approved by {record['approved_by']} at {record['approved_at']}: {', '.join(record['files'])} (DRAFT marks taken off)")
+    _say(f"recorded in {folder / 'approved.json'}; a run that changes a deliverable marks it DRAFT again")
     return 0
 
 
@@ -307,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="last day analysed, YYYY-MM-DD (default: client.yml's as_of, else the last day of the last complete month in the data)",
     )
+    p.add_argument(
+        "--delivered-on",
+        default=None,
+        help="the day the deliverables go to the client, YYYY-MM-DD: due dates count from it and the covers show it "
+        "(default: client.yml's delivered_on, else today; give the recorded day to reproduce a run)",
+    )
     p.add_argument("--to", default="both", help="export formats: html, pdf or both (default: both; a PDF needs Chromium)")
     p.set_defaults(func=cmd_run)
 
@@ -314,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("client", help="the client's folder name under the data directory")
     p.add_argument("--as-of", default=None, help="the run to audit, YYYY-MM-DD (default: the latest report folder)")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("approve", parents=[common], help="approve a run's deliverables: record who and when, take off their DRAFT marks")
+    p.add_argument("client", help=CLIENT_HELP + ", already run")
+    add_wait_option(p)
+    p.add_argument("--as-of", default=None, help="the run to approve, YYYY-MM-DD (default: the latest report folder)")
+    p.add_argument("--by", default=None, help="who approves, as recorded (default: client.yml's prepared_by, else your login name)")
+    p.set_defaults(func=cmd_approve)
 
     p = sub.add_parser("lab", parents=[common], help="open JupyterLab in a client's workspace, on its explorer")
     p.add_argument("client", help=CLIENT_HELP + ", already ingested")

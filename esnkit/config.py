@@ -114,6 +114,7 @@ class ClientConfig:
     show_names: bool = False  # names in deliverables only with the client's consent
     keep_text: bool = False  # message bodies are dropped at load unless a step needs them
     inactive_days: int = 90  # no activity for this long = lapsed
+    delivered_on: dt.date | None = None  # the day the deliverables are delivered (due dates count from it); default: the day of the run
     history_complete_from: dt.date | None = None  # where the complete history starts, when the data's own detection is wrong (esnkit.profile)
     branding: Branding = Branding()
     objectives: tuple[dict[str, Any], ...] = ()
@@ -292,6 +293,8 @@ def config_from_dict(data: dict[str, Any], where: str = "client.yml") -> ClientC
         kw["interviews"] = str(data["interviews"])
     if data.get("as_of") is not None:
         kw["as_of"] = _parse_date(data["as_of"], f"{where}: as_of")
+    if data.get("delivered_on") is not None:
+        kw["delivered_on"] = _parse_date(data["delivered_on"], f"{where}: delivered_on")
     if data.get("history_complete_from") is not None:
         kw["history_complete_from"] = _parse_date(data["history_complete_from"], f"{where}: history_complete_from")
     if data.get("network_start") is not None:
@@ -585,6 +588,7 @@ sources:                        # platform exports, as received, under raw/
 # interviews: raw/interviews.csv  # coded notes: user_type, theme, sentiment, quote
 
 # as_of: 2026-06-30             # last day analysed (default: the last day of the last complete month in the data)
+# delivered_on: 2026-07-15      # the day the deliverables go to the client: due dates count from it (default: the day of the run)
 # timezone: Europe/Berlin       # the client's IANA time zone (default UTC): the busiest-hours heatmap is in it
 # network_start: 2019-03-01     # the day the network launched (default: its first community, else its first message);
                                 # messages dated before it are reported as a data-quality warning

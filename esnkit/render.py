@@ -464,11 +464,14 @@ def long_date(day: dt.date) -> str:
 def parameters_sentence(ctx: StepContext) -> str:
     """The run's parameters as the appendix states them, in words (the notebook's parameter names are code).
 
-    'Analysed up to 31 March 2026; groups under 5 people hidden; a person counts as lapsed after 90 days without activity; names not shown.'
+    'Analysed up to 31 March 2026; delivered on 7 April 2026, the day due dates count from; groups under 5 people hidden; a person
+    counts as lapsed after 90 days without activity; names not shown.' (without a delivery date, due dates count from the as-of and
+    the sentence says nothing of it)
     """
     names = "names shown, with the client's written consent" if ctx.show_names else "names not shown"
+    delivered = f"; delivered on {long_date(ctx.delivered_on)}, the day due dates count from" if ctx.delivered_on else ""
     return (
-        f"Analysed up to {long_date(ctx.as_of)}; groups under {count(ctx.min_group_size, 'person', 'people')} hidden; "
+        f"Analysed up to {long_date(ctx.as_of)}{delivered}; groups under {count(ctx.min_group_size, 'person', 'people')} hidden; "
         f"a person counts as lapsed after {count(ctx.inactive_days, 'day')} without activity; {names}."
     )
 

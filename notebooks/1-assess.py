@@ -24,6 +24,7 @@ from typing import Optional
 
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
 as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)
+delivered_on: str = ""  # day the deliverables are delivered, YYYY-MM-DD: due dates count from it (empty: client.yml's, else today)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
 show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
 inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
@@ -32,10 +33,11 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import measures_table, show_note, show_table, show_markdown, show_kpis, show_appendix, show_reason_if_empty, pct
 from esnkit.steps.context import open_step
+from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.sections import show_section
 
-ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps.assess import INEQUALITY_LABELS, MATRIX_NOTE, assess, key_individuals_shown, key_people_table, kpi_tiles, leaders_table, lurker_note, network_shape_note, questions_summary, questions_table, reconciliation_note, summary_markdown
 from esnkit.steps.findings import show_findings
 
@@ -45,7 +47,7 @@ a = assess(ctx)
 # ## Executive summary
 
 # %%
-show_markdown(summary_markdown(a, client=ctx.client), block_name="summary")
+show_summary(ctx, "1-assess", summary_markdown(a, client=ctx.client))
 
 # %%
 show_kpis(kpi_tiles(a))

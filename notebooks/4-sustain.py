@@ -24,6 +24,7 @@ from typing import Optional
 
 client_dir: str = "../tests/fixtures/tiny-client"  # the client folder; `esnkit run` passes data/CLIENT
 as_of: str = ""  # last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)
+delivered_on: str = ""  # day the deliverables are delivered, YYYY-MM-DD: due dates count from it (empty: client.yml's, else today)
 min_group_size: Optional[int] = None  # breakdowns by an HR attribute hide smaller groups (None: client.yml's)
 show_names: Optional[bool] = None  # names only with the client's written consent (None: client.yml's)
 inactive_days: Optional[int] = None  # days without activity after which a person counts as lapsed (None: client.yml's)
@@ -32,11 +33,12 @@ inactive_days: Optional[int] = None  # days without activity after which a perso
 from esnkit import plots
 from esnkit.render import show_table, show_markdown, show_kpis, show_appendix, pct
 from esnkit.steps.context import open_step
+from esnkit.notes import show_summary
 from esnkit.steps.empty import why
 from esnkit.steps.findings import show_findings
 from esnkit.steps.sections import show_section
 
-ctx = open_step(client_dir, as_of=as_of, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
+ctx = open_step(client_dir, as_of=as_of, delivered_on=delivered_on, min_group_size=min_group_size, show_names=show_names, inactive_days=inactive_days)
 from esnkit.steps import sustain
 
 s = sustain.build_sustain(ctx)
@@ -45,7 +47,7 @@ s = sustain.build_sustain(ctx)
 # ## Summary
 
 # %%
-show_markdown(sustain.sustain_summary(s, client=ctx.client), block_name="summary")
+show_summary(ctx, "4-sustain", sustain.sustain_summary(s, client=ctx.client))
 
 # %% [markdown]
 # ### What we found and what to do

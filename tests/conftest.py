@@ -1,7 +1,12 @@
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# The day of the run, pinned before the as-of of every fixture: each is delivered on its own as-of, so no
+# due date or proposed deadline changes with the calendar (tests of delivered_on give theirs explicitly).
+os.environ["ESNKIT_RUN_DAY"] = "2000-01-01"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent

@@ -149,7 +149,7 @@ def test_check_reports_a_usable_export(tmp_path):
         (
             ["frobnicate"],
             "esnkit: error: argument COMMAND: invalid choice: 'frobnicate' "
-            "(choose from 'init', 'ingest', 'reduce', 'check', 'demo', 'run', 'audit', 'lab', 'key', 'forget'); see `esnkit --help`",
+            "(choose from 'init', 'ingest', 'reduce', 'check', 'demo', 'run', 'audit', 'approve', 'lab', 'key', 'forget'); see `esnkit --help`",
         ),
         ([], "esnkit: error: the following arguments are required: COMMAND; see `esnkit --help`"),
         (["run"], "esnkit: error: the following arguments are required: client; see `esnkit run --help`"),
@@ -180,6 +180,22 @@ def test_run_takes_to_both_as_its_help_offers(tmp_path):
     assert "html, pdf or both (default: both" in " ".join(esnkit("run", "--help").stdout.split())
 
 
+def test_run_and_approve_take_dates_and_say_in_one_line_what_is_missing(tmp_path):
+    make_client(tmp_path)
+    bad = esnkit("run", "acme", "--delivered-on", "7 Dec", "--data-dir", tmp_path)
+    assert (bad.returncode, bad.stderr) == (1, "esnkit: error: --delivered-on '7 Dec' is not a date; use YYYY-MM-DD, e.g. 2026-06-30\n")
+    none = esnkit("approve", "acme", "--data-dir", tmp_path)
+    assert (none.returncode, none.stderr) == (1, f"esnkit: error: {tmp_path / 'acme' / 'reports'}: no report folder; run `esnkit run acme` first\n")
+    (tmp_path / "acme" / "reports" / "2026-09-30").mkdir(parents=True)
+    empty = esnkit("approve", "acme", "--as-of", "2026-09-30", "--data-dir", tmp_path)
+    assert empty.returncode == 1 and empty.stderr.endswith("2026-09-30: no deliverable to approve; run `esnkit run` first\n")
+    other = esnkit("approve", "acme", "--as-of", "2026-06-30", "--data-dir", tmp_path)
+    assert other.returncode == 1 and "no report folder for 2026-06-30; run `esnkit run acme --as-of 2026-06-30` first" in other.stderr
+    helps = " ".join(esnkit("approve", "--help").stdout.split())
+    assert "--by BY who approves, as recorded (default: client.yml's prepared_by" in helps
+    assert "--delivered-on DELIVERED_ON the day the deliverables go to the client" in " ".join(esnkit("run", "--help").stdout.split())
+
+
 def test_check_on_a_missing_path_names_it_and_says_what_to_give(tmp_path):
     missing = tmp_path / "export.zip"
     r = esnkit("check", missing)
@@ -196,7 +212,7 @@ def test_every_argument_and_option_has_help():
 
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
-    assert set(commands.choices) == {"init", "ingest", "reduce", "check", "demo", "run", "audit", "lab", "key", "forget"}
+    assert set(commands.choices) == {"init", "ingest", "reduce", "check", "demo", "run", "audit", "approve", "lab", "key", "forget"}
     for name, sub in commands.choices.items():
         for action in sub._actions:
             assert action.help, (name, action.dest)

@@ -4,6 +4,7 @@ Ties in the last 12 months: b>a and a>b inside X, c>d inside Y, a's reaction to 
 Posts and replies: a 2, c 2, b 1, d 1; everyone's last activity is on or before 1 March.
 """
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -70,6 +71,20 @@ def test_the_table_leaves_unnamed_owners_visibly_blank_and_the_restricted_list_n
     people = finding_people(ctx)
     expected = pd.DataFrame({"person_id": ["a"], "department": ["X"], "role": [people["role"].iloc[0]], "finding": ["Key-person risk"]})
     assert_frame_equal(people, expected.astype("str"))
+
+
+def test_due_dates_count_from_the_delivery_date_never_from_an_earlier_as_of():
+    # As of 31 March 2026, delivered on 7 June: "soon" is the end of the month after June (31 July),
+    # "later" the end of the third month after it (30 September), never the 30 April the as-of would give.
+    ctx = dataclasses.replace(context(), delivered_on=dt.date(2026, 6, 7))
+    items = findings(ctx)
+    assert [f.by for f in items] == [dt.date(2026, 7, 31), dt.date(2026, 7, 31), dt.date(2026, 9, 30), dt.date(2026, 9, 30)] + [
+        dt.date(2026, 7, 31),
+        dt.date(2026, 9, 30),
+    ]
+    assert all(f.by > ctx.delivered_on for f in items)
+    # delivered on its own as-of (or no delivery date): counted from the as-of, as before
+    assert findings(dataclasses.replace(context(), delivered_on=dt.date(2026, 3, 31)))[0].by == dt.date(2026, 4, 30)
 
 
 def test_before_anyone_took_part_only_the_communities_and_the_never_activated_are_findings():

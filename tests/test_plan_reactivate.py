@@ -260,6 +260,10 @@ def test_a_response_rate_already_past_the_cap_is_proposed_as_held_not_from_a_val
         "100.0% of threads are answered, at or above the 95% worth aiming for: keep it there, as an unanswered post is the fastest way to lose a contributor"
     )
     assert planmod.course("response_rate", 1.0, got["response_rate"]["target"], "2027-03-31") == "held at 100.0% until 2027-03-31"
+    # a plan delivered on 7 June proposes a year from then, never from the data's as-of
+    assert got["response_rate"]["deadline"] == dt.date(2027, 3, 31)
+    later = planmod.propose_objectives(ds, as_of="2026-03-31", inactive_days=90, min_group_size=1, delivered_on=dt.date(2026, 6, 7))
+    assert {o["deadline"] for o in later} == {dt.date(2027, 6, 30)}
 
 
 def test_a_verdict_is_decided_on_the_changes_as_they_print():

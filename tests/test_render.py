@@ -1,6 +1,7 @@
 """What a client reads is rendered here: escaped tables with formatted numbers, KPI tiles, the appendix."""
 
 import dataclasses
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -163,6 +164,12 @@ def test_run_parameters_in_words_follow_the_settings(tmp_path):
     assert render.parameters_sentence(ctx) == (
         "Analysed up to 31 March 2026; groups under 1 person hidden; a person counts as lapsed after 1 day without activity; "
         "names shown, with the client's written consent."
+    )
+    # the delivery date the due dates count from is a run parameter too: in words, so a re-run can give it back
+    delivered = dataclasses.replace(ctx, delivered_on=dt.date(2026, 12, 7))
+    assert render.parameters_sentence(delivered) == (
+        "Analysed up to 31 March 2026; delivered on 7 December 2026, the day due dates count from; groups under 1 person hidden; "
+        "a person counts as lapsed after 1 day without activity; names shown, with the client's written consent."
     )
 
 

@@ -1,5 +1,6 @@
 """The deliverables end to end on the tiny test client: papermill, nbconvert and a real headless Chromium."""
 
+import datetime as dt
 import json
 import os
 import re
@@ -37,9 +38,18 @@ def copy_client(root: Path, name: str = "tiny") -> ClientPaths:
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory):
     paths = copy_client(tmp_path_factory.mktemp("run"))
+    # the consultant's notes on step 3, with a replacement that matches no sentence of its summary
+    (paths.root / "notes").mkdir()
+    (paths.root / "notes" / "3-reactivate.md").write_text(
+        'Agreed on 2 December: 12 champions <b>first</b>.\n\n## Replace\n- "No such sentence." => "x"\n', encoding="utf-8"
+    )
     lines = []
-    written = runmod.run_client(paths, formats=("html", "pdf") if CHROMIUM else ("html",), progress=lines.append)
+    written = runmod.run_client(paths, formats=("html", "pdf") if CHROMIUM else ("html",), progress=lines.append, delivered_on=DELIVERED_ON)
     return paths, written, lines
+
+
+#: The day the fixture's deliverables are delivered: ten weeks after the data's as-of (2026-09-30).
+DELIVERED_ON = dt.date(2026, 12, 7)
 
 
 def test_between_steps_the_kernel_lets_go_of_what_no_later_step_asks_for(delivered):
@@ -79,9 +89,13 @@ def test_every_step_writes_notebook_html_and_pdf(delivered):
         ]
     )
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
-    # the list of what was written, then the run's own audit
-    assert any("[5/5] 5-report" in line for line in lines) and lines[-2].strip().endswith(written[-1].name)
-    assert lines[-1].strip().endswith("audit: no fault found in these deliverables")
+    # the list of what was written, then the run's own audit, then which deliverables wait for the consultant's approval
+    assert any("[5/5] 5-report" in line for line in lines) and lines[-3].strip().endswith(written[-1].name)
+    assert lines[-2].strip().endswith("audit: no fault found in these deliverables")
+    assert lines[-1] == (
+        "DRAFT: 1-assess, 2-plan, 3-reactivate, 4-sustain, 5-report are marked DRAFT until approved; once reviewed, "
+        f"`esnkit approve {paths.client} --as-of 2026-09-30` records the approval and takes the marks off"
+    )
 
 
 def test_the_run_records_every_figure_it_prints_and_its_own_audit_finds_no_fault(delivered):
@@ -109,6 +123,28 @@ def test_executed_notebook_records_its_parameters(delivered):
     nb = nbformat.read(next(p for p in written if p.name == "1-assess.ipynb"), as_version=4)
     params = nb.metadata["papermill"]["parameters"]
     assert params["client_dir"] == str(paths.root) and params["min_group_size"] == 5 and params["show_names"] is False
+    # the delivery date is recorded, so a re-run given it reproduces every due date; the appendix says it in words
+    assert params["delivered_on"] == "2026-12-07"
+    html = (paths.reports("2026-09-30") / "1-assess.html").read_text(encoding="utf-8")
+    assert "delivered on 7\u00a0December\u00a02026, the day due dates count from" in html
+    assert 'prepared <span class="esn-nb">2026-12-07</span>' in html
+    # every finding's due date falls after the delivery date (the as-of would give 2026-10-31)
+    block = html.split('data-block="findings"', 1)[1].split("</table>", 1)[0]
+    by = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", block)
+    assert by and all(dt.date.fromisoformat(d) > DELIVERED_ON for d in by), by
+
+
+def test_the_consultants_notes_print_after_the_summary_as_typed_and_an_unmatched_replacement_is_named(delivered):
+    paths, _written, lines = delivered
+    html = (paths.reports("2026-09-30") / "3-reactivate.html").read_text(encoding="utf-8")
+    assert (
+        html.index('data-block="summary"')
+        < html.index("Consultant's notes")
+        < html.index("What we found and what to do", html.index('data-block="summary"'))
+    )
+    assert "Agreed on 2 December: 12 champions &lt;b&gt;first&lt;/b&gt;." in html and "No such sentence" not in html
+    assert any(line.endswith("3-reactivate.md: Replace matches no sentence of the summary: 'No such sentence.'") for line in lines)
+    assert "Consultant's notes" not in (paths.reports("2026-09-30") / "1-assess.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("step", [s.stem for s in runmod.STEPS])
@@ -277,7 +313,7 @@ def test_committed_notebooks_are_thin_and_output_free():
             # one definition of the parameters (esnkit.steps.PARAMETERS): typed, defaulted and commented
             assert tagged[0].source == parameters_cell(), path.name
             declared = __import__("papermill").inspect_notebook(str(path))
-            assert list(declared) == ["client_dir", "as_of", "min_group_size", "show_names", "inactive_days"], path.name
+            assert list(declared) == ["client_dir", "as_of", "delivered_on", "min_group_size", "show_names", "inactive_days"], path.name
             assert all(p["inferred_type_name"] != "None" and p["help"] for p in declared.values()), path.name
 
 

@@ -21,10 +21,11 @@ from .._io import atomic_path, atomic_write
 from .._version import __version__
 from ..config import ClientConfig, ClientPaths, check_logo
 from ..errors import RunError
+from ..notes import approved_digests, html_digest, strip_draft
 from ..resources import templates_dir
 from ..steps import Step
 
-__all__ = ["export_html", "print_pdf", "find_chromium", "HIDDEN_TAGS"]
+__all__ = ["export_html", "is_draft", "print_pdf", "find_chromium", "HIDDEN_TAGS"]
 
 #: Cells with these tags never reach a deliverable.
 HIDDEN_TAGS = ("remove-cell", "parameters", "injected-parameters")
@@ -140,11 +141,21 @@ def export_html(
             "toc": _toc(nb),
             "period": period,
             "css_running_head": css_string(f"{config.name} · Step {step.number}: {step.title.split(':')[0]}"),
+            "draft": True,
         }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    # DRAFT (cover and running head) unless the consultant approved this very deliverable (esnkit.notes.approve):
+    # the same HTML, its marks left out, hashes as recorded in approved.json
+    if approved_digests(target.parent).get(target.name) == html_digest(body):
+        body = strip_draft(body)
     atomic_write(target, body)
     return target
+
+
+def is_draft(html_path: Path) -> bool:
+    """True when the deliverable still carries its DRAFT marks (not approved, or changed since)."""
+    return strip_draft(text := Path(html_path).read_text(encoding="utf-8")) != text
 
 
 def find_chromium() -> str | None:

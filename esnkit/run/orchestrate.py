@@ -26,9 +26,9 @@ from ..progress import heartbeat, stages
 from ..reduce import reduce_client, reductions_current
 from ..resources import step_notebook
 from ..segments import check_segments
-from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of
+from ..steps import STEPS, Step, month_is_partial, notebook_parameters, period_note, resolve_as_of, resolve_delivered_on
 from ..steps.outputs import SAVED_BY
-from .export import export_html, find_chromium, print_pdf
+from .export import export_html, find_chromium, is_draft, print_pdf
 from .kernel import SharedKernel
 
 __all__ = ["run_client", "parse_steps", "parse_formats", "FORMATS"]
@@ -81,13 +81,18 @@ class _Run:
     progress: Progress
     chromium: str | None
     period: str
-    run_date: dt.date = field(default_factory=dt.date.today)
+    delivered_on: dt.date = field(default_factory=dt.date.today)  # due dates count from it; the covers' date
     written: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
     def out_dir(self) -> Path:
         return self.paths.reports(self.as_of)
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        """The papermill parameters of every step notebook of this run (recorded in each executed notebook)."""
+        return notebook_parameters(self.paths, self.config, self.as_of, self.delivered_on)
 
     def outputs(self, step: Step) -> dict[str, Path]:
         return {fmt: self.out_dir / f"{step.stem}.{fmt}" for fmt in FORMATS}
@@ -97,7 +102,14 @@ class _Run:
         self.progress(f"      FAILED: {message}")
 
 
-def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | None, formats: tuple[str, ...], progress: Progress) -> _Run:
+def _prepare(
+    paths: ClientPaths,
+    steps: Iterable[Step] | None,
+    as_of: dt.date | None,
+    formats: tuple[str, ...],
+    progress: Progress,
+    delivered_on: dt.date | None = None,
+) -> _Run:
     config = paths.load_config()
     if not (paths.processed / "manifest.json").is_file():
         raise ConfigError(f"{paths.processed}: no processed data; run `esnkit ingest {paths.client}` first")
@@ -105,7 +117,15 @@ def _prepare(paths: ClientPaths, steps: Iterable[Step] | None, as_of: dt.date | 
     start, end = meta.get("coverage_start"), meta.get("coverage_end")
     day = resolve_as_of(as_of, config, end, start)
     run = _Run(
-        paths, config, list(steps or STEPS), day, formats, progress, find_chromium() if "pdf" in formats else None, period_note(day, start, end)
+        paths,
+        config,
+        list(steps or STEPS),
+        day,
+        formats,
+        progress,
+        find_chromium() if "pdf" in formats else None,
+        period_note(day, start, end),
+        resolve_delivered_on(delivered_on, config, day),
     )
     if config.min_group_size < 3:
         progress(
@@ -142,7 +162,7 @@ def _reduce_first(paths: ClientPaths, config: ClientConfig, progress: Progress) 
 
 
 def _check_notebooks(run: _Run) -> None:
-    parameters = notebook_parameters(run.paths, run.config, run.as_of)
+    parameters = run.parameters
     for step in run.steps:
         _check_parameters(step_notebook(step.stem), parameters)
 
@@ -187,7 +207,7 @@ def _execute(run: _Run, step: Step, kernel: SharedKernel) -> Path | None:
             papermill.execute_notebook(
                 str(step_notebook(step.stem)),
                 str(tmp),
-                parameters=notebook_parameters(run.paths, run.config, run.as_of),
+                parameters=run.parameters,
                 kernel_name="python3",
                 progress_bar=False,
                 cwd=str(run.out_dir),
@@ -218,7 +238,7 @@ def _after_step(run: _Run, kernel: SharedKernel, step: Step, executed: bool, rem
 
     What each step asked of the cache, and what was let go, goes to kernel.log.
     """
-    parameters = notebook_parameters(run.paths, run.config, run.as_of)
+    parameters = run.parameters
     names = None if remaining is None else [s.name for s in remaining] + ["record"]
     code = (
         "import json as _json\nfrom esnkit.steps.outputs import after_step as _after\n"
@@ -254,7 +274,7 @@ def _export(run: _Run, step: Step, executed: Path, started: float) -> list[Path]
                     step=step,
                     config=run.config,
                     paths=run.paths,
-                    run_date=run.run_date,
+                    run_date=run.delivered_on,
                     as_of=run.as_of,
                     period=run.period,
                 )
@@ -281,15 +301,19 @@ def run_client(
     as_of: dt.date | None = None,
     formats: tuple[str, ...] = FORMATS,
     progress: Progress = print,
+    delivered_on: dt.date | None = None,
 ) -> list[Path]:
     """Execute and export the chosen steps; return every path written.
+
+    ``delivered_on`` (else client.yml's, else today) is the day every due date counts from and the
+    covers' date; each executed notebook records it with the other parameters.
 
     Raises
     ------
     RunError
         when any step or export failed (after the other steps have run), naming each failure.
     """
-    run = _prepare(paths, steps, as_of, formats, progress)
+    run = _prepare(paths, steps, as_of, formats, progress, delivered_on)
     kernel = SharedKernel(run.out_dir, log=run.out_dir / "kernel.log")
     try:
         kernel.start(warm=_WARM)  # the kernel starts and imports while this process imports papermill
@@ -327,7 +351,21 @@ def run_client(
     if run.failures:
         raise RunError("; ".join(run.failures))
     _audit(run)
+    _draft_status(run)
     return run.written
+
+
+def _draft_status(run: _Run) -> None:
+    """Which deliverables still say DRAFT, and how the consultant approves them (esnkit.notes)."""
+    pages = [p for p in run.written if p.suffix == ".html" and p.is_file()]
+    drafts = [p.stem for p in pages if is_draft(p)]
+    if drafts:
+        run.progress(
+            f"DRAFT: {', '.join(drafts)} {'is' if len(drafts) == 1 else 'are'} marked DRAFT until approved; once reviewed, "
+            f"`esnkit approve {run.paths.client} --as-of {run.as_of}` records the approval and takes the marks off"
+        )
+    elif pages:
+        run.progress("approved: these deliverables are unchanged since their approval (reports/<as_of>/approved.json)")
 
 
 def _record_facts(run: _Run) -> None:

@@ -33,6 +33,9 @@ __all__ = [
     "parameters_cell",
     "notebook_parameters",
     "resolve_as_of",
+    "resolve_delivered_on",
+    "run_day",
+    "RUN_DAY_ENV",
     "default_as_of",
     "month_is_partial",
     "period_note",
@@ -74,6 +77,12 @@ class Parameter:
 PARAMETERS = (
     Parameter("client_dir", "str", '"../tests/fixtures/tiny-client"', "the client folder; `esnkit run` passes data/CLIENT"),
     Parameter("as_of", "str", '""', "last day analysed, YYYY-MM-DD (empty: client.yml's, else the last complete month's end)"),
+    Parameter(
+        "delivered_on",
+        "str",
+        '""',
+        "day the deliverables are delivered, YYYY-MM-DD: due dates count from it (empty: client.yml's, else today)",
+    ),
     Parameter("min_group_size", "Optional[int]", "None", "breakdowns by an HR attribute hide smaller groups (None: client.yml's)"),
     Parameter("show_names", "Optional[bool]", "None", "names only with the client's written consent (None: client.yml's)"),
     Parameter("inactive_days", "Optional[int]", "None", "days without activity after which a person counts as lapsed (None: client.yml's)"),
@@ -92,11 +101,16 @@ def parameters_cell() -> str:
     return "\n".join(lines)
 
 
-def notebook_parameters(paths: ClientPaths, config: ClientConfig, as_of: dt.date) -> dict[str, object]:
-    """What ``esnkit run`` passes to every step notebook: the client folder, the as-of and client.yml's settings."""
+def notebook_parameters(paths: ClientPaths, config: ClientConfig, as_of: dt.date, delivered_on: dt.date | None = None) -> dict[str, object]:
+    """What ``esnkit run`` passes to every step notebook: the client folder, the as-of, the delivery date and client.yml's settings.
+
+    ``delivered_on`` is always passed as a date (the run's own day unless given): the executed
+    notebook records it, so a re-run with ``--delivered-on`` that day reproduces every due date.
+    """
     return {
         "client_dir": str(paths.root),
         "as_of": as_of.isoformat(),
+        "delivered_on": resolve_delivered_on(delivered_on, config, as_of).isoformat(),
         "min_group_size": config.min_group_size,
         "show_names": config.show_names,
         "inactive_days": config.inactive_days,
@@ -125,6 +139,66 @@ def resolve_as_of(as_of: str | dt.date | None, config: ClientConfig, coverage_en
     if not coverage_end:
         raise ConfigError("the data has no dates to take an as-of from; set as_of in client.yml or pass --as-of")
     return default_as_of(coverage_end, coverage_start)
+
+
+def resolve_delivered_on(delivered_on: str | dt.date | None, config: ClientConfig, as_of: dt.date, *, today: dt.date | None = None) -> dt.date:
+    """The day the deliverables are delivered: the one asked for, else client.yml's ``delivered_on``, else today.
+
+    Every due date (a finding's "by", a proposed objective's deadline) counts from it, so a
+    document delivered months after its data's as-of never asks for an action by a day already
+    past. A day before the as-of (a document cannot be delivered before the data it reads) is
+    refused when asked for; today before the as-of (data dated ahead of the machine's clock)
+    counts as the as-of.
+
+    Examples
+    --------
+    >>> from esnkit.config import ClientConfig
+    >>> resolve_delivered_on("2026-12-07", ClientConfig(name="A"), dt.date(2026, 9, 30))
+    datetime.date(2026, 12, 7)
+    >>> resolve_delivered_on(None, ClientConfig(name="A"), dt.date(2026, 9, 30), today=dt.date(2026, 8, 1))
+    datetime.date(2026, 9, 30)
+
+    Raises
+    ------
+    ConfigError
+        when ``delivered_on`` is no date, or a day before ``as_of``.
+    """
+    from ..errors import ConfigError
+
+    if isinstance(delivered_on, str) and delivered_on:
+        try:
+            delivered_on = dt.date.fromisoformat(delivered_on)
+        except ValueError:
+            raise ConfigError(f"delivered_on {delivered_on[:40]!r} is not a date like 2026-12-07") from None
+    day = delivered_on or config.delivered_on
+    if day is None:
+        return max(today or run_day(), as_of)
+    if day < as_of:
+        raise ConfigError(
+            f"delivered_on {day} is before the as-of {as_of}: deliverables cannot be delivered before the last day they analyse; "
+            "give a later --delivered-on (or delivered_on in client.yml)"
+        )
+    return day
+
+
+#: The environment variable that stands for the day of the run (a CI job or a test suite pins it, so its
+#: outputs do not change with the calendar); like today, a day before the as-of counts as the as-of.
+RUN_DAY_ENV = "ESNKIT_RUN_DAY"
+
+
+def run_day() -> dt.date:
+    """The day of the run: ``$ESNKIT_RUN_DAY`` when set (YYYY-MM-DD), else today."""
+    import os
+
+    from ..errors import ConfigError
+
+    text = os.environ.get(RUN_DAY_ENV, "").strip()
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{RUN_DAY_ENV}={text[:40]!r} is not a date like 2026-12-07; unset it or give one") from None
 
 
 def default_as_of(coverage_end: str, coverage_start: str | None = None) -> dt.date:

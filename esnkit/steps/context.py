@@ -36,6 +36,12 @@ class StepContext:
     min_group_size: int
     show_names: bool
     inactive_days: int
+    delivered_on: dt.date | None = None  # the day the deliverables are delivered; None: due dates count from the as-of
+
+    @property
+    def due_from(self) -> dt.date:
+        """The day due dates count from: the delivery date, never before the as-of (:func:`esnkit.steps.resolve_delivered_on`)."""
+        return max(self.as_of, self.delivered_on or self.as_of)
 
     @property
     def profile(self) -> DataProfile:
@@ -49,13 +55,14 @@ class StepContext:
     @property
     def key(self) -> tuple:
         """What a step's result depends on besides the Dataset: the as-of date, parameters and config."""
-        return (self.as_of, self.min_group_size, self.show_names, self.inactive_days, repr(self.config), str(self.paths.root))
+        return (self.as_of, self.delivered_on, self.min_group_size, self.show_names, self.inactive_days, repr(self.config), str(self.paths.root))
 
     @property
     def parameters(self) -> dict[str, object]:
         return {
             "client_dir": str(self.paths.root),
             "as_of": self.as_of.isoformat(),
+            "delivered_on": self.delivered_on.isoformat() if self.delivered_on else "",
             "min_group_size": self.min_group_size,
             "show_names": self.show_names,
             "inactive_days": self.inactive_days,
@@ -206,14 +213,16 @@ def open_step(
     client_dir: str,
     *,
     as_of: str = "",
+    delivered_on: str = "",
     min_group_size: int | None = None,
     show_names: bool | None = None,
     inactive_days: int | None = None,
 ) -> StepContext:
     """Open a client folder for a step notebook: its processed data, config and parameters.
 
-    Parameters left as ``None`` (or an empty ``as_of``) take client.yml's values; see
-    :func:`esnkit.steps.resolve_as_of`. Sets the plot theme to the client's colours.
+    Parameters left as ``None`` (or an empty ``as_of``, ``delivered_on``) take client.yml's values; see
+    :func:`esnkit.steps.resolve_as_of` and :func:`esnkit.steps.resolve_delivered_on` (no delivery date
+    anywhere: today, the day of the run). Sets the plot theme to the client's colours.
 
     Raises
     ------
@@ -221,7 +230,7 @@ def open_step(
         when the client has not been ingested yet (run ``esnkit ingest CLIENT``).
     """
     from ..plots import set_theme
-    from . import resolve_as_of
+    from . import resolve_as_of, resolve_delivered_on
 
     paths = ClientPaths(Path(client_dir).expanduser().resolve())
     config = load_config(paths.config_file)
@@ -238,11 +247,13 @@ def open_step(
     override = config.history_complete_from
     ds.meta.history_complete_from = override.isoformat() if override is not None else None
     set_theme(config.branding.primary_color, config.branding.accent_color)
+    day = resolve_as_of(as_of, config, ds.meta.coverage_end, ds.meta.coverage_start)
     return StepContext(
         ds=ds,
         config=config,
         paths=paths,
-        as_of=resolve_as_of(as_of, config, ds.meta.coverage_end, ds.meta.coverage_start),
+        as_of=day,
+        delivered_on=resolve_delivered_on(delivered_on, config, day),
         min_group_size=floor,
         show_names=bool(config.show_names if show_names is None else show_names),
         inactive_days=int(config.inactive_days if inactive_days is None else inactive_days),

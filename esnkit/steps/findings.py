@@ -18,8 +18,10 @@ action:
 - **people who never took part** (``adoption``): when they are a fifth of the population or more.
 
 Owners come from ``client.yml``'s ``owners:`` (theme → role) and are left visibly blank otherwise,
-for the sponsor's workshop. Deadlines: the end of the month after the as-of date for people-led
-actions, the end of the quarter's third month after it for community and network changes.
+for the sponsor's workshop. Deadlines count from the delivery date (``delivered_on``, never before
+the as-of; :attr:`~.context.StepContext.due_from`), so a document read in December never asks for
+an action by October: the end of the month after it for people-led actions, the end of the third
+month after it for community and network changes.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def _findings(ctx: StepContext) -> list[Finding]:
     from .sustain import base_action, community_triage
 
     ds, as_of = ctx.ds, ctx.as_of
-    soon, later = month_end_after(as_of, SOON_MONTHS), month_end_after(as_of, LATER_MONTHS)
+    soon, later = month_end_after(ctx.due_from, SOON_MONTHS), month_end_after(ctx.due_from, LATER_MONTHS)
     owner = ctx.config.owner
     f = Figures("findings", as_of=as_of.isoformat(), unit=ctx.profile.unit())
     out: list[Finding] = []

@@ -102,4 +102,10 @@ def consultant_notes(**parameters) -> list[str]:
         notes.append("no leaders named: set leaders: (a roster attribute's values, or e-mails) in client.yml for step 1's leader analytics")
     if not ctx.config.prepared_by:
         notes.append("the covers say nothing of who prepared them: set prepared_by: in client.yml")
+    from ..notes import UNMATCHED, notes_file
+
+    for step, missed in sorted(UNMATCHED.items()):
+        for sentence in missed:  # the consultant's own text, shortened: a console line, never a document
+            notes.append(f"{notes_file(ctx.paths.root, step)}: Replace matches no sentence of the summary: {sentence[:80]!r}")
+    UNMATCHED.clear()
     return notes

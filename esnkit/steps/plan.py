@@ -274,8 +274,13 @@ def parse_objectives(items, *, where: str = "client.yml: objectives") -> list[di
     return out
 
 
-def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90, min_group_size: int = 5) -> list[dict[str, Any]]:
+def propose_objectives(
+    ds: Dataset, *, as_of, months: int = 12, inactive_days: int = 90, min_group_size: int = 5, delivered_on: dt.date | None = None
+) -> list[dict[str, Any]]:
     """A starting set of objectives from the KPIs and the published benchmarks, each with its reason.
+
+    Their deadline is the end of the month ``months`` after the delivery date (``delivered_on``;
+    the as-of when none is given or it is earlier), so a plan delivered late still has its year.
 
     Every target is one a sponsor could sign, quantised as it is displayed, and its reason is written
     from the same numbers:
@@ -295,7 +300,7 @@ def propose_objectives(ds: Dataset, *, as_of, months: int = 12, inactive_days: i
     as_of = pd.Timestamp(as_of).date()
     values = kpis.kpi_values(ds, as_of=as_of, inactive_days=inactive_days)
     shown = kpis.display
-    deadline = month_end_after(as_of, months)
+    deadline = month_end_after(max(as_of, delivered_on or as_of), months)
     n_months = max(1, (pd.Period(deadline, "M") - pd.Period(as_of, "M")).n)
     goals = []
 
@@ -445,7 +450,7 @@ def _build_plan(ctx: StepContext) -> Plan:
     ds, as_of = ctx.ds, ctx.as_of
     proposed = not ctx.config.objectives
     objectives = (
-        propose_objectives(ds, as_of=as_of, inactive_days=ctx.inactive_days, min_group_size=ctx.min_group_size)
+        propose_objectives(ds, as_of=as_of, inactive_days=ctx.inactive_days, min_group_size=ctx.min_group_size, delivered_on=ctx.due_from)
         if proposed
         else parse_objectives(ctx.config.objectives)
     )
