@@ -232,7 +232,7 @@ def table_html(
     # Platform ids (a group's, a thread's, a person's pseudonym) mean nothing to a reader and are
     # source ids a deliverable must not carry: they never reach the page.
     t = table.drop(columns=[c for c in table.columns if str(c) in ID_COLUMNS]).head(max_rows).copy()
-    kinds, marked = {}, set(markup) | told_columns(t)
+    kinds, marked = {}, set(markup) | set(told_columns(t))
     for column in t.columns:
         values = t[column]
         if column in marked:
@@ -307,9 +307,9 @@ def _csv_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".csv"
 
 
-def told_columns(table: pd.DataFrame) -> set:
-    """The columns holding :class:`~esnkit.facts.Told` cells: a table's headline figures, each a registered measure."""
-    return {c for c in table.columns if table[c].dtype == object and table[c].map(lambda v: isinstance(v, Told)).any()}
+def told_columns(table: pd.DataFrame) -> list:
+    """The columns holding :class:`~esnkit.facts.Told` cells, in the table's order: its headline figures, each a registered measure."""
+    return [c for c in table.columns if table[c].dtype == object and table[c].map(lambda v: isinstance(v, Told)).any()]
 
 
 def table_facts(table: pd.DataFrame, *, max_rows: int = 25) -> list:

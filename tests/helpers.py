@@ -41,6 +41,21 @@ def small_dataset() -> Dataset:
     return Dataset(people=people, groups=groups, messages=messages, reactions=reactions).validate()
 
 
+def thread_starts(posts: list[tuple[str, str]], *, group_id: str = "g") -> pd.DataFrame:
+    """A messages table of one thread start per ``(author, time)``, numbered from 0, in one community."""
+    return pd.DataFrame(
+        {
+            "message_id": [str(i) for i in range(len(posts))],
+            "thread_id": [str(i) for i in range(len(posts))],
+            "group_id": group_id,
+            "author_id": [p for p, _ in posts],
+            "created_at": [t for _, t in posts],
+            "is_thread_start": True,
+            "is_private": False,
+        }
+    )
+
+
 def ts(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
 

@@ -7,7 +7,7 @@ Mar 1; e never. Everyone joined on 2025-12-01. The last 30 days start on Mar 2, 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import AS_OF, small_dataset
+from helpers import AS_OF, small_dataset, thread_starts
 from pandas.testing import assert_frame_equal
 
 from esnkit.metrics import kpis
@@ -76,17 +76,7 @@ def test_registered_people_leave_out_deactivated_and_deleted_accounts_bots_and_g
         }
     )
     posts = [("a", "2026-05-01"), ("b", "2025-01-01"), ("e", "2026-06-01"), ("s", "2026-06-03"), ("f", "2026-06-02"), ("h", "2026-07-15")]
-    messages = pd.DataFrame(
-        {
-            "message_id": [str(i) for i in range(len(posts))],
-            "thread_id": [str(i) for i in range(len(posts))],
-            "group_id": "g",
-            "author_id": [p for p, _ in posts],
-            "created_at": [t for _, t in posts],
-            "is_thread_start": True,
-            "is_private": False,
-        }
-    )
+    messages = thread_starts(posts)
     ds = Dataset(people=people, groups=pd.DataFrame({"group_id": ["g"]}), messages=messages).validate()
     assert registered_people(ds, as_of="2026-06-30")["person_id"].tolist() == ["a", "b", "c", "h"]
     assert kpis.kpi_values(ds, as_of="2026-06-30", which=["interactive_share"]) == {"interactive_share": 1 / 4}

@@ -1,6 +1,6 @@
 import numpy as np
 import pandas as pd
-from helpers import AS_OF, small_dataset, ts
+from helpers import AS_OF, small_dataset, thread_starts, ts
 from pandas.testing import assert_frame_equal
 
 from esnkit._fast import micros
@@ -192,17 +192,7 @@ def test_monthly_active_counts_distinct_days_for_engaged():
     ds = Dataset(
         people=pd.DataFrame({"person_id": ["a", "b", "c"], "state": ["active"] * 3, "joined_at": ["2025-06-01", "2026-03-01", "2026-02-01"]}),
         groups=pd.DataFrame({"group_id": ["g"]}),
-        messages=pd.DataFrame(
-            {
-                "message_id": [str(i) for i in range(len(rows))],
-                "thread_id": [str(i) for i in range(len(rows))],
-                "group_id": "g",
-                "author_id": [p for p, _ in rows],
-                "created_at": [t for _, t in rows],
-                "is_thread_start": True,
-                "is_private": False,
-            }
-        ),
+        messages=thread_starts(rows),
     )
     got = adoption.monthly_active(ds, as_of="2026-02-28")
     expected = pd.DataFrame(
