@@ -14,6 +14,8 @@ The audit reads what the client gets — the HTML of each step in ``reports/<as_
   is neither a fact nor a term of a definition;
 - **bounds**: a count above its population (people active above people registered), a negative
   count, a share outside [0, 1];
+- **shares are their ratio**: a share printed beside the two counts it is the ratio of
+  (``Measure.ratio_of``: "987 of the 2,364 people counted (42%)") that prints otherwise;
 - **parts add up**: in one section, the parts of a whole (the actions of a triage) that do not add
   up to the whole printed beside them;
 - **one status per community**: a community printed with two statuses, or with a status the rule
@@ -40,7 +42,7 @@ from pathlib import Path
 
 from .facts import FACT_FIELDS
 from .metrics.communities import STATUSES
-from .metrics.measures import in_unit, label_of, measure
+from .metrics.measures import display, in_unit, label_of, measure
 from .profile import DataProfile
 
 __all__ = ["Fault", "audit", "audit_folder", "format_faults"]
@@ -140,6 +142,7 @@ def audit_folder(folder: Path, *, restricted: Path | None = None) -> list[Fault]
         _printed(stem, soup, [f for f in facts if f["step"] == stem], faults)
         _unregistered(stem, soup, faults)
     _bounds(facts, faults)
+    _ratios(facts, faults)
     _parts(facts, faults)
     _statuses(pages, faults)
     if restricted is not None:
@@ -296,6 +299,30 @@ def _bounds(facts: list[dict], faults: list[Fault]) -> None:
             whole = wholes.get((m.population, _key(f)[1], f["as_of"]))
             if whole is not None and whole["value"] is not None and v > whole["value"] + 1e-9:
                 faults.append(Fault("bounds", _where(f), f"{f['label']!r} = {f['display']} is more than {whole['label']!r} = {whole['display']}"))
+
+
+def _ratios(facts: list[dict], faults: list[Fault]) -> None:
+    """A share printed beside the two counts it is the ratio of (:attr:`Measure.ratio_of`) prints as their ratio does."""
+    by_section: dict[tuple, dict[tuple, dict]] = defaultdict(dict)
+    for f in facts:
+        by_section[(f["step"], f["section"], f["as_of"])][(f["measure"], _key(f)[1])] = f
+    for items in by_section.values():
+        for (measure_id, segment), f in items.items():
+            pair = measure(measure_id).ratio_of
+            if not pair or f["value"] is None:
+                continue
+            top, bottom = items.get((pair[0], segment)), items.get((pair[1], segment))
+            if top is None or bottom is None or top["value"] is None or not bottom["value"]:
+                continue
+            shown = display(measure_id, top["value"] / bottom["value"])
+            if shown != f["display"]:
+                faults.append(
+                    Fault(
+                        "shares are their ratio",
+                        _where(f),
+                        f"{f['label']!r} = {f['display']} beside {top['display']} of {bottom['display']}, whose ratio prints {shown}",
+                    )
+                )
 
 
 def _parts(facts: list[dict], faults: list[Fault]) -> None:

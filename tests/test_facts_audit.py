@@ -259,3 +259,20 @@ def test_no_facts_json_is_a_fault_and_no_page_is_an_error(tmp_path):
     (tmp_path / "r" / "1-assess.html").write_text(_page("<p>hi</p>"))
     (fault,) = audit_folder(tmp_path / "r")
     assert fault.check == "contract" and "facts.json is missing" in fault.message
+
+
+def test_a_share_printed_beside_its_two_counts_is_their_ratio(tmp_path):
+    f = Figures("findings", as_of="2026-09-30")
+    text = f"{f('never_activated', 987)} of the {f('people', 2364)} people counted ({f('never_activated_share', 0.45)}) have never taken part."
+    folder = _write(tmp_path / "r", {"1-assess": _page(_summary(f, text))}, {"1-assess": [f]})
+    got = [(x.check, x.message) for x in audit_folder(folder)]
+    # 987 / 2,364 prints 42%, not 45%
+    assert got == [
+        (
+            "shares are their ratio",
+            "'People who have never taken part, as a share of everyone counted' = 45% beside 987 of 2,364, whose ratio prints 42%",
+        )
+    ]
+    f = Figures("findings", as_of="2026-09-30")
+    text = f"{f('never_activated', 987)} of the {f('people', 2364)} people counted ({f('never_activated_share', 987 / 2364)}) have never taken part."
+    assert audit_folder(_write(tmp_path / "ok", {"1-assess": _page(_summary(f, text))}, {"1-assess": [f]})) == []

@@ -59,7 +59,7 @@ def test_every_rule_from_the_numbers():
     # Threads 1 and 5 answered, 4 not (the bot's 7 is not counted): 2 of 3.
     assert answers.found == "Only 66.7% of the threads started in the last 90 days got a response."
     # e, one of the five people counted (not the bot), never took part: 20%.
-    assert never.found == "1 person (20% of everyone counted) has never taken part."
+    assert never.found == "1 of the 5 people counted (20%) has never taken part."
 
 
 def test_the_table_leaves_unnamed_owners_visibly_blank_and_the_restricted_list_names_the_people():
@@ -93,7 +93,7 @@ def test_before_anyone_took_part_only_the_communities_and_the_never_activated_ar
     groups, never = findings(ctx)
     assert groups.found == "2 of 2 communities are declining, idle or dormant."
     assert groups.action == "Archive 2 (2 in all; step 4 names each, with its evidence)."  # dormant, never had 10+ members
-    assert never.found == "5 people (100% of everyone counted) have never taken part."
+    assert never.found == "5 of the 5 people counted (100%) have never taken part."
 
 
 def _silo_dataset():

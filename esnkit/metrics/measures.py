@@ -54,6 +54,7 @@ class Measure:
     digits: int = 1  # decimals of a share, in points ("73.7%" with 1, "85%" with 0)
     kpi: bool = False  # one of the headline KPIs (tiles, kpis.json)
     version: int = 1
+    ratio_of: tuple[str, str] | None = None  # a share that is one count over another: printed beside them, it must be their ratio
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -352,6 +353,7 @@ OTHER: tuple[Measure, ...] = (
         "People who have never taken part, over everyone counted (bots and guests excluded).",
         digits=0,
         higher_is_better=False,
+        ratio_of=("never_activated", "people"),
     ),
     Measure(
         "two_way_share",

@@ -248,8 +248,8 @@ def _findings(ctx: StepContext) -> list[Finding]:
     never, total = values["never_activated"], len(population(ds))
     if total and never / total >= NEVER_FLOOR:
         found = _told(
-            f"{f('never_activated', never)} {'person' if never == 1 else 'people'} ({f('never_activated_share', never / total)} of everyone "
-            f"counted) {'has' if never == 1 else 'have'} never taken part.",
+            f"{f('never_activated', never)} of the {f('people', total)} people counted ({f('never_activated_share', never / total)}) "
+            f"{'has' if never == 1 else 'have'} never taken part.",
             f,
         )
         action = _told(never_action(ctx.profile), f)
