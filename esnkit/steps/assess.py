@@ -217,7 +217,7 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
         # "new" only where a partial history makes some (a figure recorded is a figure printed)
         n = {
             s: f(f"communities_{s}", sc.get(s, 0))
-            for s in ("thriving", "growing", "declining", "idle", "dormant", "new")
+            for s in ("thriving", "growing", "stable", "declining", "idle", "dormant", "new")
             if s != "new" or sc.get(s, 0)
         }
         new = (
@@ -232,7 +232,7 @@ def summary_markdown(a: Assessment, *, client: str) -> Told:
         )
         lines.append(
             f"- **{n['thriving']} of {f('communities', h['communities'])} communities are thriving** and {n['growing']} growing; "
-            f"{n['declining']} are declining, {n['idle']} idle and {n['dormant']} dormant (no activity in {f.term('90')} days)."
+            f"{n['stable']} stable, {n['declining']} declining, {n['idle']} idle and {n['dormant']} dormant (no activity in {f.term('90')} days)."
             + new
             + (" The healthy few are the base to build on." if h["healthy_communities"] else "")
         )

@@ -98,7 +98,10 @@ TOPICS: dict[str, Callable[[StepContext], str]] = {
     ),
     "threads": lambda ctx: in_unit(f"No thread was started up to {ctx.as_of}.", ctx.profile.unit()),
     "ties": lambda ctx: (
-        "No one replied to, mentioned or reacted to anyone else in the last 365 days, so there is no network of ties yet."
+        "These private messages answer one another, but a tie is a reply to a message, a mention or a reaction, and they hold "
+        "too few of those to make a network: no one is a key individual by it."
+        if ctx.profile.private_only
+        else "No one replied to, mentioned or reacted to anyone else in the last 365 days, so there is no network of ties yet."
         if network.key_individuals(ctx.ds, as_of=ctx.as_of).empty
         else "No one links people who are not otherwise in touch: everyone tied is tied directly, so no one is a key individual yet."
     ),
